@@ -1,0 +1,89 @@
+/// Everything Aisle can be configured with. `aisle` builds it once (flags > `AISLE_*`
+/// environment > defaults), validates it and passes it down; nothing below reads the environment.
+/// docs/configuration.md lists every key.
+public struct AisleConfiguration: Sendable, Equatable {
+    public var server = ServerConfiguration()
+    public var store = StoreConfiguration()
+    public var keys = KeyConfiguration()
+    public var ingest = IngestConfiguration()
+
+    public init() {}
+
+    /// Throws `invalid_field` naming the first bad setting.
+    public func validate() throws(AisleError) {
+        if server.host.isEmpty { throw .invalid("host", "host must not be empty") }
+        if !(0...65_535).contains(server.port) { throw .invalid("port", "port must be 0 to 65535, got \(server.port)") }
+        if server.maxBodyBytes < 1024 {
+            throw .invalid("max_body_bytes", "max_body_bytes must be at least 1024, got \(server.maxBodyBytes)")
+        }
+        if !(1...100_000).contains(ingest.maxBatchRows) {
+            throw .invalid("max_batch_rows", "max_batch_rows must be 1 to 100000, got \(ingest.maxBatchRows)")
+        }
+        if ingest.sessions.inactivityGap <= .zero {
+            throw .invalid("session_gap", "session_gap must be positive")
+        }
+        for (name, key) in [("admin_key", keys.adminKey), ("ingest_key", keys.ingestKey)] {
+            if let key, key.utf8.count < 16 {
+                throw .invalid(name, "\(name) must be at least 16 characters")
+            }
+        }
+        if let admin = keys.adminKey, admin == keys.ingestKey {
+            throw .invalid("ingest_key", "the ingest key must differ from the admin key")
+        }
+    }
+}
+
+/// Where and how the HTTP server listens.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// Interface to bind; the loopback default keeps a fresh install private.
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Largest request body accepted; larger ones get 413 payload_too_large. 16 MiB fits a
+    /// 10,000-event batch with room to spare.
+    public var maxBodyBytes = 16 * 1024 * 1024
+
+    public init() {}
+}
+
+/// How events and catalog are stored.
+public struct StoreConfiguration: Sendable, Equatable {
+    /// The data folder: `aisle.sqlite` (WAL) and its side files live here.
+    public var dataDirectory = "./aisle-data"
+    public var durability = Durability.processCrash
+
+    public init() {}
+
+    /// What an acknowledged write survives.
+    public enum Durability: String, Sendable, Equatable, CaseIterable {
+        /// SQLite WAL with synchronous=NORMAL: survives a crash or kill of Aisle, not a power
+        /// loss of the machine. Fast (no fsync per commit).
+        case processCrash = "process"
+        /// synchronous=FULL: an fsync per commit; also survives power loss.
+        case powerLoss = "power"
+    }
+}
+
+/// API keys. When a key is not configured, the server generates one on first start, stores its
+/// hash in the data folder and prints it once.
+public struct KeyConfiguration: Sendable, Equatable {
+    /// Full access.
+    public var adminKey: String?
+    /// What a mobile app may do: post events and identify devices.
+    public var ingestKey: String?
+
+    public init(adminKey: String? = nil, ingestKey: String? = nil) {
+        self.adminKey = adminKey
+        self.ingestKey = ingestKey
+    }
+}
+
+/// How incoming events are checked and preprocessed.
+public struct IngestConfiguration: Sendable, Equatable {
+    /// Most rows in one batch request (events or items).
+    public var maxBatchRows = 10_000
+    /// Events stamped further in the future than this are rejected.
+    public var maxFutureSkew = Duration.seconds(24 * 3600)
+    public var sessions = SessionPolicy()
+
+    public init() {}
+}

@@ -1,0 +1,43 @@
+/// Assigns session ids to events that arrive without one: a new session starts after
+/// `inactivityGap` without events from the same shopper (user, or device when anonymous).
+///
+/// The 30-minute default is the web-analytics convention (Google Analytics, Adobe). Ids are
+/// derived from the shopper and the session's first timestamp, so re-importing the same log
+/// assigns the same ids.
+public struct SessionPolicy: Sendable, Equatable {
+    public var inactivityGap: Duration
+
+    public init(inactivityGap: Duration = .seconds(30 * 60)) {
+        self.inactivityGap = inactivityGap
+    }
+
+    /// The shopper's session as last seen.
+    public struct State: Sendable, Equatable {
+        public var sessionID: SessionID
+        public var lastSeen: Timestamp
+
+        public init(sessionID: SessionID, lastSeen: Timestamp) {
+            self.sessionID = sessionID
+            self.lastSeen = lastSeen
+        }
+    }
+
+    /// The session for an event at `time` by `actor`, given the actor's previous state.
+    /// Late events within the gap of the last one join its session.
+    public func next(after previous: State?, actor: String, at time: Timestamp) -> State {
+        if let previous, abs(time.milliseconds(since: previous.lastSeen)) <= inactivityGap.milliseconds {
+            return State(sessionID: previous.sessionID, lastSeen: max(previous.lastSeen, time))
+        }
+        return State(sessionID: Self.sessionID(actor: actor, start: time), lastSeen: time)
+    }
+
+    /// "s_" + FNV-1a of the actor (hex) + "_" + the start in epoch ms.
+    public static func sessionID(actor: String, start: Timestamp) -> SessionID {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in actor.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0100_0000_01b3
+        }
+        return SessionID("s_\(String(hash, radix: 16))_\(start.millisecondsSinceEpoch)")
+    }
+}

@@ -1,0 +1,63 @@
+/// Field checks shared by the wire bodies. Each throws `invalid_field` naming the field and
+/// saying what was expected and what came.
+enum Validate {
+    /// A text field: not blank, at most `maxBytes` UTF-8 bytes, no control characters but
+    /// newline and tab. Kept exactly as sent (no trimming), so unicode round-trips byte for byte.
+    static func text(_ value: String, field: String, maxBytes: Int) throws(AisleError) -> String {
+        if value.allSatisfy(\.isWhitespace) {
+            throw .invalid(field, "\(field) must not be empty or blank")
+        }
+        let bytes = value.utf8.count
+        if bytes > maxBytes {
+            throw .invalid(field, "\(field) must be at most \(maxBytes) UTF-8 bytes, got \(bytes)")
+        }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
+            throw .invalid(field, "\(field) must not contain control characters")
+        }
+        return value
+    }
+
+    static func optionalText(_ value: String?, field: String, maxBytes: Int) throws(AisleError) -> String? {
+        guard let value else { return nil }
+        return try text(value, field: field, maxBytes: maxBytes)
+    }
+
+    /// A finite number within `range`.
+    static func number(_ value: Double, field: String, in range: ClosedRange<Double>) throws(AisleError) -> Double {
+        guard value.isFinite else { throw .invalid(field, "\(field) must be a finite number") }
+        guard range.contains(value) else {
+            throw .invalid(field, "\(field) must be between \(JSONValue.format(range.lowerBound)) and \(JSONValue.format(range.upperBound)), got \(JSONValue.format(value))")
+        }
+        return value
+    }
+
+    /// A list of texts: at most `maxCount`, each a valid text.
+    static func texts(_ values: [String], field: String, maxCount: Int, maxBytes: Int) throws(AisleError) -> [String] {
+        if values.count > maxCount {
+            throw .invalid(field, "\(field) may hold at most \(maxCount) entries, got \(values.count)")
+        }
+        var checked: [String] = []
+        checked.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() {
+            checked.append(try text(value, field: "\(field)[\(index)]", maxBytes: maxBytes))
+        }
+        return checked
+    }
+
+    /// A free-form object: at most `maxKeys` keys of 1–128 bytes and `maxBytes` of JSON text.
+    static func object(_ value: [String: JSONValue], field: String, maxKeys: Int, maxBytes: Int) throws(AisleError) -> [String: JSONValue] {
+        if value.count > maxKeys {
+            throw .invalid(field, "\(field) may hold at most \(maxKeys) keys, got \(value.count)")
+        }
+        for key in value.keys.sorted() {
+            if key.isEmpty || key.utf8.count > 128 {
+                throw .invalid("\(field).\(key.prefix(128))", "keys must be 1 to 128 UTF-8 bytes")
+            }
+        }
+        let bytes = JSONValue.object(value).jsonText.utf8.count
+        if bytes > maxBytes {
+            throw .invalid(field, "\(field) must be at most \(maxBytes) bytes of JSON, got \(bytes)")
+        }
+        return value
+    }
+}

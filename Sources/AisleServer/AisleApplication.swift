@@ -1,0 +1,51 @@
+public import AisleCore
+public import AisleStore
+public import Hummingbird
+public import Logging
+
+/// Builds the HTTP API around a store. The server holds no business logic: it decodes and
+/// validates, calls the store, and encodes.
+public enum AisleApplication {
+    /// The router with every route and middleware; `keys` decides who may call what.
+    public static func router(
+        configuration: AisleConfiguration,
+        store: any Store,
+        keys: KeyRing,
+        metrics: ServerMetrics = ServerMetrics()
+    ) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: AisleErrorMiddleware())
+        SystemRoutes(store: store, metrics: metrics).register(on: router)
+
+        let ingest = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .ingest))
+        EventRoutes(store: store, configuration: configuration, metrics: metrics).register(on: ingest)
+
+        let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
+        ItemRoutes(store: store, configuration: configuration).register(on: admin)
+        UserRoutes(store: store, configuration: configuration).register(on: admin)
+        return router
+    }
+
+    /// The application, ready for `runService()` (which stops gracefully on SIGTERM/SIGINT).
+    /// `onListening` gets the bound port (useful with port 0).
+    public static func build(
+        configuration: AisleConfiguration,
+        store: any Store,
+        keys: KeyRing,
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(configuration: configuration, store: store, keys: keys),
+            configuration: .init(
+                address: .hostname(configuration.server.host, port: configuration.server.port),
+                serverName: "aisle"
+            ),
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? configuration.server.port)
+            },
+            logger: logger
+        )
+    }
+}

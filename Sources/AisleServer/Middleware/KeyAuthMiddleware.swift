@@ -1,0 +1,29 @@
+import AisleCore
+import Foundation
+import Hummingbird
+
+/// Lets a request through when it carries `Authorization: Bearer KEY` with a key whose scope is
+/// at least `required`: 401 without a valid key, 403 for a key of too small a scope.
+struct KeyAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let keys: KeyRing
+    let required: KeyScope
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization] else {
+            throw AisleError(code: .unauthorized, message: "send the API key as 'Authorization: Bearer KEY'")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw AisleError(code: .unauthorized, message: "the Authorization header must be 'Bearer KEY'")
+        }
+        guard let scope = keys.scope(of: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+            throw AisleError(code: .unauthorized, message: "the API key is not valid")
+        }
+        guard scope >= required else {
+            throw AisleError(code: .forbidden, message: "this route needs the \(required.rawValue) key; the \(scope.rawValue) key may only post events and identify devices")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,62 @@
+import AisleCore
+import Foundation
+import Hummingbird
+
+extension Request {
+    /// Reads the whole body, up to `maxBytes` (else 413), and decodes it as `T` with every
+    /// failure mapped to a 400 naming the field.
+    mutating func decodeBody<T: Decodable>(_ type: T.Type, maxBytes: Int) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await collectBody(upTo: maxBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw AisleError(code: .payloadTooLarge, message: "the body is larger than the limit of \(maxBytes) bytes")
+        }
+        return try Wire.decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// An integer query parameter within `range`, or `defaultValue` when absent.
+    func queryInt(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = uri.queryParameters.get(name) else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else {
+            throw AisleError.invalid(name, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text.prefix(32))\"")
+        }
+        return value
+    }
+
+    func queryString(_ name: String) -> String? {
+        uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension RequestContext {
+    /// A path parameter, percent-decoded (the router matches raw paths), validated as an id.
+    func pathID<Kind>(_ name: String, as type: Identifier<Kind>.Type) throws -> Identifier<Kind> {
+        guard let raw = parameters.get(name) else {
+            throw AisleError.invalid(name, "the URL has no \(Kind.name)")
+        }
+        guard let decoded = raw.removingPercentEncoding else {
+            throw AisleError.invalid(name, "the \(Kind.name) in the URL is not valid percent-encoding")
+        }
+        return try Identifier<Kind>(validating: decoded, field: name)
+    }
+}
+
+/// Opaque pagination cursors: base64url text, so clients treat them as tokens.
+enum Cursor {
+    static func encode(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) throws -> String {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
+            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
+        }
+        return text
+    }
+}

@@ -1,0 +1,67 @@
+import AisleCore
+import AisleStore
+import Hummingbird
+
+/// `/v1/events` and `/v1/identify`: what a mobile app may call with the ingest key.
+struct EventRoutes {
+    let store: any Store
+    let configuration: AisleConfiguration
+    let metrics: ServerMetrics
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.post("events", use: ingest)
+        group.post("identify", use: identify)
+    }
+
+    @Sendable func ingest(request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(EventsRequestBody.self, maxBytes: configuration.server.maxBodyBytes)
+        let now = Timestamp.now()
+        let skew = configuration.ingest.maxFutureSkew
+        switch body {
+        case .single(let row):
+            // One event: bad input is the request's error, answered with 400.
+            let event = try row.validated(now: now, maxFutureSkew: skew)
+            let outcome = try await store.appendEvents([event], receivedAt: now)
+            metrics.recordIngest(outcome, rejected: 0)
+            return JSONResponse.encoded(
+                IngestResultBody(accepted: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems, errors: [])
+            )
+        case .batch(let rows):
+            let maxRows = configuration.ingest.maxBatchRows
+            guard rows.count <= maxRows else {
+                throw AisleError.invalid("events", "a batch holds at most \(maxRows) events, got \(rows.count)")
+            }
+            var events: [Event] = []
+            events.reserveCapacity(rows.count)
+            var errors: [RowError] = []
+            for (index, row) in rows.enumerated() {
+                do {
+                    events.append(try row.result.get().validated(now: now, maxFutureSkew: skew))
+                } catch {
+                    errors.append(RowError(index: index, error: error))
+                }
+            }
+            let outcome = try await store.appendEvents(events, receivedAt: now)
+            metrics.recordIngest(outcome, rejected: errors.count)
+            return JSONResponse.encoded(
+                IngestResultBody(accepted: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems, errors: errors)
+            )
+        }
+    }
+
+    @Sendable func identify(request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(IdentifyBody.self, maxBytes: configuration.server.maxBodyBytes)
+        let (device, user) = try body.validated()
+        let outcome = try await store.identify(device: device, as: user, at: .now())
+        return JSONResponse.encoded(
+            IdentifyResultBody(
+                deviceID: device.rawValue,
+                userID: user.rawValue,
+                previousUserID: outcome.previousUser?.rawValue,
+                eventsAttributed: outcome.eventsAttributed
+            )
+        )
+    }
+}

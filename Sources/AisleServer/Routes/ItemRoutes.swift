@@ -1,0 +1,60 @@
+import AisleCore
+import AisleStore
+import Hummingbird
+
+/// `/v1/items`: the catalog.
+struct ItemRoutes {
+    let store: any Store
+    let configuration: AisleConfiguration
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.put("items/{id}", use: upsert)
+        group.get("items/{id}", use: get)
+        group.delete("items/{id}", use: delete)
+        group.get("items", use: list)
+        group.post("items:batch", use: batch)
+    }
+
+    @Sendable func upsert(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: ItemID.self)
+        var request = request
+        let body = try await request.decodeBody(ItemBody.self, maxBytes: configuration.server.maxBodyBytes)
+        let item = try body.validated(pathID: id.rawValue)
+        let stored = try await store.upsertItems([item], at: .now())
+        return JSONResponse.encoded(ItemBody(stored[0]))
+    }
+
+    @Sendable func get(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: ItemID.self)
+        guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
+        return JSONResponse.encoded(ItemBody(item))
+    }
+
+    @Sendable func delete(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: ItemID.self)
+        guard try await store.deleteItem(id, at: .now()) else { throw AisleError.notFound("no item \"\(id)\"") }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func list(request: Request, context: BasicRequestContext) async throws -> Response {
+        let limit = try request.queryInt("limit", default: 100, in: 1...1000)
+        let after = try request.queryString("cursor").map { try ItemID(validating: Cursor.decode($0), field: "cursor") }
+        let items = try await store.items(after: after, limit: limit + 1)
+        let page = Array(items.prefix(limit))
+        let next = items.count > limit ? page.last.map { Cursor.encode($0.id.rawValue) } : nil
+        return JSONResponse.encoded(PageBody(data: page.map(ItemBody.init), nextCursor: next))
+    }
+
+    @Sendable func batch(request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(BatchBody<ItemBody>.self, maxBytes: configuration.server.maxBodyBytes)
+        let (items, errors) = try BatchValidation.rows(
+            body.rows,
+            field: "items",
+            maxRows: configuration.ingest.maxBatchRows,
+            id: \.id
+        ) { (body) throws(AisleError) in try body.validated() }
+        let stored = try await store.upsertItems(items, at: .now())
+        return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
+    }
+}

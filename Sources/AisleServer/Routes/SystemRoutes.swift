@@ -1,0 +1,34 @@
+import AisleCore
+import AisleStore
+import Foundation
+import Hummingbird
+
+/// Routes that need no key: health, readiness, metrics, the OpenAPI document.
+struct SystemRoutes {
+    let store: any Store
+    let metrics: ServerMetrics
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("health") { _, _ in
+            JSONResponse.encoded(["status": "ok"])
+        }
+        router.get("ready") { _, _ in
+            do {
+                try await store.checkReady()
+                return JSONResponse.encoded(["status": "ready"])
+            } catch {
+                return JSONResponse.encoded(["status": "unavailable"], status: .serviceUnavailable)
+            }
+        }
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("v1/openapi.yaml") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import AisleCore
+import AisleStore
+import Hummingbird
+
+/// `/v1/users`: profiles, linked devices, merged history, erasure.
+struct UserRoutes {
+    let store: any Store
+    let configuration: AisleConfiguration
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.put("users/{id}", use: put)
+        group.post("users:batch", use: batch)
+        group.get("users/{id}", use: get)
+        group.delete("users/{id}", use: erase)
+        group.get("users/{id}/devices", use: devices)
+        group.get("users/{id}/history", use: history)
+    }
+
+    @Sendable func put(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        var request = request
+        let body = try await request.decodeBody(UserBody.self, maxBytes: configuration.server.maxBodyBytes)
+        let stored = try await store.putUsers([try body.validated(pathID: id.rawValue)], at: .now())
+        return JSONResponse.encoded(UserBody(stored[0]))
+    }
+
+    @Sendable func batch(request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(BatchBody<UserBody>.self, maxBytes: configuration.server.maxBodyBytes)
+        let (users, errors) = try BatchValidation.rows(
+            body.rows,
+            field: "users",
+            maxRows: configuration.ingest.maxBatchRows,
+            id: \.id
+        ) { (body) throws(AisleError) in try body.validated() }
+        let stored = try await store.putUsers(users, at: .now())
+        return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
+    }
+
+    @Sendable func get(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        guard let user = try await store.user(id) else { throw AisleError.notFound("no user \"\(id)\"") }
+        return JSONResponse.encoded(UserBody(user))
+    }
+
+    @Sendable func erase(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        let erased = try await store.eraseUser(id)
+        if erased.isEmpty { throw AisleError.notFound("nothing is stored for user \"\(id)\"") }
+        return JSONResponse.encoded(
+            UserErasureBody(userID: id.rawValue, profiles: erased.profiles, events: erased.events, devices: erased.devices)
+        )
+    }
+
+    @Sendable func devices(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        let links = try await store.devices(of: id)
+        return JSONResponse.encoded(PageBody(data: links.map(DeviceLinkBody.init), nextCursor: nil))
+    }
+
+    @Sendable func history(request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        let limit = try request.queryInt("limit", default: 100, in: 1...1000)
+        let types = try (request.queryString("types")?.split(separator: ",") ?? []).map { name in
+            try EventType(validating: String(name), field: "types")
+        }
+        let cursor = try request.queryString("cursor").map(Self.historyCursor)
+        let events = try await store.history(of: id, types: types, after: cursor, limit: limit + 1)
+        let page = Array(events.prefix(limit))
+        let next = events.count > limit ? page.last.map(Self.cursorText) : nil
+        return JSONResponse.encoded(PageBody(data: page.map(EventBody.init), nextCursor: next))
+    }
+
+    static func cursorText(_ event: StoredEvent) -> String {
+        Cursor.encode("\(event.event.timestamp.millisecondsSinceEpoch).\(event.sequence)")
+    }
+
+    static func historyCursor(_ text: String) throws -> HistoryCursor {
+        let parts = try Cursor.decode(text).split(separator: ".")
+        guard parts.count == 2, let ms = Int64(parts[0]), let sequence = Int64(parts[1]) else {
+            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
+        }
+        return HistoryCursor(timestamp: Timestamp(millisecondsSinceEpoch: ms), sequence: sequence)
+    }
+}

@@ -1,0 +1,72 @@
+import GRDB
+
+/// The SQLite schema, as named, append-only migrations: never edit a shipped one, add the next.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: catalog, users, events, device links, keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE items (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        title TEXT NOT NULL,
+                        description TEXT,
+                        categories TEXT NOT NULL DEFAULT '[]',
+                        brand TEXT,
+                        price REAL,
+                        currency TEXT,
+                        attributes TEXT NOT NULL DEFAULT '{}',
+                        image_url TEXT,
+                        in_stock INTEGER NOT NULL DEFAULT 1,
+                        tags TEXT NOT NULL DEFAULT '[]',
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        deleted_at INTEGER
+                    );
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        attributes TEXT NOT NULL DEFAULT '{}',
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    -- seq orders arrival; user_id is the owner after identity resolution
+                    -- (attributed = 1 when Aisle filled it from a device link).
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY,
+                        event_id TEXT,
+                        type TEXT NOT NULL,
+                        user_id TEXT,
+                        device_id TEXT,
+                        item_id TEXT,
+                        value REAL,
+                        query TEXT,
+                        session_id TEXT NOT NULL,
+                        platform TEXT,
+                        device_model TEXT,
+                        app_version TEXT,
+                        ts INTEGER NOT NULL,
+                        context TEXT,
+                        received_at INTEGER NOT NULL,
+                        attributed INTEGER NOT NULL DEFAULT 0,
+                        CHECK (user_id IS NOT NULL OR device_id IS NOT NULL)
+                    );
+                    CREATE UNIQUE INDEX events_by_event_id ON events(event_id) WHERE event_id IS NOT NULL;
+                    CREATE INDEX events_by_user ON events(user_id, ts, seq) WHERE user_id IS NOT NULL;
+                    CREATE INDEX events_by_device ON events(device_id, ts) WHERE device_id IS NOT NULL;
+                    CREATE TABLE device_links (
+                        device_id TEXT PRIMARY KEY NOT NULL,
+                        user_id TEXT NOT NULL,
+                        linked_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX device_links_by_user ON device_links(user_id);
+                    CREATE TABLE api_keys (
+                        scope TEXT PRIMARY KEY NOT NULL,
+                        hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}

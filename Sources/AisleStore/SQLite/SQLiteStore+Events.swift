@@ -1,0 +1,246 @@
+public import AisleCore
+import Foundation
+import GRDB
+import Synchronization
+
+extension SQLiteStore {
+    static let eventColumns = """
+        seq, event_id, type, user_id, device_id, item_id, value, query, session_id, platform, device_model,
+        app_version, ts, context, received_at
+        """
+
+    public func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome {
+        if events.isEmpty { return AppendOutcome(rows: [], unknownItems: 0) }
+        return try await write { db in
+            var state = self.takeCache()
+            if state.knownItems == nil {
+                state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items"))
+            }
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (event_id, type, user_id, device_id, item_id, value, query, session_id,
+                        platform, device_model, app_version, ts, context, received_at, attributed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
+                    """
+            )
+            var rows: [AppendOutcome.Row] = []
+            rows.reserveCapacity(events.count)
+            var unknownItems = 0
+            for var event in events {
+                var attributed = false
+                if event.userID == nil, let device = event.deviceID,
+                    let owner = try self.owner(of: device, in: db, state: &state)
+                {
+                    event.userID = owner
+                    attributed = true
+                }
+                let actor = Self.actorKey(user: event.userID, device: event.deviceID)
+                let previousSession = try self.lastSession(of: actor, in: db, state: &state)
+                if event.sessionID == nil {
+                    let next = self.sessions.next(after: previousSession, actor: actor, at: event.timestamp)
+                    state.sessions[actor] = next
+                    event.sessionID = next.sessionID
+                }
+                insert.setUncheckedArguments([
+                    event.eventID?.rawValue, event.type.rawValue, event.userID?.rawValue, event.deviceID?.rawValue,
+                    event.itemID?.rawValue, event.value, event.query, event.sessionID?.rawValue,
+                    event.device.platform?.rawValue, event.device.model, event.device.appVersion,
+                    event.timestamp.millisecondsSinceEpoch, event.context.map { JSONValue.object($0).jsonText },
+                    receivedAt.millisecondsSinceEpoch, attributed,
+                ])
+                try insert.execute()
+                if db.changesCount == 0 {
+                    // A repeated event_id: stored once already, so this row changes nothing.
+                    state.sessions[actor] = previousSession
+                    rows.append(.duplicate)
+                    continue
+                }
+                rows.append(.accepted)
+                if let item = event.itemID, state.knownItems?.contains(item.rawValue) != true {
+                    unknownItems += 1
+                }
+            }
+            state.trim()
+            self.putCache(state)
+            return AppendOutcome(rows: rows, unknownItems: unknownItems)
+        }
+    }
+
+    public func identify(device: DeviceID, as user: UserID, at now: Timestamp) async throws -> IdentifyOutcome {
+        try await write { db in
+            var state = self.takeCache()
+            let previous = try String.fetchOne(
+                db,
+                sql: "SELECT user_id FROM device_links WHERE device_id = ?",
+                arguments: [device.rawValue]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO device_links (device_id, user_id, linked_at) VALUES (?, ?, ?)
+                    ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at
+                    """,
+                arguments: [device.rawValue, user.rawValue, now.millisecondsSinceEpoch]
+            )
+            try db.execute(
+                sql: "UPDATE events SET user_id = ?, attributed = 1 WHERE device_id = ? AND user_id IS NULL",
+                arguments: [user.rawValue, device.rawValue]
+            )
+            let attributed = db.changesCount
+            state.deviceOwners[device.rawValue] = .some(user.rawValue)
+            state.sessions[Self.actorKey(user: nil, device: device)] = nil
+            state.sessions[Self.actorKey(user: user, device: nil)] = nil
+            self.putCache(state)
+            return IdentifyOutcome(previousUser: previous.map(UserID.init), eventsAttributed: attributed)
+        }
+    }
+
+    public func devices(of user: UserID) async throws -> [DeviceLink] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.device_id, l.linked_at, e.ts, e.platform, e.device_model, e.app_version
+                    FROM device_links l
+                    LEFT JOIN events e ON e.seq = (
+                        SELECT seq FROM events WHERE device_id = l.device_id ORDER BY ts DESC, seq DESC LIMIT 1)
+                    WHERE l.user_id = ?
+                    ORDER BY l.linked_at DESC, l.device_id
+                    """,
+                arguments: [user.rawValue]
+            ).map { row in
+                DeviceLink(
+                    deviceID: DeviceID(row["device_id"]),
+                    userID: user,
+                    linkedAt: Timestamp(millisecondsSinceEpoch: row["linked_at"]),
+                    lastSeen: (row["ts"] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:)),
+                    device: DeviceInfo(
+                        platform: (row["platform"] as String?).flatMap(Platform.init(rawValue:)),
+                        model: row["device_model"],
+                        appVersion: row["app_version"]
+                    )
+                )
+            }
+        }
+    }
+
+    public func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws
+        -> [StoredEvent]
+    {
+        try await read { db in
+            var sql = "SELECT \(Self.eventColumns) FROM events WHERE user_id = ?"
+            var arguments: StatementArguments = [user.rawValue]
+            if !types.isEmpty {
+                sql += " AND type IN (\(Array(repeating: "?", count: types.count).joined(separator: ",")))"
+                arguments += StatementArguments(types.map(\.rawValue))
+            }
+            if let cursor {
+                sql += " AND (ts < ? OR (ts = ? AND seq < ?))"
+                let ts = cursor.timestamp.millisecondsSinceEpoch
+                arguments += [ts, ts, cursor.sequence]
+            }
+            sql += " ORDER BY ts DESC, seq DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedEvent(from:))
+        }
+    }
+
+    public func eraseUser(_ id: UserID) async throws -> UserErasure {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id.rawValue])
+            let profiles = db.changesCount
+            let devices = try String.fetchAll(
+                db,
+                sql: "SELECT device_id FROM device_links WHERE user_id = ?",
+                arguments: [id.rawValue]
+            )
+            try db.execute(sql: "DELETE FROM device_links WHERE user_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM events WHERE user_id = ?", arguments: [id.rawValue])
+            var events = db.changesCount
+            for device in devices {
+                // Events a linked device sent anonymously belong to the user too.
+                try db.execute(
+                    sql: "DELETE FROM events WHERE device_id = ? AND user_id IS NULL",
+                    arguments: [device]
+                )
+                events += db.changesCount
+            }
+            // Links and sessions of this user are cached; start the caches afresh.
+            self.putCache(IngestCache())
+            return UserErasure(profiles: profiles, events: events, devices: devices.count)
+        }
+    }
+
+    static func actorKey(user: UserID?, device: DeviceID?) -> String {
+        if let user { return "u:" + user.rawValue }
+        return "d:" + (device?.rawValue ?? "")
+    }
+
+    func takeCache() -> IngestCache {
+        cache.withLock { cache in
+            let taken = cache
+            cache = IngestCache()
+            return taken
+        }
+    }
+
+    func putCache(_ state: IngestCache) {
+        cache.withLock { $0 = state }
+    }
+
+    /// The user a device is linked to, from the cache or the database.
+    func owner(of device: DeviceID, in db: Database, state: inout IngestCache) throws -> UserID? {
+        if let cached = state.deviceOwners[device.rawValue] {
+            return cached.map(UserID.init)
+        }
+        let owner = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT user_id FROM device_links WHERE device_id = ?"),
+            arguments: [device.rawValue]
+        )
+        state.deviceOwners[device.rawValue] = .some(owner)
+        return owner.map(UserID.init)
+    }
+
+    /// The shopper's latest automatic session, from the cache or their latest stored event.
+    func lastSession(of actor: String, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
+        if let cached = state.sessions[actor] { return cached }
+        let isUser = actor.hasPrefix("u:")
+        let sql =
+            isUser
+            ? "SELECT session_id, ts FROM events WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT 1"
+            : "SELECT session_id, ts FROM events WHERE device_id = ? AND user_id IS NULL ORDER BY ts DESC, seq DESC LIMIT 1"
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [String(actor.dropFirst(2))]) else {
+            return nil
+        }
+        let state = SessionPolicy.State(
+            sessionID: SessionID(row["session_id"]),
+            lastSeen: Timestamp(millisecondsSinceEpoch: row["ts"])
+        )
+        return state
+    }
+
+    static func storedEvent(from row: Row) throws -> StoredEvent {
+        let context: String? = row["context"]
+        return StoredEvent(
+            sequence: row["seq"],
+            event: Event(
+                eventID: (row["event_id"] as String?).map(EventID.init),
+                type: EventType(stored: row["type"]),
+                userID: (row["user_id"] as String?).map(UserID.init),
+                deviceID: (row["device_id"] as String?).map(DeviceID.init),
+                itemID: (row["item_id"] as String?).map(ItemID.init),
+                value: row["value"],
+                query: row["query"],
+                sessionID: (row["session_id"] as String?).map(SessionID.init),
+                device: DeviceInfo(
+                    platform: (row["platform"] as String?).flatMap(Platform.init(rawValue:)),
+                    model: row["device_model"],
+                    appVersion: row["app_version"]
+                ),
+                timestamp: Timestamp(millisecondsSinceEpoch: row["ts"]),
+                context: try context.map { try decodeJSON([String: JSONValue].self, $0) }
+            ),
+            receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"])
+        )
+    }
+}

@@ -1,0 +1,128 @@
+public import AisleCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// The embedded store: one SQLite file in WAL mode through GRDB. Readers never block the
+/// writer; writes are serialized by GRDB's writer queue, which is also what keeps the ingest
+/// caches below consistent.
+public final class SQLiteStore: Store {
+    let writer: any DatabaseWriter
+    let sessions: SessionPolicy
+    /// Ingest state kept beside the writer so that a 10M-event import doesn't query the database
+    /// per event. Only touched inside `writer.write`, so it follows the writer's serial order.
+    let cache = Mutex(IngestCache())
+
+    /// Opens (creating if needed) `aisle.sqlite` in `directory` and migrates it.
+    public static func open(
+        directory: String,
+        durability: StoreConfiguration.Durability = .processCrash,
+        sessions: SessionPolicy = SessionPolicy()
+    ) throws -> SQLiteStore {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw AisleError(code: .unavailable, message: "cannot create data folder \(directory): \(error.localizedDescription)")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: durability == .powerLoss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            // 64 MiB page cache per connection: the event indexes stay in memory during imports.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        let path = (directory as NSString).appendingPathComponent("aisle.sqlite")
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            return try SQLiteStore(writer: pool, sessions: sessions)
+        } catch let error as DatabaseError {
+            throw AisleError(code: .unavailable, message: "cannot open \(path): \(error.message ?? error.description)")
+        }
+    }
+
+    /// A private in-memory database, for tests.
+    public static func inMemory(sessions: SessionPolicy = SessionPolicy()) throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue(), sessions: sessions)
+    }
+
+    init(writer: any DatabaseWriter, sessions: SessionPolicy) throws {
+        self.writer = writer
+        self.sessions = sessions
+        try SQLiteMigrations.migrator.migrate(writer)
+    }
+
+    /// Runs a write transaction; on failure the ingest caches are dropped, since they may hold
+    /// state from the rolled-back transaction.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(updates)
+        } catch {
+            cache.withLock { $0 = IngestCache() }
+            throw Self.mapped(error)
+        }
+    }
+
+    func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(value)
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Driver errors become `AisleError`s here, so no SQL error leaves the store.
+    static func mapped(_ error: any Error) -> any Error {
+        if error is AisleError { return error }
+        if let database = error as? DatabaseError {
+            switch database.resultCode {
+            case .SQLITE_CONSTRAINT:
+                return AisleError(code: .conflict, message: "the write conflicts with stored data")
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN:
+                return AisleError(code: .unavailable, message: "the store cannot write now (\(database.resultCode))")
+            default:
+                return AisleError(code: .unavailable, message: "the store failed (\(database.resultCode))")
+            }
+        }
+        return error
+    }
+
+    public func apiKeyHash(scope: String) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT hash FROM api_keys WHERE scope = ?", arguments: [scope])
+        }
+    }
+
+    public func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (scope, hash, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (scope) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at
+                    """,
+                arguments: [scope, hash, now.millisecondsSinceEpoch]
+            )
+        }
+    }
+
+    public func checkReady() async throws {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+/// What the writer remembers between event batches.
+struct IngestCache: Sendable {
+    /// Last session per shopper ("u:" + user id or "d:" + device id).
+    var sessions: [String: SessionPolicy.State] = [:]
+    /// Device → linked user, or nil for a device known to have no link.
+    var deviceOwners: [String: String?] = [:]
+    /// Every item id in the catalog (deleted ones too), loaded on first use.
+    var knownItems: Set<String>?
+
+    /// Past this many entries a map is dropped and refilled from the database on demand.
+    static let maxEntries = 2_000_000
+
+    mutating func trim() {
+        if sessions.count > Self.maxEntries { sessions.removeAll() }
+        if deviceOwners.count > Self.maxEntries { deviceOwners.removeAll() }
+    }
+}

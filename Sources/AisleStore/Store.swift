@@ -1,0 +1,98 @@
+public import AisleCore
+
+/// Durable storage for the catalog, users, events and device links. Every implementation passes
+/// the same contract suite (Tests/AisleStoreTests/StoreContractTests.swift). Writes are atomic
+/// per call: when a call returns, what it reports as stored is committed.
+public protocol Store: Sendable {
+    /// Inserts or replaces items; a deleted item comes back. Returns the items as stored (with
+    /// `createdAt`, kept from the first upsert unless the client sent one, and `updatedAt`).
+    func upsertItems(_ items: [Item], at now: Timestamp) async throws -> [Item]
+    /// The item, or nil when it does not exist or was deleted.
+    func item(_ id: ItemID) async throws -> Item?
+    /// Items in id order (UTF-8 byte order) after `cursor`, at most `limit`; deleted ones skipped.
+    func items(after cursor: ItemID?, limit: Int) async throws -> [Item]
+    /// Hides the item from every read; its events stay. False when there was none to delete.
+    func deleteItem(_ id: ItemID, at now: Timestamp) async throws -> Bool
+
+    /// Inserts or replaces user profiles; returns them as stored (`createdAt` kept from the first put).
+    func putUsers(_ users: [User], at now: Timestamp) async throws -> [User]
+    func user(_ id: UserID) async throws -> User?
+    /// Erases the profile, every event owned by the user and its device links.
+    func eraseUser(_ id: UserID) async throws -> UserErasure
+
+    /// Stores events in order: resolves device-only events to their linked user, assigns
+    /// sessions to events without one, skips repeated event ids. All or nothing per call.
+    func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome
+    /// Links a device to a user; the device's anonymous events become the user's.
+    func identify(device: DeviceID, as user: UserID, at now: Timestamp) async throws -> IdentifyOutcome
+    /// The user's linked devices, most recently linked first.
+    func devices(of user: UserID) async throws -> [DeviceLink]
+    /// The user's events (from every linked device), newest first; ties by arrival, newest first.
+    func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws -> [StoredEvent]
+
+    /// The stored hash of an API key scope, if one was stored.
+    func apiKeyHash(scope: String) async throws -> String?
+    func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws
+    /// Throws when the store cannot serve reads (for `/ready`).
+    func checkReady() async throws
+}
+
+/// What `appendEvents` did with each row.
+public struct AppendOutcome: Sendable, Equatable {
+    public enum Row: Sendable, Equatable {
+        case accepted
+        case duplicate
+    }
+
+    public var rows: [Row]
+    /// Accepted rows whose item id is not in the catalog (yet).
+    public var unknownItems: Int
+
+    public init(rows: [Row], unknownItems: Int) {
+        self.rows = rows
+        self.unknownItems = unknownItems
+    }
+
+    public var accepted: Int { rows.count { $0 == .accepted } }
+    public var duplicates: Int { rows.count { $0 == .duplicate } }
+}
+
+public struct IdentifyOutcome: Sendable, Equatable {
+    public var previousUser: UserID?
+    public var eventsAttributed: Int
+
+    public init(previousUser: UserID?, eventsAttributed: Int) {
+        self.previousUser = previousUser
+        self.eventsAttributed = eventsAttributed
+    }
+}
+
+public struct UserErasure: Sendable, Equatable {
+    public var profiles: Int
+    public var events: Int
+    public var devices: Int
+
+    public init(profiles: Int, events: Int, devices: Int) {
+        self.profiles = profiles
+        self.events = events
+        self.devices = devices
+    }
+
+    /// Nothing of the user existed.
+    public var isEmpty: Bool { profiles == 0 && events == 0 && devices == 0 }
+}
+
+/// Where a history page ended: the last event's time and sequence.
+public struct HistoryCursor: Sendable, Equatable {
+    public var timestamp: Timestamp
+    public var sequence: Int64
+
+    public init(timestamp: Timestamp, sequence: Int64) {
+        self.timestamp = timestamp
+        self.sequence = sequence
+    }
+
+    public init(after event: StoredEvent) {
+        self.init(timestamp: event.event.timestamp, sequence: event.sequence)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Aisle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aisle",
+        abstract: "A self-hosted AI engine for online stores.",
+        subcommands: [ServeCommand.self]
+    )
+}

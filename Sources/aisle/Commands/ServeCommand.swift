@@ -1,0 +1,81 @@
+import AisleCore
+import AisleServer
+import AisleStore
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API on the embedded store (stops gracefully on SIGTERM or SIGINT)."
+    )
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = try options.configuration(environment: environment)
+        let logger = LogSetup.bootstrap(level: options.resolvedLogLevel(environment: environment))
+        try await Server.run(configuration: configuration, logger: logger, printKeys: true)
+    }
+}
+
+/// Starting the server, shared by `serve` and `demo`.
+enum Server {
+    static func run(
+        configuration: AisleConfiguration,
+        logger: Logger,
+        printKeys: Bool,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let directory = configuration.store.dataDirectory
+        let lock = try DataDirectoryLock(directory: directory)
+        let store = try SQLiteStore.open(
+            directory: directory,
+            durability: configuration.store.durability,
+            sessions: configuration.ingest.sessions
+        )
+        let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, store: store)
+        if printKeys {
+            for (scope, key) in generated.sorted(by: { $0.key < $1.key }) {
+                Console.line("aisle: generated the \(scope.rawValue) key (shown once, stored hashed in \(directory)): \(key)")
+            }
+        }
+        let host = configuration.server.host
+        let app = AisleApplication.build(configuration: configuration, store: store, keys: keys, logger: logger) { port in
+            Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
+            await onListening(port)
+        }
+        try await app.runService()
+        withExtendedLifetime(lock) {}
+        Console.line("aisle: stopped")
+    }
+}
+
+/// Unbuffered output lines, so a supervising process sees them at once.
+enum Console {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+enum LogSetup {
+    /// Sets up swift-log for the process (once, at start: swift-log's bootstrap is global).
+    static func bootstrap(level: String) -> Logger {
+        let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+        var logger = Logger(label: "aisle")
+        logger.logLevel = parsed
+        return logger
+    }
+}

@@ -1,0 +1,67 @@
+import AisleCore
+import ArgumentParser
+import Foundation
+
+/// Settings shared by `serve` and `demo`. Each flag has an `AISLE_*` environment equivalent;
+/// a flag wins over the environment, which wins over the default (docs/configuration.md).
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "Data folder (env AISLE_DATA; default ./aisle-data).")
+    var data: String?
+
+    @Option(name: .long, help: "Interface to listen on (env AISLE_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port; 0 picks a free one (env AISLE_PORT; default 8080).")
+    var port: Int?
+
+    @Option(name: .long, help: "Largest request body in bytes (env AISLE_MAX_BODY_BYTES; default 16777216).")
+    var maxBodyBytes: Int?
+
+    @Option(name: .long, help: "What an acknowledged write survives: process or power (env AISLE_DURABILITY; default process).")
+    var durability: String?
+
+    @Option(name: .long, help: "Minutes of inactivity that end a session (env AISLE_SESSION_GAP_MINUTES; default 30).")
+    var sessionGapMinutes: Int?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env AISLE_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    /// Builds and validates the configuration from flags, then `environment`, then defaults.
+    func configuration(environment: [String: String]) throws -> AisleConfiguration {
+        var configuration = AisleConfiguration()
+        func setting(_ flag: String?, _ name: String) -> String? { flag ?? environment[name] }
+        func integer(_ flag: Int?, _ name: String) throws -> Int? {
+            if let flag { return flag }
+            guard let text = environment[name] else { return nil }
+            guard let value = Int(text) else {
+                throw ValidationError("\(name) must be a whole number, got \"\(text)\"")
+            }
+            return value
+        }
+        configuration.store.dataDirectory = setting(data, "AISLE_DATA") ?? configuration.store.dataDirectory
+        configuration.server.host = setting(host, "AISLE_HOST") ?? configuration.server.host
+        configuration.server.port = try integer(port, "AISLE_PORT") ?? configuration.server.port
+        configuration.server.maxBodyBytes = try integer(maxBodyBytes, "AISLE_MAX_BODY_BYTES") ?? configuration.server.maxBodyBytes
+        if let name = setting(durability, "AISLE_DURABILITY") {
+            guard let value = StoreConfiguration.Durability(rawValue: name) else {
+                throw ValidationError("durability must be process or power, got \"\(name)\"")
+            }
+            configuration.store.durability = value
+        }
+        if let minutes = try integer(sessionGapMinutes, "AISLE_SESSION_GAP_MINUTES") {
+            configuration.ingest.sessions.inactivityGap = .seconds(minutes * 60)
+        }
+        configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.message + (error.field.map { " (\($0))" } ?? ""))
+        }
+        return configuration
+    }
+
+    func resolvedLogLevel(environment: [String: String]) -> String {
+        logLevel ?? environment["AISLE_LOG_LEVEL"] ?? "info"
+    }
+}

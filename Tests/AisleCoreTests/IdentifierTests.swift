@@ -1,0 +1,24 @@
+import AisleCore
+import Testing
+
+@Suite struct IdentifierTests {
+    @Test("ids keep unicode exactly", arguments: ["羽绒服-42", "🧥", "a b", "x/y?z=1"])
+    func acceptsUnicode(raw: String) throws {
+        #expect(try ItemID(validating: raw, field: "id").rawValue == raw)
+    }
+
+    @Test(
+        "empty, control-character and oversized ids are rejected",
+        arguments: ["", "a\u{0}b", "line\nbreak", String(repeating: "x", count: 257)]
+    )
+    func rejects(raw: String) {
+        #expect(throws: AisleError.self) { try ItemID(validating: raw, field: "id") }
+    }
+
+    @Test("ids order by UTF-8 bytes, as SQLite does")
+    func byteOrder() {
+        #expect(ItemID("Z") < ItemID("a"))
+        #expect(ItemID("a") < ItemID("é"))
+        #expect(ItemID("é") < ItemID("羽"))
+    }
+}

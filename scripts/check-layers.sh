@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Fails when a layer imports what it must not (STYLE.md, Dependencies): Hummingbird only in
+# AisleServer, GRDB only in AisleStore, nothing but Foundation in AisleCore.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+check() {  # folder, forbidden-import regex, reason
+    if grep -rnE "^(public |internal |@preconcurrency )*import ($2)\b" "$1" >/dev/null 2>&1; then
+        grep -rnE "^(public |internal |@preconcurrency )*import ($2)\b" "$1"
+        echo "check-layers: $1 must not import $2 ($3)" >&2
+        status=1
+    fi
+}
+check Sources/AisleCore "Hummingbird|GRDB|PostgresNIO|AisleStore|AisleServer|NIO.*" "the core depends on Foundation only"
+check Sources/AisleStore "Hummingbird|AisleServer|NIO.*" "the store knows no HTTP"
+for target in Sources/*/; do
+    case "$target" in Sources/AisleServer/|Sources/aisle/) continue ;; esac
+    check "$target" "Hummingbird.*" "only AisleServer speaks HTTP"
+done
+for target in Sources/*/; do
+    case "$target" in Sources/AisleStore/) continue ;; esac
+    check "$target" "GRDB|PostgresNIO" "SQL stays in AisleStore"
+done
+exit $status

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system packages Aisle needs, when missing (Debian/Ubuntu; run as root or with sudo).
+# Swift itself is expected at /opt/swift or on PATH.
+set -euo pipefail
+
+packages=(libsqlite3-dev sqlite3 curl)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+        echo "install-deps: swift is at /opt/swift/usr/bin; add it to PATH"
+    else
+        echo "install-deps: Swift 6 is required (https://swift.org/install); none found" >&2
+        exit 1
+    fi
+fi
