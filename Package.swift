@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleStoreTests",
-            dependencies: ["AisleCore", "AisleStore"],
+            dependencies: ["AisleCore", "AisleStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

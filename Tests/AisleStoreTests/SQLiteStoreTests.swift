@@ -1,0 +1,49 @@
+import AisleCore
+import AisleStore
+import GRDB
+import Testing
+
+/// What only the SQLite store promises: its file, and no row of an erased user left behind.
+@Suite struct SQLiteStoreTests {
+    @Test("erasure leaves no row that names the user or their device")
+    func erasureLeavesNoRow() async throws {
+        let directory = TemporaryDirectory.make()
+        do {
+            let store = try SQLiteStore.open(directory: directory)
+            _ = try await store.putUsers([User(id: UserID("gone"))], at: .t0)
+            _ = try await store.appendEvents([.fixture(device: "gone-phone"), .fixture(user: "gone")], receivedAt: .t0)
+            _ = try await store.identify(device: DeviceID("gone-phone"), as: UserID("gone"), at: .t0)
+            _ = try await store.appendEvents([.fixture(device: "gone-phone")], receivedAt: .t0)
+            _ = try await store.eraseUser(UserID("gone"))
+        }
+        let database = try DatabaseQueue(path: directory + "/aisle.sqlite")
+        let counts = try await database.read { db in
+            [
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE id = 'gone'") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE user_id = 'gone' OR device_id = 'gone-phone'") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_links WHERE user_id = 'gone' OR device_id = 'gone-phone'") ?? -1,
+            ]
+        }
+        #expect(counts == [0, 0, 0])
+    }
+
+    @Test("data survives reopening the folder")
+    func reopen() async throws {
+        let directory = TemporaryDirectory.make()
+        do {
+            let store = try SQLiteStore.open(directory: directory)
+            _ = try await store.appendEvents([.fixture(user: "u", id: "e1")], receivedAt: .t0)
+        }
+        let reopened = try SQLiteStore.open(directory: directory)
+        #expect(try await reopened.history(of: UserID("u"), types: [], after: nil, limit: 10).count == 1)
+        #expect(try await reopened.appendEvents([.fixture(user: "u", id: "e1")], receivedAt: .t0).duplicates == 1)
+    }
+
+    @Test("a second process-level lock on the folder is refused with advice")
+    func folderLock() throws {
+        let directory = TemporaryDirectory.make()
+        let lock = try DataDirectoryLock(directory: directory)
+        #expect(throws: AisleError.self) { try DataDirectoryLock(directory: directory) }
+        withExtendedLifetime(lock) {}
+    }
+}

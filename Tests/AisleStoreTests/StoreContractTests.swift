@@ -1,0 +1,216 @@
+import AisleCore
+import AisleStore
+import Testing
+
+/// The behaviour every `Store` must have; runs against each `StoreKind`.
+@Suite struct StoreContractTests {
+    @Test("an upserted item reads back field for field", arguments: StoreKind.allCases)
+    func itemRoundTrip(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var item = Item.fixture("羽绒服-1", title: "这件羽绒服质量很好 🧥")
+        item.attributes = ["sizes": .array([.string("S"), .string("M")]), "weight_g": .number(850)]
+        item.tags = ["winter"]
+        _ = try await store.upsertItems([item], at: .t0)
+        let stored = try #require(try await store.item(item.id))
+        #expect(stored.title == item.title)
+        #expect(stored.attributes == item.attributes)
+        #expect(stored.categories == item.categories)
+        #expect(stored.tags == item.tags)
+        #expect(stored.createdAt == .t0)
+    }
+
+    @Test("a second upsert keeps created_at and moves updated_at", arguments: StoreKind.allCases)
+    func upsertKeepsCreation(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.upsertItems([.fixture("a")], at: .t0)
+        let second = try await store.upsertItems([.fixture("a", title: "Renamed")], at: .t0(plusMinutes: 5))
+        #expect(second[0].createdAt == .t0)
+        #expect(second[0].updatedAt == .t0(plusMinutes: 5))
+        #expect(second[0].title == "Renamed")
+    }
+
+    @Test("a deleted item is hidden from reads and lists; its events stay", arguments: StoreKind.allCases)
+    func deleteHides(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.upsertItems([.fixture("a"), .fixture("b")], at: .t0)
+        _ = try await store.appendEvents([.fixture(user: "u", item: "a")], receivedAt: .t0)
+        #expect(try await store.deleteItem(ItemID("a"), at: .t0))
+        #expect(try await store.item(ItemID("a")) == nil)
+        #expect(try await store.items(after: nil, limit: 10).map(\.id) == [ItemID("b")])
+        #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).count == 1)
+        #expect(try await store.deleteItem(ItemID("a"), at: .t0) == false)
+    }
+
+    @Test("item pages are in byte order and cover every item once", arguments: StoreKind.allCases)
+    func itemPages(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let ids = ["b", "a", "é", "Z", "羽", "c", "10", "9"]
+        _ = try await store.upsertItems(ids.map { Item.fixture($0) }, at: .t0)
+        var seen: [ItemID] = []
+        var cursor: ItemID?
+        repeat {
+            let page = try await store.items(after: cursor, limit: 3)
+            seen += page.map(\.id)
+            cursor = page.count == 3 ? page.last?.id : nil
+        } while cursor != nil
+        #expect(seen == ids.map(ItemID.init).sorted())
+    }
+
+    @Test("a repeated event_id is stored once, within a batch and across batches", arguments: StoreKind.allCases)
+    func duplicates(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let first = try await store.appendEvents(
+            [.fixture(user: "u", id: "e1"), .fixture(user: "u", id: "e1"), .fixture(user: "u", id: "e2")],
+            receivedAt: .t0
+        )
+        #expect(first.rows == [.accepted, .duplicate, .accepted])
+        let second = try await store.appendEvents([.fixture(user: "u", id: "e2"), .fixture(user: "u")], receivedAt: .t0)
+        #expect(second.rows == [.duplicate, .accepted])
+        #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).count == 3)
+    }
+
+    @Test("events for items not in the catalog are accepted and counted", arguments: StoreKind.allCases)
+    func unknownItems(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.upsertItems([.fixture("known")], at: .t0)
+        let outcome = try await store.appendEvents(
+            [.fixture(user: "u", item: "known"), .fixture(user: "u", item: "later"), .fixture(.search, user: "u", item: nil)],
+            receivedAt: .t0
+        )
+        #expect(outcome.accepted == 3)
+        #expect(outcome.unknownItems == 1)
+    }
+
+    @Test("sessions split after 30 minutes of inactivity, per shopper", arguments: StoreKind.allCases)
+    func sessions(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.appendEvents(
+            [
+                .fixture(user: "u", at: .t0), .fixture(user: "u", at: .t0(plusMinutes: 20)),
+                .fixture(user: "v", at: .t0(plusMinutes: 21)), .fixture(user: "u", at: .t0(plusMinutes: 51)),
+            ],
+            receivedAt: .t0
+        )
+        // A later batch continues the stored session.
+        _ = try await store.appendEvents([.fixture(user: "u", at: .t0(plusMinutes: 60))], receivedAt: .t0)
+        let history = try await store.history(of: UserID("u"), types: [], after: nil, limit: 10)
+        let sessions = history.reversed().map { $0.event.sessionID }
+        #expect(sessions[0] == sessions[1])
+        #expect(sessions[1] != sessions[2])
+        #expect(sessions[2] == sessions[3])
+        let other = try await store.history(of: UserID("v"), types: [], after: nil, limit: 10)
+        #expect(other[0].event.sessionID != sessions[0])
+    }
+
+    @Test("a client session_id is kept as sent", arguments: StoreKind.allCases)
+    func clientSession(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var event = Event.fixture(user: "u")
+        event.sessionID = SessionID("app-session-7")
+        _ = try await store.appendEvents([event], receivedAt: .t0)
+        let stored = try await store.history(of: UserID("u"), types: [], after: nil, limit: 1)
+        #expect(stored.first?.event.sessionID == SessionID("app-session-7"))
+    }
+
+    @Test("identify gives the user a device's past and future anonymous events", arguments: StoreKind.allCases)
+    func identify(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.appendEvents(
+            [.fixture(device: "phone", item: "a", at: .t0), .fixture(device: "phone", item: "b", at: .t0(plusMinutes: 1))],
+            receivedAt: .t0
+        )
+        #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).isEmpty)
+        let outcome = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0(plusMinutes: 2))
+        #expect(outcome.eventsAttributed == 2)
+        #expect(outcome.previousUser == nil)
+        _ = try await store.appendEvents(
+            [.fixture(device: "phone", item: "c", at: .t0(plusMinutes: 3)), .fixture(user: "u", device: "laptop", item: "d", at: .t0(plusMinutes: 4))],
+            receivedAt: .t0
+        )
+        let history = try await store.history(of: UserID("u"), types: [], after: nil, limit: 10)
+        #expect(history.map(\.event.itemID) == ["d", "c", "b", "a"].map(ItemID.init))
+        let devices = try await store.devices(of: UserID("u"))
+        #expect(devices.map(\.deviceID) == [DeviceID("phone")])
+        #expect(devices.first?.lastSeen == .t0(plusMinutes: 3))
+    }
+
+    @Test("a device identified by another user moves to that user from then on", arguments: StoreKind.allCases)
+    func relink(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.identify(device: DeviceID("tablet"), as: UserID("ann"), at: .t0)
+        _ = try await store.appendEvents([.fixture(device: "tablet", item: "a")], receivedAt: .t0)
+        let outcome = try await store.identify(device: DeviceID("tablet"), as: UserID("bob"), at: .t0(plusMinutes: 1))
+        #expect(outcome.previousUser == UserID("ann"))
+        _ = try await store.appendEvents([.fixture(device: "tablet", item: "b", at: .t0(plusMinutes: 2))], receivedAt: .t0)
+        #expect(try await store.history(of: UserID("ann"), types: [], after: nil, limit: 10).map(\.event.itemID) == [ItemID("a")])
+        #expect(try await store.history(of: UserID("bob"), types: [], after: nil, limit: 10).map(\.event.itemID) == [ItemID("b")])
+    }
+
+    @Test("history pages are newest first, stable, filtered by type", arguments: StoreKind.allCases)
+    func historyPages(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var events: [Event] = []
+        for index in 0..<25 {
+            // Pairs share a timestamp, so ties must break by arrival.
+            events.append(.fixture(index % 5 == 0 ? .click : .view, user: "u", item: "i\(index)", at: .t0(plusMinutes: index / 2)))
+        }
+        _ = try await store.appendEvents(events, receivedAt: .t0)
+        var all: [StoredEvent] = []
+        var cursor: HistoryCursor?
+        repeat {
+            let page = try await store.history(of: UserID("u"), types: [], after: cursor, limit: 4)
+            all += page
+            cursor = page.count == 4 ? page.last.map(HistoryCursor.init(after:)) : nil
+        } while cursor != nil
+        #expect(all.map(\.event.itemID) == events.reversed().map(\.itemID))
+        let clicks = try await store.history(of: UserID("u"), types: [.click], after: nil, limit: 100)
+        #expect(clicks.count == 5)
+        #expect(clicks.allSatisfy { $0.event.type == .click })
+    }
+
+    @Test("erasing a user removes the profile, events from every device and the links", arguments: StoreKind.allCases)
+    func erase(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.putUsers([User(id: UserID("u"), attributes: ["locale": .string("zh-CN")])], at: .t0)
+        _ = try await store.appendEvents([.fixture(device: "phone"), .fixture(user: "u"), .fixture(user: "other")], receivedAt: .t0)
+        _ = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0)
+        let erased = try await store.eraseUser(UserID("u"))
+        #expect(erased == UserErasure(profiles: 1, events: 2, devices: 1))
+        #expect(try await store.user(UserID("u")) == nil)
+        #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).isEmpty)
+        #expect(try await store.devices(of: UserID("u")).isEmpty)
+        #expect(try await store.history(of: UserID("other"), types: [], after: nil, limit: 10).count == 1)
+        // After erasure the device is anonymous again.
+        _ = try await store.appendEvents([.fixture(device: "phone")], receivedAt: .t0)
+        #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).isEmpty)
+        #expect(try await store.eraseUser(UserID("u")).isEmpty)
+    }
+
+    @Test("API key hashes are stored per scope and replaced", arguments: StoreKind.allCases)
+    func keyHashes(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.apiKeyHash(scope: "admin") == nil)
+        try await store.setAPIKeyHash("aa", scope: "admin", at: .t0)
+        try await store.setAPIKeyHash("bb", scope: "admin", at: .t0)
+        #expect(try await store.apiKeyHash(scope: "admin") == "bb")
+    }
+
+    @Test("concurrent writers lose no event", arguments: StoreKind.allCases)
+    func concurrentWriters(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    for batch in 0..<10 {
+                        let events = (0..<50).map { index in
+                            Event.fixture(user: "u", id: "w\(writer)-\(batch)-\(index)")
+                        }
+                        _ = try await store.appendEvents(events, receivedAt: .t0)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 5000).count == 2000)
+    }
+}
