@@ -1,6 +1,7 @@
 import AisleCore
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension Request {
     /// Reads the whole body, up to `maxBytes` (else 413), and decodes it as `T` with every
@@ -9,7 +10,7 @@ extension Request {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: maxBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw AisleError(code: .payloadTooLarge, message: "the body is larger than the limit of \(maxBytes) bytes")
         }
         return try Wire.decode(type, from: Data(buffer.readableBytesView))

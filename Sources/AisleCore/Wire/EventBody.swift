@@ -68,9 +68,7 @@ public struct EventBody: Codable, Sendable, Equatable {
         device = try container.decodeIfPresent(DeviceBody.self, forKey: .device)
         timestamp = try container.decodeIfPresent(TimestampBody.self, forKey: .timestamp)
         context = try container.decodeIfPresent([String: JSONValue].self, forKey: .context)
-        if container.contains(.receivedAt) {
-            throw AisleError.invalid(jsonPath(decoder.codingPath + [CodingKeys.receivedAt]), "received_at is set by Aisle and cannot be sent")
-        }
+        receivedAt = try container.decodeIfPresent(TimestampBody.self, forKey: .receivedAt)
     }
 
     /// The response shape of a stored event.
@@ -96,6 +94,9 @@ public struct EventBody: Codable, Sendable, Equatable {
     /// `now` is rejected (a phone with a wrong clock must not poison "recent" signals).
     public func validated(now: Timestamp, maxFutureSkew: Duration = .seconds(24 * 3600)) throws(AisleError) -> Event {
         guard let type else { throw .invalid("type", "\"type\" is required") }
+        if receivedAt != nil {
+            throw .invalid("received_at", "received_at is set by Aisle and cannot be sent")
+        }
         let eventType = try EventType(validating: type, field: "type")
         let user = try userID.map { (id) throws(AisleError) in try UserID(validating: id, field: "user_id") }
         let deviceID = try deviceID.map { (id) throws(AisleError) in try DeviceID(validating: id, field: "device_id") }

@@ -1,0 +1,177 @@
+import AisleCore
+import AisleStore
+import ArgumentParser
+import Foundation
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import items, users or events from JSON Lines, CSV/TSV with a header, or RecBole atomic files.",
+        discussion: """
+            Writes into a data folder (--data, the fast path; no server may be running on it) or
+            through a running server (--url and --key). Bad rows go to a rejects file with their
+            line number and reason; the import continues. See docs/IMPORT.md.
+            """
+    )
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case items, users, events
+    }
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case auto, jsonl, csv, tsv, recbole
+    }
+
+    @Argument(help: "What the file holds: items, users or events.")
+    var kind: Kind
+
+    @Argument(help: "The file to import.")
+    var file: String
+
+    @Option(help: "Data folder to write into (env AISLE_DATA; default ./aisle-data).")
+    var data: String?
+
+    @Option(help: "Import through a running server instead, e.g. http://127.0.0.1:8080.")
+    var url: String?
+
+    @Option(help: "The server's admin key, with --url (env AISLE_ADMIN_KEY).")
+    var key: String?
+
+    @Option(help: "File format; auto goes by extension (.jsonl .ndjson .csv .tsv .inter .item .user).")
+    var format: Format = .auto
+
+    @Option(help: "Where bad rows go (default: FILE's name + .rejects.jsonl in the current folder).")
+    var rejects: String?
+
+    @Option(help: "Event type for tabular rows without a type column (default: rate when a rating column exists, else view).")
+    var eventType: String = "view"
+
+    @Option(help: "Unit of numeric timestamps in CSV/TSV: ms or s (RecBole files are always seconds).")
+    var timestampUnit: String = "ms"
+
+    @Option(help: "Rows per write (default 20000 into a folder, 5000 over HTTP).")
+    var batchSize: Int?
+
+    func validate() throws {
+        if url != nil && data != nil { throw ValidationError("use either --data or --url, not both") }
+        if !["ms", "s"].contains(timestampUnit) { throw ValidationError("--timestamp-unit must be ms or s") }
+        if let batchSize, !(1...100_000).contains(batchSize) { throw ValidationError("--batch-size must be 1 to 100000") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let resolvedFormat = try format == .auto ? Self.format(of: file) : format
+        let reader = try LineReader(path: file)
+        let rejectsPath = rejects ?? ((file as NSString).lastPathComponent + ".rejects.jsonl")
+        try? FileManager.default.removeItem(atPath: rejectsPath)
+        let sink: any ImportSink
+        if let url {
+            guard let key = key ?? environment["AISLE_ADMIN_KEY"] else {
+                throw ValidationError("--url needs the admin key: --key KEY or AISLE_ADMIN_KEY")
+            }
+            sink = HTTPSink(baseURL: url, key: key)
+        } else {
+            let directory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
+            let lock = try DataDirectoryLock(directory: directory)
+            sink = StoreSink(store: try SQLiteStore.open(directory: directory), lock: lock)
+        }
+        var importer = Importer(
+            reader: reader,
+            rejects: RejectsFile(path: rejectsPath),
+            batchSize: batchSize ?? (url == nil ? 20_000 : 5_000),
+            progress: Progress(label: "import \(kind.rawValue)", totalBytes: reader.totalBytes)
+        )
+        let parser = try RowParser(
+            format: resolvedFormat,
+            header: resolvedFormat == .jsonl ? nil : try reader.next(1).first?.bytes,
+            eventType: eventType,
+            secondsTimestamps: timestampUnit == "s",
+            now: .now()
+        )
+        let summary: Importer.Summary
+        do {
+            switch kind {
+            case .items: summary = try await importer.run(parse: parser.item, write: sink.write(items:))
+            case .users: summary = try await importer.run(parse: parser.user, write: sink.write(users:))
+            case .events: summary = try await importer.run(parse: parser.event, write: sink.write(events:))
+            }
+        } catch {
+            try? await sink.close()
+            throw error
+        }
+        try await sink.close()
+        Console.line(Self.describe(summary, kind: kind, rejectsPath: rejectsPath))
+    }
+
+    static func format(of path: String) throws -> Format {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "jsonl", "ndjson", "json": return .jsonl
+        case "csv": return .csv
+        case "tsv", "txt": return .tsv
+        case "inter", "item", "user": return .recbole
+        default:
+            throw ValidationError("cannot tell the format of \(path) from its extension; pass --format jsonl|csv|tsv|recbole")
+        }
+    }
+
+    static func describe(_ summary: Importer.Summary, kind: Kind, rejectsPath: String) -> String {
+        let rate = Int(Double(summary.rows) / max(summary.seconds, 0.001))
+        var text = "imported \(Progress.grouped(summary.stored)) \(kind.rawValue) of \(Progress.grouped(summary.rows)) rows"
+        text += " in \(String(format: "%.1f", summary.seconds)) s (\(Progress.grouped(rate)) rows/s)"
+        if summary.duplicates > 0 { text += "; \(Progress.grouped(summary.duplicates)) duplicates skipped" }
+        if summary.unknownItems > 0 { text += "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog" }
+        if summary.rejected > 0 { text += "; \(Progress.grouped(summary.rejected)) rejected, see \(rejectsPath)" }
+        return text
+    }
+}
+
+/// Turns one line into a validated value, for each format. Sendable: it runs on parser tasks.
+struct RowParser: Sendable {
+    let tabular: TabularMapping?
+    let now: Timestamp
+
+    init(format: ImportCommand.Format, header: ArraySlice<UInt8>?, eventType: String, secondsTimestamps: Bool, now: Timestamp) throws {
+        self.now = now
+        switch format {
+        case .jsonl, .auto:
+            tabular = nil
+        case .csv, .tsv, .recbole:
+            guard let header else { throw ImportFailure("the file is empty; expected a header line") }
+            let kind = TabularFormat.Kind(rawValue: format.rawValue) ?? .tsv
+            tabular = TabularMapping(
+                format: try TabularFormat(kind: kind, header: header),
+                defaultEventType: eventType,
+                numericTimestampsInSeconds: format == .recbole || secondsTimestamps
+            )
+        }
+    }
+
+    @Sendable func item(_ line: ArraySlice<UInt8>) throws(AisleError) -> Item {
+        try body(line, ItemBody.self, tabular?.item).validated()
+    }
+
+    @Sendable func user(_ line: ArraySlice<UInt8>) throws(AisleError) -> User {
+        try body(line, UserBody.self, tabular?.user).validated()
+    }
+
+    @Sendable func event(_ line: ArraySlice<UInt8>) throws(AisleError) -> Event {
+        try body(line, EventBody.self, tabular?.event).validated(now: now)
+    }
+
+    private func body<Body: Decodable>(
+        _ line: ArraySlice<UInt8>,
+        _ type: Body.Type,
+        _ map: (([String: String]) throws -> Body)?
+    ) throws(AisleError) -> Body {
+        guard let map, let tabular else {
+            return try Wire.decode(type, from: Data(line))
+        }
+        do {
+            return try map(try tabular.format.row(line, line: 0))
+        } catch let error as AisleError {
+            throw error
+        } catch {
+            throw AisleError(code: .invalidField, message: "\(error)")
+        }
+    }
+}

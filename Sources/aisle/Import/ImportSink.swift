@@ -1,0 +1,119 @@
+import AisleCore
+import AisleStore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where imported rows go: the store in a data folder, or a running server over HTTP.
+protocol ImportSink: Sendable {
+    /// Stores `events`; `result[i]` tells what happened to `events[i]`.
+    func write(events: [Event]) async throws -> SinkOutcome
+    func write(items: [Item]) async throws -> SinkOutcome
+    func write(users: [User]) async throws -> SinkOutcome
+    func close() async throws
+}
+
+struct SinkOutcome: Sendable {
+    var stored = 0
+    var duplicates = 0
+    var unknownItems = 0
+    /// Rows the destination refused, by position in the written batch.
+    var rejected: [(index: Int, error: AisleError)] = []
+}
+
+/// Writes straight into the store (the fast path; the server must not be running on it).
+struct StoreSink: ImportSink {
+    let store: any Store
+    let lock: DataDirectoryLock
+
+    func write(events: [Event]) async throws -> SinkOutcome {
+        let outcome = try await store.appendEvents(events, receivedAt: .now())
+        return SinkOutcome(stored: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems)
+    }
+
+    func write(items: [Item]) async throws -> SinkOutcome {
+        SinkOutcome(stored: try await store.upsertItems(items, at: .now()).count)
+    }
+
+    func write(users: [User]) async throws -> SinkOutcome {
+        SinkOutcome(stored: try await store.putUsers(users, at: .now()).count)
+    }
+
+    func close() async throws {
+        withExtendedLifetime(lock) {}
+    }
+}
+
+/// Posts batches to a running server with the admin key.
+struct HTTPSink: ImportSink {
+    let baseURL: String
+    let key: String
+    let client: HTTPClient
+
+    init(baseURL: String, key: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.key = key
+        client = HTTPClient(eventLoopGroupProvider: .singleton)
+    }
+
+    func write(events: [Event]) async throws -> SinkOutcome {
+        let rows = events.map { event in
+            EventBody(StoredEvent(sequence: 0, event: event, receivedAt: event.timestamp)).withoutReceivedAt()
+        }
+        let result: IngestResultBody = try await post("/v1/events", ["events": rows])
+        return SinkOutcome(
+            stored: result.accepted,
+            duplicates: result.duplicates,
+            unknownItems: result.unknownItems,
+            rejected: result.errors.map { ($0.index, AisleError(code: $0.code, message: $0.message, field: $0.field)) }
+        )
+    }
+
+    func write(items: [Item]) async throws -> SinkOutcome {
+        let result: BatchResultBody = try await post("/v1/items:batch", ["items": items.map(ItemBody.init).map(\.withoutServerTimes)])
+        return SinkOutcome(stored: result.upserted, rejected: result.errors.map { ($0.index, AisleError(code: $0.code, message: $0.message, field: $0.field)) })
+    }
+
+    func write(users: [User]) async throws -> SinkOutcome {
+        let bodies = users.map { UserBody(id: $0.id.rawValue, attributes: $0.attributes) }
+        let result: BatchResultBody = try await post("/v1/users:batch", ["users": bodies])
+        return SinkOutcome(stored: result.upserted, rejected: result.errors.map { ($0.index, AisleError(code: $0.code, message: $0.message, field: $0.field)) })
+    }
+
+    func close() async throws {
+        try await client.shutdown()
+    }
+
+    private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try Wire.encoder().encode(body)))
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        let data = Data(bytes.readableBytesView)
+        guard response.status.code == 200 else {
+            let detail = (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? String(decoding: data.prefix(300), as: UTF8.self)
+            throw ImportFailure("the server answered \(response.status.code) to POST \(path): \(detail)")
+        }
+        return try JSONDecoder().decode(Answer.self, from: data)
+    }
+}
+
+extension EventBody {
+    fileprivate func withoutReceivedAt() -> EventBody {
+        var copy = self
+        copy.receivedAt = nil
+        return copy
+    }
+}
+
+extension ItemBody {
+    fileprivate var withoutServerTimes: ItemBody {
+        var copy = self
+        copy.updatedAt = nil
+        return copy
+    }
+}

@@ -1,0 +1,36 @@
+import AisleCore
+import Foundation
+
+/// Bad rows with their line number and reason, as JSON Lines; created on the first reject.
+final class RejectsFile {
+    let path: String
+    private var handle: FileHandle?
+    private(set) var count = 0
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func add(line: Int, error: AisleError, text: ArraySlice<UInt8>) throws {
+        if handle == nil {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            guard let opened = FileHandle(forWritingAtPath: path) else {
+                throw ImportFailure("cannot write the rejects file \(path)")
+            }
+            handle = opened
+        }
+        var record: [String: JSONValue] = [
+            "line": .number(Double(line)),
+            "code": .string(error.code.rawValue),
+            "message": .string(error.message),
+            "row": .string(String(decoding: text.prefix(4096), as: UTF8.self)),
+        ]
+        if let field = error.field { record["field"] = .string(field) }
+        handle?.write(Data((JSONValue.object(record).jsonText + "\n").utf8))
+        count += 1
+    }
+
+    func close() {
+        try? handle?.close()
+    }
+}

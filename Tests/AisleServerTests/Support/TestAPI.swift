@@ -1,0 +1,83 @@
+import AisleCore
+import AisleServer
+import AisleStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A router over a fresh in-memory store with known keys, driven through HummingbirdTesting.
+struct TestAPI {
+    static let adminKey = "test-admin-key-000000"
+    static let ingestKey = "test-ingest-key-00000"
+
+    let store: any Store
+    let application: Application<RouterResponder<BasicRequestContext>>
+    let router: Router<BasicRequestContext>
+
+    init(configure: (inout AisleConfiguration) -> Void = { _ in }) throws {
+        var configuration = AisleConfiguration()
+        configure(&configuration)
+        store = try SQLiteStore.inMemory()
+        router = AisleApplication.router(
+            configuration: configuration,
+            store: store,
+            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey)
+        )
+        application = Application(router: router)
+    }
+
+    enum Key {
+        case admin, ingest, none
+        case raw(String)
+
+        var header: String? {
+            switch self {
+            case .admin: "Bearer \(TestAPI.adminKey)"
+            case .ingest: "Bearer \(TestAPI.ingestKey)"
+            case .none: nil
+            case .raw(let value): value
+            }
+        }
+    }
+
+    struct Reply: Sendable {
+        var status: HTTPResponse.Status
+        var body: Data
+        var headers: HTTPFields
+
+        var error: ErrorBody.Detail? { try? JSONDecoder().decode(ErrorBody.self, from: body).error }
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            try JSONDecoder().decode(type, from: body)
+        }
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// Runs `calls` against the router.
+    func run(_ calls: @Sendable (Caller) async throws -> Void) async throws {
+        try await application.test(.router) { client in
+            try await calls(Caller(client: client))
+        }
+    }
+
+    struct Caller: Sendable {
+        let client: any TestClientProtocol
+
+        @discardableResult
+        func call(_ method: HTTPRequest.Method, _ uri: String, key: Key = .admin, body: String? = nil) async throws -> Reply {
+            var headers = HTTPFields()
+            if let header = key.header { headers[.authorization] = header }
+            if body != nil { headers[.contentType] = "application/json" }
+            return try await client.execute(
+                uri: uri,
+                method: method,
+                headers: headers,
+                body: body.map { ByteBuffer(string: $0) }
+            ) { response in
+                Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
+            }
+        }
+    }
+}
