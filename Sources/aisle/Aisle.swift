@@ -5,6 +5,6 @@ struct Aisle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aisle",
         abstract: "A self-hosted AI engine for online stores.",
-        subcommands: [ServeCommand.self, ImportCommand.self]
+        subcommands: [ServeCommand.self, ImportCommand.self, DemoCommand.self, SynthCommand.self]
     )
 }

@@ -75,32 +75,55 @@ struct ImportCommand: AsyncParsableCommand {
             let lock = try DataDirectoryLock(directory: directory)
             sink = StoreSink(store: try SQLiteStore.open(directory: directory), lock: lock)
         }
-        var importer = Importer(
-            reader: reader,
-            rejects: RejectsFile(path: rejectsPath),
-            batchSize: batchSize ?? (url == nil ? 20_000 : 5_000),
-            progress: Progress(label: "import \(kind.rawValue)", totalBytes: reader.totalBytes)
-        )
-        let parser = try RowParser(
-            format: resolvedFormat,
-            header: resolvedFormat == .jsonl ? nil : try reader.next(1).first?.bytes,
-            eventType: eventType,
-            secondsTimestamps: timestampUnit == "s",
-            now: .now()
-        )
         let summary: Importer.Summary
         do {
-            switch kind {
-            case .items: summary = try await importer.run(parse: parser.item, write: sink.write(items:))
-            case .users: summary = try await importer.run(parse: parser.user, write: sink.write(users:))
-            case .events: summary = try await importer.run(parse: parser.event, write: sink.write(events:))
-            }
+            summary = try await Self.importFile(
+                kind: kind,
+                reader: reader,
+                format: resolvedFormat,
+                into: sink,
+                rejectsPath: rejectsPath,
+                eventType: eventType,
+                secondsTimestamps: timestampUnit == "s",
+                batchSize: batchSize ?? (url == nil ? 20_000 : 5_000)
+            )
         } catch {
             try? await sink.close()
             throw error
         }
         try await sink.close()
         Console.line(Self.describe(summary, kind: kind, rejectsPath: rejectsPath))
+    }
+
+    /// Imports one file into `sink`; shared by `aisle import` and `aisle demo`.
+    static func importFile(
+        kind: Kind,
+        reader: LineReader,
+        format: Format,
+        into sink: any ImportSink,
+        rejectsPath: String,
+        eventType: String = "view",
+        secondsTimestamps: Bool = false,
+        batchSize: Int = 20_000
+    ) async throws -> Importer.Summary {
+        var importer = Importer(
+            reader: reader,
+            rejects: RejectsFile(path: rejectsPath),
+            batchSize: batchSize,
+            progress: Progress(label: "import \(kind.rawValue)", totalBytes: reader.totalBytes)
+        )
+        let parser = try RowParser(
+            format: format,
+            header: format == .jsonl ? nil : try reader.next(1).first?.bytes,
+            eventType: eventType,
+            secondsTimestamps: secondsTimestamps,
+            now: .now()
+        )
+        switch kind {
+        case .items: return try await importer.run(parse: parser.item, write: sink.write(items:))
+        case .users: return try await importer.run(parse: parser.user, write: sink.write(users:))
+        case .events: return try await importer.run(parse: parser.event, write: sink.write(events:))
+        }
     }
 
     static func format(of path: String) throws -> Format {

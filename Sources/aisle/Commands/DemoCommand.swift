@@ -1,0 +1,98 @@
+import AisleCore
+import AisleServer
+import AisleStore
+import ArgumentParser
+import Foundation
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Create a fresh data folder from MovieLens-100K, serve it, and print curl examples.",
+        discussion: """
+            Items are the 1,682 movies (title, genres as categories, release year), users the 943
+            raters, events the 100,000 ratings as rate events. The data folder (default
+            ./aisle-demo-data) is recreated on every run.
+            """
+    )
+
+    @OptionGroup var options: ServerOptions
+
+    @Option(help: "Folder with ml-100k.item, ml-100k.user, ml-100k.inter (env AISLE_DEMO_SOURCE; default ../shared/data/ml-100k).")
+    var source: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var demoEnvironment = environment
+        if options.data == nil && environment["AISLE_DATA"] == nil {
+            demoEnvironment["AISLE_DATA"] = "./aisle-demo-data"
+        }
+        var configuration = try options.configuration(environment: demoEnvironment)
+        let sourceFolder = source ?? environment["AISLE_DEMO_SOURCE"] ?? "../shared/data/ml-100k"
+        let files = ["item", "user", "inter"].map { (sourceFolder as NSString).appendingPathComponent("ml-100k.\($0)") }
+        for file in files where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("cannot read \(file); point --source at a folder with the MovieLens-100K RecBole files")
+        }
+        let directory = configuration.store.dataDirectory
+        try Self.recreate(directory)
+        configuration.keys.adminKey = configuration.keys.adminKey ?? KeyRing.newKey(scope: .admin)
+        configuration.keys.ingestKey = configuration.keys.ingestKey ?? KeyRing.newKey(scope: .ingest)
+
+        let logger = LogSetup.bootstrap(level: options.resolvedLogLevel(environment: environment))
+        Console.line("aisle demo: loading MovieLens-100K from \(sourceFolder) into \(directory)")
+        do {
+            let sink = StoreSink(store: try SQLiteStore.open(directory: directory), lock: try DataDirectoryLock(directory: directory))
+            for (kind, file) in zip([ImportCommand.Kind.items, .users, .events], files) {
+                let summary = try await ImportCommand.importFile(
+                    kind: kind,
+                    reader: try LineReader(path: file),
+                    format: .recbole,
+                    into: sink,
+                    rejectsPath: (directory as NSString).appendingPathComponent("\(kind.rawValue).rejects.jsonl")
+                )
+                Console.line("  " + ImportCommand.describe(summary, kind: kind, rejectsPath: "the data folder"))
+            }
+            try await sink.close()
+        }
+        let admin = configuration.keys.adminKey ?? ""
+        let ingest = configuration.keys.ingestKey ?? ""
+        let host = configuration.server.host
+        try await Server.run(configuration: configuration, logger: logger, printKeys: false) { port in
+            Console.line(Self.examples(base: "http://\(host):\(port)", admin: admin, ingest: ingest))
+        }
+    }
+
+    /// Removes an earlier demo's database; refuses to touch a folder that is not Aisle's.
+    static func recreate(_ directory: String) throws {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: directory) else { return }
+        let contents = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
+        let ours = contents.allSatisfy { $0.hasPrefix("aisle.") || $0.hasSuffix(".rejects.jsonl") }
+        guard ours else {
+            throw ValidationError("\(directory) holds files that are not Aisle's; pass --data with a new or Aisle-only folder")
+        }
+        _ = try DataDirectoryLock(directory: directory)  // refuses while a server runs on it
+        for name in contents where name != "aisle.lock" {
+            try manager.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
+    }
+
+    static func examples(base: String, admin: String, ingest: String) -> String {
+        """
+
+        Aisle demo is serving MovieLens-100K at \(base). Keys for this run:
+          admin:  \(admin)
+          ingest: \(ingest)
+
+        Try (copy and paste):
+          curl -s \(base)/health
+          curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/items/50
+          curl -s -H 'Authorization: Bearer \(admin)' '\(base)/v1/items?limit=3'
+          curl -s -H 'Authorization: Bearer \(admin)' '\(base)/v1/users/196/history?limit=3'
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"type":"view","device_id":"demo-phone","item_id":"50"}' \(base)/v1/events
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"device_id":"demo-phone","user_id":"196"}' \(base)/v1/identify
+          curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/users/196/devices
+          curl -s \(base)/metrics | grep aisle_events
+        Stop with Ctrl-C.
+        """
+    }
+}

@@ -1,0 +1,124 @@
+import AisleCore
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `aisle serve` binary on a loopback port chosen by the OS, in its own data folder.
+final class ServerProcess: @unchecked Sendable {
+    // Mutable state is touched only by the test that owns the server, one call at a time.
+    static let adminKey = "e2e-admin-key-0000000"
+    static let ingestKey = "e2e-ingest-key-000000"
+
+    let dataDirectory: String
+    private var process: Process?
+    private var output = OutputCollector()
+    private(set) var port = 0
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    init(dataDirectory: String? = nil) {
+        self.dataDirectory = dataDirectory ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-e2e-\(UUID().uuidString)")
+    }
+
+    /// The binary beside the test bundle (`swift build --build-tests` builds both), or AISLE_BINARY.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["AISLE_BINARY"] { return path }
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = testBinary.deletingLastPathComponent()
+        // On Linux the bundle is an executable in the build folder; elsewhere a directory tree.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("aisle").path), folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("aisle").path
+    }
+
+    /// Starts the server and waits for its "listening" line. `keys: false` leaves the keys to
+    /// the server (generated on first start).
+    func start(keys: Bool = true, environment extra: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["AISLE_ADMIN_KEY"] = keys ? Self.adminKey : nil
+        environment["AISLE_INGEST_KEY"] = keys ? Self.ingestKey : nil
+        for (name, value) in extra { environment[name] = value }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.standardError
+        output = OutputCollector()
+        let collector = output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { collector.append(data) }
+        }
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let port = collector.listeningPort() {
+                self.port = port
+                return
+            }
+            if !process.isRunning {
+                throw AisleError(code: .unavailable, message: "aisle serve exited with \(process.terminationStatus): \(collector.text)")
+            }
+            usleep(20_000)
+        }
+        process.terminate()
+        throw AisleError(code: .unavailable, message: "aisle serve did not start within 60 s: \(collector.text)")
+    }
+
+    /// Everything the server printed on standard output so far.
+    var printed: String { output.text }
+
+    /// SIGTERM, then waits; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let process, process.isRunning else { return process?.terminationStatus ?? 0 }
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    func kill9() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+}
+
+/// Collects a child's output from the pipe's reader thread.
+final class OutputCollector: @unchecked Sendable {
+    // Guarded by `lock`: appended on the pipe's thread, read by the test.
+    private let lock = NSLock()
+    private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        data.append(more)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func listeningPort() -> Int? {
+        guard let range = text.range(of: "listening on http://127.0.0.1:") else { return nil }
+        let digits = text[range.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+}
