@@ -1,0 +1,148 @@
+import AisleCore
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// `aisle import` as a user runs it: the real binary on fixture files, checked through the API.
+@Suite(.serialized) struct ImportEndToEndTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    struct Run {
+        var status: Int32
+        var output: String
+    }
+
+    func aisle(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    func workFolder() -> String {
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-import-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func rejects(_ path: String) throws -> [[String: JSONValue]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8))
+        }
+    }
+
+    @Test("JSON Lines: good rows stored, repeats skipped, bad rows in the rejects file with line numbers")
+    func jsonLines() async throws {
+        let work = workFolder()
+        let run = try aisle(["import", "events", Self.fixtures + "/events.jsonl", "--data", "data"], in: work)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("imported 3 events of 7 rows"))
+        #expect(run.output.contains("1 duplicates skipped"))
+        #expect(run.output.contains("3 rejected"))
+        let rejected = try rejects(work + "/events.jsonl.rejects.jsonl")
+        #expect(rejected.map { $0["line"] } == [.number(3), .number(4), .number(8)])
+        #expect(rejected.map { $0["code"] } == [.string("invalid_field"), .string("invalid_json"), .string("invalid_field")])
+        #expect(rejected[0]["field"] == .string("value"))
+        #expect(rejected[2]["field"] == .string("colour"))
+
+        let server = ServerProcess(dataDirectory: work + "/data")
+        try server.start()
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            let history = try await http.history(of: "ana")
+            #expect(history.map(\.eventID) == ["j2", "j1"])
+        }
+    }
+
+    @Test("CSV: quoted fields, lists split on |, unknown columns become string attributes")
+    func csv() async throws {
+        let work = workFolder()
+        let run = try aisle(["import", "items", Self.fixtures + "/items.csv", "--data", "data"], in: work)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("imported 2 items of 4 rows"))
+        let rejected = try rejects(work + "/items.csv.rejects.jsonl")
+        #expect(rejected.map { $0["line"] } == [.number(3), .number(5)])
+        #expect(rejected.map { $0["field"] } == [.string("price"), .string("title")])
+        let server = ServerProcess(dataDirectory: work + "/data")
+        try server.start()
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            let jacket = try await http.call(.GET, "/v1/items/sku-1").decode(ItemBody.self)
+            #expect(jacket.title == "Down jacket, long")
+            #expect(jacket.categories == ["Clothing > Jackets > Down", "Sale"])
+            #expect(jacket.tags == ["winter", "warm"])
+            #expect(jacket.attributes?["color"] == .string("red"))
+            let shell = try await http.call(.GET, "/v1/items/sku-3").decode(ItemBody.self)
+            #expect(shell.title == #"Rain "shell" jacket"#)
+            #expect(shell.inStock == false)
+        }
+    }
+
+    @Test("RecBole atomic files: movies with genres, users, ratings as rate events in seconds")
+    func recbole() async throws {
+        let work = workFolder()
+        for (kind, file) in [("items", "ml-100k-slice.item"), ("users", "ml-100k-slice.user"), ("events", "ml-100k-slice.inter")] {
+            let run = try aisle(["import", kind, Self.fixtures + "/" + file, "--data", "data"], in: work)
+            #expect(run.status == 0, "\(run.output)")
+            #expect(!run.output.contains("rejected"), "\(run.output)")
+        }
+        let server = ServerProcess(dataDirectory: work + "/data")
+        try server.start()
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            let toyStory = try await http.call(.GET, "/v1/items/1").decode(ItemBody.self)
+            #expect(toyStory.title == "Toy Story")
+            #expect(toyStory.categories == ["Animation", "Children's", "Comedy"])
+            #expect(toyStory.attributes?["release_year"] == .string("1995"))
+            let user = try await http.call(.GET, "/v1/users/1").decode(UserBody.self)
+            #expect(user.attributes?["occupation"] == .string("technician"))
+            let ratings = try await http.history(of: "1")
+            #expect(!ratings.isEmpty)
+            #expect(ratings.allSatisfy { $0.type == "rate" && ($0.value ?? 0) >= 1 })
+            // RecBole timestamps are seconds: ml-100k spans 1997-1998.
+            #expect(ratings.allSatisfy { $0.timestamp?.timestamp.rfc3339.hasPrefix("199") == true })
+        }
+    }
+
+    @Test("--url imports through a running server with the same results")
+    func throughServer() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let work = workFolder()
+        let run = try aisle(
+            ["import", "events", Self.fixtures + "/events.jsonl", "--url", server.baseURL, "--key", ServerProcess.adminKey],
+            in: work
+        )
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("imported 3 events of 7 rows"))
+        try await withHTTP(server) { (http) async throws in
+            #expect(try await http.history(of: "ana").map(\.eventID) == ["j2", "j1"])
+        }
+    }
+
+    @Test("importing into a folder a server is using is refused with advice")
+    func lockedFolder() throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let run = try aisle(["import", "events", Self.fixtures + "/events.jsonl", "--data", server.dataDirectory], in: workFolder())
+        #expect(run.status != 0)
+        #expect(run.output.contains("--url"))
+    }
+
+    @Test("a missing file or unknown format fails with a clear message", arguments: [["import", "events", "/nonexistent.jsonl"], ["import", "events", "/etc/hostname"]])
+    func badArguments(arguments: [String]) throws {
+        let run = try aisle(arguments + ["--data", "data"], in: workFolder())
+        #expect(run.status != 0)
+        #expect(run.output.contains("no such file") || run.output.contains("--format"))
+    }
+}
