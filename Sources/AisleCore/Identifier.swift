@@ -26,7 +26,9 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Comparable, 
         if bytes > maxBytes {
             throw .invalid(field, "\(Kind.name) must be at most \(maxBytes) UTF-8 bytes, got \(bytes)")
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // Printable ASCII needs no Unicode table look-up (the common case, and it is hot: imports).
+        let printableASCII = value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        if !printableASCII, value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw .invalid(field, "\(Kind.name) must not contain control characters")
         }
     }

@@ -22,13 +22,24 @@ public struct SessionPolicy: Sendable, Equatable {
         }
     }
 
-    /// The session for an event at `time` by `actor`, given the actor's previous state.
-    /// Late events within the gap of the last one join its session.
-    public func next(after previous: State?, actor: String, at time: Timestamp) -> State {
-        if let previous, abs(time.milliseconds(since: previous.lastSeen)) <= inactivityGap.milliseconds {
-            return State(sessionID: previous.sessionID, lastSeen: max(previous.lastSeen, time))
+    /// The session for an event at `time` by `actor`, and the state to remember for the actor.
+    /// An event within the gap of the last one joins its session. A late event from before the
+    /// current session gets a session of its own but leaves the state alone, so one old event
+    /// in a batch doesn't split the session that is going on.
+    public func assign(after previous: State?, actor: String, at time: Timestamp) -> (session: SessionID, state: State) {
+        guard let previous else {
+            let started = State(sessionID: Self.sessionID(actor: actor, start: time), lastSeen: time)
+            return (started.sessionID, started)
         }
-        return State(sessionID: Self.sessionID(actor: actor, start: time), lastSeen: time)
+        let sinceLast = time.milliseconds(since: previous.lastSeen)
+        if abs(sinceLast) <= inactivityGap.milliseconds {
+            return (previous.sessionID, State(sessionID: previous.sessionID, lastSeen: max(previous.lastSeen, time)))
+        }
+        if sinceLast < 0 {
+            return (Self.sessionID(actor: actor, start: time), previous)
+        }
+        let started = State(sessionID: Self.sessionID(actor: actor, start: time), lastSeen: time)
+        return (started.sessionID, started)
     }
 
     /// "s_" + FNV-1a of the actor (hex) + "_" + the start in epoch ms.

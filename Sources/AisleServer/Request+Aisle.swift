@@ -7,13 +7,16 @@ extension Request {
     /// Reads the whole body, up to `maxBytes` (else 413), and decodes it as `T` with every
     /// failure mapped to a 400 naming the field.
     mutating func decodeBody<T: Decodable>(_ type: T.Type, maxBytes: Int) async throws -> T {
-        let buffer: ByteBuffer
+        try Wire.decode(type, from: Data(try await bodyBytes(maxBytes: maxBytes)))
+    }
+
+    /// The whole body, up to `maxBytes` (else 413 payload_too_large).
+    mutating func bodyBytes(maxBytes: Int) async throws -> [UInt8] {
         do {
-            buffer = try await collectBody(upTo: maxBytes)
+            return Array(try await collectBody(upTo: maxBytes).readableBytesView)
         } catch is NIOTooManyBytesError {
             throw AisleError(code: .payloadTooLarge, message: "the body is larger than the limit of \(maxBytes) bytes")
         }
-        return try Wire.decode(type, from: Data(buffer.readableBytesView))
     }
 
     /// An integer query parameter within `range`, or `defaultValue` when absent.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON shape of one event (`POST /v1/events`, history responses and import rows).
 public struct EventBody: Codable, Sendable, Equatable {
     public var eventID: String?
@@ -203,6 +205,18 @@ public enum EventsRequestBody: Decodable, Sendable {
         case events
     }
 
+    /// Decodes a request body: the fast path for plain events, JSONDecoder for the rest (and
+    /// for every error message).
+    public static func decode(_ bytes: [UInt8]) throws(AisleError) -> EventsRequestBody {
+        if let rows = EventBody.fastDecodeBatch(bytes[...]) {
+            return .batch(rows.map { BatchRow(.success($0)) })
+        }
+        if let row = EventBody.fastDecode(bytes[...]) {
+            return .single(row)
+        }
+        return try Wire.decode(EventsRequestBody.self, from: Data(bytes))
+    }
+
     public init(from decoder: any Decoder) throws {
         let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys
         if keys.contains(where: { $0.stringValue == "events" }) {
@@ -272,22 +286,23 @@ public struct IdentifyBody: Codable, Sendable, Equatable {
 public struct IdentifyResultBody: Codable, Sendable, Equatable {
     public var deviceID: String
     public var userID: String
-    /// The user the device was linked to before, when it changed hands.
-    public var previousUserID: String?
+    /// True when the device was linked to another user before. Who that was is not said: the
+    /// ingest key ships in apps, and must not reveal which user owns a device.
+    public var relinked: Bool
     /// Anonymous events of the device that now belong to the user.
     public var eventsAttributed: Int
 
     enum CodingKeys: String, CodingKey {
         case deviceID = "device_id"
         case userID = "user_id"
-        case previousUserID = "previous_user_id"
+        case relinked
         case eventsAttributed = "events_attributed"
     }
 
-    public init(deviceID: String, userID: String, previousUserID: String?, eventsAttributed: Int) {
+    public init(deviceID: String, userID: String, relinked: Bool, eventsAttributed: Int) {
         self.deviceID = deviceID
         self.userID = userID
-        self.previousUserID = previousUserID
+        self.relinked = relinked
         self.eventsAttributed = eventsAttributed
     }
 }

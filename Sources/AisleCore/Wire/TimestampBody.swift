@@ -15,9 +15,12 @@ public struct TimestampBody: Codable, Sendable, Equatable {
             }
             timestamp = parsed
         } else if let number = try? container.decode(Double.self) {
-            // Up to year 9999 in ms; rejects epoch seconds mistaken for ms only by range.
             guard number.isFinite, number >= 0, number <= 253_402_300_799_999 else {
                 throw AisleError.invalid(field, "epoch milliseconds must be between 0 and 253402300799999")
+            }
+            // Below 1e11 ms is before March 1973: almost surely epoch seconds sent by mistake.
+            if number < 100_000_000_000 {
+                throw AisleError.invalid(field, "\(JSONValue.format(number)) looks like epoch seconds; send epoch milliseconds or RFC 3339")
             }
             timestamp = Timestamp(millisecondsSinceEpoch: Int64(number))
         } else {

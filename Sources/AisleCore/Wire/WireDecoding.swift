@@ -48,6 +48,12 @@ extension AisleError {
     /// `invalid_json`, wrong types and missing fields `invalid_field` with the JSON path.
     /// `dropping` leading path components are removed (a batch row reports paths inside the row).
     public static func decoding(_ error: any Error, relativeTo prefix: [any CodingKey] = []) -> AisleError {
+        var mapped = decodingUnchecked(error, relativeTo: prefix)
+        if mapped.field?.isEmpty == true { mapped.field = nil }
+        return mapped
+    }
+
+    private static func decodingUnchecked(_ error: any Error, relativeTo prefix: [any CodingKey]) -> AisleError {
         let prefixCount = prefix.count
         if var aisle = error as? AisleError {
             if prefixCount > 0, let field = aisle.field {
@@ -102,6 +108,10 @@ extension AisleError {
 /// for one bad row, so the other rows can still be accepted.
 public struct BatchRow<Row: Decodable & Sendable>: Decodable, Sendable {
     public let result: Result<Row, AisleError>
+
+    public init(_ result: Result<Row, AisleError>) {
+        self.result = result
+    }
 
     public init(from decoder: any Decoder) throws {
         do {

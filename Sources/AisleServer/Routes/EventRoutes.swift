@@ -15,7 +15,7 @@ struct EventRoutes {
 
     @Sendable func ingest(request: Request, context: BasicRequestContext) async throws -> Response {
         var request = request
-        let body = try await request.decodeBody(EventsRequestBody.self, maxBytes: configuration.server.maxBodyBytes)
+        let body = try EventsRequestBody.decode(try await request.bodyBytes(maxBytes: configuration.server.maxBodyBytes))
         let now = Timestamp.now()
         let skew = configuration.ingest.maxFutureSkew
         switch body {
@@ -59,7 +59,7 @@ struct EventRoutes {
             IdentifyResultBody(
                 deviceID: device.rawValue,
                 userID: user.rawValue,
-                previousUserID: outcome.previousUser?.rawValue,
+                relinked: outcome.previousUser != nil,
                 eventsAttributed: outcome.eventsAttributed
             )
         )

@@ -26,9 +26,15 @@ struct SystemRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("v1/openapi.yaml") { _, _ in
+            guard let yaml = OpenAPIDocument.yaml else {
+                throw AisleError(
+                    code: .unavailable,
+                    message: "openapi.yaml is not installed beside the aisle binary (copy aisle_AisleServer.resources with it); see docs/openapi.yaml"
+                )
+            }
             var headers = HTTPFields()
             headers[.contentType] = "application/yaml; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
         }
     }
 }

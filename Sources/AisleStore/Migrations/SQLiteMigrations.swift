@@ -52,7 +52,9 @@ enum SQLiteMigrations {
                     );
                     CREATE UNIQUE INDEX events_by_event_id ON events(event_id) WHERE event_id IS NOT NULL;
                     CREATE INDEX events_by_user ON events(user_id, ts, seq) WHERE user_id IS NOT NULL;
-                    CREATE INDEX events_by_device ON events(device_id, ts) WHERE device_id IS NOT NULL;
+                    -- Only anonymous events are looked up by device (sessions, identify, erasure);
+                    -- a partial index keeps the signed-in majority out of it.
+                    CREATE INDEX events_by_anonymous_device ON events(device_id, ts) WHERE user_id IS NULL;
                     CREATE TABLE device_links (
                         device_id TEXT PRIMARY KEY NOT NULL,
                         user_id TEXT NOT NULL,

@@ -1,7 +1,11 @@
 public import AisleCore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
+
+/// SQLite's "copy the bytes now" destructor marker, as C defines SQLITE_TRANSIENT.
+private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 extension SQLiteStore {
     static let eventColumns = """
@@ -38,18 +42,11 @@ extension SQLiteStore {
                 let actor = Self.actorKey(user: event.userID, device: event.deviceID)
                 let previousSession = try self.lastSession(of: actor, in: db, state: &state)
                 if event.sessionID == nil {
-                    let next = self.sessions.next(after: previousSession, actor: actor, at: event.timestamp)
-                    state.sessions[actor] = next
-                    event.sessionID = next.sessionID
+                    let assigned = self.sessions.assign(after: previousSession, actor: actor, at: event.timestamp)
+                    state.sessions[actor] = assigned.state
+                    event.sessionID = assigned.session
                 }
-                insert.setUncheckedArguments([
-                    event.eventID?.rawValue, event.type.rawValue, event.userID?.rawValue, event.deviceID?.rawValue,
-                    event.itemID?.rawValue, event.value, event.query, event.sessionID?.rawValue,
-                    event.device.platform?.rawValue, event.device.model, event.device.appVersion,
-                    event.timestamp.millisecondsSinceEpoch, event.context.map { JSONValue.object($0).jsonText },
-                    receivedAt.millisecondsSinceEpoch, attributed,
-                ])
-                try insert.execute()
+                try Self.insert(event, receivedAt: receivedAt, attributed: attributed, with: insert, in: db)
                 if db.changesCount == 0 {
                     // A repeated event_id: stored once already, so this row changes nothing.
                     state.sessions[actor] = previousSession
@@ -91,7 +88,8 @@ extension SQLiteStore {
             state.sessions[Self.actorKey(user: nil, device: device)] = nil
             state.sessions[Self.actorKey(user: user, device: nil)] = nil
             self.putCache(state)
-            return IdentifyOutcome(previousUser: previous.map(UserID.init), eventsAttributed: attributed)
+            let changedHands = previous != nil && previous != user.rawValue
+            return IdentifyOutcome(previousUser: changedHands ? previous.map(UserID.init) : nil, eventsAttributed: attributed)
         }
     }
 
@@ -103,7 +101,8 @@ extension SQLiteStore {
                     SELECT l.device_id, l.linked_at, e.ts, e.platform, e.device_model, e.app_version
                     FROM device_links l
                     LEFT JOIN events e ON e.seq = (
-                        SELECT seq FROM events WHERE device_id = l.device_id ORDER BY ts DESC, seq DESC LIMIT 1)
+                        SELECT seq FROM events WHERE user_id = l.user_id AND device_id = l.device_id
+                        ORDER BY ts DESC, seq DESC LIMIT 1)
                     WHERE l.user_id = ?
                     ORDER BY l.linked_at DESC, l.device_id
                     """,
@@ -168,6 +167,44 @@ extension SQLiteStore {
             // Links and sessions of this user are cached; start the caches afresh.
             self.putCache(IngestCache())
             return UserErasure(profiles: profiles, events: events, devices: devices.count)
+        }
+    }
+
+    /// Binds and runs the insert through SQLite's C API: this is the import's hot loop, and
+    /// GRDB's `StatementArguments` (an array of existentials per row) cost more than SQLite's
+    /// own work here (measured with perf, see docs/BENCHMARKS.md).
+    static func insert(_ event: Event, receivedAt: Timestamp, attributed: Bool, with statement: Statement, in db: Database) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        func text(_ index: Int32, _ value: String?) {
+            if let value {
+                sqlite3_bind_text(handle, index, value, -1, sqliteTransient)
+            } else {
+                sqlite3_bind_null(handle, index)
+            }
+        }
+        text(1, event.eventID?.rawValue)
+        text(2, event.type.rawValue)
+        text(3, event.userID?.rawValue)
+        text(4, event.deviceID?.rawValue)
+        text(5, event.itemID?.rawValue)
+        if let value = event.value { sqlite3_bind_double(handle, 6, value) } else { sqlite3_bind_null(handle, 6) }
+        text(7, event.query)
+        text(8, event.sessionID?.rawValue)
+        text(9, event.device.platform?.rawValue)
+        text(10, event.device.model)
+        text(11, event.device.appVersion)
+        sqlite3_bind_int64(handle, 12, event.timestamp.millisecondsSinceEpoch)
+        text(13, event.context.map { JSONValue.object($0).jsonText })
+        sqlite3_bind_int64(handle, 14, receivedAt.millisecondsSinceEpoch)
+        sqlite3_bind_int64(handle, 15, attributed ? 1 : 0)
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(db.sqliteConnection))
+            )
         }
     }
 

@@ -28,8 +28,11 @@ public final class SQLiteStore: Store {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: durability == .powerLoss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-            // 64 MiB page cache per connection: the event indexes stay in memory during imports.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Up to 256 MiB page cache per connection (allocated as used): the event indexes
+            // stay in memory during large imports. Reads go through mmap, saving a copy.
+            try db.execute(sql: "PRAGMA cache_size = -262144")
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         let path = (directory as NSString).appendingPathComponent("aisle.sqlite")
         do {

@@ -178,7 +178,10 @@ struct RowParser: Sendable {
     }
 
     @Sendable func event(_ line: ArraySlice<UInt8>) throws(AisleError) -> Event {
-        try body(line, EventBody.self, tabular?.event).validated(now: now)
+        if tabular == nil, let fast = EventBody.fastDecode(line) {
+            return try fast.validated(now: now)
+        }
+        return try body(line, EventBody.self, tabular?.event).validated(now: now)
     }
 
     private func body<Body: Decodable>(

@@ -13,7 +13,7 @@ final class RejectsFile {
 
     func add(line: Int, error: AisleError, text: ArraySlice<UInt8>) throws {
         if handle == nil {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             guard let opened = FileHandle(forWritingAtPath: path) else {
                 throw ImportFailure("cannot write the rejects file \(path)")
             }

@@ -1,0 +1,173 @@
+import AisleCore
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A load generator for Aisle's HTTP API that reports latency percentiles. Open-loop modes
+/// send at a fixed rate and measure from each request's scheduled start, so a stalled server
+/// shows up in the tail instead of slowing the sender (no coordinated omission).
+@main
+struct LoadGenerator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aisle-bench",
+        abstract: "Load an Aisle server and report throughput and latency percentiles."
+    )
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        /// Closed loop: each client posts event batches back to back.
+        case batch
+        /// Open loop: single-event POSTs at --rate per second.
+        case single
+        /// Open loop: history GETs for random users at --rate per second.
+        case history
+    }
+
+    @Argument(help: "batch, single or history.") var mode: Mode
+    @Option(help: "Server URL.") var url = "http://127.0.0.1:8080"
+    @Option(help: "Admin key (history) / ingest key (events) — the admin key works for both.") var key: String
+    @Option(help: "Seconds to run.") var duration: Double = 20
+    @Option(help: "Requests per second (single, history).") var rate: Double = 1000
+    @Option(help: "Concurrent clients (batch).") var clients: Int = 2
+    @Option(help: "Events per batch (batch).") var batchSize: Int = 1000
+    @Option(help: "Users to spread events and reads over.") var users: Int = 10_000
+    @Option(help: "User id prefix, to read users that exist (history).") var userPrefix = "u"
+    @Option(help: "Seed for the generated events.") var seed: UInt64 = 1
+
+    func run() async throws {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let report: Report
+        do {
+            switch mode {
+            case .batch: report = try await batchLoad(client)
+            case .single, .history: report = try await openLoop(client)
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        print(report.text(mode: mode))
+    }
+
+    func request(_ path: String, body: [UInt8]?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        if let body {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        return request
+    }
+
+    func eventJSON(_ index: Int, run: UInt64) -> String {
+        let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+        return #"{"event_id":"b\#(run)-\#(index)","type":"view","user_id":"\#(userPrefix)\#(user)","item_id":"i\#(index % 5000)"}"#
+    }
+
+    /// Sends one request; returns its status.
+    func send(_ client: HTTPClient, _ request: HTTPClientRequest) async throws -> Int {
+        let response = try await client.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 16 << 20)
+        return Int(response.status.code)
+    }
+
+    func batchLoad(_ client: HTTPClient) async throws -> Report {
+        let run = UInt64(Date().timeIntervalSince1970 * 1000) ^ seed
+        let end = ContinuousClock.now + .milliseconds(Int64(duration * 1000))
+        let started = ContinuousClock.now
+        let results = try await withThrowingTaskGroup(of: Report.self) { group in
+            for clientIndex in 0..<clients {
+                group.addTask {
+                    var report = Report()
+                    var batch = 0
+                    while ContinuousClock.now < end {
+                        let first = (batch * clients + clientIndex) * batchSize
+                        let rows = (first..<(first + batchSize)).map { eventJSON($0, run: run) }.joined(separator: ",")
+                        let body = Array(#"{"events":[\#(rows)]}"#.utf8)
+                        let start = ContinuousClock.now
+                        let status = try await send(client, request("/v1/events", body: body))
+                        report.record(ContinuousClock.now - start, ok: status == 200, units: batchSize)
+                        batch += 1
+                    }
+                    return report
+                }
+            }
+            var total = Report()
+            for try await report in group { total.merge(report) }
+            return total
+        }
+        var total = results
+        total.elapsed = ContinuousClock.now - started
+        return total
+    }
+
+    func openLoop(_ client: HTTPClient) async throws -> Report {
+        let run = UInt64(Date().timeIntervalSince1970 * 1000) ^ seed
+        let count = Int(duration * rate)
+        let interval = Duration.nanoseconds(Int64(1e9 / rate))
+        let started = ContinuousClock.now
+        let total = try await withThrowingTaskGroup(of: (Duration, Bool).self) { group in
+            for index in 0..<count {
+                let scheduled = started + interval * index
+                try await Task.sleep(until: scheduled, clock: .continuous)
+                let request: HTTPClientRequest
+                switch mode {
+                case .history:
+                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    request = self.request("/v1/users/\(userPrefix)\(user)/history?limit=20", body: nil)
+                default:
+                    request = self.request("/v1/events", body: Array(eventJSON(index, run: run).utf8))
+                }
+                group.addTask {
+                    let status = try await send(client, request)
+                    return (ContinuousClock.now - scheduled, status == 200)
+                }
+            }
+            var report = Report()
+            for try await (latency, ok) in group { report.record(latency, ok: ok, units: 1) }
+            return report
+        }
+        var report = total
+        report.elapsed = ContinuousClock.now - started
+        return report
+    }
+}
+
+struct Report: Sendable {
+    var latencies: [Duration] = []
+    var failures = 0
+    var units = 0
+    var elapsed: Duration = .zero
+
+    mutating func record(_ latency: Duration, ok: Bool, units: Int) {
+        latencies.append(latency)
+        if ok { self.units += units } else { failures += 1 }
+    }
+
+    mutating func merge(_ other: Report) {
+        latencies += other.latencies
+        failures += other.failures
+        units += other.units
+    }
+
+    func text(mode: LoadGenerator.Mode) -> String {
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> String {
+            guard !sorted.isEmpty else { return "-" }
+            let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+            return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let unit = mode == .batch ? "events" : "requests"
+        return """
+            mode=\(mode.rawValue) requests=\(latencies.count) failures=\(failures) seconds=\(String(format: "%.1f", seconds))
+            throughput=\(Int(Double(units) / max(seconds, 0.001))) \(unit)/s
+            latency p50=\(percentile(0.50)) p90=\(percentile(0.90)) p99=\(percentile(0.99)) p99.9=\(percentile(0.999)) max=\(percentile(1.0))
+            """
+    }
+}
