@@ -2,6 +2,7 @@ public import AisleCore
 public import AisleStore
 public import Hummingbird
 public import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP API around a store. The server holds no business logic: it decodes and
 /// validates, calls the store, and encodes.
@@ -42,10 +43,22 @@ public enum AisleApplication {
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: "aisle"
             ),
+            services: [StoreMaintenanceService(store: store)],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? configuration.server.port)
             },
             logger: logger
         )
+    }
+}
+
+/// Runs the store's background upkeep for as long as the server runs.
+struct StoreMaintenanceService: Service {
+    let store: any Store
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await store.runMaintenance()
+        }
     }
 }

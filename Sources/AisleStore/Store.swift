@@ -35,6 +35,9 @@ public protocol Store: Sendable {
     func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws
     /// Throws when the store cannot serve reads (for `/ready`).
     func checkReady() async throws
+    /// Background upkeep (SQLite: WAL checkpoints) until the calling task is cancelled. Its
+    /// owner runs it beside the writes: the server as a service, an import beside the import.
+    func runMaintenance() async
 }
 
 /// What `appendEvents` did with each row.

@@ -7,27 +7,114 @@ import Synchronization
 /// SQLite's "copy the bytes now" destructor marker, as C defines SQLITE_TRANSIENT.
 private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
+/// One caller's events, waiting for a group commit.
+struct AppendRequest: Sendable {
+    var events: [Event]
+    var receivedAt: Timestamp
+}
+
+/// Calls queued behind the running append transaction.
+struct AppendQueue: Sendable {
+    var writing = false
+    var waiting: [(AppendRequest, CheckedContinuation<AppendOutcome, any Error>)] = []
+}
+
+/// A follower raced with the leader's last look at the queue; it simply tries again.
+struct RetryAppend: Error {}
+
 extension SQLiteStore {
     static let eventColumns = """
         seq, event_id, type, user_id, device_id, item_id, value, query, session_id, platform, device_model,
         app_version, ts, context, received_at
         """
 
+    /// Concurrent calls are committed together (group commit): while one transaction runs,
+    /// later calls queue up, and the caller that finds no transaction running writes everything
+    /// queued in one. Each transaction rewrites every index page it touches into the WAL, so
+    /// fewer, larger transactions write much less (measured in docs/BENCHMARKS.md).
     public func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome {
         if events.isEmpty { return AppendOutcome(rows: [], unknownItems: 0) }
-        return try await write { db in
-            var state = self.takeCache()
-            if state.knownItems == nil {
-                state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items"))
+        let request = AppendRequest(events: events, receivedAt: receivedAt)
+        while true {
+            let leads = appendQueue.withLock { queue in
+                if queue.writing { return false }
+                queue.writing = true
+                return true
             }
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO events (event_id, type, user_id, device_id, item_id, value, query, session_id,
-                        platform, device_model, app_version, ts, context, received_at, attributed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
-                    """
-            )
+            if leads { return try await leadAppends(first: request) }
+            do {
+                return try await withCheckedThrowingContinuation { continuation in
+                    let queued = appendQueue.withLock { queue in
+                        // The leader may have finished between the check above and now.
+                        guard queue.writing else { return false }
+                        queue.waiting.append((request, continuation))
+                        return true
+                    }
+                    if !queued { continuation.resume(throwing: RetryAppend()) }
+                }
+            } catch is RetryAppend {
+                continue
+            }
+        }
+    }
+
+    /// Writes `first` and whatever queues up meanwhile, until the queue is empty.
+    private func leadAppends(first: AppendRequest) async throws -> AppendOutcome {
+        var mine: Result<AppendOutcome, any Error>?
+        var batch: [(AppendRequest, CheckedContinuation<AppendOutcome, any Error>?)] = [(first, nil)]
+        while !batch.isEmpty {
+            let results = await commit(batch.map(\.0))
+            for ((_, continuation), result) in zip(batch, results) {
+                if let continuation { continuation.resume(with: result) } else { mine = result }
+            }
+            batch = appendQueue.withLock { queue in
+                let next = queue.waiting.map { ($0.0, Optional($0.1)) }
+                queue.waiting = []
+                if next.isEmpty { queue.writing = false }
+                return next
+            }
+        }
+        guard let mine else { throw AisleError(code: .unavailable, message: "the append was not written") }
+        return try mine.get()
+    }
+
+    /// One transaction for all requests; if it fails, each request alone, so one request's
+    /// failure is not another's.
+    private func commit(_ requests: [AppendRequest]) async -> [Result<AppendOutcome, any Error>] {
+        do {
+            let outcomes = try await write { db in try self.appendInTransaction(requests, db: db) }
+            return outcomes.map { .success($0) }
+        } catch {
+            if requests.count == 1 { return [.failure(error)] }
+            var results: [Result<AppendOutcome, any Error>] = []
+            for request in requests {
+                do {
+                    results.append(.success(try await write { db in try self.appendInTransaction([request], db: db)[0] }))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            return results
+        }
+    }
+
+    func appendInTransaction(_ requests: [AppendRequest], db: Database) throws -> [AppendOutcome] {
+        var state = takeCache()
+        if state.knownItems == nil {
+            state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items"))
+        }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (event_id, type, user_id, device_id, item_id, value, query, session_id,
+                    platform, device_model, app_version, ts, context, received_at, attributed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
+                """
+        )
+        var outcomes: [AppendOutcome] = []
+        for request in requests {
+            let events = request.events
+            let receivedAt = request.receivedAt
             var rows: [AppendOutcome.Row] = []
             rows.reserveCapacity(events.count)
             var unknownItems = 0
@@ -58,10 +145,11 @@ extension SQLiteStore {
                     unknownItems += 1
                 }
             }
-            state.trim()
-            self.putCache(state)
-            return AppendOutcome(rows: rows, unknownItems: unknownItems)
+            outcomes.append(AppendOutcome(rows: rows, unknownItems: unknownItems))
         }
+        state.trim()
+        putCache(state)
+        return outcomes
     }
 
     public func identify(device: DeviceID, as user: UserID, at now: Timestamp) async throws -> IdentifyOutcome {

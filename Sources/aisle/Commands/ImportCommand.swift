@@ -49,7 +49,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Unit of numeric timestamps in CSV/TSV: ms or s (RecBole files are always seconds).")
     var timestampUnit: String = "ms"
 
-    @Option(help: "Rows per write (default 20000 into a folder, 5000 over HTTP).")
+    @Option(help: "Rows per write (default 100000 into a folder, 5000 over HTTP).")
     var batchSize: Int?
 
     func validate() throws {
@@ -85,7 +85,7 @@ struct ImportCommand: AsyncParsableCommand {
                 rejectsPath: rejectsPath,
                 eventType: eventType,
                 secondsTimestamps: timestampUnit == "s",
-                batchSize: batchSize ?? (url == nil ? 20_000 : 5_000)
+                batchSize: batchSize ?? (url == nil ? 100_000 : 5_000)
             )
         } catch {
             try? await sink.close()
@@ -119,10 +119,19 @@ struct ImportCommand: AsyncParsableCommand {
             secondsTimestamps: secondsTimestamps,
             now: .now()
         )
-        switch kind {
-        case .items: return try await importer.run(parse: parser.item, write: sink.write(items:))
-        case .users: return try await importer.run(parse: parser.user, write: sink.write(users:))
-        case .events: return try await importer.run(parse: parser.event, write: sink.write(events:))
+        return try await withThrowingTaskGroup(of: Importer.Summary?.self) { group in
+            group.addTask {
+                await sink.runMaintenance()
+                return nil
+            }
+            let summary: Importer.Summary
+            switch kind {
+            case .items: summary = try await importer.run(parse: parser.item, write: sink.write(items:))
+            case .users: summary = try await importer.run(parse: parser.user, write: sink.write(users:))
+            case .events: summary = try await importer.run(parse: parser.event, write: sink.write(events:))
+            }
+            group.cancelAll()
+            return summary
         }
     }
 

@@ -12,6 +12,12 @@ protocol ImportSink: Sendable {
     func write(items: [Item]) async throws -> SinkOutcome
     func write(users: [User]) async throws -> SinkOutcome
     func close() async throws
+    /// Background upkeep of the destination while the import runs (until cancelled).
+    func runMaintenance() async
+}
+
+extension ImportSink {
+    func runMaintenance() async {}
 }
 
 struct SinkOutcome: Sendable {
@@ -42,6 +48,10 @@ struct StoreSink: ImportSink {
 
     func close() async throws {
         withExtendedLifetime(lock) {}
+    }
+
+    func runMaintenance() async {
+        await store.runMaintenance()
     }
 }
 
