@@ -329,6 +329,7 @@ extension SQLiteStore {
     /// The shopper's latest automatic session, from the cache or their latest stored event.
     func lastSession(of actor: String, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
         if let cached = state.sessions[actor] { return cached }
+        if state.sessionsComplete { return nil }
         let isUser = actor.hasPrefix("u:")
         let sql =
             isUser

@@ -38,9 +38,8 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA page_size = \(pageSize)")
             try db.execute(sql: durability == .powerLoss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             // Up to 256 MiB page cache per connection (allocated as used): the event indexes
-            // stay in memory during large imports. Reads go through mmap, saving a copy.
+            // stay in memory during large imports.
             try db.execute(sql: "PRAGMA cache_size = -262144")
-            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             // Checkpoints run off the request path (`runMaintenance`); this is only the safety
             // net that bounds the WAL if nobody runs them.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(256 << 20 / pageSize)")
@@ -68,6 +67,47 @@ public final class SQLiteStore: Store {
         self.path = path
         self.sessions = sessions
         try SQLiteMigrations.migrator.migrate(writer)
+        // A bulk load that died left its indexes dropped: build them again.
+        try writer.write { db in try Self.createEventIndexes(db) }
+    }
+
+    /// The event indexes a bulk load drops and rebuilds; the same as migration v1 creates.
+    static func createEventIndexes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE INDEX IF NOT EXISTS events_by_user ON events(user_id, ts, seq) WHERE user_id IS NOT NULL;
+                CREATE INDEX IF NOT EXISTS events_by_anonymous_device ON events(device_id, ts) WHERE user_id IS NULL;
+                """
+        )
+    }
+
+    /// Runs `load` (an import) with the per-user and per-device event indexes dropped, and
+    /// builds them once at the end, when the event table is empty at the start: one sort
+    /// instead of millions of random B-tree inserts (the advice of every database for bulk
+    /// loads). Otherwise just runs `load`. The caller must be the only writer (the import
+    /// holds the data-folder lock); if the process dies, the next open rebuilds the indexes.
+    public func bulkLoad<T>(_ load: () async throws -> T, indexing: () -> Void = {}) async throws -> T {
+        let empty = try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM events LIMIT 1)") == 0 else {
+                return false
+            }
+            try db.execute(sql: "DROP INDEX IF EXISTS events_by_user; DROP INDEX IF EXISTS events_by_anonymous_device")
+            return true
+        }
+        guard empty else { return try await load() }
+        cache.withLock { $0.sessionsComplete = true }
+        let result: T
+        do {
+            result = try await load()
+        } catch {
+            cache.withLock { $0 = IngestCache() }
+            try? await write { db in try Self.createEventIndexes(db) }
+            throw error
+        }
+        cache.withLock { $0 = IngestCache() }
+        indexing()
+        try await write { db in try Self.createEventIndexes(db) }
+        return result
     }
 
     /// Runs a write transaction; on failure the ingest caches are dropped, since they may hold
@@ -157,12 +197,15 @@ struct IngestCache: Sendable {
     var deviceOwners: [String: String?] = [:]
     /// Every item id in the catalog (deleted ones too), loaded on first use.
     var knownItems: Set<String>?
+    /// True during a bulk load into an empty event table: `sessions` then holds every shopper
+    /// seen, so a miss means "no earlier event" and needs no query (the index is not there).
+    var sessionsComplete = false
 
     /// Past this many entries a map is dropped and refilled from the database on demand.
     static let maxEntries = 2_000_000
 
     mutating func trim() {
-        if sessions.count > Self.maxEntries { sessions.removeAll() }
+        if sessions.count > Self.maxEntries && !sessionsComplete { sessions.removeAll() }
         if deviceOwners.count > Self.maxEntries { deviceOwners.removeAll() }
     }
 }

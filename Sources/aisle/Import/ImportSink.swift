@@ -14,10 +14,16 @@ protocol ImportSink: Sendable {
     func close() async throws
     /// Background upkeep of the destination while the import runs (until cancelled).
     func runMaintenance() async
+    func bulkLoad<T>(_ load: () async throws -> T) async throws -> T
 }
 
 extension ImportSink {
     func runMaintenance() async {}
+
+    /// Lets the destination prepare for a large load (SQLite: indexes built at the end).
+    func bulkLoad<T>(_ load: () async throws -> T) async throws -> T {
+        try await load()
+    }
 }
 
 struct SinkOutcome: Sendable {
@@ -52,6 +58,13 @@ struct StoreSink: ImportSink {
 
     func runMaintenance() async {
         await store.runMaintenance()
+    }
+
+    func bulkLoad<T>(_ load: () async throws -> T) async throws -> T {
+        guard let sqlite = store as? SQLiteStore else { return try await load() }
+        return try await sqlite.bulkLoad(load) {
+            Console.error("import: building the event indexes (the table was empty, so they are built once, at the end)")
+        }
     }
 }
 
