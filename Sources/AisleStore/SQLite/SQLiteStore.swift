@@ -38,10 +38,15 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA page_size = \(pageSize)")
             try db.execute(sql: durability == .powerLoss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             // Up to 256 MiB page cache per connection (allocated as used): the event indexes
-            // stay in memory during large imports.
+            // stay in memory during large imports. Reads go through mmap: without it, history
+            // GET p99 on 10M events went from 2.5 ms to 19 ms (pread and copy per page).
             try db.execute(sql: "PRAGMA cache_size = -262144")
-            // Checkpoints run off the request path (`runMaintenance`); this is only the safety
-            // net that bounds the WAL if nobody runs them.
+            try db.execute(sql: "PRAGMA mmap_size = \(2 << 30)")
+            // Checkpoints run off the request path (`runMaintenance`). Under steady writes they
+            // never catch the last frames, and only a checkpoint by the writer lets the WAL start
+            // over; the writer does one per 256 MiB, when the background copies have done nearly
+            // all the work. (Measured: every 4 MiB put an fsync into 6 % of single-event POSTs,
+            // p99 18 ms; every 64 MiB, p99 17 ms; see docs/BENCHMARKS.md.)
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(256 << 20 / pageSize)")
             try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
