@@ -19,8 +19,8 @@ public struct AisleConfiguration: Sendable, Equatable {
         if !(1...100_000).contains(ingest.maxBatchRows) {
             throw .invalid("max_batch_rows", "max_batch_rows must be 1 to 100000, got \(ingest.maxBatchRows)")
         }
-        if ingest.sessions.inactivityGap <= .zero {
-            throw .invalid("session_gap", "session_gap must be positive")
+        if ingest.sessions.inactivityGap <= .zero || ingest.sessions.inactivityGap > .seconds(7 * 24 * 3600) {
+            throw .invalid("session_gap", "session_gap must be between 1 minute and 7 days")
         }
         for (name, key) in [("admin_key", keys.adminKey), ("ingest_key", keys.ingestKey)] {
             if let key, key.utf8.count < 16 {

@@ -33,6 +33,16 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Comparable, 
         }
     }
 
+    /// Byte for byte, as the store compares ids: `String`'s own equality would make a
+    /// precomposed "é" and "e" + combining accent the same id.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.rawValue.utf8.elementsEqual(rhs.rawValue.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for byte in rawValue.utf8 { hasher.combine(byte) }
+    }
+
     public static func < (lhs: Self, rhs: Self) -> Bool {
         // Byte order, so that SQL `ORDER BY id` (BINARY collation) and Swift agree.
         lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)

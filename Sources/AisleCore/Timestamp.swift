@@ -111,6 +111,8 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         utf8.removeAll()
         let days = Self.days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
+        // Before 0001-01-01T00:00:00Z (year 0000 with an offset) has no RFC 3339 spelling.
+        guard seconds >= -62_135_596_800 else { return nil }
         self.init(millisecondsSinceEpoch: seconds * 1000 + millis)
     }
 

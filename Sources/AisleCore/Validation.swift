@@ -54,10 +54,30 @@ enum Validate {
                 throw .invalid("\(field).\(key.prefix(128))", "keys must be 1 to 128 UTF-8 bytes")
             }
         }
+        try checkNesting(.object(value), field: field, depth: 0)
         let bytes = JSONValue.object(value).jsonText.utf8.count
         if bytes > maxBytes {
             throw .invalid(field, "\(field) must be at most \(maxBytes) bytes of JSON, got \(bytes)")
         }
         return value
+    }
+
+    /// Free-form values nest at most `maxNesting` deep and hold only finite numbers, so that
+    /// every stored value can be read back and encoded again.
+    static let maxNesting = 16
+
+    private static func checkNesting(_ value: JSONValue, field: String, depth: Int) throws(AisleError) {
+        switch value {
+        case .number(let number) where !number.isFinite:
+            throw .invalid(field, "\(field) holds a number that is not finite")
+        case .array(let values):
+            if depth >= maxNesting { throw .invalid(field, "\(field) nests deeper than \(maxNesting) levels") }
+            for element in values { try checkNesting(element, field: field, depth: depth + 1) }
+        case .object(let members):
+            if depth >= maxNesting { throw .invalid(field, "\(field) nests deeper than \(maxNesting) levels") }
+            for member in members.values { try checkNesting(member, field: field, depth: depth + 1) }
+        default:
+            return
+        }
     }
 }

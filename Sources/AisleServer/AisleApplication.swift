@@ -13,8 +13,8 @@ public enum AisleApplication {
         store: any Store,
         keys: KeyRing,
         metrics: ServerMetrics = ServerMetrics()
-    ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    ) -> Router<AisleRequestContext> {
+        let router = Router(context: AisleRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: AisleErrorMiddleware())
         SystemRoutes(store: store, metrics: metrics).register(on: router)

@@ -23,8 +23,10 @@ public protocol Store: Sendable {
     /// Stores events in order: resolves device-only events to their linked user, assigns
     /// sessions to events without one, skips repeated event ids. All or nothing per call.
     func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome
-    /// Links a device to a user; the device's anonymous events become the user's.
-    func identify(device: DeviceID, as user: UserID, at now: Timestamp) async throws -> IdentifyOutcome
+    /// Links a device to a user; the device's anonymous events become the user's. A device
+    /// linked to another user moves only with `.allow`; with `.refuse` that throws `forbidden`.
+    func identify(device: DeviceID, as user: UserID, at now: Timestamp, relinking: RelinkPolicy) async throws
+        -> IdentifyOutcome
     /// The user's linked devices, most recently linked first.
     func devices(of user: UserID) async throws -> [DeviceLink]
     /// The user's events (from every linked device), newest first; ties by arrival, newest first.
@@ -58,6 +60,14 @@ public struct AppendOutcome: Sendable, Equatable {
 
     public var accepted: Int { rows.count { $0 == .accepted } }
     public var duplicates: Int { rows.count { $0 == .duplicate } }
+}
+
+/// Whether `identify` may move a device that is linked to another user.
+public enum RelinkPolicy: Sendable, Equatable {
+    /// The admin key (the store's backend) may move devices between users.
+    case allow
+    /// The ingest key ships in apps: it must not take over another user's device.
+    case refuse
 }
 
 public struct IdentifyOutcome: Sendable, Equatable {

@@ -15,6 +15,14 @@ import Testing
         #expect(throws: AisleError.self) { try ItemID(validating: raw, field: "id") }
     }
 
+    @Test("ids compare byte for byte: precomposed and decomposed é are two ids")
+    func byteEquality() {
+        let precomposed = ItemID("caf\u{E9}")
+        let decomposed = ItemID("cafe\u{301}")
+        #expect(precomposed != decomposed)
+        #expect(Set([precomposed, decomposed]).count == 2)
+    }
+
     @Test("ids order by UTF-8 bytes, as SQLite does")
     func byteOrder() {
         #expect(ItemID("Z") < ItemID("a"))

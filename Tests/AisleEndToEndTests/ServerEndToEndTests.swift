@@ -178,6 +178,24 @@ import Testing
         }
     }
 
+    @Test("a key set once in the environment replaces the generated one for good")
+    func replacedKey() async throws {
+        let server = ServerProcess()
+        try server.start(keys: false)
+        let generated = try #require(server.printed.split(separator: "\n").first { $0.contains("generated the admin key") }?.split(separator: " ").last)
+        #expect(server.stop() == 0)
+        let replaced = ServerProcess(dataDirectory: server.dataDirectory)
+        try replaced.start(keys: true)
+        #expect(replaced.stop() == 0)
+        let later = ServerProcess(dataDirectory: server.dataDirectory)
+        try later.start(keys: false)
+        defer { later.stop() }
+        try await withHTTP(later) { (http) async throws in
+            #expect(try await http.call(.GET, "/v1/items", key: String(generated)).status == 401)
+            #expect(try await http.call(.GET, "/v1/items", key: ServerProcess.adminKey).status == 200)
+        }
+    }
+
     @Test("SIGTERM stops the server gracefully with exit status 0")
     func gracefulShutdown() throws {
         let server = ServerProcess()

@@ -51,6 +51,29 @@ import Testing
         }
     }
 
+    @Test("the ingest key cannot move a device linked to another user; the admin key can")
+    func relinkNeedsAdmin() async throws {
+        try await TestAPI().run { api in
+            #expect(try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"ann"}"#).status == .ok)
+            let again = try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"ann"}"#)
+            #expect(try again.decode(IdentifyResultBody.self).relinked == false)
+            let takeover = try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"eve"}"#)
+            #expect(takeover.status == .forbidden)
+            #expect(takeover.error?.code == "forbidden")
+            let moved = try await api.call(.post, "/v1/identify", key: .admin, body: #"{"device_id":"tab","user_id":"bob"}"#)
+            #expect(try moved.decode(IdentifyResultBody.self).relinked)
+        }
+    }
+
+    @Test("a batch with ids differing only in normalization stores both")
+    func normalizationInBatch() async throws {
+        try await TestAPI().run { api in
+            let body = "{\"items\":[{\"id\":\"caf\u{E9}\",\"title\":\"NFC\"},{\"id\":\"cafe\u{301}\",\"title\":\"NFD\"}]}"
+            let result = try await api.call(.post, "/v1/items:batch", body: body).decode(BatchResultBody.self)
+            #expect(result.upserted == 2)
+        }
+    }
+
     @Test("deleting a user erases the profile, events and links and reports the counts")
     func eraseUser() async throws {
         try await TestAPI().run { api in

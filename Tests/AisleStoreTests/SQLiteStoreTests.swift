@@ -12,7 +12,7 @@ import Testing
             let store = try SQLiteStore.open(directory: directory)
             _ = try await store.putUsers([User(id: UserID("gone"))], at: .t0)
             _ = try await store.appendEvents([.fixture(device: "gone-phone"), .fixture(user: "gone")], receivedAt: .t0)
-            _ = try await store.identify(device: DeviceID("gone-phone"), as: UserID("gone"), at: .t0)
+            _ = try await store.identify(device: DeviceID("gone-phone"), as: UserID("gone"), at: .t0, relinking: .allow)
             _ = try await store.appendEvents([.fixture(device: "gone-phone")], receivedAt: .t0)
             _ = try await store.eraseUser(UserID("gone"))
         }

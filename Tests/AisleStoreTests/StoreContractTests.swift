@@ -120,7 +120,7 @@ import Testing
             receivedAt: .t0
         )
         #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).isEmpty)
-        let outcome = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0(plusMinutes: 2))
+        let outcome = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0(plusMinutes: 2), relinking: .allow)
         #expect(outcome.eventsAttributed == 2)
         #expect(outcome.previousUser == nil)
         _ = try await store.appendEvents(
@@ -137,13 +137,55 @@ import Testing
     @Test("a device identified by another user moves to that user from then on", arguments: StoreKind.allCases)
     func relink(kind: StoreKind) async throws {
         let store = try kind.make()
-        _ = try await store.identify(device: DeviceID("tablet"), as: UserID("ann"), at: .t0)
+        _ = try await store.identify(device: DeviceID("tablet"), as: UserID("ann"), at: .t0, relinking: .allow)
         _ = try await store.appendEvents([.fixture(device: "tablet", item: "a")], receivedAt: .t0)
-        let outcome = try await store.identify(device: DeviceID("tablet"), as: UserID("bob"), at: .t0(plusMinutes: 1))
+        let outcome = try await store.identify(device: DeviceID("tablet"), as: UserID("bob"), at: .t0(plusMinutes: 1), relinking: .allow)
         #expect(outcome.previousUser == UserID("ann"))
         _ = try await store.appendEvents([.fixture(device: "tablet", item: "b", at: .t0(plusMinutes: 2))], receivedAt: .t0)
         #expect(try await store.history(of: UserID("ann"), types: [], after: nil, limit: 10).map(\.event.itemID) == [ItemID("a")])
         #expect(try await store.history(of: UserID("bob"), types: [], after: nil, limit: 10).map(\.event.itemID) == [ItemID("b")])
+    }
+
+    @Test("a device linked to another user does not move under the refuse policy", arguments: StoreKind.allCases)
+    func relinkRefused(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.identify(device: DeviceID("phone"), as: UserID("ann"), at: .t0, relinking: .refuse)
+        _ = try await store.identify(device: DeviceID("phone"), as: UserID("ann"), at: .t0, relinking: .refuse)
+        await #expect(throws: AisleError.self) {
+            try await store.identify(device: DeviceID("phone"), as: UserID("eve"), at: .t0, relinking: .refuse)
+        }
+        _ = try await store.appendEvents([.fixture(device: "phone", item: "a")], receivedAt: .t0)
+        #expect(try await store.history(of: UserID("ann"), types: [], after: nil, limit: 10).count == 1)
+        #expect(try await store.history(of: UserID("eve"), types: [], after: nil, limit: 10).isEmpty)
+    }
+
+    @Test("session assignment is the same with a warm cache and after a restart", arguments: [StoreKind.sqliteOnDisk])
+    func sessionsAcrossRestart(kind: StoreKind) async throws {
+        let directory = TemporaryDirectory.make()
+        var client = Event.fixture(user: "u", at: .t0(plusMinutes: 5))
+        client.sessionID = SessionID("app-1")
+        let warm = try SQLiteStore.open(directory: TemporaryDirectory.make())
+        _ = try await warm.appendEvents([.fixture(user: "u", at: .t0), client], receivedAt: .t0)
+        _ = try await warm.appendEvents([.fixture(user: "u", at: .t0(plusMinutes: 20))], receivedAt: .t0)
+        do {
+            let first = try SQLiteStore.open(directory: directory)
+            _ = try await first.appendEvents([.fixture(user: "u", at: .t0), client], receivedAt: .t0)
+        }
+        let restarted = try SQLiteStore.open(directory: directory)
+        _ = try await restarted.appendEvents([.fixture(user: "u", at: .t0(plusMinutes: 20))], receivedAt: .t0)
+        let warmLast = try await warm.history(of: UserID("u"), types: [], after: nil, limit: 1)
+        let restartedLast = try await restarted.history(of: UserID("u"), types: [], after: nil, limit: 1)
+        #expect(warmLast.first?.event.sessionID == restartedLast.first?.event.sessionID)
+        #expect(warmLast.first?.event.sessionID == SessionID("app-1"))
+    }
+
+    @Test("ids that differ only in Unicode normalization are two items", arguments: StoreKind.allCases)
+    func normalizationDistinct(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await store.upsertItems([.fixture("caf\u{E9}", title: "NFC"), .fixture("cafe\u{301}", title: "NFD")], at: .t0)
+        #expect(try await store.item(ItemID("caf\u{E9}"))?.title == "NFC")
+        #expect(try await store.item(ItemID("cafe\u{301}"))?.title == "NFD")
+        #expect(try await store.items(after: nil, limit: 10).count == 2)
     }
 
     @Test("history pages are newest first, stable, filtered by type", arguments: StoreKind.allCases)
@@ -173,7 +215,7 @@ import Testing
         let store = try kind.make()
         _ = try await store.putUsers([User(id: UserID("u"), attributes: ["locale": .string("zh-CN")])], at: .t0)
         _ = try await store.appendEvents([.fixture(device: "phone"), .fixture(user: "u"), .fixture(user: "other")], receivedAt: .t0)
-        _ = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0)
+        _ = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0, relinking: .allow)
         let erased = try await store.eraseUser(UserID("u"))
         #expect(erased == UserErasure(profiles: 1, events: 2, devices: 1))
         #expect(try await store.user(UserID("u")) == nil)

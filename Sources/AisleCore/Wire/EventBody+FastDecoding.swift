@@ -46,6 +46,10 @@ extension EventBody {
 struct FastJSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Objects and arrays open now. Past `maxDepth` the fast path declines, so a body nested
+    /// a million deep cannot exhaust the stack (the slow path and `Validate` bound depth too).
+    var depth = 0
+    static let maxDepth = 16
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -129,7 +133,9 @@ struct FastJSONScanner {
     /// Iterates an object's members, calling `member` with each key; `member` must consume the
     /// value and return false to decline. Repeated keys decline.
     mutating func object(_ member: (inout FastJSONScanner, String) -> Bool) -> Bool {
-        guard consume(UInt8(ascii: "{")) else { return false }
+        guard depth < Self.maxDepth, consume(UInt8(ascii: "{")) else { return false }
+        depth += 1
+        defer { depth -= 1 }
         if consume(UInt8(ascii: "}")) { return true }
         // Objects here have a handful of keys: a linear scan beats hashing into a Set.
         var seen: [String] = []
@@ -156,6 +162,9 @@ struct FastJSONScanner {
             }
             return ok ? .object(members) : nil
         case UInt8(ascii: "["):
+            guard depth < Self.maxDepth else { return nil }
+            depth += 1
+            defer { depth -= 1 }
             _ = consume(UInt8(ascii: "["))
             var elements: [JSONValue] = []
             if consume(UInt8(ascii: "]")) { return .array(elements) }

@@ -51,7 +51,13 @@ public struct KeyRing: Sendable {
         for scope in KeyScope.allCases {
             let configured = scope == .admin ? configuration.adminKey : configuration.ingestKey
             if let configured {
-                digests[scope] = digest(configured)
+                // Stored too, so a key that replaced a lost one stays the only valid key even
+                // when a later start does not set it.
+                let configuredDigest = digest(configured)
+                if try await store.apiKeyHash(scope: scope.rawValue) != hex(configuredDigest) {
+                    try await store.setAPIKeyHash(hex(configuredDigest), scope: scope.rawValue, at: now)
+                }
+                digests[scope] = configuredDigest
             } else if let stored = try await store.apiKeyHash(scope: scope.rawValue), let bytes = hexBytes(stored) {
                 digests[scope] = bytes
             } else {

@@ -4,7 +4,9 @@ import Hummingbird
 
 /// Lets a request through when it carries `Authorization: Bearer KEY` with a key whose scope is
 /// at least `required`: 401 without a valid key, 403 for a key of too small a scope.
-struct KeyAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+struct KeyAuthMiddleware: RouterMiddleware {
+    typealias Context = AisleRequestContext
+
     let keys: KeyRing
     let required: KeyScope
 
@@ -24,6 +26,8 @@ struct KeyAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard scope >= required else {
             throw AisleError(code: .forbidden, message: "this route needs the \(required.rawValue) key; the \(scope.rawValue) key may only post events and identify devices")
         }
+        var context = context
+        context.keyScope = scope
         return try await next(request, context)
     }
 }

@@ -8,12 +8,12 @@ struct EventRoutes {
     let configuration: AisleConfiguration
     let metrics: ServerMetrics
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<AisleRequestContext>) {
         group.post("events", use: ingest)
         group.post("identify", use: identify)
     }
 
-    @Sendable func ingest(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func ingest(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try EventsRequestBody.decode(try await request.bodyBytes(maxBytes: configuration.server.maxBodyBytes))
         let now = Timestamp.now()
@@ -50,11 +50,16 @@ struct EventRoutes {
         }
     }
 
-    @Sendable func identify(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func identify(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(IdentifyBody.self, maxBytes: configuration.server.maxBodyBytes)
         let (device, user) = try body.validated()
-        let outcome = try await store.identify(device: device, as: user, at: .now())
+        let outcome = try await store.identify(
+            device: device,
+            as: user,
+            at: .now(),
+            relinking: context.keyScope == .admin ? .allow : .refuse
+        )
         return JSONResponse.encoded(
             IdentifyResultBody(
                 deviceID: device.rawValue,

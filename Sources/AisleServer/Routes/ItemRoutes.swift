@@ -7,7 +7,7 @@ struct ItemRoutes {
     let store: any Store
     let configuration: AisleConfiguration
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("items/{id}", use: upsert)
         group.get("items/{id}", use: get)
         group.delete("items/{id}", use: delete)
@@ -15,7 +15,7 @@ struct ItemRoutes {
         group.post("items:batch", use: batch)
     }
 
-    @Sendable func upsert(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func upsert(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
         var request = request
         let body = try await request.decodeBody(ItemBody.self, maxBytes: configuration.server.maxBodyBytes)
@@ -24,19 +24,19 @@ struct ItemRoutes {
         return JSONResponse.encoded(ItemBody(stored[0]))
     }
 
-    @Sendable func get(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
         guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
         return JSONResponse.encoded(ItemBody(item))
     }
 
-    @Sendable func delete(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
         guard try await store.deleteItem(id, at: .now()) else { throw AisleError.notFound("no item \"\(id)\"") }
         return Response(status: .noContent)
     }
 
-    @Sendable func list(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {
         let limit = try request.queryInt("limit", default: 100, in: 1...1000)
         let after = try request.queryString("cursor").map { try ItemID(validating: Cursor.decode($0), field: "cursor") }
         let items = try await store.items(after: after, limit: limit + 1)
@@ -45,7 +45,7 @@ struct ItemRoutes {
         return JSONResponse.encoded(PageBody(data: page.map(ItemBody.init), nextCursor: next))
     }
 
-    @Sendable func batch(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(BatchBody<ItemBody>.self, maxBytes: configuration.server.maxBodyBytes)
         let (items, errors) = try BatchValidation.rows(

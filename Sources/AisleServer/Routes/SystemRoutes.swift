@@ -8,7 +8,7 @@ struct SystemRoutes {
     let store: any Store
     let metrics: ServerMetrics
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<AisleRequestContext>) {
         router.get("health") { _, _ in
             JSONResponse.encoded(["status": "ok"])
         }

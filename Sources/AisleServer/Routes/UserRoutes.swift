@@ -7,7 +7,7 @@ struct UserRoutes {
     let store: any Store
     let configuration: AisleConfiguration
 
-    func register(on group: RouterGroup<BasicRequestContext>) {
+    func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("users/{id}", use: put)
         group.post("users:batch", use: batch)
         group.get("users/{id}", use: get)
@@ -16,7 +16,7 @@ struct UserRoutes {
         group.get("users/{id}/history", use: history)
     }
 
-    @Sendable func put(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func put(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
         var request = request
         let body = try await request.decodeBody(UserBody.self, maxBytes: configuration.server.maxBodyBytes)
@@ -24,7 +24,7 @@ struct UserRoutes {
         return JSONResponse.encoded(UserBody(stored[0]))
     }
 
-    @Sendable func batch(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(BatchBody<UserBody>.self, maxBytes: configuration.server.maxBodyBytes)
         let (users, errors) = try BatchValidation.rows(
@@ -37,13 +37,13 @@ struct UserRoutes {
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 
-    @Sendable func get(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
         guard let user = try await store.user(id) else { throw AisleError.notFound("no user \"\(id)\"") }
         return JSONResponse.encoded(UserBody(user))
     }
 
-    @Sendable func erase(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func erase(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
         let erased = try await store.eraseUser(id)
         if erased.isEmpty { throw AisleError.notFound("nothing is stored for user \"\(id)\"") }
@@ -52,13 +52,13 @@ struct UserRoutes {
         )
     }
 
-    @Sendable func devices(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func devices(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
         let links = try await store.devices(of: id)
         return JSONResponse.encoded(PageBody(data: links.map(DeviceLinkBody.init), nextCursor: nil))
     }
 
-    @Sendable func history(request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func history(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
         let limit = try request.queryInt("limit", default: 100, in: 1...1000)
         let types = try (request.queryString("types")?.split(separator: ",") ?? []).map { name in

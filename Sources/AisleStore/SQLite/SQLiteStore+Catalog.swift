@@ -44,9 +44,11 @@ extension SQLiteStore {
                 ]
                 try statement.execute(arguments: StatementArguments(arguments))
             }
-            self.cache.withLock { cache in
-                for item in items { cache.knownItems?.insert(item.id.rawValue) }
-            }
+            db.afterNextTransaction(onCommit: { _ in
+                self.cache.withLock { cache in
+                    for item in items { cache.knownItems?.insert(CacheKey(item.id.rawValue)) }
+                }
+            })
             let select = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items WHERE id = ?")
             return try items.map { item in
                 guard let row = try Row.fetchOne(select, arguments: [item.id.rawValue]) else {

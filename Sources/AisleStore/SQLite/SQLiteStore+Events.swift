@@ -16,11 +16,14 @@ struct AppendRequest: Sendable {
 /// Calls queued behind the running append transaction.
 struct AppendQueue: Sendable {
     var writing = false
-    var waiting: [(AppendRequest, CheckedContinuation<AppendOutcome, any Error>)] = []
+    var waiting: [(AppendRequest, CheckedContinuation<AppendTurn, any Error>)] = []
 }
 
-/// A follower raced with the leader's last look at the queue; it simply tries again.
-struct RetryAppend: Error {}
+/// What a queued caller is told: its outcome, or that it leads the next transaction.
+enum AppendTurn: Sendable {
+    case done(AppendOutcome)
+    case lead
+}
 
 extension SQLiteStore {
     static let eventColumns = """
@@ -29,53 +32,59 @@ extension SQLiteStore {
         """
 
     /// Concurrent calls are committed together (group commit): while one transaction runs,
-    /// later calls queue up, and the caller that finds no transaction running writes everything
-    /// queued in one. Each transaction rewrites every index page it touches into the WAL, so
+    /// later calls queue up; when it ends, the first of them leads the next transaction for
+    /// everything queued by then. Each caller waits for one transaction at most after its
+    /// turn comes. Every transaction rewrites the index pages it touches into the WAL, so
     /// fewer, larger transactions write much less (measured in docs/BENCHMARKS.md).
     public func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome {
         if events.isEmpty { return AppendOutcome(rows: [], unknownItems: 0) }
         let request = AppendRequest(events: events, receivedAt: receivedAt)
-        while true {
-            let leads = appendQueue.withLock { queue in
-                if queue.writing { return false }
-                queue.writing = true
-                return true
-            }
-            if leads { return try await leadAppends(first: request) }
-            do {
-                return try await withCheckedThrowingContinuation { continuation in
-                    let queued = appendQueue.withLock { queue in
-                        // The leader may have finished between the check above and now.
-                        guard queue.writing else { return false }
-                        queue.waiting.append((request, continuation))
-                        return true
-                    }
-                    if !queued { continuation.resume(throwing: RetryAppend()) }
+        let leads = appendQueue.withLock { queue in
+            if queue.writing { return false }
+            queue.writing = true
+            return true
+        }
+        if leads { return try await leadAppends(first: request) }
+        let turn = try await withCheckedThrowingContinuation { continuation in
+            let queued = appendQueue.withLock { queue in
+                // The leader may have finished between the check above and now.
+                if queue.writing {
+                    queue.waiting.append((request, continuation))
+                    return true
                 }
-            } catch is RetryAppend {
-                continue
+                queue.writing = true
+                return false
             }
+            if !queued { continuation.resume(returning: AppendTurn.lead) }
+        }
+        switch turn {
+        case .done(let outcome): return outcome
+        case .lead: return try await leadAppends(first: request)
         }
     }
 
-    /// Writes `first` and whatever queues up meanwhile, until the queue is empty.
+    /// Commits `first` with everything queued now, answers the queued callers, and hands the
+    /// lead to the next one waiting (or marks the queue idle).
     private func leadAppends(first: AppendRequest) async throws -> AppendOutcome {
-        var mine: Result<AppendOutcome, any Error>?
-        var batch: [(AppendRequest, CheckedContinuation<AppendOutcome, any Error>?)] = [(first, nil)]
-        while !batch.isEmpty {
-            let results = await commit(batch.map(\.0))
-            for ((_, continuation), result) in zip(batch, results) {
-                if let continuation { continuation.resume(with: result) } else { mine = result }
-            }
-            batch = appendQueue.withLock { queue in
-                let next = queue.waiting.map { ($0.0, Optional($0.1)) }
-                queue.waiting = []
-                if next.isEmpty { queue.writing = false }
-                return next
-            }
+        let queued = appendQueue.withLock { queue in
+            let taken = queue.waiting
+            queue.waiting = []
+            return taken
         }
-        guard let mine else { throw AisleError(code: .unavailable, message: "the append was not written") }
-        return try mine.get()
+        let results = await commit([first] + queued.map(\.0))
+        for ((_, continuation), result) in zip(queued, results.dropFirst()) {
+            continuation.resume(with: result.map(AppendTurn.done))
+        }
+        let next = appendQueue.withLock { queue in
+            if queue.waiting.isEmpty {
+                queue.writing = false
+                return nil as CheckedContinuation<AppendTurn, any Error>?
+            }
+            return queue.waiting.removeFirst().1
+        }
+        // The next leader takes its own request back: it was queued with its continuation.
+        next?.resume(returning: .lead)
+        return try results[0].get()
     }
 
     /// One transaction for all requests; if it fails, each request alone, so one request's
@@ -101,7 +110,7 @@ extension SQLiteStore {
     func appendInTransaction(_ requests: [AppendRequest], db: Database) throws -> [AppendOutcome] {
         var state = takeCache()
         if state.knownItems == nil {
-            state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items"))
+            state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items").map(CacheKey.init))
         }
         let insert = try db.cachedStatement(
             sql: """
@@ -128,8 +137,16 @@ extension SQLiteStore {
                 }
                 let actor = Self.actorKey(user: event.userID, device: event.deviceID)
                 let previousSession = try self.lastSession(of: actor, in: db, state: &state)
-                if event.sessionID == nil {
-                    let assigned = self.sessions.assign(after: previousSession, actor: actor, at: event.timestamp)
+                if let clientSession = event.sessionID {
+                    // Remember it as the database would tell it: the latest event's session.
+                    let latest = previousSession.map { $0.lastSeen > event.timestamp } ?? false
+                    if let previousSession, latest {
+                        state.sessions[actor] = previousSession
+                    } else {
+                        state.sessions[actor] = SessionPolicy.State(sessionID: clientSession, lastSeen: event.timestamp)
+                    }
+                } else {
+                    let assigned = self.sessions.assign(after: previousSession, actor: actor.text, at: event.timestamp)
                     state.sessions[actor] = assigned.state
                     event.sessionID = assigned.session
                 }
@@ -141,25 +158,34 @@ extension SQLiteStore {
                     continue
                 }
                 rows.append(.accepted)
-                if let item = event.itemID, state.knownItems?.contains(item.rawValue) != true {
+                if let item = event.itemID, state.knownItems?.contains(CacheKey(item.rawValue)) != true {
                     unknownItems += 1
                 }
             }
             outcomes.append(AppendOutcome(rows: rows, unknownItems: unknownItems))
         }
         state.trim()
-        putCache(state)
+        putCache(state, after: db)
         return outcomes
     }
 
-    public func identify(device: DeviceID, as user: UserID, at now: Timestamp) async throws -> IdentifyOutcome {
+    public func identify(device: DeviceID, as user: UserID, at now: Timestamp, relinking: RelinkPolicy) async throws
+        -> IdentifyOutcome
+    {
         try await write { db in
-            var state = self.takeCache()
             let previous = try String.fetchOne(
                 db,
                 sql: "SELECT user_id FROM device_links WHERE device_id = ?",
                 arguments: [device.rawValue]
             )
+            let changedHands = previous.map { !$0.utf8.elementsEqual(user.rawValue.utf8) } ?? false
+            if changedHands && relinking == .refuse {
+                throw AisleError(
+                    code: .forbidden,
+                    message: "device \"\(device)\" is linked to another user; moving it needs the admin key (call identify from your backend)"
+                )
+            }
+            var state = self.takeCache()
             try db.execute(
                 sql: """
                     INSERT INTO device_links (device_id, user_id, linked_at) VALUES (?, ?, ?)
@@ -172,11 +198,10 @@ extension SQLiteStore {
                 arguments: [user.rawValue, device.rawValue]
             )
             let attributed = db.changesCount
-            state.deviceOwners[device.rawValue] = .some(user.rawValue)
+            state.deviceOwners[CacheKey(device.rawValue)] = .some(user.rawValue)
             state.sessions[Self.actorKey(user: nil, device: device)] = nil
             state.sessions[Self.actorKey(user: user, device: nil)] = nil
-            self.putCache(state)
-            let changedHands = previous != nil && previous != user.rawValue
+            self.putCache(state, after: db)
             return IdentifyOutcome(previousUser: changedHands ? previous.map(UserID.init) : nil, eventsAttributed: attributed)
         }
     }
@@ -253,7 +278,7 @@ extension SQLiteStore {
                 events += db.changesCount
             }
             // Links and sessions of this user are cached; start the caches afresh.
-            self.putCache(IngestCache())
+            self.putCache(IngestCache(), after: db)
             return UserErasure(profiles: profiles, events: events, devices: devices.count)
         }
     }
@@ -296,9 +321,9 @@ extension SQLiteStore {
         }
     }
 
-    static func actorKey(user: UserID?, device: DeviceID?) -> String {
-        if let user { return "u:" + user.rawValue }
-        return "d:" + (device?.rawValue ?? "")
+    static func actorKey(user: UserID?, device: DeviceID?) -> CacheKey {
+        if let user { return CacheKey("u:" + user.rawValue) }
+        return CacheKey("d:" + (device?.rawValue ?? ""))
     }
 
     func takeCache() -> IngestCache {
@@ -309,33 +334,35 @@ extension SQLiteStore {
         }
     }
 
-    func putCache(_ state: IngestCache) {
-        cache.withLock { $0 = state }
+    /// Publishes `state` when the running transaction commits. On rollback the cache stays
+    /// empty (`takeCache` emptied it), so nothing of a rolled-back write is remembered.
+    func putCache(_ state: IngestCache, after db: Database) {
+        db.afterNextTransaction(onCommit: { _ in self.cache.withLock { $0 = state } })
     }
 
     /// The user a device is linked to, from the cache or the database.
     func owner(of device: DeviceID, in db: Database, state: inout IngestCache) throws -> UserID? {
-        if let cached = state.deviceOwners[device.rawValue] {
+        if let cached = state.deviceOwners[CacheKey(device.rawValue)] {
             return cached.map(UserID.init)
         }
         let owner = try String.fetchOne(
             db.cachedStatement(sql: "SELECT user_id FROM device_links WHERE device_id = ?"),
             arguments: [device.rawValue]
         )
-        state.deviceOwners[device.rawValue] = .some(owner)
+        state.deviceOwners[CacheKey(device.rawValue)] = .some(owner)
         return owner.map(UserID.init)
     }
 
     /// The shopper's latest automatic session, from the cache or their latest stored event.
-    func lastSession(of actor: String, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
+    func lastSession(of actor: CacheKey, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
         if let cached = state.sessions[actor] { return cached }
         if state.sessionsComplete { return nil }
-        let isUser = actor.hasPrefix("u:")
+        let isUser = actor.text.hasPrefix("u:")
         let sql =
             isUser
             ? "SELECT session_id, ts FROM events WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT 1"
             : "SELECT session_id, ts FROM events WHERE device_id = ? AND user_id IS NULL ORDER BY ts DESC, seq DESC LIMIT 1"
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [String(actor.dropFirst(2))]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [String(actor.text.dropFirst(2))]) else {
             return nil
         }
         let state = SessionPolicy.State(

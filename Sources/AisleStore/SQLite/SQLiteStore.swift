@@ -194,14 +194,33 @@ public final class SQLiteStore: Store {
     }
 }
 
+/// A cache key compared byte for byte, as SQLite compares ids. Swift's `String` equality is
+/// canonical equivalence ("é" precomposed equals "e" + combining accent), which would merge two
+/// ids that the database keeps apart.
+struct CacheKey: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) {
+        self.text = text
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        for byte in text.utf8 { hasher.combine(byte) }
+    }
+}
+
 /// What the writer remembers between event batches.
 struct IngestCache: Sendable {
     /// Last session per shopper ("u:" + user id or "d:" + device id).
-    var sessions: [String: SessionPolicy.State] = [:]
+    var sessions: [CacheKey: SessionPolicy.State] = [:]
     /// Device → linked user, or nil for a device known to have no link.
-    var deviceOwners: [String: String?] = [:]
+    var deviceOwners: [CacheKey: String?] = [:]
     /// Every item id in the catalog (deleted ones too), loaded on first use.
-    var knownItems: Set<String>?
+    var knownItems: Set<CacheKey>?
     /// True during a bulk load into an empty event table: `sessions` then holds every shopper
     /// seen, so a miss means "no earlier event" and needs no query (the index is not there).
     var sessionsComplete = false

@@ -40,7 +40,13 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(level: options.resolvedLogLevel(environment: environment))
         Console.line("aisle demo: loading MovieLens-100K from \(sourceFolder) into \(directory)")
         do {
-            let sink = StoreSink(store: try SQLiteStore.open(directory: directory), lock: try DataDirectoryLock(directory: directory))
+            let sink = StoreSink(
+                store: try SQLiteStore.open(
+                    directory: directory,
+                    durability: configuration.store.durability,
+                    sessions: configuration.ingest.sessions
+                ),
+                lock: try DataDirectoryLock(directory: directory))
             for (kind, file) in zip([ImportCommand.Kind.items, .users, .events], files) {
                 let summary = try await ImportCommand.importFile(
                     kind: kind,

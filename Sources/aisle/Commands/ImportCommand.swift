@@ -49,13 +49,22 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Unit of numeric timestamps in CSV/TSV: ms or s (RecBole files are always seconds).")
     var timestampUnit: String = "ms"
 
-    @Option(help: "Rows per write (default 100000 into a folder, 5000 over HTTP).")
+    @Option(help: "Rows per write (default 100000 into a folder, 5000 over HTTP, at most 10000 there).")
     var batchSize: Int?
+
+    @Option(help: "Minutes of inactivity that end a session, as the server's setting (env AISLE_SESSION_GAP_MINUTES; default 30).")
+    var sessionGapMinutes: Int?
 
     func validate() throws {
         if url != nil && data != nil { throw ValidationError("use either --data or --url, not both") }
         if !["ms", "s"].contains(timestampUnit) { throw ValidationError("--timestamp-unit must be ms or s") }
         if let batchSize, !(1...100_000).contains(batchSize) { throw ValidationError("--batch-size must be 1 to 100000") }
+        if let batchSize, url != nil, batchSize > 10_000 {
+            throw ValidationError("--batch-size is at most 10000 with --url: the server takes at most 10,000 rows a request")
+        }
+        if let sessionGapMinutes, !(1...10_080).contains(sessionGapMinutes) {
+            throw ValidationError("--session-gap-minutes must be 1 to 10080")
+        }
     }
 
     func run() async throws {
@@ -73,7 +82,11 @@ struct ImportCommand: AsyncParsableCommand {
         } else {
             let directory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
             let lock = try DataDirectoryLock(directory: directory)
-            sink = StoreSink(store: try SQLiteStore.open(directory: directory), lock: lock)
+            var sessions = SessionPolicy()
+            if let minutes = try sessionGapMinutes ?? environment["AISLE_SESSION_GAP_MINUTES"].map(Self.minutes) {
+                sessions.inactivityGap = .seconds(minutes * 60)
+            }
+            sink = StoreSink(store: try SQLiteStore.open(directory: directory, sessions: sessions), lock: lock)
         }
         let summary: Importer.Summary
         do {
@@ -141,6 +154,13 @@ struct ImportCommand: AsyncParsableCommand {
             group.cancelAll()
             return summary
         }
+    }
+
+    static func minutes(_ text: String) throws -> Int {
+        guard let minutes = Int(text), (1...10_080).contains(minutes) else {
+            throw ValidationError("AISLE_SESSION_GAP_MINUTES must be 1 to 10080, got \"\(text)\"")
+        }
+        return minutes
     }
 
     static func format(of path: String) throws -> Format {

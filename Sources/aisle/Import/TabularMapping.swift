@@ -101,8 +101,8 @@ struct TabularMapping {
     }
 
     private func number(_ text: String, field: String) throws -> Double {
-        guard let value = Double(text.trimmingWhitespace()) else {
-            throw AisleError.invalid(field, "\(field) must be a number, got \"\(text.prefix(32))\"")
+        guard let value = Double(text.trimmingWhitespace()), value.isFinite else {
+            throw AisleError.invalid(field, "\(field) must be a finite number, got \"\(text.prefix(32))\"")
         }
         return value
     }
@@ -121,6 +121,10 @@ struct TabularMapping {
             let milliseconds = numericTimestampsInSeconds ? number * 1000 : number
             guard milliseconds.isFinite, milliseconds >= 0, milliseconds < 253_402_300_800_000 else {
                 throw AisleError.invalid(field, "\(field) is out of range: \(trimmed.prefix(32))")
+            }
+            // The API's rule: below 1e11 ms (March 1973) is almost surely seconds.
+            if milliseconds < 100_000_000_000 {
+                throw AisleError.invalid(field, "\(field) \(trimmed.prefix(32)) looks like epoch seconds; pass --timestamp-unit s")
             }
             return TimestampBody(Timestamp(millisecondsSinceEpoch: Int64(milliseconds)))
         }

@@ -59,6 +59,20 @@ import Testing
         #expect(EventBody.fastDecode(Array(line.utf8)[...]) != nil)
     }
 
+    @Test("a context nested a million deep is declined by the fast path and rejected, without a crash")
+    func deepNesting() {
+        let deep = #"{"type":"x_a","user_id":"u","context":{"a":"# + String(repeating: "[", count: 1_000_000)
+        #expect(EventBody.fastDecode(Array(deep.utf8)[...]) == nil)
+        #expect(throws: AisleError.self) { try EventsRequestBody.decode(Array(deep.utf8)) }
+    }
+
+    @Test("a context deeper than 16 levels is rejected even when it parses")
+    func nestingLimit() throws {
+        let nested = String(repeating: "[", count: 20) + String(repeating: "]", count: 20)
+        let body = try Wire.decode(EventBody.self, from: Data(#"{"type":"x_a","user_id":"u","context":{"a":\#(nested)}}"#.utf8))
+        #expect(throws: AisleError.self) { try body.validated(now: Timestamp(millisecondsSinceEpoch: 1_795_675_817_000)) }
+    }
+
     @Test("a batch body decodes fast when every row is plain, else row by row with errors")
     func batches() throws {
         let plain = #"{"events":[\#(Self.lines[0]),\#(Self.lines[1])]}"#

@@ -12,8 +12,8 @@ struct TestAPI {
     static let ingestKey = "test-ingest-key-00000"
 
     let store: any Store
-    let application: Application<RouterResponder<BasicRequestContext>>
-    let router: Router<BasicRequestContext>
+    let application: Application<RouterResponder<AisleRequestContext>>
+    let router: Router<AisleRequestContext>
 
     init(configure: (inout AisleConfiguration) -> Void = { _ in }) throws {
         var configuration = AisleConfiguration()
