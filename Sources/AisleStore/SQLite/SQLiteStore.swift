@@ -189,6 +189,14 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Copies the whole WAL into the database and empties it, waiting for the writer. For the
+    /// end of an import: otherwise the next server start inherits hundreds of MiB of WAL (an
+    /// index build writes it all there) and serves its first minutes beside that checkpoint
+    /// (history p99 41 ms instead of 3 ms, measured).
+    public func checkpointAll() async throws {
+        _ = try await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
     public func checkReady() async throws {
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

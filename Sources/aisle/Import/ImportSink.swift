@@ -53,6 +53,7 @@ struct StoreSink: ImportSink {
     }
 
     func close() async throws {
+        if let sqlite = store as? SQLiteStore { try await sqlite.checkpointAll() }
         withExtendedLifetime(lock) {}
     }
 
