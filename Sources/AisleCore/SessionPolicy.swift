@@ -11,6 +11,17 @@ public struct SessionPolicy: Sendable, Equatable {
         self.inactivityGap = inactivityGap
     }
 
+    /// Gaps users may configure, in minutes: up to 7 days.
+    public static let configurableMinutes = 1...10_080
+
+    /// A policy from a configured gap in minutes; `field` names the setting in the error.
+    public init(inactivityMinutes minutes: Int, field: String) throws(AisleError) {
+        guard Self.configurableMinutes.contains(minutes) else {
+            throw .invalid(field, "\(field) must be 1 to 10080 minutes (7 days), got \(minutes)")
+        }
+        self.init(inactivityGap: .seconds(minutes * 60))
+    }
+
     /// The shopper's session as last seen.
     public struct State: Sendable, Equatable {
         public var sessionID: SessionID

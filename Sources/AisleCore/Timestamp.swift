@@ -56,7 +56,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Parses RFC 3339 ("2026-11-26T06:50:17Z", "...17.5+08:00", lower-case t/z, a space for T);
     /// nil when the text is not a valid date-time.
     public init?(rfc3339 text: String) {
-        var utf8 = Array(text.utf8)
+        let utf8 = Array(text.utf8)
         guard utf8.count >= 20 else { return nil }
         func number(_ start: Int, _ count: Int) -> Int64? {
             var value: Int64 = 0
@@ -108,7 +108,6 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
             return nil
         }
         guard index == utf8.count else { return nil }
-        utf8.removeAll()
         let days = Self.days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
         // Before 0001-01-01T00:00:00Z (year 0000 with an offset) has no RFC 3339 spelling.

@@ -1,6 +1,18 @@
 /// Field checks shared by the wire bodies. Each throws `invalid_field` naming the field and
 /// saying what was expected and what came.
 enum Validate {
+    /// The id of a PUT (from the URL, which a body id must match byte for byte) or of a batch
+    /// row (from the body, where it is required).
+    static func id(path: String?, body: String?) throws(AisleError) -> String {
+        switch (path, body) {
+        case (let path?, let body?) where !path.utf8.elementsEqual(body.utf8):
+            throw .invalid("id", "the body's id \"\(body.prefix(64))\" differs from the URL's \"\(path.prefix(64))\"")
+        case (let path?, _): return path
+        case (nil, let body?): return body
+        case (nil, nil): throw .invalid("id", "\"id\" is required")
+        }
+    }
+
     /// A text field: not blank, at most `maxBytes` UTF-8 bytes, no control characters but
     /// newline and tab. Kept exactly as sent (no trimming), so unicode round-trips byte for byte.
     static func text(_ value: String, field: String, maxBytes: Int) throws(AisleError) -> String {

@@ -159,8 +159,8 @@ import Testing
         #expect(try await store.history(of: UserID("eve"), types: [], after: nil, limit: 10).isEmpty)
     }
 
-    @Test("session assignment is the same with a warm cache and after a restart", arguments: [StoreKind.sqliteOnDisk])
-    func sessionsAcrossRestart(kind: StoreKind) async throws {
+    @Test("session assignment is the same with a warm cache and after a restart (SQLite on disk)")
+    func sessionsAcrossRestart() async throws {
         let directory = TemporaryDirectory.make()
         var client = Event.fixture(user: "u", at: .t0(plusMinutes: 5))
         client.sessionID = SessionID("app-1")

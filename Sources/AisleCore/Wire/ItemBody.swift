@@ -96,14 +96,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
     /// Checks every field and returns the item. `pathID` is the id from the URL, when there is
     /// one: a body id must then match it.
     public func validated(pathID: String? = nil) throws(AisleError) -> Item {
-        let rawID: String
-        switch (pathID, id) {
-        case (let path?, let body?) where path != body:
-            throw .invalid("id", "the body's id \"\(body.prefix(64))\" differs from the URL's \"\(path.prefix(64))\"")
-        case (let path?, _): rawID = path
-        case (nil, let body?): rawID = body
-        case (nil, nil): throw .invalid("id", "\"id\" is required")
-        }
+        let rawID = try Validate.id(path: pathID, body: id)
         let itemID = try ItemID(validating: rawID, field: "id")
         guard let title else { throw .invalid("title", "\"title\" is required") }
         if updatedAt != nil {

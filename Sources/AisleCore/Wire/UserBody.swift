@@ -39,14 +39,7 @@ public struct UserBody: Codable, Sendable, Equatable {
 
     /// Checks the body; `pathID` is the id from the URL, which a body id must match.
     public func validated(pathID: String? = nil) throws(AisleError) -> User {
-        let rawID: String
-        switch (pathID, id) {
-        case (let path?, let body?) where path != body:
-            throw .invalid("id", "the body's id \"\(body.prefix(64))\" differs from the URL's \"\(path.prefix(64))\"")
-        case (let path?, _): rawID = path
-        case (nil, let body?): rawID = body
-        case (nil, nil): throw .invalid("id", "\"id\" is required")
-        }
+        let rawID = try Validate.id(path: pathID, body: id)
         if createdAt != nil || updatedAt != nil {
             throw .invalid(createdAt != nil ? "created_at" : "updated_at", "timestamps are set by Aisle and cannot be sent")
         }

@@ -49,10 +49,11 @@ struct ServerOptions: ParsableArguments {
             configuration.store.durability = value
         }
         if let minutes = try integer(sessionGapMinutes, "AISLE_SESSION_GAP_MINUTES") {
-            guard (1...10_080).contains(minutes) else {
-                throw ValidationError("session gap must be 1 to 10080 minutes (7 days), got \(minutes)")
+            do {
+                configuration.ingest.sessions = try SessionPolicy(inactivityMinutes: minutes, field: "session gap")
+            } catch {
+                throw ValidationError(error.message)
             }
-            configuration.ingest.sessions.inactivityGap = .seconds(minutes * 60)
         }
         configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }

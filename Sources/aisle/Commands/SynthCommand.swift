@@ -110,6 +110,7 @@ struct SyntheticLog {
     let userActivity: ZipfSampler
     var shoppers: [Shopper?]
     let eventIDs: Bool
+    let anonymousShare: Double
     var clock: Int64
     let millisecondsPerSession: Double
     var eventCount = 0
@@ -133,8 +134,6 @@ struct SyntheticLog {
         millisecondsPerSession = Double(Int64(days) * 86_400_000) / Double(max(1, users * 20))
         self.anonymousShare = anonymousShare
     }
-
-    let anonymousShare: Double
 
     mutating func shopper(_ user: Int) -> Shopper {
         if let known = shoppers[user] { return known }

@@ -90,19 +90,19 @@ struct HTTPSink: ImportSink {
             stored: result.accepted,
             duplicates: result.duplicates,
             unknownItems: result.unknownItems,
-            rejected: result.errors.map { ($0.index, AisleError(code: $0.code, message: $0.message, field: $0.field)) }
+            rejected: result.errors.map(\.indexed)
         )
     }
 
     func write(items: [Item]) async throws -> SinkOutcome {
         let result: BatchResultBody = try await post("/v1/items:batch", ["items": items.map(ItemBody.init).map(\.withoutServerTimes)])
-        return SinkOutcome(stored: result.upserted, rejected: result.errors.map { ($0.index, AisleError(code: $0.code, message: $0.message, field: $0.field)) })
+        return SinkOutcome(stored: result.upserted, rejected: result.errors.map(\.indexed))
     }
 
     func write(users: [User]) async throws -> SinkOutcome {
         let bodies = users.map { UserBody(id: $0.id.rawValue, attributes: $0.attributes) }
         let result: BatchResultBody = try await post("/v1/users:batch", ["users": bodies])
-        return SinkOutcome(stored: result.upserted, rejected: result.errors.map { ($0.index, AisleError(code: $0.code, message: $0.message, field: $0.field)) })
+        return SinkOutcome(stored: result.upserted, rejected: result.errors.map(\.indexed))
     }
 
     func close() async throws {
@@ -123,6 +123,13 @@ struct HTTPSink: ImportSink {
             throw ImportFailure("the server answered \(response.status.code) to POST \(path): \(detail)")
         }
         return try JSONDecoder().decode(Answer.self, from: data)
+    }
+}
+
+extension RowError {
+    /// The row's position in its batch and the error, as the server reported them.
+    fileprivate var indexed: (index: Int, error: AisleError) {
+        (index, AisleError(code: code, message: message, field: field))
     }
 }
 
