@@ -28,6 +28,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "AisleCore", swiftSettings: swiftSettings),
+        .systemLibrary(
+            name: "CBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "AisleRecommend", dependencies: ["AisleCore", "AisleMath"], swiftSettings: swiftSettings),
         .target(
             name: "AisleStore",
             dependencies: [
@@ -59,6 +65,8 @@ let package = Package(
                 "AisleCore",
                 "AisleStore",
                 "AisleServer",
+                "AisleMath",
+                "AisleRecommend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -79,6 +87,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AisleRecommendTests",
+            dependencies: ["AisleCore", "AisleMath", "AisleRecommend"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AisleStoreTests",
             dependencies: ["AisleCore", "AisleStore", .product(name: "GRDB", package: "GRDB.swift")],

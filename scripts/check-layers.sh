@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when a layer imports what it must not (STYLE.md, Dependencies): Hummingbird only in
-# AisleServer, GRDB only in AisleStore, nothing but Foundation in AisleCore.
+# AisleServer, GRDB only in AisleStore, CBLAS only in AisleMath, nothing but Foundation in AisleCore.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -21,4 +21,10 @@ for target in Sources/*/; do
     case "$target" in Sources/AisleStore/) continue ;; esac
     check "$target" "GRDB|PostgresNIO" "SQL stays in AisleStore"
 done
+for target in Sources/*/; do
+    case "$target" in Sources/AisleMath/) continue ;; esac
+    check "$target" "CBLAS" "BLAS calls stay behind AisleMath's checked wrappers"
+done
+check Sources/AisleMath "AisleStore|AisleServer|AisleRecommend" "the math layer depends on nothing of ours above it"
+check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
 exit $status

@@ -3,7 +3,8 @@
 # Swift itself is expected at /opt/swift or on PATH.
 set -euo pipefail
 
-packages=(libsqlite3-dev sqlite3 curl)
+# OpenBLAS and LAPACKE back AisleMath (the CBLAS system-library target).
+packages=(libsqlite3-dev sqlite3 curl libopenblas-dev liblapacke-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

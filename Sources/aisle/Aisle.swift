@@ -5,6 +5,9 @@ struct Aisle: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aisle",
         abstract: "A self-hosted AI engine for online stores.",
-        subcommands: [ServeCommand.self, ImportCommand.self, DemoCommand.self, SynthCommand.self]
+        subcommands: [
+            ServeCommand.self, ImportCommand.self, EvalCommand.self, RecommendBatchCommand.self, DemoCommand.self,
+            SynthCommand.self,
+        ]
     )
 }

@@ -1,0 +1,134 @@
+public import AisleMath
+
+/// Offline evaluation on a split, with the benchmark's protocol (../shared/bench/recs/README.md):
+/// tune each model on validation (fit on train, history = train), refit the best point on
+/// train + valid, and rank for test (history = train + valid).
+public struct OfflineBenchmark: Sendable {
+    /// Which data a model is fitted on.
+    public enum Fit: String, Sendable {
+        /// Train only: for tuning on validation, or the "fit-train" variant.
+        case train
+        /// Train and validation: the headline "fit-train+valid" variant, scored on test.
+        case trainAndValid = "train+valid"
+    }
+
+    /// The split.
+    public let split: Split
+    /// Workers for training and ranking.
+    public let parallelism: Parallelism
+    /// Every item of the split, so every model ranks the same catalog.
+    public let catalog: Catalog
+    /// List length written per user (the scorer reads the top 20).
+    public let listLength: Int
+
+    /// A benchmark over `split`.
+    public init(split: Split, parallelism: Parallelism, listLength: Int = 50) {
+        self.split = split
+        self.parallelism = parallelism
+        self.catalog = Catalog(split.catalogItems)
+        self.listLength = listLength
+    }
+
+    /// The training log for `fit`.
+    public func log(_ fit: Fit) -> InteractionLog {
+        InteractionLog(fit == .train ? split.train : split.train + split.valid, catalog: catalog)
+    }
+
+    /// The target the fit is scored on: validation after fitting on train, test after train + valid.
+    public static func target(of fit: Fit) -> EvaluationTarget { fit == .train ? .valid : .test }
+
+    /// Top-`listLength` lists for every user of `log`, history excluded, as raw ids.
+    public func lists(_ model: any Recommender, log: InteractionLog) -> [String: [String]] {
+        let length = listLength
+        let ranked = parallelism.map(log.users.count, chunk: 16) { user in
+            model.rank(log.histories[user], limit: length).map { model.catalog.ids[$0.index] }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(log.users, ranked))
+    }
+
+    /// Fits `spec` on `fit` and scores it on the matching target.
+    public func score(_ spec: ModelSpec, fit: Fit) throws -> (model: any Recommender, metrics: RankingMetrics) {
+        let log = log(fit)
+        let model = try spec.train(on: log, parallelism: parallelism)
+        return (model, RankingMetrics(lists: lists(model, log: log), split: split, target: Self.target(of: fit)))
+    }
+
+    /// One tried point of a search.
+    public struct Trial: Sendable {
+        /// The settings.
+        public let spec: ModelSpec
+        /// Validation NDCG@10.
+        public let validNDCG: Double
+    }
+
+    /// Searches `ModelSpec.grid(for: kind)` on validation; returns the trials, best first (ties: grid order).
+    public func tune(_ kind: ModelKind, onTrial: (Trial) -> Void = { _ in }) throws -> [Trial] {
+        var trials: [Trial] = []
+        for spec in ModelSpec.grid(for: kind) {
+            let metrics = try score(spec, fit: .train).metrics
+            let trial = Trial(spec: spec, validNDCG: metrics.value("NDCG", at: 10))
+            onTrial(trial)
+            trials.append(trial)
+        }
+        return trials.enumerated().sorted { lhs, rhs in
+            lhs.element.validNDCG != rhs.element.validNDCG
+                ? lhs.element.validNDCG > rhs.element.validNDCG : lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+
+    /// Blend weights for `specs` tuned on validation by coordinate ascent (the best single model
+    /// keeps weight 1; each other weight is tried over a fixed ladder, two rounds). Returns the
+    /// weights in `specs` order and the validation NDCG@10 they reach.
+    public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double) {
+        let log = log(.train)
+        let models = try specs.map { try $0.train(on: log, parallelism: parallelism) }
+        let users = Array(log.users.indices)
+        // Standardised scores per user and model, computed once; blends are then cheap.
+        let standardised: [[[Float]]] = parallelism.map(users.count, chunk: 8) { user in
+            models.map { HybridModel.standardised($0.scores(for: log.histories[user]), kind: $0.kind) }
+        }
+        func validNDCG(_ weights: [Float]) -> Double {
+            let length = listLength
+            let ranked = parallelism.map(users.count, chunk: 16) { user -> [String] in
+                var blend = [Float](repeating: 0, count: catalog.count)
+                for (model, weight) in weights.enumerated() where weight != 0 {
+                    let scores = standardised[user][model]
+                    for index in blend.indices { blend[index] += weight * scores[index] }
+                }
+                for item in log.histories[user].items { blend[Int(item)] = -.infinity }
+                return TopK.select(length, from: blend).map { catalog.ids[$0.index] }
+            }
+            let lists = Dictionary(uniqueKeysWithValues: zip(log.users, ranked))
+            return RankingMetrics(lists: lists, split: split, target: .valid).value("NDCG", at: 10)
+        }
+        var best = (weights: [Float](repeating: 0, count: specs.count), ndcg: -1.0)
+        for index in specs.indices {
+            var single = [Float](repeating: 0, count: specs.count)
+            single[index] = 1
+            let ndcg = validNDCG(single)
+            if ndcg > best.ndcg { best = (single, ndcg) }
+        }
+        let anchor = best.weights.firstIndex(of: 1) ?? 0
+        let ladder: [Float] = [0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2]
+        for _ in 0..<2 {
+            for index in specs.indices where index != anchor {
+                for value in ladder where value != best.weights[index] {
+                    var trial = best.weights
+                    trial[index] = value
+                    let ndcg = validNDCG(trial)
+                    if ndcg > best.ndcg { best = (trial, ndcg) }
+                }
+            }
+        }
+        return (best.weights, best.ndcg)
+    }
+
+    /// A hybrid of `specs` with `weights`, fitted on `fit`.
+    public func hybrid(_ specs: [ModelSpec], weights: [Float], fit: Fit) throws -> HybridModel {
+        let log = log(fit)
+        let components = try zip(specs, weights).filter { $0.1 != 0 }.map { spec, weight in
+            HybridModel.Component(model: try spec.train(on: log, parallelism: parallelism), weight: weight)
+        }
+        return HybridModel(components: components)
+    }
+}

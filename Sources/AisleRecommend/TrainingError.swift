@@ -1,0 +1,16 @@
+/// Why a model could not be trained. The trainer logs it and serves without that model.
+public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The catalog is larger than the model handles.
+    case catalogTooLarge(model: ModelKind, items: Int, limit: Int)
+    /// There is nothing to learn from.
+    case noInteractions
+
+    public var description: String {
+        switch self {
+        case .catalogTooLarge(let model, let items, let limit):
+            "\(model) handles at most \(limit) items; the catalog has \(items)"
+        case .noInteractions:
+            "the log has no interactions with catalog items"
+        }
+    }
+}

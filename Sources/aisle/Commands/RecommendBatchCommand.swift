@@ -1,0 +1,96 @@
+import AisleRecommend
+import ArgumentParser
+import Foundation
+
+struct RecommendBatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend-batch",
+        abstract: "Write top-N lists for every user of a split, as recs.tsv for evaluate.py.",
+        discussion: """
+            Reads a folder written by ../shared/bench/recs/split.py, tunes the model on its
+            validation part (fit on train), then fits the best settings on --fit and writes one
+            line per user: user_id<TAB>item,item,... best first, the user's history left out.
+            Score it with the same scorer as any peer:
+
+              python3 ../shared/bench/recs/split.py --input ../shared/data/ml-100k/ml-100k.inter \\
+                  --protocol loo --out splits/ml-100k-A
+              aisle recommend-batch --split splits/ml-100k-A --model seq --out recs.tsv
+              python3 ../shared/bench/recs/evaluate.py --split splits/ml-100k-A --recs recs.tsv
+            """
+    )
+
+    @Option(help: "Folder with train.tsv, valid.tsv and test.tsv from split.py.")
+    var split: String
+
+    @Option(help: "Model: pop, itemknn, seq, ease, als or hybrid.")
+    var model: String
+
+    @Option(help: "Output file (recs.tsv).")
+    var out: String
+
+    @Option(help: "Fit on train+valid (scored on test) or train (scored on valid).")
+    var fit: String = "train+valid"
+
+    @Option(help: "Items per list.")
+    var length: Int = 50
+
+    @Flag(help: "Use the model's default settings instead of tuning on the validation part.")
+    var noTune = false
+
+    @OptionGroup var engine: EngineOptions
+
+    func validate() throws {
+        _ = try ModelList.parse(model)
+        guard length >= 20 else { throw ValidationError("--length must be at least 20 (evaluate.py reads the top 20)") }
+        guard OfflineBenchmark.Fit(rawValue: fit) != nil else {
+            throw ValidationError("--fit must be train+valid or train")
+        }
+    }
+
+    func run() throws {
+        let fit = OfflineBenchmark.Fit(rawValue: fit) ?? .trainAndValid
+        guard let model = try ModelList.parse(self.model).first else { return }
+        let benchmark = OfflineBenchmark(
+            split: try Split(folder: split),
+            parallelism: engine.parallelism,
+            listLength: length
+        )
+        let clock = ContinuousClock()
+        let start = clock.now
+        let recommender: any Recommender
+        let log = benchmark.log(fit)
+        if model == .hybrid {
+            let specs = try ModelKind.allCases.filter { $0 != .hybrid }.compactMap { kind in
+                noTune ? ModelSpec.defaults(for: kind) : try benchmark.tune(kind).first?.spec
+            }
+            let weights = try benchmark.tuneHybrid(specs).weights
+            recommender = try benchmark.hybrid(specs, weights: weights, fit: fit)
+            let blend = zip(specs, weights).filter { $0.1 != 0 }.map { "\($0.1)×\($0.0)" }.joined(separator: " + ")
+            Console.error("recommend-batch: hybrid \(blend)")
+        } else {
+            let spec: ModelSpec
+            if noTune {
+                guard let defaults = ModelSpec.defaults(for: model) else {
+                    throw ValidationError("no defaults for \(model)")
+                }
+                spec = defaults
+            } else {
+                guard let best = try benchmark.tune(model).first else {
+                    throw ValidationError("nothing to tune for \(model)")
+                }
+                spec = best.spec
+            }
+            Console.error("recommend-batch: \(spec)")
+            recommender = try spec.train(on: log, parallelism: benchmark.parallelism)
+        }
+        let lists = benchmark.lists(recommender, log: log)
+        var text = "user_id\titems\n"
+        for user in log.users {
+            text += "\(user)\t\((lists[user] ?? []).joined(separator: ","))\n"
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+        Console.error(
+            "recommend-batch: wrote \(log.users.count) lists of \(length) to \(out) in \(String(format: "%.2f", (clock.now - start).seconds)) s (fit on \(fit.rawValue))"
+        )
+    }
+}
