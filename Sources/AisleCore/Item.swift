@@ -13,6 +13,8 @@ public struct Item: Sendable, Equatable {
     public var attributes: [String: JSONValue]
     public var imageURL: String?
     public var inStock: Bool
+    /// Kept in the catalog but never recommended or returned by search (a draft, a recalled item).
+    public var hidden: Bool
     public var tags: [String]
     /// When the item was created; set from the first upsert when the client does not send it.
     public var createdAt: Timestamp?
@@ -29,6 +31,7 @@ public struct Item: Sendable, Equatable {
         attributes: [String: JSONValue] = [:],
         imageURL: String? = nil,
         inStock: Bool = true,
+        hidden: Bool = false,
         tags: [String] = [],
         createdAt: Timestamp? = nil,
         updatedAt: Timestamp? = nil
@@ -43,6 +46,7 @@ public struct Item: Sendable, Equatable {
         self.attributes = attributes
         self.imageURL = imageURL
         self.inStock = inStock
+        self.hidden = hidden
         self.tags = tags
         self.createdAt = createdAt
         self.updatedAt = updatedAt

@@ -32,6 +32,16 @@ public protocol Store: Sendable {
     /// The user's events (from every linked device), newest first; ties by arrival, newest first.
     func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws -> [StoredEvent]
 
+    /// The device's anonymous events (sent while it was linked to no user), newest first.
+    func anonymousHistory(of device: DeviceID, limit: Int) async throws -> [StoredEvent]
+    /// The user a device is linked to, if any.
+    func linkedUser(of device: DeviceID) async throws -> UserID?
+    /// Events that name an item, in arrival order after `sequence` (0: from the start), at most
+    /// `limit`: the scan training reads the log with, page by page.
+    func itemEvents(after sequence: Int64, limit: Int) async throws -> [StoredEvent]
+    /// The newest event's sequence (0 when there are none): training schedules count new events by it.
+    func latestSequence() async throws -> Int64
+
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?
     func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws

@@ -19,6 +19,54 @@ import Testing
         #expect(stored.createdAt == .t0)
     }
 
+    @Test("hidden and out-of-stock flags read back, and a later upsert can clear them", arguments: StoreKind.allCases)
+    func visibilityFlags(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var item = Item.fixture("a")
+        item.hidden = true
+        item.inStock = false
+        _ = try await store.upsertItems([item], at: .t0)
+        let stored = try #require(try await store.item(item.id))
+        #expect(stored.hidden && !stored.inStock)
+        _ = try await store.upsertItems([.fixture("a")], at: .t0(plusMinutes: 1))
+        let cleared = try #require(try await store.item(item.id))
+        #expect(!cleared.hidden && cleared.inStock)
+    }
+
+    @Test("the training scan pages through item events in arrival order", arguments: StoreKind.allCases)
+    func itemEventScan(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.latestSequence() == 0)
+        let events = (0..<5).map { Event.fixture(user: "u\($0 % 2)", item: "i\($0)") }
+            + [Event(type: .search, userID: UserID("u0"), query: "boots", timestamp: .t0)]
+        _ = try await store.appendEvents(events, receivedAt: .t0)
+        var seen: [String] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await store.itemEvents(after: after, limit: 2)
+            guard let last = page.last else { break }
+            seen += page.compactMap { $0.event.itemID?.rawValue }
+            after = last.sequence
+        }
+        #expect(seen == ["i0", "i1", "i2", "i3", "i4"])
+        #expect(try await store.latestSequence() >= 6)
+    }
+
+    @Test("a device's anonymous events are its own until it is linked; then they are the user's", arguments: StoreKind.allCases)
+    func anonymousDeviceHistory(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let device = DeviceID("phone-1")
+        _ = try await store.appendEvents(
+            [Event(type: .view, deviceID: device, itemID: ItemID("a"), timestamp: .t0)],
+            receivedAt: .t0
+        )
+        #expect(try await store.anonymousHistory(of: device, limit: 10).map { $0.event.itemID } == [ItemID("a")])
+        #expect(try await store.linkedUser(of: device) == nil)
+        _ = try await store.identify(device: device, as: UserID("u"), at: .t0, relinking: .refuse)
+        #expect(try await store.anonymousHistory(of: device, limit: 10).isEmpty)
+        #expect(try await store.linkedUser(of: device) == UserID("u"))
+    }
+
     @Test("a second upsert keeps created_at and moves updated_at", arguments: StoreKind.allCases)
     func upsertKeepsCreation(kind: StoreKind) async throws {
         let store = try kind.make()

@@ -13,6 +13,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
     public var attributes: [String: JSONValue]?
     public var imageURL: String?
     public var inStock: Bool?
+    public var hidden: Bool?
     public var tags: [String]?
     public var createdAt: TimestampBody?
     public var updatedAt: TimestampBody?
@@ -21,6 +22,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
         case id, title, description, categories, brand, price, currency, attributes
         case imageURL = "image_url"
         case inStock = "in_stock"
+        case hidden
         case tags
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -37,6 +39,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
         attributes: [String: JSONValue]? = nil,
         imageURL: String? = nil,
         inStock: Bool? = nil,
+        hidden: Bool? = nil,
         tags: [String]? = nil,
         createdAt: TimestampBody? = nil,
         updatedAt: TimestampBody? = nil
@@ -51,6 +54,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
         self.attributes = attributes
         self.imageURL = imageURL
         self.inStock = inStock
+        self.hidden = hidden
         self.tags = tags
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -69,6 +73,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
         attributes = try container.decodeIfPresent([String: JSONValue].self, forKey: .attributes)
         imageURL = try container.decodeIfPresent(String.self, forKey: .imageURL)
         inStock = try container.decodeIfPresent(Bool.self, forKey: .inStock)
+        hidden = try container.decodeIfPresent(Bool.self, forKey: .hidden)
         tags = try container.decodeIfPresent([String].self, forKey: .tags)
         createdAt = try container.decodeIfPresent(TimestampBody.self, forKey: .createdAt)
         updatedAt = try container.decodeIfPresent(TimestampBody.self, forKey: .updatedAt)
@@ -87,6 +92,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
             attributes: item.attributes,
             imageURL: item.imageURL,
             inStock: item.inStock,
+            hidden: item.hidden,
             tags: item.tags,
             createdAt: item.createdAt.map(TimestampBody.init),
             updatedAt: item.updatedAt.map(TimestampBody.init)
@@ -115,6 +121,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
             attributes: try Self.attributeValues(attributes ?? [:]),
             imageURL: try Self.imageURL(imageURL),
             inStock: inStock ?? true,
+            hidden: hidden ?? false,
             tags: try Validate.texts(tags ?? [], field: "tags", maxCount: 128, maxBytes: 128),
             createdAt: createdAt?.timestamp
         )

@@ -69,6 +69,9 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v2: items can be hidden from recommendations and search") { db in
+            try db.execute(sql: "ALTER TABLE items ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 
 extension SQLiteStore {
     static let itemColumns = """
-        id, title, description, categories, brand, price, currency, attributes, image_url, in_stock, tags,
+        id, title, description, categories, brand, price, currency, attributes, image_url, in_stock, hidden, tags,
         created_at, updated_at
         """
 
@@ -14,14 +14,15 @@ extension SQLiteStore {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO items (id, title, description, categories, brand, price, currency, attributes,
-                        image_url, in_stock, tags, created_at, updated_at, deleted_at)
+                        image_url, in_stock, hidden, tags, created_at, updated_at, deleted_at)
                     VALUES (:id, :title, :description, :categories, :brand, :price, :currency, :attributes,
-                        :image_url, :in_stock, :tags, COALESCE(:created_at, :now), :now, NULL)
+                        :image_url, :in_stock, :hidden, :tags, COALESCE(:created_at, :now), :now, NULL)
                     ON CONFLICT (id) DO UPDATE SET
                         title = excluded.title, description = excluded.description,
                         categories = excluded.categories, brand = excluded.brand, price = excluded.price,
                         currency = excluded.currency, attributes = excluded.attributes,
-                        image_url = excluded.image_url, in_stock = excluded.in_stock, tags = excluded.tags,
+                        image_url = excluded.image_url, in_stock = excluded.in_stock, hidden = excluded.hidden,
+                        tags = excluded.tags,
                         created_at = COALESCE(:created_at, items.created_at),
                         updated_at = :now, deleted_at = NULL
                     """
@@ -38,6 +39,7 @@ extension SQLiteStore {
                     "attributes": JSONValue.object(item.attributes).jsonText,
                     "image_url": item.imageURL,
                     "in_stock": item.inStock,
+                    "hidden": item.hidden,
                     "tags": JSONValue.array(item.tags.map(JSONValue.string)).jsonText,
                     "created_at": item.createdAt?.millisecondsSinceEpoch,
                     "now": now.millisecondsSinceEpoch,
@@ -147,6 +149,7 @@ extension SQLiteStore {
             attributes: try decodeJSON([String: JSONValue].self, row["attributes"]),
             imageURL: row["image_url"],
             inStock: row["in_stock"],
+            hidden: row["hidden"],
             tags: try decodeJSON([String].self, row["tags"]),
             createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
             updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"])

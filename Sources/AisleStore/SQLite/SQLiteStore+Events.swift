@@ -257,6 +257,43 @@ extension SQLiteStore {
         }
     }
 
+    public func anonymousHistory(of device: DeviceID, limit: Int) async throws -> [StoredEvent] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events WHERE device_id = ? AND user_id IS NULL
+                    ORDER BY ts DESC, seq DESC LIMIT ?
+                    """,
+                arguments: [device.rawValue, limit]
+            ).map(Self.storedEvent(from:))
+        }
+    }
+
+    public func linkedUser(of device: DeviceID) async throws -> UserID? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT user_id FROM device_links WHERE device_id = ?", arguments: [device.rawValue])
+                .map(UserID.init)
+        }
+    }
+
+    public func itemEvents(after sequence: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND item_id IS NOT NULL
+                    ORDER BY seq LIMIT ?
+                    """,
+                arguments: [sequence, limit]
+            ).map(Self.storedEvent(from:))
+        }
+    }
+
+    public func latestSequence() async throws -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0 }
+    }
+
     public func eraseUser(_ id: UserID) async throws -> UserErasure {
         try await write { db in
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id.rawValue])

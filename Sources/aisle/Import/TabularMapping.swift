@@ -34,6 +34,7 @@ struct TabularMapping {
             case "currency": body.currency = text
             case "image_url": body.imageURL = text
             case "in_stock": body.inStock = try boolean(text, field: "in_stock")
+            case "hidden": body.hidden = try boolean(text, field: "hidden")
             case "tags": body.tags = list(text, column: column)
             case "created_at": body.createdAt = try timestamp(text, field: "created_at")
             default: attributes[column] = try attribute(text, column: column)

@@ -32,10 +32,12 @@ import Testing
         #expect(Array(item.title.utf8) == Array(title.utf8))
     }
 
-    @Test("in_stock defaults to true; attributes keep arrays of scalars")
+    @Test("in_stock defaults to true and hidden to false; attributes keep arrays of scalars")
     func defaults() throws {
         let item = try validate(#"{"title":"t","attributes":{"sizes":["S","M"],"waterproof":true,"weight_g":850}}"#)
         #expect(item.inStock)
+        #expect(!item.hidden)
+        #expect(try validate(#"{"title":"t","hidden":true}"#).hidden)
         #expect(item.attributes["sizes"] == .array([.string("S"), .string("M")]))
     }
 
@@ -54,6 +56,7 @@ import Testing
             (#"{"title":"t","attributes":{"x":[[1]]}}"#, "attributes.x"),
             (#"{"title":"t","image_url":"ftp://x/y.png"}"#, "image_url"),
             (#"{"title":"t","in_stock":"yes"}"#, "in_stock"),
+            (#"{"title":"t","hidden":1}"#, "hidden"),
             (#"{"title":"t","tags":["ok",""]}"#, "tags[1]"),
             (#"{"title":"t","id":"other"}"#, "id"),
             (#"{"title":"t","updated_at":"2026-11-26T06:00:00Z"}"#, "updated_at"),
