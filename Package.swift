@@ -33,7 +33,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
-        .target(name: "AisleRecommend", dependencies: ["AisleCore", "AisleMath"], swiftSettings: swiftSettings),
+        .target(
+            name: "AisleRecommend",
+            dependencies: ["AisleCore", "AisleStore", "AisleMath"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AisleStore",
             dependencies: [
@@ -48,6 +52,7 @@ let package = Package(
             dependencies: [
                 "AisleCore",
                 "AisleStore",
+                "AisleRecommend",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -90,7 +95,7 @@ let package = Package(
         .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleRecommendTests",
-            dependencies: ["AisleCore", "AisleMath", "AisleRecommend"],
+            dependencies: ["AisleCore", "AisleStore", "AisleMath", "AisleRecommend"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -104,6 +109,8 @@ let package = Package(
                 "AisleCore",
                 "AisleStore",
                 "AisleServer",
+                "AisleMath",
+                "AisleRecommend",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

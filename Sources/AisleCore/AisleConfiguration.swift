@@ -6,6 +6,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var store = StoreConfiguration()
     public var keys = KeyConfiguration()
     public var ingest = IngestConfiguration()
+    public var recommend = RecommendConfiguration()
 
     public init() {}
 
@@ -26,6 +27,15 @@ public struct AisleConfiguration: Sendable, Equatable {
             if let key, key.utf8.count < 16 {
                 throw .invalid(name, "\(name) must be at least 16 characters")
             }
+        }
+        if !(1...256).contains(recommend.threads ?? 1) {
+            throw .invalid("threads", "threads must be 1 to 256")
+        }
+        if let minutes = recommend.trainEveryMinutes, minutes < 1 {
+            throw .invalid("train_every_minutes", "train_every_minutes must be at least 1, got \(minutes)")
+        }
+        if let events = recommend.trainAfterEvents, events < 1 {
+            throw .invalid("train_after_events", "train_after_events must be at least 1, got \(events)")
         }
         if let admin = keys.adminKey, admin == keys.ingestKey {
             throw .invalid("ingest_key", "the ingest key must differ from the admin key")
@@ -84,6 +94,20 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// Events stamped further in the future than this are rejected.
     public var maxFutureSkew = Duration.seconds(24 * 3600)
     public var sessions = SessionPolicy()
+
+    public init() {}
+}
+
+/// How recommendation models are trained and served.
+public struct RecommendConfiguration: Sendable, Equatable {
+    /// Worker threads for training and OpenBLAS; nil uses every processor.
+    public var threads: Int?
+    /// Retrain this often (minutes); nil leaves it to `trainAfterEvents` and `aisle train`.
+    public var trainEveryMinutes: Int? = 60
+    /// Retrain once this many events arrived since the last training; nil disables the trigger.
+    public var trainAfterEvents: Int? = 100_000
+    /// Train once at start when the data folder has no snapshot yet.
+    public var trainOnStart = true
 
     public init() {}
 }

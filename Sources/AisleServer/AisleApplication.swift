@@ -1,5 +1,6 @@
 public import AisleCore
 public import AisleStore
+public import AisleRecommend
 public import Hummingbird
 public import Logging
 import ServiceLifecycle
@@ -12,6 +13,7 @@ public enum AisleApplication {
         configuration: AisleConfiguration,
         store: any Store,
         keys: KeyRing,
+        recommendations: RecommendationService,
         metrics: ServerMetrics = ServerMetrics()
     ) -> Router<AisleRequestContext> {
         let router = Router(context: AisleRequestContext.self)
@@ -21,10 +23,13 @@ public enum AisleApplication {
 
         let ingest = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .ingest))
         EventRoutes(store: store, configuration: configuration, metrics: metrics).register(on: ingest)
+        let recommendationRoutes = RecommendationRoutes(service: recommendations, configuration: configuration)
+        recommendationRoutes.register(reads: ingest)
 
         let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
-        ItemRoutes(store: store, configuration: configuration).register(on: admin)
+        ItemRoutes(store: store, configuration: configuration, live: recommendations.live).register(on: admin)
         UserRoutes(store: store, configuration: configuration).register(on: admin)
+        recommendationRoutes.register(admin: admin)
         return router
     }
 
@@ -34,16 +39,22 @@ public enum AisleApplication {
         configuration: AisleConfiguration,
         store: any Store,
         keys: KeyRing,
+        recommendations: RecommendationService,
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(configuration: configuration, store: store, keys: keys),
+            router: router(configuration: configuration, store: store, keys: keys, recommendations: recommendations),
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: "aisle"
             ),
-            services: [StoreMaintenanceService(store: store)],
+            services: [
+                StoreMaintenanceService(store: store),
+                TrainingScheduleService(
+                    service: recommendations, configuration: configuration.recommend, logger: logger
+                ),
+            ],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? configuration.server.port)
             },
@@ -53,6 +64,32 @@ public enum AisleApplication {
 }
 
 /// Runs the store's background upkeep for as long as the server runs.
+/// Retrains the recommender on the configured schedule (and once at start when there is no
+/// snapshot), beside the server; stops with it.
+struct TrainingScheduleService: Service {
+    let service: RecommendationService
+    let configuration: RecommendConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        let logger = logger
+        await cancelWhenGracefulShutdown {
+            if configuration.trainOnStart && !service.loadSaved() {
+                do {
+                    let report = try await service.train { logger.info("training: \($0)") }
+                    logger.info("first training done: \(report.interactions) interactions, \(report.items) items")
+                } catch {
+                    logger.error("first training failed: \(error)")
+                }
+            }
+            await service.runSchedule(
+                everyMinutes: configuration.trainEveryMinutes,
+                afterEvents: configuration.trainAfterEvents
+            ) { logger.info("training: \($0)") }
+        }
+    }
+}
+
 struct StoreMaintenanceService: Service {
     let store: any Store
 

@@ -6,7 +6,8 @@ struct Aisle: AsyncParsableCommand {
         commandName: "aisle",
         abstract: "A self-hosted AI engine for online stores.",
         subcommands: [
-            ServeCommand.self, ImportCommand.self, EvalCommand.self, RecommendBatchCommand.self, DemoCommand.self,
+            ServeCommand.self, ImportCommand.self, TrainCommand.self, EvalCommand.self, RecommendBatchCommand.self,
+            DemoCommand.self,
             SynthCommand.self,
         ]
     )

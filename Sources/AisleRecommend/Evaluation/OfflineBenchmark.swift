@@ -82,23 +82,25 @@ public struct OfflineBenchmark: Sendable {
     public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double) {
         let log = log(.train)
         let models = try specs.map { try $0.train(on: log, parallelism: parallelism) }
-        let users = Array(log.users.indices)
+        // Only users with a validation target count; scoring the others would be wasted work.
+        let targetUsers = Set(split.valid.map(\.user))
+        let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
         // Standardised scores per user and model, computed once; blends are then cheap.
-        let standardised: [[[Float]]] = parallelism.map(users.count, chunk: 8) { user in
-            models.map { HybridModel.standardised($0.scores(for: log.histories[user]), kind: $0.kind) }
+        let standardised: [[[Float]]] = parallelism.map(users.count, chunk: 8) { position in
+            models.map { HybridModel.standardised($0.scores(for: log.histories[users[position]]), kind: $0.kind) }
         }
         func validNDCG(_ weights: [Float]) -> Double {
             let length = listLength
-            let ranked = parallelism.map(users.count, chunk: 16) { user -> [String] in
+            let ranked = parallelism.map(users.count, chunk: 16) { position -> [String] in
                 var blend = [Float](repeating: 0, count: catalog.count)
                 for (model, weight) in weights.enumerated() where weight != 0 {
-                    let scores = standardised[user][model]
+                    let scores = standardised[position][model]
                     for index in blend.indices { blend[index] += weight * scores[index] }
                 }
-                for item in log.histories[user].items { blend[Int(item)] = -.infinity }
+                for item in log.histories[users[position]].items { blend[Int(item)] = -.infinity }
                 return TopK.select(length, from: blend).map { catalog.ids[$0.index] }
             }
-            let lists = Dictionary(uniqueKeysWithValues: zip(log.users, ranked))
+            let lists = Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
             return RankingMetrics(lists: lists, split: split, target: .valid).value("NDCG", at: 10)
         }
         var best = (weights: [Float](repeating: 0, count: specs.count), ndcg: -1.0)

@@ -97,6 +97,15 @@ public struct ALSModel: Recommender {
         regularizedGram = ImplicitLeastSquares.regularizedGram(items, regularization: parameters.regularization)
     }
 
+    /// A model from stored item factors (a saved snapshot).
+    public init(catalog: Catalog, parameters: Parameters, itemFactors: DenseMatrix) {
+        precondition(itemFactors.rows == catalog.count, "one factor row per item")
+        self.catalog = catalog
+        self.parameters = parameters
+        self.itemFactors = itemFactors
+        regularizedGram = ImplicitLeastSquares.regularizedGram(itemFactors, regularization: parameters.regularization)
+    }
+
     /// The shopper's factor vector for `history`: the exact least-squares solution with the item
     /// factors fixed. Zero for an empty history.
     public func userVector(for history: History) -> [Float] {

@@ -45,6 +45,13 @@ public struct ItemKNNModel: Recommender {
         similar = NeighbourLists(lists)
     }
 
+    /// A model from stored neighbour lists (a saved snapshot).
+    public init(catalog: Catalog, similar: NeighbourLists) {
+        precondition(similar.starts.count == catalog.count + 1, "one list per item")
+        self.catalog = catalog
+        self.similar = similar
+    }
+
     public func scores(for history: History) -> [Float] {
         var scores = [Float](repeating: 0, count: catalog.count)
         let (items, weights) = history.aggregated()

@@ -28,6 +28,15 @@ public struct NeighbourLists: Sendable, Equatable {
         self.weights = weights
     }
 
+    /// Lists from stored flat arrays (a saved snapshot); checked for consistency.
+    public init(starts: [Int], neighbours: [Int32], weights: [Float]) {
+        precondition(starts.first == 0 && starts.last == neighbours.count, "starts must span the lists")
+        precondition(neighbours.count == weights.count, "one weight per neighbour")
+        self.starts = starts
+        self.neighbours = neighbours
+        self.weights = weights
+    }
+
     /// Item `item`'s neighbours, best first.
     public func of(_ item: Int) -> [ScoredIndex] {
         (starts[item]..<starts[item + 1]).map { ScoredIndex(index: Int(neighbours[$0]), score: weights[$0]) }

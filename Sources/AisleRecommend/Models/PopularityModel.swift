@@ -37,6 +37,13 @@ public struct PopularityModel: Recommender {
         popularity = counts.map { Float($0) }
     }
 
+    /// A model from stored scores (a saved snapshot).
+    public init(catalog: Catalog, popularity: [Float]) {
+        precondition(popularity.count == catalog.count, "one score per item")
+        self.catalog = catalog
+        self.popularity = popularity
+    }
+
     public func scores(for history: History) -> [Float] { popularity }
 }
 

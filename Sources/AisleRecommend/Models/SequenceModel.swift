@@ -82,6 +82,14 @@ public struct SequenceModel: Recommender {
         next = NeighbourLists(lists)
     }
 
+    /// A model from stored transitions (a saved snapshot).
+    public init(catalog: Catalog, parameters: Parameters, next: NeighbourLists) {
+        precondition(next.starts.count == catalog.count + 1, "one list per item")
+        self.catalog = catalog
+        self.parameters = parameters
+        self.next = next
+    }
+
     public func scores(for history: History) -> [Float] {
         var scores = [Float](repeating: 0, count: catalog.count)
         var scale: Float = 1

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleRecommend
 import AisleStore
 import Hummingbird
 
@@ -6,6 +7,8 @@ import Hummingbird
 struct ItemRoutes {
     let store: any Store
     let configuration: AisleConfiguration
+    /// Told about every catalog change, so recommendations follow stock and new items at once.
+    let live: LiveCatalog
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("items/{id}", use: upsert)
@@ -20,7 +23,9 @@ struct ItemRoutes {
         var request = request
         let body = try await request.decodeBody(ItemBody.self, maxBytes: configuration.server.maxBodyBytes)
         let item = try body.validated(pathID: id.rawValue)
-        let stored = try await store.upsertItems([item], at: .now())
+        let now = Timestamp.now()
+        let stored = try await store.upsertItems([item], at: now)
+        live.upserted(stored, at: now)
         return JSONResponse.encoded(ItemBody(stored[0]))
     }
 
@@ -32,7 +37,9 @@ struct ItemRoutes {
 
     @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
-        guard try await store.deleteItem(id, at: .now()) else { throw AisleError.notFound("no item \"\(id)\"") }
+        let now = Timestamp.now()
+        guard try await store.deleteItem(id, at: now) else { throw AisleError.notFound("no item \"\(id)\"") }
+        live.deleted(id, at: now)
         return Response(status: .noContent)
     }
 
@@ -54,7 +61,9 @@ struct ItemRoutes {
             maxRows: configuration.ingest.maxBatchRows,
             id: \.id
         ) { (body) throws(AisleError) in try body.validated() }
-        let stored = try await store.upsertItems(items, at: .now())
+        let now = Timestamp.now()
+        let stored = try await store.upsertItems(items, at: now)
+        live.upserted(stored, at: now)
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 }

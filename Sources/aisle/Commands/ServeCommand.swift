@@ -1,4 +1,6 @@
 import AisleCore
+import AisleMath
+import AisleRecommend
 import AisleServer
 import AisleStore
 import ArgumentParser
@@ -43,14 +45,35 @@ enum Server {
                 Console.line("aisle: generated the \(scope.rawValue) key (shown once, stored hashed in \(directory)): \(key)")
             }
         }
+        let recommendations = RecommenderSetup.service(configuration: configuration, store: store)
         let host = configuration.server.host
-        let app = AisleApplication.build(configuration: configuration, store: store, keys: keys, logger: logger) { port in
+        let app = AisleApplication.build(
+            configuration: configuration,
+            store: store,
+            keys: keys,
+            recommendations: recommendations,
+            logger: logger
+        ) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
             await onListening(port)
         }
         try await app.runService()
         withExtendedLifetime(lock) {}
         Console.line("aisle: stopped")
+    }
+}
+
+/// The recommender over a store, as `serve`, `demo` and `train` set it up.
+enum RecommenderSetup {
+    static func service(configuration: AisleConfiguration, store: any Store) -> RecommendationService {
+        let parallelism = configuration.recommend.threads.map(Parallelism.init(threads:)) ?? .machine
+        BLAS.setThreads(parallelism)
+        let path = (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
+        return RecommendationService(
+            store: store,
+            settings: RecommendationService.Settings(parallelism: parallelism, snapshotPath: path),
+            initial: .empty(at: .now())
+        )
     }
 }
 

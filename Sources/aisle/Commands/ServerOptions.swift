@@ -26,6 +26,18 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env AISLE_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(name: .long, help: "Threads for training and OpenBLAS (env AISLE_THREADS; default: every processor).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Retrain every N minutes; 0 turns it off (env AISLE_TRAIN_EVERY_MINUTES; default 60).")
+    var trainEveryMinutes: Int?
+
+    @Option(name: .long, help: "Retrain after N new events; 0 turns it off (env AISLE_TRAIN_AFTER_EVENTS; default 100000).")
+    var trainAfterEvents: Int?
+
+    @Option(name: .long, help: "Train at start when there is no saved model: true or false (env AISLE_TRAIN_ON_START; default true).")
+    var trainOnStart: String?
+
     /// Builds and validates the configuration from flags, then `environment`, then defaults.
     func configuration(environment: [String: String]) throws -> AisleConfiguration {
         var configuration = AisleConfiguration()
@@ -54,6 +66,19 @@ struct ServerOptions: ParsableArguments {
             } catch {
                 throw ValidationError(error.message)
             }
+        }
+        configuration.recommend.threads = try integer(threads, "AISLE_THREADS")
+        if let minutes = try integer(trainEveryMinutes, "AISLE_TRAIN_EVERY_MINUTES") {
+            configuration.recommend.trainEveryMinutes = minutes == 0 ? nil : minutes
+        }
+        if let events = try integer(trainAfterEvents, "AISLE_TRAIN_AFTER_EVENTS") {
+            configuration.recommend.trainAfterEvents = events == 0 ? nil : events
+        }
+        if let text = setting(trainOnStart, "AISLE_TRAIN_ON_START") {
+            guard let value = ["true": true, "1": true, "false": false, "0": false][text.lowercased()] else {
+                throw ValidationError("train-on-start must be true or false, got \"\(text)\"")
+            }
+            configuration.recommend.trainOnStart = value
         }
         configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }

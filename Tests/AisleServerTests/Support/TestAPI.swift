@@ -1,4 +1,6 @@
 import AisleCore
+import AisleMath
+import AisleRecommend
 import AisleServer
 import AisleStore
 import Foundation
@@ -12,6 +14,7 @@ struct TestAPI {
     static let ingestKey = "test-ingest-key-00000"
 
     let store: any Store
+    let recommendations: RecommendationService
     let application: Application<RouterResponder<AisleRequestContext>>
     let router: Router<AisleRequestContext>
 
@@ -19,10 +22,16 @@ struct TestAPI {
         var configuration = AisleConfiguration()
         configure(&configuration)
         store = try SQLiteStore.inMemory()
+        recommendations = RecommendationService(
+            store: store,
+            settings: RecommendationService.Settings(parallelism: Parallelism(threads: 2), snapshotPath: nil),
+            initial: .empty(at: .now())
+        )
         router = AisleApplication.router(
             configuration: configuration,
             store: store,
-            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey)
+            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey),
+            recommendations: recommendations
         )
         application = Application(router: router)
     }

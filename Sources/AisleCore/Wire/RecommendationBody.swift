@@ -1,0 +1,179 @@
+/// A ranked list response: `GET /v1/users/{id}/recommendations`, `/v1/items/{id}/similar`, …
+public struct RecommendationListBody: Codable, Sendable, Equatable {
+    public var data: [RecommendationBody]
+    /// Pass back as `cursor` for the next page; absent on the last page.
+    public var nextCursor: String?
+    /// Which model snapshot answered.
+    public var model: ModelStampBody
+
+    enum CodingKeys: String, CodingKey {
+        case data
+        case nextCursor = "next_cursor"
+        case model
+    }
+
+    public init(data: [RecommendationBody], nextCursor: String?, model: ModelStampBody) {
+        self.data = data
+        self.nextCursor = nextCursor
+        self.model = model
+    }
+}
+
+/// One recommended item.
+public struct RecommendationBody: Codable, Sendable, Equatable {
+    public var itemID: String
+    /// Higher is better; comparable within one list only.
+    public var score: Double
+    /// With `explain=true`.
+    public var reason: ReasonBody?
+
+    enum CodingKeys: String, CodingKey {
+        case itemID = "item_id"
+        case score, reason
+    }
+
+    public init(itemID: String, score: Double, reason: ReasonBody?) {
+        self.itemID = itemID
+        self.score = score
+        self.reason = reason
+    }
+}
+
+/// Why an item was recommended: `similar_to_viewed`, `bought_together`, `popular_in_category`,
+/// `matches_profile`, `similar_content` or `trending`.
+public struct ReasonBody: Codable, Sendable, Equatable {
+    public var type: String
+    /// The items the reason refers to (the shopper's viewed items, the cart items).
+    public var itemIDs: [String]?
+    public var category: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type
+        case itemIDs = "item_ids"
+        case category
+    }
+
+    public init(type: String, itemIDs: [String]?, category: String?) {
+        self.type = type
+        self.itemIDs = itemIDs
+        self.category = category
+    }
+}
+
+/// The model snapshot that answered: clients and dashboards see when it was trained.
+public struct ModelStampBody: Codable, Sendable, Equatable {
+    public var trainedAt: TimestampBody?
+
+    enum CodingKeys: String, CodingKey {
+        case trainedAt = "trained_at"
+    }
+
+    public init(trainedAt: TimestampBody?) {
+        self.trainedAt = trainedAt
+    }
+}
+
+/// `POST /v1/recommendations`: a list for a page with context (a product page, the cart).
+public struct RecommendationRequestBody: Codable, Sendable, Equatable {
+    public var userID: String?
+    public var deviceID: String?
+    /// The item on screen.
+    public var itemID: String?
+    public var cartItemIDs: [String]?
+    public var limit: Int?
+    public var cursor: String?
+    public var category: String?
+    public var excludePurchased: Bool?
+    public var diversity: Int?
+    public var explain: Bool?
+    public var platform: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case userID = "user_id"
+        case deviceID = "device_id"
+        case itemID = "item_id"
+        case cartItemIDs = "cart_item_ids"
+        case limit, cursor, category
+        case excludePurchased = "exclude_purchased"
+        case diversity, explain, platform
+    }
+
+    public init(
+        userID: String? = nil,
+        deviceID: String? = nil,
+        itemID: String? = nil,
+        cartItemIDs: [String]? = nil,
+        limit: Int? = nil,
+        explain: Bool? = nil
+    ) {
+        self.userID = userID
+        self.deviceID = deviceID
+        self.itemID = itemID
+        self.cartItemIDs = cartItemIDs
+        self.limit = limit
+        self.explain = explain
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        userID = try container.decodeIfPresent(String.self, forKey: .userID)
+        deviceID = try container.decodeIfPresent(String.self, forKey: .deviceID)
+        itemID = try container.decodeIfPresent(String.self, forKey: .itemID)
+        cartItemIDs = try container.decodeIfPresent([String].self, forKey: .cartItemIDs)
+        limit = try container.decodeIfPresent(Int.self, forKey: .limit)
+        cursor = try container.decodeIfPresent(String.self, forKey: .cursor)
+        category = try container.decodeIfPresent(String.self, forKey: .category)
+        excludePurchased = try container.decodeIfPresent(Bool.self, forKey: .excludePurchased)
+        diversity = try container.decodeIfPresent(Int.self, forKey: .diversity)
+        explain = try container.decodeIfPresent(Bool.self, forKey: .explain)
+        platform = try container.decodeIfPresent(String.self, forKey: .platform)
+    }
+}
+
+/// `GET /v1/models` and `POST /v1/models:train`: what the current snapshot was trained on.
+public struct TrainingReportBody: Codable, Sendable, Equatable {
+    public var trainedAt: TimestampBody?
+    public var events: Int
+    public var interactions: Int
+    public var shoppers: Int
+    public var items: Int
+    public var baskets: Int
+    /// Seconds per training step.
+    public var seconds: [String: Double]
+    /// Feed blend weights by model.
+    public var blend: [String: Float]
+    public var blendSource: String
+    public var training: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case trainedAt = "trained_at"
+        case events, interactions, shoppers, items, baskets, seconds, blend
+        case blendSource = "blend_source"
+        case training
+    }
+
+    public init(
+        trainedAt: TimestampBody?,
+        events: Int,
+        interactions: Int,
+        shoppers: Int,
+        items: Int,
+        baskets: Int,
+        seconds: [String: Double],
+        blend: [String: Float],
+        blendSource: String,
+        training: Bool
+    ) {
+        self.trainedAt = trainedAt
+        self.events = events
+        self.interactions = interactions
+        self.shoppers = shoppers
+        self.items = items
+        self.baskets = baskets
+        self.seconds = seconds
+        self.blend = blend
+        self.blendSource = blendSource
+        self.training = training
+    }
+}

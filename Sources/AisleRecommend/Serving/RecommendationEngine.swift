@@ -1,0 +1,396 @@
+public import AisleCore
+public import AisleMath
+
+/// What the feed is asked for: the shopper's recent events and the page they are on.
+public struct FeedQuery: Sendable {
+    /// The shopper's events, newest first (a signed-in user's from every device, or an anonymous
+    /// device's). Read at request time, so the last click counts.
+    public var events: [Event] = []
+    /// The item on screen (a product page), if any: it counts as the newest view.
+    public var currentItem: String?
+    /// Items in the cart: they count as recent carts, and their bought-together items are boosted.
+    public var cartItems: [String] = []
+    /// The device's platform, for new shoppers' trends.
+    public var platform: String?
+    /// Leave out items the shopper bought (default) — and, always, items already in their history.
+    public var excludePurchased = true
+    /// Paging and filters.
+    public var options = ListOptions()
+
+    /// An empty query: a new shopper, first page.
+    public init() {}
+}
+
+/// Answers recommendation requests from a snapshot and the live catalog changes. A value: the
+/// server builds one per request from the current snapshot, so a swap never changes an answer
+/// mid-request.
+public struct RecommendationEngine: Sendable {
+    /// The trained models.
+    public let snapshot: RecommendationSnapshot
+    /// Catalog changes since training.
+    public let live: LiveCatalogView
+    /// How events weigh.
+    public let weights: EventWeights
+
+    /// An engine over `snapshot` with `live` changes.
+    public init(snapshot: RecommendationSnapshot, live: LiveCatalogView, weights: EventWeights = EventWeights()) {
+        self.snapshot = snapshot
+        self.live = live
+        self.weights = weights
+    }
+
+    // MARK: - Personal feed
+
+    /// The personal feed (home page), or the product/cart page list when the query has context.
+    public func feed(_ query: FeedQuery) -> RecommendationPage {
+        let catalog = snapshot.catalog
+        var history = History()
+        var seen = Set<String>()
+        var purchased = Set<String>()
+        for event in query.events.reversed() {
+            guard let item = event.itemID?.rawValue else { continue }
+            if event.type == .purchase { purchased.insert(item) }
+            let weight = weights.weight(of: event.type, value: event.value)
+            guard weight > 0 else { continue }
+            seen.insert(item)
+            if let index = catalog.index(of: item) {
+                history.append(
+                    item: index,
+                    weight: weight,
+                    timestamp: Double(event.timestamp.millisecondsSinceEpoch) / 1_000
+                )
+            }
+        }
+        let contextTime = (history.timestamps.last ?? 0) + 1
+        for item in query.cartItems {
+            seen.insert(item)
+            if let index = catalog.index(of: item) {
+                history.append(item: index, weight: weights.addToCart, timestamp: contextTime)
+            }
+        }
+        if let item = query.currentItem {
+            seen.insert(item)
+            if let index = catalog.index(of: item) {
+                history.append(item: index, weight: weights.view, timestamp: contextTime)
+            }
+        }
+        var options = query.options
+        options.exclude.formUnion(seen)
+        if query.excludePurchased { options.exclude.formUnion(purchased) }
+
+        guard !history.isEmpty else { return coldStart(query, options: options, seenItems: seen) }
+
+        var components: [(kind: ModelKind, weight: Float, scores: [Float])] = []
+        func add(_ kind: ModelKind, _ raw: @autoclosure () -> [Float]) {
+            guard let weight = snapshot.blend[kind], weight != 0 else { return }
+            components.append((kind, weight, HybridModel.standardised(raw(), kind: kind)))
+        }
+        if let factors = snapshot.factors { add(.als, factors.scores(for: history)) }
+        add(.sequence, snapshot.next.scores(for: history))
+        add(.itemKNN, snapshot.similar.scores(for: history))
+        add(.popularity, snapshot.trend(.decayed))
+        var total = [Float](repeating: 0, count: catalog.count)
+        for component in components {
+            for index in total.indices { total[index] += component.weight * component.scores[index] }
+        }
+        var cartBoost: [Float]? = nil
+        let cartIndices = query.cartItems.compactMap(catalog.index(of:))
+        if !cartIndices.isEmpty {
+            // The cart page: what is bought with the cart weighs as much as the whole blend.
+            var raw = [Float](repeating: 0, count: catalog.count)
+            for item in cartIndices { snapshot.boughtTogether.similar.accumulate(Int(item), scale: 1, into: &raw) }
+            let boost = HybridModel.standardised(raw, kind: .itemKNN)
+            for index in total.indices { total[index] += boost[index] }
+            cartBoost = raw
+        }
+        let fresh = freshCandidates(profile: history, scale: (total.max() ?? 0) * 0.9)
+        let ranked = rank(total, fresh: fresh, options: options)
+        let page = page(ranked, options: options)
+        guard options.explain else { return page }
+        let explained = page.items.map { item -> Recommendation in
+            var explainedItem = item
+            explainedItem.reason = reasonForFeed(
+                item.itemID,
+                history: history,
+                components: components,
+                cartBoost: cartBoost,
+                cartItems: cartIndices
+            )
+            return explainedItem
+        }
+        return RecommendationPage(items: explained, nextOffset: page.nextOffset)
+    }
+
+    /// A shopper with no usable history: what is trending, leaning to their platform's trends.
+    private func coldStart(_ query: FeedQuery, options: ListOptions, seenItems: Set<String>) -> RecommendationPage {
+        var scores = HybridModel.standardised(snapshot.trend(.decayed), kind: .popularity)
+        if let platform = query.platform, let segment = snapshot.platformPopularity[platform] {
+            let local = HybridModel.standardised(segment, kind: .popularity)
+            for index in scores.indices { scores[index] += local[index] }
+        }
+        let page = page(rank(scores, fresh: [], options: options), options: options)
+        guard options.explain else { return page }
+        return RecommendationPage(
+            items: page.items.map {
+                Recommendation(
+                    itemID: $0.itemID,
+                    score: $0.score,
+                    reason: Reason(.trending, category: options.category)
+                )
+            },
+            nextOffset: page.nextOffset
+        )
+    }
+
+    /// Items upserted since training (unknown to the models), scored by content similarity to the
+    /// shopper's items, scaled so a close match competes with the models' best.
+    private func freshCandidates(profile history: History, scale: Float) -> [Recommendation] {
+        let freshItems = live.changes.compactMap { id, facts -> (String, ItemFacts)? in
+            guard let facts, snapshot.catalog.index(of: id) == nil, facts.recommendable else { return nil }
+            return (id, facts)
+        }
+        guard !freshItems.isEmpty else { return [] }
+        var tokens: [String] = []
+        for item in history.items.suffix(20) { tokens += facts(of: snapshot.catalog.ids[Int(item)])?.tokens ?? [] }
+        guard !tokens.isEmpty else { return [] }
+        let profile = snapshot.content.vector(tokens)
+        return freshItems.compactMap { id, facts in
+            let similarity = cosine(profile, snapshot.content.vector(facts.tokens))
+            return similarity > 0.1 ? Recommendation(itemID: id, score: max(scale, 1) * similarity) : nil
+        }
+    }
+
+    private func reasonForFeed(
+        _ item: String,
+        history: History,
+        components: [(kind: ModelKind, weight: Float, scores: [Float])],
+        cartBoost: [Float]?,
+        cartItems: [Int32]
+    ) -> Reason {
+        guard let index = snapshot.catalog.index(of: item) else {
+            return Reason(.similarContent, itemIDs: recentItems(history, limit: 3))
+        }
+        if let cartBoost, cartBoost[Int(index)] > 0 {
+            let sources = cartItems.filter { source in
+                snapshot.boughtTogether.similar.of(Int(source)).contains { $0.index == Int(index) }
+            }
+            return Reason(.boughtTogether, itemIDs: sources.map { snapshot.catalog.ids[Int($0)] })
+        }
+        let strongest = components.max { $0.weight * $0.scores[Int(index)] < $1.weight * $1.scores[Int(index)] }
+        switch strongest?.kind {
+        case .sequence?, .itemKNN?:
+            let sources = neighbourSources(of: Int(index), history: history)
+            if !sources.isEmpty { return Reason(.similarToViewed, itemIDs: sources) }
+            return Reason(.matchesProfile)
+        case .popularity?:
+            let liked = Set(history.items.compactMap { facts(of: snapshot.catalog.ids[Int($0)])?.categories.first })
+            if let category = facts(of: item)?.categories.first(where: liked.contains) {
+                return Reason(.popularInCategory, category: category)
+            }
+            return Reason(.trending)
+        default:
+            return Reason(.matchesProfile)
+        }
+    }
+
+    /// The shopper's items (newest first, up to 3) whose neighbour lists contain `item`.
+    private func neighbourSources(of item: Int, history: History) -> [String] {
+        var sources: [String] = []
+        for source in history.items.reversed() where !sources.contains(snapshot.catalog.ids[Int(source)]) {
+            let lists = [snapshot.next.next, snapshot.similar.similar]
+            if lists.contains(where: { $0.of(Int(source)).contains { $0.index == item } }) {
+                sources.append(snapshot.catalog.ids[Int(source)])
+                if sources.count == 3 { break }
+            }
+        }
+        return sources
+    }
+
+    private func recentItems(_ history: History, limit: Int) -> [String] {
+        var items: [String] = []
+        for item in history.items.reversed() where !items.contains(snapshot.catalog.ids[Int(item)]) {
+            items.append(snapshot.catalog.ids[Int(item)])
+            if items.count == limit { break }
+        }
+        return items
+    }
+
+    // MARK: - Item pages
+
+    /// Items similar to `item`: co-interaction neighbours, filled up with content neighbours (all
+    /// of them for an item too new to have interactions). Throws `not_found` for an item neither
+    /// the snapshot nor the live catalog knows.
+    public func similar(to item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
+        let itemFacts = try requireKnown(item)
+        var candidates: [String: Recommendation] = [:]
+        if let index = snapshot.catalog.index(of: item) {
+            for neighbour in snapshot.similar.similar.of(Int(index)) {
+                let id = snapshot.catalog.ids[neighbour.index]
+                candidates[id] = Recommendation(
+                    itemID: id,
+                    score: 1 + neighbour.score,
+                    reason: Reason(.similarToViewed, itemIDs: [item])
+                )
+            }
+        }
+        for neighbour in contentNeighbours(of: itemFacts, excluding: item) where candidates[neighbour.itemID] == nil {
+            candidates[neighbour.itemID] = Recommendation(
+                itemID: neighbour.itemID,
+                score: neighbour.score,
+                reason: Reason(.similarContent, itemIDs: [item])
+            )
+        }
+        var options = options
+        options.exclude.insert(item)
+        return page(filtered(Array(candidates.values), options: options), options: options)
+    }
+
+    /// Items bought (or carted) in the same sessions as `item`, then what people view right after
+    /// it. Throws `not_found` for an unknown item.
+    public func boughtTogether(with item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
+        _ = try requireKnown(item)
+        var candidates: [String: Recommendation] = [:]
+        if let index = snapshot.catalog.index(of: item) {
+            for neighbour in snapshot.boughtTogether.similar.of(Int(index)) {
+                let id = snapshot.catalog.ids[neighbour.index]
+                candidates[id] = Recommendation(
+                    itemID: id,
+                    score: 1 + neighbour.score,
+                    reason: Reason(.boughtTogether, itemIDs: [item])
+                )
+            }
+            for neighbour in snapshot.next.next.of(Int(index))
+            where candidates[snapshot.catalog.ids[neighbour.index]] == nil {
+                let id = snapshot.catalog.ids[neighbour.index]
+                candidates[id] = Recommendation(
+                    itemID: id,
+                    score: neighbour.score,
+                    reason: Reason(.similarToViewed, itemIDs: [item])
+                )
+            }
+        }
+        var options = options
+        options.exclude.insert(item)
+        return page(filtered(Array(candidates.values), options: options), options: options)
+    }
+
+    /// What is trending in `window`, optionally in one category.
+    public func trending(window: TrendWindow, options: ListOptions) -> RecommendationPage {
+        let page = page(rank(snapshot.trend(window), fresh: [], options: options, positiveOnly: true), options: options)
+        guard options.explain else { return page }
+        return RecommendationPage(
+            items: page.items.map {
+                Recommendation(
+                    itemID: $0.itemID,
+                    score: $0.score,
+                    reason: Reason(.trending, category: options.category)
+                )
+            },
+            nextOffset: page.nextOffset
+        )
+    }
+
+    // MARK: - Filtering and paging
+
+    /// The facts of `id` now: the live change if any, else the snapshot's; nil when deleted or unknown.
+    public func facts(of id: String) -> ItemFacts? {
+        if let change = live.changes[id] { return change }
+        return snapshot.catalog.index(of: id).map { snapshot.facts[Int($0)] }
+    }
+
+    private func requireKnown(_ item: String) throws(AisleError) -> ItemFacts {
+        guard let facts = facts(of: item) else {
+            throw AisleError(
+                code: .notFound,
+                message: "no item \"\(item.prefix(64))\" in the catalog or the trained models"
+            )
+        }
+        return facts
+    }
+
+    private func allowed(_ id: String, options: ListOptions) -> Bool {
+        guard !options.exclude.contains(id), let facts = facts(of: id), facts.recommendable else { return false }
+        if let category = options.category, !facts.isIn(category: category) { return false }
+        return true
+    }
+
+    /// Candidates from a full score vector plus extra (fresh) ones, filtered, best first, deep
+    /// enough for the page and the diversity limit.
+    private func rank(_ scores: [Float], fresh: [Recommendation], options: ListOptions, positiveOnly: Bool = false)
+        -> [Recommendation]
+    {
+        // Mask by index from the snapshot's facts (no string hashing over the whole catalog), then
+        // apply the few live changes and exclusions by id.
+        var masked = scores
+        let facts = snapshot.facts
+        for index in masked.indices {
+            let item = facts[index]
+            if !item.recommendable || (positiveOnly && masked[index] <= 0) {
+                masked[index] = -.infinity
+            } else if let category = options.category, !item.isIn(category: category) {
+                masked[index] = -.infinity
+            }
+        }
+        for id in live.changes.keys {
+            if let index = snapshot.catalog.index(of: id), !allowed(id, options: options) {
+                masked[Int(index)] = -.infinity
+            }
+        }
+        for id in options.exclude {
+            if let index = snapshot.catalog.index(of: id) { masked[Int(index)] = -.infinity }
+        }
+        let depth = min(ListOptions.maximumDepth, options.offset + options.limit) * (options.diversity == nil ? 1 : 4)
+        var ranked = TopK.select(depth + 1, from: masked).map {
+            Recommendation(itemID: snapshot.catalog.ids[$0.index], score: $0.score)
+        }
+        ranked += fresh.filter { allowed($0.itemID, options: options) }
+        return ranked.sorted(by: Self.ranksBefore)
+    }
+
+    private func filtered(_ candidates: [Recommendation], options: ListOptions) -> [Recommendation] {
+        candidates.filter { allowed($0.itemID, options: options) }.sorted(by: Self.ranksBefore)
+    }
+
+    /// Applies the diversity limit and cuts the page; `nextOffset` is set when more items follow.
+    private func page(_ ranked: [Recommendation], options: ListOptions) -> RecommendationPage {
+        var list = ranked
+        if let limit = options.diversity {
+            var perGroup: [String: Int] = [:]
+            list = ranked.filter { item in
+                let group = facts(of: item.itemID)?.diversityGroup ?? ""
+                perGroup[group, default: 0] += 1
+                return perGroup[group, default: 0] <= limit
+            }
+        }
+        let start = min(options.offset, list.count)
+        let end = min(start + options.limit, list.count)
+        let more = end < list.count && end < ListOptions.maximumDepth
+        return RecommendationPage(items: Array(list[start..<end]), nextOffset: more ? end : nil)
+    }
+
+    /// Higher score first; equal scores by item id bytes, so every device sees the same order.
+    static func ranksBefore(_ a: Recommendation, _ b: Recommendation) -> Bool {
+        a.score != b.score ? a.score > b.score : a.itemID.utf8.lexicographicallyPrecedes(b.itemID.utf8)
+    }
+
+    private func contentNeighbours(of item: ItemFacts, excluding id: String) -> [Recommendation] {
+        let query = snapshot.content.vector(item.tokens)
+        var neighbours = snapshot.content.similar(to: query).map {
+            Recommendation(itemID: snapshot.catalog.ids[$0.index], score: $0.score)
+        }
+        for (freshID, facts) in live.changes where snapshot.catalog.index(of: freshID) == nil && freshID != id {
+            guard let facts else { continue }
+            let similarity = cosine(query, snapshot.content.vector(facts.tokens))
+            if similarity > 0 { neighbours.append(Recommendation(itemID: freshID, score: similarity)) }
+        }
+        return neighbours.filter { $0.itemID != id }
+    }
+
+    private func cosine(_ a: [String: Float], _ b: [String: Float]) -> Float {
+        let dot = a.reduce(Float(0)) { $0 + $1.value * (b[$1.key] ?? 0) }
+        let norms =
+            a.values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            * b.values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        return norms > 0 ? dot / norms : 0
+    }
+}

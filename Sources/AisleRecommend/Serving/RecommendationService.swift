@@ -1,0 +1,187 @@
+public import AisleCore
+public import AisleMath
+public import AisleStore
+import Foundation
+import Synchronization
+
+/// The recommender as the server runs it: holds the current snapshot, trains new ones off the
+/// request path and swaps them in atomically, saves them in the data folder, and answers requests
+/// by reading the shopper's latest events from the store and asking a `RecommendationEngine`.
+public final class RecommendationService: Sendable {
+    /// Settings.
+    public struct Settings: Sendable {
+        /// Trainer settings (threads, model sizes).
+        public var trainer: SnapshotTrainer.Settings
+        /// Event weights.
+        public var weights = EventWeights()
+        /// Where the snapshot file lives (`<data>/models/snapshot.aisle`); nil keeps it in memory only.
+        public var snapshotPath: String?
+        /// Most recent events read per shopper at request time.
+        public var historyLength = 500
+        /// Events read per store page while training.
+        public var trainingPageSize = 50_000
+
+        /// Settings with `parallelism` workers.
+        public init(parallelism: Parallelism, snapshotPath: String?) {
+            trainer = SnapshotTrainer.Settings(parallelism: parallelism)
+            self.snapshotPath = snapshotPath
+        }
+    }
+
+    /// Whose list is asked for.
+    public enum Shopper: Sendable, Equatable {
+        /// A signed-in user (events from all their devices).
+        case user(UserID)
+        /// A device: its linked user's list once it identified, else its own anonymous history.
+        case device(DeviceID)
+        /// Nobody known (a first visit without a device id).
+        case anonymous
+    }
+
+    private let store: any Store
+    private let settings: Settings
+    private let current: Mutex<RecommendationSnapshot>
+    private let training = Mutex(false)
+    /// Catalog changes since the current snapshot's data was read.
+    public let live = LiveCatalog()
+
+    /// A service over `store`, serving `initial` until the first training.
+    public init(store: any Store, settings: Settings, initial: RecommendationSnapshot) {
+        self.store = store
+        self.settings = settings
+        current = Mutex(initial)
+    }
+
+    /// The snapshot requests are answered from now.
+    public var snapshot: RecommendationSnapshot { current.withLock { $0 } }
+
+    /// Loads the saved snapshot, if there is a readable one. Returns whether it did.
+    public func loadSaved() -> Bool {
+        guard let path = settings.snapshotPath, let snapshot = try? SnapshotArchive.load(from: path) else {
+            return false
+        }
+        current.withLock { $0 = snapshot }
+        return true
+    }
+
+    /// Trains a new snapshot from the store and swaps it in. Runs the numeric work on a plain
+    /// thread, not the request executor, so serving keeps its threads. Throws `conflict` when a
+    /// training is already running.
+    public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingReport {
+        let started = training.withLock { running -> Bool in
+            if running { return false }
+            running = true
+            return true
+        }
+        guard started else { throw AisleError(code: .conflict, message: "a training is already running") }
+        defer { training.withLock { $0 = false } }
+        let readStart = Timestamp.now()
+        var input = TrainingInput(weights: settings.weights)
+        var cursor: ItemID?
+        while true {
+            let page = try await store.items(after: cursor, limit: 10_000)
+            input.add(page)
+            guard page.count == 10_000, let last = page.last else { break }
+            cursor = last.id
+        }
+        var after: Int64 = 0
+        while true {
+            let page = try await store.itemEvents(after: after, limit: settings.trainingPageSize)
+            guard let last = page.last else { break }
+            input.add(page)
+            after = last.sequence
+            if input.eventsRead % 1_000_000 < settings.trainingPageSize { progress("read \(input.eventsRead) events") }
+        }
+        let trainer = SnapshotTrainer(settings: settings.trainer)
+        let finished = input
+        let snapshot = try await Self.onTrainingThread { try trainer.train(finished, at: .now(), progress: progress) }
+        if let path = settings.snapshotPath {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            try SnapshotArchive.save(snapshot, to: path)
+        }
+        current.withLock { $0 = snapshot }
+        live.prune(before: readStart)
+        return snapshot.report
+    }
+
+    /// Whether a training is running now.
+    public var isTraining: Bool { training.withLock { $0 } }
+
+    /// The personal feed of `shopper`; `query.events` is filled from the store here.
+    public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationPage {
+        var query = query
+        query.events = try await events(of: shopper)
+        return engine().feed(query)
+    }
+
+    /// The shopper's latest events, newest first.
+    public func events(of shopper: Shopper) async throws -> [Event] {
+        switch shopper {
+        case .anonymous:
+            return []
+        case .user(let user):
+            return try await store.history(of: user, types: [], after: nil, limit: settings.historyLength).map(\.event)
+        case .device(let device):
+            if let user = try await store.linkedUser(of: device) {
+                return try await events(of: .user(user))
+            }
+            return try await store.anonymousHistory(of: device, limit: settings.historyLength).map(\.event)
+        }
+    }
+
+    /// An engine over the current snapshot and live changes, for one request.
+    public func engine() -> RecommendationEngine {
+        RecommendationEngine(snapshot: snapshot, live: live.view(), weights: settings.weights)
+    }
+
+    /// Runs `work` on a new thread and resumes with its result.
+    private static func onTrainingThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try work() })
+            }
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    /// Retrains on a schedule until cancelled: every `everyMinutes`, or once `afterEvents` new
+    /// events arrived, whichever comes first (checked every `checkInterval`). Errors are reported
+    /// to `log` and retried at the next check.
+    public func runSchedule(
+        everyMinutes: Int?,
+        afterEvents: Int?,
+        checkInterval: Duration = .seconds(15),
+        log: @escaping @Sendable (String) -> Void
+    ) async {
+        guard everyMinutes != nil || afterEvents != nil else {
+            // Nothing scheduled: stay until cancelled, as a service runs for the server's lifetime.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
+            return
+        }
+        var lastTraining = ContinuousClock.now
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: checkInterval)
+            } catch {
+                return
+            }
+            let dueByTime = everyMinutes.map { ContinuousClock.now - lastTraining >= .seconds($0 * 60) } ?? false
+            var dueByEvents = false
+            if let afterEvents, let latest = try? await store.latestSequence() {
+                dueByEvents = latest - snapshot.report.lastSequence >= Int64(afterEvents)
+            }
+            guard dueByTime || dueByEvents, !isTraining else { continue }
+            do {
+                let report = try await train { log($0) }
+                log("training done: \(report.interactions) interactions, \(report.items) items; \(report.blendSource)")
+            } catch {
+                log("training failed: \(error)")
+            }
+            lastTraining = ContinuousClock.now
+        }
+    }
+}

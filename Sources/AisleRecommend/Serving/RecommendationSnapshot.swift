@@ -1,0 +1,133 @@
+public import AisleCore
+public import AisleMath
+
+/// Everything serving needs, trained in one run and immutable after: the catalog with its facts,
+/// trends, the item-to-item, next-item, bought-together and factor models, the content index, and
+/// the blend weights of the personal feed. Training builds a new one off the request path; the
+/// server swaps it in whole, so a request sees one consistent snapshot.
+public final class RecommendationSnapshot: Sendable {
+    /// When training finished.
+    public let trainedAt: Timestamp
+    /// Summary of the run (counts, per-model seconds, blend weights).
+    public let report: TrainingReport
+    /// The items the models know, in id order.
+    public let catalog: Catalog
+    /// Facts per catalog index, as they were at training time (the live overlay corrects them).
+    public let facts: [ItemFacts]
+    /// Trend counts per window, by catalog index.
+    public let trends: [TrendWindow: [Float]]
+    /// Popularity per platform (7-day half-life), for new shoppers on that platform.
+    public let platformPopularity: [String: [Float]]
+    /// Co-interaction neighbours: "similar items" and a feed component.
+    public let similar: ItemKNNModel
+    /// Next-item transitions: the session signal of the feed.
+    public let next: SequenceModel
+    /// Basket co-occurrence neighbours: "bought together".
+    public let boughtTogether: ItemKNNModel
+    /// Factor model for the feed; nil when there was too little data.
+    public let factors: ALSModel?
+    /// Content similarity over the catalog's attributes.
+    public let content: ContentIndex
+    /// The feed blend: component weights by model kind.
+    public let blend: [ModelKind: Float]
+
+    /// Assembles a snapshot from its parts (training or a saved file).
+    public init(
+        trainedAt: Timestamp,
+        report: TrainingReport,
+        catalog: Catalog,
+        facts: [ItemFacts],
+        trends: [TrendWindow: [Float]],
+        platformPopularity: [String: [Float]],
+        similar: ItemKNNModel,
+        next: SequenceModel,
+        boughtTogether: ItemKNNModel,
+        factors: ALSModel?,
+        blend: [ModelKind: Float]
+    ) {
+        precondition(facts.count == catalog.count, "one fact per catalog item")
+        self.trainedAt = trainedAt
+        self.report = report
+        self.catalog = catalog
+        self.facts = facts
+        self.trends = trends
+        self.platformPopularity = platformPopularity
+        self.similar = similar
+        self.next = next
+        self.boughtTogether = boughtTogether
+        self.factors = factors
+        self.content = ContentIndex(facts: facts)
+        self.blend = blend
+    }
+
+    /// A snapshot that knows nothing: what the server serves before its first training.
+    public static func empty(at time: Timestamp) -> RecommendationSnapshot {
+        let catalog = Catalog([String]())
+        let lists = NeighbourLists([[ScoredIndex]]())
+        return RecommendationSnapshot(
+            trainedAt: time,
+            report: TrainingReport(),
+            catalog: catalog,
+            facts: [],
+            trends: Dictionary(uniqueKeysWithValues: TrendWindow.allCases.map { ($0, [Float]()) }),
+            platformPopularity: [:],
+            similar: ItemKNNModel(catalog: catalog, similar: lists),
+            next: SequenceModel(catalog: catalog, parameters: .init(), next: lists),
+            boughtTogether: ItemKNNModel(catalog: catalog, similar: lists),
+            factors: nil,
+            blend: [:]
+        )
+    }
+
+    /// The trend scores of `window`.
+    public func trend(_ window: TrendWindow) -> [Float] {
+        trends[window] ?? [Float](repeating: 0, count: catalog.count)
+    }
+}
+
+/// How far back "trending" looks.
+public enum TrendWindow: String, Sendable, Codable, CaseIterable {
+    /// The last day before training's newest event.
+    case day = "1d"
+    /// The last 7 days.
+    case week = "7d"
+    /// The last 30 days.
+    case month = "30d"
+    /// Everything, decayed with a 7-day half-life (the default: recent and still stable).
+    case decayed = "decayed"
+
+    /// The window's length in seconds; nil for the decayed, unbounded one.
+    var seconds: Double? {
+        switch self {
+        case .day: 86_400
+        case .week: 7 * 86_400
+        case .month: 30 * 86_400
+        case .decayed: nil
+        }
+    }
+}
+
+/// What a training run did, for logs, `/v1/models` and the snapshot file.
+public struct TrainingReport: Sendable, Equatable, Codable {
+    /// Events read from the store.
+    public var events = 0
+    /// Positive interactions trained on.
+    public var interactions = 0
+    /// Shoppers (users and anonymous devices) with interactions.
+    public var shoppers = 0
+    /// Items in the snapshot's catalog.
+    public var items = 0
+    /// Baskets (sessions with carts or purchases).
+    public var baskets = 0
+    /// Seconds per model, by name.
+    public var seconds: [String: Double] = [:]
+    /// The blend weights and how they were chosen.
+    public var blend: [String: Float] = [:]
+    /// "tuned on N validation shoppers (NDCG@10 x)" or "defaults (...)".
+    public var blendSource = ""
+    /// The newest event sequence included.
+    public var lastSequence: Int64 = 0
+
+    /// An empty report.
+    public init() {}
+}

@@ -1,0 +1,207 @@
+public import AisleCore
+public import AisleMath
+import Foundation
+
+/// Trains a `RecommendationSnapshot` from a `TrainingInput`: every model, the trends, and the feed
+/// blend (weights tuned on a leave-last-out validation sample when there is enough data).
+public struct SnapshotTrainer: Sendable {
+    /// Settings of one run.
+    public struct Settings: Sendable {
+        /// Workers.
+        public var parallelism: Parallelism
+        /// Factor model settings.
+        public var factors = ALSModel.Parameters(factors: 64, regularization: 1, alpha: 10, iterations: 15)
+        /// Co-interaction neighbours per item.
+        public var neighbours = 50
+        /// Next-item settings.
+        public var sequence = SequenceModel.Parameters()
+        /// Tune the blend when there are at most this many interactions (tuning trains every
+        /// model twice); above it the default blend is used.
+        public var tuneBlendUpTo = 2_000_000
+        /// Shoppers sampled for blend validation.
+        public var validationShoppers = 2_000
+        /// The blend used when it is not tuned.
+        public var defaultBlend: [ModelKind: Float] = [.als: 1, .sequence: 1, .itemKNN: 0.5, .popularity: 0.1]
+
+        /// Settings with `parallelism` workers and defaults elsewhere.
+        public init(parallelism: Parallelism) {
+            self.parallelism = parallelism
+        }
+    }
+
+    /// The settings.
+    public let settings: Settings
+
+    /// A trainer.
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// Trains every model on `input`. `progress` receives one line per step (for logs).
+    public func train(_ input: TrainingInput, at now: Timestamp, progress: (String) -> Void = { _ in }) throws
+        -> RecommendationSnapshot
+    {
+        let clock = ContinuousClock()
+        var report = TrainingReport()
+        report.events = input.eventsRead
+        report.interactions = input.interactions.count
+        report.lastSequence = input.lastSequence
+        func timed<T>(_ name: String, _ work: () throws -> T) rethrows -> T {
+            let start = clock.now
+            let result = try work()
+            let elapsed = clock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            report.seconds[name] = seconds
+            progress("\(name): \(String(format: "%.2f", seconds)) s")
+            return result
+        }
+
+        let log = timed("log") { InteractionLog(input.interactions, extraItems: Array(input.items.keys)) }
+        let catalog = log.catalog
+        report.shoppers = log.users.count
+        report.items = catalog.count
+        progress("log: \(input.interactions.count) interactions, \(log.users.count) shoppers, \(catalog.count) items")
+        let facts = catalog.ids.map { input.items[$0] ?? ItemFacts(unknown: ()) }
+        let trends = timed("trends") { Self.trends(log) }
+        let platforms = timed("platforms") {
+            Self.platformPopularity(input, catalog: catalog, latest: log.latestTimestamp)
+        }
+        let parallelism = settings.parallelism
+        let similar = timed("itemknn") {
+            ItemKNNModel(log: log, parameters: .init(neighbours: settings.neighbours), parallelism: parallelism)
+        }
+        let next = timed("seq") { SequenceModel(log: log, parameters: settings.sequence, parallelism: parallelism) }
+        let basketLog = InteractionLog(input.baskets, catalog: catalog)
+        report.baskets = basketLog.users.count
+        let boughtTogether = timed("bought_together") {
+            ItemKNNModel(log: basketLog, parameters: .init(neighbours: settings.neighbours), parallelism: parallelism)
+        }
+        let factors: ALSModel? =
+            log.users.isEmpty
+            ? nil
+            : timed("als") {
+                ALSModel(log: log, parameters: settings.factors, parallelism: parallelism) { iteration, seconds in
+                    if iteration % 5 == 0 || iteration == settings.factors.iterations {
+                        progress(
+                            "als: iteration \(iteration)/\(settings.factors.iterations) (\(String(format: "%.2f", seconds)) s)"
+                        )
+                    }
+                }
+            }
+        let blend = try timed("blend") { try chooseBlend(input, hasFactors: factors != nil, report: &report) }
+        report.blend = Dictionary(uniqueKeysWithValues: blend.map { ($0.key.rawValue, $0.value) })
+        progress("blend: \(report.blendSource)")
+        return RecommendationSnapshot(
+            trainedAt: now,
+            report: report,
+            catalog: catalog,
+            facts: facts,
+            trends: trends,
+            platformPopularity: platforms,
+            similar: similar,
+            next: next,
+            boughtTogether: boughtTogether,
+            factors: factors,
+            blend: blend
+        )
+    }
+
+    /// Trend scores per window, relative to the log's newest interaction.
+    static func trends(_ log: InteractionLog) -> [TrendWindow: [Float]] {
+        var result: [TrendWindow: [Float]] = [:]
+        let latest = log.latestTimestamp
+        for window in TrendWindow.allCases {
+            var counts = [Float](repeating: 0, count: log.catalog.count)
+            for history in log.histories {
+                for index in history.items.indices {
+                    let age = latest - history.timestamps[index]
+                    let weight = history.weights[index]
+                    if let seconds = window.seconds {
+                        if age <= seconds { counts[Int(history.items[index])] += weight }
+                    } else {
+                        counts[Int(history.items[index])] += weight * Float(exp2(-age / (7 * 86_400)))
+                    }
+                }
+            }
+            result[window] = counts
+        }
+        return result
+    }
+
+    static func platformPopularity(_ input: TrainingInput, catalog: Catalog, latest: Double) -> [String: [Float]] {
+        var result: [String: [Float]] = [:]
+        for (interaction, platform) in zip(input.interactions, input.platforms) where !platform.isEmpty {
+            guard let item = catalog.index(of: interaction.item) else { continue }
+            let decay = Float(exp2(-(latest - interaction.timestamp) / (7 * 86_400)))
+            result[platform, default: [Float](repeating: 0, count: catalog.count)][Int(item)] +=
+                interaction.weight * decay
+        }
+        return result
+    }
+
+    /// Tunes the feed blend on a validation sample: each sampled shopper's last interaction is held
+    /// out, the models are fitted on the rest, and the weights that rank the held-out items best
+    /// (NDCG@10) win. Falls back to the default blend on little or very large data.
+    private func chooseBlend(_ input: TrainingInput, hasFactors: Bool, report: inout TrainingReport) throws
+        -> [ModelKind: Float]
+    {
+        var defaults = settings.defaultBlend
+        if !hasFactors { defaults[.als] = nil }
+        guard input.interactions.count <= settings.tuneBlendUpTo else {
+            report.blendSource = "defaults (more than \(settings.tuneBlendUpTo) interactions)"
+            return defaults
+        }
+        let split = ValidationSample.split(input.interactions, shoppers: settings.validationShoppers)
+        guard split.valid.count >= 50 else {
+            report.blendSource = "defaults (only \(split.valid.count) shoppers with 3+ interactions)"
+            return defaults
+        }
+        let kinds: [ModelKind] =
+            hasFactors ? [.als, .sequence, .itemKNN, .popularity] : [.sequence, .itemKNN, .popularity]
+        let specs: [ModelSpec] = kinds.map { kind in
+            switch kind {
+            case .als: .als(settings.factors)
+            case .sequence: .sequence(settings.sequence)
+            case .itemKNN: .itemKNN(.init(neighbours: settings.neighbours))
+            default: .popularity(.init(halfLifeSeconds: 7 * 86_400))
+            }
+        }
+        let benchmark = OfflineBenchmark(split: split, parallelism: settings.parallelism)
+        let (weights, ndcg) = try benchmark.tuneHybrid(specs)
+        report.blendSource =
+            "tuned on \(split.valid.count) validation shoppers (NDCG@10 \(String(format: "%.4f", ndcg)))"
+        return Dictionary(uniqueKeysWithValues: zip(kinds, weights).filter { $0.1 != 0 })
+    }
+}
+
+/// The validation split the trainer tunes the blend on.
+enum ValidationSample {
+    /// Holds out the last interaction of up to `shoppers` shoppers with 3+ interactions (picked
+    /// evenly over the id-sorted list, so the sample is the same run to run).
+    static func split(_ interactions: [Interaction], shoppers: Int) -> Split {
+        var last: [String: Int] = [:]
+        var counts: [String: Int] = [:]
+        for (index, row) in interactions.enumerated() {
+            counts[row.user, default: 0] += 1
+            if let kept = last[row.user], interactions[kept].timestamp > row.timestamp { continue }
+            last[row.user] = index
+        }
+        let eligible = IDOrder.sorted(counts.filter { $0.value >= 3 }.map(\.key))
+        let step = max(1, eligible.count / max(1, shoppers))
+        let sampled = stride(from: 0, to: eligible.count, by: step).prefix(shoppers).map { eligible[$0] }
+        let heldOut = Set(sampled.compactMap { last[$0] })
+        var train: [Interaction] = []
+        var valid: [Interaction] = []
+        for (index, row) in interactions.enumerated() {
+            if heldOut.contains(index) { valid.append(row) } else { train.append(row) }
+        }
+        // A held-out item the shopper also has in train is no target; the scorer drops it.
+        return Split(train: train, valid: valid, test: [])
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

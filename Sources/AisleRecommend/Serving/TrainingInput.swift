@@ -1,0 +1,52 @@
+public import AisleCore
+
+/// Everything one training run learns from, collected page by page from the store: the weighted
+/// interactions per shopper, the baskets (carts and purchases per session) for "bought together",
+/// the platform of each event for segment trends, and the catalog's facts.
+public struct TrainingInput: Sendable {
+    /// Positive interactions (weight > 0), one per event.
+    public private(set) var interactions: [Interaction] = []
+    /// Cart and purchase events keyed by session: each session is one basket.
+    public private(set) var baskets: [Interaction] = []
+    /// The platform of each interaction ("" when unknown), parallel to `interactions`.
+    public private(set) var platforms: [String] = []
+    /// Catalog items by id (hidden and out-of-stock ones included: they still teach similarity).
+    public private(set) var items: [String: ItemFacts] = [:]
+    /// Events read.
+    public private(set) var eventsRead = 0
+    /// The newest event sequence read (resume point for the next run's count).
+    public private(set) var lastSequence: Int64 = 0
+
+    /// The weights events are turned into interactions with.
+    public let weights: EventWeights
+
+    /// An empty input.
+    public init(weights: EventWeights = EventWeights()) {
+        self.weights = weights
+    }
+
+    /// Adds a page of stored events (arrival order).
+    public mutating func add(_ events: [StoredEvent]) {
+        for stored in events {
+            eventsRead += 1
+            lastSequence = max(lastSequence, stored.sequence)
+            let event = stored.event
+            guard let item = event.itemID?.rawValue, let owner = ActorKey.owner(of: event) else { continue }
+            let weight = weights.weight(of: event.type, value: event.value)
+            guard weight > 0 else { continue }
+            let time = Double(event.timestamp.millisecondsSinceEpoch) / 1_000
+            interactions.append(Interaction(user: owner, item: item, timestamp: time, weight: weight))
+            platforms.append(event.device.platform?.rawValue ?? "")
+            if event.type == .purchase || event.type == .addToCart, let session = event.sessionID {
+                baskets.append(
+                    Interaction(user: owner + "#" + session.rawValue, item: item, timestamp: time, weight: 1)
+                )
+            }
+        }
+    }
+
+    /// Adds a page of catalog items.
+    public mutating func add(_ catalogItems: [Item]) {
+        for item in catalogItems { items[item.id.rawValue] = ItemFacts(item) }
+    }
+}

@@ -1,0 +1,192 @@
+import AisleCore
+import AisleRecommend
+import Hummingbird
+
+/// The recommendation endpoints: the personal feed, item pages, trending, page context, and the
+/// model's status and training.
+struct RecommendationRoutes {
+    let service: RecommendationService
+    let configuration: AisleConfiguration
+
+    func register(reads group: RouterGroup<AisleRequestContext>) {
+        group.get("users/{id}/recommendations", use: userFeed)
+        group.get("devices/{id}/recommendations", use: deviceFeed)
+        group.get("items/{id}/similar", use: similar)
+        group.get("items/{id}/bought-together", use: boughtTogether)
+        group.get("trending", use: trending)
+        group.post("recommendations", use: contextual)
+    }
+
+    func register(admin group: RouterGroup<AisleRequestContext>) {
+        group.get("models", use: status)
+        group.post("models:train", use: train)
+    }
+
+    @Sendable func userFeed(request: Request, context: AisleRequestContext) async throws -> Response {
+        let user = try context.pathID("id", as: UserID.self)
+        var query = FeedQuery()
+        query.options = try Self.listOptions(request)
+        query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
+        query.platform = request.queryString("platform")
+        return respond(try await service.feed(for: .user(user), query: query))
+    }
+
+    @Sendable func deviceFeed(request: Request, context: AisleRequestContext) async throws -> Response {
+        let device = try context.pathID("id", as: DeviceID.self)
+        var query = FeedQuery()
+        query.options = try Self.listOptions(request)
+        query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
+        query.platform = request.queryString("platform")
+        return respond(try await service.feed(for: .device(device), query: query))
+    }
+
+    @Sendable func similar(request: Request, context: AisleRequestContext) async throws -> Response {
+        let item = try context.pathID("id", as: ItemID.self)
+        return respond(try service.engine().similar(to: item.rawValue, options: try Self.listOptions(request)))
+    }
+
+    @Sendable func boughtTogether(request: Request, context: AisleRequestContext) async throws -> Response {
+        let item = try context.pathID("id", as: ItemID.self)
+        return respond(try service.engine().boughtTogether(with: item.rawValue, options: try Self.listOptions(request)))
+    }
+
+    @Sendable func trending(request: Request, context: AisleRequestContext) async throws -> Response {
+        let windowName = request.queryString("window") ?? TrendWindow.decayed.rawValue
+        guard let window = TrendWindow(rawValue: windowName) else {
+            throw AisleError.invalid(
+                "window",
+                "window must be one of \(TrendWindow.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(windowName.prefix(16))\""
+            )
+        }
+        return respond(service.engine().trending(window: window, options: try Self.listOptions(request)))
+    }
+
+    @Sendable func contextual(request: Request, context: AisleRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(RecommendationRequestBody.self, maxBytes: 1 << 20)
+        if body.userID != nil && body.deviceID != nil {
+            throw AisleError.invalid("device_id", "send user_id or device_id, not both")
+        }
+        let shopper: RecommendationService.Shopper =
+            if let user = body.userID {
+                .user(try UserID(validating: user, field: "user_id"))
+            } else if let device = body.deviceID {
+                .device(try DeviceID(validating: device, field: "device_id"))
+            } else {
+                .anonymous
+            }
+        var query = FeedQuery()
+        query.currentItem = try body.itemID.map { try ItemID(validating: $0, field: "item_id").rawValue }
+        let cart = body.cartItemIDs ?? []
+        if cart.count > 100 { throw AisleError.invalid("cart_item_ids", "at most 100 cart items, got \(cart.count)") }
+        query.cartItems = try cart.enumerated().map {
+            try ItemID(validating: $1, field: "cart_item_ids[\($0)]").rawValue
+        }
+        query.excludePurchased = body.excludePurchased ?? true
+        query.platform = body.platform
+        var options = ListOptions()
+        options.limit = try Self.checked(body.limit ?? 20, field: "limit", in: 1...100)
+        options.offset = try body.cursor.map(Self.offset(from:)) ?? 0
+        options.category = body.category
+        options.diversity = try body.diversity.map { try Self.checked($0, field: "diversity", in: 1...100) }
+        options.explain = body.explain ?? false
+        query.options = options
+        return respond(try await service.feed(for: shopper, query: query))
+    }
+
+    @Sendable func status(request: Request, context: AisleRequestContext) async throws -> Response {
+        JSONResponse.encoded(report(service.snapshot))
+    }
+
+    @Sendable func train(request: Request, context: AisleRequestContext) async throws -> Response {
+        _ = try await service.train()
+        return JSONResponse.encoded(report(service.snapshot))
+    }
+
+    // MARK: - Helpers
+
+    private func respond(_ page: RecommendationPage) -> Response {
+        let snapshot = service.snapshot
+        let body = RecommendationListBody(
+            data: page.items.map { item in
+                RecommendationBody(
+                    itemID: item.itemID,
+                    score: (Double(item.score) * 1e6).rounded() / 1e6,
+                    reason: item.reason.map {
+                        ReasonBody(
+                            type: $0.kind.rawValue,
+                            itemIDs: $0.itemIDs.isEmpty ? nil : $0.itemIDs,
+                            category: $0.category
+                        )
+                    }
+                )
+            },
+            nextCursor: page.nextOffset.map { Cursor.encode("o:\($0)") },
+            model: ModelStampBody(trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil)
+        )
+        return JSONResponse.encoded(body)
+    }
+
+    private func report(_ snapshot: RecommendationSnapshot) -> TrainingReportBody {
+        let report = snapshot.report
+        return TrainingReportBody(
+            trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil,
+            events: report.events,
+            interactions: report.interactions,
+            shoppers: report.shoppers,
+            items: report.items,
+            baskets: report.baskets,
+            seconds: report.seconds.mapValues { ($0 * 1000).rounded() / 1000 },
+            blend: report.blend,
+            blendSource: report.blendSource,
+            training: service.isTraining
+        )
+    }
+
+    private static func isTrained(_ snapshot: RecommendationSnapshot) -> Bool {
+        !snapshot.report.blendSource.isEmpty
+    }
+
+    static func listOptions(_ request: Request) throws -> ListOptions {
+        var options = ListOptions()
+        options.limit = try request.queryInt("limit", default: 20, in: 1...100)
+        options.offset = try request.queryString("cursor").map(offset(from:)) ?? 0
+        options.category = request.queryString("category")
+        if request.queryString("diversity") != nil {
+            options.diversity = try request.queryInt("diversity", default: 0, in: 1...100)
+        }
+        options.explain = try request.queryBool("explain", default: false)
+        return options
+    }
+
+    static func offset(from cursor: String) throws -> Int {
+        let text = try Cursor.decode(cursor)
+        guard text.hasPrefix("o:"), let offset = Int(text.dropFirst(2)), (0..<ListOptions.maximumDepth).contains(offset)
+        else {
+            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
+        }
+        return offset
+    }
+
+    static func checked(_ value: Int, field: String, in range: ClosedRange<Int>) throws -> Int {
+        guard range.contains(value) else {
+            throw AisleError.invalid(
+                field,
+                "\(field) must be from \(range.lowerBound) to \(range.upperBound), got \(value)"
+            )
+        }
+        return value
+    }
+}
+
+extension Request {
+    /// A boolean query parameter (`true`/`false`/`1`/`0`), or `defaultValue` when absent.
+    func queryBool(_ name: String, default defaultValue: Bool) throws -> Bool {
+        guard let text = uri.queryParameters.get(name) else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw AisleError.invalid(name, "\(name) must be true or false, got \"\(text.prefix(16))\"")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import AisleCore
+import AisleRecommend
+import AisleStore
+import ArgumentParser
+import Foundation
+
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the recommendation models on a data folder and save the snapshot there.",
+        discussion: """
+            Reads every event and item of the data folder, trains the models (trends, item-to-item,
+            next-item, bought-together, ALS, the tuned feed blend), and saves them to
+            <data>/models/snapshot.aisle, which `aisle serve` loads at start. While a server runs
+            on the folder, train through it instead: POST /v1/models:train with the admin key
+            (the server also retrains on its own schedule).
+            """
+    )
+
+    @Option(help: "Data folder (env AISLE_DATA; default ./aisle-data).")
+    var data: String?
+
+    @Option(help: "Threads for training and OpenBLAS (env AISLE_THREADS; default: every processor).")
+    var threads: Int?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = AisleConfiguration()
+        configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? configuration.store.dataDirectory
+        configuration.recommend.threads = threads ?? environment["AISLE_THREADS"].flatMap(Int.init)
+        let directory = configuration.store.dataDirectory
+        guard FileManager.default.fileExists(atPath: directory) else {
+            throw ValidationError("no data folder at \(directory); import data first (aisle import) or pass --data")
+        }
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock(directory: directory)
+        } catch {
+            throw ValidationError(
+                "\(directory) is in use by a running server; train through it: POST /v1/models:train with the admin key"
+            )
+        }
+        let store = try SQLiteStore.open(
+            directory: directory,
+            durability: .processCrash,
+            sessions: configuration.ingest.sessions
+        )
+        let service = RecommenderSetup.service(configuration: configuration, store: store)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await service.train { Console.error("train: \($0)") }
+        let seconds = (clock.now - start).seconds
+        Console.line(
+            "train: \(report.interactions) interactions from \(report.events) events, \(report.shoppers) shoppers, \(report.items) items in \(String(format: "%.1f", seconds)) s; blend \(report.blendSource)"
+        )
+        Console.line("train: saved \((directory as NSString).appendingPathComponent("models/snapshot.aisle"))")
+        withExtendedLifetime(lock) {}
+    }
+}
