@@ -84,6 +84,8 @@ let package = Package(
             name: "aisle-bench",
             dependencies: [
                 "AisleCore",
+                "AisleMath",
+                "AisleRecommend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -9,9 +9,18 @@ import NIOHTTP1
 /// send at a fixed rate and measure from each request's scheduled start, so a stalled server
 /// shows up in the tail instead of slowing the sender (no coordinated omission).
 @main
-struct LoadGenerator: AsyncParsableCommand {
+struct AisleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aisle-bench",
+        abstract: "Aisle's benchmark tools: HTTP load (the default) and model training timings.",
+        subcommands: [LoadGenerator.self, ALSTiming.self],
+        defaultSubcommand: LoadGenerator.self
+    )
+}
+
+struct LoadGenerator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
         abstract: "Load an Aisle server and report throughput and latency percentiles."
     )
 
@@ -22,18 +31,25 @@ struct LoadGenerator: AsyncParsableCommand {
         case single
         /// Open loop: history GETs for random users at --rate per second.
         case history
+        /// Open loop: personal-feed GETs for random users at --rate per second.
+        case feed
+        /// Open loop: similar-items GETs for random items at --rate per second.
+        case similar
     }
 
-    @Argument(help: "batch, single or history.") var mode: Mode
+    @Argument(help: "batch, single, history, feed or similar.") var mode: Mode
     @Option(help: "Server URL.") var url = "http://127.0.0.1:8080"
     @Option(help: "Admin key (history) / ingest key (events) — the admin key works for both.") var key: String
     @Option(help: "Seconds to run.") var duration: Double = 20
     @Option(help: "Requests per second (single, history).") var rate: Double = 1000
     @Option(help: "Concurrent clients (batch).") var clients: Int = 2
     @Option(help: "Events per batch (batch).") var batchSize: Int = 1000
-    @Option(help: "Batches prepared per client before the run (batch); the run stops early when they are used up.") var maxBatches: Int = 1500
+    @Option(help: "Batches prepared per client before the run (batch); the run stops early when they are used up.")
+    var maxBatches: Int = 1500
     @Option(help: "Users to spread events and reads over.") var users: Int = 10_000
-    @Option(help: "User id prefix, to read users that exist (history).") var userPrefix = "u"
+    @Option(help: "User id prefix, to read users that exist (history, feed).") var userPrefix = "u"
+    @Option(help: "Items to spread similar-item reads over (similar), ids <item-prefix>0…") var items: Int = 5_000
+    @Option(help: "Item id prefix (similar).") var itemPrefix = "i"
     @Option(help: "Seed for the generated events.") var seed: UInt64 = 1
 
     func run() async throws {
@@ -44,7 +60,7 @@ struct LoadGenerator: AsyncParsableCommand {
         do {
             switch mode {
             case .batch: report = try await batchLoad(client)
-            case .single, .history: report = try await openLoop(client)
+            case .single, .history, .feed, .similar: report = try await openLoop(client)
             }
         } catch {
             try? await client.shutdown()
@@ -67,7 +83,8 @@ struct LoadGenerator: AsyncParsableCommand {
 
     func eventJSON(_ index: Int, run: UInt64) -> String {
         let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
-        return #"{"event_id":"b\#(run)-\#(index)","type":"view","user_id":"\#(userPrefix)\#(user)","item_id":"i\#(index % 5000)"}"#
+        return
+            #"{"event_id":"b\#(run)-\#(index)","type":"view","user_id":"\#(userPrefix)\#(user)","item_id":"i\#(index % 5000)"}"#
     }
 
     /// Sends one request; returns its status.
@@ -128,6 +145,12 @@ struct LoadGenerator: AsyncParsableCommand {
                 case .history:
                     let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
                     request = self.request("/v1/users/\(userPrefix)\(user)/history?limit=20", body: nil)
+                case .feed:
+                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    request = self.request("/v1/users/\(userPrefix)\(user)/recommendations?limit=20", body: nil)
+                case .similar:
+                    let item = Int(UInt64(index) &* 2_654_435_761 % UInt64(items))
+                    request = self.request("/v1/items/\(itemPrefix)\(item)/similar?limit=20", body: nil)
                 default:
                     request = self.request("/v1/events", body: Array(eventJSON(index, run: run).utf8))
                 }
@@ -168,7 +191,10 @@ struct Report: Sendable {
         func percentile(_ p: Double) -> String {
             guard !sorted.isEmpty else { return "-" }
             let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
+            return String(
+                format: "%.2f ms",
+                Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000
+            )
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let unit = mode == .batch ? "events" : "requests"

@@ -42,16 +42,21 @@ public struct ContentIndex: Sendable {
         let queryNorm = query.values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         guard queryNorm > 0 else { return [] }
         let commonLimit = max(1_000, Int(Self.commonTokenShare * Double(itemCount)))
-        var dots: [Int32: Float] = [:]
+        // A dense accumulator: one add per posting, no hashing.
+        var dots = [Float](repeating: 0, count: itemCount)
+        var touched: [Int32] = []
         for (token, weight) in query {
             guard let items = postings[token], items.count <= commonLimit, let tokenWeight = idf[token] else {
                 continue
             }
-            for item in items { dots[item, default: 0] += weight * tokenWeight }
+            for item in items {
+                if dots[Int(item)] == 0 { touched.append(item) }
+                dots[Int(item)] += weight * tokenWeight
+            }
         }
-        return dots.compactMap { item, dot in
+        return touched.compactMap { item in
             let norm = norms[Int(item)]
-            return norm > 0 ? ScoredIndex(index: Int(item), score: dot / (norm * queryNorm)) : nil
+            return norm > 0 ? ScoredIndex(index: Int(item), score: dots[Int(item)] / (norm * queryNorm)) : nil
         }
     }
 

@@ -80,18 +80,23 @@ public struct RecommendationEngine: Sendable {
 
         guard !history.isEmpty else { return coldStart(query, options: options, seenItems: seen) }
 
-        var components: [(kind: ModelKind, weight: Float, scores: [Float])] = []
+        // Each component is standardised on the fly (mean and deviation from one pass) and added
+        // into the total without materialising a standardised copy.
+        var components: [FeedComponent] = []
+        var total = [Float](repeating: 0, count: catalog.count)
         func add(_ kind: ModelKind, _ raw: @autoclosure () -> [Float]) {
             guard let weight = snapshot.blend[kind], weight != 0 else { return }
-            components.append((kind, weight, HybridModel.standardised(raw(), kind: kind)))
+            let component = FeedComponent(kind: kind, weight: weight, raw: raw())
+            component.add(into: &total)
+            components.append(component)
         }
         if let factors = snapshot.factors { add(.als, factors.scores(for: history)) }
         add(.sequence, snapshot.next.scores(for: history))
         add(.itemKNN, snapshot.similar.scores(for: history))
-        add(.popularity, snapshot.trend(.decayed))
-        var total = [Float](repeating: 0, count: catalog.count)
-        for component in components {
-            for index in total.indices { total[index] += component.weight * component.scores[index] }
+        if let weight = snapshot.blend[.popularity], weight != 0, snapshot.standardTrend.count == total.count {
+            let trend = FeedComponent(kind: .popularity, weight: weight, standardised: snapshot.standardTrend)
+            trend.add(into: &total)
+            components.append(trend)
         }
         var cartBoost: [Float]? = nil
         let cartIndices = query.cartItems.compactMap(catalog.index(of:))
@@ -123,9 +128,10 @@ public struct RecommendationEngine: Sendable {
 
     /// A shopper with no usable history: what is trending, leaning to their platform's trends.
     private func coldStart(_ query: FeedQuery, options: ListOptions, seenItems: Set<String>) -> RecommendationPage {
-        var scores = HybridModel.standardised(snapshot.trend(.decayed), kind: .popularity)
-        if let platform = query.platform, let segment = snapshot.platformPopularity[platform] {
-            let local = HybridModel.standardised(segment, kind: .popularity)
+        var scores = snapshot.standardTrend
+        if let platform = query.platform, let local = snapshot.standardPlatformTrends[platform],
+            local.count == scores.count
+        {
             for index in scores.indices { scores[index] += local[index] }
         }
         let page = page(rank(scores, fresh: [], options: options), options: options)
@@ -163,7 +169,7 @@ public struct RecommendationEngine: Sendable {
     private func reasonForFeed(
         _ item: String,
         history: History,
-        components: [(kind: ModelKind, weight: Float, scores: [Float])],
+        components: [FeedComponent],
         cartBoost: [Float]?,
         cartItems: [Int32]
     ) -> Reason {
@@ -176,7 +182,7 @@ public struct RecommendationEngine: Sendable {
             }
             return Reason(.boughtTogether, itemIDs: sources.map { snapshot.catalog.ids[Int($0)] })
         }
-        let strongest = components.max { $0.weight * $0.scores[Int(index)] < $1.weight * $1.scores[Int(index)] }
+        let strongest = components.max { $0.contribution(at: Int(index)) < $1.contribution(at: Int(index)) }
         switch strongest?.kind {
         case .sequence?, .itemKNN?:
             let sources = neighbourSources(of: Int(index), history: history)
@@ -193,17 +199,20 @@ public struct RecommendationEngine: Sendable {
         }
     }
 
-    /// The shopper's items (newest first, up to 3) whose neighbour lists contain `item`.
+    /// The shopper's items that lead to `item` most strongly (up to 3, strongest first): the
+    /// next-item and item-to-item weights from each of their last 20 items, newer ones counting more.
     private func neighbourSources(of item: Int, history: History) -> [String] {
-        var sources: [String] = []
-        for source in history.items.reversed() where !sources.contains(snapshot.catalog.ids[Int(source)]) {
-            let lists = [snapshot.next.next, snapshot.similar.similar]
-            if lists.contains(where: { $0.of(Int(source)).contains { $0.index == item } }) {
-                sources.append(snapshot.catalog.ids[Int(source)])
-                if sources.count == 3 { break }
+        var strength: [Int32: Float] = [:]
+        var recency: Float = 1
+        for source in history.items.reversed().prefix(20) {
+            let weight = [snapshot.next.next, snapshot.similar.similar].reduce(Float(0)) { total, lists in
+                total + (lists.of(Int(source)).first { $0.index == item }?.score ?? 0)
             }
+            if weight > 0 { strength[source, default: 0] += recency * weight }
+            recency *= 0.8
         }
-        return sources
+        return strength.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(3).map { snapshot.catalog.ids[Int($0.key)] }
     }
 
     private func recentItems(_ history: History, limit: Int) -> [String] {
@@ -222,6 +231,8 @@ public struct RecommendationEngine: Sendable {
     /// the snapshot nor the live catalog knows.
     public func similar(to item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
         let itemFacts = try requireKnown(item)
+        var options = options
+        options.exclude.insert(item)
         var candidates: [String: Recommendation] = [:]
         if let index = snapshot.catalog.index(of: item) {
             for neighbour in snapshot.similar.similar.of(Int(index)) {
@@ -233,16 +244,23 @@ public struct RecommendationEngine: Sendable {
                 )
             }
         }
-        for neighbour in contentNeighbours(of: itemFacts, excluding: item) where candidates[neighbour.itemID] == nil {
-            candidates[neighbour.itemID] = Recommendation(
-                itemID: neighbour.itemID,
-                score: neighbour.score,
-                reason: Reason(.similarContent, itemIDs: [item])
-            )
+        var ranked = filtered(Array(candidates.values), options: options)
+        // Content fills the list only when co-interaction neighbours run short (a new or rarely
+        // seen item): the content search costs more than the whole neighbour lookup.
+        if ranked.count < options.offset + options.limit + 1 {
+            // Deep enough for the page after filters drop some (category, exclusions, live changes).
+            let depth = (options.offset + options.limit) * (options.category == nil ? 2 : 20) + 64
+            for neighbour in contentNeighbours(of: itemFacts, excluding: item, depth: depth)
+            where candidates[neighbour.itemID] == nil {
+                candidates[neighbour.itemID] = Recommendation(
+                    itemID: neighbour.itemID,
+                    score: neighbour.score,
+                    reason: Reason(.similarContent, itemIDs: [item])
+                )
+            }
+            ranked = filtered(Array(candidates.values), options: options)
         }
-        var options = options
-        options.exclude.insert(item)
-        return page(filtered(Array(candidates.values), options: options), options: options)
+        return page(ranked, options: options)
     }
 
     /// Items bought (or carted) in the same sessions as `item`, then what people view right after
@@ -322,12 +340,13 @@ public struct RecommendationEngine: Sendable {
         // Mask by index from the snapshot's facts (no string hashing over the whole catalog), then
         // apply the few live changes and exclusions by id.
         var masked = scores
-        let facts = snapshot.facts
-        for index in masked.indices {
-            let item = facts[index]
-            if !item.recommendable || (positiveOnly && masked[index] <= 0) {
-                masked[index] = -.infinity
-            } else if let category = options.category, !item.isIn(category: category) {
+        let recommendable = snapshot.recommendable
+        for index in masked.indices where !recommendable[index] || (positiveOnly && masked[index] <= 0) {
+            masked[index] = -.infinity
+        }
+        if let category = options.category {
+            for index in masked.indices
+            where masked[index] != -.infinity && !snapshot.facts[index].isIn(category: category) {
                 masked[index] = -.infinity
             }
         }
@@ -373,9 +392,16 @@ public struct RecommendationEngine: Sendable {
         a.score != b.score ? a.score > b.score : a.itemID.utf8.lexicographicallyPrecedes(b.itemID.utf8)
     }
 
-    private func contentNeighbours(of item: ItemFacts, excluding id: String) -> [Recommendation] {
+    /// The items most similar to `item` by content: the best `depth` of the snapshot's catalog
+    /// (cut before any id is materialised: a common brand or colour matches thousands of items)
+    /// plus any new items.
+    private func contentNeighbours(of item: ItemFacts, excluding id: String, depth: Int) -> [Recommendation] {
         let query = snapshot.content.vector(item.tokens)
-        var neighbours = snapshot.content.similar(to: query).map {
+        var heap = TopKHeap(capacity: max(1, depth))
+        for candidate in snapshot.content.similar(to: query) where snapshot.recommendable[candidate.index] {
+            heap.offer(candidate)
+        }
+        var neighbours = heap.sortedBestFirst().map {
             Recommendation(itemID: snapshot.catalog.ids[$0.index], score: $0.score)
         }
         for (freshID, facts) in live.changes where snapshot.catalog.index(of: freshID) == nil && freshID != id {
@@ -393,4 +419,56 @@ public struct RecommendationEngine: Sendable {
             * b.values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         return norms > 0 ? dot / norms : 0
     }
+}
+
+/// One model's part of the feed: its raw scores, how to standardise them, and its weight.
+struct FeedComponent {
+    let kind: ModelKind
+    let weight: Float
+    private let values: [Float]
+    private let mean: Float
+    private let scale: Float
+
+    /// A component from raw scores; mean and deviation from one pass (popularity as log(1 + x)).
+    init(kind: ModelKind, weight: Float, raw: [Float]) {
+        precondition(kind != .popularity, "pass popularity already standardised")
+        self.kind = kind
+        self.weight = weight
+        values = raw
+        var sum: Double = 0
+        var squares: Double = 0
+        for value in raw {
+            sum += Double(value)
+            squares += Double(value) * Double(value)
+        }
+        let count = Double(max(1, raw.count))
+        let average = sum / count
+        let deviation = max(0, squares / count - average * average).squareRoot()
+        mean = Float(average)
+        scale = deviation > 1e-12 ? Float(1 / deviation) : 0
+    }
+
+    /// A component whose scores are already standardised.
+    init(kind: ModelKind, weight: Float, standardised: [Float]) {
+        self.kind = kind
+        self.weight = weight
+        values = standardised
+        mean = 0
+        scale = 1
+    }
+
+    /// total += weight × standardised scores.
+    func add(into total: inout [Float]) {
+        guard scale != 0 else { return }
+        let factor = weight * scale
+        let shift = mean
+        values.withUnsafeBufferPointer { source in
+            total.withUnsafeMutableBufferPointer { target in
+                for index in 0..<target.count { target[index] += factor * (source[index] - shift) }
+            }
+        }
+    }
+
+    /// This component's weighted, standardised score of one item.
+    func contribution(at index: Int) -> Float { weight * (values[index] - mean) * scale }
 }

@@ -30,6 +30,13 @@ public final class RecommendationSnapshot: Sendable {
     public let content: ContentIndex
     /// The feed blend: component weights by model kind.
     public let blend: [ModelKind: Float]
+    /// Whether each item may be recommended (in stock and not hidden at training time), by
+    /// index: read on every request without touching the facts' arrays and strings.
+    public let recommendable: [Bool]
+    /// The decayed trend, standardised as the feed blends it (computed once, not per request).
+    public let standardTrend: [Float]
+    /// The platform trends, standardised the same way.
+    public let standardPlatformTrends: [String: [Float]]
 
     /// Assembles a snapshot from its parts (training or a saved file).
     public init(
@@ -58,6 +65,9 @@ public final class RecommendationSnapshot: Sendable {
         self.factors = factors
         self.content = ContentIndex(facts: facts)
         self.blend = blend
+        self.recommendable = facts.map(\.recommendable)
+        self.standardTrend = HybridModel.standardised(trends[.decayed] ?? [], kind: .popularity)
+        self.standardPlatformTrends = platformPopularity.mapValues { HybridModel.standardised($0, kind: .popularity) }
     }
 
     /// A snapshot that knows nothing: what the server serves before its first training.
