@@ -37,6 +37,21 @@ public struct AisleConfiguration: Sendable, Equatable {
         if let events = recommend.trainAfterEvents, events < 1 {
             throw .invalid("train_after_events", "train_after_events must be at least 1, got \(events)")
         }
+        let weightNames: Set<String> = ["purchase", "add_to_cart", "like", "click", "view"]
+        for (name, weight) in recommend.eventWeights {
+            guard weightNames.contains(name) else {
+                throw .invalid(
+                    "event_weights",
+                    "unknown event weight \"\(name)\"; use \(weightNames.sorted().joined(separator: ", "))"
+                )
+            }
+            guard weight.isFinite, (0...100).contains(weight) else {
+                throw .invalid("event_weights", "the weight of \(name) must be 0 to 100, got \(weight)")
+            }
+        }
+        if let days = recommend.interactionHalfLifeDays, !(days.isFinite && days > 0) {
+            throw .invalid("interaction_half_life_days", "interaction_half_life_days must be positive")
+        }
         if let admin = keys.adminKey, admin == keys.ingestKey {
             throw .invalid("ingest_key", "the ingest key must differ from the admin key")
         }
@@ -108,6 +123,11 @@ public struct RecommendConfiguration: Sendable, Equatable {
     public var trainAfterEvents: Int? = 100_000
     /// Train once at start when the data folder has no snapshot yet.
     public var trainOnStart = true
+    /// Event weights that replace the defaults, by event type name (`purchase`, `add_to_cart`,
+    /// `like`, `click`, `view`); see docs/RECOMMENDATIONS.md.
+    public var eventWeights: [String: Double] = [:]
+    /// Age (days) at which an interaction counts half in training; nil counts all fully.
+    public var interactionHalfLifeDays: Double?
 
     public init() {}
 }

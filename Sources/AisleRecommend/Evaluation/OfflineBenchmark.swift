@@ -85,23 +85,35 @@ public struct OfflineBenchmark: Sendable {
         // Only users with a validation target count; scoring the others would be wasted work.
         let targetUsers = Set(split.valid.map(\.user))
         let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
-        // Standardised scores per user and model, computed once; blends are then cheap.
-        let standardised: [[[Float]]] = parallelism.map(users.count, chunk: 8) { position in
-            models.map { HybridModel.standardised($0.scores(for: log.histories[users[position]]), kind: $0.kind) }
+        // Per user, only the candidates some model ranks in its top `candidateDepth` are kept,
+        // with every model's standardised score: an item no model ranks that high does not
+        // reach a blend's top 10, and the memory stays users × candidates, not users × catalog.
+        let depth = Self.candidateDepth
+        let candidates: [BlendCandidates] = parallelism.map(users.count, chunk: 8) { position in
+            let history = log.histories[users[position]]
+            let standardised = models.map { HybridModel.standardised($0.scores(for: history), kind: $0.kind) }
+            var union = Set<Int>()
+            for var scores in standardised {
+                for item in history.items { scores[Int(item)] = -.infinity }
+                for entry in TopK.select(depth, from: scores) { union.insert(entry.index) }
+            }
+            let items = union.sorted()
+            return BlendCandidates(items: items, scores: standardised.map { scores in items.map { scores[$0] } })
         }
+        let scorer = RankingScorer(split: split, target: .valid)
         func validNDCG(_ weights: [Float]) -> Double {
             let length = listLength
             let ranked = parallelism.map(users.count, chunk: 16) { position -> [String] in
-                var blend = [Float](repeating: 0, count: catalog.count)
+                let user = candidates[position]
+                var blend = [Float](repeating: 0, count: user.items.count)
                 for (model, weight) in weights.enumerated() where weight != 0 {
-                    let scores = standardised[position][model]
+                    let scores = user.scores[model]
                     for index in blend.indices { blend[index] += weight * scores[index] }
                 }
-                for item in log.histories[users[position]].items { blend[Int(item)] = -.infinity }
-                return TopK.select(length, from: blend).map { catalog.ids[$0.index] }
+                return TopK.select(length, from: blend).map { catalog.ids[user.items[$0.index]] }
             }
             let lists = Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
-            return RankingMetrics(lists: lists, split: split, target: .valid).value("NDCG", at: 10)
+            return scorer.metrics(lists).value("NDCG", at: 10)
         }
         var best = (weights: [Float](repeating: 0, count: specs.count), ndcg: -1.0)
         for index in specs.indices {
@@ -125,6 +137,9 @@ public struct OfflineBenchmark: Sendable {
         return (best.weights, best.ndcg)
     }
 
+    /// Candidates per model and user kept while tuning a blend.
+    static let candidateDepth = 300
+
     /// A hybrid of `specs` with `weights`, fitted on `fit`.
     public func hybrid(_ specs: [ModelSpec], weights: [Float], fit: Fit) throws -> HybridModel {
         let log = log(fit)
@@ -133,4 +148,10 @@ public struct OfflineBenchmark: Sendable {
         }
         return HybridModel(components: components)
     }
+}
+
+/// One validation user's blend candidates: item indices and, per model, their standardised scores.
+struct BlendCandidates: Sendable {
+    let items: [Int]
+    let scores: [[Float]]
 }

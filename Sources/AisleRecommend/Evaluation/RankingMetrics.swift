@@ -22,8 +22,24 @@ public struct RankingMetrics: Sendable, Equatable {
 
     /// Scores `lists` (user → item ids, best first) against `split`'s `target`.
     public init(lists: [String: [String]], split: Split, target: EvaluationTarget, cutoffs: [Int] = [10, 20]) {
-        let cutoffs = cutoffs.sorted()
+        self = RankingScorer(split: split, target: target).metrics(lists, cutoffs: cutoffs)
+    }
+
+    init(cutoffs: [Int], means: [String: Double], users: Int) {
         self.cutoffs = cutoffs
+        self.means = means
+        self.users = users
+    }
+}
+
+/// A split's histories and targets, prepared once for scoring many sets of lists (a tuning loop).
+public struct RankingScorer: Sendable {
+    private let history: [String: Set<String>]
+    private let targets: [String: Set<String>]
+
+    /// Prepares `split` for scoring against `target`: history is train for valid, train + valid
+    /// for test; targets are the target items of users with train history, minus their history.
+    public init(split: Split, target: EvaluationTarget) {
         var history: [String: Set<String>] = [:]
         let historyRows = target == .valid ? split.train : split.train + split.valid
         for row in historyRows { history[row.user, default: []].insert(row.item) }
@@ -33,6 +49,13 @@ public struct RankingMetrics: Sendable, Equatable {
             if history[row.user]?.contains(row.item) == true { continue }
             targets[row.user, default: []].insert(row.item)
         }
+        self.history = history
+        self.targets = targets
+    }
+
+    /// The metrics of `lists` (user → item ids, best first).
+    public func metrics(_ lists: [String: [String]], cutoffs: [Int] = [10, 20]) -> RankingMetrics {
+        let cutoffs = cutoffs.sorted()
         let deepest = cutoffs.last ?? 0
         var sums: [String: Double] = [:]
         for (user, wanted) in targets {
@@ -50,9 +73,8 @@ public struct RankingMetrics: Sendable, Equatable {
                 sums["MRR@\(cutoff)", default: 0] += hits.first.map { 1 / Double($0) } ?? 0
             }
         }
-        users = targets.count
         let count = Double(max(1, targets.count))
-        means = sums.mapValues { $0 / count }
+        return RankingMetrics(cutoffs: cutoffs, means: sums.mapValues { $0 / count }, users: targets.count)
     }
 }
 

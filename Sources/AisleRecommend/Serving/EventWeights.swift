@@ -18,6 +18,22 @@ public struct EventWeights: Sendable, Equatable, Codable {
     /// The default weights.
     public init() {}
 
+    /// The defaults with `overrides` by event type name (`purchase`, `add_to_cart`, `like`,
+    /// `click`, `view`); other names are ignored (the configuration rejects them first).
+    public init(overrides: [String: Double]) {
+        for (name, value) in overrides {
+            let weight = Float(value)
+            switch name {
+            case "purchase": purchase = weight
+            case "add_to_cart": addToCart = weight
+            case "like": like = weight
+            case "click": click = weight
+            case "view": view = weight
+            default: continue
+            }
+        }
+    }
+
     /// The weight of one event; 0 for events that are not positive taste signals.
     public func weight(of type: EventType, value: Double?) -> Float {
         switch type {

@@ -20,6 +20,9 @@ public struct SnapshotTrainer: Sendable {
         public var tuneBlendUpTo = 2_000_000
         /// Shoppers sampled for blend validation.
         public var validationShoppers = 2_000
+        /// Age at which an interaction counts half in the models, in seconds (relative to the
+        /// newest event); nil counts every interaction fully. Trends decay on their own.
+        public var interactionHalfLifeSeconds: Double?
         /// The blend used when it is not tuned.
         public var defaultBlend: [ModelKind: Float] = [.als: 1, .sequence: 1, .itemKNN: 0.5, .popularity: 0.1]
 
@@ -56,7 +59,12 @@ public struct SnapshotTrainer: Sendable {
             return result
         }
 
-        let log = timed("log") { InteractionLog(input.interactions, extraItems: Array(input.items.keys)) }
+        let log = timed("log") {
+            InteractionLog(
+                Self.decayed(input.interactions, halfLife: settings.interactionHalfLifeSeconds),
+                extraItems: Array(input.items.keys)
+            )
+        }
         let catalog = log.catalog
         report.shoppers = log.users.count
         report.items = catalog.count
@@ -104,6 +112,16 @@ public struct SnapshotTrainer: Sendable {
             factors: factors,
             blend: blend
         )
+    }
+
+    /// `interactions` with each weight halved per `halfLife` seconds of age before the newest one.
+    static func decayed(_ interactions: [Interaction], halfLife: Double?) -> [Interaction] {
+        guard let halfLife, halfLife > 0, let latest = interactions.map(\.timestamp).max() else { return interactions }
+        return interactions.map { row in
+            var row = row
+            row.weight *= Float(exp2(-(latest - row.timestamp) / halfLife))
+            return row
+        }
     }
 
     /// Trend scores per window, relative to the log's newest interaction.

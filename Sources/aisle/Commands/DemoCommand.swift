@@ -1,4 +1,5 @@
 import AisleCore
+import AisleRecommend
 import AisleServer
 import AisleStore
 import ArgumentParser
@@ -17,7 +18,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
-    @Option(help: "Folder with ml-100k.item, ml-100k.user, ml-100k.inter (env AISLE_DEMO_SOURCE; default ../shared/data/ml-100k).")
+    @Option(
+        help:
+            "Folder with ml-100k.item, ml-100k.user, ml-100k.inter (env AISLE_DEMO_SOURCE; default ../shared/data/ml-100k)."
+    )
     var source: String?
 
     func run() async throws {
@@ -30,7 +34,9 @@ struct DemoCommand: AsyncParsableCommand {
         let sourceFolder = source ?? environment["AISLE_DEMO_SOURCE"] ?? "../shared/data/ml-100k"
         let files = ["item", "user", "inter"].map { (sourceFolder as NSString).appendingPathComponent("ml-100k.\($0)") }
         for file in files where !FileManager.default.isReadableFile(atPath: file) {
-            throw ValidationError("cannot read \(file); point --source at a folder with the MovieLens-100K RecBole files")
+            throw ValidationError(
+                "cannot read \(file); point --source at a folder with the MovieLens-100K RecBole files"
+            )
         }
         let directory = configuration.store.dataDirectory
         try Self.recreate(directory)
@@ -46,7 +52,8 @@ struct DemoCommand: AsyncParsableCommand {
                     durability: configuration.store.durability,
                     sessions: configuration.ingest.sessions
                 ),
-                lock: try DataDirectoryLock(directory: directory))
+                lock: try DataDirectoryLock(directory: directory)
+            )
             for (kind, file) in zip([ImportCommand.Kind.items, .users, .events], files) {
                 let summary = try await ImportCommand.importFile(
                     kind: kind,
@@ -58,6 +65,12 @@ struct DemoCommand: AsyncParsableCommand {
                 Console.line("  " + ImportCommand.describe(summary, kind: kind, rejectsPath: "the data folder"))
             }
             try await sink.close()
+            // Train before serving, so the recommendation examples answer from the first request.
+            let service = RecommenderSetup.service(configuration: configuration, store: sink.store)
+            let report = try await service.train()
+            Console.line(
+                "  trained the recommendation models: \(report.interactions) interactions, \(report.items) items (\(report.blendSource))"
+            )
         }
         let admin = configuration.keys.adminKey ?? ""
         let ingest = configuration.keys.ingestKey ?? ""
@@ -72,9 +85,11 @@ struct DemoCommand: AsyncParsableCommand {
         let manager = FileManager.default
         guard manager.fileExists(atPath: directory) else { return }
         let contents = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
-        let ours = contents.allSatisfy { $0.hasPrefix("aisle.") || $0.hasSuffix(".rejects.jsonl") }
+        let ours = contents.allSatisfy { $0.hasPrefix("aisle.") || $0.hasSuffix(".rejects.jsonl") || $0 == "models" }
         guard ours else {
-            throw ValidationError("\(directory) holds files that are not Aisle's; pass --data with a new or Aisle-only folder")
+            throw ValidationError(
+                "\(directory) holds files that are not Aisle's; pass --data with a new or Aisle-only folder"
+            )
         }
         _ = try DataDirectoryLock(directory: directory)  // refuses while a server runs on it
         for name in contents where name != "aisle.lock" {
@@ -97,6 +112,10 @@ struct DemoCommand: AsyncParsableCommand {
           curl -s -H 'Authorization: Bearer \(ingest)' -d '{"type":"view","device_id":"demo-phone","item_id":"50"}' \(base)/v1/events
           curl -s -H 'Authorization: Bearer \(ingest)' -d '{"device_id":"demo-phone","user_id":"196"}' \(base)/v1/identify
           curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/users/196/devices
+          curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/users/196/recommendations?limit=3&explain=true'
+          curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/items/50/similar?limit=3'
+          curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/trending?category=Comedy&limit=3'
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"device_id":"demo-phone","item_id":"50","limit":3}' \(base)/v1/recommendations
           curl -s \(base)/metrics | grep aisle_events
         Stop with Ctrl-C.
         """

@@ -43,7 +43,10 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Where bad rows go (default: FILE's name + .rejects.jsonl in the current folder).")
     var rejects: String?
 
-    @Option(help: "Event type for tabular rows without a type column (default: rate when a rating column exists, else view).")
+    @Option(
+        help:
+            "Event type for tabular rows without a type column (default: rate when a rating column exists, else view)."
+    )
     var eventType: String = "view"
 
     @Option(help: "Unit of numeric timestamps in CSV/TSV: ms or s (RecBole files are always seconds).")
@@ -52,15 +55,22 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Rows per write (default 100000 into a folder, 5000 over HTTP, at most 10000 there).")
     var batchSize: Int?
 
-    @Option(help: "Minutes of inactivity that end a session, as the server's setting (env AISLE_SESSION_GAP_MINUTES; default 30).")
+    @Option(
+        help:
+            "Minutes of inactivity that end a session, as the server's setting (env AISLE_SESSION_GAP_MINUTES; default 30)."
+    )
     var sessionGapMinutes: Int?
 
     func validate() throws {
         if url != nil && data != nil { throw ValidationError("use either --data or --url, not both") }
         if !["ms", "s"].contains(timestampUnit) { throw ValidationError("--timestamp-unit must be ms or s") }
-        if let batchSize, !(1...100_000).contains(batchSize) { throw ValidationError("--batch-size must be 1 to 100000") }
+        if let batchSize, !(1...100_000).contains(batchSize) {
+            throw ValidationError("--batch-size must be 1 to 100000")
+        }
         if let batchSize, url != nil, batchSize > 10_000 {
-            throw ValidationError("--batch-size is at most 10000 with --url: the server takes at most 10,000 rows a request")
+            throw ValidationError(
+                "--batch-size is at most 10000 with --url: the server takes at most 10,000 rows a request"
+            )
         }
     }
 
@@ -171,16 +181,21 @@ struct ImportCommand: AsyncParsableCommand {
         case "tsv", "txt": return .tsv
         case "inter", "item", "user": return .recbole
         default:
-            throw ValidationError("cannot tell the format of \(path) from its extension; pass --format jsonl|csv|tsv|recbole")
+            throw ValidationError(
+                "cannot tell the format of \(path) from its extension; pass --format jsonl|csv|tsv|recbole"
+            )
         }
     }
 
     static func describe(_ summary: Importer.Summary, kind: Kind, rejectsPath: String) -> String {
         let rate = Int(Double(summary.rows) / max(summary.seconds, 0.001))
-        var text = "imported \(Progress.grouped(summary.stored)) \(kind.rawValue) of \(Progress.grouped(summary.rows)) rows"
+        var text =
+            "imported \(Progress.grouped(summary.stored)) \(kind.rawValue) of \(Progress.grouped(summary.rows)) rows"
         text += " in \(String(format: "%.1f", summary.seconds)) s (\(Progress.grouped(rate)) rows/s)"
         if summary.duplicates > 0 { text += "; \(Progress.grouped(summary.duplicates)) duplicates skipped" }
-        if summary.unknownItems > 0 { text += "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog" }
+        if summary.unknownItems > 0 {
+            text += "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog"
+        }
         if summary.rejected > 0 { text += "; \(Progress.grouped(summary.rejected)) rejected, see \(rejectsPath)" }
         return text
     }
@@ -191,7 +206,13 @@ struct RowParser: Sendable {
     let tabular: TabularMapping?
     let now: Timestamp
 
-    init(format: ImportCommand.Format, header: ArraySlice<UInt8>?, eventType: String, secondsTimestamps: Bool, now: Timestamp) throws {
+    init(
+        format: ImportCommand.Format,
+        header: ArraySlice<UInt8>?,
+        eventType: String,
+        secondsTimestamps: Bool,
+        now: Timestamp
+    ) throws {
         self.now = now
         switch format {
         case .jsonl, .auto:

@@ -42,7 +42,9 @@ enum Server {
         let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, store: store)
         if printKeys {
             for (scope, key) in generated.sorted(by: { $0.key < $1.key }) {
-                Console.line("aisle: generated the \(scope.rawValue) key (shown once, stored hashed in \(directory)): \(key)")
+                Console.line(
+                    "aisle: generated the \(scope.rawValue) key (shown once, stored hashed in \(directory)): \(key)"
+                )
             }
         }
         let recommendations = RecommenderSetup.service(configuration: configuration, store: store)
@@ -69,11 +71,12 @@ enum RecommenderSetup {
         let parallelism = configuration.recommend.threads.map(Parallelism.init(threads:)) ?? .machine
         BLAS.setThreads(parallelism)
         let path = (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
-        return RecommendationService(
-            store: store,
-            settings: RecommendationService.Settings(parallelism: parallelism, snapshotPath: path),
-            initial: .empty(at: .now())
-        )
+        var settings = RecommendationService.Settings(parallelism: parallelism, snapshotPath: path)
+        settings.weights = EventWeights(overrides: configuration.recommend.eventWeights)
+        settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLifeDays.map {
+            $0 * 86_400
+        }
+        return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
     }
 }
 

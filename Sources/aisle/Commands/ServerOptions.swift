@@ -17,13 +17,19 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Largest request body in bytes (env AISLE_MAX_BODY_BYTES; default 16777216).")
     var maxBodyBytes: Int?
 
-    @Option(name: .long, help: "What an acknowledged write survives: process or power (env AISLE_DURABILITY; default process).")
+    @Option(
+        name: .long,
+        help: "What an acknowledged write survives: process or power (env AISLE_DURABILITY; default process)."
+    )
     var durability: String?
 
     @Option(name: .long, help: "Minutes of inactivity that end a session (env AISLE_SESSION_GAP_MINUTES; default 30).")
     var sessionGapMinutes: Int?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env AISLE_LOG_LEVEL; default info).")
+    @Option(
+        name: .long,
+        help: "Log level: trace, debug, info, notice, warning, error (env AISLE_LOG_LEVEL; default info)."
+    )
     var logLevel: String?
 
     @Option(name: .long, help: "Threads for training and OpenBLAS (env AISLE_THREADS; default: every processor).")
@@ -32,11 +38,30 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Retrain every N minutes; 0 turns it off (env AISLE_TRAIN_EVERY_MINUTES; default 60).")
     var trainEveryMinutes: Int?
 
-    @Option(name: .long, help: "Retrain after N new events; 0 turns it off (env AISLE_TRAIN_AFTER_EVENTS; default 100000).")
+    @Option(
+        name: .long,
+        help: "Retrain after N new events; 0 turns it off (env AISLE_TRAIN_AFTER_EVENTS; default 100000)."
+    )
     var trainAfterEvents: Int?
 
-    @Option(name: .long, help: "Train at start when there is no saved model: true or false (env AISLE_TRAIN_ON_START; default true).")
+    @Option(
+        name: .long,
+        help: "Train at start when there is no saved model: true or false (env AISLE_TRAIN_ON_START; default true)."
+    )
     var trainOnStart: String?
+
+    @Option(
+        name: .long,
+        help: "Event weights, e.g. purchase=5,view=0.5 (env AISLE_EVENT_WEIGHTS; defaults in docs/RECOMMENDATIONS.md)."
+    )
+    var eventWeights: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Days after which an interaction counts half in training (env AISLE_INTERACTION_HALF_LIFE_DAYS; default: no decay)."
+    )
+    var interactionHalfLifeDays: Double?
 
     /// Builds and validates the configuration from flags, then `environment`, then defaults.
     func configuration(environment: [String: String]) throws -> AisleConfiguration {
@@ -53,7 +78,8 @@ struct ServerOptions: ParsableArguments {
         configuration.store.dataDirectory = setting(data, "AISLE_DATA") ?? configuration.store.dataDirectory
         configuration.server.host = setting(host, "AISLE_HOST") ?? configuration.server.host
         configuration.server.port = try integer(port, "AISLE_PORT") ?? configuration.server.port
-        configuration.server.maxBodyBytes = try integer(maxBodyBytes, "AISLE_MAX_BODY_BYTES") ?? configuration.server.maxBodyBytes
+        configuration.server.maxBodyBytes =
+            try integer(maxBodyBytes, "AISLE_MAX_BODY_BYTES") ?? configuration.server.maxBodyBytes
         if let name = setting(durability, "AISLE_DURABILITY") {
             guard let value = StoreConfiguration.Durability(rawValue: name) else {
                 throw ValidationError("durability must be process or power, got \"\(name)\"")
@@ -79,6 +105,23 @@ struct ServerOptions: ParsableArguments {
                 throw ValidationError("train-on-start must be true or false, got \"\(text)\"")
             }
             configuration.recommend.trainOnStart = value
+        }
+        if let text = setting(eventWeights, "AISLE_EVENT_WEIGHTS") {
+            for pair in text.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    throw ValidationError("event-weights must look like purchase=5,view=0.5; got \"\(pair)\"")
+                }
+                configuration.recommend.eventWeights[parts[0]] = value
+            }
+        }
+        if let days = interactionHalfLifeDays {
+            configuration.recommend.interactionHalfLifeDays = days
+        } else if let text = environment["AISLE_INTERACTION_HALF_LIFE_DAYS"] {
+            guard let days = Double(text) else {
+                throw ValidationError("AISLE_INTERACTION_HALF_LIFE_DAYS must be a number, got \"\(text)\"")
+            }
+            configuration.recommend.interactionHalfLifeDays = days
         }
         configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }

@@ -25,8 +25,12 @@ struct SynthCommand: AsyncParsableCommand {
     @Flag(help: "Leave out event_id (mobile SDKs send one; server-side logs often don't).") var noEventIds = false
 
     func validate() throws {
-        guard users > 0, items > 0, events >= 0 else { throw ValidationError("--users and --items must be positive, --events not negative") }
-        guard (0...1).contains(anonymousShare) else { throw ValidationError("--anonymous-share must be between 0 and 1") }
+        guard users > 0, items > 0, events >= 0 else {
+            throw ValidationError("--users and --items must be positive, --events not negative")
+        }
+        guard (0...1).contains(anonymousShare) else {
+            throw ValidationError("--anonymous-share must be between 0 and 1")
+        }
         guard days > 0 else { throw ValidationError("--days must be positive") }
     }
 
@@ -56,7 +60,9 @@ struct SynthCommand: AsyncParsableCommand {
             for index in 0..<items { catalog.write(generator.itemLine(index)) }
             catalog.close()
         }
-        Console.error("synth: wrote \(Progress.grouped(written)) events for \(Progress.grouped(users)) users and \(Progress.grouped(items)) items (seed \(seed))")
+        Console.error(
+            "synth: wrote \(Progress.grouped(written)) events for \(Progress.grouped(users)) users and \(Progress.grouped(items)) items (seed \(seed))"
+        )
     }
 }
 
@@ -67,7 +73,9 @@ final class OutputFile {
 
     init(path: String?) throws {
         if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let handle = FileHandle(forWritingAtPath: path)
+            else {
                 throw ImportFailure("cannot write \(path)")
             }
             self.handle = handle
@@ -116,8 +124,13 @@ struct SyntheticLog {
     var eventCount = 0
 
     static let categories = 40
-    static let brands = ["Northwind", "Aurora", "Kestrel", "波司登", "Lumen", "Tidewater", "Mori", "Ridgeline", "小米", "Solstice"]
-    static let nouns = ["jacket", "sneakers", "backpack", "headphones", "羽绒服", "kettle", "lamp", "jeans", "watch", "blender", "tent", "scarf"]
+    static let brands = [
+        "Northwind", "Aurora", "Kestrel", "波司登", "Lumen", "Tidewater", "Mori", "Ridgeline", "小米", "Solstice",
+    ]
+    static let nouns = [
+        "jacket", "sneakers", "backpack", "headphones", "羽绒服", "kettle", "lamp", "jeans", "watch", "blender", "tent",
+        "scarf",
+    ]
     static let colors = ["black", "navy", "red", "olive", "white", "grey", "sand", "红色"]
 
     init(users: Int, items: Int, seed: UInt64, days: Int, anonymousShare: Double, eventIDs: Bool) {
@@ -170,7 +183,9 @@ struct SyntheticLog {
             switch roll {
             case ..<0.05:
                 type = "search"
-                query = Self.nouns[item % Self.nouns.count] + (random.nextDouble() < 0.5 ? " " + Self.colors[item % Self.colors.count] : "")
+                query =
+                    Self.nouns[item % Self.nouns.count]
+                    + (random.nextDouble() < 0.5 ? " " + Self.colors[item % Self.colors.count] : "")
             case ..<0.15: type = "click"
             case ..<0.22: type = "add_to_cart"; value = "1"
             case ..<0.245: type = "purchase"; value = String(1 + Int(random.next() % 2))
@@ -210,7 +225,8 @@ struct SyntheticLog {
         let color = Self.colors[(index / 3) % Self.colors.count]
         let category = "Category \(index % Self.categories)"
         let price = Double(5 + (index * 37) % 500) - 0.01
-        return #"{"id":"i\#(index)","title":"\#(brand) \#(color) \#(noun)","brand":"\#(brand)","categories":["\#(category)"],"price":\#(price),"currency":"EUR","attributes":{"color":"\#(color)"}}"#
+        return
+            #"{"id":"i\#(index)","title":"\#(brand) \#(color) \#(noun)","brand":"\#(brand)","categories":["\#(category)"],"price":\#(price),"currency":"EUR","attributes":{"color":"\#(color)"}}"#
     }
 }
 

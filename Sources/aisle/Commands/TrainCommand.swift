@@ -25,9 +25,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var configuration = AisleConfiguration()
-        configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? configuration.store.dataDirectory
-        configuration.recommend.threads = threads ?? environment["AISLE_THREADS"].flatMap(Int.init)
+        // The serve settings from the environment (event weights, decay, threads), then the flags.
+        var configuration = try ServerOptions.parse([]).configuration(environment: environment)
+        configuration.store.dataDirectory = data ?? configuration.store.dataDirectory
+        configuration.recommend.threads = threads ?? configuration.recommend.threads
         let directory = configuration.store.dataDirectory
         guard FileManager.default.fileExists(atPath: directory) else {
             throw ValidationError("no data folder at \(directory); import data first (aisle import) or pass --data")
