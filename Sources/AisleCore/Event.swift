@@ -156,11 +156,55 @@ public struct DeviceLink: Sendable, Equatable {
     /// What the device's latest event said about it.
     public var device: DeviceInfo
 
-    public init(deviceID: DeviceID, userID: UserID, linkedAt: Timestamp, lastSeen: Timestamp? = nil, device: DeviceInfo = DeviceInfo()) {
+    public init(
+        deviceID: DeviceID,
+        userID: UserID,
+        linkedAt: Timestamp,
+        lastSeen: Timestamp? = nil,
+        device: DeviceInfo = DeviceInfo()
+    ) {
         self.deviceID = deviceID
         self.userID = userID
         self.linkedAt = linkedAt
         self.lastSeen = lastSeen
         self.device = device
+    }
+}
+
+/// An event as training reads it: only what models learn from, without the payload a client
+/// sent (context, query, device model). The store's lean scan returns these.
+public struct InteractionEvent: Sendable, Equatable {
+    /// Store-assigned arrival order.
+    public var sequence: Int64
+    public var type: EventType
+    /// The owner after identity resolution; nil for an anonymous device's event.
+    public var userID: UserID?
+    public var deviceID: DeviceID?
+    public var itemID: ItemID
+    public var value: Double?
+    public var sessionID: SessionID?
+    public var platform: Platform?
+    public var timestamp: Timestamp
+
+    public init(
+        sequence: Int64,
+        type: EventType,
+        userID: UserID?,
+        deviceID: DeviceID?,
+        itemID: ItemID,
+        value: Double?,
+        sessionID: SessionID?,
+        platform: Platform?,
+        timestamp: Timestamp
+    ) {
+        self.sequence = sequence
+        self.type = type
+        self.userID = userID
+        self.deviceID = deviceID
+        self.itemID = itemID
+        self.value = value
+        self.sessionID = sessionID
+        self.platform = platform
+        self.timestamp = timestamp
     }
 }

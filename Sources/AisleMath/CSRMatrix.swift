@@ -15,19 +15,27 @@ public struct CSRMatrix: Sendable, Equatable {
     /// Value of each stored entry.
     public let values: [Float]
 
-    /// One stored entry, for building a matrix.
+    /// One stored entry, for building a matrix. 12 bytes (32-bit indices): builders hold tens of
+    /// millions of these at once.
     public struct Entry: Sendable, Equatable {
-        /// Row index.
-        public var row: Int
-        /// Column index.
-        public var column: Int
+        private let rowIndex: Int32
+        private let columnIndex: Int32
         /// Value; entries at the same position are added together.
         public var value: Float
 
-        /// An entry at (row, column).
+        /// Row index.
+        public var row: Int { Int(rowIndex) }
+        /// Column index.
+        public var column: Int { Int(columnIndex) }
+
+        /// An entry at (row, column); both must fit in 32 bits.
         public init(row: Int, column: Int, value: Float) {
-            self.row = row
-            self.column = column
+            precondition(
+                row >= 0 && row <= Int(Int32.max) && column >= 0 && column <= Int(Int32.max),
+                "index out of range"
+            )
+            self.rowIndex = Int32(truncatingIfNeeded: row)
+            self.columnIndex = Int32(truncatingIfNeeded: column)
             self.value = value
         }
     }

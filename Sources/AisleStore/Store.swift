@@ -37,8 +37,8 @@ public protocol Store: Sendable {
     /// The user a device is linked to, if any.
     func linkedUser(of device: DeviceID) async throws -> UserID?
     /// Events that name an item, in arrival order after `sequence` (0: from the start), at most
-    /// `limit`: the scan training reads the log with, page by page.
-    func itemEvents(after sequence: Int64, limit: Int) async throws -> [StoredEvent]
+    /// `limit`, with only the fields training reads: the scan training reads the log with.
+    func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent]
     /// The newest event's sequence (0 when there are none): training schedules count new events by it.
     func latestSequence() async throws -> Int64
 

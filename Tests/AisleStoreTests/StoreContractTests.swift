@@ -43,9 +43,9 @@ import Testing
         var seen: [String] = []
         var after: Int64 = 0
         while true {
-            let page = try await store.itemEvents(after: after, limit: 2)
+            let page = try await store.interactionEvents(after: after, limit: 2)
             guard let last = page.last else { break }
-            seen += page.compactMap { $0.event.itemID?.rawValue }
+            seen += page.map(\.itemID.rawValue)
             after = last.sequence
         }
         #expect(seen == ["i0", "i1", "i2", "i3", "i4"])

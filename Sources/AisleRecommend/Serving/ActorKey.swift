@@ -8,11 +8,4 @@ public enum ActorKey {
     public static func user(_ id: UserID) -> String { "u:" + id.rawValue }
     /// The key of an anonymous device.
     public static func device(_ id: DeviceID) -> String { "d:" + id.rawValue }
-
-    /// The owner key of a stored event: its user, else its device; nil when it has neither.
-    public static func owner(of event: Event) -> String? {
-        if let userID = event.userID { return Self.user(userID) }
-        if let deviceID = event.deviceID { return Self.device(deviceID) }
-        return nil
-    }
 }

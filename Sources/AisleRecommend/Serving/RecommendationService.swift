@@ -86,7 +86,7 @@ public final class RecommendationService: Sendable {
         }
         var after: Int64 = 0
         while true {
-            let page = try await store.itemEvents(after: after, limit: settings.trainingPageSize)
+            let page = try await store.interactionEvents(after: after, limit: settings.trainingPageSize)
             guard let last = page.last else { break }
             input.add(page)
             after = last.sequence

@@ -25,18 +25,25 @@ public struct TrainingInput: Sendable {
         self.weights = weights
     }
 
-    /// Adds a page of stored events (arrival order).
-    public mutating func add(_ events: [StoredEvent]) {
-        for stored in events {
+    /// Adds a page of events (arrival order), from the store's lean scan.
+    public mutating func add(_ events: [InteractionEvent]) {
+        for event in events {
             eventsRead += 1
-            lastSequence = max(lastSequence, stored.sequence)
-            let event = stored.event
-            guard let item = event.itemID?.rawValue, let owner = ActorKey.owner(of: event) else { continue }
+            lastSequence = max(lastSequence, event.sequence)
+            let item = event.itemID.rawValue
+            let owner: String
+            if let user = event.userID {
+                owner = ActorKey.user(user)
+            } else if let device = event.deviceID {
+                owner = ActorKey.device(device)
+            } else {
+                continue
+            }
             let weight = weights.weight(of: event.type, value: event.value)
             guard weight > 0 else { continue }
             let time = Double(event.timestamp.millisecondsSinceEpoch) / 1_000
             interactions.append(Interaction(user: owner, item: item, timestamp: time, weight: weight))
-            platforms.append(event.device.platform?.rawValue ?? "")
+            platforms.append(event.platform?.rawValue ?? "")
             if event.type == .purchase || event.type == .addToCart, let session = event.sessionID {
                 baskets.append(
                     Interaction(user: owner + "#" + session.rawValue, item: item, timestamp: time, weight: 1)

@@ -98,7 +98,9 @@ extension SQLiteStore {
             var results: [Result<AppendOutcome, any Error>] = []
             for request in requests {
                 do {
-                    results.append(.success(try await write { db in try self.appendInTransaction([request], db: db)[0] }))
+                    results.append(
+                        .success(try await write { db in try self.appendInTransaction([request], db: db)[0] })
+                    )
                 } catch {
                     results.append(.failure(error))
                 }
@@ -182,7 +184,8 @@ extension SQLiteStore {
             if changedHands && relinking == .refuse {
                 throw AisleError(
                     code: .forbidden,
-                    message: "device \"\(device)\" is linked to another user; moving it needs the admin key (call identify from your backend)"
+                    message:
+                        "device \"\(device)\" is linked to another user; moving it needs the admin key (call identify from your backend)"
                 )
             }
             var state = self.takeCache()
@@ -202,7 +205,10 @@ extension SQLiteStore {
             state.sessions[Self.actorKey(user: nil, device: device)] = nil
             state.sessions[Self.actorKey(user: user, device: nil)] = nil
             self.putCache(state, after: db)
-            return IdentifyOutcome(previousUser: changedHands ? previous.map(UserID.init) : nil, eventsAttributed: attributed)
+            return IdentifyOutcome(
+                previousUser: changedHands ? previous.map(UserID.init) : nil,
+                eventsAttributed: attributed
+            )
         }
     }
 
@@ -272,21 +278,44 @@ extension SQLiteStore {
 
     public func linkedUser(of device: DeviceID) async throws -> UserID? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT user_id FROM device_links WHERE device_id = ?", arguments: [device.rawValue])
-                .map(UserID.init)
+            try String.fetchOne(
+                db,
+                sql: "SELECT user_id FROM device_links WHERE device_id = ?",
+                arguments: [device.rawValue]
+            )
+            .map(UserID.init)
         }
     }
 
-    public func itemEvents(after sequence: Int64, limit: Int) async throws -> [StoredEvent] {
+    public func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent] {
         try await read { db in
-            try Row.fetchAll(
-                db,
+            // Columns by position, and only the ones training reads: this scan reads every event
+            // of the store, and by-name access and the JSON payload were most of its cost.
+            let statement = try db.cachedStatement(
                 sql: """
-                    SELECT \(Self.eventColumns) FROM events WHERE seq > ? AND item_id IS NOT NULL
-                    ORDER BY seq LIMIT ?
-                    """,
-                arguments: [sequence, limit]
-            ).map(Self.storedEvent(from:))
+                    SELECT seq, type, user_id, device_id, item_id, value, session_id, platform, ts
+                    FROM events WHERE seq > ? AND item_id IS NOT NULL ORDER BY seq LIMIT ?
+                    """
+            )
+            var events: [InteractionEvent] = []
+            events.reserveCapacity(limit)
+            let rows = try Row.fetchCursor(statement, arguments: [sequence, limit])
+            while let row = try rows.next() {
+                events.append(
+                    InteractionEvent(
+                        sequence: row[0],
+                        type: EventType(stored: row[1]),
+                        userID: (row[2] as String?).map(UserID.init),
+                        deviceID: (row[3] as String?).map(DeviceID.init),
+                        itemID: ItemID(row[4] as String),
+                        value: row[5],
+                        sessionID: (row[6] as String?).map(SessionID.init),
+                        platform: (row[7] as String?).flatMap(Platform.init(rawValue:)),
+                        timestamp: Timestamp(millisecondsSinceEpoch: row[8])
+                    )
+                )
+            }
+            return events
         }
     }
 
@@ -323,7 +352,13 @@ extension SQLiteStore {
     /// Binds and runs the insert through SQLite's C API: this is the import's hot loop, and
     /// GRDB's `StatementArguments` (an array of existentials per row) cost more than SQLite's
     /// own work here (measured with perf, see docs/BENCHMARKS.md).
-    static func insert(_ event: Event, receivedAt: Timestamp, attributed: Bool, with statement: Statement, in db: Database) throws {
+    static func insert(
+        _ event: Event,
+        receivedAt: Timestamp,
+        attributed: Bool,
+        with statement: Statement,
+        in db: Database
+    ) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         func text(_ index: Int32, _ value: String?) {
@@ -399,7 +434,8 @@ extension SQLiteStore {
             isUser
             ? "SELECT session_id, ts FROM events WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT 1"
             : "SELECT session_id, ts FROM events WHERE device_id = ? AND user_id IS NULL ORDER BY ts DESC, seq DESC LIMIT 1"
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [String(actor.text.dropFirst(2))]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [String(actor.text.dropFirst(2))])
+        else {
             return nil
         }
         let state = SessionPolicy.State(
