@@ -33,6 +33,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "AisleText", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "AisleRecommend",
             dependencies: ["AisleCore", "AisleStore", "AisleMath"],
@@ -72,6 +74,7 @@ let package = Package(
                 "AisleServer",
                 "AisleMath",
                 "AisleRecommend",
+                "AisleText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -95,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
+        .testTarget(name: "AisleTextTests", dependencies: ["AisleText"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleRecommendTests",
             dependencies: ["AisleCore", "AisleStore", "AisleMath", "AisleRecommend"],

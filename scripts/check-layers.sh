@@ -25,6 +25,10 @@ for target in Sources/*/; do
     case "$target" in Sources/AisleMath/) continue ;; esac
     check "$target" "CBLAS" "BLAS calls stay behind AisleMath's checked wrappers"
 done
+for target in Sources/*/; do
+    case "$target" in Sources/AisleText/) continue ;; esac
+    check "$target" "CZlib" "zlib stays behind AisleText's GzipFile"
+done
 check Sources/AisleMath "AisleStore|AisleServer|AisleRecommend" "the math layer depends on nothing of ours above it"
 check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
 exit $status

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # OpenBLAS and LAPACKE back AisleMath (the CBLAS system-library target).
-packages=(libsqlite3-dev sqlite3 curl libopenblas-dev liblapacke-dev)
+# zlib reads the gzip-compressed review datasets (AisleText).
+packages=(libsqlite3-dev sqlite3 curl libopenblas-dev liblapacke-dev zlib1g-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -7,6 +7,7 @@ struct Aisle: AsyncParsableCommand {
         abstract: "A self-hosted AI engine for online stores.",
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, EvalCommand.self, RecommendBatchCommand.self,
+            TrainSentimentCommand.self,
             DemoCommand.self,
             SynthCommand.self,
         ]

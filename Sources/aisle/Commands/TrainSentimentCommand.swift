@@ -1,0 +1,75 @@
+import AisleText
+import ArgumentParser
+import Foundation
+
+struct TrainSentimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-sentiment",
+        abstract: "Train the review sentiment model from the labelled datasets and report its test scores.",
+        discussion: """
+            Splits each dataset by FNV-1a (64-bit) of the text's UTF-8 bytes: rows whose hash is
+            0 modulo 5 are the held-out test part (docs/BENCHMARKS.md; scripts/sentiment_peers.py
+            scores VADER and SnowNLP on the same rows). Trains on the rest, prints accuracy and
+            macro-F1 on the test part per language, and writes the model.
+
+              aisle train-sentiment --out aisle-data/models/sentiment.aisle
+            """
+    )
+
+    @Option(help: "Chinese reviews (online_shopping_10_cats.csv.gz).")
+    var zh = "../shared/data/reviews-zh/online_shopping_10_cats.csv.gz"
+
+    @Option(help: "English sentences (sentences.tsv).")
+    var en = "../shared/data/reviews-en/sentences.tsv"
+
+    @Option(help: "Where to write the model.")
+    var out: String
+
+    @Option(help: "Write the test part's predictions (language, label, predicted, P(positive), text) here.")
+    var predictions: String?
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let features = SentimentFeatures()
+        var classifiers: [TextLanguage: LogisticRegression] = [:]
+        var report: [String] = []
+        for (language, path) in [(TextLanguage.zh, zh), (.en, en)] {
+            let rows = language == .zh ? try SentimentCorpus.chinese(path) : try SentimentCorpus.english(path)
+            let train = rows.filter { !$0.isTest }
+            let test = rows.filter(\.isTest)
+            let start = clock.now
+            let classifier = SentimentModel.train(train, language: language, features: features)
+            let seconds = (clock.now - start).seconds
+            classifiers[language] = classifier
+            let probabilities = test.map { classifier.probability(features.features($0.text, language: language)) }
+            let scores = BinaryScores(predictions: probabilities.map { $0 >= 0.5 ? 1 : 0 }, labels: test.map(\.label))
+            report.append(
+                "\(language.rawValue): \(train.count) train / \(test.count) test rows, trained in \(String(format: "%.1f", seconds)) s; test accuracy \(String(format: "%.4f", scores.accuracy)), macro-F1 \(String(format: "%.4f", scores.macroF1))"
+            )
+            if let predictions {
+                var text = language == .zh ? "language\tlabel\tpredicted\tp_positive\ttext\n" : ""
+                for (row, probability) in zip(test, probabilities) {
+                    text +=
+                        "\(language.rawValue)\t\(row.label)\t\(probability >= 0.5 ? 1 : 0)\t\(probability)\t\(row.text.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " "))\n"
+                }
+                let url = URL(fileURLWithPath: predictions)
+                if language == .zh {
+                    try Data(text.utf8).write(to: url)
+                } else {
+                    let handle = try FileHandle(forWritingTo: url)
+                    handle.seekToEndOfFile()
+                    handle.write(Data(text.utf8))
+                    try handle.close()
+                }
+            }
+        }
+        try FileManager.default.createDirectory(
+            atPath: (out as NSString).deletingLastPathComponent.isEmpty
+                ? "." : (out as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        try SentimentModel(features: features, classifiers: classifiers).save(to: out)
+        for line in report { Console.line("train-sentiment: " + line) }
+        Console.line("train-sentiment: wrote \(out)")
+    }
+}
