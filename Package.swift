@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(
             name: "AisleRecommendTests",
             dependencies: ["AisleCore", "AisleStore", "AisleMath", "AisleRecommend"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
