@@ -19,7 +19,8 @@ import Testing
     @Test(
         "language detection: Chinese when ideographs are a fifth of the letters",
         arguments: [
-            ("这件羽绒服质量很好", TextLanguage.zh), ("Nice, 很好很好", .zh), ("Great boots, 好", .en), ("Great boots", .en), ("", .en),
+            ("这件羽绒服质量很好", TextLanguage.zh), ("Nice, 很好很好", .zh), ("Great boots, 好", .en), ("Great boots", .en),
+            ("", .en),
         ]
     )
     func detect(text: String, language: TextLanguage) {

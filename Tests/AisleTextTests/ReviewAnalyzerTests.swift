@@ -1,0 +1,123 @@
+import AisleText
+import Foundation
+import Testing
+
+/// Hand-written reviews with what a shopper reads in them. The analyser runs on its lexicon alone
+/// here (no trained model), so each case checks the rules: negation, contrast, intensifiers, emoji.
+@Suite struct ReviewAnalyzerTests {
+    typealias Polarity = ReviewAnalysis.Polarity
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let text: String
+        let polarity: Set<Polarity>
+        let aspects: [Aspect: Polarity]
+        var testDescription: String { text }
+
+        init(_ text: String, _ polarity: Set<Polarity>, _ aspects: [Aspect: Polarity] = [:]) {
+            self.text = text
+            self.polarity = polarity
+            self.aspects = aspects
+        }
+    }
+
+    static let cases: [Case] = [
+        // Chinese
+        Case(
+            "这件羽绒服质量很好，保暖效果也不错，但发货速度太慢了",
+            [.positive, .mixed],
+            [.quality: .positive, .comfort: .positive, .delivery: .negative]
+        ),
+        Case("质量非常好，很满意", [.positive], [.quality: .positive]),
+        Case("质量不好，很失望", [.negative], [.quality: .negative]),
+        Case("质量不错", [.positive], [.quality: .positive]),
+        Case("没有问题，很好用", [.positive]),
+        Case("物流太慢了", [.negative], [.delivery: .negative]),
+        Case("发货很快，包装也很好", [.positive], [.delivery: .positive, .packaging: .positive]),
+        Case("价格便宜，性价比高", [.positive], [.price: .positive]),
+        Case("太贵了，不值", [.negative], [.price: .negative]),
+        Case("尺码偏小，建议买大一号", [.negative], [.size: .negative]),
+        Case("穿着很舒服，也很保暖", [.positive], [.comfort: .positive]),
+        Case("颜色很漂亮，款式也好看", [.positive], [.appearance: .positive]),
+        Case("客服态度很差", [.negative], [.service: .negative]),
+        Case("客服很热情，售后也不错", [.positive], [.service: .positive]),
+        Case("用了两天就坏了", [.negative], [.durability: .negative]),
+        Case("衣服很好看，但是有点开线", [.mixed, .negative], [.appearance: .positive, .durability: .negative]),
+        Case("不太满意", [.negative]),
+        Case("一点都不好", [.negative]),
+        Case("非常喜欢👍", [.positive]),
+        Case("垃圾😡", [.negative]),
+        Case("东西不错，不过快递太慢", [.mixed, .positive], [.delivery: .negative]),
+        Case("包装破了，但是东西还行", [.mixed, .positive, .negative], [.packaging: .negative]),
+        // English
+        Case("Great quality, very happy with it.", [.positive], [.quality: .positive]),
+        Case("Terrible quality.", [.negative], [.quality: .negative]),
+        Case("Not bad at all, fits perfectly.", [.positive], [.size: .positive]),
+        Case("Not good.", [.negative]),
+        Case(
+            "The jacket is very warm but the zipper broke after a week.",
+            [.mixed, .negative],
+            [.comfort: .positive, .durability: .negative]
+        ),
+        Case("Shipping was extremely slow.", [.negative], [.delivery: .negative]),
+        Case("Fast delivery and great packaging.", [.positive], [.delivery: .positive, .packaging: .positive]),
+        Case("Way too expensive for what it is.", [.negative], [.price: .negative]),
+        Case("Great value for the price.", [.positive], [.price: .positive]),
+        Case("Very comfortable shoes.", [.positive], [.comfort: .positive]),
+        Case("The color is beautiful.", [.positive], [.appearance: .positive]),
+        Case("Customer service was rude.", [.negative], [.service: .negative]),
+        Case("It never works.", [.negative], [.function: .negative]),
+        Case("I love it ❤️", [.positive]),
+        Case("Worst purchase ever 👎", [.negative]),
+        Case(
+            "Nice design, but the battery is poor.",
+            [.mixed, .negative],
+            [.appearance: .positive, .function: .negative]
+        ),
+        Case("Not disappointed at all.", [.positive]),
+        Case("The size is too tight.", [.negative], [.size: .negative]),
+        Case("Sturdy and durable, I recommend it.", [.positive], [.durability: .positive]),
+        Case("The box arrived damaged.", [.negative], [.packaging: .negative]),
+        Case("It is okay.", [.positive, .neutral]),
+        Case("Although the price is high, the quality is excellent.", [.mixed, .positive], [.quality: .positive]),
+    ]
+
+    @Test("hand-written reviews read as a shopper reads them", arguments: cases)
+    func handWritten(example: Case) {
+        let analysis = ReviewAnalyzer(model: nil).analyze(example.text)
+        #expect(example.polarity.contains(analysis.polarity), "polarity \(analysis.polarity), score \(analysis.score)")
+        for (aspect, polarity) in example.aspects {
+            let found = analysis.aspects.first { $0.aspect == aspect }
+            #expect(found?.polarity == polarity, "\(aspect): \(String(describing: found))")
+        }
+    }
+
+    @Test("the issue's example: positive or mixed, medium, quality +, warmth +, delivery −")
+    func issueExample() throws {
+        let analysis = ReviewAnalyzer(model: nil).analyze("这件羽绒服质量很好，保暖效果也不错，但发货速度太慢了")
+        #expect([.positive, .mixed].contains(analysis.polarity))
+        #expect(analysis.intensity == .medium)
+        #expect(analysis.language == .zh)
+        let delivery = try #require(analysis.aspects.first { $0.aspect == .delivery })
+        #expect(delivery.span == "发货速度太慢了")
+    }
+
+    @Test(
+        "intensifiers make it stronger, hedges weaker",
+        arguments: [
+            ("good", "very good"), ("好", "非常好"), ("slow", "extremely slow"),
+        ]
+    )
+    func intensifiers(plain: String, stronger: String) {
+        let analyzer = ReviewAnalyzer(model: nil)
+        #expect(abs(analyzer.analyze(stronger).score) > abs(analyzer.analyze(plain).score))
+    }
+
+    @Test("text without any sentiment word and no model is neutral and weak")
+    func neutral() {
+        let analysis = ReviewAnalyzer(model: nil).analyze("I bought it on Tuesday.")
+        #expect(analysis.polarity == .neutral)
+        #expect(analysis.intensity == .weak)
+        #expect(analysis.aspects.isEmpty)
+        #expect(ReviewAnalyzer(model: nil).analyze("").polarity == .neutral)
+    }
+}
