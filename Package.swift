@@ -89,6 +89,7 @@ let package = Package(
                 "AisleCore",
                 "AisleMath",
                 "AisleRecommend",
+                "AisleText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

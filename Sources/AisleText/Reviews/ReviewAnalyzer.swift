@@ -137,11 +137,13 @@ public struct ReviewAnalyzer: Sendable {
             while true {
                 let found = lexicon.contrasts.compactMap { word -> Range<Substring.Index>? in
                     if language == .en {
-                        return rest.range(of: " " + word + " ").map { rest.index(after: $0.lowerBound)..<$0.upperBound }
+                        return rest.firstRange(of: " " + word + " ").map {
+                            rest.index(after: $0.lowerBound)..<$0.upperBound
+                        }
                             ?? (rest.hasPrefix(word + " ")
                                 ? rest.startIndex..<rest.index(rest.startIndex, offsetBy: word.count) : nil)
                     }
-                    return rest.range(of: word)
+                    return rest.firstRange(of: word)
                 }.min { $0.lowerBound < $1.lowerBound }
                 guard let range = found else { break }
                 let before = rest[..<range.lowerBound]
@@ -173,8 +175,7 @@ public struct ReviewAnalyzer: Sendable {
             if !word.isEmpty { tokens.append(word) }
             return tokens
         }
-        let vocabulary = Set(lexicon.sentiment.keys).union(lexicon.intensifiers.keys).union(lexicon.negations)
-            .union(lexicon.aspects.map(\.word))
+        let vocabulary = lexicon.vocabulary
         let characters = Array(clause)
         var tokens: [String] = []
         var index = 0

@@ -24,6 +24,23 @@ struct ReviewLexicon: Sendable {
     let intensifiers: [String: Float]
     let negations: Set<String>
     let contrasts: [String]
+    /// Every entry, for the longest-match reader of Chinese text.
+    let vocabulary: Set<String>
+
+    init(
+        aspects: [(word: String, aspect: Aspect, generic: Bool)],
+        sentiment: [String: Float],
+        intensifiers: [String: Float],
+        negations: Set<String>,
+        contrasts: [String]
+    ) {
+        self.aspects = aspects
+        self.sentiment = sentiment
+        self.intensifiers = intensifiers
+        self.negations = negations
+        self.contrasts = contrasts
+        vocabulary = Set(sentiment.keys).union(intensifiers.keys).union(negations).union(aspects.map(\.word))
+    }
 
     static let chinese = ReviewLexicon(
         aspects: [

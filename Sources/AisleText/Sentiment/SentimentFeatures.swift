@@ -90,7 +90,7 @@ public struct SentimentFeatures: Sendable {
         let text = String(characters)
         var best: String.Index?
         for word in chineseContrast {
-            if let range = text.range(of: word, options: .backwards), best.map({ range.upperBound > $0 }) ?? true {
+            if let range = text.ranges(of: word).last, best.map({ range.upperBound > $0 }) ?? true {
                 best = range.upperBound
             }
         }
