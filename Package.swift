@@ -34,7 +34,7 @@ let package = Package(
         ),
         .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "AisleText", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "AisleText", dependencies: ["AisleCore", "CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "AisleRecommend",
             dependencies: ["AisleCore", "AisleStore", "AisleMath"],

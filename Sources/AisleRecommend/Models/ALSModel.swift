@@ -1,3 +1,4 @@
+import AisleCore
 public import AisleMath
 
 /// Implicit-feedback matrix factorisation (Hu, Koren and Volinsky 2008) trained by alternating
@@ -62,7 +63,7 @@ public struct ALSModel: Recommender {
         let factors = max(1, parameters.factors)
         let userConfidence = Self.confidence(log.matrix, alpha: parameters.alpha)
         let itemConfidence = userConfidence.transposed()
-        var random = SeededGenerator(seed: parameters.seed)
+        var random = SplitMix64(seed: parameters.seed)
         // Small random starts, as `implicit` does: large enough to break symmetry.
         var users = DenseMatrix(rows: log.matrix.rows, columns: factors)
         var items = DenseMatrix(rows: log.matrix.columns, columns: factors)

@@ -134,18 +134,7 @@ public struct RecommendationEngine: Sendable {
         {
             for index in scores.indices { scores[index] += local[index] }
         }
-        let page = page(rank(scores, fresh: [], options: options), options: options)
-        guard options.explain else { return page }
-        return RecommendationPage(
-            items: page.items.map {
-                Recommendation(
-                    itemID: $0.itemID,
-                    score: $0.score,
-                    reason: Reason(.trending, category: options.category)
-                )
-            },
-            nextOffset: page.nextOffset
-        )
+        return explainedAsTrending(page(rank(scores, fresh: [], options: options), options: options), options: options)
     }
 
     /// Items upserted since training (unknown to the models), scored by content similarity to the
@@ -294,16 +283,16 @@ public struct RecommendationEngine: Sendable {
 
     /// What is trending in `window`, optionally in one category.
     public func trending(window: TrendWindow, options: ListOptions) -> RecommendationPage {
-        let page = page(rank(snapshot.trend(window), fresh: [], options: options, positiveOnly: true), options: options)
+        let ranked = rank(snapshot.trend(window), fresh: [], options: options, positiveOnly: true)
+        return explainedAsTrending(page(ranked, options: options), options: options)
+    }
+
+    /// `page` with a `trending` reason on every item when the options ask for explanations.
+    private func explainedAsTrending(_ page: RecommendationPage, options: ListOptions) -> RecommendationPage {
         guard options.explain else { return page }
+        let reason = Reason(.trending, category: options.category)
         return RecommendationPage(
-            items: page.items.map {
-                Recommendation(
-                    itemID: $0.itemID,
-                    score: $0.score,
-                    reason: Reason(.trending, category: options.category)
-                )
-            },
+            items: page.items.map { Recommendation(itemID: $0.itemID, score: $0.score, reason: reason) },
             nextOffset: page.nextOffset
         )
     }

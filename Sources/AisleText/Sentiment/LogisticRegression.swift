@@ -1,3 +1,5 @@
+import AisleCore
+
 /// Binary logistic regression over hashed sparse features, trained by AdaGrad with L2: small,
 /// fast, and deterministic for a given seed and data order.
 public struct LogisticRegression: Sendable, Equatable {
@@ -48,7 +50,7 @@ public struct LogisticRegression: Sendable, Equatable {
         var squared = [Float](repeating: 1e-8, count: weights.count)
         var biasSquared: Float = 1e-8
         var order = Array(examples.indices)
-        var random = SplitMix(seed: settings.seed)
+        var random = SplitMix64(seed: settings.seed)
         for _ in 0..<settings.epochs {
             for index in stride(from: order.count - 1, to: 0, by: -1) {
                 order.swapAt(index, Int(random.next() % UInt64(index + 1)))
@@ -66,19 +68,6 @@ public struct LogisticRegression: Sendable, Equatable {
                 bias -= settings.learningRate * gradient / biasSquared.squareRoot()
             }
         }
-    }
-}
-
-/// SplitMix64 for the shuffles.
-struct SplitMix: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
