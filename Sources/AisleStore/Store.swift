@@ -17,6 +17,8 @@ public protocol Store: Sendable {
     /// Inserts or replaces user profiles; returns them as stored (`createdAt` kept from the first put).
     func putUsers(_ users: [User], at now: Timestamp) async throws -> [User]
     func user(_ id: UserID) async throws -> User?
+    /// Profiles in id order (UTF-8 byte order) after `cursor`, at most `limit`.
+    func users(after cursor: UserID?, limit: Int) async throws -> [User]
     /// Erases the profile, every event owned by the user and its device links.
     func eraseUser(_ id: UserID) async throws -> UserErasure
 

@@ -130,6 +130,49 @@ import Testing
         }
     }
 
+    @Test("a new shopper's trends lean to their locale: from the profile, or from the request")
+    func coldStartByLocale() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: Self.items)).status == 200)
+            // German-speaking shoppers view s8–s10, which nobody else does.
+            var events = Self.events
+            for shopper in 0..<5 {
+                let profile = UserBody(attributes: ["locale": .string("de-DE")])
+                #expect(
+                    try await http.call(.PUT, "/v1/users/de-\(shopper)", body: JSONEncoder().encode(profile)).status
+                        == 200
+                )
+                for (step, item) in ["s8", "s9", "s10"].enumerated() {
+                    events.append(
+                        EventBody(
+                            type: "view",
+                            userID: "de-\(shopper)",
+                            itemID: item,
+                            timestamp: Self.time(8_000 + shopper * 10 + step)
+                        )
+                    )
+                }
+            }
+            #expect(
+                try await http.post("/v1/events", key: ServerProcess.ingestKey, encoding: EventBatch(events: events))
+                    .status == 200
+            )
+            #expect(try await http.call(.POST, "/v1/models:train").status == 200)
+            let newcomer = UserBody(attributes: ["locale": .string("de-AT")])
+            #expect(try await http.call(.PUT, "/v1/users/hans", body: JSONEncoder().encode(newcomer)).status == 200)
+            let german = ["s8", "s9", "s10"]
+            let hans = try await list(http, "/v1/users/hans/recommendations?limit=3")
+            #expect(Set(hans.data.map(\.itemID)) == Set(german))
+            let device = try await list(http, "/v1/devices/new-tablet/recommendations?limit=3&locale=de")
+            #expect(Set(device.data.map(\.itemID)) == Set(german))
+            let other = try await list(http, "/v1/devices/new-tablet/recommendations?limit=3")
+            #expect(Set(other.data.map(\.itemID)) != Set(german))
+        }
+    }
+
     @Test("one new event changes the shopper's next list without retraining")
     func realTime() async throws {
         try await withTrainedServer { http in

@@ -67,6 +67,22 @@ import Testing
         #expect(try await store.linkedUser(of: device) == UserID("u"))
     }
 
+    @Test("profile pages are in byte order and cover every user once", arguments: StoreKind.allCases)
+    func userPages(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let ids = ["b", "a", "é", "Z", "羽", "c"]
+        _ = try await store.putUsers(ids.map { User(id: UserID($0), attributes: ["locale": .string("de-DE")]) }, at: .t0)
+        var seen: [UserID] = []
+        var cursor: UserID?
+        repeat {
+            let page = try await store.users(after: cursor, limit: 4)
+            seen += page.map(\.id)
+            cursor = page.count == 4 ? page.last?.id : nil
+        } while cursor != nil
+        #expect(seen == ids.map(UserID.init).sorted())
+        #expect(try await store.users(after: nil, limit: 1).first?.attributes["locale"] == .string("de-DE"))
+    }
+
     @Test("a second upsert keeps created_at and moves updated_at", arguments: StoreKind.allCases)
     func upsertKeepsCreation(kind: StoreKind) async throws {
         let store = try kind.make()

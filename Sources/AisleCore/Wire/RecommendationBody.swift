@@ -87,6 +87,8 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
     public var diversity: Int?
     public var explain: Bool?
     public var platform: String?
+    /// The shopper's locale (`de-DE`), for a new shopper's trends.
+    public var locale: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case userID = "user_id"
@@ -95,7 +97,7 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
         case cartItemIDs = "cart_item_ids"
         case limit, cursor, category
         case excludePurchased = "exclude_purchased"
-        case diversity, explain, platform
+        case diversity, explain, platform, locale
     }
 
     public init(
@@ -128,6 +130,7 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
         diversity = try container.decodeIfPresent(Int.self, forKey: .diversity)
         explain = try container.decodeIfPresent(Bool.self, forKey: .explain)
         platform = try container.decodeIfPresent(String.self, forKey: .platform)
+        locale = try container.decodeIfPresent(String.self, forKey: .locale)
     }
 }
 

@@ -12,6 +12,9 @@ public struct FeedQuery: Sendable {
     public var cartItems: [String] = []
     /// The device's platform, for new shoppers' trends.
     public var platform: String?
+    /// The shopper's locale (`de-DE`), for new shoppers' trends; the user's profile `locale` when
+    /// not given.
+    public var locale: String?
     /// Leave out items the shopper bought (default) — and, always, items already in their history.
     public var excludePurchased = true
     /// Paging and filters.
@@ -129,9 +132,12 @@ public struct RecommendationEngine: Sendable {
     /// A shopper with no usable history: what is trending, leaning to their platform's trends.
     private func coldStart(_ query: FeedQuery, options: ListOptions, seenItems: Set<String>) -> RecommendationPage {
         var scores = snapshot.standardTrend
-        if let platform = query.platform, let local = snapshot.standardPlatformTrends[platform],
-            local.count == scores.count
-        {
+        let segments = [
+            query.platform.map { "platform:" + $0 },
+            query.locale.flatMap(TrainingInput.localeKey).map { "locale:" + $0 },
+        ]
+        for segment in segments.compactMap({ $0 }) {
+            guard let local = snapshot.standardSegmentTrends[segment], local.count == scores.count else { continue }
             for index in scores.indices { scores[index] += local[index] }
         }
         return explainedAsTrending(page(rank(scores, fresh: [], options: options), options: options), options: options)

@@ -77,6 +77,13 @@ public final class RecommendationService: Sendable {
         defer { training.withLock { $0 = false } }
         let readStart = Timestamp.now()
         var input = TrainingInput(weights: settings.weights)
+        var userCursor: UserID?
+        while true {
+            let page = try await store.users(after: userCursor, limit: 10_000)
+            input.add(users: page)
+            guard page.count == 10_000, let last = page.last else { break }
+            userCursor = last.id
+        }
         var cursor: ItemID?
         while true {
             let page = try await store.items(after: cursor, limit: 10_000)
@@ -114,6 +121,11 @@ public final class RecommendationService: Sendable {
     public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationPage {
         var query = query
         query.events = try await events(of: shopper)
+        if query.locale == nil, case .user(let user) = shopper, query.events.isEmpty,
+            case .string(let locale)? = try await store.user(user)?.attributes["locale"]
+        {
+            query.locale = locale
+        }
         return engine().feed(query)
     }
 

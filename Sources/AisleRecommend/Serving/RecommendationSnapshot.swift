@@ -17,7 +17,7 @@ public final class RecommendationSnapshot: Sendable {
     /// Trend counts per window, by catalog index.
     public let trends: [TrendWindow: [Float]]
     /// Popularity per platform (7-day half-life), for new shoppers on that platform.
-    public let platformPopularity: [String: [Float]]
+    public let segmentTrends: [String: [Float]]
     /// Co-interaction neighbours: "similar items" and a feed component.
     public let similar: ItemKNNModel
     /// Next-item transitions: the session signal of the feed.
@@ -36,7 +36,7 @@ public final class RecommendationSnapshot: Sendable {
     /// The decayed trend, standardised as the feed blends it (computed once, not per request).
     public let standardTrend: [Float]
     /// The platform trends, standardised the same way.
-    public let standardPlatformTrends: [String: [Float]]
+    public let standardSegmentTrends: [String: [Float]]
 
     /// Assembles a snapshot from its parts (training or a saved file).
     public init(
@@ -45,7 +45,7 @@ public final class RecommendationSnapshot: Sendable {
         catalog: Catalog,
         facts: [ItemFacts],
         trends: [TrendWindow: [Float]],
-        platformPopularity: [String: [Float]],
+        segmentTrends: [String: [Float]],
         similar: ItemKNNModel,
         next: SequenceModel,
         boughtTogether: ItemKNNModel,
@@ -58,7 +58,7 @@ public final class RecommendationSnapshot: Sendable {
         self.catalog = catalog
         self.facts = facts
         self.trends = trends
-        self.platformPopularity = platformPopularity
+        self.segmentTrends = segmentTrends
         self.similar = similar
         self.next = next
         self.boughtTogether = boughtTogether
@@ -67,7 +67,7 @@ public final class RecommendationSnapshot: Sendable {
         self.blend = blend
         self.recommendable = facts.map(\.recommendable)
         self.standardTrend = HybridModel.standardised(trends[.decayed] ?? [], kind: .popularity)
-        self.standardPlatformTrends = platformPopularity.mapValues { HybridModel.standardised($0, kind: .popularity) }
+        self.standardSegmentTrends = segmentTrends.mapValues { HybridModel.standardised($0, kind: .popularity) }
     }
 
     /// A snapshot that knows nothing: what the server serves before its first training.
@@ -80,7 +80,7 @@ public final class RecommendationSnapshot: Sendable {
             catalog: catalog,
             facts: [],
             trends: Dictionary(uniqueKeysWithValues: TrendWindow.allCases.map { ($0, [Float]()) }),
-            platformPopularity: [:],
+            segmentTrends: [:],
             similar: ItemKNNModel(catalog: catalog, similar: lists),
             next: SequenceModel(catalog: catalog, parameters: .init(), next: lists),
             boughtTogether: ItemKNNModel(catalog: catalog, similar: lists),

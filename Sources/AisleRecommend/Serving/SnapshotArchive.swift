@@ -30,14 +30,14 @@ public enum SnapshotArchive {
             blend: Dictionary(uniqueKeysWithValues: snapshot.blend.map { ($0.key.rawValue, $0.value) }),
             sequence: snapshot.next.parameters,
             factors: snapshot.factors?.parameters,
-            platforms: snapshot.platformPopularity.keys.sorted()
+            platforms: snapshot.segmentTrends.keys.sorted()
         )
         var data = Data(magic)
         let json = try JSONEncoder().encode(header)
         append(UInt64(json.count), to: &data)
         data.append(json)
         for window in TrendWindow.allCases { append(snapshot.trend(window), to: &data) }
-        for platform in header.platforms { append(snapshot.platformPopularity[platform] ?? [], to: &data) }
+        for platform in header.platforms { append(snapshot.segmentTrends[platform] ?? [], to: &data) }
         for lists in [snapshot.similar.similar, snapshot.next.next, snapshot.boughtTogether.similar] {
             append(lists.starts.map { Int64($0) }, to: &data)
             append(lists.neighbours, to: &data)
@@ -102,7 +102,7 @@ public enum SnapshotArchive {
             catalog: catalog,
             facts: header.facts,
             trends: trends,
-            platformPopularity: platforms,
+            segmentTrends: platforms,
             similar: ItemKNNModel(catalog: catalog, similar: lists[0]),
             next: SequenceModel(catalog: catalog, parameters: header.sequence, next: lists[1]),
             boughtTogether: ItemKNNModel(catalog: catalog, similar: lists[2]),

@@ -72,7 +72,7 @@ public struct SnapshotTrainer: Sendable {
         let facts = catalog.ids.map { input.items[$0] ?? ItemFacts(unknown: ()) }
         let trends = timed("trends") { Self.trends(log) }
         let platforms = timed("platforms") {
-            Self.platformPopularity(input, catalog: catalog, latest: log.latestTimestamp)
+            Self.segmentTrends(input, catalog: catalog, latest: log.latestTimestamp)
         }
         let parallelism = settings.parallelism
         let similar = timed("itemknn") {
@@ -105,7 +105,7 @@ public struct SnapshotTrainer: Sendable {
             catalog: catalog,
             facts: facts,
             trends: trends,
-            platformPopularity: platforms,
+            segmentTrends: platforms,
             similar: similar,
             next: next,
             boughtTogether: boughtTogether,
@@ -146,13 +146,19 @@ public struct SnapshotTrainer: Sendable {
         return result
     }
 
-    static func platformPopularity(_ input: TrainingInput, catalog: Catalog, latest: Double) -> [String: [Float]] {
+    /// 7-day trends per segment of shoppers: `platform:ios` (the event's platform) and `locale:de`
+    /// (the user's profile locale), for new shoppers of that segment.
+    static func segmentTrends(_ input: TrainingInput, catalog: Catalog, latest: Double) -> [String: [Float]] {
         var result: [String: [Float]] = [:]
-        for (interaction, platform) in zip(input.interactions, input.platforms) where !platform.isEmpty {
+        for (interaction, platform) in zip(input.interactions, input.platforms) {
             guard let item = catalog.index(of: interaction.item) else { continue }
-            let decay = Float(exp2(-(latest - interaction.timestamp) / (7 * 86_400)))
-            result[platform, default: [Float](repeating: 0, count: catalog.count)][Int(item)] +=
-                interaction.weight * decay
+            let weight = interaction.weight * Float(exp2(-(latest - interaction.timestamp) / (7 * 86_400)))
+            var segments: [String] = []
+            if !platform.isEmpty { segments.append("platform:" + platform) }
+            if let locale = input.locales[interaction.user] { segments.append("locale:" + locale) }
+            for segment in segments {
+                result[segment, default: [Float](repeating: 0, count: catalog.count)][Int(item)] += weight
+            }
         }
         return result
     }

@@ -10,6 +10,8 @@ public struct TrainingInput: Sendable {
     public private(set) var baskets: [Interaction] = []
     /// The platform of each interaction ("" when unknown), parallel to `interactions`.
     public private(set) var platforms: [String] = []
+    /// Each user's locale (`locale` profile attribute, lower-cased), by actor key.
+    public private(set) var locales: [String: String] = [:]
     /// Catalog items by id (hidden and out-of-stock ones included: they still teach similarity).
     public private(set) var items: [String: ItemFacts] = [:]
     /// Events read.
@@ -52,8 +54,26 @@ public struct TrainingInput: Sendable {
         }
     }
 
+    /// Adds a page of user profiles (their `locale` attribute, for new shoppers' trends).
+    public mutating func add(users: [User]) {
+        for user in users {
+            if case .string(let locale)? = user.attributes["locale"], let key = Self.localeKey(locale) {
+                locales[ActorKey.user(user.id)] = key
+            }
+        }
+    }
+
     /// Adds a page of catalog items.
     public mutating func add(_ catalogItems: [Item]) {
         for item in catalogItems { items[item.id.rawValue] = ItemFacts(item) }
+    }
+}
+
+extension TrainingInput {
+    /// A locale as trends are keyed: the language subtag, lower-cased ("de-CH" and "de_DE" →
+    /// "de"), so a small market still has enough events. Nil for text that is not a locale.
+    public static func localeKey(_ locale: String) -> String? {
+        let language = locale.split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map { $0.lowercased() } ?? ""
+        return (2...8).contains(language.count) && language.allSatisfy(\.isLetter) ? language : nil
     }
 }

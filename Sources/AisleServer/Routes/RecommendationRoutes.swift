@@ -28,6 +28,7 @@ struct RecommendationRoutes {
         query.options = try Self.listOptions(request)
         query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
         query.platform = request.queryString("platform")
+        query.locale = request.queryString("locale")
         return respond(try await service.feed(for: .user(user), query: query))
     }
 
@@ -37,6 +38,7 @@ struct RecommendationRoutes {
         query.options = try Self.listOptions(request)
         query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
         query.platform = request.queryString("platform")
+        query.locale = request.queryString("locale")
         return respond(try await service.feed(for: .device(device), query: query))
     }
 
@@ -84,6 +86,7 @@ struct RecommendationRoutes {
         }
         query.excludePurchased = body.excludePurchased ?? true
         query.platform = body.platform
+        query.locale = body.locale
         var options = ListOptions()
         options.limit = try Self.checked(body.limit ?? 20, field: "limit", in: 1...100)
         options.offset = try body.cursor.map(Self.offset(from:)) ?? 0

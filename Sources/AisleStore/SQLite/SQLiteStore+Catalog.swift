@@ -121,6 +121,25 @@ extension SQLiteStore {
         try await read { db in try Self.user(id, in: db) }
     }
 
+    public func users(after cursor: UserID?, limit: Int) async throws -> [User] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, attributes, created_at, updated_at FROM users WHERE id > ? ORDER BY id LIMIT ?
+                    """,
+                arguments: [cursor?.rawValue ?? "", limit]
+            ).map { row in
+                User(
+                    id: UserID(row["id"] as String),
+                    attributes: try Self.decodeJSON([String: JSONValue].self, row["attributes"]),
+                    createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
+                    updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"])
+                )
+            }
+        }
+    }
+
     static func user(_ id: UserID, in db: Database) throws -> User? {
         guard
             let row = try Row.fetchOne(
