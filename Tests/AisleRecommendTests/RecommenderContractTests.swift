@@ -91,6 +91,24 @@ import Testing
         }
     }
 
+    @Test("ALS's score mean and deviation from the factors' moments equal those of scoring every item")
+    func alsScoreStatistics() throws {
+        let model = ALSModel(log: Self.log, parameters: .init(factors: 8, iterations: 5), parallelism: .serial)
+        let vector = model.userVector(for: Self.log.histories[2])
+        let scores = model.scores(for: Self.log.histories[2])
+        let mean = scores.reduce(0, +) / Float(scores.count)
+        let deviation = (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(scores.count)).squareRoot()
+        let (fastMean, fastDeviation) = model.scoreStatistics(of: vector)
+        #expect(abs(fastMean - mean) < 1e-3 * max(1, abs(mean)))
+        #expect(abs(fastDeviation - deviation) < 1e-3 * max(1, deviation))
+        let some: [Int32] = [0, 3, 5]
+        #expect(
+            model.scores(of: some, vector: vector).enumerated().allSatisfy {
+                abs($0.element - scores[Int(some[$0.offset])]) < 1e-5
+            }
+        )
+    }
+
     @Test("ALS's request-time fold-in gives a vector that fits the shopper's items")
     func alsFoldIn() throws {
         let model = ALSModel(log: Self.log, parameters: .init(factors: 8, iterations: 10), parallelism: .serial)

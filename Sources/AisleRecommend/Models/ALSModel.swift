@@ -50,6 +50,8 @@ public struct ALSModel: Recommender {
     public let itemFactors: DenseMatrix
     /// `itemFactorsᵀ itemFactors + λI`, shared by every fold-in.
     public let regularizedGram: DenseMatrix
+    /// The mean item factor vector (for `scoreStatistics`).
+    public let factorMeans: [Float]
 
     /// Trains on `log`; `onIteration(i, seconds)` reports each finished sweep.
     public init(
@@ -96,6 +98,7 @@ public struct ALSModel: Recommender {
         }
         itemFactors = items
         regularizedGram = ImplicitLeastSquares.regularizedGram(items, regularization: parameters.regularization)
+        factorMeans = Self.columnMeans(items)
     }
 
     /// A model from stored item factors (a saved snapshot).
@@ -105,6 +108,7 @@ public struct ALSModel: Recommender {
         self.parameters = parameters
         self.itemFactors = itemFactors
         regularizedGram = ImplicitLeastSquares.regularizedGram(itemFactors, regularization: parameters.regularization)
+        factorMeans = Self.columnMeans(itemFactors)
     }
 
     /// The shopper's factor vector for `history`: the exact least-squares solution with the item
@@ -139,9 +143,51 @@ public struct ALSModel: Recommender {
         )
     }
 
+    /// The mean and standard deviation, over every catalog item, of the scores `vector` gives:
+    /// exact, from the item factors' mean and second moment, in O(factors²) instead of scoring
+    /// the whole catalog (the feed then scores only its candidates).
+    public func scoreStatistics(of vector: [Float]) -> (mean: Float, deviation: Float) {
+        let f = itemFactors.columns
+        let n = Float(max(1, itemFactors.rows))
+        var mean: Float = 0
+        var second: Float = 0
+        let lambda = parameters.regularization
+        regularizedGram.values.withUnsafeBufferPointer { gram in
+            for a in 0..<f {
+                var row: Float = 0
+                for b in 0..<f { row += (gram[a * f + b] - (a == b ? lambda : 0)) * vector[b] }
+                second += vector[a] * row
+            }
+        }
+        for a in 0..<f { mean += factorMeans[a] * vector[a] }
+        second /= n
+        return (mean, max(0, second - mean * mean).squareRoot())
+    }
+
+    /// The score of each of `items` for a shopper vector.
+    public func scores(of items: [Int32], vector: [Float]) -> [Float] {
+        let f = itemFactors.columns
+        return itemFactors.values.withUnsafeBufferPointer { factors in
+            items.map { item in
+                var sum: Float = 0
+                let base = Int(item) * f
+                for d in 0..<f { sum += factors[base + d] * vector[d] }
+                return sum
+            }
+        }
+    }
+
     public func scores(for history: History) -> [Float] {
         guard !history.isEmpty else { return [Float](repeating: 0, count: catalog.count) }
         return itemFactors.multiplyOnCallingThread(userVector(for: history))
+    }
+
+    private static func columnMeans(_ matrix: DenseMatrix) -> [Float] {
+        var means = [Double](repeating: 0, count: matrix.columns)
+        for row in 0..<matrix.rows {
+            for column in 0..<matrix.columns { means[column] += Double(matrix.values[row * matrix.columns + column]) }
+        }
+        return means.map { Float($0 / Double(max(1, matrix.rows))) }
     }
 
     private static func confidence(_ matrix: CSRMatrix, alpha: Float) -> CSRMatrix {

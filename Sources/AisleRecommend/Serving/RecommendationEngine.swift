@@ -93,9 +93,28 @@ public struct RecommendationEngine: Sendable {
             component.add(into: &total)
             components.append(component)
         }
-        if let factors = snapshot.factors { add(.als, factors.scores(for: history)) }
-        add(.sequence, snapshot.next.scores(for: history))
-        add(.itemKNN, snapshot.similar.scores(for: history))
+        let sequenceScores = snapshot.next.scores(for: history)
+        let neighbourScores = snapshot.similar.scores(for: history)
+        if let factors = snapshot.factors, let weight = snapshot.blend[.als], weight != 0 {
+            // The factor model scores only candidates: the items the shopper's neighbours point
+            // to and the trending head. Its mean and deviation over the whole catalog are exact
+            // (from the factors' moments), and every other item counts as average for it: scoring
+            // all items streamed the whole factor matrix per request (docs/BENCHMARKS.md).
+            var candidates = Set(snapshot.trendHead)
+            for index in sequenceScores.indices where sequenceScores[index] != 0 || neighbourScores[index] != 0 {
+                candidates.insert(Int32(index))
+            }
+            let ordered = candidates.sorted()
+            let vector = factors.userVector(for: history)
+            let (mean, deviation) = factors.scoreStatistics(of: vector)
+            var raw = [Float](repeating: mean, count: catalog.count)
+            for (item, score) in zip(ordered, factors.scores(of: ordered, vector: vector)) { raw[Int(item)] = score }
+            let component = FeedComponent(kind: .als, weight: weight, raw: raw, mean: mean, deviation: deviation)
+            component.add(into: &total)
+            components.append(component)
+        }
+        add(.sequence, sequenceScores)
+        add(.itemKNN, neighbourScores)
         if let weight = snapshot.blend[.popularity], weight != 0, snapshot.standardTrend.count == total.count {
             let trend = FeedComponent(kind: .popularity, weight: weight, standardised: snapshot.standardTrend)
             trend.add(into: &total)
@@ -441,6 +460,15 @@ struct FeedComponent {
         let deviation = max(0, squares / count - average * average).squareRoot()
         mean = Float(average)
         scale = deviation > 1e-12 ? Float(1 / deviation) : 0
+    }
+
+    /// A component whose mean and deviation are known (computed elsewhere, exactly).
+    init(kind: ModelKind, weight: Float, raw: [Float], mean: Float, deviation: Float) {
+        self.kind = kind
+        self.weight = weight
+        values = raw
+        self.mean = mean
+        scale = deviation > 1e-12 ? 1 / deviation : 0
     }
 
     /// A component whose scores are already standardised.

@@ -35,6 +35,9 @@ public final class RecommendationSnapshot: Sendable {
     public let recommendable: [Bool]
     /// The decayed trend, standardised as the feed blends it (computed once, not per request).
     public let standardTrend: [Float]
+    /// The most trending recommendable items (up to 2,000): with the neighbours of the shopper's
+    /// items, the candidates the feed scores with the factor model.
+    public let trendHead: [Int32]
     /// The platform trends, standardised the same way.
     public let standardSegmentTrends: [String: [Float]]
 
@@ -67,6 +70,11 @@ public final class RecommendationSnapshot: Sendable {
         self.blend = blend
         self.recommendable = facts.map(\.recommendable)
         self.standardTrend = HybridModel.standardised(trends[.decayed] ?? [], kind: .popularity)
+        var maskedTrend = trends[.decayed] ?? []
+        for index in maskedTrend.indices where !(index < facts.count && facts[index].recommendable) {
+            maskedTrend[index] = -.infinity
+        }
+        self.trendHead = TopK.select(2_000, from: maskedTrend).map { Int32($0.index) }
         self.standardSegmentTrends = segmentTrends.mapValues { HybridModel.standardised($0, kind: .popularity) }
     }
 
