@@ -27,7 +27,7 @@ public enum AisleApplication {
         recommendationRoutes.register(reads: ingest)
 
         let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
-        ItemRoutes(store: store, configuration: configuration, live: recommendations.live).register(on: admin)
+        ItemRoutes(store: store, configuration: configuration, recommendations: recommendations).register(on: admin)
         UserRoutes(store: store, configuration: configuration).register(on: admin)
         recommendationRoutes.register(admin: admin)
         return router

@@ -59,16 +59,6 @@ public struct ContentIndex: Sendable {
             return norm > 0 ? ScoredIndex(index: Int(item), score: dots[Int(item)] / (norm * queryNorm)) : nil
         }
     }
-
-    /// Cosine similarity of two token lists under this index's weights.
-    public func similarity(_ lhs: [String], _ rhs: [String]) -> Float {
-        let (a, b) = (vector(lhs), vector(rhs))
-        let dot = a.reduce(Float(0)) { $0 + $1.value * (b[$1.key] ?? 0) }
-        let norms =
-            a.values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-            * b.values.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-        return norms > 0 ? dot / norms : 0
-    }
 }
 
 #if canImport(Glibc)

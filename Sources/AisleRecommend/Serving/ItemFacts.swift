@@ -31,13 +31,15 @@ public struct ItemFacts: Sendable, Equatable, Codable {
         self.tokens = tokens.sorted()
     }
 
-    /// Facts of an item that is known only from events (not in the catalog): recommendable, no
+    /// Facts of an item known only from events (not in the catalog): recommendable, no
     /// categories or tokens.
-    public init(unknown: Void = ()) {
-        categories = []
-        brand = nil
-        recommendable = true
-        tokens = []
+    public static let unknown = ItemFacts(categories: [], brand: nil, recommendable: true, tokens: [])
+
+    private init(categories: [String], brand: String?, recommendable: Bool, tokens: [String]) {
+        self.categories = categories
+        self.brand = brand
+        self.recommendable = recommendable
+        self.tokens = tokens
     }
 
     /// Whether the item is in `category` or below it ("Clothing" matches "Clothing > Jackets").
@@ -59,7 +61,7 @@ enum ContentTokens {
         var current = ""
         for scalar in text.lowercased().unicodeScalars {
             if scalar.properties.isIdeographic {
-                if !current.isEmpty { tokens.append(current) }
+                if current.count > 1 { tokens.append(current) }
                 current = ""
                 tokens.append(String(scalar))
             } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {

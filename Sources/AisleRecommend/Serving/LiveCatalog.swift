@@ -5,42 +5,59 @@ import Synchronization
 /// visibility changes) and deleted. Serving reads it on every request, so an item that goes out of
 /// stock disappears at once and a new item is recommendable by content as soon as it is upserted.
 public final class LiveCatalog: Sendable {
-    private struct Change: Sendable {
-        /// nil: deleted.
-        let facts: ItemFacts?
-        let at: Timestamp
+    private struct State: Sendable {
+        /// Changed facts by item id; nil facts mean deleted. Kept as the dictionary requests read,
+        /// so a request's view is a copy-on-write reference, not a copy.
+        var facts: [String: ItemFacts?] = [:]
+        /// When each change was recorded, for pruning.
+        var times: [String: Timestamp] = [:]
     }
 
-    private let changes = Mutex<[String: Change]>([:])
+    private let state = Mutex(State())
 
     /// An empty overlay.
     public init() {}
 
-    /// Records upserted items.
-    public func upserted(_ items: [Item], at time: Timestamp) {
-        changes.withLock { changes in
-            for item in items { changes[item.id.rawValue] = Change(facts: ItemFacts(item), at: time) }
+    /// Records upserted items, except those whose facts equal `unchanged(id)`'s answer (a re-upsert
+    /// that changes nothing the recommender reads), so bulk re-imports don't grow the overlay
+    /// every request walks.
+    public func upserted(_ items: [Item], at time: Timestamp, unchangedFacts: (String) -> ItemFacts? = { _ in nil }) {
+        let changes = items.map { (id: $0.id.rawValue, facts: ItemFacts($0)) }
+        state.withLock { state in
+            for change in changes {
+                if state.facts[change.id] == nil, unchangedFacts(change.id) == change.facts { continue }
+                state.facts[change.id] = .some(change.facts)
+                state.times[change.id] = time
+            }
         }
     }
 
     /// Records a deleted item.
     public func deleted(_ id: ItemID, at time: Timestamp) {
-        changes.withLock { $0[id.rawValue] = Change(facts: nil, at: time) }
+        state.withLock { state in
+            state.facts[id.rawValue] = .some(nil)
+            state.times[id.rawValue] = time
+        }
     }
 
     /// Forgets changes made before `time` (a snapshot trained on data read after it has them).
     public func prune(before time: Timestamp) {
-        changes.withLock { changes in changes = changes.filter { $0.value.at >= time } }
+        state.withLock { state in
+            for (id, changed) in state.times where changed < time {
+                state.times[id] = nil
+                state.facts[id] = nil
+            }
+        }
     }
 
     /// The changed facts of `id`: nil when unchanged, `.some(nil)` when deleted.
     public func change(of id: String) -> ItemFacts?? {
-        changes.withLock { changes in changes[id].map(\.facts) }
+        state.withLock { $0.facts[id] }
     }
 
-    /// Every change, for one request's filtering (one lock, then plain reads).
+    /// Every change, for one request's filtering (one lock; the dictionary is shared, not copied).
     public func view() -> LiveCatalogView {
-        LiveCatalogView(changes: changes.withLock { changes in changes.mapValues(\.facts) })
+        LiveCatalogView(changes: state.withLock { $0.facts })
     }
 }
 

@@ -248,16 +248,7 @@ public struct RecommendationEngine: Sendable {
         var options = options
         options.exclude.insert(item)
         var candidates: [String: Recommendation] = [:]
-        if let index = snapshot.catalog.index(of: item) {
-            for neighbour in snapshot.similar.similar.of(Int(index)) {
-                let id = snapshot.catalog.ids[neighbour.index]
-                candidates[id] = Recommendation(
-                    itemID: id,
-                    score: 1 + neighbour.score,
-                    reason: Reason(.similarToViewed, itemIDs: [item])
-                )
-            }
-        }
+        addNeighbours(of: item, in: snapshot.similar.similar, boost: 1, reason: .similarToViewed, to: &candidates)
         var ranked = filtered(Array(candidates.values), options: options)
         // Content fills the list only when co-interaction neighbours run short (a new or rarely
         // seen item): the content search costs more than the whole neighbour lookup.
@@ -282,25 +273,8 @@ public struct RecommendationEngine: Sendable {
     public func boughtTogether(with item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
         _ = try requireKnown(item)
         var candidates: [String: Recommendation] = [:]
-        if let index = snapshot.catalog.index(of: item) {
-            for neighbour in snapshot.boughtTogether.similar.of(Int(index)) {
-                let id = snapshot.catalog.ids[neighbour.index]
-                candidates[id] = Recommendation(
-                    itemID: id,
-                    score: 1 + neighbour.score,
-                    reason: Reason(.boughtTogether, itemIDs: [item])
-                )
-            }
-            for neighbour in snapshot.next.next.of(Int(index))
-            where candidates[snapshot.catalog.ids[neighbour.index]] == nil {
-                let id = snapshot.catalog.ids[neighbour.index]
-                candidates[id] = Recommendation(
-                    itemID: id,
-                    score: neighbour.score,
-                    reason: Reason(.similarToViewed, itemIDs: [item])
-                )
-            }
-        }
+        addNeighbours(of: item, in: snapshot.boughtTogether.similar, boost: 1, reason: .boughtTogether, to: &candidates)
+        addNeighbours(of: item, in: snapshot.next.next, boost: 0, reason: .similarToViewed, to: &candidates)
         var options = options
         options.exclude.insert(item)
         return page(filtered(Array(candidates.values), options: options), options: options)
@@ -320,6 +294,27 @@ public struct RecommendationEngine: Sendable {
             items: page.items.map { Recommendation(itemID: $0.itemID, score: $0.score, reason: reason) },
             nextOffset: page.nextOffset
         )
+    }
+
+    /// Adds `item`'s neighbours from `lists` that are not candidates yet, scored `boost` + weight
+    /// (a boost of 1 ranks a list above one with boost 0), each explained by `reason`.
+    private func addNeighbours(
+        of item: String,
+        in lists: NeighbourLists,
+        boost: Float,
+        reason: Reason.Kind,
+        to candidates: inout [String: Recommendation]
+    ) {
+        guard let index = snapshot.catalog.index(of: item) else { return }
+        for neighbour in lists.of(Int(index)) {
+            let id = snapshot.catalog.ids[neighbour.index]
+            guard candidates[id] == nil else { continue }
+            candidates[id] = Recommendation(
+                itemID: id,
+                score: boost + neighbour.score,
+                reason: Reason(reason, itemIDs: [item])
+            )
+        }
     }
 
     // MARK: - Filtering and paging

@@ -144,6 +144,18 @@ public final class RecommendationService: Sendable {
         }
     }
 
+    /// Records upserted items: they take effect on the next request. Items whose recommender
+    /// facts are unchanged from the snapshot are not recorded.
+    public func itemsUpserted(_ items: [Item], at time: Timestamp) {
+        let snapshot = snapshot
+        live.upserted(items, at: time) { id in snapshot.catalog.index(of: id).map { snapshot.facts[Int($0)] } }
+    }
+
+    /// Records a deleted item: it disappears from the next answer.
+    public func itemDeleted(_ id: ItemID, at time: Timestamp) {
+        live.deleted(id, at: time)
+    }
+
     /// An engine over the current snapshot and live changes, for one request.
     public func engine() -> RecommendationEngine {
         RecommendationEngine(snapshot: snapshot, live: live.view(), weights: settings.weights)

@@ -69,7 +69,7 @@ public struct SnapshotTrainer: Sendable {
         report.shoppers = log.users.count
         report.items = catalog.count
         progress("log: \(input.interactions.count) interactions, \(log.users.count) shoppers, \(catalog.count) items")
-        let facts = catalog.ids.map { input.items[$0] ?? ItemFacts(unknown: ()) }
+        let facts = catalog.ids.map { input.items[$0] ?? .unknown }
         let trends = timed("trends") { Self.trends(log) }
         let platforms = timed("platforms") {
             Self.segmentTrends(input, catalog: catalog, latest: log.latestTimestamp)

@@ -15,7 +15,9 @@ struct EventRoutes {
 
     @Sendable func ingest(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
-        let body = try EventsRequestBody.decode(try await request.bodyBytes(maxBytes: configuration.server.maxBodyBytes))
+        let body = try EventsRequestBody.decode(
+            try await request.bodyBytes(maxBytes: configuration.server.maxBodyBytes)
+        )
         let now = Timestamp.now()
         let skew = configuration.ingest.maxFutureSkew
         switch body {
@@ -25,7 +27,12 @@ struct EventRoutes {
             let outcome = try await store.appendEvents([event], receivedAt: now)
             metrics.recordIngest(outcome, rejected: 0)
             return JSONResponse.encoded(
-                IngestResultBody(accepted: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems, errors: [])
+                IngestResultBody(
+                    accepted: outcome.accepted,
+                    duplicates: outcome.duplicates,
+                    unknownItems: outcome.unknownItems,
+                    errors: []
+                )
             )
         case .batch(let rows):
             let maxRows = configuration.ingest.maxBatchRows
@@ -45,7 +52,12 @@ struct EventRoutes {
             let outcome = try await store.appendEvents(events, receivedAt: now)
             metrics.recordIngest(outcome, rejected: errors.count)
             return JSONResponse.encoded(
-                IngestResultBody(accepted: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems, errors: errors)
+                IngestResultBody(
+                    accepted: outcome.accepted,
+                    duplicates: outcome.duplicates,
+                    unknownItems: outcome.unknownItems,
+                    errors: errors
+                )
             )
         }
     }

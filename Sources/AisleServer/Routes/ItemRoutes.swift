@@ -8,7 +8,7 @@ struct ItemRoutes {
     let store: any Store
     let configuration: AisleConfiguration
     /// Told about every catalog change, so recommendations follow stock and new items at once.
-    let live: LiveCatalog
+    let recommendations: RecommendationService
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("items/{id}", use: upsert)
@@ -25,7 +25,7 @@ struct ItemRoutes {
         let item = try body.validated(pathID: id.rawValue)
         let now = Timestamp.now()
         let stored = try await store.upsertItems([item], at: now)
-        live.upserted(stored, at: now)
+        recommendations.itemsUpserted(stored, at: now)
         return JSONResponse.encoded(ItemBody(stored[0]))
     }
 
@@ -39,7 +39,7 @@ struct ItemRoutes {
         let id = try context.pathID("id", as: ItemID.self)
         let now = Timestamp.now()
         guard try await store.deleteItem(id, at: now) else { throw AisleError.notFound("no item \"\(id)\"") }
-        live.deleted(id, at: now)
+        recommendations.itemDeleted(id, at: now)
         return Response(status: .noContent)
     }
 
@@ -63,7 +63,7 @@ struct ItemRoutes {
         ) { (body) throws(AisleError) in try body.validated() }
         let now = Timestamp.now()
         let stored = try await store.upsertItems(items, at: now)
-        live.upserted(stored, at: now)
+        recommendations.itemsUpserted(stored, at: now)
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 }

@@ -24,22 +24,12 @@ struct RecommendationRoutes {
 
     @Sendable func userFeed(request: Request, context: AisleRequestContext) async throws -> Response {
         let user = try context.pathID("id", as: UserID.self)
-        var query = FeedQuery()
-        query.options = try Self.listOptions(request)
-        query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
-        query.platform = request.queryString("platform")
-        query.locale = request.queryString("locale")
-        return respond(try await service.feed(for: .user(user), query: query))
+        return respond(try await service.feed(for: .user(user), query: try Self.feedQuery(request)))
     }
 
     @Sendable func deviceFeed(request: Request, context: AisleRequestContext) async throws -> Response {
         let device = try context.pathID("id", as: DeviceID.self)
-        var query = FeedQuery()
-        query.options = try Self.listOptions(request)
-        query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
-        query.platform = request.queryString("platform")
-        query.locale = request.queryString("locale")
-        return respond(try await service.feed(for: .device(device), query: query))
+        return respond(try await service.feed(for: .device(device), query: try Self.feedQuery(request)))
     }
 
     @Sendable func similar(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -148,6 +138,16 @@ struct RecommendationRoutes {
 
     private static func isTrained(_ snapshot: RecommendationSnapshot) -> Bool {
         !snapshot.report.blendSource.isEmpty
+    }
+
+    /// The feed's query parameters: the list options plus `exclude_purchased`, `platform`, `locale`.
+    static func feedQuery(_ request: Request) throws -> FeedQuery {
+        var query = FeedQuery()
+        query.options = try listOptions(request)
+        query.excludePurchased = try request.queryBool("exclude_purchased", default: true)
+        query.platform = request.queryString("platform")
+        query.locale = request.queryString("locale")
+        return query
     }
 
     static func listOptions(_ request: Request) throws -> ListOptions {

@@ -29,7 +29,8 @@ struct SystemRoutes {
             guard let yaml = OpenAPIDocument.yaml else {
                 throw AisleError(
                     code: .unavailable,
-                    message: "openapi.yaml is not installed beside the aisle binary (copy aisle_AisleServer.resources with it); see docs/openapi.yaml"
+                    message:
+                        "openapi.yaml is not installed beside the aisle binary (copy aisle_AisleServer.resources with it); see docs/openapi.yaml"
                 )
             }
             var headers = HTTPFields()

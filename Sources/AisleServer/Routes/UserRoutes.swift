@@ -48,7 +48,12 @@ struct UserRoutes {
         let erased = try await store.eraseUser(id)
         if erased.isEmpty { throw AisleError.notFound("nothing is stored for user \"\(id)\"") }
         return JSONResponse.encoded(
-            UserErasureBody(userID: id.rawValue, profiles: erased.profiles, events: erased.events, devices: erased.devices)
+            UserErasureBody(
+                userID: id.rawValue,
+                profiles: erased.profiles,
+                events: erased.events,
+                devices: erased.devices
+            )
         )
     }
 

@@ -17,6 +17,10 @@ struct AnalyzeReviewCommand: ParsableCommand {
     @Argument(help: "Review texts.")
     var texts: [String]
 
+    func validate() throws {
+        guard !texts.isEmpty else { throw ValidationError("give at least one review text to analyse") }
+    }
+
     func run() throws {
         let analyzer = ReviewAnalyzer(model: try model.map(SentimentModel.load(from:)))
         for text in texts {
