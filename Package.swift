@@ -34,7 +34,12 @@ let package = Package(
         ),
         .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "AisleText", dependencies: ["AisleCore", "CZlib"], swiftSettings: swiftSettings),
+        .target(
+            name: "AisleText",
+            dependencies: ["AisleCore", "CZlib"],
+            resources: [.copy("Resources/sentiment.aisle")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AisleRecommend",
             dependencies: ["AisleCore", "AisleStore", "AisleMath"],
@@ -55,6 +60,7 @@ let package = Package(
                 "AisleCore",
                 "AisleStore",
                 "AisleRecommend",
+                "AisleText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -99,7 +105,7 @@ let package = Package(
         ),
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
-        .testTarget(name: "AisleTextTests", dependencies: ["AisleText"], swiftSettings: swiftSettings),
+        .testTarget(name: "AisleTextTests", dependencies: ["AisleCore", "AisleText"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleRecommendTests",
             dependencies: ["AisleCore", "AisleStore", "AisleMath", "AisleRecommend"],
@@ -119,6 +125,7 @@ let package = Package(
                 "AisleServer",
                 "AisleMath",
                 "AisleRecommend",
+                "AisleText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -31,4 +31,5 @@ for target in Sources/*/; do
 done
 check Sources/AisleMath "AisleStore|AisleServer|AisleRecommend" "the math layer depends on nothing of ours above it"
 check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
+check Sources/AisleText "AisleStore|AisleServer|AisleRecommend" "text analysis is a pure engine: no store, no HTTP"
 exit $status

@@ -7,6 +7,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var keys = KeyConfiguration()
     public var ingest = IngestConfiguration()
     public var recommend = RecommendConfiguration()
+    public var reviews = ReviewConfiguration()
 
     public init() {}
 
@@ -52,10 +53,22 @@ public struct AisleConfiguration: Sendable, Equatable {
         if let days = recommend.interactionHalfLifeDays, !(days.isFinite && days > 0) {
             throw .invalid("interaction_half_life_days", "interaction_half_life_days must be positive")
         }
+        if reviews.sentimentModel.isEmpty {
+            throw .invalid("sentiment_model", "sentiment_model is auto, none or a model file's path")
+        }
         if let admin = keys.adminKey, admin == keys.ingestKey {
             throw .invalid("ingest_key", "the ingest key must differ from the admin key")
         }
     }
+}
+
+/// How reviews are analysed.
+public struct ReviewConfiguration: Sendable, Equatable {
+    /// The polarity classifier: `auto` (`<data>/models/sentiment.aisle` when it exists, else
+    /// the model shipped with Aisle), `none` (the lexicon alone) or a model file's path.
+    public var sentimentModel = "auto"
+
+    public init() {}
 }
 
 /// Where and how the HTTP server listens.

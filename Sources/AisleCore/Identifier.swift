@@ -61,9 +61,11 @@ public enum UserKind: IdentifierKind { public static var name: String { "user id
 public enum DeviceKind: IdentifierKind { public static var name: String { "device id" } }
 public enum EventKind: IdentifierKind { public static var name: String { "event id" } }
 public enum SessionKind: IdentifierKind { public static var name: String { "session id" } }
+public enum ReviewKind: IdentifierKind { public static var name: String { "review id" } }
 
 public typealias ItemID = Identifier<ItemKind>
 public typealias UserID = Identifier<UserKind>
 public typealias DeviceID = Identifier<DeviceKind>
 public typealias EventID = Identifier<EventKind>
 public typealias SessionID = Identifier<SessionKind>
+public typealias ReviewID = Identifier<ReviewKind>

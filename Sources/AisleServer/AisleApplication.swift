@@ -1,6 +1,7 @@
 public import AisleCore
 public import AisleStore
 public import AisleRecommend
+public import AisleText
 public import Hummingbird
 public import Logging
 import ServiceLifecycle
@@ -14,6 +15,7 @@ public enum AisleApplication {
         store: any Store,
         keys: KeyRing,
         recommendations: RecommendationService,
+        reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         metrics: ServerMetrics = ServerMetrics()
     ) -> Router<AisleRequestContext> {
         let router = Router(context: AisleRequestContext.self)
@@ -25,11 +27,14 @@ public enum AisleApplication {
         EventRoutes(store: store, configuration: configuration, metrics: metrics).register(on: ingest)
         let recommendationRoutes = RecommendationRoutes(service: recommendations, configuration: configuration)
         recommendationRoutes.register(reads: ingest)
+        let reviewRoutes = ReviewRoutes(store: store, configuration: configuration, analyzer: reviews)
+        reviewRoutes.register(ingest: ingest)
 
         let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
         ItemRoutes(store: store, configuration: configuration, recommendations: recommendations).register(on: admin)
         UserRoutes(store: store, configuration: configuration).register(on: admin)
         recommendationRoutes.register(admin: admin)
+        reviewRoutes.register(admin: admin)
         return router
     }
 
@@ -40,11 +45,18 @@ public enum AisleApplication {
         store: any Store,
         keys: KeyRing,
         recommendations: RecommendationService,
+        reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(configuration: configuration, store: store, keys: keys, recommendations: recommendations),
+            router: router(
+                configuration: configuration,
+                store: store,
+                keys: keys,
+                recommendations: recommendations,
+                reviews: reviews
+            ),
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: "aisle"

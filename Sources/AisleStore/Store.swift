@@ -19,7 +19,7 @@ public protocol Store: Sendable {
     func user(_ id: UserID) async throws -> User?
     /// Profiles in id order (UTF-8 byte order) after `cursor`, at most `limit`.
     func users(after cursor: UserID?, limit: Int) async throws -> [User]
-    /// Erases the profile, every event owned by the user and its device links.
+    /// Erases the profile, every event owned by the user, its device links and its reviews.
     func eraseUser(_ id: UserID) async throws -> UserErasure
 
     /// Stores events in order: resolves device-only events to their linked user, assigns
@@ -43,6 +43,19 @@ public protocol Store: Sendable {
     func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent]
     /// The newest event's sequence (0 when there are none): training schedules count new events by it.
     func latestSequence() async throws -> Int64
+
+    /// Stores reviews with their analyses, replacing any with the same id (`createdAt` is kept
+    /// from the first write unless the review carries one). Reviews of items that are not in
+    /// the catalog are not stored; their positions come back in `unknownItems`. All or nothing.
+    func putReviews(_ reviews: [Review], at now: Timestamp) async throws -> ReviewWrite
+    /// The review, or nil.
+    func review(_ id: ReviewID) async throws -> Review?
+    /// The item's reviews, newest first (creation time, then id), after `cursor`, at most `limit`.
+    func reviews(of item: ItemID, after cursor: ReviewCursor?, limit: Int) async throws -> [Review]
+    /// Deletes a review; false when there was none.
+    func deleteReview(_ id: ReviewID) async throws -> Bool
+    /// Review count and mean score of every reviewed item: the item feature ranking reads.
+    func reviewSentiment() async throws -> [ItemID: ReviewSentiment]
 
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?
@@ -96,15 +109,41 @@ public struct UserErasure: Sendable, Equatable {
     public var profiles: Int
     public var events: Int
     public var devices: Int
+    public var reviews: Int
 
-    public init(profiles: Int, events: Int, devices: Int) {
+    public init(profiles: Int, events: Int, devices: Int, reviews: Int = 0) {
         self.profiles = profiles
         self.events = events
         self.devices = devices
+        self.reviews = reviews
     }
 
     /// Nothing of the user existed.
-    public var isEmpty: Bool { profiles == 0 && events == 0 && devices == 0 }
+    public var isEmpty: Bool { profiles == 0 && events == 0 && devices == 0 && reviews == 0 }
+}
+
+/// What `putReviews` did.
+public struct ReviewWrite: Sendable, Equatable {
+    /// The reviews stored, as stored (with their times).
+    public var stored: [Review]
+    /// Positions (in the call) of reviews not stored because their item is not in the catalog.
+    public var unknownItems: [Int]
+
+    public init(stored: [Review], unknownItems: [Int]) {
+        self.stored = stored
+        self.unknownItems = unknownItems
+    }
+}
+
+/// Where a page of an item's reviews ended: the last review's creation time and id.
+public struct ReviewCursor: Sendable, Equatable {
+    public var createdAt: Timestamp
+    public var id: ReviewID
+
+    public init(createdAt: Timestamp, id: ReviewID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
 }
 
 /// Where a history page ended: the last event's time and sequence.

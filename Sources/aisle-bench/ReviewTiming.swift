@@ -1,3 +1,4 @@
+import AisleCore
 import AisleMath
 import AisleText
 import ArgumentParser
@@ -12,13 +13,13 @@ struct ReviewTiming: ParsableCommand {
         abstract: "Time batch review analysis (reviews per second)."
     )
 
-    @Option(help: "Sentiment model from aisle train-sentiment.") var model: String
+    @Option(help: "Sentiment model from aisle train-sentiment (default: the shipped one).") var model: String?
     @Option(help: "Chinese reviews.") var zh = "../shared/data/reviews-zh/online_shopping_10_cats.csv.gz"
     @Option(help: "English sentences.") var en = "../shared/data/reviews-en/sentences.tsv"
     @Option(help: "Worker threads.") var threads: Int = 2
 
     func run() throws {
-        let analyzer = ReviewAnalyzer(model: try SentimentModel.load(from: model))
+        let analyzer = ReviewAnalyzer(model: try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped())
         let texts = try SentimentCorpus.chinese(zh).map(\.text) + SentimentCorpus.english(en).map(\.text)
         let parallelism = Parallelism(threads: threads)
         let clock = ContinuousClock()

@@ -86,6 +86,49 @@ import Testing
         }
     }
 
+    @Test("reviews from CSV are analysed and stored, in a folder and through --url; bad rows and unknown items rejected")
+    func reviews() async throws {
+        for throughServer in [false, true] {
+            let work = workFolder()
+            #expect(try aisle(["import", "items", Self.fixtures + "/items.csv", "--data", "data"], in: work).status == 0)
+            let server = ServerProcess(dataDirectory: work + "/data")
+            var run: Run
+            if throughServer {
+                try server.start()
+                run = try aisle(
+                    ["import", "reviews", Self.fixtures + "/reviews.csv", "--url", server.baseURL],
+                    in: work,
+                    environment: ["AISLE_ADMIN_KEY": ServerProcess.adminKey]
+                )
+            } else {
+                run = try aisle(["import", "reviews", Self.fixtures + "/reviews.csv", "--data", "data"], in: work)
+                #expect(run.output.contains("import: reviews: the shipped sentiment model"))
+                try server.start()
+            }
+            defer { server.stop() }
+            #expect(run.status == 0, "\(run.output)")
+            #expect(run.output.contains("imported 3 reviews of 6 rows"), "\(run.output)")
+            #expect(run.output.contains("1 for items not in the catalog"), "\(run.output)")
+            func line(_ row: [String: JSONValue]) -> Double {
+                if case .number(let value) = row["line"] { return value }
+                return 0
+            }
+            // Unknown items are found when a batch is written, after the rows that fail to parse.
+            let rejected = try rejects(work + "/reviews.csv.rejects.jsonl").sorted { line($0) < line($1) }
+            #expect(rejected.map { $0["line"] } == [.number(4), .number(5), .number(7)])
+            #expect(rejected.map { $0["field"] } == [.string("item_id"), .string("rating"), .string("text")])
+            try await withHTTP(server) { http in
+                let review = try await http.call(.GET, "/v1/reviews/rv-5").decode(ReviewBody.self)
+                #expect(review.analysis?.polarity == "negative")
+                #expect(review.analysis?.aspects.map(\.aspect) == ["durability"])
+                let summary = try await http.call(.GET, "/v1/items/sku-1/review-summary").decode(ReviewSummaryBody.self)
+                #expect(summary.reviewCount == 2)
+                #expect(summary.pros.first { $0.aspect == "quality" }?.count == 2)
+                #expect(summary.cons.map(\.aspect) == ["delivery_shipping"])
+            }
+        }
+    }
+
     @Test("RecBole atomic files: movies with genres, users, ratings as rate events in seconds")
     func recbole() async throws {
         let work = workFolder()

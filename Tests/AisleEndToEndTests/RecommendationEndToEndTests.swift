@@ -402,6 +402,31 @@ import Testing
             #expect(status.items == Self.items.count)
         }
     }
+
+    @Test("review sentiment is an item feature: min_review_score leaves out badly reviewed items after training")
+    func reviewSentimentFilter() async throws {
+        try await withTrainedServer { http in
+            let before = try await list(http, "/v1/items/j1/similar?limit=5")
+            let panned = try #require(before.data.first?.itemID)
+            let praised = try #require(before.data.dropFirst().first?.itemID)
+            for index in 0..<3 {
+                let bad = ReviewBody(userID: "critic-\(index)", text: "Terrible quality, it broke after one day. Very disappointed.")
+                let good = ReviewBody(userID: "fan-\(index)", text: "Excellent quality, very warm, I love it!")
+                #expect(try await http.post("/v1/items/\(panned)/reviews", key: ServerProcess.ingestKey, encoding: bad).status == 200)
+                #expect(try await http.post("/v1/items/\(praised)/reviews", key: ServerProcess.ingestKey, encoding: good).status == 200)
+            }
+            #expect(try await http.call(.POST, "/v1/models:train").status == 200)
+            let unfiltered = try await list(http, "/v1/items/j1/similar?limit=5")
+            #expect(unfiltered.data.map(\.itemID).contains(panned))
+            let filtered = try await list(http, "/v1/items/j1/similar?limit=5&min_review_score=0")
+            #expect(!filtered.data.map(\.itemID).contains(panned))
+            #expect(filtered.data.map(\.itemID).contains(praised))
+            let feed = try await list(http, "/v1/users/jacket-3/recommendations?limit=20&min_review_score=0")
+            #expect(!feed.data.map(\.itemID).contains(panned))
+            let wrong = try await http.call(.GET, "/v1/trending?min_review_score=2", key: ServerProcess.ingestKey)
+            #expect(wrong.status == 400 && wrong.errorCode == "invalid_field")
+        }
+    }
 }
 
 struct ItemBatch: Encodable {

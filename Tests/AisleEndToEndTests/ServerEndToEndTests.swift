@@ -150,7 +150,7 @@ import Testing
             #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: #"{"type":"like","user_id":"zoe","item_id":"b"}"#).status == 200)
             #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: #"{"type":"like","user_id":"other","item_id":"b"}"#).status == 200)
             let erased = try await http.call(.DELETE, "/v1/users/zoe").decode(UserErasureBody.self)
-            #expect(erased == UserErasureBody(userID: "zoe", profiles: 1, events: 2, devices: 1))
+            #expect(erased == UserErasureBody(userID: "zoe", profiles: 1, events: 2, devices: 1, reviews: 0))
         }
         #expect(server.stop() == 0)
         let database = server.dataDirectory + "/aisle.sqlite"

@@ -82,7 +82,7 @@ import Testing
             try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"d","user_id":"u"}"#)
             try await api.call(.post, "/v1/events", key: .ingest, body: #"{"type":"view","user_id":"u","item_id":"i"}"#)
             let erased = try await api.call(.delete, "/v1/users/u").decode(UserErasureBody.self)
-            #expect(erased == UserErasureBody(userID: "u", profiles: 1, events: 2, devices: 1))
+            #expect(erased == UserErasureBody(userID: "u", profiles: 1, events: 2, devices: 1, reviews: 0))
             #expect(try await api.call(.get, "/v1/users/u").status == .notFound)
             #expect(try await api.call(.get, "/v1/users/u/history").decode(PageBody<EventBody>.self).data.isEmpty)
             #expect(try await api.call(.delete, "/v1/users/u").status == .notFound)

@@ -1,3 +1,4 @@
+import AisleCore
 import AisleText
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import AisleCore
 import AisleText
 import Foundation
 import Testing
@@ -67,14 +68,31 @@ import Testing
             .path
         try model.save(to: path)
         let loaded = try SentimentModel.load(from: path)
-        #expect(loaded.positiveProbability("love it, great value") == model.positiveProbability("love it, great value"))
-        #expect(loaded.positiveProbability("很失望，太差了") == model.positiveProbability("很失望，太差了"))
+        // Weights are stored as 16-bit steps of the largest one: probabilities move by < 1e-4.
+        for text in ["love it, great value", "it broke, awful", "很喜欢，质量很好", "很失望，太差了"] {
+            let before = try #require(model.positiveProbability(text))
+            let after = try #require(loaded.positiveProbability(text))
+            #expect(abs(before - after) < 1e-4, "\(text)")
+        }
+        // Saving the loaded model gives the same bytes: the shipped file is reproducible.
+        let again = path + ".again"
+        try loaded.save(to: again)
+        #expect(FileManager.default.contents(atPath: again) == FileManager.default.contents(atPath: path))
+    }
+
+    @Test("the shipped model loads beside the test binary and reads the issue's example as mixed or positive")
+    func shippedModel() throws {
+        let model = try #require(try SentimentModel.shipped())
+        #expect(model.features.dimension == SentimentModel.defaultDimension)
+        #expect(Set(model.classifiers.keys) == [.en, .zh])
+        #expect(try #require(model.positiveProbability("质量很好，很满意")) > 0.5)
+        #expect(try #require(model.positiveProbability("Terrible. It broke after a day.")) < 0.5)
     }
 
     @Test("a file that is not a model, or is cut short, is refused")
     func badModelFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString)").path
-        try Data("AISLESE1\u{1}\u{0}\u{0}\u{0}".utf8).write(to: URL(fileURLWithPath: path))
+        try Data("AISLESE2\u{1}\u{0}\u{0}\u{0}".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: TextDataError.self) { try SentimentModel.load(from: path) }
         try Data("not a model at all".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: TextDataError.self) { try SentimentModel.load(from: path) }

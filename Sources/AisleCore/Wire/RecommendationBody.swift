@@ -85,6 +85,8 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
     public var category: String?
     public var excludePurchased: Bool?
     public var diversity: Int?
+    /// Leave out items whose reviews lean below this mean score (-1 to 1).
+    public var minReviewScore: Double?
     public var explain: Bool?
     public var platform: String?
     /// The shopper's locale (`de-DE`), for a new shopper's trends.
@@ -98,6 +100,7 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
         case limit, cursor, category
         case excludePurchased = "exclude_purchased"
         case diversity, explain, platform, locale
+        case minReviewScore = "min_review_score"
     }
 
     public init(
@@ -128,6 +131,7 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
         category = try container.decodeIfPresent(String.self, forKey: .category)
         excludePurchased = try container.decodeIfPresent(Bool.self, forKey: .excludePurchased)
         diversity = try container.decodeIfPresent(Int.self, forKey: .diversity)
+        minReviewScore = try container.decodeIfPresent(Double.self, forKey: .minReviewScore)
         explain = try container.decodeIfPresent(Bool.self, forKey: .explain)
         platform = try container.decodeIfPresent(String.self, forKey: .platform)
         locale = try container.decodeIfPresent(String.self, forKey: .locale)

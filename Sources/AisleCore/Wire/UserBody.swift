@@ -56,17 +56,19 @@ public struct UserErasureBody: Codable, Sendable, Equatable {
     public var profiles: Int
     public var events: Int
     public var devices: Int
+    public var reviews: Int
 
     enum CodingKeys: String, CodingKey {
         case userID = "user_id"
-        case profiles, events, devices
+        case profiles, events, devices, reviews
     }
 
-    public init(userID: String, profiles: Int, events: Int, devices: Int) {
+    public init(userID: String, profiles: Int, events: Int, devices: Int, reviews: Int) {
         self.userID = userID
         self.profiles = profiles
         self.events = events
         self.devices = devices
+        self.reviews = reviews
     }
 }
 

@@ -12,6 +12,8 @@ public struct ItemFacts: Sendable, Equatable, Codable {
     public var recommendable: Bool
     /// Lower-cased descriptive tokens: title words, categories, brand, tags.
     public var tokens: [String]
+    /// How its reviews lean (count and mean score), as of the last training; nil without reviews.
+    public var reviews: ReviewSentiment?
 
     /// Facts of `item`.
     public init(_ item: Item) {
@@ -40,6 +42,13 @@ public struct ItemFacts: Sendable, Equatable, Codable {
         self.brand = brand
         self.recommendable = recommendable
         self.tokens = tokens
+    }
+
+    /// Whether `ListOptions.minReviewScore` lets the item through: items with fewer than
+    /// `ListOptions.minimumReviews` reviews always pass (too few to judge).
+    public func passesReviews(_ minimum: Float?) -> Bool {
+        guard let minimum, let reviews, reviews.count >= ListOptions.minimumReviews else { return true }
+        return reviews.meanScore >= minimum
     }
 
     /// Whether the item is in `category` or below it ("Clothing" matches "Clothing > Jackets").

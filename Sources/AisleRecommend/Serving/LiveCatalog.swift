@@ -22,7 +22,12 @@ public final class LiveCatalog: Sendable {
     /// that changes nothing the recommender reads), so bulk re-imports don't grow the overlay
     /// every request walks.
     public func upserted(_ items: [Item], at time: Timestamp, unchangedFacts: (String) -> ItemFacts? = { _ in nil }) {
-        let changes = items.map { (id: $0.id.rawValue, facts: ItemFacts($0)) }
+        let changes = items.map { item in
+            // Review sentiment is not in the item: it stays as the last training saw it.
+            var facts = ItemFacts(item)
+            facts.reviews = unchangedFacts(item.id.rawValue)?.reviews
+            return (id: item.id.rawValue, facts: facts)
+        }
         state.withLock { state in
             for change in changes {
                 if state.facts[change.id] == nil, unchangedFacts(change.id) == change.facts { continue }

@@ -76,6 +76,12 @@ public struct ListOptions: Sendable, Equatable {
     public var explain = false
     /// Item ids never to return (besides hidden and out-of-stock ones).
     public var exclude: Set<String> = []
+    /// Leave out items whose reviews' mean score (in [-1, 1]) is below this, once they have
+    /// `minimumReviews` reviews; nil for no review filter.
+    public var minReviewScore: Float?
+
+    /// Reviews an item needs before `minReviewScore` judges it.
+    public static let minimumReviews = 3
 
     /// The defaults: 20 items from the top, no filter.
     public init() {}

@@ -338,7 +338,7 @@ public struct RecommendationEngine: Sendable {
     private func allowed(_ id: String, options: ListOptions) -> Bool {
         guard !options.exclude.contains(id), let facts = facts(of: id), facts.recommendable else { return false }
         if let category = options.category, !facts.isIn(category: category) { return false }
-        return true
+        return facts.passesReviews(options.minReviewScore)
     }
 
     /// Candidates from a full score vector plus extra (fresh) ones, filtered, best first, deep
@@ -356,6 +356,12 @@ public struct RecommendationEngine: Sendable {
         if let category = options.category {
             for index in masked.indices
             where masked[index] != -.infinity && !snapshot.facts[index].isIn(category: category) {
+                masked[index] = -.infinity
+            }
+        }
+        if let minimum = options.minReviewScore {
+            for index in masked.indices
+            where masked[index] != -.infinity && !snapshot.facts[index].passesReviews(minimum) {
                 masked[index] = -.infinity
             }
         }

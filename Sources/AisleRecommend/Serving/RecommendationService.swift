@@ -91,6 +91,7 @@ public final class RecommendationService: Sendable {
             guard page.count == 10_000, let last = page.last else { break }
             cursor = last.id
         }
+        input.add(reviews: try await store.reviewSentiment())
         var after: Int64 = 0
         while true {
             let page = try await store.interactionEvents(after: after, limit: settings.trainingPageSize)

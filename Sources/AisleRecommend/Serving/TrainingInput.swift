@@ -63,6 +63,11 @@ public struct TrainingInput: Sendable {
         }
     }
 
+    /// Attaches review sentiment (count, mean score) to the catalog's items; call after `add(_:)`.
+    public mutating func add(reviews: [ItemID: ReviewSentiment]) {
+        for (id, sentiment) in reviews { items[id.rawValue]?.reviews = sentiment }
+    }
+
     /// Adds a page of catalog items.
     public mutating func add(_ catalogItems: [Item]) {
         for item in catalogItems { items[item.id.rawValue] = ItemFacts(item) }

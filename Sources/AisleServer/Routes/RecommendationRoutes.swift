@@ -82,6 +82,7 @@ struct RecommendationRoutes {
         options.offset = try body.cursor.map(Self.offset(from:)) ?? 0
         options.category = body.category
         options.diversity = try body.diversity.map { try Self.checked($0, field: "diversity", in: 1...100) }
+        options.minReviewScore = try body.minReviewScore.map { try Self.reviewScore($0) }
         options.explain = body.explain ?? false
         query.options = options
         return respond(try await service.feed(for: shopper, query: query))
@@ -159,7 +160,20 @@ struct RecommendationRoutes {
             options.diversity = try request.queryInt("diversity", default: 0, in: 1...100)
         }
         options.explain = try request.queryBool("explain", default: false)
+        if let text = request.queryString("min_review_score") {
+            guard let value = Double(text) else {
+                throw AisleError.invalid("min_review_score", "min_review_score is a number from -1 to 1, got \"\(text.prefix(16))\"")
+            }
+            options.minReviewScore = try reviewScore(value)
+        }
         return options
+    }
+
+    static func reviewScore(_ value: Double) throws -> Float {
+        guard value.isFinite, (-1...1).contains(value) else {
+            throw AisleError.invalid("min_review_score", "min_review_score is a number from -1 to 1, got \(value)")
+        }
+        return Float(value)
     }
 
     static func offset(from cursor: String) throws -> Int {

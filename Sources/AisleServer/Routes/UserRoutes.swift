@@ -52,7 +52,8 @@ struct UserRoutes {
                 userID: id.rawValue,
                 profiles: erased.profiles,
                 events: erased.events,
-                devices: erased.devices
+                devices: erased.devices,
+                reviews: erased.reviews
             )
         )
     }

@@ -72,6 +72,30 @@ enum SQLiteMigrations {
         migrator.registerMigration("v2: items can be hidden from recommendations and search") { db in
             try db.execute(sql: "ALTER TABLE items ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v3: reviews and their analyses") { db in
+            // The analysis is kept beside the text: summaries read it without re-analysing, and
+            // polarity and score are columns so that per-item aggregates stay in SQL.
+            try db.execute(
+                sql: """
+                    CREATE TABLE reviews (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        item_id TEXT NOT NULL,
+                        user_id TEXT,
+                        rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+                        text TEXT NOT NULL,
+                        language TEXT NOT NULL,
+                        polarity TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        intensity TEXT NOT NULL,
+                        aspects TEXT NOT NULL DEFAULT '[]',
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX reviews_by_item ON reviews(item_id, created_at, id);
+                    CREATE INDEX reviews_by_user ON reviews(user_id) WHERE user_id IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

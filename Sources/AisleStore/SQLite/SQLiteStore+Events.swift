@@ -343,9 +343,11 @@ extension SQLiteStore {
                 )
                 events += db.changesCount
             }
+            try db.execute(sql: "DELETE FROM reviews WHERE user_id = ?", arguments: [id.rawValue])
+            let reviews = db.changesCount
             // Links and sessions of this user are cached; start the caches afresh.
             self.putCache(IngestCache(), after: db)
-            return UserErasure(profiles: profiles, events: events, devices: devices.count)
+            return UserErasure(profiles: profiles, events: events, devices: devices.count, reviews: reviews)
         }
     }
 

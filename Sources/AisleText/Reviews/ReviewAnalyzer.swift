@@ -1,36 +1,6 @@
+public import AisleCore
 import Foundation
-
-/// What one review says: overall polarity and strength, and the aspects it talks about, each with
-/// its own sentiment and the words that carry it.
-public struct ReviewAnalysis: Sendable, Equatable {
-    /// Overall direction.
-    public enum Polarity: String, Sendable, Codable {
-        case positive, negative, neutral, mixed
-    }
-
-    /// How strongly it is said.
-    public enum Intensity: String, Sendable, Codable {
-        case weak, medium, strong
-    }
-
-    /// One aspect mentioned, with the sentiment of its clause.
-    public struct AspectSentiment: Sendable, Equatable {
-        public var aspect: Aspect
-        /// positive, negative or neutral.
-        public var polarity: Polarity
-        /// In [-1, 1].
-        public var score: Float
-        /// The clause that supports it.
-        public var span: String
-    }
-
-    public var language: TextLanguage
-    public var polarity: Polarity
-    /// In [-1, 1].
-    public var score: Float
-    public var intensity: Intensity
-    public var aspects: [AspectSentiment]
-}
+import Synchronization
 
 /// Analyses reviews: splits them into clauses at punctuation and contrast words, scores each
 /// clause with the lexicon (sentiment words, intensifiers, negation), finds aspect cues per clause,
@@ -223,5 +193,34 @@ public struct ReviewAnalyzer: Sendable {
             factor = 1
         }
         return (max(-1, min(1, total)), hits)
+    }
+}
+
+extension ReviewAnalyzer {
+    /// Analyses submissions into reviews ready to store, on every processor and off the
+    /// caller's thread (a 10,000-row batch is about a second of work: it must not hold a server
+    /// event loop). Order is kept.
+    public func analyze(_ submissions: [ReviewSubmission]) async -> [Review] {
+        if submissions.count <= 8 {
+            return submissions.map { $0.analysed(analyze($0.text, language: $0.language)) }
+        }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: analyzeInParallel(submissions))
+            }
+        }
+    }
+
+    /// Splits the work into one chunk per processor.
+    func analyzeInParallel(_ submissions: [ReviewSubmission]) -> [Review] {
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, submissions.count / 8))
+        let results = Mutex([[Review]](repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range =
+                (submissions.count * chunk / chunks)..<(submissions.count * (chunk + 1) / chunks)
+            let reviews = submissions[range].map { $0.analysed(analyze($0.text, language: $0.language)) }
+            results.withLock { $0[chunk] = reviews }
+        }
+        return results.withLock { $0.flatMap { $0 } }
     }
 }

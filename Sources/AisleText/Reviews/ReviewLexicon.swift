@@ -1,16 +1,4 @@
-/// The aspects reviews are summarised by: a fixed, documented taxonomy (docs/REVIEWS.md).
-public enum Aspect: String, Sendable, Codable, CaseIterable {
-    case quality
-    case price = "price_value"
-    case delivery = "delivery_shipping"
-    case size = "size_fit"
-    case comfort = "comfort_warmth"
-    case appearance
-    case function = "function_performance"
-    case durability
-    case packaging
-    case service
-}
+import AisleCore
 
 /// The words the analyser reads, per language: aspect cues, sentiment words with a strength,
 /// intensifiers (with their factor), negations and contrast words. Small and explicit on purpose:

@@ -1,8 +1,7 @@
+public import AisleCore
 import Foundation
 
-/// A language Aisle analyses reviews in.
-public enum TextLanguage: String, Sendable, Codable, CaseIterable {
-    case en, zh
+extension TextLanguage {
 
     /// Chinese when at least a fifth of the letters are CJK ideographs, else English.
     public static func detect(_ text: String) -> TextLanguage {

@@ -1,4 +1,5 @@
-import Foundation
+public import AisleCore
+public import Foundation
 
 /// Turns a review into hashed sparse features for the sentiment classifier.
 ///

@@ -1,13 +1,17 @@
-import Foundation
+public import AisleCore
+public import Foundation
 
 /// Review polarity per language: a logistic regression over `SentimentFeatures`, trained by
-/// `aisle train-sentiment` from the labelled datasets. This first version scores positive vs
-/// negative; aspects, intensity and the review endpoints build on it.
+/// `aisle train-sentiment` from the labelled datasets; it scores positive vs negative, and
+/// `ReviewAnalyzer` blends it with the lexicon.
 public struct SentimentModel: Sendable {
     /// The feature extractor (its dimension is the models').
     public let features: SentimentFeatures
     /// One classifier per language.
     public let classifiers: [TextLanguage: LogisticRegression]
+
+    /// Hash buckets of the shipped model: 2¹⁸ (measured against 2²⁰ in docs/REVIEWS.md).
+    public static let defaultDimension = 1 << 18
 
     /// A model from trained classifiers.
     public init(features: SentimentFeatures, classifiers: [TextLanguage: LogisticRegression]) {
@@ -37,9 +41,12 @@ public struct SentimentModel: Sendable {
 
     // MARK: - File
 
-    static let magic = Array("AISLESE1".utf8)
+    static let magic = Array("AISLESE2".utf8)
 
-    /// Writes the model (weights as raw little-endian floats), atomically.
+    /// Writes the model, atomically: the hash dimension and, per language, the bias, a scale and
+    /// the weights as 16-bit integers (weight = scale × value). Quantising keeps the shipped file
+    /// small (1 MiB at 2¹⁸ buckets) and changes no prediction measurably (`train-sentiment` scores
+    /// the model as written). The same weights always give the same bytes.
     public func save(to path: String) throws {
         var data = Data(Self.magic)
         func append<T: FixedWidthInteger>(_ value: T) {
@@ -51,7 +58,12 @@ public struct SentimentModel: Sendable {
             guard let classifier = classifiers[language] else { continue }
             data.append(contentsOf: Array(language.rawValue.utf8.prefix(2)))
             append(classifier.bias.bitPattern)
-            classifier.weights.withUnsafeBytes { data.append(contentsOf: $0) }
+            let largest = classifier.weights.reduce(Float(0)) { max($0, abs($1)) }
+            let scale = largest > 0 ? largest / Float(Int16.max) : 1
+            append(scale.bitPattern)
+            for weight in classifier.weights {
+                append(Int16((weight / scale).rounded()))
+            }
         }
         let temporary = path + ".tmp"
         try data.write(to: URL(fileURLWithPath: temporary))
@@ -60,42 +72,66 @@ public struct SentimentModel: Sendable {
         }
     }
 
+    /// The model shipped with Aisle (`Sources/AisleText/Resources/sentiment.aisle`, written by
+    /// `aisle train-sentiment` with its defaults), or nil when its resource bundle is not beside
+    /// the binary. Not `Bundle.module`: its accessor calls fatalError when the bundle is missing.
+    public static func shipped() throws -> SentimentModel? {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let folders = [executable.deletingLastPathComponent(), Bundle.main.bundleURL, Bundle.main.resourceURL]
+        for folder in folders.compactMap({ $0 }) {
+            for bundle in ["aisle_AisleText.resources", "aisle_AisleText.bundle"] {
+                let path = folder.appendingPathComponent(bundle).appendingPathComponent("sentiment.aisle").path
+                if FileManager.default.fileExists(atPath: path) { return try load(from: path) }
+            }
+        }
+        return nil
+    }
+
     /// Reads a model written by `save`.
     public static func load(from path: String) throws -> SentimentModel {
-        guard let data = FileManager.default.contents(atPath: path), data.count > 16, Array(data.prefix(8)) == magic
-        else {
-            throw TextDataError("\(path): not an Aisle sentiment model")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TextDataError("\(path): cannot read the sentiment model")
+        }
+        return try load(data, name: path)
+    }
+
+    /// Reads a model from the bytes `save` writes; `name` is for errors.
+    public static func load(_ data: Data, name: String) throws -> SentimentModel {
+        let bytes = [UInt8](data)
+        guard bytes.count > 16, Array(bytes.prefix(8)) == magic else {
+            throw TextDataError("\(name): not an Aisle sentiment model (or one from an older version: run aisle train-sentiment)")
         }
         var offset = 8
         func scalar() throws -> UInt32 {
-            guard offset + 4 <= data.count else { throw TextDataError("\(path): cut short") }
+            guard offset + 4 <= bytes.count else { throw TextDataError("\(name): cut short") }
             defer { offset += 4 }
-            return data[data.startIndex + offset..<data.startIndex + offset + 4].withUnsafeBytes {
-                UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))
-            }
+            return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+                | UInt32(bytes[offset + 3]) << 24
         }
         let dimension = Int(try scalar())
         let count = Int(try scalar())
-        guard dimension > 0, dimension & (dimension - 1) == 0 else { throw TextDataError("\(path): bad dimension") }
+        guard dimension > 0, dimension <= 1 << 24, dimension & (dimension - 1) == 0 else {
+            throw TextDataError("\(name): bad dimension")
+        }
         var classifiers: [TextLanguage: LogisticRegression] = [:]
         for _ in 0..<count {
-            guard offset + 2 <= data.count,
-                let code = String(data: data[data.startIndex + offset..<data.startIndex + offset + 2], encoding: .utf8),
-                let language = TextLanguage(rawValue: code)
-            else { throw TextDataError("\(path): unknown language block") }
+            guard offset + 2 <= bytes.count,
+                let language = TextLanguage(rawValue: String(decoding: bytes[offset..<offset + 2], as: UTF8.self))
+            else { throw TextDataError("\(name): unknown language block") }
             offset += 2
             let bias = Float(bitPattern: try scalar())
-            let bytes = dimension * 4
-            guard offset + bytes <= data.count else { throw TextDataError("\(path): cut short") }
-            let weights = [Float](unsafeUninitializedCapacity: dimension) { buffer, initialized in
-                data[data.startIndex + offset..<data.startIndex + offset + bytes].withUnsafeBytes {
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0)
-                }
-                initialized = dimension
+            let scale = Float(bitPattern: try scalar())
+            guard offset + 2 * dimension <= bytes.count else { throw TextDataError("\(name): cut short") }
+            var weights = [Float](repeating: 0, count: dimension)
+            for index in 0..<dimension {
+                let low = UInt16(bytes[offset + 2 * index])
+                let high = UInt16(bytes[offset + 2 * index + 1])
+                weights[index] = Float(Int16(bitPattern: low | high << 8)) * scale
             }
-            offset += bytes
+            offset += 2 * dimension
             classifiers[language] = LogisticRegression(weights: weights, bias: bias)
         }
+        guard offset == bytes.count else { throw TextDataError("\(name): unexpected bytes at the end") }
         return SentimentModel(features: SentimentFeatures(dimension: dimension), classifiers: classifiers)
     }
 }

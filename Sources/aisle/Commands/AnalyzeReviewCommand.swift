@@ -1,3 +1,4 @@
+import AisleCore
 import AisleText
 import ArgumentParser
 import Foundation
@@ -11,8 +12,11 @@ struct AnalyzeReviewCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Sentiment model from aisle train-sentiment (without one, the lexicon decides alone).")
+    @Option(help: "Sentiment model from aisle train-sentiment (default: the one shipped with Aisle).")
     var model: String?
+
+    @Flag(help: "Use the lexicon alone, without the trained classifier.")
+    var lexiconOnly = false
 
     @Argument(help: "Review texts.")
     var texts: [String]
@@ -22,25 +26,13 @@ struct AnalyzeReviewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let analyzer = ReviewAnalyzer(model: try model.map(SentimentModel.load(from:)))
+        let analyzer = ReviewAnalyzer(
+            model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped()
+        )
+        let encoder = Wire.encoder()
         for text in texts {
-            let analysis = analyzer.analyze(text)
-            let aspects = analysis.aspects.map { aspect in
-                [
-                    "aspect": aspect.aspect.rawValue, "polarity": aspect.polarity.rawValue,
-                    "score": String(format: "%.2f", aspect.score), "span": aspect.span,
-                ]
-            }
-            let object: [String: Any] = [
-                "language": analysis.language.rawValue, "polarity": analysis.polarity.rawValue,
-                "score": (Double(analysis.score) * 100).rounded() / 100, "intensity": analysis.intensity.rawValue,
-                "aspects": aspects,
-            ]
-            let data = try JSONSerialization.data(
-                withJSONObject: object,
-                options: [.sortedKeys, .withoutEscapingSlashes]
-            )
-            Console.line(String(decoding: data, as: UTF8.self))
+            let body = ReviewAnalysisBody(analyzer.analyze(text))
+            Console.line(String(decoding: try encoder.encode(body), as: UTF8.self))
         }
     }
 }

@@ -2,6 +2,7 @@ import AisleCore
 import AisleRecommend
 import AisleServer
 import AisleStore
+import AisleText
 import ArgumentParser
 import Foundation
 
@@ -52,7 +53,8 @@ struct DemoCommand: AsyncParsableCommand {
                     durability: configuration.store.durability,
                     sessions: configuration.ingest.sessions
                 ),
-                lock: try DataDirectoryLock(directory: directory)
+                lock: try DataDirectoryLock(directory: directory),
+                analyzer: ReviewAnalyzer(model: nil)
             )
             for (kind, file) in zip([ImportCommand.Kind.items, .users, .events], files) {
                 let summary = try await ImportCommand.importFile(
@@ -116,6 +118,9 @@ struct DemoCommand: AsyncParsableCommand {
           curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/items/50/similar?limit=3'
           curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/trending?category=Comedy&limit=3'
           curl -s -H 'Authorization: Bearer \(ingest)' -d '{"device_id":"demo-phone","item_id":"50","limit":3}' \(base)/v1/recommendations
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"user_id":"196","rating":4,"text":"Great story and lovely music, but the ending drags."}' \(base)/v1/items/50/reviews
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"user_id":"7","text":"画面很美，音乐也不错，但是结尾太拖沓了"}' \(base)/v1/items/50/reviews
+          curl -s -H 'Authorization: Bearer \(ingest)' \(base)/v1/items/50/review-summary
           curl -s \(base)/metrics | grep aisle_events
         Stop with Ctrl-C.
         """

@@ -1,12 +1,14 @@
 import AisleCore
 import AisleStore
+import AisleText
 import ArgumentParser
 import Foundation
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import items, users or events from JSON Lines, CSV/TSV with a header, or RecBole atomic files.",
+        abstract:
+            "Import items, users, events or reviews from JSON Lines, CSV/TSV with a header, or RecBole atomic files.",
         discussion: """
             Writes into a data folder (--data, the fast path; no server may be running on it) or
             through a running server (--url and --key). Bad rows go to a rejects file with their
@@ -15,14 +17,14 @@ struct ImportCommand: AsyncParsableCommand {
     )
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case items, users, events
+        case items, users, events, reviews
     }
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case auto, jsonl, csv, tsv, recbole
     }
 
-    @Argument(help: "What the file holds: items, users or events.")
+    @Argument(help: "What the file holds: items, users, events or reviews.")
     var kind: Kind
 
     @Argument(help: "The file to import.")
@@ -60,6 +62,12 @@ struct ImportCommand: AsyncParsableCommand {
             "Minutes of inactivity that end a session, as the server's setting (env AISLE_SESSION_GAP_MINUTES; default 30)."
     )
     var sessionGapMinutes: Int?
+
+    @Option(
+        help:
+            "Reviews only: the polarity model, auto (<data>/models/sentiment.aisle if present, else the shipped one), none or a file (env AISLE_SENTIMENT_MODEL)."
+    )
+    var sentimentModel: String?
 
     func validate() throws {
         if url != nil && data != nil { throw ValidationError("use either --data or --url, not both") }
@@ -100,7 +108,18 @@ struct ImportCommand: AsyncParsableCommand {
                     throw ValidationError(error.message)
                 }
             }
-            sink = StoreSink(store: try SQLiteStore.open(directory: directory, sessions: sessions), lock: lock)
+            let analyzer =
+                kind == .reviews
+                ? try ReviewSetup.analyzer(
+                    setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto",
+                    dataDirectory: directory
+                ) { Console.error("import: \($0)") }
+                : ReviewAnalyzer(model: nil)
+            sink = StoreSink(
+                store: try SQLiteStore.open(directory: directory, sessions: sessions),
+                lock: lock,
+                analyzer: analyzer
+            )
         }
         let summary: Importer.Summary
         do {
@@ -159,6 +178,7 @@ struct ImportCommand: AsyncParsableCommand {
             switch kind {
             case .items: summary = try await importer.run(parse: parser.item, write: sink.write(items:))
             case .users: summary = try await importer.run(parse: parser.user, write: sink.write(users:))
+            case .reviews: summary = try await importer.run(parse: parser.review, write: sink.write(reviews:))
             case .events:
                 let started = ContinuousClock.now
                 var loaded = try await sink.bulkLoad {
@@ -194,7 +214,10 @@ struct ImportCommand: AsyncParsableCommand {
         text += " in \(String(format: "%.1f", summary.seconds)) s (\(Progress.grouped(rate)) rows/s)"
         if summary.duplicates > 0 { text += "; \(Progress.grouped(summary.duplicates)) duplicates skipped" }
         if summary.unknownItems > 0 {
-            text += "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog"
+            text +=
+                kind == .reviews
+                ? "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog, see \(rejectsPath)"
+                : "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog"
         }
         if summary.rejected > 0 { text += "; \(Progress.grouped(summary.rejected)) rejected, see \(rejectsPath)" }
         return text
@@ -234,6 +257,10 @@ struct RowParser: Sendable {
 
     @Sendable func user(_ line: ArraySlice<UInt8>) throws(AisleError) -> User {
         try body(line, UserBody.self, tabular?.user).validated()
+    }
+
+    @Sendable func review(_ line: ArraySlice<UInt8>) throws(AisleError) -> ReviewSubmission {
+        try body(line, ReviewBody.self, tabular?.review).validated()
     }
 
     @Sendable func event(_ line: ArraySlice<UInt8>) throws(AisleError) -> Event {

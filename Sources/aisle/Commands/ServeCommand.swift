@@ -3,6 +3,7 @@ import AisleMath
 import AisleRecommend
 import AisleServer
 import AisleStore
+import AisleText
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -48,12 +49,17 @@ enum Server {
             }
         }
         let recommendations = RecommenderSetup.service(configuration: configuration, store: store)
+        let reviews = try ReviewSetup.analyzer(
+            setting: configuration.reviews.sentimentModel,
+            dataDirectory: directory
+        ) { Console.line("aisle: \($0)") }
         let host = configuration.server.host
         let app = AisleApplication.build(
             configuration: configuration,
             store: store,
             keys: keys,
             recommendations: recommendations,
+            reviews: reviews,
             logger: logger
         ) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
@@ -103,5 +109,43 @@ enum LogSetup {
         var logger = Logger(label: "aisle")
         logger.logLevel = parsed
         return logger
+    }
+}
+
+/// The review analyser, from `--sentiment-model`: shared by `serve`, `import reviews` and `demo`.
+enum ReviewSetup {
+    /// `setting` is auto, none or a model file; `report` says which model is in use.
+    static func analyzer(
+        setting: String,
+        dataDirectory: String,
+        report: (String) -> Void
+    ) throws -> ReviewAnalyzer {
+        switch setting {
+        case "none":
+            report("reviews: lexicon only (--sentiment-model none)")
+            return ReviewAnalyzer(model: nil)
+        case "auto":
+            let trained = (dataDirectory as NSString).appendingPathComponent("models/sentiment.aisle")
+            if FileManager.default.fileExists(atPath: trained) {
+                report("reviews: sentiment model \(trained)")
+                return ReviewAnalyzer(model: try SentimentModel.load(from: trained))
+            }
+            if let shipped = try SentimentModel.shipped() {
+                report("reviews: the shipped sentiment model")
+                return ReviewAnalyzer(model: shipped)
+            }
+            report(
+                "reviews: no sentiment model beside the binary (aisle_AisleText.resources), so the lexicon decides alone; aisle train-sentiment --out \(trained) makes one"
+            )
+            return ReviewAnalyzer(model: nil)
+        default:
+            do {
+                let model = try SentimentModel.load(from: setting)
+                report("reviews: sentiment model \(setting)")
+                return ReviewAnalyzer(model: model)
+            } catch {
+                throw ValidationError("--sentiment-model: \(error)")
+            }
+        }
     }
 }

@@ -63,6 +63,13 @@ struct ServerOptions: ParsableArguments {
     )
     var interactionHalfLifeDays: Double?
 
+    @Option(
+        name: .long,
+        help:
+            "Review polarity model: auto (<data>/models/sentiment.aisle if present, else the shipped one), none (lexicon only) or a file (env AISLE_SENTIMENT_MODEL; default auto)."
+    )
+    var sentimentModel: String?
+
     /// Builds and validates the configuration from flags, then `environment`, then defaults.
     func configuration(environment: [String: String]) throws -> AisleConfiguration {
         var configuration = AisleConfiguration()
@@ -123,6 +130,8 @@ struct ServerOptions: ParsableArguments {
             }
             configuration.recommend.interactionHalfLifeDays = days
         }
+        configuration.reviews.sentimentModel =
+            setting(sentimentModel, "AISLE_SENTIMENT_MODEL") ?? configuration.reviews.sentimentModel
         configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         do {

@@ -1,3 +1,4 @@
+import AisleCore
 import AisleText
 import ArgumentParser
 import Foundation
@@ -22,25 +23,50 @@ struct TrainSentimentCommand: ParsableCommand {
     @Option(help: "English sentences (sentences.tsv).")
     var en = "../shared/data/reviews-en/sentences.tsv"
 
-    @Option(help: "Where to write the model.")
+    @Option(help: "Where to write the model (the shipped one is Sources/AisleText/Resources/sentiment.aisle).")
     var out: String
+
+    @Option(help: "Hash buckets per language, a power of two (the shipped model uses the default).")
+    var dimension = SentimentModel.defaultDimension
+
+    @Option(help: "After writing, check that the model is byte for byte the one at this path (CI checks the shipped model so).")
+    var check: String?
 
     @Option(help: "Write the test part's predictions (language, label, predicted, P(positive), text) here.")
     var predictions: String?
 
+    func validate() throws {
+        guard dimension >= 1 << 10, dimension <= 1 << 24, dimension & (dimension - 1) == 0 else {
+            throw ValidationError("--dimension must be a power of two from 1024 to 16777216")
+        }
+    }
+
     func run() throws {
         let clock = ContinuousClock()
-        let features = SentimentFeatures()
+        let features = SentimentFeatures(dimension: dimension)
         var classifiers: [TextLanguage: LogisticRegression] = [:]
-        var report: [String] = []
+        var parts: [TextLanguage: (train: [LabeledText], test: [LabeledText], seconds: Double)] = [:]
         for (language, path) in [(TextLanguage.zh, zh), (.en, en)] {
             let rows = language == .zh ? try SentimentCorpus.chinese(path) : try SentimentCorpus.english(path)
             let train = rows.filter { !$0.isTest }
             let test = rows.filter(\.isTest)
             let start = clock.now
-            let classifier = SentimentModel.train(train, language: language, features: features)
-            let seconds = (clock.now - start).seconds
-            classifiers[language] = classifier
+            classifiers[language] = SentimentModel.train(train, language: language, features: features)
+            parts[language] = (train, test, (clock.now - start).seconds)
+        }
+        let directory = (out as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(
+            atPath: directory.isEmpty ? "." : directory,
+            withIntermediateDirectories: true
+        )
+        try SentimentModel(features: features, classifiers: classifiers).save(to: out)
+        // Score the model as written (quantised), since that is the one that serves.
+        let written = try SentimentModel.load(from: out)
+        var report: [String] = []
+        for language in [TextLanguage.zh, .en] {
+            guard let (train, test, seconds) = parts[language], let classifier = written.classifiers[language] else {
+                continue
+            }
             let probabilities = test.map { classifier.probability(features.features($0.text, language: language)) }
             let scores = BinaryScores(predictions: probabilities.map { $0 >= 0.5 ? 1 : 0 }, labels: test.map(\.label))
             report.append(
@@ -63,13 +89,16 @@ struct TrainSentimentCommand: ParsableCommand {
                 }
             }
         }
-        try FileManager.default.createDirectory(
-            atPath: (out as NSString).deletingLastPathComponent.isEmpty
-                ? "." : (out as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true
-        )
-        try SentimentModel(features: features, classifiers: classifiers).save(to: out)
         for line in report { Console.line("train-sentiment: " + line) }
         Console.line("train-sentiment: wrote \(out)")
+        if let check {
+            guard let expected = FileManager.default.contents(atPath: check) else {
+                throw ValidationError("cannot read \(check)")
+            }
+            guard FileManager.default.contents(atPath: out) == expected else {
+                throw ValidationError("\(out) differs from \(check): the shipped model is not what this command trains")
+            }
+            Console.line("train-sentiment: \(out) is byte for byte \(check)")
+        }
     }
 }

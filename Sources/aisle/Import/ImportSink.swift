@@ -1,5 +1,6 @@
 import AisleCore
 import AisleStore
+import AisleText
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -11,6 +12,8 @@ protocol ImportSink: Sendable {
     func write(events: [Event]) async throws -> SinkOutcome
     func write(items: [Item]) async throws -> SinkOutcome
     func write(users: [User]) async throws -> SinkOutcome
+    /// Analyses (in a folder) and stores reviews; reviews of unknown items come back rejected.
+    func write(reviews: [ReviewSubmission]) async throws -> SinkOutcome
     func close() async throws
     /// Background upkeep of the destination while the import runs (until cancelled).
     func runMaintenance() async
@@ -38,6 +41,19 @@ struct SinkOutcome: Sendable {
 struct StoreSink: ImportSink {
     let store: any Store
     let lock: DataDirectoryLock
+    /// Analyses reviews before they are stored (the server does it for `HTTPSink`).
+    let analyzer: ReviewAnalyzer
+
+    func write(reviews: [ReviewSubmission]) async throws -> SinkOutcome {
+        let written = try await store.putReviews(await analyzer.analyze(reviews), at: .now())
+        return SinkOutcome(
+            stored: written.stored.count,
+            unknownItems: written.unknownItems.count,
+            rejected: written.unknownItems.map { index in
+                (index, AisleError(code: .notFound, message: "no item \"\(reviews[index].itemID)\"", field: "item_id"))
+            }
+        )
+    }
 
     func write(events: [Event]) async throws -> SinkOutcome {
         let outcome = try await store.appendEvents(events, receivedAt: .now())
@@ -64,7 +80,9 @@ struct StoreSink: ImportSink {
     func bulkLoad<T>(_ load: () async throws -> T) async throws -> T {
         guard let sqlite = store as? SQLiteStore else { return try await load() }
         return try await sqlite.bulkLoad(load) {
-            Console.error("import: building the event indexes (the table was empty, so they are built once, at the end)")
+            Console.error(
+                "import: building the event indexes (the table was empty, so they are built once, at the end)"
+            )
         }
     }
 }
@@ -95,7 +113,10 @@ struct HTTPSink: ImportSink {
     }
 
     func write(items: [Item]) async throws -> SinkOutcome {
-        let result: BatchResultBody = try await post("/v1/items:batch", ["items": items.map(ItemBody.init).map(\.withoutServerTimes)])
+        let result: BatchResultBody = try await post(
+            "/v1/items:batch",
+            ["items": items.map(ItemBody.init).map(\.withoutServerTimes)]
+        )
         return SinkOutcome(stored: result.upserted, rejected: result.errors.map(\.indexed))
     }
 
@@ -103,6 +124,27 @@ struct HTTPSink: ImportSink {
         let bodies = users.map { UserBody(id: $0.id.rawValue, attributes: $0.attributes) }
         let result: BatchResultBody = try await post("/v1/users:batch", ["users": bodies])
         return SinkOutcome(stored: result.upserted, rejected: result.errors.map(\.indexed))
+    }
+
+    func write(reviews: [ReviewSubmission]) async throws -> SinkOutcome {
+        let bodies = reviews.map { review in
+            ReviewBody(
+                id: review.id.rawValue,
+                itemID: review.itemID.rawValue,
+                userID: review.userID?.rawValue,
+                rating: review.rating,
+                text: review.text,
+                language: review.language?.rawValue,
+                createdAt: review.createdAt.map(TimestampBody.init)
+            )
+        }
+        let result: BatchResultBody = try await post("/v1/reviews:batch", ["reviews": bodies])
+        let rejected = result.errors.map(\.indexed)
+        return SinkOutcome(
+            stored: result.upserted,
+            unknownItems: rejected.count { $0.error.code == .notFound },
+            rejected: rejected
+        )
     }
 
     func close() async throws {
@@ -119,7 +161,9 @@ struct HTTPSink: ImportSink {
         let bytes = try await response.body.collect(upTo: 64 << 20)
         let data = Data(bytes.readableBytesView)
         guard response.status.code == 200 else {
-            let detail = (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? String(decoding: data.prefix(300), as: UTF8.self)
+            let detail =
+                (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message
+                ?? String(decoding: data.prefix(300), as: UTF8.self)
             throw ImportFailure("the server answered \(response.status.code) to POST \(path): \(detail)")
         }
         return try JSONDecoder().decode(Answer.self, from: data)

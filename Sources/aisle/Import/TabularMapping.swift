@@ -83,6 +83,40 @@ struct TabularMapping {
         return body
     }
 
+    static let reviewAliases: [String: String] = [
+        "review_id": "id", "product_id": "item_id", "stars": "rating", "review": "text", "content": "text",
+        "lang": "language", "time": "created_at", "timestamp": "created_at",
+    ]
+
+    /// Review rows: the known columns only (a review has no free attributes); others are refused,
+    /// so that a misnamed text column is not silently dropped.
+    func review(_ row: [String: String]) throws -> ReviewBody {
+        var body = ReviewBody()
+        for (column, text) in row {
+            switch Self.reviewAliases[column] ?? column {
+            case "id": body.id = text.isEmpty ? nil : text
+            case "item_id": body.itemID = text
+            case "user_id": body.userID = text.isEmpty ? nil : text
+            case "rating":
+                guard !text.trimmingWhitespace().isEmpty else { continue }
+                let value = try number(text, field: "rating")
+                guard value == value.rounded(), let stars = Int(exactly: value) else {
+                    throw AisleError.invalid("rating", "rating is a whole number of stars from 1 to 5, got \(text.prefix(16))")
+                }
+                body.rating = stars
+            case "text": body.text = text
+            case "language": body.language = text.isEmpty ? nil : text
+            case "created_at": body.createdAt = try timestamp(text, field: "created_at")
+            default:
+                throw AisleError.invalid(
+                    column,
+                    "unknown review column \"\(column.prefix(64))\"; reviews have id, item_id, user_id, rating, text, language, created_at"
+                )
+            }
+        }
+        return body
+    }
+
     private func list(_ text: String, column: String) -> [String] {
         // RecBole sequences are space-separated; CSV lists use "|".
         if format.kind == .recbole, format.type(of: column)?.hasSuffix("_seq") == true {

@@ -1,0 +1,129 @@
+import AisleCore
+import AisleStore
+import AisleText
+import Foundation
+import Hummingbird
+
+/// Reviews: written with their analysis, read one by one or per item, and summed up per item.
+struct ReviewRoutes {
+    let store: any Store
+    let configuration: AisleConfiguration
+    let analyzer: ReviewAnalyzer
+
+    /// Reviews a summary reads at most (the newest ones).
+    static let summaryLimit = 100_000
+
+    /// Writing a review and reading reviews: the ingest key (apps post what shoppers write).
+    func register(ingest group: RouterGroup<AisleRequestContext>) {
+        group.post("items/{id}/reviews", use: create)
+        group.get("items/{id}/reviews", use: list)
+        group.get("items/{id}/review-summary", use: summary)
+        group.get("reviews/{id}", use: get)
+    }
+
+    /// Bulk writes and moderation: the admin key.
+    func register(admin group: RouterGroup<AisleRequestContext>) {
+        group.post("reviews:batch", use: batch)
+        group.delete("reviews/{id}", use: delete)
+    }
+
+    @Sendable func create(request: Request, context: AisleRequestContext) async throws -> Response {
+        let item = try context.pathID("id", as: ItemID.self)
+        var request = request
+        let body = try await request.decodeBody(ReviewBody.self, maxBytes: configuration.server.maxBodyBytes)
+        let submission = try body.validated(pathItemID: item.rawValue)
+        let reviews = await analyzer.analyze([submission])
+        let written = try await store.putReviews(reviews, at: .now())
+        guard let stored = written.stored.first else { throw AisleError.notFound("no item \"\(item)\"") }
+        return JSONResponse.encoded(ReviewBody(stored))
+    }
+
+    @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(BatchBody<ReviewBody>.self, maxBytes: configuration.server.maxBodyBytes)
+        guard body.rows.count <= configuration.ingest.maxBatchRows else {
+            throw AisleError.invalid(
+                "reviews",
+                "a batch holds at most \(configuration.ingest.maxBatchRows) rows, got \(body.rows.count)"
+            )
+        }
+        // Valid rows with their positions; a repeated id keeps the later row, as two POSTs would.
+        var rows: [(index: Int, submission: ReviewSubmission)] = []
+        var slot: [ReviewID: Int] = [:]
+        var rowErrors: [RowError] = []
+        for (index, row) in body.rows.enumerated() {
+            do throws(AisleError) {
+                let submission = try row.result.get().validated()
+                if let earlier = slot[submission.id] {
+                    rows[earlier] = (index, submission)
+                } else {
+                    slot[submission.id] = rows.count
+                    rows.append((index, submission))
+                }
+            } catch {
+                rowErrors.append(RowError(index: index, error: error))
+            }
+        }
+        let written = try await store.putReviews(await analyzer.analyze(rows.map(\.submission)), at: .now())
+        for unknown in written.unknownItems {
+            let (index, submission) = rows[unknown]
+            rowErrors.append(
+                RowError(
+                    index: index,
+                    error: AisleError(code: .notFound, message: "no item \"\(submission.itemID)\"", field: "item_id")
+                )
+            )
+        }
+        rowErrors.sort { $0.index < $1.index }
+        return JSONResponse.encoded(BatchResultBody(upserted: written.stored.count, errors: rowErrors))
+    }
+
+    @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: ReviewID.self)
+        guard let review = try await store.review(id) else { throw AisleError.notFound("no review \"\(id)\"") }
+        return JSONResponse.encoded(ReviewBody(review))
+    }
+
+    @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: ReviewID.self)
+        guard try await store.deleteReview(id) else { throw AisleError.notFound("no review \"\(id)\"") }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {
+        let item = try context.pathID("id", as: ItemID.self)
+        let limit = try request.queryInt("limit", default: 20, in: 1...100)
+        let cursor = try request.queryString("cursor").map(Self.decodeCursor)
+        guard try await store.item(item) != nil else { throw AisleError.notFound("no item \"\(item)\"") }
+        let reviews = try await store.reviews(of: item, after: cursor, limit: limit + 1)
+        let page = Array(reviews.prefix(limit))
+        let next = reviews.count > limit ? page.last.map(Self.encodeCursor) : nil
+        return JSONResponse.encoded(PageBody(data: page.map(ReviewBody.init), nextCursor: next))
+    }
+
+    @Sendable func summary(request: Request, context: AisleRequestContext) async throws -> Response {
+        let item = try context.pathID("id", as: ItemID.self)
+        let periodName = request.queryString("period") ?? ReviewSummary.Period.month.rawValue
+        guard let period = ReviewSummary.Period(rawValue: periodName) else {
+            throw AisleError.invalid("period", "period is week or month, got \"\(periodName.prefix(16))\"")
+        }
+        guard try await store.item(item) != nil else { throw AisleError.notFound("no item \"\(item)\"") }
+        let reviews = try await store.reviews(of: item, after: nil, limit: Self.summaryLimit)
+        return JSONResponse.encoded(ReviewSummaryBody(ReviewSummary.summarize(reviews, item: item, period: period)))
+    }
+
+    static func encodeCursor(_ review: Review) -> String {
+        Cursor.encode("\(review.createdAt?.millisecondsSinceEpoch ?? 0):\(review.id.rawValue)")
+    }
+
+    static func decodeCursor(_ text: String) throws -> ReviewCursor {
+        let decoded = try Cursor.decode(text)
+        guard let colon = decoded.firstIndex(of: ":"), let milliseconds = Int64(decoded[..<colon]) else {
+            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
+        }
+        return ReviewCursor(
+            createdAt: Timestamp(millisecondsSinceEpoch: milliseconds),
+            id: try ReviewID(validating: String(decoded[decoded.index(after: colon)...]), field: "cursor")
+        )
+    }
+}
