@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Review sentiment side by side (docs/BENCHMARKS.md): Aisle's classifier (aisle train-sentiment)
 # and the peers (VADER on English, SnowNLP on Chinese) on the same held-out test rows.
-# Usage: scripts/bench-sentiment.sh
+# Usage: scripts/bench-sentiment.sh   (~3 min, most of it SnowNLP)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
@@ -12,9 +12,15 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install -q vadersentiment==3.3.2 snownlp==0.12.3
 fi
 swift build -c release --product aisle
+swift build -c release --product aisle-bench
 mkdir -p "$out"
 echo "== machine: $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "== aisle"
-.build/release/aisle train-sentiment --out "$out/sentiment.aisle" --predictions "$out/sentiment-test.tsv"
+# Also proves the shipped model is what this command trains (byte for byte).
+.build/release/aisle train-sentiment --out "$out/sentiment.aisle" --predictions "$out/sentiment-test.tsv" \
+    --check Sources/AisleText/Resources/sentiment.aisle
+echo "== aisle: full analysis throughput (every review of both datasets)"
+.build/release/aisle-bench reviews --threads 2
+.build/release/aisle-bench reviews --threads 1
 echo "== peers"
 "$venv/bin/python" scripts/sentiment_peers.py

@@ -108,7 +108,7 @@ import Testing
             defer { server.stop() }
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("imported 3 reviews of 6 rows"), "\(run.output)")
-            #expect(run.output.contains("1 for items not in the catalog"), "\(run.output)")
+            #expect(run.output.contains("3 rejected (1 for items not in the catalog)"), "\(run.output)")
             func line(_ row: [String: JSONValue]) -> Double {
                 if case .number(let value) = row["line"] { return value }
                 return 0

@@ -213,11 +213,18 @@ struct ImportCommand: AsyncParsableCommand {
             "imported \(Progress.grouped(summary.stored)) \(kind.rawValue) of \(Progress.grouped(summary.rows)) rows"
         text += " in \(String(format: "%.1f", summary.seconds)) s (\(Progress.grouped(rate)) rows/s)"
         if summary.duplicates > 0 { text += "; \(Progress.grouped(summary.duplicates)) duplicates skipped" }
+        if kind == .reviews {
+            // A review of an unknown item is not stored: it is one of the rejected rows.
+            if summary.rejected > 0 {
+                let unknown =
+                    summary.unknownItems > 0
+                    ? " (\(Progress.grouped(summary.unknownItems)) for items not in the catalog)" : ""
+                text += "; \(Progress.grouped(summary.rejected)) rejected\(unknown), see \(rejectsPath)"
+            }
+            return text
+        }
         if summary.unknownItems > 0 {
-            text +=
-                kind == .reviews
-                ? "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog, see \(rejectsPath)"
-                : "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog"
+            text += "; \(Progress.grouped(summary.unknownItems)) for items not in the catalog"
         }
         if summary.rejected > 0 { text += "; \(Progress.grouped(summary.rejected)) rejected, see \(rejectsPath)" }
         return text
