@@ -51,9 +51,9 @@ extension SQLiteStore {
                 written.append(review.id)
             }
             let select = try db.cachedStatement(sql: "SELECT \(Self.reviewColumns) FROM reviews WHERE id = ?")
-            // A batch may name one id twice; the later row won, and is reported once.
+            // A batch may name one id twice: the later row won, and the review is reported once.
             var reported = Set<ReviewID>()
-            let stored = try written.reversed().filter { reported.insert($0).inserted }.reversed().map { id in
+            let stored = try written.filter { reported.insert($0).inserted }.map { id in
                 guard let row = try Row.fetchOne(select, arguments: [id.rawValue]) else {
                     throw AisleError(code: .unavailable, message: "review \(id) vanished during its write")
                 }

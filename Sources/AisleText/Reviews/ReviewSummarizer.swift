@@ -28,15 +28,14 @@ extension ReviewSummary {
             if let rating = review.rating { ratingCounts[rating, default: 0] += 1 }
             scoreSum += analysis.score
             // One vote per review and aspect and direction, however often it repeats itself.
-            var seen = Set<String>()
-            for mention in analysis.aspects {
-                let firstMention = !seen.contains(mention.aspect.rawValue)
-                seen.insert(mention.aspect.rawValue)
-                guard seen.insert(mention.aspect.rawValue + mention.polarity.rawValue).inserted else { continue }
+            var mentioned = Set<Aspect>()
+            var voted = Set<[String]>()
+            for mention in analysis.aspects
+            where voted.insert([mention.aspect.rawValue, mention.polarity.rawValue]).inserted {
                 tallies[mention.aspect, default: AspectCounts()].add(
                     mention,
                     review: review.id,
-                    firstMention: firstMention
+                    firstMention: mentioned.insert(mention.aspect).inserted
                 )
             }
             if let created = review.createdAt {
