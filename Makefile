@@ -4,13 +4,17 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 DEMO_PORT ?= 8080
 
-.PHONY: demo test build release bench lint clean
+.PHONY: demo test build release bench lint clean models
 
 demo:
-	scripts/install-deps.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
+	scripts/install-deps.sh && scripts/fetch-models.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
 
 test:
-	scripts/install-deps.sh && swift build --build-tests && swift test --skip-build
+	scripts/install-deps.sh && scripts/fetch-models.sh && swift build --build-tests && swift test --skip-build
+
+# The text encoder's weights (docs/TEXT.md), into models/ (gitignored).
+models:
+	scripts/fetch-models.sh
 
 build:
 	swift build

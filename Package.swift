@@ -36,7 +36,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "AisleText",
-            dependencies: ["AisleCore", "CZlib"],
+            dependencies: ["AisleCore", "AisleMath", "CZlib"],
             resources: [.copy("Resources/sentiment.aisle")],
             swiftSettings: swiftSettings
         ),
@@ -105,7 +105,12 @@ let package = Package(
         ),
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
-        .testTarget(name: "AisleTextTests", dependencies: ["AisleCore", "AisleText"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AisleTextTests",
+            dependencies: ["AisleCore", "AisleText"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AisleRecommendTests",
             dependencies: ["AisleCore", "AisleStore", "AisleMath", "AisleRecommend"],

@@ -28,4 +28,7 @@ public struct TextDataError: Error, Sendable, Equatable, CustomStringConvertible
     init(_ message: String) { self.message = message }
 
     public var description: String { message }
+
+    /// The encoder's weights are not where they were looked for.
+    public static let missingModel = TextDataError("the text encoder's model is missing; run make models")
 }
