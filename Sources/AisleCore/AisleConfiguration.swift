@@ -8,6 +8,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var ingest = IngestConfiguration()
     public var recommend = RecommendConfiguration()
     public var reviews = ReviewConfiguration()
+    public var text = TextConfiguration()
 
     public init() {}
 
@@ -60,6 +61,15 @@ public struct AisleConfiguration: Sendable, Equatable {
             throw .invalid("ingest_key", "the ingest key must differ from the admin key")
         }
     }
+}
+
+/// The text encoder.
+public struct TextConfiguration: Sendable, Equatable {
+    /// The encoder's model folder (`make models` writes it); `none` runs without an encoder
+    /// (`/v1/embeddings` then answers 503 and items are not embedded).
+    public var modelDirectory = "models/all-MiniLM-L6-v2"
+
+    public init() {}
 }
 
 /// How reviews are analysed.

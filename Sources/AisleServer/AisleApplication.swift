@@ -16,6 +16,7 @@ public enum AisleApplication {
         keys: KeyRing,
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
+        embedder: ItemEmbedder? = nil,
         metrics: ServerMetrics = ServerMetrics()
     ) -> Router<AisleRequestContext> {
         let router = Router(context: AisleRequestContext.self)
@@ -31,7 +32,9 @@ public enum AisleApplication {
         reviewRoutes.register(ingest: ingest)
 
         let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
-        ItemRoutes(store: store, configuration: configuration, recommendations: recommendations).register(on: admin)
+        ItemRoutes(store: store, configuration: configuration, recommendations: recommendations, embedder: embedder)
+            .register(on: admin)
+        EmbeddingRoutes(store: store, configuration: configuration, encoder: embedder?.encoder).register(admin: admin)
         UserRoutes(store: store, configuration: configuration).register(on: admin)
         recommendationRoutes.register(admin: admin)
         reviewRoutes.register(admin: admin)
@@ -46,6 +49,7 @@ public enum AisleApplication {
         keys: KeyRing,
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
+        embedder: ItemEmbedder? = nil,
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -55,23 +59,37 @@ public enum AisleApplication {
                 store: store,
                 keys: keys,
                 recommendations: recommendations,
-                reviews: reviews
+                reviews: reviews,
+                embedder: embedder
             ),
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: "aisle"
             ),
-            services: [
-                StoreMaintenanceService(store: store),
-                TrainingScheduleService(
-                    service: recommendations, configuration: configuration.recommend, logger: logger
-                ),
-            ],
+            services: services(configuration: configuration, store: store, recommendations: recommendations, embedder: embedder, logger: logger),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? configuration.server.port)
             },
             logger: logger
         )
+    }
+}
+
+extension AisleApplication {
+    /// The background services beside the HTTP server.
+    static func services(
+        configuration: AisleConfiguration,
+        store: any Store,
+        recommendations: RecommendationService,
+        embedder: ItemEmbedder?,
+        logger: Logger
+    ) -> [any Service] {
+        var services: [any Service] = [
+            StoreMaintenanceService(store: store),
+            TrainingScheduleService(service: recommendations, configuration: configuration.recommend, logger: logger),
+        ]
+        if let embedder { services.append(ItemEmbeddingService(embedder: embedder, logger: logger)) }
+        return services
     }
 }
 

@@ -57,6 +57,17 @@ public protocol Store: Sendable {
     /// Review count and mean score of every reviewed item: the item feature ranking reads.
     func reviewSentiment() async throws -> [ItemID: ReviewSentiment]
 
+    /// Stores item text embeddings, replacing earlier ones of the same item and model. Each
+    /// carries the `updatedAt` of the item version it was computed from, so a later upsert of
+    /// the item makes it stale (`itemsNeedingEmbedding`). Items not in the catalog (or deleted)
+    /// are skipped; returns how many were stored.
+    func putItemEmbeddings(_ embeddings: [ItemEmbedding]) async throws -> Int
+    /// The item's embedding by `model`, or nil when it has none (yet).
+    func itemEmbedding(_ id: ItemID, model: String) async throws -> ItemEmbedding?
+    /// Catalog items with no embedding by `model`, or one older than their last upsert, in id
+    /// order after `cursor`, at most `limit`: what the background embedder still has to do.
+    func itemsNeedingEmbedding(model: String, after cursor: ItemID?, limit: Int) async throws -> [Item]
+
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?
     func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws
@@ -120,6 +131,22 @@ public struct UserErasure: Sendable, Equatable {
 
     /// Nothing of the user existed.
     public var isEmpty: Bool { profiles == 0 && events == 0 && devices == 0 && reviews == 0 }
+}
+
+/// A stored item embedding.
+public struct ItemEmbedding: Sendable, Equatable {
+    public var itemID: ItemID
+    public var model: String
+    public var vector: [Float]
+    /// The `updatedAt` of the item version the vector was computed from.
+    public var updatedAt: Timestamp
+
+    public init(itemID: ItemID, model: String, vector: [Float], updatedAt: Timestamp) {
+        self.itemID = itemID
+        self.model = model
+        self.vector = vector
+        self.updatedAt = updatedAt
+    }
 }
 
 /// What `putReviews` did.

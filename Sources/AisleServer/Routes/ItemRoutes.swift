@@ -9,6 +9,8 @@ struct ItemRoutes {
     let configuration: AisleConfiguration
     /// Told about every catalog change, so recommendations follow stock and new items at once.
     let recommendations: RecommendationService
+    /// Told about every upsert, so item texts are embedded again in the background.
+    let embedder: ItemEmbedder?
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("items/{id}", use: upsert)
@@ -26,6 +28,7 @@ struct ItemRoutes {
         let now = Timestamp.now()
         let stored = try await store.upsertItems([item], at: now)
         recommendations.itemsUpserted(stored, at: now)
+        embedder?.itemsChanged()
         return JSONResponse.encoded(ItemBody(stored[0]))
     }
 
@@ -64,6 +67,7 @@ struct ItemRoutes {
         let now = Timestamp.now()
         let stored = try await store.upsertItems(items, at: now)
         recommendations.itemsUpserted(stored, at: now)
+        embedder?.itemsChanged()
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 }

@@ -96,6 +96,21 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v4: item text embeddings") { db in
+            // One vector per item and encoder, little-endian float32; embedded_at tells the
+            // background embedder whether the item changed since.
+            try db.execute(
+                sql: """
+                    CREATE TABLE item_embeddings (
+                        item_id TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        vector BLOB NOT NULL,
+                        embedded_at INTEGER NOT NULL,
+                        PRIMARY KEY (item_id, model)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

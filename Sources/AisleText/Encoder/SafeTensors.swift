@@ -75,8 +75,10 @@ public struct SafeTensors: Sendable {
             let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(dataStart + entry.range.upperBound)])
             switch entry.dtype {
             case "F32":
-                return (0..<count).map {
-                    Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian)
+                // Little-endian on every platform Aisle runs on: one copy, no per-element work.
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+                    initialized = count
                 }
             case "F16":
                 return (0..<count).map {

@@ -1,3 +1,4 @@
+public import AisleCore
 public import AisleMath
 import Foundation
 
@@ -20,9 +21,8 @@ public struct TextEncoder: Sendable {
 
     /// One transformer block's weights; linear weights are [out × in], as PyTorch stores them.
     struct Layer: Sendable {
-        var query: DenseMatrix, queryBias: [Float]
-        var key: DenseMatrix, keyBias: [Float]
-        var value: DenseMatrix, valueBias: [Float]
+        /// Query, key and value weights stacked ([3·hidden × hidden]): one product per block.
+        var queryKeyValue: DenseMatrix, queryKeyValueBias: [Float]
         var attentionOutput: DenseMatrix, attentionOutputBias: [Float]
         var attentionNorm: (weight: [Float], bias: [Float])
         var intermediate: DenseMatrix, intermediateBias: [Float]
@@ -31,7 +31,11 @@ public struct TextEncoder: Sendable {
     }
 
     public let configuration: Configuration
+    /// The model's name: its folder's ("all-MiniLM-L6-v2").
+    public let name: String
     public let tokenizer: WordPieceTokenizer
+    /// Workers for attention and element-wise steps (OpenBLAS has its own, `BLAS.setThreads`).
+    public let parallelism: Parallelism
     /// Longest input in tokens, [CLS] and [SEP] included (sentence-transformers' max_seq_length).
     public let maxTokens: Int
     let wordEmbeddings: DenseMatrix
@@ -45,7 +49,9 @@ public struct TextEncoder: Sendable {
 
     /// Loads a model folder as `make models` writes it: `config.json`, `tokenizer.json`,
     /// `model.safetensors`.
-    public init(folder: String, maxTokens: Int = 256) throws {
+    public init(folder: String, maxTokens: Int = 256, parallelism: Parallelism = .machine) throws {
+        self.parallelism = parallelism
+        name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         configuration = try Self.readConfiguration(file("config.json"))
         tokenizer = try WordPieceTokenizer(tokenizerJSON: file("tokenizer.json"))
@@ -54,6 +60,10 @@ public struct TextEncoder: Sendable {
         let c = configuration
         func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> DenseMatrix {
             DenseMatrix(rows: rows, columns: columns, values: try weights.floats(name, shape: [rows, columns]))
+        }
+        // Linear weights are kept transposed ([in × out]): products are then x · w as stored.
+        func linearWeight(_ name: String, _ rows: Int, _ columns: Int) throws -> DenseMatrix {
+            try matrix(name, rows, columns).transposed()
         }
         func vector(_ name: String, _ count: Int) throws -> [Float] { try weights.floats(name, shape: [count]) }
         func norm(_ prefix: String) throws -> (weight: [Float], bias: [Float]) {
@@ -66,19 +76,20 @@ public struct TextEncoder: Sendable {
         layers = try (0..<c.layers).map { index in
             let p = "encoder.layer.\(index)."
             let h = c.hiddenSize
+            let parts = ["query", "key", "value"]
             return Layer(
-                query: try matrix(p + "attention.self.query.weight", h, h),
-                queryBias: try vector(p + "attention.self.query.bias", h),
-                key: try matrix(p + "attention.self.key.weight", h, h),
-                keyBias: try vector(p + "attention.self.key.bias", h),
-                value: try matrix(p + "attention.self.value.weight", h, h),
-                valueBias: try vector(p + "attention.self.value.bias", h),
-                attentionOutput: try matrix(p + "attention.output.dense.weight", h, h),
+                queryKeyValue: DenseMatrix(
+                    rows: 3 * h,
+                    columns: h,
+                    values: try parts.flatMap { try weights.floats(p + "attention.self.\($0).weight", shape: [h, h]) }
+                ).transposed(),
+                queryKeyValueBias: try parts.flatMap { try vector(p + "attention.self.\($0).bias", h) },
+                attentionOutput: try linearWeight(p + "attention.output.dense.weight", h, h),
                 attentionOutputBias: try vector(p + "attention.output.dense.bias", h),
                 attentionNorm: try norm(p + "attention.output.LayerNorm"),
-                intermediate: try matrix(p + "intermediate.dense.weight", c.intermediateSize, h),
+                intermediate: try linearWeight(p + "intermediate.dense.weight", c.intermediateSize, h),
                 intermediateBias: try vector(p + "intermediate.dense.bias", c.intermediateSize),
-                output: try matrix(p + "output.dense.weight", h, c.intermediateSize),
+                output: try linearWeight(p + "output.dense.weight", h, c.intermediateSize),
                 outputBias: try vector(p + "output.dense.bias", h),
                 outputNorm: try norm(p + "output.LayerNorm")
             )
@@ -119,105 +130,178 @@ public struct TextEncoder: Sendable {
         embed(tokens: tokenizer.encode(text, maxLength: maxTokens))
     }
 
-    /// The embedding of already tokenised ids ([CLS] … [SEP]).
-    public func embed(tokens: [Int32]) -> [Float] {
-        let hidden = encode(tokens)
-        var pooled = [Float](repeating: 0, count: dimension)
-        for row in 0..<hidden.rows {
-            let offset = row * dimension
-            for column in 0..<dimension { pooled[column] += hidden.values[offset + column] }
-        }
-        let scale = 1 / Float(max(hidden.rows, 1))
-        var norm: Float = 0
-        for column in 0..<dimension {
-            pooled[column] *= scale
-            norm += pooled[column] * pooled[column]
-        }
-        let inverse = 1 / max(norm.squareRoot(), 1e-12)
-        return pooled.map { $0 * inverse }
+    /// Embeddings of `texts`, in order, computed as one batch.
+    public func embed(_ texts: [String]) -> [[Float]] {
+        embed(batch: texts.map { tokenizer.encode($0, maxLength: maxTokens) })
     }
 
-    /// The last layer's hidden states, one row per token.
-    func encode(_ tokens: [Int32]) -> DenseMatrix {
-        let count = tokens.count
+    /// The embedding of already tokenised ids ([CLS] … [SEP]).
+    public func embed(tokens: [Int32]) -> [Float] {
+        embed(batch: [tokens])[0]
+    }
+
+    /// Embeddings of tokenised sequences. The batch is ragged, not padded: every token of every
+    /// sequence is one row of the matrices the linear layers multiply (one large product per
+    /// layer), and attention runs per sequence over its own tokens, so there is no padding to
+    /// compute or mask.
+    public func embed(batch: [[Int32]]) -> [[Float]] {
+        let sequences = batch.map { $0.isEmpty ? [tokenizer.classify, tokenizer.separator] : $0 }
+        var starts = [0]
+        for sequence in sequences { starts.append(starts[starts.count - 1] + sequence.count) }
+        let hidden = encode(sequences, starts: starts)
         let h = dimension
-        var x = DenseMatrix(rows: count, columns: h)
-        for (position, token) in tokens.enumerated() {
-            let word = Int(min(max(token, 0), Int32(configuration.vocabularySize - 1))) * h
-            let place = min(position, configuration.maxPositions - 1) * h
+        return (0..<sequences.count).map { index in
+            var pooled = [Float](repeating: 0, count: h)
+            for row in starts[index]..<starts[index + 1] {
+                let offset = row * h
+                for column in 0..<h { pooled[column] += hidden.values[offset + column] }
+            }
+            let scale = 1 / Float(starts[index + 1] - starts[index])
+            var norm: Float = 0
             for column in 0..<h {
-                x.values[position * h + column] =
-                    wordEmbeddings.values[word + column] + positionEmbeddings.values[place + column]
-                    + tokenTypeEmbeddings.values[column]
+                pooled[column] *= scale
+                norm += pooled[column] * pooled[column]
+            }
+            let inverse = 1 / max(norm.squareRoot(), 1e-12)
+            return pooled.map { $0 * inverse }
+        }
+    }
+
+    /// The last layer's hidden states of every token of every sequence, stacked; sequence `i`
+    /// owns rows `starts[i]..<starts[i + 1]`.
+    func encode(_ sequences: [[Int32]], starts: [Int]) -> DenseMatrix {
+        let h = dimension
+        var x = DenseMatrix(rows: starts[starts.count - 1], columns: h)
+        for (index, tokens) in sequences.enumerated() {
+            for (position, token) in tokens.enumerated() {
+                let row = (starts[index] + position) * h
+                let word = Int(min(max(token, 0), Int32(configuration.vocabularySize - 1))) * h
+                let place = min(position, configuration.maxPositions - 1) * h
+                for column in 0..<h {
+                    x.values[row + column] =
+                        wordEmbeddings.values[word + column] + positionEmbeddings.values[place + column]
+                        + tokenTypeEmbeddings.values[column]
+                }
             }
         }
         Self.layerNorm(&x, embeddingNorm, epsilon: configuration.layerNormEpsilon)
         for layer in layers {
-            x = block(x, layer)
+            x = block(x, layer, starts: starts)
         }
         return x
     }
 
-    /// One transformer block (post-norm, as BERT).
-    func block(_ x: DenseMatrix, _ layer: Layer) -> DenseMatrix {
-        let count = x.rows
-        let h = dimension
-        let heads = configuration.heads
-        let width = h / heads
-        let q = Self.linear(x, layer.query, layer.queryBias)
-        let k = Self.linear(x, layer.key, layer.keyBias)
-        let v = Self.linear(x, layer.value, layer.valueBias)
-        var context = DenseMatrix(rows: count, columns: h)
-        let scale = 1 / Float(width).squareRoot()
-        for head in 0..<heads {
-            let qh = Self.columns(q, from: head * width, count: width)
-            let kh = Self.columns(k, from: head * width, count: width)
-            let vh = Self.columns(v, from: head * width, count: width)
-            var scores = BLAS.multiply(qh, kh, transposeB: .transposed)
-            for row in 0..<count {
-                Self.softmax(&scores.values[(row * count)..<((row + 1) * count)], scale: scale)
-            }
-            let mixed = BLAS.multiply(scores, vh)
-            for row in 0..<count {
-                for column in 0..<width {
-                    context.values[row * h + head * width + column] = mixed.values[row * width + column]
-                }
-            }
-        }
-        var attended = Self.linear(context, layer.attentionOutput, layer.attentionOutputBias)
-        for index in attended.values.indices { attended.values[index] += x.values[index] }
+    /// One transformer block (post-norm, as BERT) over a ragged batch.
+    func block(_ x: DenseMatrix, _ layer: Layer, starts: [Int]) -> DenseMatrix {
+        let qkv = linear(x, layer.queryKeyValue, layer.queryKeyValueBias)
+        let context = attention(qkv, starts: starts)
+        var attended = linear(context, layer.attentionOutput, layer.attentionOutputBias)
+        Self.add(x, into: &attended)
         Self.layerNorm(&attended, layer.attentionNorm, epsilon: configuration.layerNormEpsilon)
-        var intermediate = Self.linear(attended, layer.intermediate, layer.intermediateBias)
-        for index in intermediate.values.indices { intermediate.values[index] = Self.gelu(intermediate.values[index]) }
-        var output = Self.linear(intermediate, layer.output, layer.outputBias)
-        for index in output.values.indices { output.values[index] += attended.values[index] }
+        var intermediate = linear(attended, layer.intermediate, layer.intermediateBias)
+        Self.gelu(&intermediate, parallelism: parallelism)
+        var output = linear(intermediate, layer.output, layer.outputBias)
+        Self.add(attended, into: &output)
         Self.layerNorm(&output, layer.outputNorm, epsilon: configuration.layerNormEpsilon)
         return output
     }
 
-    /// `x · weightᵀ + bias`, weight stored [out × in].
+    /// Multi-head self-attention of each sequence over its own tokens. `qkv` holds each token's
+    /// query, key and value side by side (3 × hidden columns); the answer, the heads' outputs
+    /// side by side (hidden columns).
+    func attention(_ qkv: DenseMatrix, starts: [Int]) -> DenseMatrix {
+        let h = dimension
+        let heads = configuration.heads
+        let width = h / heads
+        let scale = 1 / Float(width).squareRoot()
+        let sequences = starts.count - 1
+        let parts = parallelism.map(sequences, chunk: 1) { index -> [Float] in
+            let first = starts[index]
+            let count = starts[index + 1] - first
+            var context = [Float](repeating: 0, count: count * h)
+            for head in 0..<heads {
+                let q = Self.block(qkv, rows: first, count: count, column: head * width, width: width)
+                let k = Self.block(qkv, rows: first, count: count, column: h + head * width, width: width)
+                let v = Self.block(qkv, rows: first, count: count, column: 2 * h + head * width, width: width)
+                var scores = BLAS.multiply(q, k, transposeB: .transposed)
+                scores.values.withUnsafeMutableBufferPointer { buffer in
+                    for row in 0..<count {
+                        Self.softmax(
+                            UnsafeMutableBufferPointer(rebasing: buffer[(row * count)..<((row + 1) * count)]),
+                            scale: scale
+                        )
+                    }
+                }
+                let mixed = BLAS.multiply(scores, v)
+                for row in 0..<count {
+                    for column in 0..<width {
+                        context[row * h + head * width + column] = mixed.values[row * width + column]
+                    }
+                }
+            }
+            return context
+        }
+        return DenseMatrix(rows: starts[sequences], columns: h, values: parts.flatMap { $0 })
+    }
+
+    /// `x · weightᵀ + bias`, weight stored [out × in]. With single-threaded OpenBLAS and more
+    /// than one worker, the rows are split between the workers, each multiplying its part on
+    /// its own thread: no OpenBLAS thread pool waking and spinning between the many products
+    /// of a forward pass (measured in docs/BENCHMARKS.md).
+    func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float]) -> DenseMatrix {
+        let parts = x.rows >= 32 && BLAS.threads == 1 ? min(parallelism.threads, x.rows / 16) : 1
+        if parts <= 1 { return Self.linear(x, weight, bias) }
+        let width = x.columns
+        let pieces = parallelism.map(parts, chunk: 1) { part -> [Float] in
+            let first = x.rows * part / parts
+            let last = x.rows * (part + 1) / parts
+            let slice = DenseMatrix(
+                rows: last - first,
+                columns: width,
+                values: Array(x.values[(first * width)..<(last * width)])
+            )
+            return Self.linear(slice, weight, bias).values
+        }
+        return DenseMatrix(rows: x.rows, columns: weight.columns, values: pieces.flatMap { $0 })
+    }
+
+    /// `x · weightᵀ + bias` on the calling thread (and OpenBLAS's own threads, if any).
     static func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float]) -> DenseMatrix {
-        var result = BLAS.multiply(x, weight, transposeB: .transposed)
+        var result = BLAS.multiply(x, weight)
         let width = result.columns
-        for row in 0..<result.rows {
-            for column in 0..<width { result.values[row * width + column] += bias[column] }
+        result.values.withUnsafeMutableBufferPointer { values in
+            bias.withUnsafeBufferPointer { bias in
+                for row in 0..<result.rows {
+                    let offset = row * width
+                    for column in 0..<width { values[offset + column] += bias[column] }
+                }
+            }
         }
         return result
     }
 
-    /// Columns `from..<from+count` of `matrix`, as a matrix of their own.
-    static func columns(_ matrix: DenseMatrix, from start: Int, count: Int) -> DenseMatrix {
-        var values = [Float](repeating: 0, count: matrix.rows * count)
-        for row in 0..<matrix.rows {
-            for column in 0..<count {
-                values[row * count + column] = matrix.values[row * matrix.columns + start + column]
+    /// Rows `rows..<rows+count`, columns `column..<column+width` of `matrix`, as a matrix of their own.
+    static func block(_ matrix: DenseMatrix, rows first: Int, count: Int, column start: Int, width: Int) -> DenseMatrix
+    {
+        var values = [Float](repeating: 0, count: count * width)
+        for row in 0..<count {
+            let source = (first + row) * matrix.columns + start
+            for column in 0..<width { values[row * width + column] = matrix.values[source + column] }
+        }
+        return DenseMatrix(rows: count, columns: width, values: values)
+    }
+
+    /// `addend` added to `x` entry by entry (the residual connections).
+    static func add(_ addend: DenseMatrix, into x: inout DenseMatrix) {
+        x.values.withUnsafeMutableBufferPointer { target in
+            addend.values.withUnsafeBufferPointer { source in
+                for index in 0..<target.count { target[index] += source[index] }
             }
         }
-        return DenseMatrix(rows: matrix.rows, columns: count, values: values)
     }
 
     /// Softmax of `scale × row`, in place, shifted by the maximum for stability.
-    static func softmax(_ row: inout ArraySlice<Float>, scale: Float) {
+    static func softmax(_ row: UnsafeMutableBufferPointer<Float>, scale: Float) {
         var largest = -Float.infinity
         for value in row { largest = max(largest, value * scale) }
         var sum: Float = 0
@@ -226,7 +310,8 @@ public struct TextEncoder: Sendable {
             row[index] = value
             sum += value
         }
-        for index in row.indices { row[index] /= sum }
+        let inverse = 1 / sum
+        for index in row.indices { row[index] *= inverse }
     }
 
     /// LayerNorm over each row: (x − mean) / √(variance + ε) · weight + bias.
@@ -253,6 +338,47 @@ public struct TextEncoder: Sendable {
 
     /// The exact GELU BERT uses: x · Φ(x) = x/2 · (1 + erf(x/√2)).
     static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + Float(Foundation.erf(Double(x) * 0.707_106_781_186_547_5)))
+        0.5 * x * (1 + Foundation.erf(x * 0.707_106_781_186_547_5))
+    }
+
+    /// GELU of every entry, split over the workers (erf is the costliest element-wise step).
+    static func gelu(_ x: inout DenseMatrix, parallelism: Parallelism) {
+        let count = x.values.count
+        x.values.withUnsafeMutableBufferPointer { buffer in
+            let values = SendablePointer(buffer.baseAddress)
+            parallelism.forEachRange(of: count, chunk: 16_384) { range in
+                guard let base = values.pointer else { return }
+                for index in range { base[index] = gelu(base[index]) }
+            }
+        }
+    }
+}
+
+/// A pointer handed to workers that write disjoint ranges of it.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>?
+
+    init(_ pointer: UnsafeMutablePointer<Float>?) { self.pointer = pointer }
+}
+
+extension TextEncoder {
+    /// Embeddings of `texts` and how many tokens they took, computed off the caller's thread (a
+    /// batch is tens of milliseconds of work: it must not hold a server event loop).
+    public func embedInBackground(_ texts: [String]) async -> (vectors: [[Float]], tokens: Int) {
+        let batch = texts.map { tokenizer.encode($0, maxLength: maxTokens) }
+        let vectors = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: embed(batch: batch)) }
+        }
+        return (vectors, batch.reduce(0) { $0 + $1.count })
+    }
+
+    /// The text an item is embedded from: title, brand, category paths and description, as
+    /// sentences (the encoder reads the first 256 tokens).
+    public static func itemText(_ item: Item) -> String {
+        var parts = [item.title]
+        if let brand = item.brand { parts.append(brand) }
+        parts += item.categories
+        if let description = item.description { parts.append(description) }
+        return parts.joined(separator: ". ")
     }
 }

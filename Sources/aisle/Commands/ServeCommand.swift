@@ -53,6 +53,7 @@ enum Server {
             setting: configuration.reviews.sentimentModel,
             dataDirectory: directory
         ) { Console.line("aisle: \($0)") }
+        let embedder = try TextSetup.embedder(configuration: configuration, store: store)
         let host = configuration.server.host
         let app = AisleApplication.build(
             configuration: configuration,
@@ -60,6 +61,7 @@ enum Server {
             keys: keys,
             recommendations: recommendations,
             reviews: reviews,
+            embedder: embedder,
             logger: logger
         ) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
@@ -147,5 +149,33 @@ enum ReviewSetup {
                 throw ValidationError("--sentiment-model: \(error)")
             }
         }
+    }
+}
+
+/// The text encoder the server loads, from `--model-dir`.
+enum TextSetup {
+    static func embedder(configuration: AisleConfiguration, store: any Store) throws -> ItemEmbedder? {
+        let folder = configuration.text.modelDirectory
+        if folder == "none" { return nil }
+        guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
+        else {
+            Console.line(
+                "aisle: no text encoder at \(folder) (make models fetches it): /v1/embeddings answers 503 and items are not embedded"
+            )
+            return nil
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let encoder: TextEncoder
+        do {
+            encoder = try TextEncoder(folder: folder)
+        } catch {
+            throw ValidationError("--model-dir: \(error)")
+        }
+        let elapsed = clock.now - start
+        Console.line(
+            "aisle: text encoder \(encoder.name) loaded in \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms; items are embedded in the background"
+        )
+        return ItemEmbedder(encoder: encoder, store: store)
     }
 }

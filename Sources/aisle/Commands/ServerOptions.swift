@@ -70,6 +70,13 @@ struct ServerOptions: ParsableArguments {
     )
     var sentimentModel: String?
 
+    @Option(
+        name: .long,
+        help:
+            "Text encoder folder from make models, or none (env AISLE_MODEL_DIR; default models/all-MiniLM-L6-v2)."
+    )
+    var modelDir: String?
+
     /// Builds and validates the configuration from flags, then `environment`, then defaults.
     func configuration(environment: [String: String]) throws -> AisleConfiguration {
         var configuration = AisleConfiguration()
@@ -132,6 +139,7 @@ struct ServerOptions: ParsableArguments {
         }
         configuration.reviews.sentimentModel =
             setting(sentimentModel, "AISLE_SENTIMENT_MODEL") ?? configuration.reviews.sentimentModel
+        configuration.text.modelDirectory = setting(modelDir, "AISLE_MODEL_DIR") ?? configuration.text.modelDirectory
         configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         do {

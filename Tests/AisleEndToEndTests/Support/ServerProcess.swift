@@ -44,6 +44,8 @@ final class ServerProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["AISLE_ADMIN_KEY"] = keys ? Self.adminKey : nil
         environment["AISLE_INGEST_KEY"] = keys ? Self.ingestKey : nil
+        // No text encoder unless a test asks for one (loading it costs seconds in a debug build).
+        environment["AISLE_MODEL_DIR"] = "none"
         for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let pipe = Pipe()

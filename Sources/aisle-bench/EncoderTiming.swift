@@ -1,0 +1,73 @@
+import AisleMath
+import AisleText
+import ArgumentParser
+import Foundation
+
+/// Times the native text encoder as docs/BENCHMARKS.md reports it, beside the PyTorch peer
+/// (scripts/encoder_peer.py measures the same things the same way): model load, batch
+/// throughput over a file of texts, single-query latency in-process, and memory.
+struct EncoderTiming: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "Time the text encoder: load, batch throughput, single-query latency, RSS."
+    )
+
+    @Option(help: "Model folder.") var model = "models/all-MiniLM-L6-v2"
+    @Option(help: "Texts, one per line (the batch workload).") var texts: String
+    @Option(help: "Texts per batch.") var batch = 32
+    @Option(help: "Passes over the texts.") var rounds = 3
+    @Option(help: "Threads for the encoder's own workers.") var threads = 2
+    @Option(help: "OpenBLAS threads (1: the encoder splits products between its workers).") var blasThreads = 1
+    @Option(help: "The single query.") var query = "red running shoes for men size 10"
+    @Option(help: "Single-query runs (after 50 warm-up runs).") var queries = 1000
+
+    func run() throws {
+        let parallelism = Parallelism(threads: threads)
+        BLAS.setThreads(Parallelism(threads: blasThreads))
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let encoder = try TextEncoder(folder: model, parallelism: parallelism)
+        let loadSeconds = (clock.now - loadStart).seconds
+        let rssLoaded = Self.memory("VmRSS")
+        let lines = try String(contentsOfFile: texts, encoding: .utf8).split(separator: "\n").map(String.init)
+        let tokens = lines.map { encoder.tokenizer.encode($0, maxLength: encoder.maxTokens).count }
+        print(
+            "encoder: loaded in \(String(format: "%.3f", loadSeconds)) s, RSS \(rssLoaded / 1024) MiB; \(lines.count) texts of \(String(format: "%.1f", Double(tokens.reduce(0, +)) / Double(max(lines.count, 1)))) tokens on average"
+        )
+        _ = encoder.embed(Array(lines.prefix(batch)))
+        let start = clock.now
+        var embedded = 0
+        for _ in 0..<rounds {
+            for first in stride(from: 0, to: lines.count, by: batch) {
+                embedded += encoder.embed(Array(lines[first..<min(lines.count, first + batch)])).count
+            }
+        }
+        let seconds = (clock.now - start).seconds
+        print(
+            "encoder: batches of \(batch) on \(threads) threads (OpenBLAS \(blasThreads)): \(embedded) texts in \(String(format: "%.2f", seconds)) s = \(Int(Double(embedded) / seconds)) texts/s"
+        )
+        let queryTokens = encoder.tokenizer.encode(query).count
+        for _ in 0..<50 { _ = encoder.embed(query) }
+        var latencies: [Double] = []
+        for _ in 0..<queries {
+            let began = clock.now
+            _ = encoder.embed(query)
+            latencies.append((clock.now - began).seconds * 1000)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
+        print(
+            "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", percentile(0.5))) ms, p99 \(String(format: "%.2f", percentile(0.99))) ms"
+        )
+        print("encoder: peak RSS \(Self.memory("VmHWM") / 1024) MiB")
+    }
+
+    /// A /proc/self/status field in KiB (0 where there is none).
+    static func memory(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return 0
+    }
+}
