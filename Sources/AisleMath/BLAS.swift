@@ -27,6 +27,53 @@ public enum BLAS {
     /// The thread count OpenBLAS is using now.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
+    /// `c = a · b + bias` (bias added to every row) for `rows` rows of `a` given by pointer, and
+    /// only the output columns `columns`: the parts of a product split between workers by rows
+    /// or by columns, each written straight into its block of a shared result. `a` holds
+    /// `rows × b.rows` floats; `c` points at the first of `rows` rows of a result `b.columns`
+    /// wide, row-major; the caller guarantees both (bias must have `b.columns` entries).
+    public static func multiplyAddingBias(
+        _ a: UnsafePointer<Float>,
+        rows: Int,
+        _ b: DenseMatrix,
+        columns: Range<Int>,
+        bias: [Float],
+        into c: UnsafeMutablePointer<Float>
+    ) {
+        precondition(bias.count == b.columns, "bias has \(bias.count) entries for \(b.columns) columns")
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= b.columns, "columns \(columns) of \(b.columns)")
+        guard rows > 0, !columns.isEmpty else { return }
+        bias.withUnsafeBufferPointer { bias in
+            guard let first = bias.baseAddress else { return }
+            for row in 0..<rows {
+                (c + row * b.columns + columns.lowerBound).update(
+                    from: first + columns.lowerBound,
+                    count: columns.count
+                )
+            }
+        }
+        guard b.rows > 0 else { return }
+        b.values.withUnsafeBufferPointer { bBuffer in
+            guard let bBase = bBuffer.baseAddress else { return }
+            cblas_sgemm(
+                CblasRowMajor,
+                CblasNoTrans,
+                CblasNoTrans,
+                Int32(rows),
+                Int32(columns.count),
+                Int32(b.rows),
+                1,
+                a,
+                Int32(b.rows),
+                bBase + columns.lowerBound,
+                Int32(b.columns),
+                1,
+                c + columns.lowerBound,
+                Int32(b.columns)
+            )
+        }
+    }
+
     /// `op(a) · op(b)`. O(m n k) on BLAS threads.
     public static func multiply(
         _ a: DenseMatrix,

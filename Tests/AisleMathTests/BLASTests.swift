@@ -16,6 +16,33 @@ import Testing
         #expect(maxDifference(a.multiplyOnCallingThread(vector), naiveProduct(a, column).values) < 1e-5)
     }
 
+    @Test("a product split by rows or by column blocks, bias added, fills exactly its block")
+    func multiplyAddingBiasInBlocks() {
+        var random = SeededNumbers(seed: 3)
+        let a = random.matrix(rows: 6, columns: 5)
+        let b = random.matrix(rows: 5, columns: 40)
+        let bias = (0..<40).map { Float($0) / 10 }
+        var expected = naiveProduct(a, b)
+        for row in 0..<6 { for column in 0..<40 { expected.values[row * 40 + column] += bias[column] } }
+        var byRows = [Float](repeating: .nan, count: 6 * 40)
+        var byColumns = [Float](repeating: .nan, count: 6 * 40)
+        a.values.withUnsafeBufferPointer { a in
+            byRows.withUnsafeMutableBufferPointer { c in
+                guard let a = a.baseAddress, let c = c.baseAddress else { return }
+                BLAS.multiplyAddingBias(a, rows: 4, b, columns: 0..<40, bias: bias, into: c)
+                BLAS.multiplyAddingBias(a + 4 * 5, rows: 2, b, columns: 0..<40, bias: bias, into: c + 4 * 40)
+            }
+            byColumns.withUnsafeMutableBufferPointer { c in
+                guard let a = a.baseAddress, let c = c.baseAddress else { return }
+                BLAS.multiplyAddingBias(a, rows: 6, b, columns: 0..<16, bias: bias, into: c)
+                BLAS.multiplyAddingBias(a, rows: 6, b, columns: 16..<40, bias: bias, into: c)
+            }
+        }
+        #expect(!byRows.contains(where: \.isNaN) && !byColumns.contains(where: \.isNaN), "every entry written")
+        #expect(maxDifference(byRows, expected.values) < 1e-5)
+        #expect(maxDifference(byColumns, expected.values) < 1e-5)
+    }
+
     @Test("the Gram matrix is aᵀa with both triangles filled")
     func gram() {
         var random = SeededNumbers(seed: 2)

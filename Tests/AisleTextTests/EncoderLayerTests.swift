@@ -1,0 +1,66 @@
+import AisleMath
+import Foundation
+import Testing
+
+@testable import AisleText
+
+/// The encoder's building blocks against the definitions they implement.
+@Suite struct EncoderLayerTests {
+    @Test("erf8 is within 3e-7 of the C library's erf on [-6, 6], and GELU follows")
+    func erfAndGELU() {
+        var worst: Float = 0
+        for step in -6000...6000 {
+            let x = Float(step) / 1000
+            let exact = Float(Foundation.erf(Double(x)))
+            worst = max(worst, abs(TextEncoder.erf8(SIMD8(repeating: x))[0] - exact))
+            let exactGELU = Float(0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot())))
+            // Relative to the value: float rounding of x/2 · (1 + erf) alone is about an ulp of x.
+            #expect(abs(TextEncoder.gelu(x) - exactGELU) <= 3e-7 * max(1, abs(x)), "GELU(\(x))")
+        }
+        #expect(worst <= 3e-7, "largest erf error \(worst)")
+        #expect(TextEncoder.gelu(0) == 0)
+        #expect(abs(TextEncoder.gelu(1) - 0.841_344_7) < 1e-6)
+    }
+
+    @Test("GELU over a matrix equals GELU of each entry, including the tail past a multiple of 8")
+    func geluMatrix() {
+        var matrix = DenseMatrix(rows: 3, columns: 7, values: (0..<21).map { Float($0 - 10) / 3 })
+        let expected = matrix.values.map(TextEncoder.gelu)
+        TextEncoder.gelu(&matrix, parallelism: Parallelism(threads: 2))
+        #expect(matrix.values == expected)
+    }
+
+    @Test("LayerNorm centres and scales each row, then applies weight and bias")
+    func layerNorm() {
+        var matrix = DenseMatrix(rows: 2, columns: 4, values: [1, 2, 3, 4, -2, -2, -2, -2])
+        TextEncoder.layerNorm(&matrix, ([1, 1, 2, 2], [0, 0, 0, 1]), epsilon: 1e-12)
+        // Row 1: mean 2.5, variance 1.25 → (x − 2.5) / 1.118; a constant row normalises to 0.
+        let scale = 1 / Float(1.25).squareRoot()
+        let expected: [Float] = [-1.5 * scale, -0.5 * scale, 2 * 0.5 * scale, 2 * 1.5 * scale + 1, 0, 0, 0, 1]
+        for (value, target) in zip(matrix.values, expected) { #expect(abs(value - target) < 1e-5) }
+    }
+
+    @Test("softmax is shift-invariant and sums to one, even with large scores")
+    func softmax() {
+        var values: [Float] = [1000, 1001, 1002]
+        values.withUnsafeMutableBufferPointer { TextEncoder.softmax($0, scale: 1) }
+        let e = [Float(exp(-2.0)), Float(exp(-1.0)), 1]
+        let total = e.reduce(0, +)
+        for (value, target) in zip(values, e.map { $0 / total }) { #expect(abs(value - target) < 1e-6) }
+    }
+
+    @Test(
+        "a sequence embedded alone or in a ragged batch with longer ones gives the same vector",
+        .enabled(if: FileManager.default.fileExists(atPath: TextEncoderTests.modelFolder + "/model.safetensors"))
+    )
+    func raggedBatch() throws {
+        let encoder = try TextEncoderTests.encoder()
+        let texts = ["red shoes", "a much longer sentence about a warm winter jacket with a hood and pockets", "ok"]
+        let batch = encoder.embed(texts)
+        for (text, vector) in zip(texts, batch) {
+            let alone = encoder.embed(text)
+            let cosine = zip(alone, vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(cosine > 0.999_99, "\(text)")
+        }
+    }
+}
