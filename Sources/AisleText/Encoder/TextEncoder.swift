@@ -244,23 +244,27 @@ public struct TextEncoder: Sendable {
         return DenseMatrix(rows: starts[sequences], columns: h, values: parts.flatMap { $0 })
     }
 
-    /// `x · weight + bias`, weight kept transposed ([in × out]). With single-threaded OpenBLAS
-    /// and more than one worker, the product is split between the workers, each multiplying its
-    /// part on its own thread straight into its block of the result: by rows for batches, by
-    /// output columns for a short query (so each core reads half the weights). No OpenBLAS thread
-    /// pool wakes and spins between the many products of a forward pass (docs/BENCHMARKS.md).
+    /// `x · weight + bias`, weight kept transposed ([in × out]), split between the workers
+    /// (when OpenBLAS is single-threaded; otherwise OpenBLAS threads it), each part written
+    /// straight into its block of the result:
+    /// - a batch (32 rows or more) by rows: one large product per worker;
+    /// - a short query by blocks of output columns small enough (rows × width × inputs ≤ 10⁶)
+    ///   for OpenBLAS's small-matrix kernel, which reads the weights in place: the general one
+    ///   packs the whole weight matrix on every call, half of a query's time (docs/BENCHMARKS.md).
     func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float]) -> DenseMatrix {
         precondition(x.columns == weight.rows, "\(x.columns) inputs for a \(weight.rows)-input layer")
         let (rows, inputs, outputs) = (x.rows, x.columns, weight.columns)
         let workers = BLAS.threads == 1 ? parallelism.threads : 1
         let byRows = rows >= 32
-        let parts = workers == 1 ? 1 : byRows ? min(workers, rows / 16) : min(workers, outputs / 64)
+        let width = Self.smallProductWidth(rows: rows, inputs: inputs, outputs: outputs, workers: workers)
+        let parts = byRows ? max(1, min(workers, rows / 16)) : (outputs + width - 1) / width
         var result = DenseMatrix(rows: rows, columns: outputs)
         x.values.withUnsafeBufferPointer { source in
             result.values.withUnsafeMutableBufferPointer { target in
                 let input = SendableConstPointer(source.baseAddress)
                 let output = SendablePointer(target.baseAddress)
-                parallelism.forEachRange(of: max(parts, 1), chunk: 1) { range in
+                let split = workers == 1 ? Parallelism.serial : parallelism
+                split.forEachRange(of: parts, chunk: 1) { range in
                     guard let a = input.pointer, let c = output.pointer else { return }
                     for part in range {
                         if byRows {
@@ -275,16 +279,23 @@ public struct TextEncoder: Sendable {
                                 into: c + first * outputs
                             )
                         } else {
-                            // Column blocks on 16-float boundaries keep the kernels aligned.
-                            let first = (outputs * part / parts) / 16 * 16
-                            let last = part + 1 == parts ? outputs : (outputs * (part + 1) / parts) / 16 * 16
-                            BLAS.multiplyAddingBias(a, rows: rows, weight, columns: first..<last, bias: bias, into: c)
+                            let columns = (part * width)..<min(outputs, (part + 1) * width)
+                            BLAS.multiplyAddingBias(a, rows: rows, weight, columns: columns, bias: bias, into: c)
                         }
                     }
                 }
             }
         }
         return result
+    }
+
+    /// Output columns per block of a short query's product: the widest multiple of 16 with
+    /// rows × width × inputs ≤ 10⁶ (where OpenBLAS 0.3 takes its small-matrix kernel), and no
+    /// wider than an even share of the workers.
+    static func smallProductWidth(rows: Int, inputs: Int, outputs: Int, workers: Int) -> Int {
+        let small = 1_000_000 / max(1, rows * inputs) / 16 * 16
+        let share = ((outputs + workers - 1) / workers + 15) / 16 * 16
+        return max(16, min(small, share))
     }
 
     /// Rows `rows..<rows+count`, columns `column..<column+width` of `matrix`, as a matrix of their own.
