@@ -168,11 +168,16 @@ enum TextSetup {
         let start = clock.now
         let encoder: TextEncoder
         do {
-            encoder = try TextEncoder(folder: folder)
+            let workers = configuration.recommend.threads.map(Parallelism.init(threads:)) ?? .machine
+            encoder = try TextEncoder(folder: folder, parallelism: workers)
         } catch {
             throw ValidationError("--model-dir: \(error)")
         }
         let elapsed = clock.now - start
+        // OpenBLAS single-threaded: the encoder splits its products between its own workers,
+        // 1.3x faster for batches than OpenBLAS's threads (docs/BENCHMARKS.md), and training
+        // parallelises on the same workers; only ALS's small Gram products run on one thread.
+        BLAS.setThreads(.serial)
         Console.line(
             "aisle: text encoder \(encoder.name) loaded in \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms; items are embedded in the background"
         )
