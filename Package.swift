@@ -40,6 +40,7 @@ let package = Package(
             resources: [.copy("Resources/sentiment.aisle")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "AisleSearch", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .target(
             name: "AisleRecommend",
             dependencies: ["AisleCore", "AisleStore", "AisleMath"],
@@ -60,6 +61,7 @@ let package = Package(
                 "AisleCore",
                 "AisleStore",
                 "AisleRecommend",
+                "AisleSearch",
                 "AisleText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,6 +98,7 @@ let package = Package(
                 "AisleMath",
                 "AisleRecommend",
                 "AisleText",
+                "AisleSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,6 +108,7 @@ let package = Package(
         ),
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
+        .testTarget(name: "AisleSearchTests", dependencies: ["AisleCore", "AisleSearch"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleTextTests",
             dependencies: ["AisleCore", "AisleText"],

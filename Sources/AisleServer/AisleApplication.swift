@@ -1,6 +1,7 @@
 public import AisleCore
 public import AisleStore
 public import AisleRecommend
+public import AisleSearch
 public import AisleText
 public import Hummingbird
 public import Logging
@@ -17,6 +18,7 @@ public enum AisleApplication {
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         embedder: ItemEmbedder? = nil,
+        search: SearchEngine = SearchEngine(),
         metrics: ServerMetrics = ServerMetrics()
     ) -> Router<AisleRequestContext> {
         let router = Router(context: AisleRequestContext.self)
@@ -30,10 +32,16 @@ public enum AisleApplication {
         recommendationRoutes.register(reads: ingest)
         let reviewRoutes = ReviewRoutes(store: store, configuration: configuration, analyzer: reviews)
         reviewRoutes.register(ingest: ingest)
+        SearchRoutes(engine: search).register(reads: ingest)
 
         let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
-        ItemRoutes(store: store, configuration: configuration, recommendations: recommendations, embedder: embedder)
-            .register(on: admin)
+        ItemRoutes(
+            store: store,
+            configuration: configuration,
+            recommendations: recommendations,
+            embedder: embedder,
+            search: search
+        ).register(on: admin)
         EmbeddingRoutes(store: store, configuration: configuration, encoder: embedder?.encoder).register(admin: admin)
         UserRoutes(store: store, configuration: configuration).register(on: admin)
         recommendationRoutes.register(admin: admin)
@@ -50,6 +58,7 @@ public enum AisleApplication {
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         embedder: ItemEmbedder? = nil,
+        search: SearchEngine = SearchEngine(),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -60,13 +69,21 @@ public enum AisleApplication {
                 keys: keys,
                 recommendations: recommendations,
                 reviews: reviews,
-                embedder: embedder
+                embedder: embedder,
+                search: search
             ),
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: "aisle"
             ),
-            services: services(configuration: configuration, store: store, recommendations: recommendations, embedder: embedder, logger: logger),
+            services: services(
+                configuration: configuration,
+                store: store,
+                recommendations: recommendations,
+                embedder: embedder,
+                search: search,
+                logger: logger
+            ),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? configuration.server.port)
             },
@@ -82,10 +99,12 @@ extension AisleApplication {
         store: any Store,
         recommendations: RecommendationService,
         embedder: ItemEmbedder?,
+        search: SearchEngine,
         logger: Logger
     ) -> [any Service] {
         var services: [any Service] = [
             StoreMaintenanceService(store: store),
+            SearchIndexService(engine: search, store: store, logger: logger),
             TrainingScheduleService(service: recommendations, configuration: configuration.recommend, logger: logger),
         ]
         if let embedder { services.append(ItemEmbeddingService(embedder: embedder, logger: logger)) }

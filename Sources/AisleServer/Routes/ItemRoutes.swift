@@ -1,5 +1,6 @@
 import AisleCore
 import AisleRecommend
+import AisleSearch
 import AisleStore
 import Hummingbird
 
@@ -11,6 +12,8 @@ struct ItemRoutes {
     let recommendations: RecommendationService
     /// Told about every upsert, so item texts are embedded again in the background.
     let embedder: ItemEmbedder?
+    /// Told about every change, so search finds new items and drops deleted ones at once.
+    let search: SearchEngine
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("items/{id}", use: upsert)
@@ -29,6 +32,7 @@ struct ItemRoutes {
         let stored = try await store.upsertItems([item], at: now)
         recommendations.itemsUpserted(stored, at: now)
         embedder?.itemsChanged()
+        search.upsert(stored)
         return JSONResponse.encoded(ItemBody(stored[0]))
     }
 
@@ -43,6 +47,7 @@ struct ItemRoutes {
         let now = Timestamp.now()
         guard try await store.deleteItem(id, at: now) else { throw AisleError.notFound("no item \"\(id)\"") }
         recommendations.itemDeleted(id, at: now)
+        search.remove(id)
         return Response(status: .noContent)
     }
 
@@ -68,6 +73,7 @@ struct ItemRoutes {
         let stored = try await store.upsertItems(items, at: now)
         recommendations.itemsUpserted(stored, at: now)
         embedder?.itemsChanged()
+        search.upsert(stored)
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 }

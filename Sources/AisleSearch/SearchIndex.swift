@@ -1,0 +1,316 @@
+public import AisleCore
+
+/// The fields an item is searched by, with their BM25F weight and length normalisation.
+public enum SearchField: Int, CaseIterable, Sendable {
+    case title, brand, categories, tags, attributes, description
+
+    /// How much a match in this field counts against one in the title (1).
+    var weight: Float {
+        switch self {
+        case .title: 3
+        case .brand: 2
+        case .categories: 1.5
+        case .tags: 1.5
+        case .attributes: 1
+        case .description: 0.5
+        }
+    }
+
+    /// BM25's b: how much a long field is discounted (short fields, less).
+    var lengthNormalisation: Float {
+        switch self {
+        case .title, .description: 0.75
+        case .brand, .categories, .tags, .attributes: 0.3
+        }
+    }
+
+    /// The field's text of `item`.
+    func text(of item: Item) -> String {
+        switch self {
+        case .title: item.title
+        case .brand: item.brand ?? ""
+        case .categories: item.categories.joined(separator: " ")
+        case .tags: item.tags.joined(separator: " ")
+        case .attributes:
+            item.attributes.keys.sorted().compactMap { key in
+                switch item.attributes[key] {
+                case .string(let text): text
+                case .array(let values):
+                    values.compactMap { if case .string(let text) = $0 { text } else { nil } }.joined(separator: " ")
+                default: nil
+                }
+            }.joined(separator: " ")
+        case .description: item.description ?? ""
+        }
+    }
+}
+
+/// What filters and sorts read of an item.
+public struct SearchFacts: Sendable, Equatable {
+    public var itemID: ItemID
+    public var categories: [String]
+    public var brand: String?
+    public var price: Double?
+    public var inStock: Bool
+    public var createdAt: Timestamp?
+    /// The indexed version: an older version arriving late (the start-up load racing an
+    /// upsert) does not replace a newer one.
+    public var updatedAt: Timestamp?
+
+    init(_ item: Item) {
+        itemID = item.id
+        categories = item.categories
+        brand = item.brand
+        price = item.price
+        inStock = item.inStock
+        createdAt = item.createdAt
+        updatedAt = item.updatedAt
+    }
+}
+
+/// An inverted index over items with BM25F scoring, typo tolerance and prefix matching. Not
+/// thread-safe by itself: `SearchEngine` owns one behind a lock.
+///
+/// Each indexed item version lives in a slot. An upsert retires the item's old slot and takes a
+/// new one; postings of retired slots are skipped until a compaction drops them (when they
+/// outnumber the live ones), so an update costs the item's own terms, not the catalog's.
+struct SearchIndex {
+    struct Posting {
+        var slot: Int32
+        var field: UInt8
+        var frequency: UInt16
+    }
+
+    struct Slot {
+        var facts: SearchFacts
+        var lengths: [Float]
+        var terms: [String]
+        /// Postings this slot added (one per term and field).
+        var postingCount: Int
+        var alive: Bool
+    }
+
+    let analyzer = SearchAnalyzer()
+    private(set) var slots: [Slot] = []
+    private(set) var slotOfItem: [ItemID: Int32] = [:]
+    private(set) var postings: [String: [Posting]] = [:]
+    /// Live items per term.
+    private(set) var documentFrequency: [String: Int] = [:]
+    private(set) var lengthSums = [Float](repeating: 0, count: SearchField.allCases.count)
+    private(set) var livePostings = 0
+    private(set) var deadPostings = 0
+    /// Single-character deletions of every Latin term → the terms (typo candidates).
+    private(set) var deletions: [String: [String]] = [:]
+    /// Two-character deletions of long Latin terms (9+ characters), for 2-edit corrections.
+    private(set) var doubleDeletions: [String: [String]] = [:]
+    /// Latin terms in order, for prefix search; rebuilt on first use after new terms arrive.
+    private var sortedTerms: [String] = []
+    private var sortedTermsStale = false
+    private var latinTerms: Set<String> = []
+    /// The written forms of each stem (`jacket` → `jacket`, `jackets`).
+    private(set) var forms: [String: [String]] = [:]
+
+    /// Items indexed now.
+    var count: Int { slotOfItem.count }
+
+    // MARK: - Changes
+
+    /// Indexes `item`, replacing its earlier version. Hidden items are removed instead.
+    mutating func upsert(_ item: Item) {
+        if let slot = slotOfItem[item.id], let indexed = slots[Int(slot)].facts.updatedAt,
+            let arriving = item.updatedAt, arriving < indexed
+        {
+            return
+        }
+        remove(item.id)
+        guard !item.hidden else { return }
+        let slot = Int32(slots.count)
+        var lengths = [Float](repeating: 0, count: SearchField.allCases.count)
+        var distinct = Set<String>()
+        var added = 0
+        for field in SearchField.allCases {
+            let terms = analyzer.terms(field.text(of: item))
+            lengths[field.rawValue] = Float(terms.count)
+            var frequencies: [String: Int] = [:]
+            for term in terms {
+                frequencies[term.text, default: 0] += 1
+                if !term.isCJK { addLatinTerm(term.text) }
+            }
+            for (term, frequency) in frequencies {
+                postings[term, default: []].append(
+                    Posting(
+                        slot: slot,
+                        field: UInt8(field.rawValue),
+                        frequency: UInt16(min(frequency, Int(UInt16.max)))
+                    )
+                )
+                added += 1
+                distinct.insert(term)
+            }
+        }
+        for term in distinct { documentFrequency[term, default: 0] += 1 }
+        for field in SearchField.allCases { lengthSums[field.rawValue] += lengths[field.rawValue] }
+        livePostings += added
+        slots.append(
+            Slot(facts: SearchFacts(item), lengths: lengths, terms: Array(distinct), postingCount: added, alive: true)
+        )
+        slotOfItem[item.id] = slot
+    }
+
+    /// Removes the item; false when it was not indexed.
+    @discardableResult
+    mutating func remove(_ id: ItemID) -> Bool {
+        guard let slot = slotOfItem.removeValue(forKey: id) else { return false }
+        let index = Int(slot)
+        slots[index].alive = false
+        for term in slots[index].terms {
+            documentFrequency[term, default: 1] -= 1
+            if documentFrequency[term] == 0 { documentFrequency[term] = nil }
+        }
+        for field in SearchField.allCases { lengthSums[field.rawValue] -= slots[index].lengths[field.rawValue] }
+        livePostings -= slots[index].postingCount
+        deadPostings += slots[index].postingCount
+        slots[index].terms = []
+        if deadPostings > max(livePostings, 100_000) { compact() }
+        return true
+    }
+
+    /// Drops the postings of retired slots and renumbers the live ones densely.
+    mutating func compact() {
+        var renumbered = [Int32](repeating: -1, count: slots.count)
+        var kept: [Slot] = []
+        for (index, slot) in slots.enumerated() where slot.alive {
+            renumbered[index] = Int32(kept.count)
+            kept.append(slot)
+        }
+        for (term, list) in postings {
+            let live = list.compactMap { posting -> Posting? in
+                let slot = renumbered[Int(posting.slot)]
+                return slot < 0 ? nil : Posting(slot: slot, field: posting.field, frequency: posting.frequency)
+            }
+            postings[term] = live.isEmpty ? nil : live
+        }
+        slots = kept
+        slotOfItem = Dictionary(
+            uniqueKeysWithValues: kept.enumerated().map { ($0.element.facts.itemID, Int32($0.offset)) }
+        )
+        deadPostings = 0
+    }
+
+    private mutating func addLatinTerm(_ term: String) {
+        guard latinTerms.insert(term).inserted else { return }
+        sortedTermsStale = true
+        forms[SearchAnalyzer.stem(term), default: []].append(term)
+        guard term.count >= TypoTolerance.minimumLengthForOneEdit, TypoTolerance.mayCorrect(term) else { return }
+        for variant in TypoTolerance.deletions(of: term) { deletions[variant, default: []].append(term) }
+        if term.count >= TypoTolerance.minimumLengthForTwoEdits - 1 {
+            for variant in TypoTolerance.doubleDeletions(of: term) {
+                doubleDeletions[variant, default: []].append(term)
+            }
+        }
+    }
+
+    // MARK: - Reads
+
+    /// Latin terms starting with `prefix`, most frequent first, at most `limit`.
+    mutating func completions(of prefix: String, limit: Int) -> [String] {
+        if sortedTermsStale {
+            sortedTerms = latinTerms.sorted()
+            sortedTermsStale = false
+        }
+        var low = 0
+        var high = sortedTerms.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sortedTerms[middle] < prefix { low = middle + 1 } else { high = middle }
+        }
+        var found: [String] = []
+        var index = low
+        while index < sortedTerms.count, sortedTerms[index].hasPrefix(prefix), found.count < 2_000 {
+            if sortedTerms[index] != prefix, documentFrequency[sortedTerms[index]] != nil {
+                found.append(sortedTerms[index])
+            }
+            index += 1
+        }
+        return Array(found.sorted { (documentFrequency[$0] ?? 0, $1) > (documentFrequency[$1] ?? 0, $0) }.prefix(limit))
+    }
+
+    /// Indexed Latin terms within the allowed edit distance of `term` (itself excluded).
+    func corrections(of term: String) -> [String] {
+        let allowed = TypoTolerance.allowedEdits(term)
+        guard allowed > 0 else { return [] }
+        var candidates = Set<String>()
+        for variant in [term] + TypoTolerance.deletions(of: term) {
+            candidates.formUnion(deletions[variant] ?? [])
+            if latinTerms.contains(variant) { candidates.insert(variant) }
+        }
+        if allowed >= 2 {
+            for variant in TypoTolerance.deletions(of: term) + TypoTolerance.doubleDeletions(of: term) {
+                candidates.formUnion(doubleDeletions[variant] ?? [])
+                candidates.formUnion(deletions[variant] ?? [])
+            }
+        }
+        candidates.remove(term)
+        return candidates.filter { candidate in
+            documentFrequency[candidate] != nil
+                && TypoTolerance.distance(term, candidate, limit: allowed) <= allowed
+        }.sorted()
+    }
+
+    /// BM25F scores of the slots matching any of `groups`: each group is one query term's
+    /// alternatives (the term, its corrections, its completions) with their weights; a slot
+    /// scores the best alternative of each group it matches. An alternative's IDF is capped at
+    /// `idfCap`'s when given: a completion of a common word must not outrank the word itself
+    /// just because it is rarer.
+    func score(
+        _ groups: [[(term: String, weight: Float, idfCap: String?)]],
+        explain: Bool
+    ) -> [Int32: (score: Float, matches: [String])] {
+        let liveCount = Float(max(slotOfItem.count, 1))
+        let averages = lengthSums.map { max($0 / liveCount, 1) }
+        let k1: Float = 1.2
+        var totals: [Int32: (score: Float, matches: [String])] = [:]
+        for group in groups {
+            var best: [Int32: (score: Float, term: String)] = [:]
+            for (term, weight, cap) in group {
+                guard let list = postings[term], let frequency = documentFrequency[term] else { continue }
+                var idf = Self.idf(frequency, of: liveCount)
+                if let cap, let capFrequency = documentFrequency[cap] {
+                    idf = min(idf, Self.idf(capFrequency, of: liveCount))
+                }
+                var pseudoFrequency: [Int32: Float] = [:]
+                for posting in list where slots[Int(posting.slot)].alive {
+                    let field = SearchField.allCases[Int(posting.field)]
+                    let length = slots[Int(posting.slot)].lengths[field.rawValue]
+                    let b = field.lengthNormalisation
+                    let normalised = Float(posting.frequency) / (1 - b + b * length / averages[field.rawValue])
+                    pseudoFrequency[posting.slot, default: 0] += field.weight * normalised
+                }
+                for (slot, value) in pseudoFrequency {
+                    let score = weight * idf * value / (k1 + value)
+                    if score > (best[slot]?.score ?? 0) { best[slot] = (score, term) }
+                }
+            }
+            for (slot, match) in best {
+                var total = totals[slot] ?? (0, [])
+                total.score += match.score
+                if explain { total.matches.append(match.term) }
+                totals[slot] = total
+            }
+        }
+        return totals
+    }
+
+    func facts(of slot: Int32) -> SearchFacts { slots[Int(slot)].facts }
+
+    /// BM25's inverse document frequency.
+    static func idf(_ frequency: Int, of count: Float) -> Float {
+        logf(1 + (count - Float(frequency) + 0.5) / (Float(frequency) + 0.5))
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,133 @@
+import AisleCore
+import AisleRecommend
+import AisleSearch
+import ArgumentParser
+import Foundation
+
+/// Known-item search on the MovieLens-100K titles (issue 6's first quality measure): for every
+/// movie, a query made of 2–3 of its title's words, the same with one random edit in a word of
+/// 5+ letters, and the same with the last word cut to a prefix; the movie should come first.
+/// Writes the documents and queries so that scripts/search_peer.py scores Tantivy on the same.
+struct SearchQuality: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Known-item search quality (MRR@10, Recall@10) and latency on the MovieLens titles."
+    )
+
+    @Option(help: "RecBole item file.") var items = "../shared/data/ml-100k/ml-100k.item"
+    @Option(help: "Where to write the documents and queries for the peer.") var out = "bench-out/search"
+    @Option(help: "Seed of the query maker.") var seed: UInt64 = 42
+
+    func run() throws {
+        let catalog = try Self.movies(items)
+        let engine = SearchEngine()
+        let clock = ContinuousClock()
+        let start = clock.now
+        engine.upsert(catalog)
+        let indexing = (clock.now - start).seconds
+        print("search: indexed \(catalog.count) movies in \(String(format: "%.3f", indexing)) s")
+        var random = SplitMix64(seed: seed)
+        var queries: [(id: String, kind: String, text: String)] = []
+        for item in catalog {
+            let words = item.title.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+            guard !words.isEmpty else { continue }
+            let count = words.count <= 2 ? words.count : 2 + Int(random.next() % 2)
+            let first = Int(random.next() % UInt64(words.count - min(count, words.count) + 1))
+            let chosen = Array(words[first..<(first + min(count, words.count))])
+            queries.append((item.id.rawValue, "clean", chosen.joined(separator: " ")))
+            if let typo = Self.withTypo(chosen, random: &random) {
+                queries.append((item.id.rawValue, "typo", typo.joined(separator: " ")))
+            }
+            if let last = chosen.last, last.count >= 4 {
+                let prefix = String(last.prefix(max(3, last.count / 2)))
+                queries.append((item.id.rawValue, "prefix", (chosen.dropLast() + [prefix]).joined(separator: " ")))
+            }
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var documents = ""
+        for item in catalog {
+            let row: [String: Any] = [
+                "id": item.id.rawValue, "title": item.title, "categories": item.categories.joined(separator: " "),
+            ]
+            documents += String(decoding: try JSONSerialization.data(withJSONObject: row), as: UTF8.self) + "\n"
+        }
+        try documents.write(toFile: out + "/documents.jsonl", atomically: true, encoding: .utf8)
+        try queries.map { "\($0.id)\t\($0.kind)\t\($0.text)" }.joined(separator: "\n")
+            .write(toFile: out + "/queries.tsv", atomically: true, encoding: .utf8)
+        var latencies: [Double] = []
+        for kind in ["clean", "typo", "prefix"] {
+            var reciprocal = 0.0
+            var found = 0
+            let selected = queries.filter { $0.kind == kind }
+            for query in selected {
+                var request = SearchQuery(text: query.text)
+                request.limit = 10
+                let began = clock.now
+                let hits = engine.search(request).hits
+                latencies.append((clock.now - began).seconds * 1000)
+                if ProcessInfo.processInfo.environment["AISLE_SEARCH_MISSES"] != nil, kind == "clean",
+                    hits.first?.itemID.rawValue != query.id
+                {
+                    let titles = Dictionary(uniqueKeysWithValues: catalog.map { ($0.id.rawValue, $0.title) })
+                    print(
+                        "miss: \(query.text) → want \(titles[query.id] ?? "?"), got \(hits.prefix(3).map { titles[$0.itemID.rawValue] ?? "?" })"
+                    )
+                }
+                if let rank = hits.firstIndex(where: { $0.itemID.rawValue == query.id }) {
+                    reciprocal += 1 / Double(rank + 1)
+                    found += 1
+                }
+            }
+            print(
+                "search: \(kind): \(selected.count) queries, MRR@10 \(String(format: "%.4f", reciprocal / Double(max(selected.count, 1)))), Recall@10 \(String(format: "%.4f", Double(found) / Double(max(selected.count, 1))))"
+            )
+        }
+        latencies.sort()
+        print(
+            "search: in-process latency over \(latencies.count) queries: p50 \(String(format: "%.3f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.3f", latencies[latencies.count * 99 / 100])) ms"
+        )
+    }
+
+    /// One random edit (delete, insert, substitute, swap neighbours) in a word of 5+ letters.
+    static func withTypo(_ words: [String], random: inout SplitMix64) -> [String]? {
+        let candidates = words.indices.filter { words[$0].count >= 5 && words[$0].allSatisfy(\.isLetter) }
+        guard !candidates.isEmpty else { return nil }
+        let index = candidates[Int(random.next() % UInt64(candidates.count))]
+        var letters = Array(words[index].lowercased())
+        let position = Int(random.next() % UInt64(letters.count - 1))
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz")
+        switch random.next() % 4 {
+        case 0: letters.remove(at: position)
+        case 1: letters.insert(alphabet[Int(random.next() % 26)], at: position)
+        case 2:
+            var replacement = alphabet[Int(random.next() % 26)]
+            if replacement == letters[position] { replacement = replacement == "a" ? "b" : "a" }
+            letters[position] = replacement
+        default: letters.swapAt(position, position + 1)
+        }
+        var copy = words
+        copy[index] = String(letters)
+        return copy
+    }
+
+    /// The movies of a RecBole item file as catalog items (genres as categories).
+    static func movies(_ path: String) throws -> [Item] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard !lines.isEmpty else { return [] }
+        let header = lines.removeFirst().split(separator: "\t").map { String($0.split(separator: ":")[0]) }
+        guard let idColumn = header.firstIndex(of: "item_id"), let titleColumn = header.firstIndex(of: "movie_title")
+        else {
+            throw ValidationError("\(path): expected item_id and movie_title columns")
+        }
+        let classColumn = header.firstIndex(of: "class")
+        return lines.compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count > max(idColumn, titleColumn), !fields[titleColumn].isEmpty else { return nil }
+            let genres =
+                classColumn.flatMap { $0 < fields.count ? fields[$0].split(separator: " ").map(String.init) : nil }
+                ?? []
+            return Item(id: ItemID(fields[idColumn]), title: fields[titleColumn], categories: genres)
+        }
+    }
+}
