@@ -32,4 +32,5 @@ done
 check Sources/AisleMath "AisleStore|AisleServer|AisleRecommend" "the math layer depends on nothing of ours above it"
 check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
 check Sources/AisleText "AisleStore|AisleServer|AisleRecommend" "text analysis is a pure engine: no store, no HTTP"
+check Sources/AisleSearch "AisleStore|AisleServer|AisleRecommend" "the search engine is pure: the server feeds it"
 exit $status
