@@ -25,6 +25,11 @@ public struct SearchQuery: Sendable, Equatable {
     /// Attach the matched terms to each hit.
     public var explain = false
 
+    /// Whether any filter is set.
+    var hasFilters: Bool {
+        inStockOnly || category != nil || brand != nil || minimumPrice != nil || maximumPrice != nil
+    }
+
     public init(text: String) {
         self.text = text
     }
@@ -103,47 +108,93 @@ public final class SearchEngine: Sendable {
                 }
                 groups.append(group)
             }
-            let scored: [(slot: Int32, score: Float, matches: [String])]
+            var scored: [(slot: Int32, score: Float)]
+            var matches: [Int32: [String]] = [:]
             if groups.isEmpty && !query.text.allSatisfy({ $0.isWhitespace }) {
                 // Text without a single word (punctuation only): nothing to match.
                 scored = []
             } else if groups.isEmpty {
                 // No query text: every item, for browsing by filters and sort.
-                scored = index.slotOfItem.values.map { ($0, 0, []) }
+                scored = index.slotOfItem.values.map { ($0, 0) }
             } else {
-                scored = index.score(groups, explain: query.explain).map { ($0.key, $0.value.score, $0.value.matches) }
+                (scored, matches) = index.score(groups, explain: query.explain)
             }
-            var hits: [(facts: SearchFacts, hit: SearchHit)] = []
-            for candidate in scored {
-                let facts = index.facts(of: candidate.slot)
-                guard Self.passes(facts, query) else { continue }
-                hits.append(
-                    (facts, SearchHit(itemID: facts.itemID, score: candidate.score, matches: candidate.matches))
+            if query.hasFilters { scored.removeAll { !index.passes($0.slot, query) } }
+            let wanted = min(scored.count, query.offset + query.limit)
+            let ordered: [(slot: Int32, score: Float)]
+            if query.sort == .relevance {
+                ordered = Self.best(wanted, of: scored) { index.itemID(of: $0) }
+            } else {
+                ordered = scored.sorted { a, b in
+                    Self.ranksBefore(
+                        (index.facts(of: a.slot), a.score),
+                        (index.facts(of: b.slot), b.score),
+                        sort: query.sort
+                    )
+                }
+            }
+            let page = ordered.dropFirst(query.offset).prefix(query.limit).map { candidate in
+                SearchHit(
+                    itemID: index.facts(of: candidate.slot).itemID,
+                    score: candidate.score,
+                    matches: matches[candidate.slot] ?? []
                 )
             }
-            hits.sort { Self.ranksBefore($0, $1, sort: query.sort) }
-            let page = hits.dropFirst(query.offset).prefix(query.limit).map(\.hit)
-            return SearchResults(hits: Array(page), total: hits.count, interpretation: interpretation)
+            let total = scored.count
+            return SearchResults(hits: Array(page), total: total, interpretation: interpretation)
         }
     }
 
-    static func passes(_ facts: SearchFacts, _ query: SearchQuery) -> Bool {
-        if query.inStockOnly && !facts.inStock { return false }
-        if let category = query.category,
-            !facts.categories.contains(where: { $0 == category || $0.hasPrefix(category + " > ") })
-        {
-            return false
+    /// The best `count` candidates by score, then item id, best first: a bounded heap, so a
+    /// query matching most of a large catalog does not sort all of it.
+    static func best(
+        _ count: Int,
+        of candidates: [(slot: Int32, score: Float)],
+        id: (Int32) -> ItemID
+    ) -> [(slot: Int32, score: Float)] {
+        guard count > 0 else { return [] }
+        func before(_ a: (slot: Int32, score: Float), _ b: (slot: Int32, score: Float)) -> Bool {
+            a.score != b.score ? a.score > b.score : id(a.slot) < id(b.slot)
         }
-        if let brand = query.brand, facts.brand?.lowercased() != brand.lowercased() { return false }
-        if let minimum = query.minimumPrice, (facts.price ?? -1) < minimum { return false }
-        if let maximum = query.maximumPrice, (facts.price ?? .infinity) > maximum { return false }
-        return true
+        if candidates.count <= count * 4 { return Array(candidates.sorted(by: before).prefix(count)) }
+        // A min-heap (worst at the root) of the best `count` seen so far.
+        var heap: [(slot: Int32, score: Float)] = []
+        heap.reserveCapacity(count)
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var worst = parent
+                if left < heap.count && before(heap[worst], heap[left]) { worst = left }
+                if right < heap.count && before(heap[worst], heap[right]) { worst = right }
+                if worst == parent { return }
+                heap.swapAt(parent, worst)
+                parent = worst
+            }
+        }
+        for candidate in candidates {
+            if heap.count < count {
+                heap.append(candidate)
+                var child = heap.count - 1
+                while child > 0 {
+                    let parent = (child - 1) / 2
+                    guard before(heap[parent], heap[child]) else { break }
+                    heap.swapAt(parent, child)
+                    child = parent
+                }
+            } else if before(candidate, heap[0]) {
+                heap[0] = candidate
+                siftDown(0)
+            }
+        }
+        return heap.sorted(by: before)
     }
 
-    /// Order of results: by the sort, then score, then item id (stable pages).
+    /// Order of results for the price and newest sorts: by the sort, then score, then item id.
     static func ranksBefore(
-        _ a: (facts: SearchFacts, hit: SearchHit),
-        _ b: (facts: SearchFacts, hit: SearchHit),
+        _ a: (facts: SearchFacts, score: Float),
+        _ b: (facts: SearchFacts, score: Float),
         sort: SearchSort
     ) -> Bool {
         switch sort {
@@ -151,7 +202,9 @@ public final class SearchEngine: Sendable {
         case .priceAscending, .priceDescending:
             let (x, y) = (a.facts.price ?? .infinity, b.facts.price ?? .infinity)
             if x != y {
-                return sort == .priceAscending ? x < y : (x == .infinity ? false : y == .infinity ? true : x > y)
+                if sort == .priceAscending { return x < y }
+                // Items without a price go last in both directions.
+                return x == .infinity ? false : y == .infinity ? true : x > y
             }
         case .newest:
             let (x, y) = (
@@ -159,7 +212,7 @@ public final class SearchEngine: Sendable {
             )
             if x != y { return x > y }
         }
-        if a.hit.score != b.hit.score { return a.hit.score > b.hit.score }
-        return a.hit.itemID < b.hit.itemID
+        if a.score != b.score { return a.score > b.score }
+        return a.facts.itemID < b.facts.itemID
     }
 }

@@ -93,6 +93,16 @@ struct SearchIndex {
     let analyzer = SearchAnalyzer()
     private(set) var slots: [Slot] = []
     private(set) var slotOfItem: [ItemID: Int32] = [:]
+    /// Per slot, flat for the scoring loop: whether it is live, and its field lengths
+    /// (`slot * fieldCount + field`).
+    private(set) var alive: [Bool] = []
+    private(set) var fieldLengths: [Float] = []
+    static let fieldCount = SearchField.allCases.count
+    /// Scoring scratch, one entry per slot, all zero between queries (the engine's lock keeps
+    /// queries one at a time).
+    private var totals: [Float] = []
+    private var best: [Float] = []
+    private var bestAlternative: [Int32] = []
     private(set) var postings: [String: [Posting]] = [:]
     /// Live items per term.
     private(set) var documentFrequency: [String: Int] = [:]
@@ -151,6 +161,11 @@ struct SearchIndex {
         for term in distinct { documentFrequency[term, default: 0] += 1 }
         for field in SearchField.allCases { lengthSums[field.rawValue] += lengths[field.rawValue] }
         livePostings += added
+        alive.append(true)
+        fieldLengths += lengths
+        totals.append(0)
+        best.append(0)
+        bestAlternative.append(-1)
         slots.append(
             Slot(facts: SearchFacts(item), lengths: lengths, terms: Array(distinct), postingCount: added, alive: true)
         )
@@ -163,6 +178,7 @@ struct SearchIndex {
         guard let slot = slotOfItem.removeValue(forKey: id) else { return false }
         let index = Int(slot)
         slots[index].alive = false
+        alive[index] = false
         for term in slots[index].terms {
             documentFrequency[term, default: 1] -= 1
             if documentFrequency[term] == 0 { documentFrequency[term] = nil }
@@ -191,6 +207,11 @@ struct SearchIndex {
             postings[term] = live.isEmpty ? nil : live
         }
         slots = kept
+        alive = kept.map(\.alive)
+        fieldLengths = kept.flatMap(\.lengths)
+        totals = [Float](repeating: 0, count: kept.count)
+        best = [Float](repeating: 0, count: kept.count)
+        bestAlternative = [Int32](repeating: -1, count: kept.count)
         slotOfItem = Dictionary(
             uniqueKeysWithValues: kept.enumerated().map { ($0.element.facts.itemID, Int32($0.offset)) }
         )
@@ -261,47 +282,88 @@ struct SearchIndex {
     /// alternatives (the term, its corrections, its completions) with their weights; a slot
     /// scores the best alternative of each group it matches. An alternative's IDF is capped at
     /// `idfCap`'s when given: a completion of a common word must not outrank the word itself
-    /// just because it is rarer.
-    func score(
+    /// just because it is rarer. Scores accumulate in dense per-slot arrays (no hashing in the
+    /// loop over postings); `matches` (with `explain`) lists each slot's matched terms.
+    mutating func score(
         _ groups: [[(term: String, weight: Float, idfCap: String?)]],
         explain: Bool
-    ) -> [Int32: (score: Float, matches: [String])] {
+    ) -> (hits: [(slot: Int32, score: Float)], matches: [Int32: [String]]) {
         let liveCount = Float(max(slotOfItem.count, 1))
         let averages = lengthSums.map { max($0 / liveCount, 1) }
+        let fieldWeights = SearchField.allCases.map(\.weight)
+        let fieldB = SearchField.allCases.map(\.lengthNormalisation)
         let k1: Float = 1.2
-        var totals: [Int32: (score: Float, matches: [String])] = [:]
+        let width = Self.fieldCount
+        var matched: [Int32] = []
+        var matches: [Int32: [String]] = [:]
+        var touched: [Int32] = []
         for group in groups {
-            var best: [Int32: (score: Float, term: String)] = [:]
-            for (term, weight, cap) in group {
-                guard let list = postings[term], let frequency = documentFrequency[term] else { continue }
+            for (alternative, entry) in group.enumerated() {
+                guard let list = postings[entry.term], let frequency = documentFrequency[entry.term] else { continue }
                 var idf = Self.idf(frequency, of: liveCount)
-                if let cap, let capFrequency = documentFrequency[cap] {
+                if let cap = entry.idfCap, let capFrequency = documentFrequency[cap] {
                     idf = min(idf, Self.idf(capFrequency, of: liveCount))
                 }
-                var pseudoFrequency: [Int32: Float] = [:]
-                for posting in list where slots[Int(posting.slot)].alive {
-                    let field = SearchField.allCases[Int(posting.field)]
-                    let length = slots[Int(posting.slot)].lengths[field.rawValue]
-                    let b = field.lengthNormalisation
-                    let normalised = Float(posting.frequency) / (1 - b + b * length / averages[field.rawValue])
-                    pseudoFrequency[posting.slot, default: 0] += field.weight * normalised
+                let factor = entry.weight * idf
+                // A slot's postings for one term are consecutive (one per field): sum them, then score.
+                var current: Int32 = -1
+                var pseudoFrequency: Float = 0
+                func finish() {
+                    guard current >= 0 else { return }
+                    let slot = Int(current)
+                    let score = factor * pseudoFrequency / (k1 + pseudoFrequency)
+                    if score > best[slot] {
+                        if best[slot] == 0 { touched.append(current) }
+                        best[slot] = score
+                        bestAlternative[slot] = Int32(alternative)
+                    }
                 }
-                for (slot, value) in pseudoFrequency {
-                    let score = weight * idf * value / (k1 + value)
-                    if score > (best[slot]?.score ?? 0) { best[slot] = (score, term) }
+                for posting in list where alive[Int(posting.slot)] {
+                    if posting.slot != current {
+                        finish()
+                        current = posting.slot
+                        pseudoFrequency = 0
+                    }
+                    let field = Int(posting.field)
+                    let length = fieldLengths[Int(posting.slot) * width + field]
+                    let b = fieldB[field]
+                    pseudoFrequency +=
+                        fieldWeights[field] * Float(posting.frequency) / (1 - b + b * length / averages[field])
                 }
+                finish()
             }
-            for (slot, match) in best {
-                var total = totals[slot] ?? (0, [])
-                total.score += match.score
-                if explain { total.matches.append(match.term) }
-                totals[slot] = total
+            for slot in touched {
+                let index = Int(slot)
+                if totals[index] == 0 { matched.append(slot) }
+                totals[index] += best[index]
+                if explain { matches[slot, default: []].append(group[Int(bestAlternative[index])].term) }
+                best[index] = 0
             }
+            touched.removeAll(keepingCapacity: true)
         }
-        return totals
+        let hits = matched.map { (slot: $0, score: totals[Int($0)]) }
+        for slot in matched { totals[Int(slot)] = 0 }
+        return (hits, matches)
     }
 
     func facts(of slot: Int32) -> SearchFacts { slots[Int(slot)].facts }
+
+    func itemID(of slot: Int32) -> ItemID { slots[Int(slot)].facts.itemID }
+
+    /// Whether the slot's item passes the query's filters (read in place, no copy of its facts).
+    func passes(_ slot: Int32, _ query: SearchQuery) -> Bool {
+        let index = Int(slot)
+        if query.inStockOnly && !slots[index].facts.inStock { return false }
+        if let category = query.category,
+            !slots[index].facts.categories.contains(where: { $0 == category || $0.hasPrefix(category + " > ") })
+        {
+            return false
+        }
+        if let brand = query.brand, slots[index].facts.brand?.lowercased() != brand.lowercased() { return false }
+        if let minimum = query.minimumPrice, (slots[index].facts.price ?? -1) < minimum { return false }
+        if let maximum = query.maximumPrice, (slots[index].facts.price ?? .infinity) > maximum { return false }
+        return true
+    }
 
     /// BM25's inverse document frequency.
     static func idf(_ frequency: Int, of count: Float) -> Float {

@@ -17,18 +17,31 @@ struct SearchQuality: ParsableCommand {
     @Option(help: "RecBole item file.") var items = "../shared/data/ml-100k/ml-100k.item"
     @Option(help: "Where to write the documents and queries for the peer.") var out = "bench-out/search"
     @Option(help: "Seed of the query maker.") var seed: UInt64 = 42
+    @Option(help: "A catalog as JSON Lines items (aisle synth --items-output) instead of the movies.")
+    var catalog: String?
+    @Option(help: "Items to make queries for (a seeded sample; 0: every item).") var sample = 0
 
     func run() throws {
-        let catalog = try Self.movies(items)
+        let catalog = try self.catalog.map(Self.jsonItems) ?? Self.movies(items)
         let engine = SearchEngine()
         let clock = ContinuousClock()
         let start = clock.now
         engine.upsert(catalog)
         let indexing = (clock.now - start).seconds
-        print("search: indexed \(catalog.count) movies in \(String(format: "%.3f", indexing)) s")
+        print(
+            "search: indexed \(catalog.count) items in \(String(format: "%.3f", indexing)) s (\(Int(Double(catalog.count) / indexing)) items/s)"
+        )
         var random = SplitMix64(seed: seed)
         var queries: [(id: String, kind: String, text: String)] = []
-        for item in catalog {
+        var targets = catalog
+        if sample > 0 && sample < catalog.count {
+            var picker = SplitMix64(seed: seed ^ 0xA5A5)
+            for index in stride(from: targets.count - 1, to: 0, by: -1) {
+                targets.swapAt(index, Int(picker.next() % UInt64(index + 1)))
+            }
+            targets = Array(targets.prefix(sample))
+        }
+        for item in targets {
             let words = item.title.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
             guard !words.isEmpty else { continue }
             let count = words.count <= 2 ? words.count : 2 + Int(random.next() % 2)
@@ -86,6 +99,14 @@ struct SearchQuality: ParsableCommand {
         print(
             "search: in-process latency over \(latencies.count) queries: p50 \(String(format: "%.3f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.3f", latencies[latencies.count * 99 / 100])) ms"
         )
+    }
+
+    /// Items from a JSON Lines catalog.
+    static func jsonItems(_ path: String) throws -> [Item] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            try Wire.decode(ItemBody.self, from: Data(line.utf8)).validated()
+        }
     }
 
     /// One random edit (delete, insert, substitute, swap neighbours) in a word of 5+ letters.

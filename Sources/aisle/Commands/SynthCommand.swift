@@ -218,15 +218,10 @@ struct SyntheticLog {
         return lines
     }
 
-    /// A catalog line for item `index`: brand + color + noun titles, prices, categories.
+    /// A catalog line for item `index` (SynthCatalog: brand, qualities, noun, attributes).
     func itemLine(_ index: Int) -> String {
-        let brand = Self.brands[(index * 7) % Self.brands.count]
-        let noun = Self.nouns[index % Self.nouns.count]
-        let color = Self.colors[(index / 3) % Self.colors.count]
-        let category = "Category \(index % Self.categories)"
-        let price = Double(5 + (index * 37) % 500) - 0.01
-        return
-            #"{"id":"i\#(index)","title":"\#(brand) \#(color) \#(noun)","brand":"\#(brand)","categories":["\#(category)"],"price":\#(price),"currency":"EUR","attributes":{"color":"\#(color)"}}"#
+        let body = ItemBody(SynthCatalog.item(index))
+        return (try? String(decoding: Wire.encoder().encode(body), as: UTF8.self)) ?? ""
     }
 }
 
