@@ -4,6 +4,7 @@ documents (title and categories) and queries, scored with MRR@10 and Recall@10, 
 plain BM25 through the query parser, and fuzzy term queries (distance 1 for words of 5+
 letters, 2 for 9+, the last word also as a prefix), as issue 6 asks."""
 import json
+import os
 import re
 import sys
 import time
@@ -24,7 +25,10 @@ for document in documents:
     writer.add_document(tantivy.Document(id=document["id"], title=document["title"], categories=document["categories"]))
 writer.commit()
 index.reload()
-print(f"tantivy {tantivy.__version__ if hasattr(tantivy, '__version__') else ''}: indexed {len(documents)} documents in {time.perf_counter() - start:.3f} s")
+seconds = time.perf_counter() - start
+with open("/proc/self/status") as status:
+    rss = next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS:"))
+print(f"tantivy: indexed {len(documents)} documents in {seconds:.3f} s ({int(len(documents) / seconds)} documents/s, in memory); RSS {rss} MiB")
 searcher = index.searcher()
 queries = [line.rstrip("\n").split("\t") for line in open(f"{folder}/queries.tsv", encoding="utf-8") if line.strip()]
 

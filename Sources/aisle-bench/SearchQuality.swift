@@ -28,6 +28,10 @@ struct SearchQuality: ParsableCommand {
         let start = clock.now
         engine.upsert(catalog)
         let indexing = (clock.now - start).seconds
+        let rss = Self.residentMiB()
+        print(
+            "search: RSS after indexing \(rss) MiB (the catalog's Item values included)"
+        )
         print(
             "search: indexed \(catalog.count) items in \(String(format: "%.3f", indexing)) s (\(Int(Double(catalog.count) / indexing)) items/s)"
         )
@@ -99,6 +103,15 @@ struct SearchQuality: ParsableCommand {
         print(
             "search: in-process latency over \(latencies.count) queries: p50 \(String(format: "%.3f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.3f", latencies[latencies.count * 99 / 100])) ms"
         )
+    }
+
+    /// Resident memory in MiB (Linux).
+    static func residentMiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) / 1024
+        }
+        return 0
     }
 
     /// Items from a JSON Lines catalog.
