@@ -1,4 +1,4 @@
-public import AisleCore
+import AisleCore
 public import AisleStore
 public import AisleText
 import Logging

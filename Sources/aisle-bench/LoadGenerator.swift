@@ -13,7 +13,7 @@ struct AisleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aisle-bench",
         abstract: "Aisle's benchmark tools: HTTP load (the default) and model training timings.",
-        subcommands: [LoadGenerator.self, ALSTiming.self, ReviewTiming.self, EncoderTiming.self, SearchQuality.self],
+        subcommands: [LoadGenerator.self, ALSTiming.self, ReviewTiming.self, EncoderTiming.self, SearchQuality.self, SearchChinese.self],
         defaultSubcommand: LoadGenerator.self
     )
 }

@@ -124,9 +124,6 @@ struct SyntheticLog {
     var eventCount = 0
 
     static let categories = 40
-    static let brands = [
-        "Northwind", "Aurora", "Kestrel", "波司登", "Lumen", "Tidewater", "Mori", "Ridgeline", "小米", "Solstice",
-    ]
     static let nouns = [
         "jacket", "sneakers", "backpack", "headphones", "羽绒服", "kettle", "lamp", "jeans", "watch", "blender", "tent",
         "scarf",

@@ -1,0 +1,71 @@
+import AisleCore
+import AisleSearch
+import AisleText
+import ArgumentParser
+import Foundation
+
+/// Category retrieval on real Chinese text (issue 6): the 62,774 reviews of reviews-zh are the
+/// documents; the queries are hand-written product words per category (bench/search-zh-queries.tsv,
+/// written before the first run and not tuned since); a result is relevant when its review is of
+/// the query's category. Reports precision@10, and writes the documents for the Tantivy peer.
+struct SearchChinese: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search-zh",
+        abstract: "Chinese category retrieval: precision@10 over the reviews-zh corpus."
+    )
+
+    @Option(help: "Chinese reviews.") var reviews = "../shared/data/reviews-zh/online_shopping_10_cats.csv.gz"
+    @Option(help: "Queries: category TAB query, with a header.") var queries = "bench/search-zh-queries.tsv"
+    @Option(help: "Where to write the documents for the peer.") var out = "bench-out/search-zh"
+
+    func run() throws {
+        let rows = try SentimentCorpus.chinese(reviews)
+        let engine = SearchEngine()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let items = rows.enumerated().map { Item(id: ItemID("r\($0.offset)"), title: $0.element.text) }
+        engine.upsert(items)
+        let seconds = (clock.now - start).seconds
+        print(
+            "search-zh: indexed \(rows.count) reviews in \(String(format: "%.2f", seconds)) s (\(Int(Double(rows.count) / seconds)) reviews/s)"
+        )
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var documents = ""
+        for (index, row) in rows.enumerated() {
+            let object: [String: Any] = ["id": "r\(index)", "category": row.source, "text": row.text]
+            documents += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
+        }
+        try documents.write(toFile: out + "/documents.jsonl", atomically: true, encoding: .utf8)
+        let lines = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst()
+        var perCategory: [String: [Double]] = [:]
+        var latencies: [Double] = []
+        for line in lines {
+            let fields = line.split(separator: "\t").map(String.init)
+            guard fields.count == 2 else { continue }
+            var query = SearchQuery(text: fields[1] + " ")  // whole words: no prefix completion
+            query.limit = 10
+            let began = clock.now
+            let hits = engine.search(query).hits
+            latencies.append((clock.now - began).seconds * 1000)
+            let relevant = hits.filter { hit in
+                Int(hit.itemID.rawValue.dropFirst()).map { rows[$0].source == fields[0] } ?? false
+            }.count
+            perCategory[fields[0], default: []].append(Double(relevant) / 10)
+        }
+        var all: [Double] = []
+        for category in perCategory.keys.sorted() {
+            let values = perCategory[category] ?? []
+            all += values
+            print(
+                "search-zh: \(category): P@10 \(String(format: "%.3f", values.reduce(0, +) / Double(values.count))) over \(values.count) queries"
+            )
+        }
+        latencies.sort()
+        print(
+            "search-zh: all \(all.count) queries: P@10 \(String(format: "%.4f", all.reduce(0, +) / Double(max(all.count, 1))))"
+        )
+        print(
+            "search-zh: in-process latency p50 \(String(format: "%.3f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.3f", latencies[latencies.count * 99 / 100])) ms"
+        )
+    }
+}
