@@ -23,7 +23,10 @@ extension Request {
     func queryInt(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let text = uri.queryParameters.get(name) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw AisleError.invalid(name, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text.prefix(32))\"")
+            throw AisleError.invalid(
+                name,
+                "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text.prefix(32))\""
+            )
         }
         return value
     }
@@ -53,6 +56,20 @@ enum Cursor {
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A cursor for the list position `offset` (lists computed in full and cut into pages).
+    static func encode(offset: Int) -> String {
+        encode("o:\(offset)")
+    }
+
+    /// The position a cursor from `encode(offset:)` names; it must be below `limit`.
+    static func offset(_ cursor: String, below limit: Int) throws -> Int {
+        let text = try decode(cursor)
+        guard text.hasPrefix("o:"), let offset = Int(text.dropFirst(2)), (0..<limit).contains(offset) else {
+            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
+        }
+        return offset
     }
 
     static func decode(_ cursor: String) throws -> String {

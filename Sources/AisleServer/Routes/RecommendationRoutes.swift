@@ -115,7 +115,7 @@ struct RecommendationRoutes {
                     }
                 )
             },
-            nextCursor: page.nextOffset.map { Cursor.encode("o:\($0)") },
+            nextCursor: page.nextOffset.map { Cursor.encode(offset: $0) },
             model: ModelStampBody(trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil)
         )
         return JSONResponse.encoded(body)
@@ -162,7 +162,10 @@ struct RecommendationRoutes {
         options.explain = try request.queryBool("explain", default: false)
         if let text = request.queryString("min_review_score") {
             guard let value = Double(text) else {
-                throw AisleError.invalid("min_review_score", "min_review_score is a number from -1 to 1, got \"\(text.prefix(16))\"")
+                throw AisleError.invalid(
+                    "min_review_score",
+                    "min_review_score is a number from -1 to 1, got \"\(text.prefix(16))\""
+                )
             }
             options.minReviewScore = try reviewScore(value)
         }
@@ -177,12 +180,7 @@ struct RecommendationRoutes {
     }
 
     static func offset(from cursor: String) throws -> Int {
-        let text = try Cursor.decode(cursor)
-        guard text.hasPrefix("o:"), let offset = Int(text.dropFirst(2)), (0..<ListOptions.maximumDepth).contains(offset)
-        else {
-            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
-        }
-        return offset
+        try Cursor.offset(cursor, below: ListOptions.maximumDepth)
     }
 
     static func checked(_ value: Int, field: String, in range: ClosedRange<Int>) throws -> Int {

@@ -32,7 +32,7 @@ struct SearchRoutes {
             query.sort = value
         }
         query.limit = try request.queryInt("limit", default: 20, in: 1...100)
-        query.offset = try request.queryString("cursor").map(Self.offset(from:)) ?? 0
+        query.offset = try request.queryString("cursor").map { try Cursor.offset($0, below: Self.maximumDepth) } ?? 0
         query.explain = try request.queryBool("explain", default: false)
         if text.isEmpty && query.category == nil && query.brand == nil && query.minimumPrice == nil
             && query.maximumPrice == nil
@@ -43,8 +43,8 @@ struct SearchRoutes {
             )
         }
         let results = engine.search(query)
-        let next =
-            query.offset + results.hits.count < results.total ? Cursor.encode("o:\(query.offset + query.limit)") : nil
+        let end = query.offset + query.limit
+        let next = end < min(results.total, Self.maximumDepth) ? Cursor.encode(offset: end) : nil
         return JSONResponse.encoded(
             SearchResultsBody(
                 data: results.hits.map {
@@ -69,11 +69,6 @@ struct SearchRoutes {
         return value
     }
 
-    static func offset(from cursor: String) throws -> Int {
-        let text = try Cursor.decode(cursor)
-        guard text.hasPrefix("o:"), let offset = Int(text.dropFirst(2)), (0...10_000).contains(offset) else {
-            throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
-        }
-        return offset
-    }
+    /// The deepest a result list goes: cursors name positions below it.
+    static let maximumDepth = 10_000
 }
