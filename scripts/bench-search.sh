@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
 out=${BENCH_OUT:-bench-out}
 venv=$out/venv-search
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import tantivy" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import tantivy, jieba" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q tantivy==0.27.0 jieba==0.42.1
 fi

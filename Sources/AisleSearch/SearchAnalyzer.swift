@@ -42,6 +42,9 @@ public struct SearchAnalyzer: Sendable {
 
     /// NFKC, lower case, and combining marks removed (after a decomposition, so accents go).
     static func fold(_ text: String) -> String {
+        // ASCII is its own NFKC and NFD: only the case changes. Most catalog text is ASCII, and
+        // the normalisations were a fifth of indexing time (perf, docs/BENCHMARKS.md).
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
         let compatible = text.precomposedStringWithCompatibilityMapping.lowercased()
         var folded = String.UnicodeScalarView()
         for scalar in compatible.decomposedStringWithCanonicalMapping.unicodeScalars
