@@ -81,13 +81,13 @@ struct SearchIndex {
         var frequency: UInt16
     }
 
+    /// An indexed item version; whether it is live and its field lengths are in the flat
+    /// `alive` and `fieldLengths` arrays the scoring loop reads.
     struct Slot {
         var facts: SearchFacts
-        var lengths: [Float]
         var terms: [String]
         /// Postings this slot added (one per term and field).
         var postingCount: Int
-        var alive: Bool
     }
 
     let analyzer = SearchAnalyzer()
@@ -167,7 +167,7 @@ struct SearchIndex {
         best.append(0)
         bestAlternative.append(-1)
         slots.append(
-            Slot(facts: SearchFacts(item), lengths: lengths, terms: Array(distinct), postingCount: added, alive: true)
+            Slot(facts: SearchFacts(item), terms: Array(distinct), postingCount: added)
         )
         slotOfItem[item.id] = slot
     }
@@ -177,13 +177,14 @@ struct SearchIndex {
     mutating func remove(_ id: ItemID) -> Bool {
         guard let slot = slotOfItem.removeValue(forKey: id) else { return false }
         let index = Int(slot)
-        slots[index].alive = false
         alive[index] = false
         for term in slots[index].terms {
             documentFrequency[term, default: 1] -= 1
             if documentFrequency[term] == 0 { documentFrequency[term] = nil }
         }
-        for field in SearchField.allCases { lengthSums[field.rawValue] -= slots[index].lengths[field.rawValue] }
+        for field in SearchField.allCases {
+            lengthSums[field.rawValue] -= fieldLengths[index * Self.fieldCount + field.rawValue]
+        }
         livePostings -= slots[index].postingCount
         deadPostings += slots[index].postingCount
         slots[index].terms = []
@@ -195,9 +196,11 @@ struct SearchIndex {
     mutating func compact() {
         var renumbered = [Int32](repeating: -1, count: slots.count)
         var kept: [Slot] = []
-        for (index, slot) in slots.enumerated() where slot.alive {
+        var keptLengths: [Float] = []
+        for (index, slot) in slots.enumerated() where alive[index] {
             renumbered[index] = Int32(kept.count)
             kept.append(slot)
+            keptLengths += fieldLengths[(index * Self.fieldCount)..<((index + 1) * Self.fieldCount)]
         }
         for (term, list) in postings {
             let live = list.compactMap { posting -> Posting? in
@@ -207,8 +210,8 @@ struct SearchIndex {
             postings[term] = live.isEmpty ? nil : live
         }
         slots = kept
-        alive = kept.map(\.alive)
-        fieldLengths = kept.flatMap(\.lengths)
+        alive = [Bool](repeating: true, count: kept.count)
+        fieldLengths = keptLengths
         totals = [Float](repeating: 0, count: kept.count)
         best = [Float](repeating: 0, count: kept.count)
         bestAlternative = [Int32](repeating: -1, count: kept.count)
