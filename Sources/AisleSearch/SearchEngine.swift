@@ -1,74 +1,43 @@
 public import AisleCore
 import Synchronization
 
-/// How results are ordered.
-public enum SearchSort: String, Sendable, CaseIterable {
-    case relevance
-    case priceAscending = "price_asc"
-    case priceDescending = "price_desc"
-    case newest
-}
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
-/// One search request.
-public struct SearchQuery: Sendable, Equatable {
-    public var text: String
-    /// Only items in this category path or below it.
-    public var category: String?
-    /// Only this brand (case-insensitive).
-    public var brand: String?
-    public var minimumPrice: Double?
-    public var maximumPrice: Double?
-    public var inStockOnly = false
-    public var sort = SearchSort.relevance
-    public var limit = 20
-    public var offset = 0
-    /// Attach the matched terms to each hit.
-    public var explain = false
-
-    /// Whether any filter is set.
-    var hasFilters: Bool {
-        inStockOnly || category != nil || brand != nil || minimumPrice != nil || maximumPrice != nil
-    }
-
-    public init(text: String) {
-        self.text = text
-    }
-}
-
-/// One result.
-public struct SearchHit: Sendable, Equatable {
-    public var itemID: ItemID
-    public var score: Float
-    /// The index terms that matched (with `explain`), corrections and completions included.
-    public var matches: [String]
-}
-
-/// A page of results.
-public struct SearchResults: Sendable, Equatable {
-    public var hits: [SearchHit]
-    /// Matching items after filters, across all pages.
-    public var total: Int
-    /// How each query term was read: corrections and completions used.
-    public var interpretation: [String: [String]]
-}
-
-/// The catalog's search index, safe to share: changes and reads take turns on one lock.
+/// The catalog's search index, safe to share: changes and reads take turns on one lock (the
+/// query log has its own, always taken after the index's).
 public final class SearchEngine: Sendable {
     private let index = Mutex(SearchIndex())
+    private let behaviour = Mutex(SearchBehaviour())
+    public let tuning: SearchTuning
 
     /// Weight of a typo correction against the term as typed: an exact match ranks first.
     static let correctionWeight: Float = 0.6
     /// Weight of another form of the word (`jackets` for `jacket`).
     static let formWeight: Float = 0.95
+    /// Weight of a synonym.
+    static let synonymWeight: Float = 0.9
     /// Weight of a completion of the last, unfinished term.
     static let completionWeight: Float = 0.9
     /// Completions tried for the last term.
     static let completionLimit = 30
+    /// Price facet bucket edges.
+    static let priceEdges: [Double] = [0, 10, 25, 50, 100, 250, 500, 1_000]
+    /// Values returned per category or brand facet.
+    static let facetValueLimit = 20
 
-    public init() {}
+    public init(tuning: SearchTuning = SearchTuning()) {
+        self.tuning = tuning
+    }
 
     /// Items indexed.
     public var count: Int { index.withLock { $0.count } }
+
+    /// Items with an embedding.
+    public var vectorCount: Int { index.withLock { $0.vectors.count } }
 
     /// Indexes (or re-indexes) items; hidden ones are taken out.
     public func upsert(_ items: [Item]) {
@@ -77,54 +46,138 @@ public final class SearchEngine: Sendable {
         }
     }
 
-    /// Takes an item out; false when it was not indexed.
+    /// Takes an item (and its embedding) out; false when it was not indexed.
     @discardableResult
     public func remove(_ id: ItemID) -> Bool {
-        index.withLock { $0.remove(id) }
+        index.withLock { index in
+            index.vectors.remove(id)
+            return index.remove(id)
+        }
     }
+
+    /// Stores item embeddings (unit length, one model) for semantic search.
+    public func setVectors(_ vectors: [(itemID: ItemID, vector: [Float])]) {
+        index.withLock { index in
+            for (id, vector) in vectors { index.vectors.set(id, vector: vector, slot: index.slotOfItem[id]) }
+        }
+    }
+
+    /// Replaces the synonym rules; throws, changing nothing, when one is unusable.
+    public func setSynonyms(_ rules: [SynonymRule]) throws(SynonymError) {
+        let table = try SynonymTable(rules, analyzer: SearchAnalyzer())
+        index.withLock { index in
+            index.synonymRules = rules
+            index.synonyms = table
+        }
+    }
+
+    /// The synonym rules in force.
+    public var synonyms: [SynonymRule] { index.withLock { $0.synonymRules } }
+
+    // MARK: - Behaviour
+
+    /// A shopper clicked `item` in the results of `query`.
+    public func recordClick(query: String, item: ItemID) {
+        behaviour.withLock { $0.recordClick(query, item: item) }
+    }
+
+    /// Counts a search made elsewhere (a client's `search` event): popular queries learn from it.
+    public func recordSearch(query: String, found: Bool, at time: Timestamp) {
+        behaviour.withLock { $0.recordSearch(query, found: found, at: time) }
+    }
+
+    /// Queries that found nothing, most often first.
+    public func zeroResultQueries(limit: Int) -> [SearchQueryStats] {
+        behaviour.withLock { $0.zeroResultQueries(limit: limit) }
+    }
+
+    /// Counts recorded since the last call, for the store to add up.
+    public func drainBehaviourChanges() -> (queries: [SearchQueryStats], clicks: [SearchClickCount]) {
+        behaviour.withLock { $0.drainChanges() }
+    }
+
+    /// Loads the stored query log and clicks (at start).
+    public func restoreBehaviour(queries: [SearchQueryStats], clicks: [SearchClickCount]) {
+        behaviour.withLock { $0.restore(queries: queries, clicks: clicks) }
+    }
+
+    // MARK: - Autocomplete
+
+    /// A suggestion while typing: a popular past query or an item title.
+    public struct Suggestion: Sendable, Equatable {
+        public enum Kind: String, Sendable { case query, item }
+        public var text: String
+        public var kind: Kind
+        /// For items.
+        public var itemID: ItemID?
+        /// For queries: how often shoppers searched it.
+        public var searches: Int?
+    }
+
+    /// Suggestions for what is typed so far: past queries that start with it and found
+    /// something (most searched first), then titles of the best-matching items.
+    public func autocomplete(_ text: String, limit: Int) -> [Suggestion] {
+        guard limit > 0 else { return [] }
+        let queries = behaviour.withLock { $0.popularQueries(startingWith: text, limit: limit) }
+        var suggestions = queries.map { Suggestion(text: $0.query, kind: .query, itemID: nil, searches: $0.searches) }
+        if suggestions.count < limit {
+            var query = SearchQuery(text: text)
+            query.limit = limit - suggestions.count
+            let hits = search(query).hits
+            index.withLock { index in
+                for hit in hits {
+                    guard let slot = index.slotOfItem[hit.itemID] else { continue }
+                    suggestions.append(
+                        Suggestion(text: index.title(of: slot), kind: .item, itemID: hit.itemID, searches: nil)
+                    )
+                }
+            }
+        }
+        return suggestions
+    }
+
+    // MARK: - Search
 
     /// The page of results for `query`.
     public func search(_ query: SearchQuery) -> SearchResults {
-        index.withLock { index in
-            let terms = index.analyzer.terms(query.text)
-            var groups: [[(term: String, weight: Float, idfCap: String?)]] = []
+        let clicks = behaviour.withLock { $0.clicks(after: query.text) }
+        let results = index.withLock { index in
             var interpretation: [String: [String]] = [:]
-            let lastIsOpen = !(query.text.last.map { $0.isWhitespace || $0.isPunctuation } ?? true)
-            for (position, term) in terms.enumerated() {
-                var group: [(term: String, weight: Float, idfCap: String?)] = [(term.text, 1, nil)]
-                if !term.isCJK {
-                    let otherForms = (index.forms[SearchAnalyzer.stem(term.text)] ?? []).filter { $0 != term.text }
-                    group += otherForms.map { ($0, Self.formWeight, nil) }
-                    if index.documentFrequency[term.text] == nil && otherForms.isEmpty {
-                        let corrections = index.corrections(of: term.text)
-                        group += corrections.map { ($0, Self.correctionWeight, nil) }
-                        if !corrections.isEmpty { interpretation[term.text] = corrections }
-                    }
-                    if position == terms.count - 1 && lastIsOpen && term.text.count >= 2 {
-                        let completions = index.completions(of: term.text, limit: Self.completionLimit)
-                        group += completions.map { ($0, Self.completionWeight, term.text) }
-                        if !completions.isEmpty { interpretation[term.text, default: []] += completions }
-                    }
-                }
-                groups.append(group)
-            }
-            var scored: [(slot: Int32, score: Float)]
             var matches: [Int32: [String]] = [:]
-            if groups.isEmpty && !query.text.allSatisfy({ $0.isWhitespace }) {
-                // Text without a single word (punctuation only): nothing to match.
-                scored = []
-            } else if groups.isEmpty {
-                // No query text: every item, for browsing by filters and sort.
-                scored = index.slotOfItem.values.map { ($0, 0) }
-            } else {
-                (scored, matches) = index.score(groups, explain: query.explain)
+            var lexical: [(slot: Int32, score: Float)] = []
+            if query.mode != .semantic {
+                (lexical, matches) = lexicalHits(query, &index, &interpretation)
+                if query.hasFilters { lexical.removeAll { !index.passes($0.slot, query) } }
             }
-            if query.hasFilters { scored.removeAll { !index.passes($0.slot, query) } }
+            var semantic: [(slot: Int32, score: Float)] = []
+            if query.mode != .lexical, let vector = query.vector {
+                let near = index.vectors.scan(vector, floor: tuning.semanticFloor) { slot in
+                    !query.hasFilters || index.passes(slot, query)
+                }
+                semantic = Self.best(tuning.semanticDepth, of: near) { index.itemID(of: $0) }
+            }
+            var scored = fuse(query, lexical: lexical, semantic: semantic, index: index)
+            if !clicks.isEmpty || !(query.affinity?.isEmpty ?? true) {
+                for position in scored.indices {
+                    let (personal, clicked) = boosts(scored[position].slot, query, clicks, index)
+                    scored[position].score *= 1 + personal + clicked
+                }
+            }
             let wanted = min(scored.count, query.offset + query.limit)
             let ordered: [(slot: Int32, score: Float)]
-            if query.sort == .relevance {
+            switch query.sort {
+            case .relevance:
                 ordered = Self.best(wanted, of: scored) { index.itemID(of: $0) }
-            } else {
+            case .popularity:
+                let popularity = behaviour.withLock { $0.clicksPerItem }
+                ordered = scored.sorted { a, b in
+                    let (x, y) = (
+                        popularity[index.itemID(of: a.slot)] ?? 0, popularity[index.itemID(of: b.slot)] ?? 0
+                    )
+                    if x != y { return x > y }
+                    return a.score != b.score ? a.score > b.score : index.itemID(of: a.slot) < index.itemID(of: b.slot)
+                }
+            default:
                 ordered = scored.sorted { a, b in
                     Self.ranksBefore(
                         (index.facts(of: a.slot), a.score),
@@ -133,15 +186,178 @@ public final class SearchEngine: Sendable {
                     )
                 }
             }
+            let lexicalScores = query.explain ? Dictionary(lexical, uniquingKeysWith: max) : [:]
             let page = ordered.dropFirst(query.offset).prefix(query.limit).map { candidate in
-                SearchHit(
-                    itemID: index.facts(of: candidate.slot).itemID,
+                var hit = SearchHit(
+                    itemID: index.itemID(of: candidate.slot),
                     score: candidate.score,
-                    matches: matches[candidate.slot] ?? []
+                    matches: matches[candidate.slot] ?? [],
+                    parts: nil
                 )
+                if query.explain {
+                    let (personal, clicked) = boosts(candidate.slot, query, clicks, index)
+                    hit.parts = SearchScoreParts(
+                        lexical: lexicalScores[candidate.slot] ?? 0,
+                        semantic: query.vector.flatMap { index.vectors.similarity(ofSlot: candidate.slot, to: $0) },
+                        relevance: candidate.score / (1 + personal + clicked),
+                        personal: personal,
+                        clicks: clicked
+                    )
+                }
+                return hit
             }
-            let total = scored.count
-            return SearchResults(hits: Array(page), total: total, interpretation: interpretation)
+            var results = SearchResults(hits: Array(page), total: scored.count, interpretation: interpretation)
+            for facet in query.facets { results.facets[facet] = Self.count(facet, of: scored, in: index) }
+            return results
+        }
+        if query.record {
+            behaviour.withLock { $0.recordSearch(query.text, found: results.total > 0, at: .now()) }
+        }
+        return results
+    }
+
+    /// The lexical matches of the query's words with their BM25F scores (unfiltered), and the
+    /// terms each matched with (with `explain`).
+    private func lexicalHits(
+        _ query: SearchQuery,
+        _ index: inout SearchIndex,
+        _ interpretation: inout [String: [String]]
+    ) -> ([(slot: Int32, score: Float)], [Int32: [String]]) {
+        let terms = index.analyzer.terms(query.text)
+        var groups: [[(term: String, weight: Float, idfCap: String?)]] = []
+        let lastIsOpen = !(query.text.last.map { $0.isWhitespace || $0.isPunctuation } ?? true)
+        for (position, term) in terms.enumerated() {
+            var group: [(term: String, weight: Float, idfCap: String?)] = [(term.text, 1, nil)]
+            let synonyms = index.synonyms.alternatives[term.text] ?? []
+            group += synonyms.map { ($0, Self.synonymWeight, nil) }
+            if !synonyms.isEmpty { interpretation[term.text, default: []] += synonyms }
+            if !term.isCJK {
+                let otherForms = (index.forms[SearchAnalyzer.stem(term.text)] ?? []).filter { $0 != term.text }
+                group += otherForms.map { ($0, Self.formWeight, nil) }
+                if index.documentFrequency[term.text] == nil && otherForms.isEmpty && synonyms.isEmpty {
+                    let corrections = index.corrections(of: term.text)
+                    group += corrections.map { ($0, Self.correctionWeight, nil) }
+                    if !corrections.isEmpty { interpretation[term.text, default: []] += corrections }
+                }
+                if position == terms.count - 1 && lastIsOpen && term.text.count >= 2 {
+                    let completions = index.completions(of: term.text, limit: Self.completionLimit)
+                    group += completions.map { ($0, Self.completionWeight, term.text) }
+                    if !completions.isEmpty { interpretation[term.text, default: []] += completions }
+                }
+            }
+            groups.append(group)
+        }
+        if groups.isEmpty && !query.text.allSatisfy({ $0.isWhitespace }) {
+            // Text without a single word (punctuation only): nothing to match.
+            return ([], [:])
+        } else if groups.isEmpty {
+            // No query text: every item, for browsing by filters and sort.
+            return (index.slotOfItem.values.map { ($0, 0) }, [:])
+        }
+        return index.score(groups, explain: query.explain)
+    }
+
+    /// Relevance of every candidate: BM25F alone in lexical mode, similarity alone in semantic
+    /// mode; in hybrid mode each part scaled to 0...1 (BM25F by the best lexical score,
+    /// similarity from the floor to the nearest item's) and mixed by `tuning.semanticWeight`,
+    /// over the union of both lists (relative score fusion).
+    private func fuse(
+        _ query: SearchQuery,
+        lexical: [(slot: Int32, score: Float)],
+        semantic: [(slot: Int32, score: Float)],
+        index: SearchIndex
+    ) -> [(slot: Int32, score: Float)] {
+        switch query.mode {
+        case .lexical: return lexical
+        case .semantic: return semantic
+        case .hybrid: break
+        }
+        guard let vector = query.vector, let nearest = semantic.first?.score else { return lexical }
+        let bestLexical = lexical.reduce(Float(0)) { max($0, $1.score) }
+        let weight = tuning.semanticWeight
+        let floor = tuning.semanticFloor
+        let span = max(nearest - floor, 1e-6)
+        func semanticPart(_ similarity: Float?) -> Float {
+            guard let similarity else { return 0 }
+            return min(max((similarity - floor) / span, 0), 1)
+        }
+        var semanticOnly = Dictionary(uniqueKeysWithValues: semantic.map { ($0.slot, $0.score) })
+        var fused: [(slot: Int32, score: Float)] = []
+        fused.reserveCapacity(lexical.count + semantic.count)
+        for hit in lexical {
+            let similarity =
+                semanticOnly.removeValue(forKey: hit.slot) ?? index.vectors.similarity(ofSlot: hit.slot, to: vector)
+            let lexicalPart = bestLexical > 0 ? hit.score / bestLexical : 0
+            fused.append((hit.slot, (1 - weight) * lexicalPart + weight * semanticPart(similarity)))
+        }
+        for (slot, similarity) in semanticOnly { fused.append((slot, weight * semanticPart(similarity))) }
+        return fused
+    }
+
+    /// The personal and click boosts of a slot (fractions of its relevance).
+    private func boosts(
+        _ slot: Int32,
+        _ query: SearchQuery,
+        _ clicks: [ItemID: Int],
+        _ index: SearchIndex
+    ) -> (personal: Float, clicks: Float) {
+        var personal: Float = 0
+        if let affinity = query.affinity, !affinity.isEmpty {
+            let facts = index.facts(of: slot)
+            var category: Float = 0
+            for path in facts.categories {
+                for ancestor in Self.ancestors(of: path) {
+                    category = max(category, affinity.categories[ancestor] ?? 0)
+                }
+            }
+            let brand = facts.brand.map { affinity.brands[$0.lowercased()] ?? 0 } ?? 0
+            personal = tuning.personalWeight * min(max((category + brand) / 2, 0), 1)
+        }
+        var clicked: Float = 0
+        if let count = clicks[index.itemID(of: slot)], count > 0 {
+            clicked = tuning.clickWeight * min(1, logf(1 + Float(count)) / logf(1 + Float(tuning.clickSaturation)))
+        }
+        return (personal, clicked)
+    }
+
+    /// `Clothing > Jackets > Down` → `Clothing`, `Clothing > Jackets`, `Clothing > Jackets > Down`.
+    static func ancestors(of path: String) -> [String] {
+        let parts = path.split(separator: " > ", omittingEmptySubsequences: false)
+        return parts.indices.map { parts[...$0].joined(separator: " > ") }
+    }
+
+    /// Facet counts over all candidates.
+    static func count(_ facet: SearchFacet, of candidates: [(slot: Int32, score: Float)], in index: SearchIndex)
+        -> [FacetCount]
+    {
+        switch facet {
+        case .category, .brand:
+            var counts: [String: Int] = [:]
+            for candidate in candidates {
+                let facts = index.facts(of: candidate.slot)
+                if facet == .brand {
+                    if let brand = facts.brand { counts[brand, default: 0] += 1 }
+                } else {
+                    for path in Set(facts.categories.flatMap(ancestors)) { counts[path, default: 0] += 1 }
+                }
+            }
+            return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(facetValueLimit).map {
+                FacetCount(value: $0.key, count: $0.value)
+            }
+        case .price:
+            var counts = [Int](repeating: 0, count: priceEdges.count)
+            for candidate in candidates {
+                guard let price = index.facts(of: candidate.slot).price else { continue }
+                let bucket = (priceEdges.lastIndex { $0 <= price }) ?? 0
+                counts[bucket] += 1
+            }
+            return counts.indices.compactMap { bucket in
+                guard counts[bucket] > 0 else { return nil }
+                let lower = priceEdges[bucket]
+                let upper = bucket + 1 < priceEdges.count ? priceEdges[bucket + 1] : nil
+                let label = upper.map { "\(Int(lower))-\(Int($0))" } ?? "\(Int(lower))+"
+                return FacetCount(value: label, count: counts[bucket], lower: lower, upper: upper)
+            }
         }
     }
 
@@ -206,6 +422,7 @@ public final class SearchEngine: Sendable {
                 // Items without a price go last in both directions.
                 return x == .infinity ? false : y == .infinity ? true : x > y
             }
+        case .popularity: break
         case .newest:
             let (x, y) = (
                 a.facts.createdAt?.millisecondsSinceEpoch ?? 0, b.facts.createdAt?.millisecondsSinceEpoch ?? 0

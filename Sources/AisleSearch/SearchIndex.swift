@@ -48,23 +48,38 @@ public enum SearchField: Int, CaseIterable, Sendable {
 /// What filters and sorts read of an item.
 public struct SearchFacts: Sendable, Equatable {
     public var itemID: ItemID
+    public var title: String
     public var categories: [String]
     public var brand: String?
     public var price: Double?
     public var inStock: Bool
     public var createdAt: Timestamp?
+    /// String attribute values, lower-cased (`colour` → `navy`), for attribute filters.
+    public var attributes: [String: [String]]
     /// The indexed version: an older version arriving late (the start-up load racing an
     /// upsert) does not replace a newer one.
     public var updatedAt: Timestamp?
 
     init(_ item: Item) {
         itemID = item.id
+        title = item.title
         categories = item.categories
         brand = item.brand
         price = item.price
         inStock = item.inStock
         createdAt = item.createdAt
         updatedAt = item.updatedAt
+        attributes = item.attributes.compactMapValues { value in
+            switch value {
+            case .string(let text): [text.lowercased()]
+            case .number(let number):
+                [number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)]
+            case .bool(let flag): [String(flag)]
+            case .array(let values):
+                values.compactMap { if case .string(let text) = $0 { text.lowercased() } else { nil } }
+            default: nil
+            }
+        }
     }
 }
 
@@ -104,6 +119,11 @@ struct SearchIndex {
     private var best: [Float] = []
     private var bestAlternative: [Int32] = []
     private(set) var postings: [String: [Posting]] = [:]
+    /// Item embeddings, for semantic search.
+    var vectors = VectorIndex()
+    /// The synonym rules as set, and compiled.
+    var synonymRules: [SynonymRule] = []
+    var synonyms = SynonymTable()
     /// Live items per term.
     private(set) var documentFrequency: [String: Int] = [:]
     private(set) var lengthSums = [Float](repeating: 0, count: SearchField.allCases.count)
@@ -170,12 +190,14 @@ struct SearchIndex {
             Slot(facts: SearchFacts(item), terms: Array(distinct), postingCount: added)
         )
         slotOfItem[item.id] = slot
+        vectors.itemMoved(item.id, to: slot)
     }
 
     /// Removes the item; false when it was not indexed.
     @discardableResult
     mutating func remove(_ id: ItemID) -> Bool {
         guard let slot = slotOfItem.removeValue(forKey: id) else { return false }
+        vectors.itemMoved(id, to: nil)
         let index = Int(slot)
         alive[index] = false
         for term in slots[index].terms {
@@ -218,6 +240,7 @@ struct SearchIndex {
         slotOfItem = Dictionary(
             uniqueKeysWithValues: kept.enumerated().map { ($0.element.facts.itemID, Int32($0.offset)) }
         )
+        vectors.slotsRenumbered(renumbered, count: kept.count)
         deadPostings = 0
     }
 
@@ -353,6 +376,8 @@ struct SearchIndex {
 
     func itemID(of slot: Int32) -> ItemID { slots[Int(slot)].facts.itemID }
 
+    func title(of slot: Int32) -> String { slots[Int(slot)].facts.title }
+
     /// Whether the slot's item passes the query's filters (read in place, no copy of its facts).
     func passes(_ slot: Int32, _ query: SearchQuery) -> Bool {
         let index = Int(slot)
@@ -365,6 +390,11 @@ struct SearchIndex {
         if let brand = query.brand, slots[index].facts.brand?.lowercased() != brand.lowercased() { return false }
         if let minimum = query.minimumPrice, (slots[index].facts.price ?? -1) < minimum { return false }
         if let maximum = query.maximumPrice, (slots[index].facts.price ?? .infinity) > maximum { return false }
+        for (name, wanted) in query.attributes {
+            guard let values = slots[index].facts.attributes[name], values.contains(wanted.lowercased()) else {
+                return false
+            }
+        }
         return true
     }
 

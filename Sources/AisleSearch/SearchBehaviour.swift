@@ -1,0 +1,134 @@
+import AisleCore
+
+/// What shoppers searched and clicked: popular queries (for autocomplete), queries that found
+/// nothing (for the admin), and clicks after a query (a capped boost for those items the next
+/// time someone searches the same words). Counts live here; the server persists the changes
+/// (`drainChanges`) and restores them at start. Not thread-safe by itself: the engine locks it.
+struct SearchBehaviour {
+    private(set) var queries: [String: SearchQueryStats] = [:]
+    private var clicks: [String: [ItemID: Int]] = [:]
+    /// Clicks from search per item, over all queries (the popularity sort).
+    private(set) var clicksPerItem: [ItemID: Int] = [:]
+    private var changedQueries: [String: SearchQueryStats] = [:]
+    private var changedClicks: [String: [ItemID: Int]] = [:]
+    /// Queries that found something, in order, for prefix lookups; rebuilt after changes.
+    private var sortedQueries: [String] = []
+    private var sortedQueriesStale = false
+
+    /// Distinct queries kept in memory; past it the least searched half is forgotten.
+    static let queryCapacity = 100_000
+    /// Longest query kept, in characters.
+    static let maximumQueryLength = 200
+
+    /// The form queries are counted under: folded like index text, single spaces, trimmed.
+    static func normalise(_ text: String) -> String {
+        let folded = SearchAnalyzer.fold(text)
+        return String(folded.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(maximumQueryLength))
+    }
+
+    mutating func recordSearch(_ text: String, found: Bool, at time: Timestamp) {
+        let query = Self.normalise(text)
+        guard !query.isEmpty else { return }
+        var stats = queries[query] ?? SearchQueryStats(query: query, searches: 0, zeroResults: 0, lastSearchedAt: time)
+        if stats.searches == stats.zeroResults && found { sortedQueriesStale = true }
+        stats.searches += 1
+        if !found { stats.zeroResults += 1 }
+        stats.lastSearchedAt = max(stats.lastSearchedAt, time)
+        queries[query] = stats
+        var change =
+            changedQueries[query] ?? SearchQueryStats(query: query, searches: 0, zeroResults: 0, lastSearchedAt: time)
+        change.searches += 1
+        if !found { change.zeroResults += 1 }
+        change.lastSearchedAt = stats.lastSearchedAt
+        changedQueries[query] = change
+        if queries.count > Self.queryCapacity { forgetRareQueries() }
+    }
+
+    mutating func recordClick(_ text: String, item: ItemID) {
+        let query = Self.normalise(text)
+        guard !query.isEmpty else { return }
+        clicks[query, default: [:]][item, default: 0] += 1
+        changedClicks[query, default: [:]][item, default: 0] += 1
+        clicksPerItem[item, default: 0] += 1
+    }
+
+    /// Clicks on each item after `text`.
+    func clicks(after text: String) -> [ItemID: Int] {
+        clicks[Self.normalise(text)] ?? [:]
+    }
+
+    /// Past queries that found something and start with `prefix` (normalised), most searched first.
+    mutating func popularQueries(startingWith prefix: String, limit: Int) -> [SearchQueryStats] {
+        let prefix = Self.normalise(prefix)
+        guard !prefix.isEmpty, limit > 0 else { return [] }
+        if sortedQueriesStale {
+            sortedQueries = queries.values.filter { $0.searches > $0.zeroResults }.map(\.query).sorted()
+            sortedQueriesStale = false
+        }
+        var low = 0
+        var high = sortedQueries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sortedQueries[middle] < prefix { low = middle + 1 } else { high = middle }
+        }
+        var found: [SearchQueryStats] = []
+        var index = low
+        while index < sortedQueries.count, sortedQueries[index].hasPrefix(prefix), found.count < 1_000 {
+            if let stats = queries[sortedQueries[index]] { found.append(stats) }
+            index += 1
+        }
+        return Array(found.sorted { ($0.searches, $1.query) > ($1.searches, $0.query) }.prefix(limit))
+    }
+
+    /// Queries that found nothing, most often first.
+    func zeroResultQueries(limit: Int) -> [SearchQueryStats] {
+        Array(
+            queries.values.filter { $0.zeroResults > 0 }
+                .sorted { ($0.zeroResults, $1.query) > ($1.zeroResults, $0.query) }
+                .prefix(limit)
+        )
+    }
+
+    /// The counts added since the last call (to add to the stored ones), and forgets them.
+    mutating func drainChanges() -> (queries: [SearchQueryStats], clicks: [SearchClickCount]) {
+        let queryChanges = Array(changedQueries.values)
+        let clickChanges = changedClicks.flatMap { query, items in
+            items.map { SearchClickCount(query: query, itemID: $0.key, clicks: $0.value) }
+        }
+        changedQueries = [:]
+        changedClicks = [:]
+        return (queryChanges, clickChanges)
+    }
+
+    /// Loads stored counts (at start), adding to any recorded meanwhile.
+    mutating func restore(queries stored: [SearchQueryStats], clicks storedClicks: [SearchClickCount]) {
+        for stats in stored {
+            var merged =
+                queries[stats.query]
+                ?? SearchQueryStats(
+                    query: stats.query,
+                    searches: 0,
+                    zeroResults: 0,
+                    lastSearchedAt: stats.lastSearchedAt
+                )
+            merged.searches += stats.searches
+            merged.zeroResults += stats.zeroResults
+            merged.lastSearchedAt = max(merged.lastSearchedAt, stats.lastSearchedAt)
+            queries[stats.query] = merged
+        }
+        for click in storedClicks {
+            clicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
+            clicksPerItem[click.itemID, default: 0] += click.clicks
+        }
+        sortedQueriesStale = true
+        if queries.count > Self.queryCapacity { forgetRareQueries() }
+    }
+
+    /// Keeps the most searched half (the store keeps everything).
+    private mutating func forgetRareQueries() {
+        let kept = queries.values.sorted { ($0.searches, $0.lastSearchedAt) > ($1.searches, $1.lastSearchedAt) }
+            .prefix(Self.queryCapacity / 2)
+        queries = Dictionary(uniqueKeysWithValues: kept.map { ($0.query, $0) })
+        sortedQueriesStale = true
+    }
+}

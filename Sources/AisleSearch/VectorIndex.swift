@@ -1,0 +1,148 @@
+import AisleCore
+
+/// Item embeddings for semantic search, scanned exactly: one dot product per item (embeddings
+/// are unit length, so that is their cosine similarity). A scan of 200,000 384-float vectors
+/// reads 300 MB; beyond that size an approximate index (HNSW) would pay off (docs/SEARCH.md).
+///
+/// Rows are per item and outlive re-indexing: an item's text changes, its old vector serves
+/// until the embedder replaces it. `slotOfRow`/`rowOfSlot` tie rows to the lexical index's
+/// slots so the scan skips items that are hidden, deleted or not loaded, and filters and fusion
+/// read the lexical side without hashing.
+struct VectorIndex {
+    /// Floats per vector; nil until the first vector arrives.
+    private(set) var dimension: Int?
+    private var values: [Float] = []
+    private var rowOfItem: [ItemID: Int32] = [:]
+    private var freeRows: [Int32] = []
+    /// Per row, the lexical slot of its item; -1 when the item is not indexed (or the row free).
+    private(set) var slotOfRow: [Int32] = []
+    /// Per lexical slot, its item's row; -1 without a vector.
+    private(set) var rowOfSlot: [Int32] = []
+
+    /// Items with a vector.
+    var count: Int { rowOfItem.count }
+
+    /// Stores `vector` for `id`, whose lexical slot is `slot` (nil when not indexed). A vector of
+    /// another dimension than the ones stored (a new model) replaces them all.
+    mutating func set(_ id: ItemID, vector: [Float], slot: Int32?) {
+        guard !vector.isEmpty else { return }
+        if let dimension, dimension != vector.count { removeAll() }
+        dimension = vector.count
+        let row: Int32
+        if let existing = rowOfItem[id] {
+            row = existing
+        } else if let free = freeRows.popLast() {
+            row = free
+        } else {
+            row = Int32(slotOfRow.count)
+            slotOfRow.append(-1)
+            values += [Float](repeating: 0, count: vector.count)
+        }
+        rowOfItem[id] = row
+        let start = Int(row) * vector.count
+        values.replaceSubrange(start..<(start + vector.count), with: vector)
+        link(row: row, slot: slot)
+    }
+
+    /// Forgets the vector of `id`.
+    mutating func remove(_ id: ItemID) {
+        guard let row = rowOfItem.removeValue(forKey: id) else { return }
+        link(row: row, slot: nil)
+        freeRows.append(row)
+    }
+
+    /// The lexical index gave `id` a new slot (nil: took it out).
+    mutating func itemMoved(_ id: ItemID, to slot: Int32?) {
+        if let slot { growSlots(to: Int(slot) + 1) }
+        guard let row = rowOfItem[id] else { return }
+        link(row: row, slot: slot)
+    }
+
+    /// The lexical index renumbered its slots (compaction): `renumbered[old]` is the new slot.
+    mutating func slotsRenumbered(_ renumbered: [Int32], count: Int) {
+        var rows = [Int32](repeating: -1, count: count)
+        for row in slotOfRow.indices where slotOfRow[row] >= 0 {
+            let slot = renumbered[Int(slotOfRow[row])]
+            slotOfRow[row] = slot
+            if slot >= 0 { rows[Int(slot)] = Int32(row) }
+        }
+        rowOfSlot = rows
+    }
+
+    /// The cosine similarity of slot's item to `query`; nil without a vector.
+    func similarity(ofSlot slot: Int32, to query: [Float]) -> Float? {
+        guard Int(slot) < rowOfSlot.count, query.count == dimension else { return nil }
+        let row = rowOfSlot[Int(slot)]
+        guard row >= 0 else { return nil }
+        return values.withUnsafeBufferPointer { matrix in
+            query.withUnsafeBufferPointer { x in
+                guard let base = matrix.baseAddress, let xBase = x.baseAddress else { return 0 }
+                return Self.dot(base + Int(row) * query.count, xBase, query.count)
+            }
+        }
+    }
+
+    /// Every indexed item's similarity to `query` with its slot, for slots `accept` admits and
+    /// similarities of at least `floor`. Empty when `query` has another dimension.
+    func scan(_ query: [Float], floor: Float, accept: (Int32) -> Bool) -> [(slot: Int32, score: Float)] {
+        guard let dimension, query.count == dimension else { return [] }
+        var found: [(slot: Int32, score: Float)] = []
+        values.withUnsafeBufferPointer { matrix in
+            query.withUnsafeBufferPointer { x in
+                guard let base = matrix.baseAddress, let xBase = x.baseAddress else { return }
+                for row in slotOfRow.indices {
+                    let slot = slotOfRow[row]
+                    guard slot >= 0 else { continue }
+                    let score = Self.dot(base + row * dimension, xBase, dimension)
+                    if score >= floor && accept(slot) { found.append((slot, score)) }
+                }
+            }
+        }
+        return found
+    }
+
+    private mutating func link(row: Int32, slot: Int32?) {
+        let old = slotOfRow[Int(row)]
+        if old >= 0 && Int(old) < rowOfSlot.count && rowOfSlot[Int(old)] == row { rowOfSlot[Int(old)] = -1 }
+        slotOfRow[Int(row)] = slot ?? -1
+        if let slot {
+            growSlots(to: Int(slot) + 1)
+            rowOfSlot[Int(slot)] = row
+        }
+    }
+
+    private mutating func growSlots(to count: Int) {
+        if rowOfSlot.count < count { rowOfSlot += [Int32](repeating: -1, count: count - rowOfSlot.count) }
+    }
+
+    private mutating func removeAll() {
+        values = []
+        rowOfItem = [:]
+        freeRows = []
+        slotOfRow = []
+        for index in rowOfSlot.indices { rowOfSlot[index] = -1 }
+    }
+
+    /// A SIMD dot product (the compiler does not vectorise a float reduction by itself).
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var sum0 = SIMD8<Float>()
+        var sum1 = SIMD8<Float>()
+        var index = 0
+        while index + 16 <= count {
+            sum0 +=
+                UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Float>.self)
+            sum1 +=
+                UnsafeRawPointer(a + index + 8).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + index + 8).loadUnaligned(as: SIMD8<Float>.self)
+            index += 16
+        }
+        var total = (sum0 + sum1).sum()
+        while index < count {
+            total += a[index] * b[index]
+            index += 1
+        }
+        return total
+    }
+}

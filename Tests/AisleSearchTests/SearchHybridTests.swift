@@ -1,0 +1,230 @@
+import AisleCore
+import Testing
+
+@testable import AisleSearch
+
+/// Semantic and hybrid retrieval, facets, synonyms, behaviour and personal re-ranking. Vectors
+/// here are hand-made unit vectors on a few "meaning" axes (outerwear, footwear, audio), so the
+/// expected neighbours are known without a model; the server tests use the real encoder.
+@Suite struct SearchHybridTests {
+    static func unit(_ values: [Float]) -> [Float] {
+        let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return values.map { $0 / norm }
+    }
+
+    /// Axes: outerwear, footwear, audio, kitchen.
+    static let vectors: [String: [Float]] = [
+        "1": unit([1, 0, 0, 0.1]),  // Waterproof down jacket
+        "2": unit([0, 1, 0, 0.1]),  // Leather boots
+        "3": unit([0.9, 0.2, 0, 0.1]),  // Rain jacket (out of stock)
+        "4": unit([0.1, 0.8, 0, 0.1]),  // Wool socks
+        "6": unit([0, 0, 1, 0.1]),  // Bluetooth headphones
+        "8": unit([1, 0, 0, 0.15]),  // Parka
+    ]
+
+    func engine(tuning: SearchTuning = SearchTuning()) -> SearchEngine {
+        let engine = SearchEngine(tuning: tuning)
+        engine.upsert(
+            SearchEngineTests.catalog + [
+                SearchEngineTests.item(
+                    "8",
+                    "Insulated parka",
+                    brand: "Nordkap",
+                    categories: ["Clothing > Jackets"],
+                    price: 249
+                )
+            ]
+        )
+        engine.setVectors(Self.vectors.map { (ItemID($0.key), $0.value) })
+        return engine
+    }
+
+    func query(_ text: String, mode: SearchMode, vector: [Float]? = nil) -> SearchQuery {
+        var query = SearchQuery(text: text)
+        query.mode = mode
+        query.vector = vector
+        return query
+    }
+
+    @Test("semantic mode ranks by similarity and skips items not indexed, hidden or filtered out")
+    func semantic() {
+        let engine = engine()
+        #expect(engine.vectorCount == 6)
+        let coat = Self.unit([1, 0, 0, 0])
+        let ids = engine.search(query("coat", mode: .semantic, vector: coat)).hits.map(\.itemID.rawValue)
+        #expect(ids.prefix(3) == ["1", "8", "3"])
+        #expect(!ids.contains("6"), "headphones are below the similarity floor")
+        var inStock = query("coat", mode: .semantic, vector: coat)
+        inStock.inStockOnly = true
+        #expect(!engine.search(inStock).hits.map(\.itemID.rawValue).contains("3"))
+        engine.remove(ItemID("1"))
+        #expect(engine.search(query("coat", mode: .semantic, vector: coat)).hits.first?.itemID.rawValue == "8")
+        #expect(engine.vectorCount == 5)
+        // A vector for an item not indexed yet waits for it.
+        engine.setVectors([(ItemID("9"), Self.unit([1, 0, 0, 0]))])
+        #expect(engine.search(query("coat", mode: .semantic, vector: coat)).hits.first?.itemID.rawValue == "8")
+        engine.upsert([SearchEngineTests.item("9", "Winter coat")])
+        #expect(engine.search(query("coat", mode: .semantic, vector: coat)).hits.first?.itemID.rawValue == "9")
+    }
+
+    @Test("hybrid finds what words miss and keeps word matches near the top; lexical ignores vectors")
+    func hybrid() {
+        let engine = engine()
+        let coat = Self.unit([1, 0, 0, 0])
+        // "anorak" matches no word: lexical finds nothing, hybrid finds the outerwear.
+        #expect(engine.search(query("anorak", mode: .lexical, vector: coat)).total == 0)
+        let hybrid = engine.search(query("anorak", mode: .hybrid, vector: coat)).hits.map(\.itemID.rawValue)
+        #expect(hybrid.prefix(2) == ["1", "8"])
+        // "parka" matches item 8 by word and by meaning: first.
+        #expect(engine.search(query("parka", mode: .hybrid, vector: coat)).hits.first?.itemID.rawValue == "8")
+        // Without a vector hybrid is lexical.
+        #expect(
+            engine.search(query("jacket", mode: .hybrid)).hits.map(\.itemID)
+                == engine.search(query("jacket", mode: .lexical)).hits.map(\.itemID)
+        )
+        // A query vector of another dimension is ignored, not a crash.
+        #expect(engine.search(query("parka", mode: .semantic, vector: [1, 0])).total == 0)
+    }
+
+    @Test("explain shows each score part")
+    func explain() throws {
+        let engine = engine()
+        var request = query("parka", mode: .hybrid, vector: Self.unit([1, 0, 0, 0]))
+        request.explain = true
+        let hit = try #require(engine.search(request).hits.first)
+        let parts = try #require(hit.parts)
+        #expect(parts.lexical > 0)
+        #expect(abs((parts.semantic ?? 0) - Self.vectors["8"]![0]) < 1e-5)
+        #expect(parts.personal == 0 && parts.clicks == 0)
+        #expect(abs(parts.relevance - hit.score) < 1e-6)
+    }
+
+    @Test("facets count categories with their parents, brands and price buckets over all matches")
+    func facets() throws {
+        let engine = engine()
+        var request = SearchQuery(text: "jacket")
+        request.facets = [.category, .brand, .price]
+        let results = engine.search(request)
+        #expect(results.total == 3)
+        let categories = try #require(results.facets[.category])
+        #expect(
+            categories == [FacetCount(value: "Clothing", count: 3), FacetCount(value: "Clothing > Jackets", count: 3)]
+        )
+        #expect(
+            results.facets[.brand] == [
+                FacetCount(value: "Aurora", count: 1), FacetCount(value: "Fjellby", count: 1),
+                FacetCount(value: "Nordkap", count: 1),
+            ]
+        )
+        #expect(
+            results.facets[.price] == [
+                FacetCount(value: "50-100", count: 1, lower: 50, upper: 100),
+                FacetCount(value: "100-250", count: 2, lower: 100, upper: 250),
+            ]
+        )
+        #expect(engine.search(SearchQuery(text: "jacket")).facets.isEmpty)
+    }
+
+    @Test("attribute filters match any value, case-insensitively")
+    func attributeFilter() {
+        let engine = SearchEngine()
+        engine.upsert([
+            Item(
+                id: ItemID("a"),
+                title: "Tee",
+                attributes: ["colour": .string("Navy"), "size": .array([.string("S"), .string("M")])]
+            ),
+            Item(
+                id: ItemID("b"),
+                title: "Tee",
+                attributes: ["colour": .string("red"), "size": .array([.string("L")])]
+            ),
+        ])
+        var request = SearchQuery(text: "tee")
+        request.attributes = ["colour": "navy"]
+        #expect(engine.search(request).hits.map(\.itemID.rawValue) == ["a"])
+        request.attributes = ["size": "l"]
+        #expect(engine.search(request).hits.map(\.itemID.rawValue) == ["b"])
+        request.attributes = ["material": "wool"]
+        #expect(engine.search(request).total == 0)
+    }
+
+    @Test("synonyms: two-way rules find each other, one-way only forwards; bad rules change nothing")
+    func synonyms() throws {
+        let engine = engine()
+        try engine.setSynonyms([
+            SynonymRule(synonyms: ["headset", "headphones"]),
+            SynonymRule(from: "coat", to: ["parka", "jacket"]),
+            SynonymRule(synonyms: ["耳机", "耳麦"]),
+        ])
+        #expect(ids(engine, "headset ") == ["6"])
+        #expect(Set(ids(engine, "coat ")) == ["1", "3", "8"])
+        #expect(!ids(engine, "parka ").contains("1"), "one-way: parka does not find jackets")
+        #expect(engine.search(SearchQuery(text: "coat ")).interpretation["coat"] == ["parka", "jacket"])
+        #expect(throws: SynonymError.self) { try engine.setSynonyms([SynonymRule(synonyms: ["rain coat", "jacket"])]) }
+        #expect(throws: SynonymError.self) { try engine.setSynonyms([SynonymRule(synonyms: ["tv"])]) }
+        #expect(throws: SynonymError.self) { try engine.setSynonyms([SynonymRule(from: "tv", to: [])]) }
+        #expect(engine.synonyms.count == 3, "a rejected set leaves the old rules")
+        try engine.setSynonyms([])
+        #expect(ids(engine, "headset ").isEmpty)
+    }
+
+    func ids(_ engine: SearchEngine, _ text: String) -> [String] {
+        engine.search(SearchQuery(text: text)).hits.map(\.itemID.rawValue)
+    }
+
+    @Test("clicks after a query lift that item for the same query, within the cap")
+    func clicks() {
+        let engine = engine()
+        let before = ids(engine, "jacket ")
+        #expect(Set(before.prefix(2)) == ["1", "3"])
+        for _ in 0..<5 { engine.recordClick(query: "Jacket", item: ItemID(before[1])) }
+        #expect(ids(engine, "jacket ")[0] == before[1])
+        // The lift is capped: a weak match does not jump a much better one however often clicked.
+        var request = SearchQuery(text: "boots")
+        request.explain = true
+        for _ in 0..<1_000 { engine.recordClick(query: "boots", item: ItemID("4")) }
+        let hits = engine.search(request).hits
+        #expect(hits.first?.itemID.rawValue == "2")
+        #expect(hits.first { $0.itemID.rawValue == "4" }?.parts?.clicks == engine.tuning.clickWeight)
+    }
+
+    @Test("personal affinity lifts the shopper's categories and brands, bounded")
+    func personal() {
+        let engine = engine()
+        var request = SearchQuery(text: "jacket ")
+        request.affinity = SearchAffinity(categories: [:], brands: ["aurora": 1])
+        request.explain = true
+        let hits = engine.search(request).hits
+        #expect(hits.first?.itemID.rawValue == "3")
+        #expect(hits.first?.parts?.personal == engine.tuning.personalWeight / 2)
+        request.affinity = SearchAffinity(categories: ["Shoes": 1], brands: [:])
+        #expect(engine.search(request).hits.count == 3, "affinity re-ranks, never adds items")
+    }
+
+    @Test("the query log: zero-result queries listed, popular queries suggested, drained once")
+    func queryLog() {
+        let engine = engine()
+        for text in ["Jacket", "jacket", "jacket  ", "boots", "snorkel", "Snorkel", "jacket rain"] {
+            var request = SearchQuery(text: text)
+            request.record = true
+            _ = engine.search(request)
+        }
+        #expect(engine.zeroResultQueries(limit: 10).map(\.query) == ["snorkel"])
+        #expect(engine.zeroResultQueries(limit: 10).first?.zeroResults == 2)
+        let suggestions = engine.autocomplete("jac", limit: 4)
+        #expect(suggestions.prefix(2).map(\.text) == ["jacket", "jacket rain"])
+        #expect(suggestions[0].searches == 3)
+        #expect(suggestions.dropFirst(2).allSatisfy { $0.kind == .item })
+        #expect(
+            !engine.autocomplete("sno", limit: 5).contains { $0.kind == .query },
+            "zero-result queries are not suggested"
+        )
+        let changes = engine.drainBehaviourChanges()
+        #expect(changes.queries.count == 4)
+        #expect(engine.drainBehaviourChanges().queries.isEmpty)
+        let restored = SearchEngine()
+        restored.restoreBehaviour(queries: changes.queries, clicks: [])
+        #expect(restored.zeroResultQueries(limit: 10).first?.query == "snorkel")
+    }
+}
