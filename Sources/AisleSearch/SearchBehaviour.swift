@@ -100,6 +100,27 @@ struct SearchBehaviour {
         return (queryChanges, clickChanges)
     }
 
+    /// Puts drained changes back (their store write failed).
+    mutating func requeue(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) {
+        for stats in changes.queries {
+            var change =
+                changedQueries[stats.query]
+                ?? SearchQueryStats(
+                    query: stats.query,
+                    searches: 0,
+                    zeroResults: 0,
+                    lastSearchedAt: stats.lastSearchedAt
+                )
+            change.searches += stats.searches
+            change.zeroResults += stats.zeroResults
+            change.lastSearchedAt = max(change.lastSearchedAt, stats.lastSearchedAt)
+            changedQueries[stats.query] = change
+        }
+        for click in changes.clicks {
+            changedClicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
+        }
+    }
+
     /// Loads stored counts (at start), adding to any recorded meanwhile.
     mutating func restore(queries stored: [SearchQueryStats], clicks storedClicks: [SearchClickCount]) {
         for stats in stored {

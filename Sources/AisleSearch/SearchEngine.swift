@@ -71,6 +71,11 @@ public final class SearchEngine: Sendable {
         }
     }
 
+    /// Throws when a rule is unusable (what `setSynonyms` would throw), changing nothing.
+    public func checkSynonyms(_ rules: [SynonymRule]) throws(SynonymError) {
+        _ = try SynonymTable(rules, analyzer: SearchAnalyzer())
+    }
+
     /// The synonym rules in force.
     public var synonyms: [SynonymRule] { index.withLock { $0.synonymRules } }
 
@@ -96,9 +101,47 @@ public final class SearchEngine: Sendable {
         behaviour.withLock { $0.drainChanges() }
     }
 
+    /// Takes back drained counts the store could not take, for the next drain.
+    public func requeueBehaviourChanges(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) {
+        behaviour.withLock { $0.requeue(changes) }
+    }
+
     /// Loads the stored query log and clicks (at start).
     public func restoreBehaviour(queries: [SearchQueryStats], clicks: [SearchClickCount]) {
         behaviour.withLock { $0.restore(queries: queries, clicks: clicks) }
+    }
+
+    // MARK: - Personal re-ranking
+
+    /// A shopper's category and brand leanings from their events (newest first): each event
+    /// weighs by its kind (a purchase more than a view) and by recency, over the items' category
+    /// paths (with their parents) and brands; the strongest of each becomes 1.
+    public func affinity(from events: [Event]) -> SearchAffinity {
+        var categories: [String: Float] = [:]
+        var brands: [String: Float] = [:]
+        index.withLock { index in
+            for (position, event) in events.enumerated() {
+                guard let id = event.itemID, let slot = index.slotOfItem[id] else { continue }
+                let kind: Float =
+                    switch event.type {
+                    case .purchase: 3
+                    case .addToCart, .like: 2
+                    case .rate: (event.value ?? 3) >= 3 ? 1.5 : 0
+                    case .removeFromCart: 0
+                    default: 1
+                    }
+                let weight = kind / (1 + Float(position) / 20)
+                guard weight > 0 else { continue }
+                let facts = index.facts(of: slot)
+                for path in Set(facts.categories.flatMap(Self.ancestors)) { categories[path, default: 0] += weight }
+                if let brand = facts.brand { brands[brand.lowercased(), default: 0] += weight }
+            }
+        }
+        func scaled(_ weights: [String: Float]) -> [String: Float] {
+            guard let strongest = weights.values.max(), strongest > 0 else { return [:] }
+            return weights.mapValues { $0 / strongest }
+        }
+        return SearchAffinity(categories: scaled(categories), brands: scaled(brands))
     }
 
     // MARK: - Autocomplete

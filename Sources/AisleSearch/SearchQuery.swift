@@ -66,7 +66,7 @@ public struct SearchQuery: Sendable, Equatable {
     public var record = false
 
     /// Whether any filter is set.
-    var hasFilters: Bool {
+    public var hasFilters: Bool {
         inStockOnly || category != nil || brand != nil || minimumPrice != nil || maximumPrice != nil
             || !attributes.isEmpty
     }

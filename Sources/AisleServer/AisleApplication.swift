@@ -27,12 +27,19 @@ public enum AisleApplication {
         SystemRoutes(store: store, metrics: metrics).register(on: router)
 
         let ingest = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .ingest))
-        EventRoutes(store: store, configuration: configuration, metrics: metrics).register(on: ingest)
+        EventRoutes(store: store, configuration: configuration, metrics: metrics, search: search).register(on: ingest)
         let recommendationRoutes = RecommendationRoutes(service: recommendations, configuration: configuration)
         recommendationRoutes.register(reads: ingest)
         let reviewRoutes = ReviewRoutes(store: store, configuration: configuration, analyzer: reviews)
         reviewRoutes.register(ingest: ingest)
-        SearchRoutes(engine: search).register(reads: ingest)
+        let searchRoutes = SearchRoutes(
+            engine: search,
+            store: store,
+            recommendations: recommendations,
+            configuration: configuration,
+            encoder: embedder?.encoder
+        )
+        searchRoutes.register(reads: ingest)
 
         let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
         ItemRoutes(
@@ -46,6 +53,7 @@ public enum AisleApplication {
         UserRoutes(store: store, configuration: configuration).register(on: admin)
         recommendationRoutes.register(admin: admin)
         reviewRoutes.register(admin: admin)
+        searchRoutes.register(admin: admin)
         return router
     }
 
@@ -104,7 +112,7 @@ extension AisleApplication {
     ) -> [any Service] {
         var services: [any Service] = [
             StoreMaintenanceService(store: store),
-            SearchIndexService(engine: search, store: store, logger: logger),
+            SearchIndexService(engine: search, store: store, model: embedder?.encoder.name, logger: logger),
             TrainingScheduleService(service: recommendations, configuration: configuration.recommend, logger: logger),
         ]
         if let embedder { services.append(ItemEmbeddingService(embedder: embedder, logger: logger)) }

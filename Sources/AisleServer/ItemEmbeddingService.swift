@@ -1,4 +1,5 @@
 import AisleCore
+public import AisleSearch
 public import AisleStore
 public import AisleText
 import Logging
@@ -9,15 +10,18 @@ import ServiceLifecycle
 public final class ItemEmbedder: Sendable {
     let encoder: TextEncoder
     let store: any Store
+    /// Receives each new vector for semantic search.
+    let search: SearchEngine?
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
     /// Items embedded per batch.
     static let batchSize = 32
 
-    public init(encoder: TextEncoder, store: any Store) {
+    public init(encoder: TextEncoder, store: any Store, search: SearchEngine? = nil) {
         self.encoder = encoder
         self.store = store
+        self.search = search
         // One pending signal is enough: a pass picks up every item changed before it reads.
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -39,6 +43,7 @@ public final class ItemEmbedder: Sendable {
                 ItemEmbedding(itemID: item.id, model: encoder.name, vector: vector, updatedAt: item.updatedAt ?? .now())
             }
             done += try await store.putItemEmbeddings(embeddings)
+            search?.setVectors(embeddings.map { ($0.itemID, $0.vector) })
             cursor = last.id
         }
     }

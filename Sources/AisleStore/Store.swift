@@ -67,6 +67,19 @@ public protocol Store: Sendable {
     /// Catalog items with no embedding by `model`, or one older than their last upsert, in id
     /// order after `cursor`, at most `limit`: what the background embedder still has to do.
     func itemsNeedingEmbedding(model: String, after cursor: ItemID?, limit: Int) async throws -> [Item]
+    /// Stored embeddings by `model` of catalog items, in item id order after `cursor`, at most
+    /// `limit` (the search index loads them at start).
+    func itemEmbeddings(model: String, after cursor: ItemID?, limit: Int) async throws -> [ItemEmbedding]
+
+    /// Adds search counts and clicks to the stored ones.
+    func addSearchActivity(queries: [SearchQueryStats], clicks: [SearchClickCount]) async throws
+    /// The stored query log, most searched first, at most `limit`.
+    func searchQueries(limit: Int) async throws -> [SearchQueryStats]
+    /// The stored clicks after searches, most clicked first, at most `limit`.
+    func searchClicks(limit: Int) async throws -> [SearchClickCount]
+    /// The search synonym rules (empty until set).
+    func searchSynonyms() async throws -> [SynonymRule]
+    func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws
 
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?

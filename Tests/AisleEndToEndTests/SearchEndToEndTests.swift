@@ -108,4 +108,157 @@ import Testing
             #expect(try await search(http, "q=leather").data.isEmpty)
         }
     }
+
+    func withColour(_ item: ItemBody, _ colour: String) -> ItemBody {
+        var item = item
+        item.attributes = ["colour": .string(colour)]
+        return item
+    }
+
+    @Test(
+        "synonyms, facets, attribute filters, autocomplete, zero results, clicks and personal re-ranking; counts and synonyms survive a restart"
+    )
+    func learning() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { server.stop() }
+        let items =
+            [withColour(Self.items[0], "Navy"), withColour(Self.items[2], "red")] + [Self.items[1], Self.items[4]]
+        try await withHTTP(server) { http in
+            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: items)).status == 200)
+            // Synonyms: replaced as a whole, checked first.
+            let rules = #"{"rules": [{"synonyms": ["headset", "headphones"]}, {"from": "coat", "to": ["jacket"]}]}"#
+            let set = try await http.call(.PUT, "/v1/search/synonyms", json: rules)
+            #expect(set.status == 200, "\(String(decoding: set.body, as: UTF8.self))")
+            #expect(try set.decode(SynonymsBody.self).rules.count == 2)
+            #expect(try await search(http, "q=headset").data.map(\.itemID) == ["5"])
+            #expect(try await search(http, "q=coat").data.map(\.itemID).sorted() == ["1", "3"])
+            #expect(try await search(http, "q=coat").corrections["coat"] == ["jacket"])
+            for (json, field) in [
+                (#"{"rules": [{"synonyms": ["rain coat", "jacket"]}]}"#, "rules[0]"),
+                (#"{"rules": [{"from": "tv"}]}"#, "rules[0]"),
+                (#"{"rules": [{"synonyms": "tv"}]}"#, "rules[0].synonyms"),
+                (#"{"rules": "#, nil),
+            ] {
+                let bad = try await http.call(.PUT, "/v1/search/synonyms", json: json)
+                #expect(bad.status == 400, "\(json)")
+                if let field { #expect((try? bad.decode(ErrorBody.self))?.error.field == field, "\(json)") }
+            }
+            #expect(try await search(http, "q=headset").data.map(\.itemID) == ["5"], "a rejected set changes nothing")
+            #expect(
+                try await http.call(.PUT, "/v1/search/synonyms", key: ServerProcess.ingestKey, json: rules).status
+                    == 403
+            )
+
+            // Facets and attribute filters.
+            let faceted = try await search(http, "q=jacket&facets=category,brand,price")
+            #expect(faceted.facets?["category"]?.first == SearchResultsBody.FacetValue(value: "Clothing", count: 2))
+            #expect(faceted.facets?["brand"]?.count == 2)
+            #expect(faceted.facets?["price"]?.map(\.value) == ["50-100", "100-250"])
+            #expect(try await search(http, "q=jacket&attr.colour=navy").data.map(\.itemID) == ["1"])
+            let badFacet = try await http.call(.GET, "/v1/search?q=a&facets=colour", key: ServerProcess.ingestKey)
+            #expect(badFacet.status == 400 && (try? badFacet.decode(ErrorBody.self))?.error.field == "facets")
+            let badMode = try await http.call(.GET, "/v1/search?q=a&mode=semantic", key: ServerProcess.ingestKey)
+            #expect(badMode.status == 503, "no text model in this server")
+
+            // The query log: zero results for the admin, popular queries in autocomplete.
+            for query in ["snorkel", "snorkel", "jacket", "jacket", "jacket"] {
+                _ = try await search(http, "q=\(query)")
+            }
+            _ = try await search(http, "q=jacket&record=false")
+            let zero = try await http.call(.GET, "/v1/search/zero-results").decode(ZeroResultsBody.self)
+            #expect(zero.data.map(\.query) == ["snorkel"] && zero.data.first?.zeroResults == 2)
+            #expect(try await http.call(.GET, "/v1/search/zero-results", key: ServerProcess.ingestKey).status == 403)
+            let suggest = try await http.call(.GET, "/v1/autocomplete?q=jac", key: ServerProcess.ingestKey)
+            let suggestions = try suggest.decode(AutocompleteBody.self).data
+            #expect(
+                suggestions.first
+                    == AutocompleteBody.Suggestion(text: "jacket", kind: "query", itemID: nil, searches: 5)
+            )
+            #expect(suggestions.dropFirst().allSatisfy { $0.kind == "item" } && suggestions.count == 3)
+            #expect(try await http.call(.GET, "/v1/autocomplete?q=", key: ServerProcess.ingestKey).status == 400)
+
+            // Clicks after a search lift the clicked item for that search.
+            let before = try await search(http, "q=jacket&record=false").data.map(\.itemID)
+            let second = try #require(before.last)
+            for index in 0..<6 {
+                let click =
+                    #"{"event_id": "c\#(index)", "type": "click", "user_id": "u1", "item_id": "\#(second)", "query": "Jacket", "timestamp": "2026-11-26T10:00:00Z"}"#
+                #expect(
+                    try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: click).status == 200
+                )
+            }
+            // The same click again is a duplicate and must not count twice.
+            _ = try await http.call(
+                .POST,
+                "/v1/events",
+                key: ServerProcess.ingestKey,
+                json:
+                    #"{"event_id": "c0", "type": "click", "user_id": "u1", "item_id": "\#(second)", "query": "jacket", "timestamp": "2026-11-26T10:00:00Z"}"#
+            )
+            let after = try await search(http, "q=jacket&record=false&explain=true")
+            #expect(after.data.first?.itemID == second)
+            #expect((after.data.first?.explain?.clicks ?? 0) > 0)
+
+            // Personal re-ranking: a shopper who buys Fjellby sees Fjellby first, with the part shown.
+            let purchase =
+                #"{"type": "purchase", "user_id": "u2", "item_id": "1", "timestamp": "2026-11-26T10:00:00Z"}"#
+            #expect(
+                try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: purchase).status == 200
+            )
+            let personal = try await search(http, "q=jacket&record=false&explain=true&user_id=u2")
+            #expect(personal.data.first?.itemID == "1")
+            // Same brand and category: the whole boost; same category only: half of it.
+            #expect(personal.data.first?.explain?.personal == 0.15)
+            #expect(personal.data.last?.explain?.personal == 0.075)
+            let both = try await http.call(.GET, "/v1/search?q=a&user_id=u&device_id=d", key: ServerProcess.ingestKey)
+            #expect(both.status == 400)
+        }
+        // After a restart: synonyms, the query log and clicks are read back from the store.
+        #expect(server.stop() == 0)
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        try await withHTTP(server) { http in
+            var results = try await search(http, "q=headset&record=false")
+            for _ in 0..<50 where results.data.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                results = try await search(http, "q=headset&record=false")
+            }
+            #expect(results.data.map(\.itemID) == ["5"])
+            let zero = try await http.call(.GET, "/v1/search/zero-results").decode(ZeroResultsBody.self)
+            #expect(zero.data.first?.query == "snorkel" && zero.data.first?.zeroResults == 2)
+            let suggestions = try await http.call(.GET, "/v1/autocomplete?q=jac", key: ServerProcess.ingestKey)
+                .decode(AutocompleteBody.self).data
+            #expect(suggestions.first?.searches == 5)
+            let clicked = try await search(http, "q=jacket&record=false&explain=true")
+            #expect(abs((clicked.data.first?.explain?.clicks ?? 0) - 0.2 * log(7) / log(21)) < 0.001, "6 clicks, not 7")
+        }
+    }
+
+    @Test("semantic and hybrid search with the real encoder find items by meaning")
+    func semantic() async throws {
+        let server = ServerProcess()
+        try server.start(
+            environment: ["AISLE_MODEL_DIR": EmbeddingEndToEndTests.modelFolder, "AISLE_TRAIN_ON_START": "false"]
+        )
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: Self.items)).status == 200)
+            // Items are embedded in the background; wait until hybrid is the default mode.
+            var results = try await search(http, "q=\(escaped("something warm for winter"))&record=false")
+            for _ in 0..<600 where results.mode != "hybrid" || results.data.count < 2 {
+                try await Task.sleep(for: .milliseconds(100))
+                results = try await search(http, "q=\(escaped("something warm for winter"))&record=false")
+            }
+            #expect(results.mode == "hybrid")
+            // No word of the query is in a title: meaning alone finds the jackets.
+            #expect(Set(results.data.prefix(2).map(\.itemID)).isSubset(of: ["1", "3", "4"]))
+            let semantic = try await search(http, "q=\(escaped("music for my ears"))&mode=semantic&explain=true")
+            #expect(semantic.mode == "semantic" && semantic.data.first?.itemID == "5")
+            #expect((semantic.data.first?.explain?.semantic ?? 0) > 0.2)
+            let lexical = try await search(http, "q=\(escaped("something warm for winter"))&mode=lexical")
+            #expect(lexical.mode == "lexical" && lexical.data.isEmpty)
+            // Exact words still lead in hybrid mode.
+            #expect(try await search(http, "q=leather&record=false").data.first?.itemID == "2")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleSearch
 import AisleStore
 import Hummingbird
 
@@ -7,6 +8,8 @@ struct EventRoutes {
     let store: any Store
     let configuration: AisleConfiguration
     let metrics: ServerMetrics
+    /// Learns from clicks that name the search they followed.
+    let search: SearchEngine
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.post("events", use: ingest)
@@ -26,6 +29,7 @@ struct EventRoutes {
             let event = try row.validated(now: now, maxFutureSkew: skew)
             let outcome = try await store.appendEvents([event], receivedAt: now)
             metrics.recordIngest(outcome, rejected: 0)
+            recordSearchClicks([event], outcome)
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
@@ -51,6 +55,7 @@ struct EventRoutes {
             }
             let outcome = try await store.appendEvents(events, receivedAt: now)
             metrics.recordIngest(outcome, rejected: errors.count)
+            recordSearchClicks(events, outcome)
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
@@ -59,6 +64,15 @@ struct EventRoutes {
                     errors: errors
                 )
             )
+        }
+    }
+
+    /// Clicks with a `query` (the search they came from) lift that item for that query;
+    /// duplicates (a retried batch) do not count twice.
+    func recordSearchClicks(_ events: [Event], _ outcome: AppendOutcome) {
+        for (event, row) in zip(events, outcome.rows) where event.type == .click && row == .accepted {
+            guard let query = event.query, let item = event.itemID else { continue }
+            search.recordClick(query: query, item: item)
         }
     }
 

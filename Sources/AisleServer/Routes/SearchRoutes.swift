@@ -1,64 +1,218 @@
 import AisleCore
+import AisleRecommend
 import AisleSearch
+import AisleStore
+import AisleText
 import Foundation
 import Hummingbird
 
-/// `GET /v1/search`: the catalog's lexical search (docs/SEARCH.md).
+/// Search (docs/SEARCH.md): `GET /v1/search`, `GET /v1/autocomplete`, and for the admin the
+/// zero-result queries and the synonym rules. The engine ranks; this only reads parameters,
+/// embeds the query text and finds the shopper's events for personal re-ranking.
 struct SearchRoutes {
     let engine: SearchEngine
+    let store: any Store
+    let recommendations: RecommendationService
+    let configuration: AisleConfiguration
+    /// Nil without a text model: semantic and hybrid modes are then unavailable.
+    let encoder: TextEncoder?
 
     func register(reads group: RouterGroup<AisleRequestContext>) {
         group.get("search", use: search)
+        group.get("autocomplete", use: autocomplete)
+    }
+
+    func register(admin group: RouterGroup<AisleRequestContext>) {
+        group.get("search/zero-results", use: zeroResults)
+        group.get("search/synonyms", use: synonyms)
+        group.put("search/synonyms", use: setSynonyms)
     }
 
     @Sendable func search(request: Request, context: AisleRequestContext) async throws -> Response {
-        let text = request.uri.queryParameters.get("q") ?? ""
-        guard text.utf8.count <= 1024 else {
-            throw AisleError.invalid("q", "q may be at most 1024 UTF-8 bytes, got \(text.utf8.count)")
-        }
+        let text = try Self.queryText(request)
         var query = SearchQuery(text: text)
         query.category = request.queryString("category")
         query.brand = request.queryString("brand")
         query.minimumPrice = try Self.price(request, "min_price")
         query.maximumPrice = try Self.price(request, "max_price")
         query.inStockOnly = try request.queryBool("in_stock", default: false)
-        if let sort = request.queryString("sort") {
-            guard let value = SearchSort(rawValue: sort) else {
-                throw AisleError.invalid(
-                    "sort",
-                    "sort is \(SearchSort.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(sort.prefix(32))\""
-                )
+        for (key, value) in request.uri.queryParameters where key.hasPrefix("attr.") {
+            let name = String(key.dropFirst(5))
+            guard !name.isEmpty, query.attributes.count < 20 else {
+                throw AisleError.invalid(String(key), "attribute filters are attr.NAME=value, at most 20")
             }
-            query.sort = value
+            query.attributes[name] = String(value)
+        }
+        if let sort = request.queryString("sort") {
+            query.sort = try Self.choice(sort, of: SearchSort.self, field: "sort")
         }
         query.limit = try request.queryInt("limit", default: 20, in: 1...100)
         query.offset = try request.queryString("cursor").map { try Cursor.offset($0, below: Self.maximumDepth) } ?? 0
         query.explain = try request.queryBool("explain", default: false)
-        if text.isEmpty && query.category == nil && query.brand == nil && query.minimumPrice == nil
-            && query.maximumPrice == nil
-        {
+        query.record = try request.queryBool("record", default: true)
+        if let facets = request.queryString("facets") {
+            query.facets = Set(
+                try facets.split(separator: ",").map {
+                    try Self.choice(String($0), of: SearchFacet.self, field: "facets")
+                }
+            )
+        }
+        if text.isEmpty && !query.hasFilters {
             throw AisleError.invalid(
                 "q",
-                "give q (the query) or at least one filter (category, brand, min_price, max_price)"
+                "give q (the query) or at least one filter (category, brand, min_price, max_price, attr.NAME)"
             )
+        }
+        query.mode = try mode(request, text: text)
+        if query.mode != .lexical, let encoder {
+            query.vector = await encoder.embedInBackground([text]).vectors.first
+        }
+        if let shopper = try Self.shopper(request) {
+            query.affinity = engine.affinity(from: try await recommendations.events(of: shopper))
         }
         let results = engine.search(query)
         let end = query.offset + query.limit
         let next = end < min(results.total, Self.maximumDepth) ? Cursor.encode(offset: end) : nil
         return JSONResponse.encoded(
             SearchResultsBody(
-                data: results.hits.map {
+                data: results.hits.map { hit in
                     SearchResultsBody.Hit(
-                        itemID: $0.itemID.rawValue,
-                        score: (Double($0.score) * 10_000).rounded() / 10_000,
-                        matches: query.explain ? $0.matches : nil
+                        itemID: hit.itemID.rawValue,
+                        score: Self.rounded(hit.score),
+                        matches: query.explain ? hit.matches : nil,
+                        explain: hit.parts.map { parts in
+                            SearchResultsBody.Parts(
+                                lexical: Self.rounded(parts.lexical),
+                                semantic: parts.semantic.map(Self.rounded),
+                                relevance: Self.rounded(parts.relevance),
+                                personal: Self.rounded(parts.personal),
+                                clicks: Self.rounded(parts.clicks)
+                            )
+                        }
                     )
                 },
                 total: results.total,
                 corrections: results.interpretation,
+                mode: query.mode.rawValue,
+                facets: query.facets.isEmpty
+                    ? nil
+                    : Dictionary(
+                        uniqueKeysWithValues: results.facets.map { facet, values in
+                            (
+                                facet.rawValue,
+                                values.map {
+                                    SearchResultsBody.FacetValue(
+                                        value: $0.value,
+                                        count: $0.count,
+                                        min: $0.lower,
+                                        max: $0.upper
+                                    )
+                                }
+                            )
+                        }
+                    ),
                 nextCursor: next
             )
         )
+    }
+
+    /// The retrieval mode: as asked, else hybrid when item embeddings are there to use.
+    func mode(_ request: Request, text: String) throws -> SearchMode {
+        let available = encoder != nil && engine.vectorCount > 0
+        guard let asked = request.queryString("mode") else {
+            return available && !text.isEmpty ? .hybrid : .lexical
+        }
+        let mode = try Self.choice(asked, of: SearchMode.self, field: "mode")
+        if mode != .lexical && encoder == nil {
+            throw AisleError(
+                code: .unavailable,
+                message:
+                    "mode=\(mode.rawValue) needs the text encoder: run make models, then start the server with --model-dir models/all-MiniLM-L6-v2"
+            )
+        }
+        if mode == .semantic && text.isEmpty { throw AisleError.invalid("q", "mode=semantic needs q") }
+        return mode
+    }
+
+    @Sendable func autocomplete(request: Request, context: AisleRequestContext) async throws -> Response {
+        let text = try Self.queryText(request)
+        guard !text.isEmpty else { throw AisleError.invalid("q", "q is the text typed so far") }
+        let limit = try request.queryInt("limit", default: 8, in: 1...20)
+        return JSONResponse.encoded(
+            AutocompleteBody(
+                data: engine.autocomplete(text, limit: limit).map {
+                    AutocompleteBody.Suggestion(
+                        text: $0.text,
+                        kind: $0.kind.rawValue,
+                        itemID: $0.itemID?.rawValue,
+                        searches: $0.searches
+                    )
+                }
+            )
+        )
+    }
+
+    @Sendable func zeroResults(request: Request, context: AisleRequestContext) async throws -> Response {
+        let limit = try request.queryInt("limit", default: 50, in: 1...1_000)
+        return JSONResponse.encoded(
+            ZeroResultsBody(
+                data: engine.zeroResultQueries(limit: limit).map {
+                    ZeroResultsBody.Query(
+                        query: $0.query,
+                        zeroResults: $0.zeroResults,
+                        searches: $0.searches,
+                        lastSearchedAt: TimestampBody($0.lastSearchedAt)
+                    )
+                }
+            )
+        )
+    }
+
+    @Sendable func synonyms(request: Request, context: AisleRequestContext) async throws -> Response {
+        JSONResponse.encoded(SynonymsBody(rules: engine.synonyms))
+    }
+
+    /// Replaces the whole rule set: checked first, then stored, then used.
+    @Sendable func setSynonyms(request: Request, context: AisleRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeBody(SynonymsBody.self, maxBytes: configuration.server.maxBodyBytes)
+        do {
+            try engine.checkSynonyms(body.rules)
+        } catch {
+            throw AisleError.invalid("rules[\(error.rule)]", error.description)
+        }
+        try await store.setSearchSynonyms(body.rules, at: .now())
+        try engine.setSynonyms(body.rules)
+        return JSONResponse.encoded(SynonymsBody(rules: engine.synonyms))
+    }
+
+    static func queryText(_ request: Request) throws -> String {
+        let text = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        guard text.utf8.count <= 1024 else {
+            throw AisleError.invalid("q", "q may be at most 1024 UTF-8 bytes, got \(text.utf8.count)")
+        }
+        return text
+    }
+
+    static func shopper(_ request: Request) throws -> RecommendationService.Shopper? {
+        let user = request.queryString("user_id")
+        let device = request.queryString("device_id")
+        if user != nil && device != nil { throw AisleError.invalid("device_id", "send user_id or device_id, not both") }
+        if let user { return .user(try UserID(validating: user, field: "user_id")) }
+        if let device { return .device(try DeviceID(validating: device, field: "device_id")) }
+        return nil
+    }
+
+    static func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, of type: Choice.Type, field: String)
+        throws -> Choice where Choice.RawValue == String
+    {
+        guard let value = Choice(rawValue: text) else {
+            throw AisleError.invalid(
+                field,
+                "\(field) is one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text.prefix(32))\""
+            )
+        }
+        return value
     }
 
     static func price(_ request: Request, _ name: String) throws -> Double? {
@@ -68,6 +222,8 @@ struct SearchRoutes {
         }
         return value
     }
+
+    static func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }
 
     /// The deepest a result list goes: cursors name positions below it.
     static let maximumDepth = 10_000

@@ -111,6 +111,30 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v5: search query log, clicks and settings") { db in
+            // Counts added up from the server's in-memory log every few seconds.
+            try db.execute(
+                sql: """
+                    CREATE TABLE search_queries (
+                        query TEXT PRIMARY KEY,
+                        searches INTEGER NOT NULL,
+                        zero_results INTEGER NOT NULL,
+                        last_searched_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE search_clicks (
+                        query TEXT NOT NULL,
+                        item_id TEXT NOT NULL,
+                        clicks INTEGER NOT NULL,
+                        PRIMARY KEY (query, item_id)
+                    );
+                    CREATE TABLE settings (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

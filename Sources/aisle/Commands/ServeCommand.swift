@@ -1,6 +1,7 @@
 import AisleCore
 import AisleMath
 import AisleRecommend
+import AisleSearch
 import AisleServer
 import AisleStore
 import AisleText
@@ -53,7 +54,8 @@ enum Server {
             setting: configuration.reviews.sentimentModel,
             dataDirectory: directory
         ) { Console.line("aisle: \($0)") }
-        let embedder = try TextSetup.embedder(configuration: configuration, store: store)
+        let search = SearchEngine()
+        let embedder = try TextSetup.embedder(configuration: configuration, store: store, search: search)
         let host = configuration.server.host
         let app = AisleApplication.build(
             configuration: configuration,
@@ -62,6 +64,7 @@ enum Server {
             recommendations: recommendations,
             reviews: reviews,
             embedder: embedder,
+            search: search,
             logger: logger
         ) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
@@ -154,7 +157,9 @@ enum ReviewSetup {
 
 /// The text encoder the server loads, from `--model-dir`.
 enum TextSetup {
-    static func embedder(configuration: AisleConfiguration, store: any Store) throws -> ItemEmbedder? {
+    static func embedder(configuration: AisleConfiguration, store: any Store, search: SearchEngine) throws
+        -> ItemEmbedder?
+    {
         let folder = configuration.text.modelDirectory
         if folder == "none" { return nil }
         guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
@@ -181,6 +186,6 @@ enum TextSetup {
         Console.line(
             "aisle: text encoder \(encoder.name) loaded in \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms; items are embedded in the background"
         )
-        return ItemEmbedder(encoder: encoder, store: store)
+        return ItemEmbedder(encoder: encoder, store: store, search: search)
     }
 }

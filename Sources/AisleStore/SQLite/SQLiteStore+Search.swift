@@ -1,0 +1,113 @@
+public import AisleCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func itemEmbeddings(model: String, after cursor: ItemID?, limit: Int) async throws -> [ItemEmbedding] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.item_id, e.vector, e.embedded_at FROM item_embeddings e
+                    JOIN items ON items.id = e.item_id AND items.deleted_at IS NULL
+                    WHERE e.model = ? AND e.item_id > ? ORDER BY e.item_id LIMIT ?
+                    """,
+                arguments: [model, cursor?.rawValue ?? "", limit]
+            ).map { row in
+                ItemEmbedding(
+                    itemID: ItemID(row["item_id"] as String),
+                    model: model,
+                    vector: try Self.floats(row["vector"]),
+                    updatedAt: Timestamp(millisecondsSinceEpoch: row["embedded_at"])
+                )
+            }
+        }
+    }
+
+    public func addSearchActivity(queries: [SearchQueryStats], clicks: [SearchClickCount]) async throws {
+        guard !queries.isEmpty || !clicks.isEmpty else { return }
+        try await write { db in
+            let addQuery = try db.cachedStatement(
+                sql: """
+                    INSERT INTO search_queries (query, searches, zero_results, last_searched_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (query) DO UPDATE SET searches = searches + excluded.searches,
+                        zero_results = zero_results + excluded.zero_results,
+                        last_searched_at = max(last_searched_at, excluded.last_searched_at)
+                    """
+            )
+            for stats in queries {
+                try addQuery.execute(arguments: [
+                    stats.query, stats.searches, stats.zeroResults, stats.lastSearchedAt.millisecondsSinceEpoch,
+                ])
+            }
+            let addClicks = try db.cachedStatement(
+                sql: """
+                    INSERT INTO search_clicks (query, item_id, clicks) VALUES (?, ?, ?)
+                    ON CONFLICT (query, item_id) DO UPDATE SET clicks = clicks + excluded.clicks
+                    """
+            )
+            for click in clicks {
+                try addClicks.execute(arguments: [click.query, click.itemID.rawValue, click.clicks])
+            }
+        }
+    }
+
+    public func searchQueries(limit: Int) async throws -> [SearchQueryStats] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT query, searches, zero_results, last_searched_at FROM search_queries
+                    ORDER BY searches DESC, query LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                SearchQueryStats(
+                    query: row["query"],
+                    searches: row["searches"],
+                    zeroResults: row["zero_results"],
+                    lastSearchedAt: Timestamp(millisecondsSinceEpoch: row["last_searched_at"])
+                )
+            }
+        }
+    }
+
+    public func searchClicks(limit: Int) async throws -> [SearchClickCount] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT query, item_id, clicks FROM search_clicks ORDER BY clicks DESC, query, item_id LIMIT ?",
+                arguments: [limit]
+            ).map { row in
+                SearchClickCount(query: row["query"], itemID: ItemID(row["item_id"] as String), clicks: row["clicks"])
+            }
+        }
+    }
+
+    public func searchSynonyms() async throws -> [SynonymRule] {
+        let text = try await read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'search.synonyms'")
+        }
+        guard let text else { return [] }
+        do {
+            return try JSONDecoder().decode([SynonymRule].self, from: Data(text.utf8))
+        } catch {
+            throw AisleError(code: .unavailable, message: "the stored synonym rules are unreadable: \(error)")
+        }
+    }
+
+    public func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(rules), as: UTF8.self)
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO settings (key, value, updated_at) VALUES ('search.synonyms', ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """,
+                arguments: [text, now.millisecondsSinceEpoch]
+            )
+        }
+    }
+}
