@@ -31,6 +31,10 @@ public final class SearchEngine: Sendable {
 
     public init(tuning: SearchTuning = SearchTuning()) {
         self.tuning = tuning
+        index.withLock { index in
+            index.vectors.exactSearchLimit = tuning.exactSearchLimit
+            index.vectors.graphSearchBeam = tuning.graphSearchBeam
+        }
     }
 
     /// Items indexed.
@@ -194,8 +198,8 @@ public final class SearchEngine: Sendable {
             }
             var semantic: [(slot: Int32, score: Float)] = []
             if query.mode != .lexical, let vector = query.vector {
-                let near = index.vectors.scan(vector, floor: tuning.semanticFloor) { slot in
-                    !query.hasFilters || index.passes(slot, query)
+                let near = index.vectors.nearest(vector, count: tuning.semanticDepth, floor: tuning.semanticFloor) {
+                    slot in !query.hasFilters || index.passes(slot, query)
                 }
                 semantic = Self.best(tuning.semanticDepth, of: near) { index.itemID(of: $0) }
             }

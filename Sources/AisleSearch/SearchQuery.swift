@@ -123,11 +123,16 @@ public struct SearchResults: Sendable, Equatable {
 /// The engine's tunable weights (docs/SEARCH.md explains each and how they were tuned).
 public struct SearchTuning: Sendable, Equatable {
     /// Share of the semantic part in hybrid relevance (the lexical part has the rest).
-    public var semanticWeight: Float = 0.5
+    public var semanticWeight: Float = 0.15
     /// Similarity below which an item is not a semantic match at all.
     public var semanticFloor: Float = 0.2
     /// How many of the nearest items the semantic list holds.
     public var semanticDepth = 100
+    /// Up to this many item vectors the nearest are found by an exact scan; beyond, by an HNSW
+    /// graph (approximate).
+    public var exactSearchLimit = 200_000
+    /// Beam width (ef) of HNSW searches.
+    public var graphSearchBeam = 200
     /// The largest personal boost (a fraction of relevance).
     public var personalWeight: Float = 0.15
     /// The largest boost from clicks after the same query.

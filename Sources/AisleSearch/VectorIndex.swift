@@ -18,6 +18,12 @@ struct VectorIndex {
     private(set) var slotOfRow: [Int32] = []
     /// Per lexical slot, its item's row; -1 without a vector.
     private(set) var rowOfSlot: [Int32] = []
+    /// Above this many vectors, nearest items come from an HNSW graph instead of a full scan.
+    var exactSearchLimit = 200_000
+    /// Beam width of graph searches (at least the number of items asked for).
+    var graphSearchBeam = 200
+    /// The graph, once there are more vectors than `exactSearchLimit`.
+    private(set) var graph: NearestNeighbourGraph?
 
     /// Items with a vector.
     var count: Int { rowOfItem.count }
@@ -42,6 +48,18 @@ struct VectorIndex {
         let start = Int(row) * vector.count
         values.replaceSubrange(start..<(start + vector.count), with: vector)
         link(row: row, slot: slot)
+        if var growing = graph {
+            // Out of `self` while it grows: a copy of `self` passed along must not share the
+            // graph's storage, or every insert would copy it.
+            graph = nil
+            growing.insert(row, vectors: self)
+            graph = growing
+        } else if rowOfItem.count > exactSearchLimit {
+            // Built once, when the catalog outgrows the scan; from then on rows join as they come.
+            var built = NearestNeighbourGraph()
+            for row in rowOfItem.values.sorted() { built.insert(row, vectors: self) }
+            graph = built
+        }
     }
 
     /// Forgets the vector of `id`.
@@ -78,6 +96,48 @@ struct VectorIndex {
             query.withUnsafeBufferPointer { x in
                 guard let base = matrix.baseAddress, let xBase = x.baseAddress else { return 0 }
                 return Self.dot(base + Int(row) * query.count, xBase, query.count)
+            }
+        }
+    }
+
+    /// Candidates for the `count` items nearest `query` among the slots `accept` admits, with
+    /// similarities of at least `floor`: every such item (an exact scan) up to
+    /// `exactSearchLimit` vectors, beyond it the best of an HNSW graph search (and the exact
+    /// scan after all when filters leave the graph's beam short). Unordered.
+    func nearest(_ query: [Float], count: Int, floor: Float, accept: (Int32) -> Bool) -> [(slot: Int32, score: Float)] {
+        guard query.count == dimension else { return [] }
+        if let graph {
+            let beam = max(count, graphSearchBeam)
+            let found = graph.search(query, ef: beam, self) { row in
+                let slot = slotOfRow[Int(row)]
+                return slot >= 0 && accept(slot)
+            }
+            // A full beam holds the nearest admitted items; a short one means filters admitted
+            // few of the rows the search walked, and only a scan finds them all.
+            if found.count >= beam || found.count >= admittedCount(accept) {
+                return found.filter { $0.score >= floor }.map { (slot: slotOfRow[Int($0.row)], score: $0.score) }
+            }
+        }
+        return scan(query, floor: floor, accept: accept)
+    }
+
+    /// Items with a vector that `accept` admits (when a graph search came back short).
+    private func admittedCount(_ accept: (Int32) -> Bool) -> Int {
+        slotOfRow.count { $0 >= 0 && accept($0) }
+    }
+
+    /// A copy of a row's vector.
+    func vector(ofRow row: Int32) -> [Float] {
+        guard let dimension else { return [] }
+        return Array(values[(Int(row) * dimension)..<((Int(row) + 1) * dimension)])
+    }
+
+    /// The similarity of a row's vector to `query` (of the index's dimension).
+    func similarity(ofRow row: Int32, to query: [Float]) -> Float {
+        values.withUnsafeBufferPointer { matrix in
+            query.withUnsafeBufferPointer { x in
+                guard let base = matrix.baseAddress, let xBase = x.baseAddress else { return 0 }
+                return Self.dot(base + Int(row) * x.count, xBase, x.count)
             }
         }
     }
@@ -120,7 +180,18 @@ struct VectorIndex {
         rowOfItem = [:]
         freeRows = []
         slotOfRow = []
+        graph = nil
         for index in rowOfSlot.indices { rowOfSlot[index] = -1 }
+    }
+
+    /// The similarity of two vectors of one length.
+    static func similarity(_ a: [Float], _ b: [Float]) -> Float {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return 0 }
+                return dot(xBase, yBase, min(x.count, y.count))
+            }
+        }
     }
 
     /// A SIMD dot product (the compiler does not vectorise a float reduction by itself).

@@ -13,7 +13,10 @@ struct AisleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aisle-bench",
         abstract: "Aisle's benchmark tools: HTTP load (the default) and model training timings.",
-        subcommands: [LoadGenerator.self, ALSTiming.self, ReviewTiming.self, EncoderTiming.self, SearchQuality.self, SearchChinese.self],
+        subcommands: [
+            LoadGenerator.self, ALSTiming.self, ReviewTiming.self, EncoderTiming.self, SearchQuality.self,
+            SearchChinese.self, SearchJudged.self,
+        ],
         defaultSubcommand: LoadGenerator.self
     )
 }
@@ -35,9 +38,11 @@ struct LoadGenerator: AsyncParsableCommand {
         case feed
         /// Open loop: similar-items GETs for random items at --rate per second.
         case similar
+        /// Closed loop: each client sends the --queries searches back to back.
+        case search
     }
 
-    @Argument(help: "batch, single, history, feed or similar.") var mode: Mode
+    @Argument(help: "batch, single, history, feed, similar or search.") var mode: Mode
     @Option(help: "Server URL.") var url = "http://127.0.0.1:8080"
     @Option(help: "Admin key (history) / ingest key (events) — the admin key works for both.") var key: String
     @Option(help: "Seconds to run.") var duration: Double = 20
@@ -51,6 +56,9 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Items to spread similar-item reads over (similar), ids <item-prefix>0…") var items: Int = 5_000
     @Option(help: "Item id prefix (similar).") var itemPrefix = "i"
     @Option(help: "Seed for the generated events.") var seed: UInt64 = 1
+    @Option(help: "Search queries, the last tab-separated field of each line (search).") var queries =
+        "bench-out/search200k/queries.tsv"
+    @Option(help: "Extra search parameters (search), e.g. mode=lexical.") var searchParameters = "record=false"
 
     func run() async throws {
         var configuration = HTTPClient.Configuration()
@@ -60,6 +68,7 @@ struct LoadGenerator: AsyncParsableCommand {
         do {
             switch mode {
             case .batch: report = try await batchLoad(client)
+            case .search: report = try await searchLoad(client)
             case .single, .history, .feed, .similar: report = try await openLoop(client)
             }
         } catch {
@@ -127,6 +136,39 @@ struct LoadGenerator: AsyncParsableCommand {
             return total
         }
         var total = results
+        total.elapsed = ContinuousClock.now - started
+        return total
+    }
+
+    /// Each client sends its share of the queries, one at a time, until they or the time run out.
+    func searchLoad(_ client: HTTPClient) async throws -> Report {
+        let texts = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").compactMap {
+            $0.split(separator: "\t").last.map(String.init)
+        }
+        let paths = texts.map {
+            "/v1/search?q=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&limit=10&\(searchParameters)"
+        }
+        guard !paths.isEmpty else { throw ValidationError("no queries in \(queries)") }
+        let end = ContinuousClock.now + .milliseconds(Int64(duration * 1000))
+        let started = ContinuousClock.now
+        var total = try await withThrowingTaskGroup(of: Report.self) { group in
+            for clientIndex in 0..<clients {
+                group.addTask {
+                    var report = Report()
+                    var index = clientIndex
+                    while ContinuousClock.now < end {
+                        let start = ContinuousClock.now
+                        let status = try await send(client, request(paths[index % paths.count], body: nil))
+                        report.record(ContinuousClock.now - start, ok: status == 200, units: 1)
+                        index += clients
+                    }
+                    return report
+                }
+            }
+            var total = Report()
+            for try await report in group { total.merge(report) }
+            return total
+        }
         total.elapsed = ContinuousClock.now - started
         return total
     }

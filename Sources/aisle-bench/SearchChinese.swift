@@ -17,6 +17,9 @@ struct SearchChinese: ParsableCommand {
     @Option(help: "Chinese reviews.") var reviews = "../shared/data/reviews-zh/online_shopping_10_cats.csv.gz"
     @Option(help: "Queries: category TAB query, with a header.") var queries = "bench/search-zh-queries.tsv"
     @Option(help: "Where to write the documents for the peer.") var out = "bench-out/search-zh"
+    @Option(help: "Also semantic and hybrid with this text model folder (embeds every review once, cached).")
+    var modelDir: String?
+    @Option(help: "Hybrid semantic weight.") var semanticWeight: Float = 0.5
 
     func run() throws {
         let rows = try SentimentCorpus.chinese(reviews)
@@ -37,13 +40,49 @@ struct SearchChinese: ParsableCommand {
         }
         try documents.write(toFile: out + "/documents.jsonl", atomically: true, encoding: .utf8)
         let lines = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst()
+        try evaluate(engine, rows: rows, lines: lines, mode: .lexical, vectors: nil)
+        guard let modelDir else { return }
+        let encoder = try TextEncoder(folder: modelDir)
+        let vectors = try EmbeddingCache.vectors(
+            of: rows.map(\.text),
+            encoder: encoder,
+            cache: out + "/documents.\(encoder.name).f32"
+        )
+        engine.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
+        let queryVectors = Dictionary(
+            lines.compactMap { line -> String? in
+                let fields = line.split(separator: "\t")
+                return fields.count == 2 ? String(fields[1]) : nil
+            }.map { ($0, encoder.embed($0)) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        try evaluate(engine, rows: rows, lines: lines, mode: .semantic, vectors: queryVectors)
+        var tuning = SearchTuning()
+        tuning.semanticWeight = semanticWeight
+        let hybrid = SearchEngine(tuning: tuning)
+        hybrid.upsert(items)
+        hybrid.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
+        try evaluate(hybrid, rows: rows, lines: lines, mode: .hybrid, vectors: queryVectors)
+    }
+
+    func evaluate(
+        _ engine: SearchEngine,
+        rows: [LabeledText],
+        lines: ArraySlice<Substring>,
+        mode: SearchMode,
+        vectors: [String: [Float]]?
+    ) throws {
+        let clock = ContinuousClock()
         var perCategory: [String: [Double]] = [:]
         var latencies: [Double] = []
+        print("search-zh: mode \(mode.rawValue)")
         for line in lines {
             let fields = line.split(separator: "\t").map(String.init)
             guard fields.count == 2 else { continue }
             var query = SearchQuery(text: fields[1] + " ")  // whole words: no prefix completion
             query.limit = 10
+            query.mode = mode
+            query.vector = vectors?[fields[1]]
             let began = clock.now
             let hits = engine.search(query).hits
             latencies.append((clock.now - began).seconds * 1000)

@@ -3,6 +3,7 @@ import AisleRecommend
 import AisleSearch
 import ArgumentParser
 import Foundation
+import Synchronization
 
 /// Known-item search on the MovieLens-100K titles (issue 6's first quality measure): for every
 /// movie, a query made of 2–3 of its title's words, the same with one random edit in a word of
@@ -20,6 +21,8 @@ struct SearchQuality: ParsableCommand {
     @Option(help: "A catalog as JSON Lines items (aisle synth --items-output) instead of the movies.")
     var catalog: String?
     @Option(help: "Items to make queries for (a seeded sample; 0: every item).") var sample = 0
+    @Flag(help: "Also time hybrid queries, with random unit vectors (384 floats) for every item and query.")
+    var timeHybrid = false
 
     func run() throws {
         let catalog = try self.catalog.map(Self.jsonItems) ?? Self.movies(items)
@@ -99,10 +102,56 @@ struct SearchQuality: ParsableCommand {
                 "search: \(kind): \(selected.count) queries, MRR@10 \(String(format: "%.4f", reciprocal / Double(max(selected.count, 1)))), Recall@10 \(String(format: "%.4f", Double(found) / Double(max(selected.count, 1))))"
             )
         }
-        latencies.sort()
+        Self.report("in-process latency, 1 thread", latencies)
+        let requests = queries.map { query in
+            var request = SearchQuery(text: query.text)
+            request.limit = 10
+            return request
+        }
+        Self.report("in-process latency, 2 threads", Self.timeConcurrently(engine, requests, threads: 2))
+        guard timeHybrid else { return }
+        var vectors = SplitMix64(seed: seed ^ 0x5EC7)
+        func randomUnit() -> [Float] {
+            let values = (0..<384).map { _ in Float(Int(vectors.next() % 2001) - 1000) / 1000 }
+            let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return values.map { $0 / norm }
+        }
+        for first in stride(from: 0, to: catalog.count, by: 10_000) {
+            engine.setVectors(catalog[first..<min(first + 10_000, catalog.count)].map { ($0.id, randomUnit()) })
+        }
+        print("search: RSS with \(engine.vectorCount) vectors \(Self.residentMiB()) MiB")
+        let hybrid = requests.map { request in
+            var request = request
+            request.mode = .hybrid
+            request.vector = randomUnit()
+            return request
+        }
+        Self.report("in-process hybrid latency, 1 thread", Self.timeConcurrently(engine, hybrid, threads: 1))
+        Self.report("in-process hybrid latency, 2 threads", Self.timeConcurrently(engine, hybrid, threads: 2))
+    }
+
+    static func report(_ label: String, _ latencies: [Double]) {
+        let sorted = latencies.sorted()
+        guard !sorted.isEmpty else { return }
         print(
-            "search: in-process latency over \(latencies.count) queries: p50 \(String(format: "%.3f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.3f", latencies[latencies.count * 99 / 100])) ms"
+            "search: \(label) over \(sorted.count) queries: p50 \(String(format: "%.3f", sorted[sorted.count / 2])) ms, p99 \(String(format: "%.3f", sorted[sorted.count * 99 / 100])) ms"
         )
+    }
+
+    /// Latencies (ms) of every request, sent from `threads` threads at once, each its share.
+    static func timeConcurrently(_ engine: SearchEngine, _ requests: [SearchQuery], threads: Int) -> [Double] {
+        let results = Mutex<[Double]>([])
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let clock = ContinuousClock()
+            var mine: [Double] = []
+            for index in stride(from: thread, to: requests.count, by: threads) {
+                let began = clock.now
+                _ = engine.search(requests[index])
+                mine.append((clock.now - began).seconds * 1000)
+            }
+            results.withLock { $0 += mine }
+        }
+        return results.withLock { $0 }
     }
 
     /// Resident memory in MiB (Linux).

@@ -228,3 +228,80 @@ import Testing
         #expect(restored.zeroResultQueries(limit: 10).first?.query == "snorkel")
     }
 }
+
+/// The HNSW graph that replaces the exact scan on large catalogs: its answers against the scan's.
+@Suite struct NearestNeighbourGraphTests {
+    static func randomUnit(_ random: inout SplitMix, dimension: Int = 32) -> [Float] {
+        let values = (0..<dimension).map { _ in Float(random.next() % 2001) / 1000 - 1 }
+        let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return values.map { $0 / norm }
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    func engines(items: Int) -> (exact: SearchEngine, graph: SearchEngine, random: SplitMix) {
+        var random = SplitMix(state: 7)
+        let catalog = (0..<items).map { Item(id: ItemID("i\($0)"), title: "item \($0)", price: Double($0 % 100)) }
+        let vectors = catalog.map { ($0.id, Self.randomUnit(&random)) }
+        var small = SearchTuning()
+        small.exactSearchLimit = 200
+        small.semanticFloor = -1
+        var exactTuning = SearchTuning()
+        exactTuning.semanticFloor = -1
+        let exact = SearchEngine(tuning: exactTuning)
+        let graph = SearchEngine(tuning: small)
+        for engine in [exact, graph] {
+            engine.upsert(catalog)
+            engine.setVectors(vectors)
+        }
+        return (exact, graph, random)
+    }
+
+    @Test("past the exact-search limit, graph answers match the exact scan's (recall@10 ≥ 0.95)")
+    func recall() {
+        var (exact, graph, random) = engines(items: 1_000)
+        var found = 0
+        var wanted = 0
+        for _ in 0..<50 {
+            var query = SearchQuery(text: "q")
+            query.mode = .semantic
+            query.vector = Self.randomUnit(&random)
+            query.limit = 10
+            let truth = Set(exact.search(query).hits.map(\.itemID))
+            let answer = graph.search(query).hits.map(\.itemID)
+            found += answer.filter(truth.contains).count
+            wanted += truth.count
+        }
+        #expect(Double(found) / Double(wanted) >= 0.95, "recall \(Double(found) / Double(wanted))")
+    }
+
+    @Test("the graph honours filters and deletions, and re-embedded items move")
+    func changes() {
+        var (exact, graph, random) = engines(items: 600)
+        var query = SearchQuery(text: "q")
+        query.mode = .semantic
+        query.vector = Self.randomUnit(&random)
+        query.limit = 10
+        query.maximumPrice = 4  // 5% of the items
+        let filtered = graph.search(query).hits
+        #expect(filtered.count == 10)
+        #expect(filtered.map(\.itemID) == exact.search(query).hits.map(\.itemID), "few admitted: scanned exactly")
+        query.maximumPrice = nil
+        let first = graph.search(query).hits[0].itemID
+        graph.remove(first)
+        #expect(!graph.search(query).hits.map(\.itemID).contains(first))
+        // An item re-embedded right onto the query comes first.
+        let moved = ItemID("i555")
+        graph.setVectors([(moved, query.vector ?? [])])
+        #expect(graph.search(query).hits.first?.itemID == moved)
+    }
+}

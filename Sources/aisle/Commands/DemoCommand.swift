@@ -121,6 +121,10 @@ struct DemoCommand: AsyncParsableCommand {
           curl -s -H 'Authorization: Bearer \(ingest)' -d '{"user_id":"196","rating":4,"text":"Great story and lovely music, but the ending drags."}' \(base)/v1/items/50/reviews
           curl -s -H 'Authorization: Bearer \(ingest)' -d '{"user_id":"7","text":"画面很美，音乐也不错，但是结尾太拖沓了"}' \(base)/v1/items/50/reviews
           curl -s -H 'Authorization: Bearer \(ingest)' \(base)/v1/items/50/review-summary
+          curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/search?q=star+wras&limit=3'
+          curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/search?q=films+about+astronauts&limit=3&facets=category&explain=true'
+          curl -s -H 'Authorization: Bearer \(ingest)' '\(base)/v1/autocomplete?q=sta'
+          curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/search/zero-results
           curl -s -H 'Authorization: Bearer \(admin)' -d '{"input":["space adventure","a film about astronauts"]}' \(base)/v1/embeddings | head -c 300
           curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/items/50/embedding | head -c 200
           curl -s \(base)/metrics | grep aisle_events

@@ -107,10 +107,11 @@ enum SynthCatalog {
         let product = pick(products)
         let qualities = random.next() % 3 == 0 ? "\(pick(qualities)) \(pick(qualities))" : pick(qualities)
         let model = random.next() % 2 == 0 ? "\(pick(["X", "Pro", "S", "Air", "Max", "Lite"])) \(random.next() % 900 + 100)" : pick(["2-pack", "gift box", "2026 edition", "unisex"])
-        let title = "\(brand) \(qualities) \(product.noun), \(pick(colours)), \(pick(product.sizes)) \(model)"
+        let colour = pick(colours)
+        let title = "\(brand) \(qualities) \(product.noun), \(colour), \(pick(product.sizes)) \(model)"
         return Item(
             id: ItemID("i\(index)"), title: title, categories: [product.category], brand: brand, price: price, currency: "EUR",
-            attributes: ["colour": .string(pick(colours))]
+            attributes: ["colour": .string(colour)]
         )
     }
 }
