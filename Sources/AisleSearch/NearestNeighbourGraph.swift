@@ -10,6 +10,22 @@
 /// is linked again from its new position; links other rows keep to it stay, which costs a little
 /// recall, not correctness (results are scored exactly). Rows of items not indexed are walked
 /// through but never returned.
+/// The vectors a graph links, read in place: row `r` is `dimension` floats at `base + r × dimension`.
+struct VectorStorage {
+    let base: UnsafePointer<Float>
+    let dimension: Int
+
+    @inline(__always)
+    func similarity(_ a: Int32, _ b: Int32) -> Float {
+        VectorIndex.dot(base + Int(a) * dimension, base + Int(b) * dimension, dimension)
+    }
+
+    @inline(__always)
+    func similarity(_ row: Int32, _ query: UnsafePointer<Float>) -> Float {
+        VectorIndex.dot(base + Int(row) * dimension, query, dimension)
+    }
+}
+
 struct NearestNeighbourGraph {
     let maxLinks: Int
     let efConstruction: Int
@@ -36,7 +52,7 @@ struct NearestNeighbourGraph {
     }
 
     /// Links `row` (its vector already stored in `vectors`) into the graph.
-    mutating func insert(_ row: Int32, vectors: VectorIndex) {
+    mutating func insert(_ row: Int32, vectors: VectorStorage) {
         if Int(row) >= links.count { links += [[[Int32]]](repeating: [], count: Int(row) + 1 - links.count) }
         if !links[Int(row)].isEmpty { unlink(row) }
         let level = randomLevel()
@@ -46,9 +62,9 @@ struct NearestNeighbourGraph {
             topLevel = level
             return
         }
-        let query = vectors.vector(ofRow: row)
+        let query = vectors.base + Int(row) * vectors.dimension
         var current = entry
-        var currentScore = vectors.similarity(ofRow: current, to: query)
+        var currentScore = vectors.similarity(current, query)
         if topLevel > level {
             for layer in stride(from: topLevel, to: level, by: -1) {
                 (current, currentScore) = greedy(from: current, score: currentScore, query, layer: layer, vectors)
@@ -75,17 +91,14 @@ struct NearestNeighbourGraph {
     /// it is more similar to the new row than to every row kept so far. Links then point in
     /// different directions (to other clusters too), not all into the nearest clump of
     /// near-duplicates; the list is topped up with the nearest skipped ones.
-    private func diverse(_ candidates: [(row: Int32, score: Float)], limit: Int, _ vectors: VectorIndex)
+    private func diverse(_ candidates: [(row: Int32, score: Float)], limit: Int, _ vectors: VectorStorage)
         -> [(row: Int32, score: Float)]
     {
         var kept: [(row: Int32, score: Float)] = []
-        var keptVectors: [[Float]] = []
         var skipped: [(row: Int32, score: Float)] = []
         for candidate in candidates where kept.count < limit {
-            let vector = vectors.vector(ofRow: candidate.row)
-            if keptVectors.allSatisfy({ VectorIndex.similarity($0, vector) < candidate.score }) {
+            if kept.allSatisfy({ vectors.similarity($0.row, candidate.row) < candidate.score }) {
                 kept.append(candidate)
-                keptVectors.append(vector)
             } else {
                 skipped.append(candidate)
             }
@@ -100,15 +113,14 @@ struct NearestNeighbourGraph {
         score: Float,
         layer: Int,
         limit: Int,
-        _ vectors: VectorIndex
+        _ vectors: VectorStorage
     ) {
         guard layer < links[Int(from)].count else { return }
         if links[Int(from)][layer].count < limit {
             links[Int(from)][layer].append(to)
             return
         }
-        let base = vectors.vector(ofRow: from)
-        var scored = links[Int(from)][layer].map { (row: $0, score: vectors.similarity(ofRow: $0, to: base)) }
+        var scored = links[Int(from)][layer].map { (row: $0, score: vectors.similarity($0, from)) }
         scored.append((to, score))
         scored.sort { $0.score > $1.score }
         links[Int(from)][layer] = diverse(scored, limit: limit, vectors).map(\.row)
@@ -132,9 +144,9 @@ struct NearestNeighbourGraph {
     private func greedy(
         from start: Int32,
         score: Float,
-        _ query: [Float],
+        _ query: UnsafePointer<Float>,
         layer: Int,
-        _ vectors: VectorIndex
+        _ vectors: VectorStorage
     ) -> (Int32, Float) {
         var current = start
         var best = score
@@ -143,7 +155,7 @@ struct NearestNeighbourGraph {
             improved = false
             guard layer < links[Int(current)].count else { break }
             for neighbour in links[Int(current)][layer] {
-                let similarity = vectors.similarity(ofRow: neighbour, to: query)
+                let similarity = vectors.similarity(neighbour, query)
                 if similarity > best {
                     best = similarity
                     current = neighbour
@@ -158,10 +170,10 @@ struct NearestNeighbourGraph {
     /// returned most similar first. `keep` says which rows may be returned (all are walked).
     private func beam(
         from entries: [(row: Int32, score: Float)],
-        _ query: [Float],
+        _ query: UnsafePointer<Float>,
         layer: Int,
         ef: Int,
-        _ vectors: VectorIndex,
+        _ vectors: VectorStorage,
         keep: (Int32) -> Bool
     ) -> [(row: Int32, score: Float)] {
         var visited = Set<Int32>(entries.map(\.row))
@@ -176,7 +188,7 @@ struct NearestNeighbourGraph {
             if results.count >= ef && candidate.score < worst { break }
             guard layer < links[Int(candidate.row)].count else { continue }
             for neighbour in links[Int(candidate.row)][layer] where visited.insert(neighbour).inserted {
-                let similarity = vectors.similarity(ofRow: neighbour, to: query)
+                let similarity = vectors.similarity(neighbour, query)
                 guard results.count < ef || similarity > worst else { continue }
                 let position = candidates.partitioningIndex { $0.score > similarity }
                 candidates.insert((neighbour, similarity), at: position)
@@ -192,12 +204,12 @@ struct NearestNeighbourGraph {
     }
 
     /// About the `ef` rows most similar to `query` that `keep` admits, most similar first.
-    func search(_ query: [Float], ef: Int, _ vectors: VectorIndex, keep: (Int32) -> Bool)
+    func search(_ query: UnsafePointer<Float>, ef: Int, _ vectors: VectorStorage, keep: (Int32) -> Bool)
         -> [(row: Int32, score: Float)]
     {
         guard entry >= 0 else { return [] }
         var current = entry
-        var score = vectors.similarity(ofRow: current, to: query)
+        var score = vectors.similarity(current, query)
         for layer in stride(from: topLevel, to: 0, by: -1) {
             (current, score) = greedy(from: current, score: score, query, layer: layer, vectors)
         }

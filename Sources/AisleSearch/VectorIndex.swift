@@ -49,16 +49,26 @@ struct VectorIndex {
         values.replaceSubrange(start..<(start + vector.count), with: vector)
         link(row: row, slot: slot)
         if var growing = graph {
-            // Out of `self` while it grows: a copy of `self` passed along must not share the
-            // graph's storage, or every insert would copy it.
+            // Taken out while it grows, so that it is not shared and copied on write.
             graph = nil
-            growing.insert(row, vectors: self)
+            _ = withStorage { growing.insert(row, vectors: $0) }
             graph = growing
         } else if rowOfItem.count > exactSearchLimit {
             // Built once, when the catalog outgrows the scan; from then on rows join as they come.
             var built = NearestNeighbourGraph()
-            for row in rowOfItem.values.sorted() { built.insert(row, vectors: self) }
+            let rows = rowOfItem.values.sorted()
+            _ = withStorage { storage in
+                for row in rows { built.insert(row, vectors: storage) }
+            }
             graph = built
+        }
+    }
+
+    /// The vectors, read in place for the graph.
+    private func withStorage<Result>(_ body: (VectorStorage) -> Result) -> Result? {
+        guard let dimension else { return nil }
+        return values.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { body(VectorStorage(base: $0, dimension: dimension)) }
         }
     }
 
@@ -108,10 +118,17 @@ struct VectorIndex {
         guard query.count == dimension else { return [] }
         if let graph {
             let beam = max(count, graphSearchBeam)
-            let found = graph.search(query, ef: beam, self) { row in
-                let slot = slotOfRow[Int(row)]
-                return slot >= 0 && accept(slot)
-            }
+            let found =
+                withStorage { storage in
+                    query.withUnsafeBufferPointer { query in
+                        query.baseAddress.map { query in
+                            graph.search(query, ef: beam, storage) { row in
+                                let slot = slotOfRow[Int(row)]
+                                return slot >= 0 && accept(slot)
+                            }
+                        } ?? []
+                    }
+                } ?? []
             // A full beam holds the nearest admitted items; a short one means filters admitted
             // few of the rows the search walked, and only a scan finds them all.
             if found.count >= beam || found.count >= admittedCount(accept) {
@@ -124,22 +141,6 @@ struct VectorIndex {
     /// Items with a vector that `accept` admits (when a graph search came back short).
     private func admittedCount(_ accept: (Int32) -> Bool) -> Int {
         slotOfRow.count { $0 >= 0 && accept($0) }
-    }
-
-    /// A copy of a row's vector.
-    func vector(ofRow row: Int32) -> [Float] {
-        guard let dimension else { return [] }
-        return Array(values[(Int(row) * dimension)..<((Int(row) + 1) * dimension)])
-    }
-
-    /// The similarity of a row's vector to `query` (of the index's dimension).
-    func similarity(ofRow row: Int32, to query: [Float]) -> Float {
-        values.withUnsafeBufferPointer { matrix in
-            query.withUnsafeBufferPointer { x in
-                guard let base = matrix.baseAddress, let xBase = x.baseAddress else { return 0 }
-                return Self.dot(base + Int(row) * x.count, xBase, x.count)
-            }
-        }
     }
 
     /// Every indexed item's similarity to `query` with its slot, for slots `accept` admits and
@@ -182,16 +183,6 @@ struct VectorIndex {
         slotOfRow = []
         graph = nil
         for index in rowOfSlot.indices { rowOfSlot[index] = -1 }
-    }
-
-    /// The similarity of two vectors of one length.
-    static func similarity(_ a: [Float], _ b: [Float]) -> Float {
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                guard let xBase = x.baseAddress, let yBase = y.baseAddress else { return 0 }
-                return dot(xBase, yBase, min(x.count, y.count))
-            }
-        }
     }
 
     /// A SIMD dot product (the compiler does not vectorise a float reduction by itself).

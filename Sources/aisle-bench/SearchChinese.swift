@@ -19,7 +19,7 @@ struct SearchChinese: ParsableCommand {
     @Option(help: "Where to write the documents for the peer.") var out = "bench-out/search-zh"
     @Option(help: "Also semantic and hybrid with this text model folder (embeds every review once, cached).")
     var modelDir: String?
-    @Option(help: "Hybrid semantic weight.") var semanticWeight: Float = 0.5
+    @Option(help: "Hybrid semantic weight (default: the engine's).") var semanticWeight: Float?
 
     func run() throws {
         let rows = try SentimentCorpus.chinese(reviews)
@@ -58,7 +58,7 @@ struct SearchChinese: ParsableCommand {
         )
         try evaluate(engine, rows: rows, lines: lines, mode: .semantic, vectors: queryVectors)
         var tuning = SearchTuning()
-        tuning.semanticWeight = semanticWeight
+        tuning.semanticWeight = semanticWeight ?? tuning.semanticWeight
         let hybrid = SearchEngine(tuning: tuning)
         hybrid.upsert(items)
         hybrid.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
