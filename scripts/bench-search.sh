@@ -60,21 +60,37 @@ python3 scripts/search_judged.py score "$judged/items.jsonl" bench/search-judged
     "$judged"/aisle-hybrid-0.1.tsv "$judged"/aisle-hybrid-0.15.tsv "$judged"/aisle-hybrid-0.2.tsv \
     "$judged"/aisle-hybrid-0.3.tsv "$judged"/aisle-hybrid-0.5.tsv "$judged"/aisle-hybrid-0.7.tsv
 
-echo "== 200k synthetic items over HTTP (lexical; the server has no text model here)"
-data=$out/search200k/data
-if [ ! -f "$data/aisle.sqlite" ]; then
-    $bin/aisle import items "$out/search200k/items.jsonl" --data "$data" 2>/dev/null | tail -1
-fi
-du -sm "$data" | awk '{print "aisle data folder (SQLite store of the 200k items): " $1 " MiB"}'
-AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_ON_START=false AISLE_MODEL_DIR=none \
-    $bin/aisle serve --data "$data" --port "$port" --log-level info > "$out/search200k/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-until grep -q "search: indexed" "$out/search200k/serve.log"; do sleep 0.5; done
-grep -o "search: indexed.*" "$out/search200k/serve.log"
-ps -o rss= -p $server | awk '{printf "server RSS with the index: %.0f MiB\n", $1 / 1024}'
-for clients in 1 2; do
-    echo "-- GET /v1/search, $clients client(s), closed loop, 20 s"
-    $bin/aisle-bench load search --url "http://127.0.0.1:$port" --key "$ingest" --clients $clients --duration 20 \
-        --queries "$out/search200k/queries.tsv"
-done
+# Serves a catalog (imported once into its own data folder, no text model) and loads it over
+# HTTP: closed loop, 1 then 2 client connections, 20 s each. Usage: serve_and_load NAME ITEMS DIR
+serve_and_load() {
+    local name=$1 items=$2 dir=$3 data=$3/data
+    echo "== $name over HTTP (lexical; the server has no text model here)"
+    if [ ! -f "$data/aisle.sqlite" ]; then
+        $bin/aisle import items "$items" --data "$data" --rejects "$dir/rejects.jsonl" 2>/dev/null | tail -1
+    fi
+    du -sm "$data" | awk '{print "aisle data folder (the SQLite store): " $1 " MiB"}'
+    AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_ON_START=false AISLE_MODEL_DIR=none \
+        $bin/aisle serve --data "$data" --port "$port" --log-level info > "$dir/serve.log" 2>&1 &
+    server=$!
+    trap 'kill $server 2>/dev/null || true' EXIT
+    until grep -q "search: indexed" "$dir/serve.log"; do sleep 0.5; done
+    grep -o "search: indexed.*" "$dir/serve.log"
+    ps -o rss= -p $server | awk '{printf "server RSS with the index: %.0f MiB\n", $1 / 1024}'
+    for clients in 1 2; do
+        echo "-- GET /v1/search, $clients client(s)"
+        $bin/aisle-bench load search --url "http://127.0.0.1:$port" --key "$ingest" --clients $clients \
+            --duration 20 --queries "$4"
+    done
+    if [ -n "${5:-}" ]; then
+        for clients in 1 2; do
+            echo "-- GET /v1/autocomplete, $clients client(s), every query typed letter by letter"
+            $bin/aisle-bench load search --url "http://127.0.0.1:$port" --key "$ingest" --clients $clients \
+                --duration 20 --queries "$5" --endpoint /v1/autocomplete
+        done
+    fi
+    kill $server
+    wait $server 2>/dev/null || true
+}
+serve_and_load "200k synthetic items" "$out/search200k/items.jsonl" "$out/search200k" \
+    "$out/search200k/queries.tsv" "$out/search200k/typed.txt"
+serve_and_load "Chinese reviews" "$out/search-zh/items.jsonl" "$out/search-zh" "$out/search-zh/queries.txt"

@@ -59,6 +59,7 @@ struct LoadGenerator: AsyncParsableCommand {
     @Option(help: "Search queries, the last tab-separated field of each line (search).") var queries =
         "bench-out/search200k/queries.tsv"
     @Option(help: "Extra search parameters (search), e.g. mode=lexical.") var searchParameters = "record=false"
+    @Option(help: "The search endpoint (search): /v1/search or /v1/autocomplete.") var endpoint = "/v1/search"
 
     func run() async throws {
         var configuration = HTTPClient.Configuration()
@@ -146,7 +147,7 @@ struct LoadGenerator: AsyncParsableCommand {
             $0.split(separator: "\t").last.map(String.init)
         }
         let paths = texts.map {
-            "/v1/search?q=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&limit=10&\(searchParameters)"
+            "\(endpoint)?q=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&limit=10&\(searchParameters)"
         }
         guard !paths.isEmpty else { throw ValidationError("no queries in \(queries)") }
         let end = ContinuousClock.now + .milliseconds(Int64(duration * 1000))

@@ -39,8 +39,29 @@ struct SearchChinese: ParsableCommand {
             documents += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
         }
         try documents.write(toFile: out + "/documents.jsonl", atomically: true, encoding: .utf8)
+        // The same reviews as catalog items, for `aisle import items` (the HTTP benchmark).
+        var catalog = ""
+        for (index, row) in rows.enumerated() {
+            let object: [String: Any] = ["id": "r\(index)", "title": row.text, "categories": [row.source]]
+            catalog += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
+        }
+        try catalog.write(toFile: out + "/items.jsonl", atomically: true, encoding: .utf8)
+        print("search-zh: RSS after indexing \(SearchQuality.residentMiB()) MiB (with the reviews' text)")
         let lines = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst()
         try evaluate(engine, rows: rows, lines: lines, mode: .lexical, vectors: nil)
+        let requests = lines.compactMap { line -> SearchQuery? in
+            let fields = line.split(separator: "\t")
+            guard fields.count == 2 else { return nil }
+            var query = SearchQuery(text: fields[1] + " ")
+            query.limit = 10
+            return query
+        }
+        SearchQuality.report(
+            "Chinese reviews, lexical latency, 2 threads",
+            SearchQuality.timeConcurrently(engine, Array(repeating: requests, count: 5).flatMap { $0 }, threads: 2)
+        )
+        try lines.compactMap { $0.split(separator: "\t").last.map(String.init) }.joined(separator: "\n")
+            .write(toFile: out + "/queries.txt", atomically: true, encoding: .utf8)
         guard let modelDir else { return }
         let encoder = try TextEncoder(folder: modelDir)
         let vectors = try EmbeddingCache.vectors(

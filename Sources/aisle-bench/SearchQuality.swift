@@ -109,6 +109,26 @@ struct SearchQuality: ParsableCommand {
             return request
         }
         Self.report("in-process latency, 2 threads", Self.timeConcurrently(engine, requests, threads: 2))
+        // Autocomplete: the clean queries become the query log (each searched once), then every
+        // query's text cut after each of its first 12 characters is completed, as typed.
+        for query in queries where query.kind == "clean" {
+            var request = SearchQuery(text: query.text + " ")
+            request.record = true
+            request.limit = 1
+            _ = engine.search(request)
+        }
+        var typed: [String] = []
+        for query in queries where query.kind == "clean" {
+            for length in 1...min(12, query.text.count) { typed.append(String(query.text.prefix(length))) }
+        }
+        var completing: [Double] = []
+        for text in typed {
+            let began = clock.now
+            _ = engine.autocomplete(text, limit: 8)
+            completing.append((clock.now - began).seconds * 1000)
+        }
+        Self.report("in-process autocomplete latency", completing)
+        try typed.joined(separator: "\n").write(toFile: out + "/typed.txt", atomically: true, encoding: .utf8)
         guard timeHybrid else { return }
         var vectors = SplitMix64(seed: seed ^ 0x5EC7)
         func randomUnit() -> [Float] {
