@@ -1,15 +1,3 @@
-/// An HNSW graph (Malkov & Yashunin, 2016) over the rows of a `VectorIndex`: approximate nearest
-/// neighbours in about log(n) × M dot products instead of n. Used once a catalog has more item
-/// vectors than `SearchTuning.exactSearchLimit`; below that the exact scan is fast enough.
-///
-/// Each row lives on levels 0...level(row) (level ℓ with probability e^(−ℓ/mL)); on each level it
-/// links to at most `maxLinks` near rows (twice that on level 0). A search descends greedily
-/// from the top entry row to level 1, then explores level 0 best-first with a beam of `ef` rows.
-///
-/// Rows change in place: a row given a new vector (an item re-embedded, or a freed row reused)
-/// is linked again from its new position; links other rows keep to it stay, which costs a little
-/// recall, not correctness (results are scored exactly). Rows of items not indexed are walked
-/// through but never returned.
 /// The vectors a graph links, read in place: row `r` is `dimension` floats at `base + r × dimension`.
 struct VectorStorage {
     let base: UnsafePointer<Float>
@@ -26,6 +14,18 @@ struct VectorStorage {
     }
 }
 
+/// An HNSW graph (Malkov & Yashunin, 2016) over the rows of a `VectorIndex`: approximate nearest
+/// neighbours in about log(n) × M dot products instead of n. Used once a catalog has more item
+/// vectors than `SearchTuning.exactSearchLimit`; below that the exact scan is fast enough.
+///
+/// Each row lives on levels 0...level(row) (level ℓ with probability e^(−ℓ/mL)); on each level it
+/// links to at most `maxLinks` near rows (twice that on level 0). A search descends greedily
+/// from the top entry row to level 1, then explores level 0 best-first with a beam of `ef` rows.
+///
+/// Rows change in place: a row given a new vector (an item re-embedded, or a freed row reused)
+/// is linked again from its new position; links other rows keep to it stay, which costs a little
+/// recall, not correctness (results are scored exactly). Rows of items not indexed are walked
+/// through but never returned.
 struct NearestNeighbourGraph {
     let maxLinks: Int
     let efConstruction: Int

@@ -44,9 +44,11 @@ struct SearchBehaviour {
         if queries.count > Self.queryCapacity { forgetRareQueries() }
     }
 
+    /// Counts a click; only after a query searched here (the query log is bounded, so the
+    /// clicks are too, and a client cannot plant clicks for queries nobody made).
     mutating func recordClick(_ text: String, item: ItemID) {
         let query = Self.normalise(text)
-        guard !query.isEmpty else { return }
+        guard !query.isEmpty, queries[query] != nil else { return }
         clicks[query, default: [:]][item, default: 0] += 1
         changedClicks[query, default: [:]][item, default: 0] += 1
         clicksPerItem[item, default: 0] += 1
@@ -71,13 +73,21 @@ struct SearchBehaviour {
             let middle = (low + high) / 2
             if sortedQueries[middle] < prefix { low = middle + 1 } else { high = middle }
         }
-        var found: [SearchQueryStats] = []
+        // Every match is weighed (the most searched may sort last), keeping the best `limit`.
+        var best: [SearchQueryStats] = []
         var index = low
-        while index < sortedQueries.count, sortedQueries[index].hasPrefix(prefix), found.count < 1_000 {
-            if let stats = queries[sortedQueries[index]] { found.append(stats) }
+        while index < sortedQueries.count, sortedQueries[index].hasPrefix(prefix) {
+            if let stats = queries[sortedQueries[index]],
+                best.count < limit
+                    || (stats.searches, best[best.count - 1].query) > (best[best.count - 1].searches, stats.query)
+            {
+                best.append(stats)
+                best.sort { ($0.searches, $1.query) > ($1.searches, $0.query) }
+                if best.count > limit { best.removeLast() }
+            }
             index += 1
         }
-        return Array(found.sorted { ($0.searches, $1.query) > ($1.searches, $0.query) }.prefix(limit))
+        return best
     }
 
     /// Queries that found nothing, most often first.
@@ -150,6 +160,7 @@ struct SearchBehaviour {
         let kept = queries.values.sorted { ($0.searches, $0.lastSearchedAt) > ($1.searches, $1.lastSearchedAt) }
             .prefix(Self.queryCapacity / 2)
         queries = Dictionary(uniqueKeysWithValues: kept.map { ($0.query, $0) })
+        clicks = clicks.filter { queries[$0.key] != nil }
         sortedQueriesStale = true
     }
 }

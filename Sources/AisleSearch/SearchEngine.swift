@@ -59,10 +59,14 @@ public final class SearchEngine: Sendable {
         }
     }
 
-    /// Stores item embeddings (unit length, one model) for semantic search.
-    public func setVectors(_ vectors: [(itemID: ItemID, vector: [Float])]) {
+    /// Stores item embeddings (unit length, one model) for semantic search. `keepingNewer`
+    /// leaves items that already have a vector alone: the start-up load reads the store while
+    /// the embedder may already have set a newer one.
+    public func setVectors(_ vectors: [(itemID: ItemID, vector: [Float])], keepingNewer: Bool = false) {
         index.withLock { index in
-            for (id, vector) in vectors { index.vectors.set(id, vector: vector, slot: index.slotOfItem[id]) }
+            for (id, vector) in vectors where !keepingNewer || !index.vectors.has(id) {
+                index.vectors.set(id, vector: vector, slot: index.slotOfItem[id])
+            }
         }
     }
 
@@ -85,14 +89,11 @@ public final class SearchEngine: Sendable {
 
     // MARK: - Behaviour
 
-    /// A shopper clicked `item` in the results of `query`.
+    /// A shopper clicked `item` in the results of `query` (counted for items in the index and
+    /// queries searched here).
     public func recordClick(query: String, item: ItemID) {
+        guard index.withLock({ $0.slotOfItem[item] != nil }) else { return }
         behaviour.withLock { $0.recordClick(query, item: item) }
-    }
-
-    /// Counts a search made elsewhere (a client's `search` event): popular queries learn from it.
-    public func recordSearch(query: String, found: Bool, at time: Timestamp) {
-        behaviour.withLock { $0.recordSearch(query, found: found, at: time) }
     }
 
     /// Queries that found nothing, most often first.

@@ -17,6 +17,9 @@ struct SynonymTable: Sendable {
     static let maximumRules = 10_000
     /// Words one rule may hold.
     static let maximumWordsPerRule = 32
+    /// Synonyms one word may have, over all rules: each is one more term every query with
+    /// the word looks up.
+    static let maximumAlternatives = 64
 
     init() {}
 
@@ -43,8 +46,15 @@ struct SynonymTable: Sendable {
             )
         }
         var table: [String: [String]] = [:]
-        func add(_ from: String, _ to: String) {
-            guard from != to, !(table[from]?.contains(to) ?? false) else { return }
+        var pairs = Set<String>()
+        func add(_ from: String, _ to: String, rule: Int) throws(SynonymError) {
+            guard from != to, pairs.insert(from + "\u{1}" + to).inserted else { return }
+            guard (table[from]?.count ?? 0) < Self.maximumAlternatives else {
+                throw SynonymError(
+                    rule: rule,
+                    reason: "\"\(from.prefix(40))\" would have more than \(Self.maximumAlternatives) synonyms"
+                )
+            }
             table[from, default: []].append(to)
         }
         for (index, rule) in rules.enumerated() {
@@ -59,11 +69,11 @@ struct SynonymTable: Sendable {
                 }
                 var terms: [String] = []
                 for word in synonyms { terms.append(try term(word, rule: index)) }
-                for a in terms { for b in terms { add(a, b) } }
+                for a in terms { for b in terms { try add(a, b, rule: index) } }
             case (nil, let from?, let to?):
                 guard !to.isEmpty else { throw SynonymError(rule: index, reason: "to needs at least one word") }
                 let source = try term(from, rule: index)
-                for word in to { add(source, try term(word, rule: index)) }
+                for word in to { try add(source, try term(word, rule: index), rule: index) }
             default:
                 throw SynonymError(
                     rule: index,

@@ -2,7 +2,7 @@ import AisleCore
 
 /// Item embeddings for semantic search, scanned exactly: one dot product per item (embeddings
 /// are unit length, so that is their cosine similarity). A scan of 200,000 384-float vectors
-/// reads 300 MB; beyond that size an approximate index (HNSW) would pay off (docs/SEARCH.md).
+/// reads 300 MB; past `exactSearchLimit` an HNSW graph answers instead (docs/SEARCH.md).
 ///
 /// Rows are per item and outlive re-indexing: an item's text changes, its old vector serves
 /// until the embedder replaces it. `slotOfRow`/`rowOfSlot` tie rows to the lexical index's
@@ -11,7 +11,7 @@ import AisleCore
 struct VectorIndex {
     /// Floats per vector; nil until the first vector arrives.
     private(set) var dimension: Int?
-    private var values: [Float] = []
+    private(set) var values: [Float] = []
     private var rowOfItem: [ItemID: Int32] = [:]
     private var freeRows: [Int32] = []
     /// Per row, the lexical slot of its item; -1 when the item is not indexed (or the row free).
@@ -27,6 +27,9 @@ struct VectorIndex {
 
     /// Items with a vector.
     var count: Int { rowOfItem.count }
+
+    /// Whether `id` has a vector.
+    func has(_ id: ItemID) -> Bool { rowOfItem[id] != nil }
 
     /// Stores `vector` for `id`, whose lexical slot is `slot` (nil when not indexed). A vector of
     /// another dimension than the ones stored (a new model) replaces them all.

@@ -44,7 +44,7 @@ struct SearchIndexService: Service {
             cursor = nil
             while !Task.isCancelled {
                 let page = try await store.itemEmbeddings(model: model, after: cursor, limit: 5_000)
-                engine.setVectors(page.map { ($0.itemID, $0.vector) })
+                engine.setVectors(page.map { ($0.itemID, $0.vector) }, keepingNewer: true)
                 guard page.count == 5_000, let last = page.last else { break }
                 cursor = last.itemID
             }

@@ -49,7 +49,8 @@ struct SearchRoutes {
         query.limit = try request.queryInt("limit", default: 20, in: 1...100)
         query.offset = try request.queryString("cursor").map { try Cursor.offset($0, below: Self.maximumDepth) } ?? 0
         query.explain = try request.queryBool("explain", default: false)
-        query.record = try request.queryBool("record", default: true)
+        // Only a first page is a search; the next pages are the same one.
+        query.record = try request.queryBool("record", default: true) && query.offset == 0
         if let facets = request.queryString("facets") {
             query.facets = Set(
                 try facets.split(separator: ",").map {
@@ -187,7 +188,9 @@ struct SearchRoutes {
     }
 
     static func queryText(_ request: Request) throws -> String {
-        let text = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        // Blank text is no text (a trailing space is kept: it marks the last word as finished).
+        let given = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        let text = given.allSatisfy(\.isWhitespace) ? "" : given
         guard text.utf8.count <= 1024 else {
             throw AisleError.invalid("q", "q may be at most 1024 UTF-8 bytes, got \(text.utf8.count)")
         }
