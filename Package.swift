@@ -34,9 +34,11 @@ let package = Package(
         ),
         .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Float16-weight products (AVX2/F16C per function, checked at run time).
+        .target(name: "CHalfKernels"),
         .target(
             name: "AisleText",
-            dependencies: ["AisleCore", "AisleMath", "CZlib"],
+            dependencies: ["AisleCore", "AisleMath", "CZlib", "CHalfKernels"],
             resources: [.copy("Resources/sentiment.aisle")],
             swiftSettings: swiftSettings
         ),

@@ -60,6 +60,34 @@ struct EncoderTiming: ParsableCommand {
             "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", percentile(0.5))) ms, p99 \(String(format: "%.2f", percentile(0.99))) ms"
         )
         print("encoder: peak RSS \(Self.memory("VmHWM") / 1024) MiB")
+        guard encoder.halfPrecision else {
+            print("encoder: no float16 path on this CPU (needs AVX2, FMA and F16C)")
+            return
+        }
+        // The same single query on float32 weights only, and how far float16 moves the
+        // vectors of every text (each embedded alone, as queries are).
+        let exact = try TextEncoder(folder: model, parallelism: parallelism, halfPrecision: false)
+        for _ in 0..<50 { _ = exact.embed(query) }
+        var exactLatencies: [Double] = []
+        for _ in 0..<queries {
+            let began = clock.now
+            _ = exact.embed(query)
+            exactLatencies.append((clock.now - began).seconds * 1000)
+        }
+        exactLatencies.sort()
+        print(
+            "encoder: single query on float32 weights: p50 \(String(format: "%.2f", exactLatencies[exactLatencies.count / 2])) ms, p99 \(String(format: "%.2f", exactLatencies[min(exactLatencies.count - 1, exactLatencies.count * 99 / 100)])) ms"
+        )
+        var cosines: [Float] = []
+        for line in lines.prefix(2_000) {
+            let half = encoder.embed(line)
+            let full = exact.embed(line)
+            cosines.append(zip(half, full).reduce(0) { $0 + $1.0 * $1.1 })
+        }
+        cosines.sort()
+        print(
+            "encoder: float16 against float32, \(cosines.count) texts alone: cosine min \(String(format: "%.6f", cosines.first ?? 0)), median \(String(format: "%.6f", cosines[cosines.count / 2]))"
+        )
     }
 
     /// A /proc/self/status field in KiB (0 where there is none).

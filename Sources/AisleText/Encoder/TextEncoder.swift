@@ -1,5 +1,6 @@
 public import AisleCore
 public import AisleMath
+import CHalfKernels
 import Foundation
 
 /// A BERT-family sentence encoder run natively on BLAS: all-MiniLM-L6-v2 by default (6 layers,
@@ -28,6 +29,45 @@ public struct TextEncoder: Sendable {
         var intermediate: DenseMatrix, intermediateBias: [Float]
         var output: DenseMatrix, outputBias: [Float]
         var outputNorm: (weight: [Float], bias: [Float])
+        /// The four linear weights again as float16, for short inputs (nil: not used).
+        var halves:
+            (queryKeyValue: HalfWeights, attentionOutput: HalfWeights, intermediate: HalfWeights, output: HalfWeights)?
+    }
+
+    /// A linear layer's weights as IEEE float16, interleaved by four outputs (the layout
+    /// `aisle_half_linear` reads as one stream): half the bytes to read, which is what a single
+    /// query's time goes to.
+    struct HalfWeights: Sendable {
+        let values: [UInt16]
+        let inputs: Int
+        let outputs: Int
+
+        /// Whether a layer of this shape can have them.
+        static func fits(inputs: Int, outputs: Int) -> Bool { inputs % 16 == 0 && outputs % 4 == 0 }
+
+        /// From weights kept transposed ([in × out]).
+        init(_ transposedWeights: DenseMatrix) {
+            let (inputs, outputs) = (transposedWeights.rows, transposedWeights.columns)
+            var interleaved = [Float](repeating: 0, count: inputs * outputs)
+            let chunks = inputs / 16
+            for output in 0..<outputs {
+                let (group, lane) = (output / 4, output % 4)
+                for input in 0..<inputs {
+                    let target = ((group * chunks + input / 16) * 4 + lane) * 16 + input % 16
+                    interleaved[target] = transposedWeights.values[input * outputs + output]
+                }
+            }
+            var halves = [UInt16](repeating: 0, count: interleaved.count)
+            interleaved.withUnsafeBufferPointer { source in
+                halves.withUnsafeMutableBufferPointer { target in
+                    guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                    aisle_floats_to_halves(from, to, source.count)
+                }
+            }
+            values = halves
+            self.inputs = inputs
+            self.outputs = outputs
+        }
     }
 
     public let configuration: Configuration
@@ -43,14 +83,26 @@ public struct TextEncoder: Sendable {
     let tokenTypeEmbeddings: DenseMatrix
     let embeddingNorm: (weight: [Float], bias: [Float])
     let layers: [Layer]
+    /// Whether inputs of fewer than `halfPrecisionRowLimit` tokens run on float16 weights.
+    public let halfPrecision: Bool
+    /// Inputs (in total tokens) at most this long take the float16 path.
+    static let halfPrecisionRowLimit = 32
 
     /// The vector size.
     public var dimension: Int { configuration.hiddenSize }
 
     /// Loads a model folder as `make models` writes it: `config.json`, `tokenizer.json`,
-    /// `model.safetensors`.
-    public init(folder: String, maxTokens: Int = 256, parallelism: Parallelism = .machine) throws {
+    /// `model.safetensors`. With `halfPrecision` (and a CPU with AVX2, FMA and F16C) short
+    /// inputs — single queries — multiply by float16 copies of the weights (docs/TEXT.md has
+    /// the accuracy); batches always use float32.
+    public init(
+        folder: String,
+        maxTokens: Int = 256,
+        parallelism: Parallelism = .machine,
+        halfPrecision: Bool = true
+    ) throws {
         self.parallelism = parallelism
+        self.halfPrecision = halfPrecision && aisle_half_kernels_supported() == 1
         name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         configuration = try Self.readConfiguration(file("config.json"))
@@ -73,11 +125,12 @@ public struct TextEncoder: Sendable {
         positionEmbeddings = try matrix("embeddings.position_embeddings.weight", c.maxPositions, c.hiddenSize)
         tokenTypeEmbeddings = try matrix("embeddings.token_type_embeddings.weight", c.typeVocabularySize, c.hiddenSize)
         embeddingNorm = try norm("embeddings.LayerNorm")
+        let withHalves = self.halfPrecision
         layers = try (0..<c.layers).map { index in
             let p = "encoder.layer.\(index)."
             let h = c.hiddenSize
             let parts = ["query", "key", "value"]
-            return Layer(
+            var layer = Layer(
                 queryKeyValue: DenseMatrix(
                     rows: 3 * h,
                     columns: h,
@@ -91,8 +144,19 @@ public struct TextEncoder: Sendable {
                 intermediateBias: try vector(p + "intermediate.dense.bias", c.intermediateSize),
                 output: try linearWeight(p + "output.dense.weight", h, c.intermediateSize),
                 outputBias: try vector(p + "output.dense.bias", h),
-                outputNorm: try norm(p + "output.LayerNorm")
+                outputNorm: try norm(p + "output.LayerNorm"),
+                halves: nil
             )
+            let shapes = [
+                (h, 3 * h), (h, h), (h, c.intermediateSize), (c.intermediateSize, h),
+            ]
+            if withHalves && shapes.allSatisfy({ HalfWeights.fits(inputs: $0.0, outputs: $0.1) }) {
+                layer.halves = (
+                    HalfWeights(layer.queryKeyValue), HalfWeights(layer.attentionOutput),
+                    HalfWeights(layer.intermediate), HalfWeights(layer.output)
+                )
+            }
+            return layer
         }
     }
 
@@ -193,14 +257,24 @@ public struct TextEncoder: Sendable {
 
     /// One transformer block (post-norm, as BERT) over a ragged batch.
     func block(_ x: DenseMatrix, _ layer: Layer, starts: [Int]) -> DenseMatrix {
-        let qkv = linear(x, layer.queryKeyValue, layer.queryKeyValueBias)
+        let qkv = linear(x, layer.queryKeyValue, layer.queryKeyValueBias, half: layer.halves?.queryKeyValue)
         let context = attention(qkv, starts: starts)
-        var attended = linear(context, layer.attentionOutput, layer.attentionOutputBias)
+        var attended = linear(
+            context,
+            layer.attentionOutput,
+            layer.attentionOutputBias,
+            half: layer.halves?.attentionOutput
+        )
         Self.add(x, into: &attended)
         Self.layerNorm(&attended, layer.attentionNorm, epsilon: configuration.layerNormEpsilon)
-        var intermediate = linear(attended, layer.intermediate, layer.intermediateBias)
+        var intermediate = linear(
+            attended,
+            layer.intermediate,
+            layer.intermediateBias,
+            half: layer.halves?.intermediate
+        )
         Self.gelu(&intermediate, parallelism: parallelism)
-        var output = linear(intermediate, layer.output, layer.outputBias)
+        var output = linear(intermediate, layer.output, layer.outputBias, half: layer.halves?.output)
         Self.add(attended, into: &output)
         Self.layerNorm(&output, layer.outputNorm, epsilon: configuration.layerNormEpsilon)
         return output
@@ -251,8 +325,11 @@ public struct TextEncoder: Sendable {
     /// - a short query by blocks of output columns small enough (rows × width × inputs ≤ 10⁶)
     ///   for OpenBLAS's small-matrix kernel, which reads the weights in place: the general one
     ///   packs the whole weight matrix on every call, half of a query's time (docs/BENCHMARKS.md).
-    func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float]) -> DenseMatrix {
+    func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float], half: HalfWeights? = nil) -> DenseMatrix {
         precondition(x.columns == weight.rows, "\(x.columns) inputs for a \(weight.rows)-input layer")
+        if let half, x.rows < Self.halfPrecisionRowLimit {
+            return halfLinear(x, half, bias)
+        }
         let (rows, inputs, outputs) = (x.rows, x.columns, weight.columns)
         let workers = BLAS.threads == 1 ? parallelism.threads : 1
         let byRows = rows >= 32
@@ -281,6 +358,37 @@ public struct TextEncoder: Sendable {
                         } else {
                             let columns = (part * width)..<min(outputs, (part + 1) * width)
                             BLAS.multiplyAddingBias(a, rows: rows, weight, columns: columns, bias: bias, into: c)
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `x · w + bias` with float16 weights, the outputs split between the workers.
+    func halfLinear(_ x: DenseMatrix, _ weights: HalfWeights, _ bias: [Float]) -> DenseMatrix {
+        precondition(bias.count == weights.outputs, "bias has \(bias.count) entries for \(weights.outputs) outputs")
+        var result = DenseMatrix(rows: x.rows, columns: weights.outputs)
+        let (rows, inputs, outputs) = (Int32(x.rows), Int32(weights.inputs), Int32(weights.outputs))
+        let parts = parallelism.threads
+        x.values.withUnsafeBufferPointer { source in
+            weights.values.withUnsafeBufferPointer { halves in
+                bias.withUnsafeBufferPointer { bias in
+                    result.values.withUnsafeMutableBufferPointer { target in
+                        let input = SendableConstPointer(source.baseAddress)
+                        let output = SendablePointer(target.baseAddress)
+                        let w = SendableHalfPointer(pointer: halves.baseAddress)
+                        let b = SendableConstPointer(bias.baseAddress)
+                        parallelism.forEachRange(of: parts, chunk: 1) { range in
+                            guard let a = input.pointer, let c = output.pointer, let w = w.pointer, let b = b.pointer
+                            else { return }
+                            for part in range {
+                                // Whole groups of four outputs per worker.
+                                let first = Int32(Int(outputs) / 4 * part / parts * 4)
+                                let last = Int32(Int(outputs) / 4 * (part + 1) / parts * 4)
+                                aisle_half_linear(a, rows, inputs, w, outputs, first, last, b, c)
+                            }
                         }
                     }
                 }
@@ -416,6 +524,10 @@ struct SendablePointer: @unchecked Sendable {
 }
 
 /// A pointer handed to workers that only read through it.
+struct SendableHalfPointer: @unchecked Sendable {
+    let pointer: UnsafePointer<UInt16>?
+}
+
 struct SendableConstPointer: @unchecked Sendable {
     let pointer: UnsafePointer<Float>?
 
