@@ -42,7 +42,7 @@ let package = Package(
             resources: [.copy("Resources/sentiment.aisle")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "AisleSearch", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
+        .target(name: "AisleSearch", dependencies: ["AisleCore", "AisleMath"], swiftSettings: swiftSettings),
         .target(
             name: "AisleRecommend",
             dependencies: ["AisleCore", "AisleStore", "AisleMath"],

@@ -2,8 +2,10 @@
 // SIMD8 so the compiler vectorises them without fast-math. Calling BLAS for vectors this short
 // costs more in call overhead than the arithmetic.
 
-@inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+/// The dot product of two float vectors of `count` entries (SIMD; for other targets' inner
+/// loops too: search's vector scan and graph).
+@inlinable @inline(__always)
+public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
     var sum0 = SIMD8<Float>()
     var sum1 = SIMD8<Float>()
     var index = 0

@@ -1,3 +1,5 @@
+import AisleMath
+
 /// The vectors a graph links, read in place: row `r` is `dimension` floats at `base + r × dimension`.
 struct VectorStorage {
     let base: UnsafePointer<Float>
@@ -5,12 +7,12 @@ struct VectorStorage {
 
     @inline(__always)
     func similarity(_ a: Int32, _ b: Int32) -> Float {
-        VectorIndex.dot(base + Int(a) * dimension, base + Int(b) * dimension, dimension)
+        dot(base + Int(a) * dimension, base + Int(b) * dimension, dimension)
     }
 
     @inline(__always)
     func similarity(_ row: Int32, _ query: UnsafePointer<Float>) -> Float {
-        VectorIndex.dot(base + Int(row) * dimension, query, dimension)
+        dot(base + Int(row) * dimension, query, dimension)
     }
 }
 

@@ -29,18 +29,12 @@ struct SearchBehaviour {
     mutating func recordSearch(_ text: String, found: Bool, at time: Timestamp) {
         let query = Self.normalise(text)
         guard !query.isEmpty else { return }
-        var stats = queries[query] ?? SearchQueryStats(query: query, searches: 0, zeroResults: 0, lastSearchedAt: time)
-        if stats.searches == stats.zeroResults && found { sortedQueriesStale = true }
-        stats.searches += 1
-        if !found { stats.zeroResults += 1 }
-        stats.lastSearchedAt = max(stats.lastSearchedAt, time)
-        queries[query] = stats
-        var change =
-            changedQueries[query] ?? SearchQueryStats(query: query, searches: 0, zeroResults: 0, lastSearchedAt: time)
-        change.searches += 1
-        if !found { change.zeroResults += 1 }
-        change.lastSearchedAt = stats.lastSearchedAt
-        changedQueries[query] = change
+        let one = SearchQueryStats(query: query, searches: 1, zeroResults: found ? 0 : 1, lastSearchedAt: time)
+        let before = queries[query]
+        // A query that found something for the first time becomes a suggestion.
+        if found && (before.map { $0.searches == $0.zeroResults } ?? true) { sortedQueriesStale = true }
+        queries[query] = Self.adding(one, to: before)
+        changedQueries[query] = Self.adding(one, to: changedQueries[query])
         if queries.count > Self.queryCapacity { forgetRareQueries() }
     }
 
@@ -113,18 +107,7 @@ struct SearchBehaviour {
     /// Puts drained changes back (their store write failed).
     mutating func requeue(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) {
         for stats in changes.queries {
-            var change =
-                changedQueries[stats.query]
-                ?? SearchQueryStats(
-                    query: stats.query,
-                    searches: 0,
-                    zeroResults: 0,
-                    lastSearchedAt: stats.lastSearchedAt
-                )
-            change.searches += stats.searches
-            change.zeroResults += stats.zeroResults
-            change.lastSearchedAt = max(change.lastSearchedAt, stats.lastSearchedAt)
-            changedQueries[stats.query] = change
+            changedQueries[stats.query] = Self.adding(stats, to: changedQueries[stats.query])
         }
         for click in changes.clicks {
             changedClicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
@@ -133,26 +116,22 @@ struct SearchBehaviour {
 
     /// Loads stored counts (at start), adding to any recorded meanwhile.
     mutating func restore(queries stored: [SearchQueryStats], clicks storedClicks: [SearchClickCount]) {
-        for stats in stored {
-            var merged =
-                queries[stats.query]
-                ?? SearchQueryStats(
-                    query: stats.query,
-                    searches: 0,
-                    zeroResults: 0,
-                    lastSearchedAt: stats.lastSearchedAt
-                )
-            merged.searches += stats.searches
-            merged.zeroResults += stats.zeroResults
-            merged.lastSearchedAt = max(merged.lastSearchedAt, stats.lastSearchedAt)
-            queries[stats.query] = merged
-        }
+        for stats in stored { queries[stats.query] = Self.adding(stats, to: queries[stats.query]) }
         for click in storedClicks {
             clicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
             clicksPerItem[click.itemID, default: 0] += click.clicks
         }
         sortedQueriesStale = true
         if queries.count > Self.queryCapacity { forgetRareQueries() }
+    }
+
+    /// `stats` added to `existing` (counts summed, the later time kept).
+    static func adding(_ stats: SearchQueryStats, to existing: SearchQueryStats?) -> SearchQueryStats {
+        guard var sum = existing else { return stats }
+        sum.searches += stats.searches
+        sum.zeroResults += stats.zeroResults
+        sum.lastSearchedAt = max(sum.lastSearchedAt, stats.lastSearchedAt)
+        return sum
     }
 
     /// Keeps the most searched half (the store keeps everything).

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleMath
 
 /// Item embeddings for semantic search, scanned exactly: one dot product per item (embeddings
 /// are unit length, so that is their cosine similarity). A scan of 200,000 384-float vectors
@@ -108,7 +109,7 @@ struct VectorIndex {
         return values.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { x in
                 guard let base = matrix.baseAddress, let xBase = x.baseAddress else { return 0 }
-                return Self.dot(base + Int(row) * query.count, xBase, query.count)
+                return dot(base + Int(row) * query.count, xBase, query.count)
             }
         }
     }
@@ -157,7 +158,7 @@ struct VectorIndex {
                 for row in slotOfRow.indices {
                     let slot = slotOfRow[row]
                     guard slot >= 0 else { continue }
-                    let score = Self.dot(base + row * dimension, xBase, dimension)
+                    let score = dot(base + row * dimension, xBase, dimension)
                     if score >= floor && accept(slot) { found.append((slot, score)) }
                 }
             }
@@ -186,28 +187,5 @@ struct VectorIndex {
         slotOfRow = []
         graph = nil
         for index in rowOfSlot.indices { rowOfSlot[index] = -1 }
-    }
-
-    /// A SIMD dot product (the compiler does not vectorise a float reduction by itself).
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var sum0 = SIMD8<Float>()
-        var sum1 = SIMD8<Float>()
-        var index = 0
-        while index + 16 <= count {
-            sum0 +=
-                UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Float>.self)
-                * UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Float>.self)
-            sum1 +=
-                UnsafeRawPointer(a + index + 8).loadUnaligned(as: SIMD8<Float>.self)
-                * UnsafeRawPointer(b + index + 8).loadUnaligned(as: SIMD8<Float>.self)
-            index += 16
-        }
-        var total = (sum0 + sum1).sum()
-        while index < count {
-            total += a[index] * b[index]
-            index += 1
-        }
-        return total
     }
 }
