@@ -1,4 +1,5 @@
 public import AisleCore
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -34,6 +35,7 @@ public final class SearchEngine: Sendable {
         index.withLock { index in
             index.vectors.exactSearchLimit = tuning.exactSearchLimit
             index.vectors.graphSearchBeam = tuning.graphSearchBeam
+            index.vectors.buildsGraphElsewhere = tuning.buildsGraphInBackground
         }
     }
 
@@ -63,12 +65,29 @@ public final class SearchEngine: Sendable {
     /// leaves items that already have a vector alone: the start-up load reads the store while
     /// the embedder may already have set a newer one.
     public func setVectors(_ vectors: [(itemID: ItemID, vector: [Float])], keepingNewer: Bool = false) {
-        index.withLock { index in
+        let snapshot = index.withLock { index in
             for (id, vector) in vectors where !keepingNewer || !index.vectors.has(id) {
                 index.vectors.set(id, vector: vector, slot: index.slotOfItem[id])
             }
+            return index.vectors.needsGraph ? index.vectors.graphSnapshot() : nil
+        }
+        guard let snapshot else { return }
+        // Past the exact-search limit: the graph is built on a copy, off the lock (minutes for
+        // a large catalog); searches scan exactly meanwhile.
+        Thread.detachNewThread { [self] in
+            var built = NearestNeighbourGraph()
+            snapshot.values.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                let storage = VectorStorage(base: base, dimension: snapshot.dimension)
+                for row in snapshot.rows { built.insert(row, vectors: storage) }
+            }
+            index.withLock { $0.vectors.installGraph(built, generation: snapshot.generation) }
         }
     }
+
+    /// Whether semantic search answers from the HNSW graph (past the exact-search limit, once
+    /// built) rather than an exact scan.
+    public var usesGraph: Bool { index.withLock { $0.vectors.graph != nil } }
 
     /// Replaces the synonym rules; throws, changing nothing, when one is unusable.
     public func setSynonyms(_ rules: [SynonymRule]) throws(SynonymError) {

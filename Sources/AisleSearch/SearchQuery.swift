@@ -133,6 +133,9 @@ public struct SearchTuning: Sendable, Equatable {
     public var exactSearchLimit = 200_000
     /// Beam width (ef) of HNSW searches.
     public var graphSearchBeam = 200
+    /// Build the HNSW graph on its own thread from a copy of the vectors (searches scan exactly
+    /// until it is in place); false builds it inside the call that crosses the limit.
+    public var buildsGraphInBackground = true
     /// The largest personal boost (a fraction of relevance).
     public var personalWeight: Float = 0.15
     /// The largest boost from clicks after the same query.

@@ -25,6 +25,14 @@ struct VectorIndex {
     var graphSearchBeam = 200
     /// The graph, once there are more vectors than `exactSearchLimit`.
     private(set) var graph: NearestNeighbourGraph?
+    /// Build the graph elsewhere (`graphSnapshot`, `installGraph`) instead of inside `set`: the
+    /// engine does, so that crossing the limit does not hold its lock for minutes.
+    var buildsGraphElsewhere = false
+    /// A graph is being built from a snapshot; rows set since are linked when it is installed.
+    private(set) var graphBuilding = false
+    private var rowsSinceSnapshot: [Int32] = []
+    /// Bumped when all vectors are replaced (a new model): a graph of the old ones is dropped.
+    private var generation = 0
 
     /// Items with a vector.
     var count: Int { rowOfItem.count }
@@ -57,7 +65,9 @@ struct VectorIndex {
             graph = nil
             _ = withStorage { growing.insert(row, vectors: $0) }
             graph = growing
-        } else if rowOfItem.count > exactSearchLimit {
+        } else if graphBuilding {
+            rowsSinceSnapshot.append(row)
+        } else if rowOfItem.count > exactSearchLimit && !buildsGraphElsewhere {
             // Built once, when the catalog outgrows the scan; from then on rows join as they come.
             var built = NearestNeighbourGraph()
             let rows = rowOfItem.values.sorted()
@@ -66,6 +76,32 @@ struct VectorIndex {
             }
             graph = built
         }
+    }
+
+    /// Whether a graph should now be built elsewhere (past the limit, none built or building).
+    var needsGraph: Bool { buildsGraphElsewhere && graph == nil && !graphBuilding && count > exactSearchLimit }
+
+    /// What a graph is built from, off the lock: a copy of the vectors and the rows in use.
+    /// Marks the build as started; rows set from now on wait for `installGraph`.
+    mutating func graphSnapshot() -> (values: [Float], rows: [Int32], dimension: Int, generation: Int)? {
+        guard let dimension else { return nil }
+        graphBuilding = true
+        rowsSinceSnapshot = []
+        return (values, rowOfItem.values.sorted(), dimension, generation)
+    }
+
+    /// Puts a graph built from `graphSnapshot` in place and links the rows set meanwhile (their
+    /// vectors may have changed, or be new). A graph of replaced vectors is dropped.
+    mutating func installGraph(_ built: NearestNeighbourGraph, generation builtGeneration: Int) {
+        graphBuilding = false
+        guard builtGeneration == generation else { return }
+        var growing = built
+        let pending = rowsSinceSnapshot
+        rowsSinceSnapshot = []
+        _ = withStorage { storage in
+            for row in pending where slotOfRow.indices.contains(Int(row)) { growing.insert(row, vectors: storage) }
+        }
+        graph = growing
     }
 
     /// The vectors, read in place for the graph.
@@ -186,6 +222,8 @@ struct VectorIndex {
         freeRows = []
         slotOfRow = []
         graph = nil
+        generation += 1
+        rowsSinceSnapshot = []
         for index in rowOfSlot.indices { rowOfSlot[index] = -1 }
     }
 }

@@ -75,6 +75,7 @@ struct SearchJudged: ParsableCommand {
         exactTuning.semanticFloor = -1
         var graphTuning = exactTuning
         graphTuning.exactSearchLimit = 0
+        graphTuning.buildsGraphInBackground = false  // timed inline
         let exact = SearchEngine(tuning: exactTuning)
         let graph = SearchEngine(tuning: graphTuning)
         exact.upsert(items)

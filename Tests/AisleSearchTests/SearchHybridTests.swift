@@ -266,6 +266,7 @@ import Testing
         let vectors = catalog.map { ($0.id, Self.randomUnit(&random)) }
         var small = SearchTuning()
         small.exactSearchLimit = 200
+        small.buildsGraphInBackground = false
         small.semanticFloor = -1
         var exactTuning = SearchTuning()
         exactTuning.semanticFloor = -1
@@ -294,6 +295,30 @@ import Testing
             wanted += truth.count
         }
         #expect(Double(found) / Double(wanted) >= 0.95, "recall \(Double(found) / Double(wanted))")
+    }
+
+    @Test("built in the background, the graph takes over once ready, with the vectors set meanwhile")
+    func background() async throws {
+        var random = SplitMix(state: 5)
+        var tuning = SearchTuning()
+        tuning.exactSearchLimit = 200
+        tuning.semanticFloor = -1
+        let engine = SearchEngine(tuning: tuning)
+        let catalog = (0..<700).map { Item(id: ItemID("i\($0)"), title: "item \($0)") }
+        engine.upsert(catalog)
+        engine.setVectors(catalog.prefix(600).map { ($0.id, Self.randomUnit(&random)) })
+        // Set while the graph may still be building: must be linked when it is installed.
+        let late = catalog.suffix(100).map { ($0.id, Self.randomUnit(&random)) }
+        engine.setVectors(late)
+        for _ in 0..<200 where !engine.usesGraph { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(engine.usesGraph)
+        for (id, vector) in late.prefix(20) {
+            var query = SearchQuery(text: "q")
+            query.mode = .semantic
+            query.vector = vector
+            query.limit = 1
+            #expect(engine.search(query).hits.first?.itemID == id, "\(id)")
+        }
     }
 
     @Test("the graph itself (no scan behind it) finds the scan's nearest rows")
