@@ -236,14 +236,14 @@ public final class SearchEngine: Sendable {
             case .relevance:
                 ordered = Self.best(wanted, of: scored) { index.itemID(of: $0) }
             case .popularity:
+                // Each candidate's clicks looked up once, not in every comparison of the sort.
                 let popularity = behaviour.withLock { $0.clicksPerItem }
-                ordered = scored.sorted { a, b in
-                    let (x, y) = (
-                        popularity[index.itemID(of: a.slot)] ?? 0, popularity[index.itemID(of: b.slot)] ?? 0
-                    )
-                    if x != y { return x > y }
-                    return a.score != b.score ? a.score > b.score : index.itemID(of: a.slot) < index.itemID(of: b.slot)
-                }
+                let keyed = scored.map { (candidate: $0, clicks: popularity[index.itemID(of: $0.slot)] ?? 0) }
+                ordered = keyed.sorted { a, b in
+                    if a.clicks != b.clicks { return a.clicks > b.clicks }
+                    if a.candidate.score != b.candidate.score { return a.candidate.score > b.candidate.score }
+                    return index.itemID(of: a.candidate.slot) < index.itemID(of: b.candidate.slot)
+                }.map(\.candidate)
             default:
                 ordered = scored.sorted { a, b in
                     Self.ranksBefore(

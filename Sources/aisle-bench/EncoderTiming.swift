@@ -47,17 +47,9 @@ struct EncoderTiming: ParsableCommand {
             "encoder: batches of \(batch) on \(threads) threads (OpenBLAS \(blasThreads)): \(embedded) texts in \(String(format: "%.2f", seconds)) s = \(Int(Double(embedded) / seconds)) texts/s"
         )
         let queryTokens = encoder.tokenizer.encode(query).count
-        for _ in 0..<50 { _ = encoder.embed(query) }
-        var latencies: [Double] = []
-        for _ in 0..<queries {
-            let began = clock.now
-            _ = encoder.embed(query)
-            latencies.append((clock.now - began).seconds * 1000)
-        }
-        latencies.sort()
-        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
+        let (p50, p99) = singleQueryLatency(encoder)
         print(
-            "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", percentile(0.5))) ms, p99 \(String(format: "%.2f", percentile(0.99))) ms"
+            "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms"
         )
         print("encoder: peak RSS \(Self.memory("VmHWM") / 1024) MiB")
         guard encoder.halfPrecision else {
@@ -67,16 +59,9 @@ struct EncoderTiming: ParsableCommand {
         // The same single query on float32 weights only, and how far float16 moves the
         // vectors of every text (each embedded alone, as queries are).
         let exact = try TextEncoder(folder: model, parallelism: parallelism, halfPrecision: false)
-        for _ in 0..<50 { _ = exact.embed(query) }
-        var exactLatencies: [Double] = []
-        for _ in 0..<queries {
-            let began = clock.now
-            _ = exact.embed(query)
-            exactLatencies.append((clock.now - began).seconds * 1000)
-        }
-        exactLatencies.sort()
+        let (exactP50, exactP99) = singleQueryLatency(exact)
         print(
-            "encoder: single query on float32 weights: p50 \(String(format: "%.2f", exactLatencies[exactLatencies.count / 2])) ms, p99 \(String(format: "%.2f", exactLatencies[min(exactLatencies.count - 1, exactLatencies.count * 99 / 100)])) ms"
+            "encoder: single query on float32 weights: p50 \(String(format: "%.2f", exactP50)) ms, p99 \(String(format: "%.2f", exactP99)) ms"
         )
         var cosines: [Float] = []
         for line in lines.prefix(2_000) {
@@ -91,6 +76,21 @@ struct EncoderTiming: ParsableCommand {
     }
 
     /// A /proc/self/status field in KiB (0 where there is none).
+    /// p50 and p99 (ms) of `queries` single embeddings of the query, after 50 warm-ups.
+    func singleQueryLatency(_ encoder: TextEncoder) -> (p50: Double, p99: Double) {
+        let clock = ContinuousClock()
+        for _ in 0..<50 { _ = encoder.embed(query) }
+        var latencies: [Double] = []
+        for _ in 0..<queries {
+            let began = clock.now
+            _ = encoder.embed(query)
+            latencies.append((clock.now - began).seconds * 1000)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
+        return (percentile(0.5), percentile(0.99))
+    }
+
     static func memory(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {

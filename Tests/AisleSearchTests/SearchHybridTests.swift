@@ -199,6 +199,13 @@ import Testing
         let hits = engine.search(request).hits
         #expect(hits.first?.itemID.rawValue == "2")
         #expect(hits.first { $0.itemID.rawValue == "4" }?.parts?.clicks == engine.tuning.clickWeight)
+        // The popularity sort: most clicked from search first (1,000 clicks, then 5), then the rest.
+        var browse = SearchQuery(text: "")
+        browse.category = "Clothing"
+        browse.sort = .popularity
+        let popular = engine.search(browse).hits.map(\.itemID.rawValue)
+        #expect(popular.prefix(2) == ["4", before[1]])
+        #expect(Set(popular) == ["1", "3", "4", "8"])
     }
 
     @Test("personal affinity lifts the shopper's categories and brands, bounded")
@@ -243,25 +250,14 @@ import Testing
 
 /// The HNSW graph that replaces the exact scan on large catalogs: its answers against the scan's.
 @Suite struct NearestNeighbourGraphTests {
-    static func randomUnit(_ random: inout SplitMix, dimension: Int = 32) -> [Float] {
+    static func randomUnit(_ random: inout SplitMix64, dimension: Int = 32) -> [Float] {
         let values = (0..<dimension).map { _ in Float(random.next() % 2001) / 1000 - 1 }
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return values.map { $0 / norm }
     }
 
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    func engines(items: Int) -> (exact: SearchEngine, graph: SearchEngine, random: SplitMix) {
-        var random = SplitMix(state: 7)
+    func engines(items: Int) -> (exact: SearchEngine, graph: SearchEngine, random: SplitMix64) {
+        var random = SplitMix64(seed: 7)
         let catalog = (0..<items).map { Item(id: ItemID("i\($0)"), title: "item \($0)", price: Double($0 % 100)) }
         let vectors = catalog.map { ($0.id, Self.randomUnit(&random)) }
         var small = SearchTuning()
@@ -299,7 +295,7 @@ import Testing
 
     @Test("built in the background, the graph takes over once ready, with the vectors set meanwhile")
     func background() async throws {
-        var random = SplitMix(state: 5)
+        var random = SplitMix64(seed: 5)
         var tuning = SearchTuning()
         tuning.exactSearchLimit = 200
         tuning.semanticFloor = -1
@@ -323,7 +319,7 @@ import Testing
 
     @Test("the graph itself (no scan behind it) finds the scan's nearest rows")
     func graphAlone() {
-        var random = SplitMix(state: 11)
+        var random = SplitMix64(seed: 11)
         var vectors = VectorIndex()
         vectors.exactSearchLimit = 100
         for row in 0..<800 { vectors.set(ItemID("i\(row)"), vector: Self.randomUnit(&random), slot: Int32(row)) }
