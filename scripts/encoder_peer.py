@@ -22,7 +22,7 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--query", default="red running shoes for men size 10")
+    parser.add_argument("--query", default="red running shoes for men size 10 wide")
     parser.add_argument("--queries", type=int, default=1000)
     args = parser.parse_args()
 

@@ -28,37 +28,63 @@ __attribute__((target("avx2,fma,f16c"))) static inline float horizontal_sum(__m2
 #define GROUP 4
 #define CHUNK 16
 
+// One block of up to four rows against one group of four outputs. ROWS is a constant at each
+// call site, so the compiler unrolls it and a query's last rows cost only their own work.
+__attribute__((target("avx512f"), always_inline)) static inline void
+half_block_avx512(const float *x, int inputs, const uint16_t *group, long chunks, const int ROWS,
+                  const float *bias, float *y, int outputs, const uint16_t *ahead) {
+    __m512 acc[4][GROUP];
+    for (int a = 0; a < ROWS; a++)
+        for (int b = 0; b < GROUP; b++) acc[a][b] = _mm512_setzero_ps();
+    const uint16_t *step = group;
+    for (long c = 0; c < chunks; c++, step += GROUP * CHUNK) {
+        if (ahead) {
+            _mm_prefetch((const char *)(ahead + c * GROUP * CHUNK), _MM_HINT_T0);
+            _mm_prefetch((const char *)(ahead + c * GROUP * CHUNK + 2 * CHUNK), _MM_HINT_T0);
+        }
+        __m512 v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step)));
+        __m512 v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step + CHUNK)));
+        __m512 v2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step + 2 * CHUNK)));
+        __m512 v3 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step + 3 * CHUNK)));
+        for (int a = 0; a < ROWS; a++) {
+            __m512 xa = _mm512_loadu_ps(x + (long)a * inputs + c * CHUNK);
+            acc[a][0] = _mm512_fmadd_ps(xa, v0, acc[a][0]);
+            acc[a][1] = _mm512_fmadd_ps(xa, v1, acc[a][1]);
+            acc[a][2] = _mm512_fmadd_ps(xa, v2, acc[a][2]);
+            acc[a][3] = _mm512_fmadd_ps(xa, v3, acc[a][3]);
+        }
+    }
+    for (int a = 0; a < ROWS; a++)
+        for (int b = 0; b < GROUP; b++) y[(long)a * outputs + b] = bias[b] + _mm512_reduce_add_ps(acc[a][b]);
+}
+
 __attribute__((target("avx512f"))) static void half_linear_avx512(const float *x, int rows, int inputs,
                                                                   const uint16_t *w, int outputs, int first,
                                                                   int last, const float *bias, float *y) {
     long chunks = inputs / CHUNK;
     for (int j = first; j < last; j += GROUP) {
         const uint16_t *group = w + (long)(j / GROUP) * chunks * GROUP * CHUNK;
-        for (int r = 0; r < rows; r += 4) {
-            int count = rows - r < 4 ? rows - r : 4;
-            __m512 acc[4][GROUP];
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < GROUP; b++) acc[a][b] = _mm512_setzero_ps();
-            const float *xs[4];
-            for (int a = 0; a < 4; a++) xs[a] = x + (long)(r + (a < count ? a : 0)) * inputs;
-            const uint16_t *step = group;
-            for (long c = 0; c < chunks; c++, step += GROUP * CHUNK) {
-                _mm_prefetch((const char *)(step + 8 * GROUP * CHUNK), _MM_HINT_T0);
-                __m512 v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step)));
-                __m512 v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step + CHUNK)));
-                __m512 v2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step + 2 * CHUNK)));
-                __m512 v3 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(step + 3 * CHUNK)));
-                for (int a = 0; a < 4; a++) {
-                    __m512 xa = _mm512_loadu_ps(xs[a] + c * CHUNK);
-                    acc[a][0] = _mm512_fmadd_ps(xa, v0, acc[a][0]);
-                    acc[a][1] = _mm512_fmadd_ps(xa, v1, acc[a][1]);
-                    acc[a][2] = _mm512_fmadd_ps(xa, v2, acc[a][2]);
-                    acc[a][3] = _mm512_fmadd_ps(xa, v3, acc[a][3]);
-                }
-            }
-            for (int a = 0; a < count; a++)
-                for (int b = 0; b < GROUP; b++)
-                    y[(long)(r + a) * outputs + j + b] = bias[j + b] + _mm512_reduce_add_ps(acc[a][b]);
+        // The first block of rows also fetches the next group, so its reads overlap this one's work.
+        const uint16_t *ahead = j + GROUP < last ? group + chunks * GROUP * CHUNK : NULL;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4, ahead = NULL)
+            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 4, bias + j, y + (long)r * outputs + j,
+                              outputs, ahead);
+        switch (rows - r) {
+        case 3:
+            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 3, bias + j, y + (long)r * outputs + j,
+                              outputs, ahead);
+            break;
+        case 2:
+            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 2, bias + j, y + (long)r * outputs + j,
+                              outputs, ahead);
+            break;
+        case 1:
+            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 1, bias + j, y + (long)r * outputs + j,
+                              outputs, ahead);
+            break;
+        default:
+            break;
         }
     }
 }

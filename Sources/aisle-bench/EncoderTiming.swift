@@ -18,8 +18,10 @@ struct EncoderTiming: ParsableCommand {
     @Option(help: "Passes over the texts.") var rounds = 3
     @Option(help: "Threads for the encoder's own workers.") var threads = 2
     @Option(help: "OpenBLAS threads (1: the encoder splits products between its workers).") var blasThreads = 1
-    @Option(help: "The single query.") var query = "red running shoes for men size 10"
+    @Option(help: "The single query.") var query = "red running shoes for men size 10 wide"
     @Option(help: "Single-query runs (after 50 warm-up runs).") var queries = 1000
+    @Flag(inversion: .prefixedNo, help: "Also time float32 weights and compare the vectors.")
+    var float32Comparison = true
 
     func run() throws {
         let parallelism = Parallelism(threads: threads)
@@ -52,6 +54,7 @@ struct EncoderTiming: ParsableCommand {
             "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms"
         )
         print("encoder: peak RSS \(Self.memory("VmHWM") / 1024) MiB")
+        guard float32Comparison else { return }
         guard encoder.halfPrecision else {
             print("encoder: no float16 path on this CPU (needs AVX2, FMA and F16C)")
             return
@@ -75,7 +78,6 @@ struct EncoderTiming: ParsableCommand {
         )
     }
 
-    /// A /proc/self/status field in KiB (0 where there is none).
     /// p50 and p99 (ms) of `queries` single embeddings of the query, after 50 warm-ups.
     func singleQueryLatency(_ encoder: TextEncoder) -> (p50: Double, p99: Double) {
         let clock = ContinuousClock()
@@ -91,6 +93,7 @@ struct EncoderTiming: ParsableCommand {
         return (percentile(0.5), percentile(0.99))
     }
 
+    /// A /proc/self/status field in KiB (0 where there is none).
     static func memory(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {

@@ -76,6 +76,8 @@ public struct TextEncoder: Sendable {
     public let tokenizer: WordPieceTokenizer
     /// Workers for attention and element-wise steps (OpenBLAS has its own, `BLAS.setThreads`).
     public let parallelism: Parallelism
+    /// Helpers that split a short input's products with the caller (nil on one thread).
+    let queryWorkers: QueryWorkersOwner?
     /// Longest input in tokens, [CLS] and [SEP] included (sentence-transformers' max_seq_length).
     public let maxTokens: Int
     let wordEmbeddings: DenseMatrix
@@ -83,10 +85,12 @@ public struct TextEncoder: Sendable {
     let tokenTypeEmbeddings: DenseMatrix
     let embeddingNorm: (weight: [Float], bias: [Float])
     let layers: [Layer]
-    /// Whether inputs of fewer than `halfPrecisionRowLimit` tokens run on float16 weights.
+    /// Whether inputs of fewer than `shortInputRows` tokens run on float16 weights.
     public let halfPrecision: Bool
-    /// Inputs (in total tokens) at most this long take the float16 path.
-    static let halfPrecisionRowLimit = 32
+    /// Inputs of fewer tokens than this (in total) are short: their products are split by
+    /// output columns between the caller and `queryWorkers`, on float16 weights when
+    /// `halfPrecision`; longer ones are split by rows, on float32 weights.
+    static let shortInputRows = 32
 
     /// The vector size.
     public var dimension: Int { configuration.hiddenSize }
@@ -102,6 +106,7 @@ public struct TextEncoder: Sendable {
         halfPrecision: Bool = true
     ) throws {
         self.parallelism = parallelism
+        queryWorkers = parallelism.threads > 1 ? QueryWorkersOwner(threads: parallelism.threads) : nil
         self.halfPrecision = halfPrecision && aisle_half_kernels_supported() == 1
         name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
@@ -235,7 +240,9 @@ public struct TextEncoder: Sendable {
     /// owns rows `starts[i]..<starts[i + 1]`.
     func encode(_ sequences: [[Int32]], starts: [Int]) -> DenseMatrix {
         let h = dimension
-        var x = DenseMatrix(rows: starts[starts.count - 1], columns: h)
+        let rows = starts[starts.count - 1]
+        if rows < Self.shortInputRows { queryWorkers?.workers.wake() }
+        var x = DenseMatrix(rows: rows, columns: h)
         for (index, tokens) in sequences.enumerated() {
             for (position, token) in tokens.enumerated() {
                 let row = (starts[index] + position) * h
@@ -273,7 +280,7 @@ public struct TextEncoder: Sendable {
             layer.intermediateBias,
             half: layer.halves?.intermediate
         )
-        Self.gelu(&intermediate, parallelism: parallelism)
+        Self.gelu(&intermediate, parallelism: x.rows < Self.shortInputRows ? .serial : parallelism)
         var output = linear(intermediate, layer.output, layer.outputBias, half: layer.halves?.output)
         Self.add(attended, into: &output)
         Self.layerNorm(&output, layer.outputNorm, epsilon: configuration.layerNormEpsilon)
@@ -322,43 +329,42 @@ public struct TextEncoder: Sendable {
     /// (when OpenBLAS is single-threaded; otherwise OpenBLAS threads it), each part written
     /// straight into its block of the result:
     /// - a batch (32 rows or more) by rows: one large product per worker;
-    /// - a short query by blocks of output columns small enough (rows × width × inputs ≤ 10⁶)
-    ///   for OpenBLAS's small-matrix kernel, which reads the weights in place: the general one
-    ///   packs the whole weight matrix on every call, half of a query's time (docs/BENCHMARKS.md).
+    /// - a short input by blocks of output columns, on the caller and `queryWorkers`: on float16
+    ///   weights when there are some, otherwise in blocks small enough (rows × width × inputs ≤
+    ///   10⁶) for OpenBLAS's small-matrix kernel, which reads the weights in place: the general
+    ///   one packs the whole weight matrix on every call, half of a query's time
+    ///   (docs/BENCHMARKS.md).
     func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float], half: HalfWeights? = nil) -> DenseMatrix {
         precondition(x.columns == weight.rows, "\(x.columns) inputs for a \(weight.rows)-input layer")
-        if let half, x.rows < Self.halfPrecisionRowLimit {
+        let short = x.rows < Self.shortInputRows
+        if let half, short {
             return halfLinear(x, half, bias)
         }
         let (rows, inputs, outputs) = (x.rows, x.columns, weight.columns)
         let workers = BLAS.threads == 1 ? parallelism.threads : 1
-        let byRows = rows >= 32
         let width = Self.smallProductWidth(rows: rows, inputs: inputs, outputs: outputs, workers: workers)
-        let parts = byRows ? max(1, min(workers, rows / 16)) : (outputs + width - 1) / width
+        let parts = short ? (outputs + width - 1) / width : max(1, min(workers, rows / 16))
         var result = DenseMatrix(rows: rows, columns: outputs)
         x.values.withUnsafeBufferPointer { source in
             result.values.withUnsafeMutableBufferPointer { target in
                 let input = SendableConstPointer(source.baseAddress)
                 let output = SendablePointer(target.baseAddress)
-                let split = workers == 1 ? Parallelism.serial : parallelism
-                split.forEachRange(of: parts, chunk: 1) { range in
+                forEachPart(parts, short: short, workers: workers) { part in
                     guard let a = input.pointer, let c = output.pointer else { return }
-                    for part in range {
-                        if byRows {
-                            let first = rows * part / parts
-                            let last = rows * (part + 1) / parts
-                            BLAS.multiplyAddingBias(
-                                a + first * inputs,
-                                rows: last - first,
-                                weight,
-                                columns: 0..<outputs,
-                                bias: bias,
-                                into: c + first * outputs
-                            )
-                        } else {
-                            let columns = (part * width)..<min(outputs, (part + 1) * width)
-                            BLAS.multiplyAddingBias(a, rows: rows, weight, columns: columns, bias: bias, into: c)
-                        }
+                    if short {
+                        let columns = (part * width)..<min(outputs, (part + 1) * width)
+                        BLAS.multiplyAddingBias(a, rows: rows, weight, columns: columns, bias: bias, into: c)
+                    } else {
+                        let first = rows * part / parts
+                        let last = rows * (part + 1) / parts
+                        BLAS.multiplyAddingBias(
+                            a + first * inputs,
+                            rows: last - first,
+                            weight,
+                            columns: 0..<outputs,
+                            bias: bias,
+                            into: c + first * outputs
+                        )
                     }
                 }
             }
@@ -366,12 +372,30 @@ public struct TextEncoder: Sendable {
         return result
     }
 
-    /// `x · w + bias` with float16 weights, the outputs split between the workers.
+    /// Runs `body` for every part in `0..<parts` and returns when all are done: a short input's
+    /// parts on the caller and the query helpers, a batch's on `parallelism`'s workers, and
+    /// everything on the caller when `workers` is 1 (OpenBLAS threads the products itself).
+    func forEachPart(_ parts: Int, short: Bool, workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        if workers == 1 {
+            for part in 0..<parts { body(part) }
+        } else if short, let helpers = queryWorkers?.workers {
+            helpers.run(parts: parts, body)
+        } else {
+            parallelism.forEachRange(of: parts, chunk: 1) { range in
+                for part in range { body(part) }
+            }
+        }
+    }
+
+    /// `x · w + bias` with float16 weights, in blocks of output columns shared between the caller
+    /// and the query helpers.
     func halfLinear(_ x: DenseMatrix, _ weights: HalfWeights, _ bias: [Float]) -> DenseMatrix {
         precondition(bias.count == weights.outputs, "bias has \(bias.count) entries for \(weights.outputs) outputs")
         var result = DenseMatrix(rows: x.rows, columns: weights.outputs)
         let (rows, inputs, outputs) = (Int32(x.rows), Int32(weights.inputs), Int32(weights.outputs))
-        let parts = parallelism.threads
+        // A few blocks per thread, so a helper that starts late leaves the caller little to wait for.
+        let groups = weights.outputs / 4
+        let parts = min(groups, 4 * parallelism.threads)
         x.values.withUnsafeBufferPointer { source in
             weights.values.withUnsafeBufferPointer { halves in
                 bias.withUnsafeBufferPointer { bias in
@@ -380,15 +404,13 @@ public struct TextEncoder: Sendable {
                         let output = SendablePointer(target.baseAddress)
                         let w = SendableHalfPointer(pointer: halves.baseAddress)
                         let b = SendableConstPointer(bias.baseAddress)
-                        parallelism.forEachRange(of: parts, chunk: 1) { range in
+                        forEachPart(parts, short: true, workers: parallelism.threads) { part in
                             guard let a = input.pointer, let c = output.pointer, let w = w.pointer, let b = b.pointer
                             else { return }
-                            for part in range {
-                                // Whole groups of four outputs per worker.
-                                let first = Int32(Int(outputs) / 4 * part / parts * 4)
-                                let last = Int32(Int(outputs) / 4 * (part + 1) / parts * 4)
-                                aisle_half_linear(a, rows, inputs, w, outputs, first, last, b, c)
-                            }
+                            // Whole groups of four outputs per part.
+                            let first = Int32(groups * part / parts * 4)
+                            let last = Int32(groups * (part + 1) / parts * 4)
+                            aisle_half_linear(a, rows, inputs, w, outputs, first, last, b, c)
                         }
                     }
                 }
@@ -479,7 +501,10 @@ public struct TextEncoder: Sendable {
     /// float). Eight lanes and no branches, so GELU costs a few multiplies instead of a libm call.
     @inline(__always)
     static func erf8(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        let x = input.clamped(lowerBound: SIMD8(repeating: -4), upperBound: SIMD8(repeating: 4))
+        // Not `clamped`: that one is a call per use here, not two instructions.
+        var x = input
+        x.replace(with: 4, where: x .> 4)
+        x.replace(with: -4, where: x .< -4)
         let x2 = x * x
         var p = x2 * -2.726_142_258_013_06e-10 + 2.770_681_424_959_02e-08
         p = x2 * p - 2.101_024_020_825_08e-06

@@ -17,4 +17,14 @@ void aisle_half_linear(const float *x, int rows, int inputs, const uint16_t *w, 
 /// Converts count floats to IEEE half floats (round to nearest even), with F16C when present.
 void aisle_floats_to_halves(const float *source, uint16_t *target, long count);
 
+/// A hint to the CPU that the caller is spinning on a flag (x86 PAUSE): less power, and the
+/// flag's cache line is not hammered.
+static inline void aisle_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif
