@@ -18,6 +18,18 @@ public struct DenseMatrix: Sendable, Equatable {
         self.values = [Float](repeating: value, count: rows * columns)
     }
 
+    /// A matrix whose entries `initialize` writes, every one of them (it gets the buffer
+    /// uninitialised): for results a kernel fills anyway, which then skips zeroing them first.
+    public init(rows: Int, columns: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(rows >= 0 && columns >= 0, "matrix shape must be non-negative, got \(rows)×\(columns)")
+        self.rows = rows
+        self.columns = columns
+        self.values = [Float](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+            initialize(buffer)
+            count = rows * columns
+        }
+    }
+
     /// A matrix over existing row-major `values`; their count must be `rows * columns`.
     public init(rows: Int, columns: Int, values: [Float]) {
         precondition(rows >= 0 && columns >= 0, "matrix shape must be non-negative, got \(rows)×\(columns)")

@@ -1,3 +1,4 @@
+import AisleCore
 import AisleMath
 import Foundation
 import Testing
@@ -28,6 +29,11 @@ import Testing
         let expected = matrix.values.map(TextEncoder.gelu)
         TextEncoder.gelu(&matrix, parallelism: Parallelism(threads: 2))
         #expect(matrix.values == expected)
+        // Several blocks of 4,096 for the workers, and a tail.
+        var large = DenseMatrix(rows: 3, columns: 3_001, values: (0..<9_003).map { Float($0 % 97 - 48) / 12 })
+        let largeExpected = large.values.map(TextEncoder.gelu)
+        TextEncoder.gelu(&large, parallelism: Parallelism(threads: 2))
+        #expect(large.values == largeExpected)
     }
 
     @Test("LayerNorm centres and scales each row, then applies weight and bias")
@@ -38,6 +44,26 @@ import Testing
         let scale = 1 / Float(1.25).squareRoot()
         let expected: [Float] = [-1.5 * scale, -0.5 * scale, 2 * 0.5 * scale, 2 * 1.5 * scale + 1, 0, 0, 0, 1]
         for (value, target) in zip(matrix.values, expected) { #expect(abs(value - target) < 1e-5) }
+
+        // A width of 8-lane blocks plus a tail, against the definition in Double.
+        var generator = SplitMix64(seed: 11)
+        let width = 21
+        let values = (0..<(3 * width)).map { _ in Float(generator.nextDouble() * 8 - 3) }
+        let weight = (0..<width).map { Float($0) / 10 + 0.5 }
+        let bias = (0..<width).map { Float($0 % 5) - 2 }
+        var wide = DenseMatrix(rows: 3, columns: width, values: values)
+        TextEncoder.layerNorm(&wide, (weight, bias), epsilon: 1e-12)
+        for row in 0..<3 {
+            let entries = values[(row * width)..<((row + 1) * width)].map(Double.init)
+            let mean = entries.reduce(0, +) / Double(width)
+            let variance = entries.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(width)
+            for column in 0..<width {
+                let target =
+                    (entries[column] - mean) / (variance + 1e-12).squareRoot() * Double(weight[column])
+                    + Double(bias[column])
+                #expect(abs(Double(wide.values[row * width + column]) - target) < 1e-5, "row \(row) column \(column)")
+            }
+        }
     }
 
     @Test("softmax is shift-invariant and sums to one, even with large scores")

@@ -274,13 +274,13 @@ public struct TextEncoder: Sendable {
         )
         Self.add(x, into: &attended)
         Self.layerNorm(&attended, layer.attentionNorm, epsilon: configuration.layerNormEpsilon)
-        var intermediate = linear(
+        let intermediate = linear(
             attended,
             layer.intermediate,
             layer.intermediateBias,
-            half: layer.halves?.intermediate
+            half: layer.halves?.intermediate,
+            thenGELU: true
         )
-        Self.gelu(&intermediate, parallelism: x.rows < Self.shortInputRows ? .serial : parallelism)
         var output = linear(intermediate, layer.output, layer.outputBias, half: layer.halves?.output)
         Self.add(attended, into: &output)
         Self.layerNorm(&output, layer.outputNorm, epsilon: configuration.layerNormEpsilon)
@@ -289,18 +289,23 @@ public struct TextEncoder: Sendable {
 
     /// Multi-head self-attention of each sequence over its own tokens. `qkv` holds each token's
     /// query, key and value side by side (3 × hidden columns); the answer, the heads' outputs
-    /// side by side (hidden columns).
+    /// side by side (hidden columns). Each (sequence, head) pair is one part of the work, written
+    /// straight into its block of the answer.
     func attention(_ qkv: DenseMatrix, starts: [Int]) -> DenseMatrix {
         let h = dimension
         let heads = configuration.heads
         let width = h / heads
         let scale = 1 / Float(width).squareRoot()
         let sequences = starts.count - 1
-        let parts = parallelism.map(sequences, chunk: 1) { index -> [Float] in
-            let first = starts[index]
-            let count = starts[index + 1] - first
-            var context = [Float](repeating: 0, count: count * h)
-            for head in 0..<heads {
+        var context = DenseMatrix(rows: starts[sequences], columns: h)
+        let short = context.rows < Self.shortInputRows
+        context.values.withUnsafeMutableBufferPointer { target in
+            let output = SendablePointer(target.baseAddress)
+            forEachPart(sequences * heads, short: short, workers: parallelism.threads) { part in
+                guard let context = output.pointer else { return }
+                let (index, head) = part.quotientAndRemainder(dividingBy: heads)
+                let first = starts[index]
+                let count = starts[index + 1] - first
                 let q = Self.block(qkv, rows: first, count: count, column: head * width, width: width)
                 let k = Self.block(qkv, rows: first, count: count, column: h + head * width, width: width)
                 let v = Self.block(qkv, rows: first, count: count, column: 2 * h + head * width, width: width)
@@ -315,14 +320,12 @@ public struct TextEncoder: Sendable {
                 }
                 let mixed = BLAS.multiply(scores, v)
                 for row in 0..<count {
-                    for column in 0..<width {
-                        context[row * h + head * width + column] = mixed.values[row * width + column]
-                    }
+                    let target = context + (first + row) * h + head * width
+                    for column in 0..<width { target[column] = mixed.values[row * width + column] }
                 }
             }
-            return context
         }
-        return DenseMatrix(rows: starts[sequences], columns: h, values: parts.flatMap { $0 })
+        return context
     }
 
     /// `x · weight + bias`, weight kept transposed ([in × out]), split between the workers
@@ -334,11 +337,19 @@ public struct TextEncoder: Sendable {
     ///   10⁶) for OpenBLAS's small-matrix kernel, which reads the weights in place: the general
     ///   one packs the whole weight matrix on every call, half of a query's time
     ///   (docs/BENCHMARKS.md).
-    func linear(_ x: DenseMatrix, _ weight: DenseMatrix, _ bias: [Float], half: HalfWeights? = nil) -> DenseMatrix {
+    /// With `thenGELU`, GELU is applied to the result (by each part to its own block on the
+    /// float16 path, so it is split between the threads too).
+    func linear(
+        _ x: DenseMatrix,
+        _ weight: DenseMatrix,
+        _ bias: [Float],
+        half: HalfWeights? = nil,
+        thenGELU: Bool = false
+    ) -> DenseMatrix {
         precondition(x.columns == weight.rows, "\(x.columns) inputs for a \(weight.rows)-input layer")
         let short = x.rows < Self.shortInputRows
         if let half, short {
-            return halfLinear(x, half, bias)
+            return halfLinear(x, half, bias, thenGELU: thenGELU)
         }
         let (rows, inputs, outputs) = (x.rows, x.columns, weight.columns)
         let workers = BLAS.threads == 1 ? parallelism.threads : 1
@@ -369,6 +380,7 @@ public struct TextEncoder: Sendable {
                 }
             }
         }
+        if thenGELU { Self.gelu(&result, parallelism: short ? .serial : parallelism) }
         return result
     }
 
@@ -389,17 +401,17 @@ public struct TextEncoder: Sendable {
 
     /// `x · w + bias` with float16 weights, in blocks of output columns shared between the caller
     /// and the query helpers.
-    func halfLinear(_ x: DenseMatrix, _ weights: HalfWeights, _ bias: [Float]) -> DenseMatrix {
+    func halfLinear(_ x: DenseMatrix, _ weights: HalfWeights, _ bias: [Float], thenGELU: Bool = false) -> DenseMatrix {
         precondition(bias.count == weights.outputs, "bias has \(bias.count) entries for \(weights.outputs) outputs")
-        var result = DenseMatrix(rows: x.rows, columns: weights.outputs)
         let (rows, inputs, outputs) = (Int32(x.rows), Int32(weights.inputs), Int32(weights.outputs))
         // A few blocks per thread, so a helper that starts late leaves the caller little to wait for.
         let groups = weights.outputs / 4
         let parts = min(groups, 4 * parallelism.threads)
-        x.values.withUnsafeBufferPointer { source in
-            weights.values.withUnsafeBufferPointer { halves in
-                bias.withUnsafeBufferPointer { bias in
-                    result.values.withUnsafeMutableBufferPointer { target in
+        // The parts write every entry.
+        return DenseMatrix(rows: x.rows, columns: weights.outputs) { target in
+            x.values.withUnsafeBufferPointer { source in
+                weights.values.withUnsafeBufferPointer { halves in
+                    bias.withUnsafeBufferPointer { bias in
                         let input = SendableConstPointer(source.baseAddress)
                         let output = SendablePointer(target.baseAddress)
                         let w = SendableHalfPointer(pointer: halves.baseAddress)
@@ -411,12 +423,15 @@ public struct TextEncoder: Sendable {
                             let first = Int32(groups * part / parts * 4)
                             let last = Int32(groups * (part + 1) / parts * 4)
                             aisle_half_linear(a, rows, inputs, w, outputs, first, last, b, c)
+                            guard thenGELU else { return }
+                            for row in 0..<Int(rows) {
+                                Self.gelu(c + row * Int(outputs) + Int(first), count: Int(last - first))
+                            }
                         }
                     }
                 }
             }
         }
-        return result
     }
 
     /// Output columns per block of a short query's product: the widest multiple of 16 with
@@ -465,21 +480,48 @@ public struct TextEncoder: Sendable {
     /// LayerNorm over each row: (x − mean) / √(variance + ε) · weight + bias.
     static func layerNorm(_ x: inout DenseMatrix, _ norm: (weight: [Float], bias: [Float]), epsilon: Float) {
         let width = x.columns
-        for row in 0..<x.rows {
-            let offset = row * width
-            var mean: Float = 0
-            for column in 0..<width { mean += x.values[offset + column] }
-            mean /= Float(width)
-            var variance: Float = 0
-            for column in 0..<width {
-                let centred = x.values[offset + column] - mean
-                variance += centred * centred
-            }
-            variance /= Float(width)
-            let inverse = 1 / (variance + epsilon).squareRoot()
-            for column in 0..<width {
-                x.values[offset + column] =
-                    (x.values[offset + column] - mean) * inverse * norm.weight[column] + norm.bias[column]
+        let rows = x.rows
+        let lanes = width / 8 * 8
+        x.values.withUnsafeMutableBufferPointer { buffer in
+            norm.weight.withUnsafeBufferPointer { weight in
+                norm.bias.withUnsafeBufferPointer { bias in
+                    guard let base = buffer.baseAddress, let w = weight.baseAddress, let b = bias.baseAddress
+                    else { return }
+                    let (wRaw, bRaw) = (UnsafeRawPointer(w), UnsafeRawPointer(b))
+                    for row in 0..<rows {
+                        let values = base + row * width
+                        let raw = UnsafeMutableRawPointer(values)
+                        func load(_ column: Int) -> SIMD8<Float> {
+                            raw.loadUnaligned(fromByteOffset: column * 4, as: SIMD8<Float>.self)
+                        }
+                        var sum = SIMD8<Float>()
+                        for column in stride(from: 0, to: lanes, by: 8) { sum += load(column) }
+                        var total = sum.sum()
+                        for column in lanes..<width { total += values[column] }
+                        let mean = total / Float(width)
+                        var squares = SIMD8<Float>()
+                        for column in stride(from: 0, to: lanes, by: 8) {
+                            let centred = load(column) - mean
+                            squares += centred * centred
+                        }
+                        var variance = squares.sum()
+                        for column in lanes..<width { variance += (values[column] - mean) * (values[column] - mean) }
+                        let inverse = 1 / (variance / Float(width) + epsilon).squareRoot()
+                        for column in stride(from: 0, to: lanes, by: 8) {
+                            let scaled = (load(column) - mean) * inverse
+                            let weights = wRaw.loadUnaligned(fromByteOffset: column * 4, as: SIMD8<Float>.self)
+                            let biases = bRaw.loadUnaligned(fromByteOffset: column * 4, as: SIMD8<Float>.self)
+                            raw.storeBytes(
+                                of: scaled * weights + biases,
+                                toByteOffset: column * 4,
+                                as: SIMD8<Float>.self
+                            )
+                        }
+                        for column in lanes..<width {
+                            values[column] = (values[column] - mean) * inverse * w[column] + b[column]
+                        }
+                    }
+                }
             }
         }
     }
@@ -519,24 +561,34 @@ public struct TextEncoder: Sendable {
         return x * p / q
     }
 
-    /// GELU of every entry, eight at a time, split over the workers.
+    /// GELU of every entry, split over the workers.
     static func gelu(_ x: inout DenseMatrix, parallelism: Parallelism) {
         let count = x.values.count
+        let blocks = 4096
         x.values.withUnsafeMutableBufferPointer { buffer in
             let values = SendablePointer(buffer.baseAddress)
-            parallelism.forEachRange(of: (count + 7) / 8, chunk: 4096) { range in
+            parallelism.forEachRange(of: (count + blocks - 1) / blocks, chunk: 1) { range in
                 guard let base = values.pointer else { return }
-                let raw = UnsafeMutableRawPointer(base)
                 for block in range {
-                    let offset = block * 8
-                    if offset + 8 <= count {
-                        let lanes = raw.loadUnaligned(fromByteOffset: offset * 4, as: SIMD8<Float>.self)
-                        raw.storeBytes(of: gelu8(lanes), toByteOffset: offset * 4, as: SIMD8<Float>.self)
-                    } else {
-                        for index in offset..<count { base[index] = gelu(base[index]) }
-                    }
+                    let first = block * blocks
+                    gelu(base + first, count: min(count, first + blocks) - first)
                 }
             }
+        }
+    }
+
+    /// GELU of `count` floats in place, eight at a time.
+    static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        let raw = UnsafeMutableRawPointer(values)
+        var index = 0
+        while index + 8 <= count {
+            let lanes = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: gelu8(lanes), toByteOffset: index * 4, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < count {
+            values[index] = gelu(values[index])
+            index += 1
         }
     }
 }
