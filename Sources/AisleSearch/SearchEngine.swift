@@ -90,9 +90,17 @@ public final class SearchEngine: Sendable {
     public var usesGraph: Bool { index.withLock { $0.vectors.graph != nil } }
 
     /// Replaces the synonym rules; throws, changing nothing, when one is unusable.
-    public func setSynonyms(_ rules: [SynonymRule]) throws(SynonymError) {
+    ///
+    /// With a `revision` (the store's, which grows with every write), rules older than those in
+    /// force are ignored: two concurrent writers may reach the engine in either order, and the
+    /// engine must end with the rules the store ended with.
+    public func setSynonyms(_ rules: [SynonymRule], revision: Int? = nil) throws(SynonymError) {
         let table = try SynonymTable(rules, analyzer: SearchAnalyzer())
         index.withLock { index in
+            if let revision {
+                guard revision >= index.synonymRevision else { return }
+                index.synonymRevision = revision
+            }
             index.synonymRules = rules
             index.synonyms = table
         }

@@ -124,6 +124,8 @@ struct SearchIndex {
     /// The synonym rules as set, and compiled.
     var synonymRules: [SynonymRule] = []
     var synonyms = SynonymTable()
+    /// The store's revision of `synonymRules` (0: none set with one).
+    var synonymRevision = 0
     /// Live items per term.
     private(set) var documentFrequency: [String: Int] = [:]
     private(set) var lengthSums = [Float](repeating: 0, count: SearchField.allCases.count)

@@ -25,7 +25,8 @@ struct SearchIndexService: Service {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            try engine.setSynonyms(try await store.searchSynonyms())
+            let stored = try await store.searchSynonyms()
+            try engine.setSynonyms(stored.rules, revision: stored.revision)
         } catch let error as SynonymError {
             logger.warning("search: stored synonyms are unusable, none in force: \(error)")
         }

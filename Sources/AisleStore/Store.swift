@@ -77,9 +77,10 @@ public protocol Store: Sendable {
     func searchQueries(limit: Int) async throws -> [SearchQueryStats]
     /// The stored clicks after searches, most clicked first, at most `limit`.
     func searchClicks(limit: Int) async throws -> [SearchClickCount]
-    /// The search synonym rules (empty until set).
-    func searchSynonyms() async throws -> [SynonymRule]
-    func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws
+    /// The search synonym rules (empty until set) and their revision (0 until set).
+    func searchSynonyms() async throws -> (rules: [SynonymRule], revision: Int)
+    /// Replaces the synonym rules; returns their revision, one more than the last.
+    func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws -> Int
 
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?

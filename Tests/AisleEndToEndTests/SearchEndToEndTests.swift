@@ -213,11 +213,28 @@ import Testing
             #expect(personal.data.last?.explain?.personal == 0.075)
             let both = try await http.call(.GET, "/v1/search?q=a&user_id=u&device_id=d", key: ServerProcess.ingestKey)
             #expect(both.status == 400)
+
+            // Concurrent rule sets: the engine ends with the one the store kept (read back below).
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        let rules =
+                            #"{"rules": [{"synonyms": ["headset", "headphones"]}, {"from": "word\#(writer)", "to": ["jacket"]}]}"#
+                        return try await http.call(.PUT, "/v1/search/synonyms", json: rules).status
+                    }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+        }
+        let inForce = try await withHTTP(server) { http in
+            try await http.call(.GET, "/v1/search/synonyms").decode(SynonymsBody.self).rules
         }
         // After a restart: synonyms, the query log and clicks are read back from the store.
         #expect(server.stop() == 0)
         try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
         try await withHTTP(server) { http in
+            let stored = try await http.call(.GET, "/v1/search/synonyms").decode(SynonymsBody.self).rules
+            #expect(stored == inForce && inForce.count == 2, "the engine's rules are the store's")
             var results = try await search(http, "q=headset&record=false")
             for _ in 0..<50 where results.data.isEmpty {
                 try await Task.sleep(for: .milliseconds(100))

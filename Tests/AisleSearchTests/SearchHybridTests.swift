@@ -172,6 +172,20 @@ import Testing
         #expect(ids(engine, "headset ").isEmpty)
     }
 
+    @Test("synonyms with revisions: an older revision arriving late does not replace a newer one")
+    func synonymRevisions() throws {
+        let engine = engine()
+        let newer = [SynonymRule(synonyms: ["headset", "headphones"])]
+        try engine.setSynonyms(newer, revision: 3)
+        try engine.setSynonyms([SynonymRule(from: "coat", to: ["parka"])], revision: 2)
+        #expect(engine.synonyms == newer)
+        #expect(ids(engine, "headset ") == ["6"])
+        try engine.setSynonyms([], revision: 4)
+        #expect(engine.synonyms.isEmpty)
+        try engine.setSynonyms(newer, revision: 4)
+        #expect(engine.synonyms == newer, "the same revision again applies (a retry)")
+    }
+
     func ids(_ engine: SearchEngine, _ text: String) -> [String] {
         engine.search(SearchQuery(text: text)).hits.map(\.itemID.rawValue)
     }

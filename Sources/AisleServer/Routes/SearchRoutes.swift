@@ -182,9 +182,10 @@ struct SearchRoutes {
         } catch {
             throw AisleError.invalid("rules[\(error.rule)]", error.description)
         }
-        try await store.setSearchSynonyms(body.rules, at: .now())
-        try engine.setSynonyms(body.rules)
-        return JSONResponse.encoded(SynonymsBody(rules: engine.synonyms))
+        let revision = try await store.setSearchSynonyms(body.rules, at: .now())
+        try engine.setSynonyms(body.rules, revision: revision)
+        // What this request stored (a concurrent, later write may already be in force).
+        return JSONResponse.encoded(SynonymsBody(rules: body.rules))
     }
 
     static func queryText(_ request: Request) throws -> String {

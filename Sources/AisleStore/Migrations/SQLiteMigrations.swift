@@ -135,6 +135,11 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v6: setting revisions") { db in
+            // Concurrent writers of a setting reach the engine in either order; the revision
+            // tells it which one the store kept.
+            try db.execute(sql: "ALTER TABLE settings ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

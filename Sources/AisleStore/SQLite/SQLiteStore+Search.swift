@@ -84,30 +84,33 @@ extension SQLiteStore {
         }
     }
 
-    public func searchSynonyms() async throws -> [SynonymRule] {
-        let text = try await read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'search.synonyms'")
+    public func searchSynonyms() async throws -> (rules: [SynonymRule], revision: Int) {
+        let row = try await read { db in
+            try Row.fetchOne(db, sql: "SELECT value, revision FROM settings WHERE key = 'search.synonyms'")
+                .map { (text: $0["value"] as String, revision: $0["revision"] as Int) }
         }
-        guard let text else { return [] }
+        guard let row else { return ([], 0) }
         do {
-            return try JSONDecoder().decode([SynonymRule].self, from: Data(text.utf8))
+            return (try JSONDecoder().decode([SynonymRule].self, from: Data(row.text.utf8)), row.revision)
         } catch {
             throw AisleError(code: .unavailable, message: "the stored synonym rules are unreadable: \(error)")
         }
     }
 
-    public func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws {
+    public func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws -> Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(rules), as: UTF8.self)
-        try await write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO settings (key, value, updated_at) VALUES ('search.synonyms', ?, ?)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    INSERT INTO settings (key, value, updated_at, revision) VALUES ('search.synonyms', ?, ?, 1)
+                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+                        revision = settings.revision + 1
                     """,
                 arguments: [text, now.millisecondsSinceEpoch]
             )
+            return try Int.fetchOne(db, sql: "SELECT revision FROM settings WHERE key = 'search.synonyms'") ?? 1
         }
     }
 }
