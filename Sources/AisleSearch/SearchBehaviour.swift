@@ -17,6 +17,8 @@ struct SearchBehaviour {
 
     /// Distinct queries kept in memory; past it the least searched half is forgotten.
     static let queryCapacity = 100_000
+    /// (Query, item) click counts waiting for the store, at most.
+    static let pendingClickCapacity = 500_000
     /// Longest query kept, in characters.
     static let maximumQueryLength = 200
 
@@ -104,14 +106,34 @@ struct SearchBehaviour {
         return (queryChanges, clickChanges)
     }
 
-    /// Puts drained changes back (their store write failed).
-    mutating func requeue(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) {
+    /// Puts drained changes back (their store write failed). While the store keeps failing,
+    /// the pending changes stay bounded: past `queryCapacity` queries or `pendingClickCapacity`
+    /// click counts, the least searched or clicked are dropped. Returns how many were dropped.
+    @discardableResult
+    mutating func requeue(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) -> Int {
         for stats in changes.queries {
             changedQueries[stats.query] = Self.adding(stats, to: changedQueries[stats.query])
         }
         for click in changes.clicks {
             changedClicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
         }
+        var dropped = 0
+        if changedQueries.count > Self.queryCapacity {
+            let kept = changedQueries.values.sorted { ($0.searches, $0.query) > ($1.searches, $1.query) }
+                .prefix(Self.queryCapacity)
+            dropped += changedQueries.count - kept.count
+            changedQueries = Dictionary(uniqueKeysWithValues: kept.map { ($0.query, $0) })
+        }
+        let pendingClicks = changedClicks.values.reduce(0) { $0 + $1.count }
+        if pendingClicks > Self.pendingClickCapacity {
+            let kept = changedClicks.flatMap { query, items in items.map { (query, $0.key, $0.value) } }
+                .sorted { ($0.2, $0.0, $0.1.rawValue) > ($1.2, $1.0, $1.1.rawValue) }
+                .prefix(Self.pendingClickCapacity)
+            dropped += pendingClicks - kept.count
+            changedClicks = [:]
+            for (query, item, count) in kept { changedClicks[query, default: [:]][item] = count }
+        }
+        return dropped
     }
 
     /// Loads stored counts (at start), adding to any recorded meanwhile.

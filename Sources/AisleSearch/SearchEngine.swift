@@ -133,8 +133,10 @@ public final class SearchEngine: Sendable {
         behaviour.withLock { $0.drainChanges() }
     }
 
-    /// Takes back drained counts the store could not take, for the next drain.
-    public func requeueBehaviourChanges(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) {
+    /// Takes back drained counts the store could not take, for the next drain; returns how many
+    /// were dropped to keep the pending changes bounded (the least searched or clicked).
+    @discardableResult
+    public func requeueBehaviourChanges(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) -> Int {
         behaviour.withLock { $0.requeue(changes) }
     }
 

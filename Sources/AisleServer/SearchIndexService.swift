@@ -70,8 +70,11 @@ struct SearchIndexService: Service {
         do {
             try await store.addSearchActivity(queries: changes.queries, clicks: changes.clicks)
         } catch {
-            engine.requeueBehaviourChanges(changes)
-            logger.warning("search: query and click counts not stored, retried in \(Self.flushInterval): \(error)")
+            let dropped = engine.requeueBehaviourChanges(changes)
+            let loss = dropped > 0 ? "; \(dropped) of the least searched or clicked dropped to bound memory" : ""
+            logger.warning(
+                "search: query and click counts not stored, retried in \(Self.flushInterval)\(loss): \(error)"
+            )
         }
     }
 }

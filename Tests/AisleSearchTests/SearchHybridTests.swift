@@ -260,6 +260,36 @@ import Testing
         restored.restoreBehaviour(queries: changes.queries, clicks: [])
         #expect(restored.zeroResultQueries(limit: 10).first?.query == "snorkel")
     }
+
+    @Test("counts the store could not take come back once, and stay bounded while it keeps failing")
+    func requeueBounded() {
+        let engine = engine()
+        let time = Timestamp(millisecondsSinceEpoch: 1_780_000_000_000)
+        let failed = (
+            queries: [SearchQueryStats(query: "jacket", searches: 2, zeroResults: 0, lastSearchedAt: time)],
+            clicks: [SearchClickCount]()
+        )
+        #expect(engine.requeueBehaviourChanges(failed) == 0)
+        #expect(engine.requeueBehaviourChanges(failed) == 0)
+        #expect(engine.drainBehaviourChanges().queries.map(\.searches) == [4], "both failed writes, added up")
+        #expect(engine.drainBehaviourChanges().queries.isEmpty)
+
+        // A store that fails for long: many distinct queries pile up, then the rarest go.
+        let capacity = 100_000
+        let many = (0..<(capacity + 10)).map {
+            SearchQueryStats(query: "q\($0)", searches: $0 < 10 ? 1 : 5, zeroResults: 0, lastSearchedAt: time)
+        }
+        #expect(engine.requeueBehaviourChanges((many, [])) == 10)
+        let kept = engine.drainBehaviourChanges().queries
+        #expect(kept.count == capacity && kept.allSatisfy { $0.searches == 5 })
+        let clickCapacity = 500_000
+        let clicks = (0..<(clickCapacity + 3)).map {
+            SearchClickCount(query: "q\($0 % 1_000)", itemID: ItemID("i\($0)"), clicks: $0 < 3 ? 1 : 2)
+        }
+        #expect(engine.requeueBehaviourChanges(([], clicks)) == 3)
+        let keptClicks = engine.drainBehaviourChanges().clicks
+        #expect(keptClicks.count == clickCapacity && keptClicks.allSatisfy { $0.clicks == 2 })
+    }
 }
 
 /// The HNSW graph that replaces the exact scan on large catalogs: its answers against the scan's.
