@@ -176,6 +176,21 @@ public final class RecommendationService: Sendable {
     /// Retrains on a schedule until cancelled: every `everyMinutes`, or once `afterEvents` new
     /// events arrived, whichever comes first (checked every `checkInterval`). Errors are reported
     /// to `log` and retried at the next check.
+    ///
+    /// A training started by new events waits, after the previous one, at least
+    /// `eventTriggerRest` times as long as that one took: under heavy ingest the count is
+    /// reached again before a training ends, and back-to-back trainings would take the cores
+    /// from ingest (batch ingest fell from 48k to 31k events/s, docs/BENCHMARKS.md). Trainings
+    /// then use at most about a fifth of the time.
+    /// How many times the last training's duration an event-triggered one waits after it.
+    public static let eventTriggerRest = 4
+
+    /// Whether `newEvents` since the last training start one now: `afterEvents` or more, and
+    /// rested `eventTriggerRest` × `lastDuration` since the last one ended.
+    static func dueByEvents(newEvents: Int64, afterEvents: Int, sinceLast: Duration, lastDuration: Duration) -> Bool {
+        newEvents >= Int64(afterEvents) && sinceLast >= lastDuration * eventTriggerRest
+    }
+
     public func runSchedule(
         everyMinutes: Int?,
         afterEvents: Int?,
@@ -188,6 +203,7 @@ public final class RecommendationService: Sendable {
             return
         }
         var lastTraining = ContinuousClock.now
+        var lastDuration = Duration.zero
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: checkInterval)
@@ -197,9 +213,15 @@ public final class RecommendationService: Sendable {
             let dueByTime = everyMinutes.map { ContinuousClock.now - lastTraining >= .seconds($0 * 60) } ?? false
             var dueByEvents = false
             if let afterEvents, let latest = try? await store.latestSequence() {
-                dueByEvents = latest - snapshot.report.lastSequence >= Int64(afterEvents)
+                dueByEvents = Self.dueByEvents(
+                    newEvents: latest - snapshot.report.lastSequence,
+                    afterEvents: afterEvents,
+                    sinceLast: ContinuousClock.now - lastTraining,
+                    lastDuration: lastDuration
+                )
             }
             guard dueByTime || dueByEvents, !isTraining else { continue }
+            let started = ContinuousClock.now
             do {
                 let report = try await train { log($0) }
                 log("training done: \(report.interactions) interactions, \(report.items) items; \(report.blendSource)")
@@ -207,6 +229,7 @@ public final class RecommendationService: Sendable {
                 log("training failed: \(error)")
             }
             lastTraining = ContinuousClock.now
+            lastDuration = lastTraining - started
         }
     }
 }
