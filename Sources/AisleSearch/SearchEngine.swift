@@ -8,10 +8,12 @@ import Synchronization
     import Darwin
 #endif
 
-/// The catalog's search index, safe to share: changes and reads take turns on one lock (the
-/// query log has its own, always taken after the index's).
+/// The catalog's search index, safe to share: searches read it together, changes take it
+/// alone (the query log has its own lock, always taken after the index's).
 public final class SearchEngine: Sendable {
-    private let index = Mutex(SearchIndex())
+    private let index = ReadWriteLock(SearchIndex())
+    /// Scoring scratch for searches running at once: one is taken per search and given back.
+    private let scratches = Mutex<[ScoringScratch]>([])
     private let behaviour = Mutex(SearchBehaviour())
     public let tuning: SearchTuning
 
@@ -32,7 +34,7 @@ public final class SearchEngine: Sendable {
 
     public init(tuning: SearchTuning = SearchTuning()) {
         self.tuning = tuning
-        index.withLock { index in
+        index.write { index in
             index.vectors.exactSearchLimit = tuning.exactSearchLimit
             index.vectors.graphSearchBeam = tuning.graphSearchBeam
             index.vectors.buildsGraphElsewhere = tuning.buildsGraphInBackground
@@ -40,14 +42,14 @@ public final class SearchEngine: Sendable {
     }
 
     /// Items indexed.
-    public var count: Int { index.withLock { $0.count } }
+    public var count: Int { index.read { $0.count } }
 
     /// Items with an embedding.
-    public var vectorCount: Int { index.withLock { $0.vectors.count } }
+    public var vectorCount: Int { index.read { $0.vectors.count } }
 
     /// Indexes (or re-indexes) items; hidden ones are taken out.
     public func upsert(_ items: [Item]) {
-        index.withLock { index in
+        index.write { index in
             for item in items { index.upsert(item) }
         }
     }
@@ -55,7 +57,7 @@ public final class SearchEngine: Sendable {
     /// Takes an item (and its embedding) out; false when it was not indexed.
     @discardableResult
     public func remove(_ id: ItemID) -> Bool {
-        index.withLock { index in
+        index.write { index in
             index.vectors.remove(id)
             return index.remove(id)
         }
@@ -65,7 +67,7 @@ public final class SearchEngine: Sendable {
     /// leaves items that already have a vector alone: the start-up load reads the store while
     /// the embedder may already have set a newer one.
     public func setVectors(_ vectors: [(itemID: ItemID, vector: [Float])], keepingNewer: Bool = false) {
-        let snapshot = index.withLock { index in
+        let snapshot = index.write { index in
             for (id, vector) in vectors where !keepingNewer || !index.vectors.has(id) {
                 index.vectors.set(id, vector: vector, slot: index.slotOfItem[id])
             }
@@ -81,13 +83,13 @@ public final class SearchEngine: Sendable {
                 let storage = VectorStorage(base: base, dimension: snapshot.dimension)
                 for row in snapshot.rows { built.insert(row, vectors: storage) }
             }
-            index.withLock { $0.vectors.installGraph(built, generation: snapshot.generation) }
+            index.write { $0.vectors.installGraph(built, generation: snapshot.generation) }
         }
     }
 
     /// Whether semantic search answers from the HNSW graph (past the exact-search limit, once
     /// built) rather than an exact scan.
-    public var usesGraph: Bool { index.withLock { $0.vectors.graph != nil } }
+    public var usesGraph: Bool { index.read { $0.vectors.graph != nil } }
 
     /// Replaces the synonym rules; throws, changing nothing, when one is unusable.
     ///
@@ -96,7 +98,7 @@ public final class SearchEngine: Sendable {
     /// engine must end with the rules the store ended with.
     public func setSynonyms(_ rules: [SynonymRule], revision: Int? = nil) throws(SynonymError) {
         let table = try SynonymTable(rules, analyzer: SearchAnalyzer())
-        index.withLock { index in
+        index.write { index in
             if let revision {
                 guard revision >= index.synonymRevision else { return }
                 index.synonymRevision = revision
@@ -112,14 +114,14 @@ public final class SearchEngine: Sendable {
     }
 
     /// The synonym rules in force.
-    public var synonyms: [SynonymRule] { index.withLock { $0.synonymRules } }
+    public var synonyms: [SynonymRule] { index.read { $0.synonymRules } }
 
     // MARK: - Behaviour
 
     /// A shopper clicked `item` in the results of `query` (counted for items in the index and
     /// queries searched here).
     public func recordClick(query: String, item: ItemID) {
-        guard index.withLock({ $0.slotOfItem[item] != nil }) else { return }
+        guard index.read({ $0.slotOfItem[item] != nil }) else { return }
         behaviour.withLock { $0.recordClick(query, item: item) }
     }
 
@@ -153,7 +155,7 @@ public final class SearchEngine: Sendable {
     public func affinity(from events: [Event]) -> SearchAffinity {
         var categories: [String: Float] = [:]
         var brands: [String: Float] = [:]
-        index.withLock { index in
+        index.read { index in
             for (position, event) in events.enumerated() {
                 guard let id = event.itemID, let slot = index.slotOfItem[id] else { continue }
                 let kind: Float =
@@ -201,7 +203,7 @@ public final class SearchEngine: Sendable {
             var query = SearchQuery(text: text)
             query.limit = limit - suggestions.count
             let hits = search(query).hits
-            index.withLock { index in
+            index.read { index in
                 for hit in hits {
                     guard let slot = index.slotOfItem[hit.itemID] else { continue }
                     suggestions.append(
@@ -218,12 +220,16 @@ public final class SearchEngine: Sendable {
     /// The page of results for `query`.
     public func search(_ query: SearchQuery) -> SearchResults {
         let clicks = behaviour.withLock { $0.clicks(after: query.text) }
-        let results = index.withLock { index in
+        // New terms since the last search: sorted once, alone, so that searches only read.
+        if query.mode != .semantic && index.read({ $0.needsTermsSorted }) { index.write { $0.sortTerms() } }
+        var scratch = scratches.withLock { $0.popLast() } ?? ScoringScratch()
+        defer { scratches.withLock { $0.append(scratch) } }
+        let results = index.read { index in
             var interpretation: [String: [String]] = [:]
             var matches: [Int32: [String]] = [:]
             var lexical: [(slot: Int32, score: Float)] = []
             if query.mode != .semantic {
-                (lexical, matches) = lexicalHits(query, &index, &interpretation)
+                (lexical, matches) = lexicalHits(query, index, &interpretation, &scratch)
                 if query.hasFilters { lexical.removeAll { !index.passes($0.slot, query) } }
             }
             var semantic: [(slot: Int32, score: Float)] = []
@@ -297,8 +303,9 @@ public final class SearchEngine: Sendable {
     /// terms each matched with (with `explain`).
     private func lexicalHits(
         _ query: SearchQuery,
-        _ index: inout SearchIndex,
-        _ interpretation: inout [String: [String]]
+        _ index: SearchIndex,
+        _ interpretation: inout [String: [String]],
+        _ scratch: inout ScoringScratch
     ) -> ([(slot: Int32, score: Float)], [Int32: [String]]) {
         let terms = index.analyzer.terms(query.text)
         var groups: [[(term: String, weight: Float, idfCap: String?)]] = []
@@ -331,7 +338,7 @@ public final class SearchEngine: Sendable {
             // No query text: every item, for browsing by filters and sort.
             return (index.slotOfItem.values.map { ($0, 0) }, [:])
         }
-        return index.score(groups, explain: query.explain)
+        return index.score(groups, explain: query.explain, scratch: &scratch)
     }
 
     /// Relevance of every candidate: BM25F alone in lexical mode, similarity alone in semantic

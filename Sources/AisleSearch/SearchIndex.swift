@@ -113,11 +113,6 @@ struct SearchIndex {
     private(set) var alive: [Bool] = []
     private(set) var fieldLengths: [Float] = []
     static let fieldCount = SearchField.allCases.count
-    /// Scoring scratch, one entry per slot, all zero between queries (the engine's lock keeps
-    /// queries one at a time).
-    private var totals: [Float] = []
-    private var best: [Float] = []
-    private var bestAlternative: [Int32] = []
     private(set) var postings: [String: [Posting]] = [:]
     /// Item embeddings, for semantic search.
     var vectors = VectorIndex()
@@ -185,9 +180,6 @@ struct SearchIndex {
         livePostings += added
         alive.append(true)
         fieldLengths += lengths
-        totals.append(0)
-        best.append(0)
-        bestAlternative.append(-1)
         slots.append(
             Slot(facts: SearchFacts(item), terms: Array(distinct), postingCount: added)
         )
@@ -236,9 +228,6 @@ struct SearchIndex {
         slots = kept
         alive = [Bool](repeating: true, count: kept.count)
         fieldLengths = keptLengths
-        totals = [Float](repeating: 0, count: kept.count)
-        best = [Float](repeating: 0, count: kept.count)
-        bestAlternative = [Int32](repeating: -1, count: kept.count)
         slotOfItem = Dictionary(
             uniqueKeysWithValues: kept.enumerated().map { ($0.element.facts.itemID, Int32($0.offset)) }
         )
@@ -261,12 +250,20 @@ struct SearchIndex {
 
     // MARK: - Reads
 
-    /// Latin terms starting with `prefix`, most frequent first, at most `limit`.
-    mutating func completions(of prefix: String, limit: Int) -> [String] {
-        if sortedTermsStale {
-            sortedTerms = latinTerms.sorted()
-            sortedTermsStale = false
-        }
+    /// Whether `completions` needs `sortTerms` first (new terms arrived).
+    var needsTermsSorted: Bool { sortedTermsStale }
+
+    /// Sorts the Latin terms for prefix search; the engine calls it (under its write lock)
+    /// before a search when new terms arrived, so searches only read.
+    mutating func sortTerms() {
+        guard sortedTermsStale else { return }
+        sortedTerms = latinTerms.sorted()
+        sortedTermsStale = false
+    }
+
+    /// Latin terms starting with `prefix`, most frequent first, at most `limit` (terms added
+    /// since the last `sortTerms` are not found).
+    func completions(of prefix: String, limit: Int) -> [String] {
         var low = 0
         var high = sortedTerms.count
         while low < high {
@@ -312,10 +309,18 @@ struct SearchIndex {
     /// `idfCap`'s when given: a completion of a common word must not outrank the word itself
     /// just because it is rarer. Scores accumulate in dense per-slot arrays (no hashing in the
     /// loop over postings); `matches` (with `explain`) lists each slot's matched terms.
-    mutating func score(
+    func score(
         _ groups: [[(term: String, weight: Float, idfCap: String?)]],
-        explain: Bool
+        explain: Bool,
+        scratch: inout ScoringScratch
     ) -> (hits: [(slot: Int32, score: Float)], matches: [Int32: [String]]) {
+        scratch.fit(slots.count)
+        // Local names for the scratch arrays: the loops below read and write them in place.
+        var totals = scratch.totals
+        var best = scratch.best
+        var bestAlternative = scratch.bestAlternative
+        scratch = ScoringScratch()
+        defer { scratch = ScoringScratch(totals: totals, best: best, bestAlternative: bestAlternative) }
         let liveCount = Float(max(slotOfItem.count, 1))
         let averages = lengthSums.map { max($0 / liveCount, 1) }
         let fieldWeights = SearchField.allCases.map(\.weight)
@@ -411,3 +416,20 @@ struct SearchIndex {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+/// Per-slot scoring arrays for one search at a time, all zero between searches. The engine
+/// keeps a few and hands one to each search, so searches can run together.
+struct ScoringScratch {
+    var totals: [Float] = []
+    var best: [Float] = []
+    var bestAlternative: [Int32] = []
+
+    /// Grows the arrays to `count` slots (new entries zero).
+    mutating func fit(_ count: Int) {
+        guard totals.count < count else { return }
+        let more = count - totals.count
+        totals += [Float](repeating: 0, count: more)
+        best += [Float](repeating: 0, count: more)
+        bestAlternative += [Int32](repeating: -1, count: more)
+    }
+}

@@ -1,5 +1,7 @@
 import AisleCore
 import AisleSearch
+import Dispatch
+import Synchronization
 import Testing
 
 @Suite struct SearchAnalyzerTests {
@@ -165,5 +167,31 @@ import Testing
         #expect(engine.search(SearchQuery(text: "round29 ")).total == 2000)
         #expect(engine.search(SearchQuery(text: "round28 ")).total == 0)
         #expect(engine.search(SearchQuery(text: "1999 ")).hits.first?.itemID.rawValue == "i1999")
+    }
+
+    @Test("searches run together while items change: each sees a whole catalog, none is lost")
+    func concurrentSearchesAndChanges() {
+        let engine = SearchEngine()
+        engine.upsert((0..<500).map { Self.item("i\($0)", "gadget \($0) steady") })
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            for round in 0..<150 {
+                if worker == 0 {
+                    // Renames half the catalog each round (compactions included) and adds new words.
+                    engine.upsert((0..<250).map { Self.item("i\($0)", "gadget \($0) round\(round) steady") })
+                    continue
+                }
+                // Every item keeps "steady" and "gadget" through every change.
+                let steady = engine.search(SearchQuery(text: "steady gadget"))
+                let typed = engine.search(SearchQuery(text: "round\(round % 10)"))
+                if steady.total != 500
+                    || typed.hits.contains(where: { Int($0.itemID.rawValue.dropFirst()) ?? 0 >= 250 })
+                {
+                    failures.withLock { $0.append("worker \(worker) round \(round): \(steady.total) steady") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(3) })")
+        #expect(engine.search(SearchQuery(text: "round149 ")).total == 250)
     }
 }
