@@ -66,25 +66,18 @@ __attribute__((target("avx512f"))) static void half_linear_avx512(const float *x
         const uint16_t *group = w + (long)(j / GROUP) * chunks * GROUP * CHUNK;
         // The first block of rows also fetches the next group, so its reads overlap this one's work.
         const uint16_t *ahead = j + GROUP < last ? group + chunks * GROUP * CHUNK : NULL;
-        int r = 0;
-        for (; r + 4 <= rows; r += 4, ahead = NULL)
-            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 4, bias + j, y + (long)r * outputs + j,
-                              outputs, ahead);
-        switch (rows - r) {
-        case 3:
-            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 3, bias + j, y + (long)r * outputs + j,
-                              outputs, ahead);
-            break;
-        case 2:
-            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 2, bias + j, y + (long)r * outputs + j,
-                              outputs, ahead);
-            break;
-        case 1:
-            half_block_avx512(x + (long)r * inputs, inputs, group, chunks, 1, bias + j, y + (long)r * outputs + j,
-                              outputs, ahead);
-            break;
-        default:
-            break;
+        for (int r = 0; r < rows; r += 4, ahead = NULL) {
+            const float *xr = x + (long)r * inputs;
+            float *yr = y + (long)r * outputs + j;
+            // The row count as a constant in each call, so each is unrolled for its rows.
+#define HALF_BLOCK(n) half_block_avx512(xr, inputs, group, chunks, n, bias + j, yr, outputs, ahead)
+            switch (rows - r) {
+            case 1: HALF_BLOCK(1); break;
+            case 2: HALF_BLOCK(2); break;
+            case 3: HALF_BLOCK(3); break;
+            default: HALF_BLOCK(4); break;
+            }
+#undef HALF_BLOCK
         }
     }
 }
