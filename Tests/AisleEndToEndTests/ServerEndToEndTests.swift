@@ -156,7 +156,7 @@ import Testing
         let database = server.dataDirectory + "/aisle.sqlite"
         let counts = try sqlite(
             database,
-            "SELECT (SELECT COUNT(*) FROM users WHERE id = 'zoe') + (SELECT COUNT(*) FROM events WHERE user_id = 'zoe' OR device_id = 'zoe-phone') + (SELECT COUNT(*) FROM device_links WHERE user_id = 'zoe' OR device_id = 'zoe-phone'); SELECT COUNT(*) FROM events;"
+            "SELECT (SELECT COUNT(*) FROM users WHERE id = 'zoe') + (SELECT COUNT(*) FROM event_blocks WHERE owner IN ('u:zoe', 'd:zoe-phone') OR instr(events, CAST('zoe' AS BLOB)) > 0) + (SELECT COUNT(*) FROM device_links WHERE user_id = 'zoe' OR device_id = 'zoe-phone'); SELECT SUM(count) FROM event_blocks;"
         )
         #expect(counts == "0\n1")
     }

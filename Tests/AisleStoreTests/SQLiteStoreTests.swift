@@ -5,26 +5,47 @@ import Testing
 
 /// What only the SQLite store promises: its file, and no row of an erased user left behind.
 @Suite struct SQLiteStoreTests {
-    @Test("erasure leaves no row that names the user or their device")
+    @Test("erasure leaves no row that names the user or their device, nor their event ids")
     func erasureLeavesNoRow() async throws {
         let directory = TemporaryDirectory.make()
         do {
             let store = try SQLiteStore.open(directory: directory)
             _ = try await store.putUsers([User(id: UserID("gone"))], at: .t0)
-            _ = try await store.appendEvents([.fixture(device: "gone-phone"), .fixture(user: "gone")], receivedAt: .t0)
+            _ = try await store.appendEvents(
+                [
+                    .fixture(device: "gone-phone", id: "g1"), .fixture(user: "gone", id: "g2"),
+                    .fixture(user: "stays", id: "s1"),
+                ],
+                receivedAt: .t0
+            )
             _ = try await store.identify(device: DeviceID("gone-phone"), as: UserID("gone"), at: .t0, relinking: .allow)
-            _ = try await store.appendEvents([.fixture(device: "gone-phone")], receivedAt: .t0)
-            _ = try await store.eraseUser(UserID("gone"))
+            _ = try await store.appendEvents([.fixture(device: "gone-phone", id: "g3")], receivedAt: .t0)
+            let erased = try await store.eraseUser(UserID("gone"))
+            #expect(erased.events == 3)
+            // The ids are free again: a new event with one of them is stored.
+            #expect(try await store.appendEvents([.fixture(user: "new", id: "g1")], receivedAt: .t0).accepted == 1)
+            #expect(try await store.appendEvents([.fixture(user: "stays", id: "s1")], receivedAt: .t0).duplicates == 1)
         }
         let database = try DatabaseQueue(path: directory + "/aisle.sqlite")
         let counts = try await database.read { db in
             [
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE id = 'gone'") ?? -1,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE user_id = 'gone' OR device_id = 'gone-phone'") ?? -1,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_links WHERE user_id = 'gone' OR device_id = 'gone-phone'") ?? -1,
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM event_blocks WHERE owner IN ('u:gone', 'd:gone-phone')
+                            OR instr(events, CAST('gone' AS BLOB)) > 0
+                        """
+                ) ?? -1,
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM device_links WHERE user_id = 'gone' OR device_id = 'gone-phone'"
+                ) ?? -1,
+                // Only "s1" and the new "g1" are left in the event-id index (16 bytes each).
+                try Int.fetchOne(db, sql: "SELECT SUM(length(entries)) / 16 FROM event_id_buckets") ?? -1,
             ]
         }
-        #expect(counts == [0, 0, 0])
+        #expect(counts == [0, 0, 0, 2])
     }
 
     @Test("data survives reopening the folder")
@@ -52,29 +73,48 @@ import Testing
     func indexes(_ directory: String) async throws -> [String] {
         let database = try DatabaseQueue(path: directory + "/aisle.sqlite")
         return try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_blocks' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
         }
     }
 
-    @Test("a bulk load into an empty table drops the event indexes and builds them at the end")
+    @Test("a bulk load into an empty log drops the owner index, keeps event ids in memory, and writes both at the end")
     func buildsIndexes() async throws {
         let directory = TemporaryDirectory.make()
         let store = try SQLiteStore.open(directory: directory)
         let during = try await store.bulkLoad {
-            _ = try await store.appendEvents(
-                [.fixture(user: "u", at: .t0), .fixture(user: "u", at: .t0(plusMinutes: 5)), .fixture(device: "d")],
+            let first = try await store.appendEvents(
+                [
+                    .fixture(user: "u", id: "a", at: .t0), .fixture(user: "u", id: "b", at: .t0(plusMinutes: 5)),
+                    .fixture(device: "d"),
+                ],
                 receivedAt: .t0
             )
+            #expect(first.accepted == 3)
+            // Duplicates are found during the load, in this write and in the next.
+            let second = try await store.appendEvents(
+                [.fixture(user: "v", id: "a"), .fixture(user: "v", id: "c"), .fixture(user: "v", id: "c")],
+                receivedAt: .t0
+            )
+            #expect(second.accepted == 1 && second.duplicates == 2)
             return try await indexes(directory)
         }
-        #expect(during == ["events_by_event_id"])
-        #expect(try await indexes(directory) == ["events_by_anonymous_device", "events_by_event_id", "events_by_user"])
+        #expect(during == [])
+        #expect(try await indexes(directory) == ["event_blocks_by_owner"])
         let history = try await store.history(of: UserID("u"), types: [], after: nil, limit: 10)
         #expect(history.count == 2)
         #expect(history[0].event.sessionID == history[1].event.sessionID)
+        // After the load, the written index finds the ids.
+        #expect(
+            try await store.appendEvents([.fixture(user: "w", id: "b"), .fixture(user: "w", id: "c")], receivedAt: .t0)
+                .duplicates == 2
+        )
     }
 
-    @Test("a bulk load into a table with events keeps the indexes and continues sessions")
+    @Test("a bulk load into a log with events keeps the indexes and continues sessions")
     func nonEmptyTable() async throws {
         let directory = TemporaryDirectory.make()
         let store = try SQLiteStore.open(directory: directory)
@@ -83,20 +123,35 @@ import Testing
             _ = try await store.appendEvents([.fixture(user: "u", at: .t0(plusMinutes: 5))], receivedAt: .t0)
             return try await indexes(directory)
         }
-        #expect(during.count == 3)
+        #expect(during.count == 1)
         let history = try await store.history(of: UserID("u"), types: [], after: nil, limit: 10)
         #expect(history[0].event.sessionID == history[1].event.sessionID)
     }
 
-    @Test("opening a folder whose bulk load died rebuilds the missing indexes")
+    @Test("opening a folder whose bulk load died rebuilds the owner index and the event-id index")
     func recoversIndexes() async throws {
         let directory = TemporaryDirectory.make()
         do {
-            _ = try SQLiteStore.open(directory: directory)
+            let store = try SQLiteStore.open(directory: directory)
+            _ = try await store.appendEvents([.fixture(user: "u", id: "kept")], receivedAt: .t0)
         }
         let database = try DatabaseQueue(path: directory + "/aisle.sqlite")
-        try await database.write { db in try db.execute(sql: "DROP INDEX events_by_user; DROP INDEX events_by_anonymous_device") }
-        _ = try SQLiteStore.open(directory: directory)
-        #expect(try await indexes(directory).count == 3)
+        try await database.write { db in
+            // What a load that died leaves: no owner index, no ids indexed, the marker set.
+            try db.execute(
+                sql: """
+                    DROP INDEX event_blocks_by_owner; DELETE FROM event_id_buckets;
+                    INSERT INTO settings (key, value, updated_at) VALUES ('bulk_load_running', '1', 0);
+                    """
+            )
+        }
+        let store = try SQLiteStore.open(directory: directory)
+        #expect(try await indexes(directory) == ["event_blocks_by_owner"])
+        #expect(try await store.appendEvents([.fixture(user: "u", id: "kept")], receivedAt: .t0).duplicates == 1)
+        #expect(
+            try await database.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM settings WHERE key = 'bulk_load_running'")
+            } == 0
+        )
     }
 }

@@ -33,26 +33,39 @@ import Testing
         #expect(!cleared.hidden && cleared.inStock)
     }
 
-    @Test("the training scan pages through item events in arrival order", arguments: StoreKind.allCases)
+    @Test(
+        "the training scan pages through item events in arrival order per shopper, write after write",
+        arguments: StoreKind.allCases
+    )
     func itemEventScan(kind: StoreKind) async throws {
         let store = try kind.make()
         #expect(try await store.latestSequence() == 0)
-        let events = (0..<5).map { Event.fixture(user: "u\($0 % 2)", item: "i\($0)") }
+        let events =
+            (0..<5).map { Event.fixture(user: "u\($0 % 2)", item: "i\($0)") }
             + [Event(type: .search, userID: UserID("u0"), query: "boots", timestamp: .t0)]
         _ = try await store.appendEvents(events, receivedAt: .t0)
-        var seen: [String] = []
+        _ = try await store.appendEvents([.fixture(user: "u1", item: "later")], receivedAt: .t0)
+        var seen: [InteractionEvent] = []
         var after: Int64 = 0
         while true {
             let page = try await store.interactionEvents(after: after, limit: 2)
             guard let last = page.last else { break }
-            seen += page.map(\.itemID.rawValue)
+            seen += page
             after = last.sequence
         }
-        #expect(seen == ["i0", "i1", "i2", "i3", "i4"])
-        #expect(try await store.latestSequence() >= 6)
+        // One write's events are numbered shopper by shopper (they are stored in one block
+        // per shopper), each shopper's in the order sent; a later write comes after.
+        #expect(seen.filter { $0.userID == UserID("u0") }.map(\.itemID.rawValue) == ["i0", "i2", "i4"])
+        #expect(seen.filter { $0.userID == UserID("u1") }.map(\.itemID.rawValue) == ["i1", "i3", "later"])
+        #expect(seen.count == 6 && seen.last?.itemID == ItemID("later"))
+        #expect(seen.map(\.sequence) == seen.map(\.sequence).sorted() && Set(seen.map(\.sequence)).count == 6)
+        #expect(try await store.latestSequence() == 7)
     }
 
-    @Test("a device's anonymous events are its own until it is linked; then they are the user's", arguments: StoreKind.allCases)
+    @Test(
+        "a device's anonymous events are its own until it is linked; then they are the user's",
+        arguments: StoreKind.allCases
+    )
     func anonymousDeviceHistory(kind: StoreKind) async throws {
         let store = try kind.make()
         let device = DeviceID("phone-1")
@@ -71,7 +84,10 @@ import Testing
     func userPages(kind: StoreKind) async throws {
         let store = try kind.make()
         let ids = ["b", "a", "é", "Z", "羽", "c"]
-        _ = try await store.putUsers(ids.map { User(id: UserID($0), attributes: ["locale": .string("de-DE")]) }, at: .t0)
+        _ = try await store.putUsers(
+            ids.map { User(id: UserID($0), attributes: ["locale": .string("de-DE")]) },
+            at: .t0
+        )
         var seen: [UserID] = []
         var cursor: UserID?
         repeat {
@@ -128,7 +144,10 @@ import Testing
             receivedAt: .t0
         )
         #expect(first.rows == [.accepted, .duplicate, .accepted])
-        let second = try await store.appendEvents([.fixture(user: "u", id: "e2"), .fixture(user: "u")], receivedAt: .t0)
+        let second = try await store.appendEvents(
+            [.fixture(user: "u", id: "e2"), .fixture(user: "u")],
+            receivedAt: .t0
+        )
         #expect(second.rows == [.duplicate, .accepted])
         #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).count == 3)
     }
@@ -138,7 +157,10 @@ import Testing
         let store = try kind.make()
         _ = try await store.upsertItems([.fixture("known")], at: .t0)
         let outcome = try await store.appendEvents(
-            [.fixture(user: "u", item: "known"), .fixture(user: "u", item: "later"), .fixture(.search, user: "u", item: nil)],
+            [
+                .fixture(user: "u", item: "known"), .fixture(user: "u", item: "later"),
+                .fixture(.search, user: "u", item: nil),
+            ],
             receivedAt: .t0
         )
         #expect(outcome.accepted == 3)
@@ -180,15 +202,26 @@ import Testing
     func identify(kind: StoreKind) async throws {
         let store = try kind.make()
         _ = try await store.appendEvents(
-            [.fixture(device: "phone", item: "a", at: .t0), .fixture(device: "phone", item: "b", at: .t0(plusMinutes: 1))],
+            [
+                .fixture(device: "phone", item: "a", at: .t0),
+                .fixture(device: "phone", item: "b", at: .t0(plusMinutes: 1)),
+            ],
             receivedAt: .t0
         )
         #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).isEmpty)
-        let outcome = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0(plusMinutes: 2), relinking: .allow)
+        let outcome = try await store.identify(
+            device: DeviceID("phone"),
+            as: UserID("u"),
+            at: .t0(plusMinutes: 2),
+            relinking: .allow
+        )
         #expect(outcome.eventsAttributed == 2)
         #expect(outcome.previousUser == nil)
         _ = try await store.appendEvents(
-            [.fixture(device: "phone", item: "c", at: .t0(plusMinutes: 3)), .fixture(user: "u", device: "laptop", item: "d", at: .t0(plusMinutes: 4))],
+            [
+                .fixture(device: "phone", item: "c", at: .t0(plusMinutes: 3)),
+                .fixture(user: "u", device: "laptop", item: "d", at: .t0(plusMinutes: 4)),
+            ],
             receivedAt: .t0
         )
         let history = try await store.history(of: UserID("u"), types: [], after: nil, limit: 10)
@@ -203,11 +236,27 @@ import Testing
         let store = try kind.make()
         _ = try await store.identify(device: DeviceID("tablet"), as: UserID("ann"), at: .t0, relinking: .allow)
         _ = try await store.appendEvents([.fixture(device: "tablet", item: "a")], receivedAt: .t0)
-        let outcome = try await store.identify(device: DeviceID("tablet"), as: UserID("bob"), at: .t0(plusMinutes: 1), relinking: .allow)
+        let outcome = try await store.identify(
+            device: DeviceID("tablet"),
+            as: UserID("bob"),
+            at: .t0(plusMinutes: 1),
+            relinking: .allow
+        )
         #expect(outcome.previousUser == UserID("ann"))
-        _ = try await store.appendEvents([.fixture(device: "tablet", item: "b", at: .t0(plusMinutes: 2))], receivedAt: .t0)
-        #expect(try await store.history(of: UserID("ann"), types: [], after: nil, limit: 10).map(\.event.itemID) == [ItemID("a")])
-        #expect(try await store.history(of: UserID("bob"), types: [], after: nil, limit: 10).map(\.event.itemID) == [ItemID("b")])
+        _ = try await store.appendEvents(
+            [.fixture(device: "tablet", item: "b", at: .t0(plusMinutes: 2))],
+            receivedAt: .t0
+        )
+        #expect(
+            try await store.history(of: UserID("ann"), types: [], after: nil, limit: 10).map(\.event.itemID) == [
+                ItemID("a")
+            ]
+        )
+        #expect(
+            try await store.history(of: UserID("bob"), types: [], after: nil, limit: 10).map(\.event.itemID) == [
+                ItemID("b")
+            ]
+        )
     }
 
     @Test("a device linked to another user does not move under the refuse policy", arguments: StoreKind.allCases)
@@ -246,7 +295,10 @@ import Testing
     @Test("ids that differ only in Unicode normalization are two items", arguments: StoreKind.allCases)
     func normalizationDistinct(kind: StoreKind) async throws {
         let store = try kind.make()
-        _ = try await store.upsertItems([.fixture("caf\u{E9}", title: "NFC"), .fixture("cafe\u{301}", title: "NFD")], at: .t0)
+        _ = try await store.upsertItems(
+            [.fixture("caf\u{E9}", title: "NFC"), .fixture("cafe\u{301}", title: "NFD")],
+            at: .t0
+        )
         #expect(try await store.item(ItemID("caf\u{E9}"))?.title == "NFC")
         #expect(try await store.item(ItemID("cafe\u{301}"))?.title == "NFD")
         #expect(try await store.items(after: nil, limit: 10).count == 2)
@@ -258,7 +310,9 @@ import Testing
         var events: [Event] = []
         for index in 0..<25 {
             // Pairs share a timestamp, so ties must break by arrival.
-            events.append(.fixture(index % 5 == 0 ? .click : .view, user: "u", item: "i\(index)", at: .t0(plusMinutes: index / 2)))
+            events.append(
+                .fixture(index % 5 == 0 ? .click : .view, user: "u", item: "i\(index)", at: .t0(plusMinutes: index / 2))
+            )
         }
         _ = try await store.appendEvents(events, receivedAt: .t0)
         var all: [StoredEvent] = []
@@ -278,7 +332,10 @@ import Testing
     func erase(kind: StoreKind) async throws {
         let store = try kind.make()
         _ = try await store.putUsers([User(id: UserID("u"), attributes: ["locale": .string("zh-CN")])], at: .t0)
-        _ = try await store.appendEvents([.fixture(device: "phone"), .fixture(user: "u"), .fixture(user: "other")], receivedAt: .t0)
+        _ = try await store.appendEvents(
+            [.fixture(device: "phone"), .fixture(user: "u"), .fixture(user: "other")],
+            receivedAt: .t0
+        )
         _ = try await store.identify(device: DeviceID("phone"), as: UserID("u"), at: .t0, relinking: .allow)
         let erased = try await store.eraseUser(UserID("u"))
         #expect(erased == UserErasure(profiles: 1, events: 2, devices: 1))

@@ -26,11 +26,6 @@ enum AppendTurn: Sendable {
 }
 
 extension SQLiteStore {
-    static let eventColumns = """
-        seq, event_id, type, user_id, device_id, item_id, value, query, session_id, platform, device_model,
-        app_version, ts, context, received_at
-        """
-
     /// Concurrent calls are committed together (group commit): while one transaction runs,
     /// later calls queue up; when it ends, the first of them leads the next transaction for
     /// everything queued by then. Each caller waits for one transaction at most after its
@@ -109,27 +104,62 @@ extension SQLiteStore {
         }
     }
 
+    /// An accepted event waiting for its block.
+    private struct PendingEvent {
+        var event: Event
+        var owner: CacheKey
+        var receivedAt: Timestamp
+        var attributed: Bool
+        var eventIDHash: UInt64?
+    }
+
+    /// The event ids accepted in the running transaction, by hash; compared byte for byte.
+    private struct TransactionEventIDs {
+        var byHash: [UInt64: String] = [:]
+        /// Ids whose hash another id of this transaction has: almost never used.
+        var collided: Set<CacheKey> = []
+
+        func contains(_ id: String, hash: UInt64) -> Bool {
+            guard let first = byHash[hash] else { return false }
+            return first.utf8.elementsEqual(id.utf8) || collided.contains(CacheKey(id))
+        }
+
+        mutating func insert(_ id: String, hash: UInt64) {
+            if byHash[hash] == nil {
+                byHash[hash] = id
+            } else {
+                collided.insert(CacheKey(id))
+            }
+        }
+    }
+
     func appendInTransaction(_ requests: [AppendRequest], db: Database) throws -> [AppendOutcome] {
         var state = takeCache()
         if state.knownItems == nil {
             state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items").map(CacheKey.init))
         }
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (event_id, type, user_id, device_id, item_id, value, query, session_id,
-                    platform, device_model, app_version, ts, context, received_at, attributed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
-                """
-        )
+        var index = EventIDIndex()
+        var idsInTransaction = TransactionEventIDs()
+        var accepted: [PendingEvent] = []
         var outcomes: [AppendOutcome] = []
         for request in requests {
-            let events = request.events
-            let receivedAt = request.receivedAt
             var rows: [AppendOutcome.Row] = []
-            rows.reserveCapacity(events.count)
+            rows.reserveCapacity(request.events.count)
             var unknownItems = 0
-            for var event in events {
+            for var event in request.events {
+                var hash: UInt64?
+                if let id = event.eventID?.rawValue {
+                    let idHash = eventIDHash(id)
+                    if try idsInTransaction.contains(id, hash: idHash)
+                        || isStored(id, hash: idHash, index: &index, state: state, db: db)
+                    {
+                        // A repeated event_id: stored once already, so this row changes nothing.
+                        rows.append(.duplicate)
+                        continue
+                    }
+                    idsInTransaction.insert(id, hash: idHash)
+                    hash = idHash
+                }
                 var attributed = false
                 if event.userID == nil, let device = event.deviceID,
                     let owner = try self.owner(of: device, in: db, state: &state)
@@ -140,7 +170,7 @@ extension SQLiteStore {
                 let actor = Self.actorKey(user: event.userID, device: event.deviceID)
                 let previousSession = try self.lastSession(of: actor, in: db, state: &state)
                 if let clientSession = event.sessionID {
-                    // Remember it as the database would tell it: the latest event's session.
+                    // Remember it as the store would tell it: the latest event's session.
                     let latest = previousSession.map { $0.lastSeen > event.timestamp } ?? false
                     if let previousSession, latest {
                         state.sessions[actor] = previousSession
@@ -152,23 +182,117 @@ extension SQLiteStore {
                     state.sessions[actor] = assigned.state
                     event.sessionID = assigned.session
                 }
-                try Self.insert(event, receivedAt: receivedAt, attributed: attributed, with: insert, in: db)
-                if db.changesCount == 0 {
-                    // A repeated event_id: stored once already, so this row changes nothing.
-                    state.sessions[actor] = previousSession
-                    rows.append(.duplicate)
-                    continue
-                }
-                rows.append(.accepted)
                 if let item = event.itemID, state.knownItems?.contains(CacheKey(item.rawValue)) != true {
                     unknownItems += 1
                 }
+                accepted.append(
+                    PendingEvent(
+                        event: event,
+                        owner: actor,
+                        receivedAt: request.receivedAt,
+                        attributed: attributed,
+                        eventIDHash: hash
+                    )
+                )
+                rows.append(.accepted)
             }
             outcomes.append(AppendOutcome(rows: rows, unknownItems: unknownItems))
         }
+        try writeBlocks(accepted, state: &state, index: &index, db: db)
+        try index.save(db)
         state.trim()
         putCache(state, after: db)
         return outcomes
+    }
+
+    /// Whether an event with this id is stored. The hash only finds candidate blocks; the id
+    /// itself is compared, so a collision is not a duplicate.
+    private func isStored(
+        _ id: String,
+        hash: UInt64,
+        index: inout EventIDIndex,
+        state: IngestCache,
+        db: Database
+    ) throws -> Bool {
+        let candidates = try state.bulkEventIDs?.blocks(with: hash) ?? index.blocks(with: hash, db: db)
+        for block in candidates {
+            let blob = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT events FROM event_blocks WHERE first_seq = ?"),
+                arguments: [block]
+            )
+            guard let blob else { continue }
+            if try EventBlockDecoder.eventIDs([UInt8](blob)).contains(where: { $0.utf8.elementsEqual(id.utf8) }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Packs the accepted events into blocks, one per owner (at most `maxEventsPerBlock`
+    /// events each), and numbers them: a block's events take consecutive sequence numbers,
+    /// so within one transaction events are numbered by owner, in order of arrival per owner.
+    private func writeBlocks(
+        _ accepted: [PendingEvent],
+        state: inout IngestCache,
+        index: inout EventIDIndex,
+        db: Database
+    ) throws {
+        guard !accepted.isEmpty else { return }
+        var groups: [[Int]] = []
+        var groupOfOwner: [CacheKey: Int] = [:]
+        for (position, pending) in accepted.enumerated() {
+            if let group = groupOfOwner[pending.owner] {
+                groups[group].append(position)
+            } else {
+                groupOfOwner[pending.owner] = groups.count
+                groups.append([position])
+            }
+        }
+        var next = try state.nextSequence ?? Self.nextSequence(db)
+        for group in groups {
+            for start in stride(from: 0, to: group.count, by: EventBlockWriter.maxEventsPerBlock) {
+                let chunk = group[start..<min(start + EventBlockWriter.maxEventsPerBlock, group.count)]
+                var encoder = EventBlockEncoder()
+                var minTimestamp = Int64.max
+                var maxTimestamp = Int64.min
+                for position in chunk {
+                    let pending = accepted[position]
+                    encoder.append(
+                        pending.event,
+                        contextText: pending.event.context.map { JSONValue.object($0).jsonText },
+                        receivedAt: pending.receivedAt,
+                        attributed: pending.attributed
+                    )
+                    let timestamp = pending.event.timestamp.millisecondsSinceEpoch
+                    minTimestamp = min(minTimestamp, timestamp)
+                    maxTimestamp = max(maxTimestamp, timestamp)
+                }
+                try EventBlockWriter.insert(
+                    firstSequence: next,
+                    owner: accepted[chunk[chunk.startIndex]].owner.text,
+                    encoder: encoder,
+                    minTimestamp: minTimestamp,
+                    maxTimestamp: maxTimestamp,
+                    db: db
+                )
+                for position in chunk {
+                    guard let hash = accepted[position].eventIDHash else { continue }
+                    let entry = EventIDIndex.Entry(hash: hash, block: next)
+                    if state.bulkEventIDs != nil {
+                        state.bulkEventIDs?.add(entry)
+                    } else {
+                        try index.add(entry, db: db)
+                    }
+                }
+                next += Int64(chunk.count)
+            }
+        }
+        state.nextSequence = next
+    }
+
+    /// The sequence number the next stored event gets.
+    static func nextSequence(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT first_seq + count FROM event_blocks ORDER BY first_seq DESC LIMIT 1") ?? 1
     }
 
     public func identify(device: DeviceID, as user: UserID, at now: Timestamp, relinking: RelinkPolicy) async throws
@@ -196,11 +320,19 @@ extension SQLiteStore {
                     """,
                 arguments: [device.rawValue, user.rawValue, now.millisecondsSinceEpoch]
             )
+            // The device's anonymous blocks become the user's: the events in them get the
+            // user as owner when read.
+            let deviceOwner = Self.actorKey(user: nil, device: device).text
+            let attributed =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COALESCE(SUM(count), 0) FROM event_blocks WHERE owner = ?",
+                    arguments: [deviceOwner]
+                ) ?? 0
             try db.execute(
-                sql: "UPDATE events SET user_id = ?, attributed = 1 WHERE device_id = ? AND user_id IS NULL",
-                arguments: [user.rawValue, device.rawValue]
+                sql: "UPDATE event_blocks SET owner = ?, attributed = 1 WHERE owner = ?",
+                arguments: [Self.actorKey(user: user, device: nil).text, deviceOwner]
             )
-            let attributed = db.changesCount
             state.deviceOwners[CacheKey(device.rawValue)] = .some(user.rawValue)
             state.sessions[Self.actorKey(user: nil, device: device)] = nil
             state.sessions[Self.actorKey(user: user, device: nil)] = nil
@@ -214,29 +346,45 @@ extension SQLiteStore {
 
     public func devices(of user: UserID) async throws -> [DeviceLink] {
         try await read { db in
-            try Row.fetchAll(
+            let links = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT l.device_id, l.linked_at, e.ts, e.platform, e.device_model, e.app_version
-                    FROM device_links l
-                    LEFT JOIN events e ON e.seq = (
-                        SELECT seq FROM events WHERE user_id = l.user_id AND device_id = l.device_id
-                        ORDER BY ts DESC, seq DESC LIMIT 1)
-                    WHERE l.user_id = ?
-                    ORDER BY l.linked_at DESC, l.device_id
-                    """,
+                sql:
+                    "SELECT device_id, linked_at FROM device_links WHERE user_id = ? ORDER BY linked_at DESC, device_id",
                 arguments: [user.rawValue]
-            ).map { row in
-                DeviceLink(
-                    deviceID: DeviceID(row["device_id"]),
+            ).map { row in (device: row["device_id"] as String, linkedAt: row["linked_at"] as Int64) }
+            // The latest event of each linked device among the user's events, newest blocks
+            // first, until every device is found and older blocks cannot have a later one.
+            let wanted = Set(links.map { CacheKey($0.device) })
+            if wanted.isEmpty { return [] }
+            var latest: [CacheKey: BlockEvent] = [:]
+            try Self.forEachBlock(
+                of: Self.actorKey(user: user, device: nil).text,
+                db: db,
+                continuing: { maxTimestamp in
+                    guard latest.count == wanted.count,
+                        let oldest = latest.values.map(\.event.timestamp.millisecondsSinceEpoch).min()
+                    else { return true }
+                    return maxTimestamp >= oldest
+                },
+                visit: { events in
+                    for event in events {
+                        guard let device = event.event.deviceID?.rawValue, wanted.contains(CacheKey(device)) else {
+                            continue
+                        }
+                        let key = CacheKey(device)
+                        if let known = latest[key], !Self.isNewer(event, than: known) { continue }
+                        latest[key] = event
+                    }
+                }
+            )
+            return links.map { link in
+                let event = latest[CacheKey(link.device)]?.event
+                return DeviceLink(
+                    deviceID: DeviceID(link.device),
                     userID: user,
-                    linkedAt: Timestamp(millisecondsSinceEpoch: row["linked_at"]),
-                    lastSeen: (row["ts"] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:)),
-                    device: DeviceInfo(
-                        platform: (row["platform"] as String?).flatMap(Platform.init(rawValue:)),
-                        model: row["device_model"],
-                        appVersion: row["app_version"]
-                    )
+                    linkedAt: Timestamp(millisecondsSinceEpoch: link.linkedAt),
+                    lastSeen: event?.timestamp,
+                    device: event?.device ?? DeviceInfo()
                 )
             }
         }
@@ -246,33 +394,23 @@ extension SQLiteStore {
         -> [StoredEvent]
     {
         try await read { db in
-            var sql = "SELECT \(Self.eventColumns) FROM events WHERE user_id = ?"
-            var arguments: StatementArguments = [user.rawValue]
-            if !types.isEmpty {
-                sql += " AND type IN (\(Array(repeating: "?", count: types.count).joined(separator: ",")))"
-                arguments += StatementArguments(types.map(\.rawValue))
-            }
-            if let cursor {
-                sql += " AND (ts < ? OR (ts = ? AND seq < ?))"
-                let ts = cursor.timestamp.millisecondsSinceEpoch
-                arguments += [ts, ts, cursor.sequence]
-            }
-            sql += " ORDER BY ts DESC, seq DESC LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedEvent(from:))
+            let wanted = Set(types.map { CacheKey($0.rawValue) })
+            return try Self.newestEvents(
+                of: Self.actorKey(user: user, device: nil).text,
+                after: cursor,
+                limit: limit,
+                db: db
+            ) { wanted.isEmpty || wanted.contains(CacheKey($0.event.type.rawValue)) }
+            .map { try $0.stored() }
         }
     }
 
     public func anonymousHistory(of device: DeviceID, limit: Int) async throws -> [StoredEvent] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.eventColumns) FROM events WHERE device_id = ? AND user_id IS NULL
-                    ORDER BY ts DESC, seq DESC LIMIT ?
-                    """,
-                arguments: [device.rawValue, limit]
-            ).map(Self.storedEvent(from:))
+            try Self.newestEvents(of: Self.actorKey(user: nil, device: device).text, after: nil, limit: limit, db: db) {
+                _ in true
+            }
+            .map { try $0.stored() }
         }
     }
 
@@ -289,38 +427,42 @@ extension SQLiteStore {
 
     public func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent] {
         try await read { db in
-            // Columns by position, and only the ones training reads: this scan reads every event
-            // of the store, and by-name access and the JSON payload were most of its cost.
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT seq, type, user_id, device_id, item_id, value, session_id, platform, ts
-                    FROM events WHERE seq > ? AND item_id IS NOT NULL ORDER BY seq LIMIT ?
-                    """
+            // A block holds at most maxEventsPerBlock events, so one holding a number past
+            // `sequence` starts after sequence - maxEventsPerBlock.
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql:
+                        "SELECT first_seq, owner, attributed, events FROM event_blocks WHERE first_seq > ? ORDER BY first_seq"
+                ),
+                arguments: [sequence - Int64(EventBlockWriter.maxEventsPerBlock)]
             )
             var events: [InteractionEvent] = []
             events.reserveCapacity(limit)
-            let rows = try Row.fetchCursor(statement, arguments: [sequence, limit])
-            while let row = try rows.next() {
-                events.append(
-                    InteractionEvent(
-                        sequence: row[0],
-                        type: EventType(stored: row[1]),
-                        userID: (row[2] as String?).map(UserID.init),
-                        deviceID: (row[3] as String?).map(DeviceID.init),
-                        itemID: ItemID(row[4] as String),
-                        value: row[5],
-                        sessionID: (row[6] as String?).map(SessionID.init),
-                        platform: (row[7] as String?).flatMap(Platform.init(rawValue:)),
-                        timestamp: Timestamp(millisecondsSinceEpoch: row[8])
+            while events.count < limit, let row = try rows.next() {
+                for stored in try Self.decode(row) where stored.sequence > sequence {
+                    guard let item = stored.event.itemID else { continue }
+                    events.append(
+                        InteractionEvent(
+                            sequence: stored.sequence,
+                            type: stored.event.type,
+                            userID: stored.event.userID,
+                            deviceID: stored.event.deviceID,
+                            itemID: item,
+                            value: stored.event.value,
+                            sessionID: stored.event.sessionID,
+                            platform: stored.event.device.platform,
+                            timestamp: stored.event.timestamp
+                        )
                     )
-                )
+                    if events.count == limit { break }
+                }
             }
             return events
         }
     }
 
     public func latestSequence() async throws -> Int64 {
-        try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0 }
+        try await read { db in try Self.nextSequence(db) - 1 }
     }
 
     public func eraseUser(_ id: UserID) async throws -> UserErasure {
@@ -333,16 +475,29 @@ extension SQLiteStore {
                 arguments: [id.rawValue]
             )
             try db.execute(sql: "DELETE FROM device_links WHERE user_id = ?", arguments: [id.rawValue])
-            try db.execute(sql: "DELETE FROM events WHERE user_id = ?", arguments: [id.rawValue])
-            var events = db.changesCount
-            for device in devices {
-                // Events a linked device sent anonymously belong to the user too.
-                try db.execute(
-                    sql: "DELETE FROM events WHERE device_id = ? AND user_id IS NULL",
-                    arguments: [device]
+            // The user's blocks, and those a linked device sent anonymously (they belong to
+            // the user too); their event ids leave the index with them.
+            var index = EventIDIndex()
+            var events = 0
+            let owners =
+                [Self.actorKey(user: id, device: nil).text]
+                + devices.map { Self.actorKey(user: nil, device: DeviceID($0)).text }
+            for owner in owners {
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT first_seq, count, events FROM event_blocks WHERE owner = ?",
+                    arguments: [owner]
                 )
-                events += db.changesCount
+                for row in rows {
+                    let block: Int64 = row[0]
+                    events += row[1] as Int
+                    for eventID in try EventBlockDecoder.eventIDs([UInt8](row[2] as Data)) {
+                        try index.remove(EventIDIndex.Entry(hash: eventIDHash(eventID), block: block), db: db)
+                    }
+                }
+                try db.execute(sql: "DELETE FROM event_blocks WHERE owner = ?", arguments: [owner])
             }
+            try index.save(db)
             try db.execute(sql: "DELETE FROM reviews WHERE user_id = ?", arguments: [id.rawValue])
             let reviews = db.changesCount
             // Links and sessions of this user are cached; start the caches afresh.
@@ -351,48 +506,82 @@ extension SQLiteStore {
         }
     }
 
-    /// Binds and runs the insert through SQLite's C API: this is the import's hot loop, and
-    /// GRDB's `StatementArguments` (an array of existentials per row) cost more than SQLite's
-    /// own work here (measured with perf, see docs/BENCHMARKS.md).
-    static func insert(
-        _ event: Event,
-        receivedAt: Timestamp,
-        attributed: Bool,
-        with statement: Statement,
-        in db: Database
-    ) throws {
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        func text(_ index: Int32, _ value: String?) {
-            if let value {
-                sqlite3_bind_text(handle, index, value, -1, sqliteTransient)
-            } else {
-                sqlite3_bind_null(handle, index)
+    /// The newest `limit` events of `owner` that pass `include`, before `cursor` if given,
+    /// newest first (timestamp, then sequence). Blocks are read newest first and the reading
+    /// stops once no further block can hold a newer event than the ones kept.
+    static func newestEvents(
+        of owner: String,
+        after cursor: HistoryCursor?,
+        limit: Int,
+        db: Database,
+        including include: (BlockEvent) -> Bool
+    ) throws -> [BlockEvent] {
+        guard limit > 0 else { return [] }
+        var kept: [BlockEvent] = []
+        var threshold: Int64?
+        try forEachBlock(
+            of: owner,
+            startingAtOrBefore: cursor?.timestamp.millisecondsSinceEpoch,
+            db: db,
+            continuing: { maxTimestamp in threshold.map { maxTimestamp >= $0 } ?? true },
+            visit: { events in
+                for event in events where include(event) {
+                    if let cursor {
+                        let timestamp = event.event.timestamp
+                        guard
+                            timestamp < cursor.timestamp
+                                || (timestamp == cursor.timestamp && event.sequence < cursor.sequence)
+                        else { continue }
+                    }
+                    kept.append(event)
+                }
+                if kept.count >= limit {
+                    kept.sort { isNewer($0, than: $1) }
+                    kept.removeLast(kept.count - limit)
+                    threshold = kept.last?.event.timestamp.millisecondsSinceEpoch
+                }
             }
+        )
+        kept.sort { isNewer($0, than: $1) }
+        return Array(kept.prefix(limit))
+    }
+
+    static func isNewer(_ event: BlockEvent, than other: BlockEvent) -> Bool {
+        (event.event.timestamp, event.sequence) > (other.event.timestamp, other.sequence)
+    }
+
+    /// Visits the blocks of `owner` by newest timestamp first. `continuing` is asked with each
+    /// block's newest timestamp before it is read; false ends the visit.
+    static func forEachBlock(
+        of owner: String,
+        startingAtOrBefore oldest: Int64? = nil,
+        db: Database,
+        continuing: (Int64) -> Bool,
+        visit: ([BlockEvent]) throws -> Void
+    ) throws {
+        var sql = "SELECT first_seq, owner, attributed, events, max_ts FROM event_blocks WHERE owner = ?"
+        var arguments: StatementArguments = [owner]
+        if let oldest {
+            sql += " AND min_ts <= ?"
+            arguments += [oldest]
         }
-        text(1, event.eventID?.rawValue)
-        text(2, event.type.rawValue)
-        text(3, event.userID?.rawValue)
-        text(4, event.deviceID?.rawValue)
-        text(5, event.itemID?.rawValue)
-        if let value = event.value { sqlite3_bind_double(handle, 6, value) } else { sqlite3_bind_null(handle, 6) }
-        text(7, event.query)
-        text(8, event.sessionID?.rawValue)
-        text(9, event.device.platform?.rawValue)
-        text(10, event.device.model)
-        text(11, event.device.appVersion)
-        sqlite3_bind_int64(handle, 12, event.timestamp.millisecondsSinceEpoch)
-        text(13, event.context.map { JSONValue.object($0).jsonText })
-        sqlite3_bind_int64(handle, 14, receivedAt.millisecondsSinceEpoch)
-        sqlite3_bind_int64(handle, 15, attributed ? 1 : 0)
-        let code = sqlite3_step(handle)
-        sqlite3_reset(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code),
-                message: String(cString: sqlite3_errmsg(db.sqliteConnection))
-            )
+        sql += " ORDER BY max_ts DESC, first_seq DESC"
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            guard continuing(row[4]) else { return }
+            try visit(try decode(row))
         }
+    }
+
+    /// The events of a block row selected as (first_seq, owner, attributed, events, …).
+    static func decode(_ row: Row) throws -> [BlockEvent] {
+        let blob: Data = row[3]
+        return try EventBlockDecoder.events(
+            [UInt8](blob),
+            firstSequence: row[0],
+            owner: row[1],
+            attributed: (row[2] as Int64) != 0
+        )
     }
 
     static func actorKey(user: UserID?, device: DeviceID?) -> CacheKey {
@@ -427,48 +616,67 @@ extension SQLiteStore {
         return owner.map(UserID.init)
     }
 
-    /// The shopper's latest automatic session, from the cache or their latest stored event.
+    /// The shopper's latest session, from the cache or their latest stored event.
     func lastSession(of actor: CacheKey, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
         if let cached = state.sessions[actor] { return cached }
         if state.sessionsComplete { return nil }
-        let isUser = actor.text.hasPrefix("u:")
-        let sql =
-            isUser
-            ? "SELECT session_id, ts FROM events WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT 1"
-            : "SELECT session_id, ts FROM events WHERE device_id = ? AND user_id IS NULL ORDER BY ts DESC, seq DESC LIMIT 1"
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [String(actor.text.dropFirst(2))])
-        else {
-            return nil
-        }
-        let state = SessionPolicy.State(
-            sessionID: SessionID(row["session_id"]),
-            lastSeen: Timestamp(millisecondsSinceEpoch: row["ts"])
+        // Only the blocks that share the newest timestamp can hold the latest event.
+        var latest: BlockEvent?
+        var newest: Int64?
+        try Self.forEachBlock(
+            of: actor.text,
+            db: db,
+            continuing: { maxTimestamp in
+                defer { newest = newest ?? maxTimestamp }
+                return newest.map { $0 == maxTimestamp } ?? true
+            },
+            visit: { events in
+                for event in events where latest.map({ Self.isNewer(event, than: $0) }) ?? true {
+                    latest = event
+                }
+            }
         )
-        return state
+        guard let latest, let session = latest.event.sessionID else { return nil }
+        return SessionPolicy.State(sessionID: session, lastSeen: latest.event.timestamp)
     }
+}
 
-    static func storedEvent(from row: Row) throws -> StoredEvent {
-        let context: String? = row["context"]
-        return StoredEvent(
-            sequence: row["seq"],
-            event: Event(
-                eventID: (row["event_id"] as String?).map(EventID.init),
-                type: EventType(stored: row["type"]),
-                userID: (row["user_id"] as String?).map(UserID.init),
-                deviceID: (row["device_id"] as String?).map(DeviceID.init),
-                itemID: (row["item_id"] as String?).map(ItemID.init),
-                value: row["value"],
-                query: row["query"],
-                sessionID: (row["session_id"] as String?).map(SessionID.init),
-                device: DeviceInfo(
-                    platform: (row["platform"] as String?).flatMap(Platform.init(rawValue:)),
-                    model: row["device_model"],
-                    appVersion: row["app_version"]
-                ),
-                timestamp: Timestamp(millisecondsSinceEpoch: row["ts"]),
-                context: try context.map { try decodeJSON([String: JSONValue].self, $0) }
-            ),
-            receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"])
+/// Writes block rows through SQLite's C API: an import writes hundreds of thousands per
+/// minute, and GRDB's `StatementArguments` (an array of existentials per row) costs more than
+/// SQLite's own work for a row (measured with perf, see docs/BENCHMARKS.md).
+enum EventBlockWriter {
+    /// Bounds what a history read decodes to find one event, and lets the sequence scan
+    /// (`interactionEvents`) start its search at a known distance.
+    static let maxEventsPerBlock = 1000
+
+    static func insert(
+        firstSequence: Int64,
+        owner: String,
+        encoder: EventBlockEncoder,
+        minTimestamp: Int64,
+        maxTimestamp: Int64,
+        db: Database
+    ) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO event_blocks (first_seq, owner, count, min_ts, max_ts, events) VALUES (?, ?, ?, ?, ?, ?)"
         )
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_bind_int64(handle, 1, firstSequence)
+        sqlite3_bind_text(handle, 2, owner, -1, sqliteTransient)
+        sqlite3_bind_int64(handle, 3, Int64(encoder.count))
+        sqlite3_bind_int64(handle, 4, minTimestamp)
+        sqlite3_bind_int64(handle, 5, maxTimestamp)
+        encoder.bytes.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, 6, bytes.baseAddress, Int32(bytes.count), sqliteTransient)
+        }
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(db.sqliteConnection))
+            )
+        }
     }
 }

@@ -26,7 +26,10 @@ public final class SQLiteStore: Store {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw AisleError(code: .unavailable, message: "cannot create data folder \(directory): \(error.localizedDescription)")
+            throw AisleError(
+                code: .unavailable,
+                message: "cannot create data folder \(directory): \(error.localizedDescription)"
+            )
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -72,47 +75,77 @@ public final class SQLiteStore: Store {
         self.path = path
         self.sessions = sessions
         try SQLiteMigrations.migrator.migrate(writer)
-        // A bulk load that died left its indexes dropped: build them again.
-        try writer.write { db in try Self.createEventIndexes(db) }
+        // A bulk load that died left its index dropped and its event ids unindexed: build
+        // them again.
+        try writer.write { db in
+            try Self.createEventIndexes(db)
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM settings WHERE key = ?", arguments: [Self.bulkLoadMarker])
+                == true
+            {
+                try EventIDIndex.rebuild(db)
+                try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [Self.bulkLoadMarker])
+            }
+        }
     }
 
-    /// The event indexes a bulk load drops and rebuilds; the same as migration v1 creates.
+    /// The settings row present while a bulk load defers the event-id index.
+    static let bulkLoadMarker = "bulk_load_running"
+
+    /// The block index a bulk load drops and rebuilds; the same as migration v7 creates.
     static func createEventIndexes(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE INDEX IF NOT EXISTS events_by_user ON events(user_id, ts, seq) WHERE user_id IS NOT NULL;
-                CREATE INDEX IF NOT EXISTS events_by_anonymous_device ON events(device_id, ts) WHERE user_id IS NULL;
-                """
-        )
+        try db.execute(sql: "CREATE INDEX IF NOT EXISTS event_blocks_by_owner ON event_blocks(owner, max_ts)")
     }
 
-    /// Runs `load` (an import) with the per-user and per-device event indexes dropped, and
-    /// builds them once at the end, when the event table is empty at the start: one sort
-    /// instead of millions of random B-tree inserts (the advice of every database for bulk
-    /// loads). Otherwise just runs `load`. The caller must be the only writer (the import
-    /// holds the data-folder lock); if the process dies, the next open rebuilds the indexes.
+    /// Runs `load` (an import) into an empty event log with the owner index dropped and the
+    /// event-id index kept in memory, and writes both once at the end: one sort instead of
+    /// millions of random B-tree inserts (the advice of every database for bulk loads). With
+    /// events already stored, just runs `load`. The caller must be the only writer (the import
+    /// holds the data-folder lock); if the process dies, the next open rebuilds both.
     public func bulkLoad<T>(_ load: () async throws -> T, indexing: () -> Void = {}) async throws -> T {
         let empty = try await write { db in
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM events LIMIT 1)") == 0 else {
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM event_blocks LIMIT 1)") == 0 else {
                 return false
             }
-            try db.execute(sql: "DROP INDEX IF EXISTS events_by_user; DROP INDEX IF EXISTS events_by_anonymous_device")
+            try db.execute(sql: "DROP INDEX IF EXISTS event_blocks_by_owner; DELETE FROM event_id_buckets")
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, '1', 0)",
+                arguments: [Self.bulkLoadMarker]
+            )
             return true
         }
         guard empty else { return try await load() }
-        cache.withLock { $0.sessionsComplete = true }
+        cache.withLock { cache in
+            cache.sessionsComplete = true
+            cache.bulkEventIDs = BulkEventIDs()
+        }
         let result: T
         do {
             result = try await load()
         } catch {
             cache.withLock { $0 = IngestCache() }
-            try? await write { db in try Self.createEventIndexes(db) }
+            try? await write { db in try Self.finishBulkLoad(eventIDs: nil, db) }
             throw error
         }
-        cache.withLock { $0 = IngestCache() }
+        let eventIDs = cache.withLock { cache in
+            let taken = cache.bulkEventIDs
+            cache = IngestCache()
+            return taken
+        }
         indexing()
-        try await write { db in try Self.createEventIndexes(db) }
+        try await write { db in try Self.finishBulkLoad(eventIDs: eventIDs, db) }
         return result
+    }
+
+    /// Writes what a bulk load deferred; without the event ids (a failed load), reads them
+    /// back from the blocks.
+    private static func finishBulkLoad(eventIDs: BulkEventIDs?, _ db: Database) throws {
+        if let eventIDs {
+            try EventIDIndex.replaceAll(with: eventIDs.entries, db: db)
+        } else {
+            try EventIDIndex.rebuild(db)
+        }
+        try createEventIndexes(db)
+        try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [bulkLoadMarker])
     }
 
     /// Runs a write transaction; on failure the ingest caches are dropped, since they may hold
@@ -229,9 +262,14 @@ struct IngestCache: Sendable {
     var deviceOwners: [CacheKey: String?] = [:]
     /// Every item id in the catalog (deleted ones too), loaded on first use.
     var knownItems: Set<CacheKey>?
-    /// True during a bulk load into an empty event table: `sessions` then holds every shopper
+    /// True during a bulk load into an empty event log: `sessions` then holds every shopper
     /// seen, so a miss means "no earlier event" and needs no query (the index is not there).
     var sessionsComplete = false
+    /// The sequence number of the next stored event, once read.
+    var nextSequence: Int64?
+    /// During a bulk load: every stored event id's hash and block, written to the event-id
+    /// index at the end.
+    var bulkEventIDs: BulkEventIDs?
 
     /// Past this many entries a map is dropped and refilled from the database on demand.
     static let maxEntries = 2_000_000
@@ -239,5 +277,29 @@ struct IngestCache: Sendable {
     mutating func trim() {
         if sessions.count > Self.maxEntries && !sessionsComplete { sessions.removeAll() }
         if deviceOwners.count > Self.maxEntries { deviceOwners.removeAll() }
+    }
+}
+
+/// The event-id index of a bulk load, in memory until the load ends.
+struct BulkEventIDs: Sendable {
+    private var first: [UInt64: Int64] = [:]
+    /// Entries whose hash an earlier entry has: almost never used.
+    private var more: [EventIDIndex.Entry] = []
+
+    func blocks(with hash: UInt64) -> [Int64] {
+        guard let block = first[hash] else { return [] }
+        return [block] + more.filter { $0.hash == hash }.map(\.block)
+    }
+
+    mutating func add(_ entry: EventIDIndex.Entry) {
+        if first[entry.hash] == nil {
+            first[entry.hash] = entry.block
+        } else {
+            more.append(entry)
+        }
+    }
+
+    var entries: [EventIDIndex.Entry] {
+        first.map { EventIDIndex.Entry(hash: $0.key, block: $0.value) } + more
     }
 }
