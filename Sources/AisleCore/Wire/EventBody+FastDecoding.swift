@@ -35,7 +35,9 @@ extension EventBody {
                 guard let row = scanner.event() else { return nil }
                 rows.append(row)
             } while scanner.consume(UInt8(ascii: ","))
-            guard scanner.consume(UInt8(ascii: "]")), scanner.consume(UInt8(ascii: "}")), scanner.atEnd() else { return nil }
+            guard scanner.consume(UInt8(ascii: "]")), scanner.consume(UInt8(ascii: "}")), scanner.atEnd() else {
+                return nil
+            }
             return rows
         }
     }
@@ -80,16 +82,21 @@ struct FastJSONScanner {
     mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                // Invalid UTF-8 would be repaired here but rejected by JSONDecoder: decline.
+                // ASCII needs no check (and the generic validating initializer costs more than
+                // the rest of a short string's decoding). Invalid UTF-8 would be repaired by
+                // String(decoding:) but rejected by JSONDecoder: decline it.
+                if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else { return nil }
                 return text
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
         return nil
@@ -117,7 +124,9 @@ struct FastJSONScanner {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
             guard digits() > 0 else { return nil }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)

@@ -95,7 +95,7 @@ struct EventBlockEncoder {
     private static func same(_ lhs: String?, _ rhs: String?) -> Bool {
         switch (lhs, rhs) {
         case (nil, nil): return true
-        case (let lhs?, let rhs?): return lhs.utf8.elementsEqual(rhs.utf8)
+        case (let lhs?, let rhs?): return sameUTF8(lhs, rhs)
         default: return false
         }
     }

@@ -5,7 +5,7 @@ import GRDBSQLite
 import Synchronization
 
 /// SQLite's "copy the bytes now" destructor marker, as C defines SQLITE_TRANSIENT.
-private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// One caller's events, waiting for a group commit.
 struct AppendRequest: Sendable {
@@ -104,13 +104,65 @@ extension SQLiteStore {
         }
     }
 
-    /// An accepted event waiting for its block.
-    private struct PendingEvent {
-        var event: Event
-        var owner: CacheKey
-        var receivedAt: Timestamp
-        var attributed: Bool
-        var eventIDHash: UInt64?
+    /// One owner's events of the running transaction, packed as they are accepted.
+    private struct BlockBuilder {
+        var owner: String
+        var encoder = EventBlockEncoder()
+        var minTimestamp = Int64.max
+        var maxTimestamp = Int64.min
+        /// The hashes of the block's event ids, for the event-id index.
+        var eventIDHashes: [UInt64] = []
+
+        init(owner: String) {
+            self.owner = owner
+        }
+
+        mutating func append(_ event: Event, receivedAt: Timestamp, attributed: Bool, eventIDHash: UInt64?) {
+            encoder.append(
+                event,
+                contextText: event.context.map { JSONValue.object($0).jsonText },
+                receivedAt: receivedAt,
+                attributed: attributed
+            )
+            let timestamp = event.timestamp.millisecondsSinceEpoch
+            minTimestamp = min(minTimestamp, timestamp)
+            maxTimestamp = max(maxTimestamp, timestamp)
+            if let eventIDHash { eventIDHashes.append(eventIDHash) }
+        }
+    }
+
+    /// The blocks of the running transaction: open ones by owner, and full ones.
+    private struct TransactionBlocks {
+        var open: [BlockBuilder] = []
+        var openByOwner: [CacheKey: Int] = [:]
+        var full: [BlockBuilder] = []
+
+        mutating func append(
+            _ event: Event,
+            owner: CacheKey,
+            receivedAt: Timestamp,
+            attributed: Bool,
+            eventIDHash: UInt64?
+        ) {
+            let position: Int
+            if let known = openByOwner[owner] {
+                position = known
+            } else {
+                position = open.count
+                openByOwner[owner] = position
+                open.append(BlockBuilder(owner: owner.text))
+            }
+            open[position].append(event, receivedAt: receivedAt, attributed: attributed, eventIDHash: eventIDHash)
+            if open[position].encoder.count == EventBlockWriter.maxEventsPerBlock {
+                full.append(open[position])
+                open[position] = BlockBuilder(owner: owner.text)
+            }
+        }
+
+        /// Every block with events: full ones first, so that an owner's blocks are in order.
+        var all: [BlockBuilder] {
+            full + open.filter { $0.encoder.count > 0 }
+        }
     }
 
     /// The event ids accepted in the running transaction, by hash; compared byte for byte.
@@ -121,7 +173,7 @@ extension SQLiteStore {
 
         func contains(_ id: String, hash: UInt64) -> Bool {
             guard let first = byHash[hash] else { return false }
-            return first.utf8.elementsEqual(id.utf8) || collided.contains(CacheKey(id))
+            return sameUTF8(first, id) || collided.contains(CacheKey(id))
         }
 
         mutating func insert(_ id: String, hash: UInt64) {
@@ -140,7 +192,8 @@ extension SQLiteStore {
         }
         var index = EventIDIndex()
         var idsInTransaction = TransactionEventIDs()
-        var accepted: [PendingEvent] = []
+        idsInTransaction.byHash.reserveCapacity(requests.reduce(0) { $0 + $1.events.count })
+        var blocks = TransactionBlocks()
         var outcomes: [AppendOutcome] = []
         for request in requests {
             var rows: [AppendOutcome.Row] = []
@@ -185,20 +238,18 @@ extension SQLiteStore {
                 if let item = event.itemID, state.knownItems?.contains(CacheKey(item.rawValue)) != true {
                     unknownItems += 1
                 }
-                accepted.append(
-                    PendingEvent(
-                        event: event,
-                        owner: actor,
-                        receivedAt: request.receivedAt,
-                        attributed: attributed,
-                        eventIDHash: hash
-                    )
+                blocks.append(
+                    event,
+                    owner: actor,
+                    receivedAt: request.receivedAt,
+                    attributed: attributed,
+                    eventIDHash: hash
                 )
                 rows.append(.accepted)
             }
             outcomes.append(AppendOutcome(rows: rows, unknownItems: unknownItems))
         }
-        try writeBlocks(accepted, state: &state, index: &index, db: db)
+        try writeBlocks(blocks.all, state: &state, index: &index, db: db)
         try index.save(db)
         state.trim()
         putCache(state, after: db)
@@ -221,71 +272,42 @@ extension SQLiteStore {
                 arguments: [block]
             )
             guard let blob else { continue }
-            if try EventBlockDecoder.eventIDs([UInt8](blob)).contains(where: { $0.utf8.elementsEqual(id.utf8) }) {
+            if try EventBlockDecoder.eventIDs([UInt8](blob)).contains(where: { sameUTF8($0, id) }) {
                 return true
             }
         }
         return false
     }
 
-    /// Packs the accepted events into blocks, one per owner (at most `maxEventsPerBlock`
-    /// events each), and numbers them: a block's events take consecutive sequence numbers,
-    /// so within one transaction events are numbered by owner, in order of arrival per owner.
+    /// Numbers and stores the transaction's blocks: a block's events take consecutive
+    /// sequence numbers, so within one transaction events are numbered by owner, in order of
+    /// arrival per owner.
     private func writeBlocks(
-        _ accepted: [PendingEvent],
+        _ blocks: [BlockBuilder],
         state: inout IngestCache,
         index: inout EventIDIndex,
         db: Database
     ) throws {
-        guard !accepted.isEmpty else { return }
-        var groups: [[Int]] = []
-        var groupOfOwner: [CacheKey: Int] = [:]
-        for (position, pending) in accepted.enumerated() {
-            if let group = groupOfOwner[pending.owner] {
-                groups[group].append(position)
-            } else {
-                groupOfOwner[pending.owner] = groups.count
-                groups.append([position])
-            }
-        }
+        guard !blocks.isEmpty else { return }
         var next = try state.nextSequence ?? Self.nextSequence(db)
-        for group in groups {
-            for start in stride(from: 0, to: group.count, by: EventBlockWriter.maxEventsPerBlock) {
-                let chunk = group[start..<min(start + EventBlockWriter.maxEventsPerBlock, group.count)]
-                var encoder = EventBlockEncoder()
-                var minTimestamp = Int64.max
-                var maxTimestamp = Int64.min
-                for position in chunk {
-                    let pending = accepted[position]
-                    encoder.append(
-                        pending.event,
-                        contextText: pending.event.context.map { JSONValue.object($0).jsonText },
-                        receivedAt: pending.receivedAt,
-                        attributed: pending.attributed
-                    )
-                    let timestamp = pending.event.timestamp.millisecondsSinceEpoch
-                    minTimestamp = min(minTimestamp, timestamp)
-                    maxTimestamp = max(maxTimestamp, timestamp)
+        for block in blocks {
+            try EventBlockWriter.insert(
+                firstSequence: next,
+                owner: block.owner,
+                encoder: block.encoder,
+                minTimestamp: block.minTimestamp,
+                maxTimestamp: block.maxTimestamp,
+                db: db
+            )
+            for hash in block.eventIDHashes {
+                let entry = EventIDIndex.Entry(hash: hash, block: next)
+                if state.bulkEventIDs != nil {
+                    state.bulkEventIDs?.add(entry)
+                } else {
+                    try index.add(entry, db: db)
                 }
-                try EventBlockWriter.insert(
-                    firstSequence: next,
-                    owner: accepted[chunk[chunk.startIndex]].owner.text,
-                    encoder: encoder,
-                    minTimestamp: minTimestamp,
-                    maxTimestamp: maxTimestamp,
-                    db: db
-                )
-                for position in chunk {
-                    guard let hash = accepted[position].eventIDHash else { continue }
-                    let entry = EventIDIndex.Entry(hash: hash, block: next)
-                    if state.bulkEventIDs != nil {
-                        state.bulkEventIDs?.add(entry)
-                    } else {
-                        try index.add(entry, db: db)
-                    }
-                }
-                next += Int64(chunk.count)
             }
+            next += Int64(block.encoder.count)
         }
         state.nextSequence = next
     }
@@ -670,13 +692,18 @@ enum EventBlockWriter {
         encoder.bytes.withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, 6, bytes.baseAddress, Int32(bytes.count), sqliteTransient)
         }
-        let code = sqlite3_step(handle)
-        sqlite3_reset(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code),
-                message: String(cString: sqlite3_errmsg(db.sqliteConnection))
-            )
-        }
+        try stepToCompletion(handle, db: db)
+    }
+}
+
+/// Runs a bound insert or update through the C API, and resets it for the next use.
+func stepToCompletion(_ handle: OpaquePointer?, db: Database) throws {
+    let code = sqlite3_step(handle)
+    sqlite3_reset(handle)
+    guard code == SQLITE_DONE else {
+        throw DatabaseError(
+            resultCode: ResultCode(rawValue: code),
+            message: String(cString: sqlite3_errmsg(db.sqliteConnection))
+        )
     }
 }

@@ -246,11 +246,26 @@ struct CacheKey: Hashable, Sendable {
     }
 
     static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        sameUTF8(lhs.text, rhs.text)
     }
 
     func hash(into hasher: inout Hasher) {
-        for byte in text.utf8 { hasher.combine(byte) }
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// Whether two strings have the same bytes. `utf8.elementsEqual` walks both views with
+/// iterators, which cost more than the rest of an event's ingest bookkeeping.
+func sameUTF8(_ lhs: String, _ rhs: String) -> Bool {
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+            guard left.count == right.count else { return false }
+            guard let leftBytes = left.baseAddress, let rightBytes = right.baseAddress else { return true }
+            return memcmp(leftBytes, rightBytes, left.count) == 0
+        }
     }
 }
 

@@ -27,7 +27,7 @@ struct Importer {
 
     mutating func run<Value: Sendable>(
         parse: @escaping @Sendable (ArraySlice<UInt8>) throws(AisleError) -> Value,
-        write: ([Value]) async throws -> SinkOutcome
+        write: @escaping @Sendable ([Value]) async throws -> SinkOutcome
     ) async throws -> Summary {
         var summary = Summary()
         func startParsing(_ lines: [LineReader.Line]) -> Task<Chunk<Value>, Never>? {
@@ -50,13 +50,21 @@ struct Importer {
         var parsing = startParsing(try reader.next(batchSize))
         while let task = parsing {
             let chunk = await task.value
-            parsing = startParsing(try reader.next(batchSize))
+            // The write runs while this task reads and parses the next chunk: reading lines
+            // before the write started left the writer idle for it.
+            let writing = chunk.values.isEmpty ? nil : Task { try await write(chunk.values) }
+            do {
+                parsing = startParsing(try reader.next(batchSize))
+            } catch {
+                _ = try? await writing?.value
+                throw error
+            }
+            let outcome = try await writing?.value
             summary.rows += chunk.rows
             for failure in chunk.failures {
                 try rejects.add(line: failure.line, error: failure.error, text: failure.text)
             }
-            if !chunk.values.isEmpty {
-                let outcome = try await write(chunk.values)
+            if let outcome {
                 summary.stored += outcome.stored
                 summary.duplicates += outcome.duplicates
                 summary.unknownItems += outcome.unknownItems
