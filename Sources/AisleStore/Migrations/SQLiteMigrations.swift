@@ -239,7 +239,7 @@ enum SQLiteMigrations {
             current.minTimestamp = min(current.minTimestamp, timestamp)
             current.maxTimestamp = max(current.maxTimestamp, timestamp)
             if let id = event.eventID?.rawValue {
-                entries.append(EventIDIndex.Entry(hash: eventIDHash(id), block: current.first))
+                entries.append(EventIDIndex.Entry(hash: stableHash(id), block: current.first))
             }
             run = current
         }

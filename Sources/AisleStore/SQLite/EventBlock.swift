@@ -268,11 +268,11 @@ private struct ByteReader {
     }
 }
 
-/// The stable 64-bit hash of an event id that the event-id index is keyed by (FNV-1a, then
-/// SplitMix64's finalizer to spread the bits). Stored on disk: never change it.
-func eventIDHash(_ id: String) -> UInt64 {
+/// A 64-bit hash of a string's bytes (FNV-1a, then SplitMix64's finalizer to spread the
+/// bits). The event-id index is keyed by it on disk: never change it.
+func stableHash(_ text: String) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in id.utf8 {
+    for byte in text.utf8 {
         hash ^= UInt64(byte)
         hash &*= 0x0000_0100_0000_01b3
     }

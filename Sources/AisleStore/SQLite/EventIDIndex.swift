@@ -65,28 +65,13 @@ struct EventIDIndex {
         return entries
     }
 
-    /// Writes every entry, replacing the whole index (bulk loads and rebuilds). A counting
-    /// sort by bucket, then each bucket's few entries sorted: linear, where sorting 10M
-    /// entries by comparison took seconds.
+    static let bucketCount = 1 << (64 - Int(bucketShift))
+
+    /// Writes every entry, replacing the whole index (migration and rebuilds).
     static func replaceAll(with entries: [Entry], db: Database) throws {
-        try db.execute(sql: "DELETE FROM event_id_buckets")
-        let bucketCount = 1 << (64 - Int(bucketShift))
-        var starts = [Int](repeating: 0, count: bucketCount + 1)
-        for entry in entries { starts[Int(bucket(of: entry.hash)) + 1] += 1 }
-        for bucket in 0..<bucketCount { starts[bucket + 1] += starts[bucket] }
-        let ordered = [Entry](unsafeUninitializedCapacity: entries.count) { buffer, initialized in
-            var next = starts
-            for entry in entries {
-                let bucket = Int(bucket(of: entry.hash))
-                buffer.initializeElement(at: next[bucket], to: entry)
-                next[bucket] += 1
-            }
-            initialized = entries.count
-        }
-        for bucket in 0..<bucketCount where starts[bucket] < starts[bucket + 1] {
-            let run = ordered[starts[bucket]..<starts[bucket + 1]].sorted { ($0.hash, $0.block) < ($1.hash, $1.block) }
-            try write(bucket: Int64(bucket), entries: run, db: db)
-        }
+        var all = BulkEventIDs()
+        for entry in entries { all.add(entry) }
+        try all.save(db)
     }
 
     /// Reads every block and writes the index again: after a bulk load that did not finish.
@@ -97,14 +82,14 @@ struct EventIDIndex {
             let block: Int64 = row[0]
             let blob: Data = row[1]
             for id in try EventBlockDecoder.eventIDs([UInt8](blob)) {
-                entries.append(Entry(hash: eventIDHash(id), block: block))
+                entries.append(Entry(hash: stableHash(id), block: block))
             }
         }
         try replaceAll(with: entries, db: db)
     }
 
     /// Binds through SQLite's C API: a bulk load writes a million of these.
-    private static func write<Entries: Collection<Entry>>(bucket: Int64, entries: Entries, db: Database) throws {
+    static func write<Entries: Collection<Entry>>(bucket: Int64, entries: Entries, db: Database) throws {
         if entries.isEmpty {
             try db.execute(sql: "DELETE FROM event_id_buckets WHERE bucket = ?", arguments: [bucket])
             return

@@ -159,10 +159,13 @@ extension SQLiteStore {
             }
         }
 
-        /// Every block with events: full ones first, so that an owner's blocks are in order.
-        var all: [BlockBuilder] {
-            full + open.filter { $0.encoder.count > 0 }
+        /// Every block with events, full ones first, so that an owner's blocks are in order.
+        func forEach(_ body: (BlockBuilder) throws -> Void) rethrows {
+            for block in full { try body(block) }
+            for block in open where block.encoder.count > 0 { try body(block) }
         }
+
+        var isEmpty: Bool { full.isEmpty && open.isEmpty }
     }
 
     /// The event ids accepted in the running transaction, by hash; compared byte for byte.
@@ -199,12 +202,17 @@ extension SQLiteStore {
             var rows: [AppendOutcome.Row] = []
             rows.reserveCapacity(request.events.count)
             var unknownItems = 0
-            for var event in request.events {
+            // The event-id hashes first and, during a bulk load, the in-memory index probed in
+            // a loop of nothing else: each probe misses the cache, and a tight loop lets the
+            // processor wait for many at once instead of one per event.
+            let idHashes = request.events.map { $0.eventID.map { stableHash($0.rawValue) } }
+            let mayBeStored = state.bulkEventIDs.map { bulk in idHashes.map { $0.map(bulk.mayHold) ?? false } }
+            for (position, var event) in request.events.enumerated() {
                 var hash: UInt64?
-                if let id = event.eventID?.rawValue {
-                    let idHash = eventIDHash(id)
+                if let id = event.eventID?.rawValue, let idHash = idHashes[position] {
                     if try idsInTransaction.contains(id, hash: idHash)
-                        || isStored(id, hash: idHash, index: &index, state: state, db: db)
+                        || (mayBeStored?[position] ?? true
+                            && isStored(id, hash: idHash, index: &index, state: state, db: db))
                     {
                         // A repeated event_id: stored once already, so this row changes nothing.
                         rows.append(.duplicate)
@@ -249,7 +257,7 @@ extension SQLiteStore {
             }
             outcomes.append(AppendOutcome(rows: rows, unknownItems: unknownItems))
         }
-        try writeBlocks(blocks.all, state: &state, index: &index, db: db)
+        try writeBlocks(blocks, state: &state, index: &index, db: db)
         try index.save(db)
         state.trim()
         putCache(state, after: db)
@@ -283,14 +291,14 @@ extension SQLiteStore {
     /// sequence numbers, so within one transaction events are numbered by owner, in order of
     /// arrival per owner.
     private func writeBlocks(
-        _ blocks: [BlockBuilder],
+        _ blocks: TransactionBlocks,
         state: inout IngestCache,
         index: inout EventIDIndex,
         db: Database
     ) throws {
         guard !blocks.isEmpty else { return }
         var next = try state.nextSequence ?? Self.nextSequence(db)
-        for block in blocks {
+        try blocks.forEach { block in
             try EventBlockWriter.insert(
                 firstSequence: next,
                 owner: block.owner,
@@ -514,7 +522,7 @@ extension SQLiteStore {
                     let block: Int64 = row[0]
                     events += row[1] as Int
                     for eventID in try EventBlockDecoder.eventIDs([UInt8](row[2] as Data)) {
-                        try index.remove(EventIDIndex.Entry(hash: eventIDHash(eventID), block: block), db: db)
+                        try index.remove(EventIDIndex.Entry(hash: stableHash(eventID), block: block), db: db)
                     }
                 }
                 try db.execute(sql: "DELETE FROM event_blocks WHERE owner = ?", arguments: [owner])

@@ -140,7 +140,7 @@ public final class SQLiteStore: Store {
     /// back from the blocks.
     private static func finishBulkLoad(eventIDs: BulkEventIDs?, _ db: Database) throws {
         if let eventIDs {
-            try EventIDIndex.replaceAll(with: eventIDs.entries, db: db)
+            try eventIDs.save(db)
         } else {
             try EventIDIndex.rebuild(db)
         }
@@ -238,20 +238,24 @@ public final class SQLiteStore: Store {
 /// A cache key compared byte for byte, as SQLite compares ids. Swift's `String` equality is
 /// canonical equivalence ("é" precomposed equals "e" + combining accent), which would merge two
 /// ids that the database keeps apart.
+///
+/// The bytes are hashed once, when the key is made: an event's key is looked up in three
+/// or four maps, and hashing its bytes each time was a tenth of an import's writer time.
 struct CacheKey: Hashable, Sendable {
     let text: String
+    private let digest: UInt64
 
     init(_ text: String) {
         self.text = text
+        digest = stableHash(text)
     }
 
     static func == (lhs: Self, rhs: Self) -> Bool {
-        sameUTF8(lhs.text, rhs.text)
+        lhs.digest == rhs.digest && sameUTF8(lhs.text, rhs.text)
     }
 
     func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(digest)
     }
 }
 
@@ -295,26 +299,82 @@ struct IngestCache: Sendable {
     }
 }
 
-/// The event-id index of a bulk load, in memory until the load ends.
+/// The event-id index of a bulk load, in memory until the load ends. An open-addressing
+/// table keyed by the hash's top bits: the hash is mixed already, so a lookup is one probe
+/// into one array, without a dictionary's second hashing; and the table is in hash order,
+/// so the end needs almost no sorting.
 struct BulkEventIDs: Sendable {
-    private var first: [UInt64: Int64] = [:]
-    /// Entries whose hash an earlier entry has: almost never used.
-    private var more: [EventIDIndex.Entry] = []
+    /// Hash and block side by side, so a probe touches one cache line; block 0 (no block
+    /// starts at sequence 0) marks an empty slot.
+    private var slots = [EventIDIndex.Entry](repeating: EventIDIndex.Entry(hash: 0, block: 0), count: 1 << 20)
+    private var count = 0
+
+    private var slotShift: UInt64 { UInt64(64 - slots.count.trailingZeroBitCount) }
 
     func blocks(with hash: UInt64) -> [Int64] {
-        guard let block = first[hash] else { return [] }
-        return [block] + more.filter { $0.hash == hash }.map(\.block)
+        var found: [Int64] = []
+        let mask = slots.count - 1
+        var slot = Int(hash >> slotShift)
+        while slots[slot].block != 0 {
+            if slots[slot].hash == hash { found.append(slots[slot].block) }
+            slot = (slot + 1) & mask
+        }
+        return found
+    }
+
+    /// Whether an entry has this hash (`blocks(with:)` without building the list).
+    func mayHold(_ hash: UInt64) -> Bool {
+        let mask = slots.count - 1
+        var slot = Int(hash >> slotShift)
+        while slots[slot].block != 0 {
+            if slots[slot].hash == hash { return true }
+            slot = (slot + 1) & mask
+        }
+        return false
     }
 
     mutating func add(_ entry: EventIDIndex.Entry) {
-        if first[entry.hash] == nil {
-            first[entry.hash] = entry.block
-        } else {
-            more.append(entry)
-        }
+        // At most 70 % full, so probes stay short.
+        if (count + 1) * 10 > slots.count * 7 { grow() }
+        insert(entry)
+        count += 1
     }
 
+    private mutating func insert(_ entry: EventIDIndex.Entry) {
+        let mask = slots.count - 1
+        var slot = Int(entry.hash >> slotShift)
+        while slots[slot].block != 0 { slot = (slot + 1) & mask }
+        slots[slot] = entry
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [EventIDIndex.Entry](repeating: EventIDIndex.Entry(hash: 0, block: 0), count: slots.count * 2)
+        for entry in old where entry.block != 0 { insert(entry) }
+    }
+
+    /// Every entry, in hash order.
     var entries: [EventIDIndex.Entry] {
-        first.map { EventIDIndex.Entry(hash: $0.key, block: $0.value) } + more
+        var entries: [EventIDIndex.Entry] = []
+        entries.reserveCapacity(count)
+        for entry in slots where entry.block != 0 { entries.append(entry) }
+        // Probing moves an entry past its slot, rarely past a larger hash: nearly sorted,
+        // which the standard sort finishes in about one pass.
+        entries.sort { ($0.hash, $0.block) < ($1.hash, $1.block) }
+        return entries
+    }
+
+    /// Replaces the stored index with these entries.
+    func save(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM event_id_buckets")
+        let sorted = entries
+        var start = 0
+        while start < sorted.count {
+            let bucket = EventIDIndex.bucket(of: sorted[start].hash)
+            var end = start + 1
+            while end < sorted.count && EventIDIndex.bucket(of: sorted[end].hash) == bucket { end += 1 }
+            try EventIDIndex.write(bucket: bucket, entries: sorted[start..<end], db: db)
+            start = end
+        }
     }
 }
