@@ -105,21 +105,43 @@ import Testing
         #expect(stableHash("e1-0") != stableHash("e1-1"))
     }
 
-    @Test("an index entry with the same hash but another id is not a duplicate")
+    @Test("a bucket entry with the same hash but another id is not a duplicate")
     func hashHitIsChecked() async throws {
-        let store = try SQLiteStore.inMemory()
-        _ = try await store.appendEvents([.fixture(user: "u", id: "stored")], receivedAt: .t0)
-        // Point the hash of "other" at the block that holds "stored", as a collision would.
-        try await store.writer.write { db in
-            var index = EventIDIndex()
-            try index.add(EventIDIndex.Entry(hash: stableHash("other"), block: 1), db: db)
-            try index.save(db)
+        let directory = TemporaryDirectory.make()
+        do {
+            let store = try SQLiteStore.open(directory: directory)
+            _ = try await store.bulkLoad {
+                try await store.appendEvents([.fixture(user: "u", id: "stored")], receivedAt: .t0)
+            }
         }
+        // Point the hash of "other" at the block that holds "stored", as a collision would.
+        let database = try DatabaseQueue(path: directory + "/aisle.sqlite")
+        try await database.write { db in
+            try EventIDIndex.replaceAll(
+                with: [
+                    EventIDIndex.Entry(hash: stableHash("stored"), block: 1),
+                    EventIDIndex.Entry(hash: stableHash("other"), block: 1),
+                ],
+                db: db
+            )
+        }
+        let store = try SQLiteStore.open(directory: directory)
         let outcome = try await store.appendEvents(
-            [.fixture(user: "u", id: "other"), .fixture(user: "u", id: "stored")],
+            [.fixture(user: "u", id: "other"), .fixture(user: "u", id: "stored"), .fixture(user: "u", id: "new")],
             receivedAt: .t0
         )
-        #expect(outcome.rows == [.accepted, .duplicate])
+        #expect(outcome.rows == [.accepted, .duplicate, .accepted])
+    }
+
+    @Test("the bucket filter finds every hash it was given, and few others")
+    func bucketFilter() {
+        var filter = BucketHashFilter(capacity: 10_000)
+        var generator = SplitMix64(seed: 3)
+        let inserted = (0..<10_000).map { _ in generator.next() }
+        for hash in inserted { filter.insert(hash) }
+        #expect(inserted.allSatisfy(filter.mayContain))
+        let falsePositives = (0..<100_000).count { _ in filter.mayContain(generator.next()) }
+        #expect(falsePositives < 1_000)
     }
 
     @Test("history pages through many writes with out-of-order timestamps, newest first, each event once")

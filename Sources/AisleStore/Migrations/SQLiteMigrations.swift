@@ -156,6 +156,9 @@ enum SQLiteMigrations {
                         events BLOB NOT NULL
                     );
                     CREATE INDEX event_blocks_by_owner ON event_blocks(owner, max_ts);
+                    -- Ids stored one by one, ordered (ids that grow land on the same pages).
+                    CREATE TABLE event_ids (event_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+                    -- Ids of bulk loads and of the v1 table: a hash index written in one go.
                     CREATE TABLE event_id_buckets (
                         bucket INTEGER PRIMARY KEY,
                         entries BLOB NOT NULL

@@ -206,6 +206,42 @@ enum EventBlockDecoder {
         return events
     }
 
+    /// The latest event of a block by (timestamp, sequence number): its session, timestamp
+    /// and sequence number, read without building events. A shopper's first event after a
+    /// start looks this up, so it is on the ingest path.
+    static func latestSession(_ blob: [UInt8], firstSequence: Int64) throws -> (
+        session: String?, timestamp: Int64, sequence: Int64
+    )? {
+        var reader = ByteReader(bytes: blob)
+        var timestamp: Int64 = 0
+        var session: Range<Int>?
+        var sequence = firstSequence
+        var latest: (session: Range<Int>?, timestamp: Int64, sequence: Int64)?
+        while !reader.isAtEnd {
+            let flags = EventBlockEncoder.Flags(rawValue: UInt32(truncatingIfNeeded: try reader.varint()))
+            _ = try reader.optionalRange()  // event id
+            if flags.contains(.typeChanged) { _ = try reader.optionalRange() }
+            if flags.contains(.deviceChanged) { _ = try reader.optionalRange() }
+            _ = try reader.optionalRange()  // item
+            if flags.contains(.hasValue) { _ = try reader.uint64() }
+            _ = try reader.optionalRange()  // query
+            if flags.contains(.sessionChanged) { session = try reader.optionalRange() }
+            if flags.contains(.deviceInfoChanged) {
+                for _ in 0..<3 { _ = try reader.optionalRange() }
+            }
+            timestamp &+= try reader.signed()
+            if flags.contains(.receivedAtChanged) { _ = try reader.signed() }
+            _ = try reader.optionalRange()  // context
+            if latest.map({ (timestamp, sequence) > ($0.timestamp, $0.sequence) }) ?? true {
+                latest = (session, timestamp, sequence)
+            }
+            sequence += 1
+        }
+        return latest.map { latest in
+            (latest.session.map { String(decoding: blob[$0], as: UTF8.self) }, latest.timestamp, latest.sequence)
+        }
+    }
+
     /// Only the event ids of a block (for the event-id index), without building events.
     static func eventIDs(_ blob: [UInt8]) throws -> [String] {
         try events(blob, firstSequence: 0, owner: "", attributed: false).compactMap { $0.event.eventID?.rawValue }
@@ -256,6 +292,16 @@ private struct ByteReader {
         for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
         offset += 8
         return value
+    }
+
+    /// Where an optional text's bytes are, without copying them; nil for nil.
+    mutating func optionalRange() throws -> Range<Int>? {
+        let marker = try varint()
+        guard marker > 0 else { return nil }
+        let length = Int(clamping: marker - 1)
+        guard bytes.count - offset >= length else { throw EventBlockError.damaged("it ends inside a text") }
+        defer { offset += length }
+        return offset..<offset + length
     }
 
     mutating func optionalString() throws -> String? {

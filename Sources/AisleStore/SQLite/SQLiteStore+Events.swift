@@ -110,14 +110,15 @@ extension SQLiteStore {
         var encoder = EventBlockEncoder()
         var minTimestamp = Int64.max
         var maxTimestamp = Int64.min
-        /// The hashes of the block's event ids, for the event-id index.
-        var eventIDHashes: [UInt64] = []
+        /// The block's event ids and their hashes, for the event-id indexes.
+        var eventIDs: [(id: String, hash: UInt64)] = []
 
         init(owner: String) {
             self.owner = owner
         }
 
         mutating func append(_ event: Event, receivedAt: Timestamp, attributed: Bool, eventIDHash: UInt64?) {
+            if let eventIDHash, let id = event.eventID?.rawValue { eventIDs.append((id, eventIDHash)) }
             encoder.append(
                 event,
                 contextText: event.context.map { JSONValue.object($0).jsonText },
@@ -127,7 +128,6 @@ extension SQLiteStore {
             let timestamp = event.timestamp.millisecondsSinceEpoch
             minTimestamp = min(minTimestamp, timestamp)
             maxTimestamp = max(maxTimestamp, timestamp)
-            if let eventIDHash { eventIDHashes.append(eventIDHash) }
         }
     }
 
@@ -193,6 +193,7 @@ extension SQLiteStore {
         if state.knownItems == nil {
             state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items").map(CacheKey.init))
         }
+        let filter = bucketFilter.withLock { $0 }
         var index = EventIDIndex()
         var idsInTransaction = TransactionEventIDs()
         idsInTransaction.byHash.reserveCapacity(requests.reduce(0) { $0 + $1.events.count })
@@ -212,7 +213,7 @@ extension SQLiteStore {
                 if let id = event.eventID?.rawValue, let idHash = idHashes[position] {
                     if try idsInTransaction.contains(id, hash: idHash)
                         || (mayBeStored?[position] ?? true
-                            && isStored(id, hash: idHash, index: &index, state: state, db: db))
+                            && isStored(id, hash: idHash, index: &index, filter: filter, state: state, db: db))
                     {
                         // A repeated event_id: stored once already, so this row changes nothing.
                         rows.append(.duplicate)
@@ -257,22 +258,36 @@ extension SQLiteStore {
             }
             outcomes.append(AppendOutcome(rows: rows, unknownItems: unknownItems))
         }
-        try writeBlocks(blocks, state: &state, index: &index, db: db)
-        try index.save(db)
+        try writeBlocks(blocks, state: &state, db: db)
         state.trim()
         putCache(state, after: db)
         return outcomes
     }
 
-    /// Whether an event with this id is stored. The hash only finds candidate blocks; the id
-    /// itself is compared, so a collision is not a duplicate.
+    /// Whether an event with this id is stored. Outside a bulk load the id is claimed in the
+    /// ordered index of ids written one by one: the insert finds an earlier one in the same
+    /// descent of the B-tree (a lookup first, then an insert, took two). The hash index that
+    /// bulk loads write is asked only when its filter may hold the hash; there the hash only
+    /// finds candidate blocks and the id itself is compared, so a collision is no duplicate.
     private func isStored(
         _ id: String,
         hash: UInt64,
         index: inout EventIDIndex,
+        filter: BucketHashFilter,
         state: IngestCache,
         db: Database
     ) throws -> Bool {
+        if state.bulkEventIDs == nil {
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO event_ids (event_id) VALUES (?) ON CONFLICT DO NOTHING"
+            )
+            let handle = statement.sqliteStatement
+            sqlite3_reset(handle)
+            sqlite3_bind_text(handle, 1, id, -1, sqliteTransient)
+            try stepToCompletion(handle, db: db)
+            if db.changesCount == 0 { return true }
+            guard filter.mayContain(hash) else { return false }
+        }
         let candidates = try state.bulkEventIDs?.blocks(with: hash) ?? index.blocks(with: hash, db: db)
         for block in candidates {
             let blob = try Data.fetchOne(
@@ -281,6 +296,10 @@ extension SQLiteStore {
             )
             guard let blob else { continue }
             if try EventBlockDecoder.eventIDs([UInt8](blob)).contains(where: { sameUTF8($0, id) }) {
+                if state.bulkEventIDs == nil {
+                    // Stored by a bulk load: take back the claim made above.
+                    try db.execute(sql: "DELETE FROM event_ids WHERE event_id = ?", arguments: [id])
+                }
                 return true
             }
         }
@@ -293,7 +312,6 @@ extension SQLiteStore {
     private func writeBlocks(
         _ blocks: TransactionBlocks,
         state: inout IngestCache,
-        index: inout EventIDIndex,
         db: Database
     ) throws {
         guard !blocks.isEmpty else { return }
@@ -307,12 +325,10 @@ extension SQLiteStore {
                 maxTimestamp: block.maxTimestamp,
                 db: db
             )
-            for hash in block.eventIDHashes {
-                let entry = EventIDIndex.Entry(hash: hash, block: next)
-                if state.bulkEventIDs != nil {
-                    state.bulkEventIDs?.add(entry)
-                } else {
-                    try index.add(entry, db: db)
+            // Outside a bulk load the ids are in `event_ids` already (`isStored` claimed them).
+            if state.bulkEventIDs != nil {
+                for (_, hash) in block.eventIDs {
+                    state.bulkEventIDs?.add(EventIDIndex.Entry(hash: hash, block: next))
                 }
             }
             next += Int64(block.encoder.count)
@@ -523,6 +539,10 @@ extension SQLiteStore {
                     events += row[1] as Int
                     for eventID in try EventBlockDecoder.eventIDs([UInt8](row[2] as Data)) {
                         try index.remove(EventIDIndex.Entry(hash: stableHash(eventID), block: block), db: db)
+                        try db.execute(
+                            sql: "DELETE FROM event_ids WHERE event_id = ?",
+                            arguments: [eventID]
+                        )
                     }
                 }
                 try db.execute(sql: "DELETE FROM event_blocks WHERE owner = ?", arguments: [owner])
@@ -530,7 +550,8 @@ extension SQLiteStore {
             try index.save(db)
             try db.execute(sql: "DELETE FROM reviews WHERE user_id = ?", arguments: [id.rawValue])
             let reviews = db.changesCount
-            // Links and sessions of this user are cached; start the caches afresh.
+            // Links and sessions of this user are cached; start the caches afresh. (The
+            // bucket filter keeps the erased hashes: such a hash only costs a bucket read.)
             self.putCache(IngestCache(), after: db)
             return UserErasure(profiles: profiles, events: events, devices: devices.count, reviews: reviews)
         }
@@ -650,24 +671,22 @@ extension SQLiteStore {
     func lastSession(of actor: CacheKey, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
         if let cached = state.sessions[actor] { return cached }
         if state.sessionsComplete { return nil }
-        // Only the blocks that share the newest timestamp can hold the latest event.
-        var latest: BlockEvent?
-        var newest: Int64?
-        try Self.forEachBlock(
-            of: actor.text,
-            db: db,
-            continuing: { maxTimestamp in
-                defer { newest = newest ?? maxTimestamp }
-                return newest.map { $0 == maxTimestamp } ?? true
-            },
-            visit: { events in
-                for event in events where latest.map({ Self.isNewer(event, than: $0) }) ?? true {
-                    latest = event
-                }
-            }
+        // The latest event is in the block with the newest timestamp; of two such blocks, in
+        // the later one, since blocks' sequence numbers do not overlap.
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql:
+                    "SELECT first_seq, events FROM event_blocks WHERE owner = ? ORDER BY max_ts DESC, first_seq DESC LIMIT 1"
+            ),
+            arguments: [actor.text]
         )
-        guard let latest, let session = latest.event.sessionID else { return nil }
-        return SessionPolicy.State(sessionID: session, lastSeen: latest.event.timestamp)
+        guard let row, let latest = try EventBlockDecoder.latestSession([UInt8](row[1] as Data), firstSequence: row[0]),
+            let session = latest.session
+        else { return nil }
+        return SessionPolicy.State(
+            sessionID: SessionID(session),
+            lastSeen: Timestamp(millisecondsSinceEpoch: latest.timestamp)
+        )
     }
 }
 

@@ -16,6 +16,10 @@ public final class SQLiteStore: Store {
     let cache = Mutex(IngestCache())
     /// Appends waiting for the running group commit (`appendEvents`).
     let appendQueue = Mutex(AppendQueue())
+    /// The hashes the event-id bucket index may hold. Loaded when the store opens (at 10M
+    /// bulk-loaded ids it takes about half a second, which a request must not wait for) and
+    /// replaced when a bulk load writes the index; only the writer changes the index.
+    let bucketFilter = Mutex(BucketHashFilter(capacity: 0))
 
     /// Opens (creating if needed) `aisle.sqlite` in `directory` and migrates it.
     public static func open(
@@ -86,6 +90,8 @@ public final class SQLiteStore: Store {
                 try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [Self.bulkLoadMarker])
             }
         }
+        let filter = try writer.read { db in try BucketHashFilter(db) }
+        bucketFilter.withLock { $0 = filter }
     }
 
     /// The settings row present while a bulk load defers the event-id index.
@@ -106,7 +112,9 @@ public final class SQLiteStore: Store {
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM event_blocks LIMIT 1)") == 0 else {
                 return false
             }
-            try db.execute(sql: "DROP INDEX IF EXISTS event_blocks_by_owner; DELETE FROM event_id_buckets")
+            try db.execute(
+                sql: "DROP INDEX IF EXISTS event_blocks_by_owner; DELETE FROM event_id_buckets; DELETE FROM event_ids"
+            )
             try db.execute(
                 sql: "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, '1', 0)",
                 arguments: [Self.bulkLoadMarker]
@@ -124,6 +132,9 @@ public final class SQLiteStore: Store {
         } catch {
             cache.withLock { $0 = IngestCache() }
             try? await write { db in try Self.finishBulkLoad(eventIDs: nil, db) }
+            if let filter = try? await read({ db in try BucketHashFilter(db) }) {
+                bucketFilter.withLock { $0 = filter }
+            }
             throw error
         }
         let eventIDs = cache.withLock { cache in
@@ -133,6 +144,8 @@ public final class SQLiteStore: Store {
         }
         indexing()
         try await write { db in try Self.finishBulkLoad(eventIDs: eventIDs, db) }
+        let filter = try await read { db in try BucketHashFilter(db) }
+        bucketFilter.withLock { $0 = filter }
         return result
     }
 
