@@ -244,8 +244,11 @@ struct FastJSONScanner {
         return memcmp(start, name.utf8Start, key.count) == 0
     }
 
-    enum EventField: Int, CaseIterable {
+    /// Unknown fields (and received_at) decline: the slow path words the error.
+    enum EventField: Int, KnownJSONField {
         case eventID, type, userID, deviceID, itemID, query, sessionID, value, timestamp, device, context
+
+        static let all = allCases
 
         var name: StaticString {
             switch self {
@@ -262,22 +265,12 @@ struct FastJSONScanner {
             case .context: "context"
             }
         }
-
-        /// Unknown fields and received_at decline: the slow path words the error.
-        init?(_ key: UnsafeBufferPointer<UInt8>) {
-            for field in Self.all where FastJSONScanner.key(key, is: field.name) {
-                self = field
-                return
-            }
-            return nil
-        }
-
-        /// Computed once: `allCases` builds a new array on every use.
-        private static let all = allCases
     }
 
-    enum DeviceField: Int, CaseIterable {
+    enum DeviceField: Int, KnownJSONField {
         case platform, model, appVersion
+
+        static let all = allCases
 
         var name: StaticString {
             switch self {
@@ -286,22 +279,11 @@ struct FastJSONScanner {
             case .appVersion: "app_version"
             }
         }
-
-        init?(_ key: UnsafeBufferPointer<UInt8>) {
-            for field in Self.all where FastJSONScanner.key(key, is: field.name) {
-                self = field
-                return
-            }
-            return nil
-        }
-
-        /// Computed once: `allCases` builds a new array on every use.
-        private static let all = allCases
     }
 
     mutating func event() -> EventBody? {
         var body = EventBody()
-        let ok = members(EventField.init) { scanner, field in
+        let ok = members(EventField.init(key:)) { scanner, field in
             switch field {
             case .eventID: body.eventID = scanner.string(); return body.eventID != nil
             case .type: body.type = scanner.string(); return body.type != nil
@@ -317,7 +299,7 @@ struct FastJSONScanner {
                 return true
             case .device:
                 var device = DeviceBody()
-                let parsed = scanner.members(DeviceField.init) { scanner, field in
+                let parsed = scanner.members(DeviceField.init(key:)) { scanner, field in
                     switch field {
                     case .platform: device.platform = scanner.string(); return device.platform != nil
                     case .model: device.model = scanner.string(); return device.model != nil
@@ -342,5 +324,20 @@ struct FastJSONScanner {
         }
         guard let number = number(), number >= 100_000_000_000, number <= 253_402_300_799_999 else { return nil }
         return TimestampBody(Timestamp(millisecondsSinceEpoch: Int64(number)))
+    }
+}
+
+/// The fields of an object the fast path knows by name.
+protocol KnownJSONField: RawRepresentable<Int>, CaseIterable {
+    /// Every case, computed once: `allCases` builds a new array on every use.
+    static var all: [Self] { get }
+    var name: StaticString { get }
+}
+
+extension KnownJSONField {
+    /// The field whose name is exactly `key`'s bytes.
+    init?(key: UnsafeBufferPointer<UInt8>) {
+        guard let field = Self.all.first(where: { FastJSONScanner.key(key, is: $0.name) }) else { return nil }
+        self = field
     }
 }
