@@ -135,7 +135,7 @@ import Testing
 
     @Test("the bucket filter finds every hash it was given, and few others")
     func bucketFilter() {
-        var filter = BucketHashFilter(capacity: 10_000)
+        var filter = HashFilter(capacity: 10_000)
         var generator = SplitMix64(seed: 3)
         let inserted = (0..<10_000).map { _ in generator.next() }
         for hash in inserted { filter.insert(hash) }

@@ -273,7 +273,7 @@ extension SQLiteStore {
         _ id: String,
         hash: UInt64,
         index: inout EventIDIndex,
-        filter: BucketHashFilter,
+        filter: HashFilter,
         state: IngestCache,
         db: Database
     ) throws -> Bool {
@@ -316,7 +316,9 @@ extension SQLiteStore {
     ) throws {
         guard !blocks.isEmpty else { return }
         var next = try state.nextSequence ?? Self.nextSequence(db)
+        var owners: [UInt64] = []
         try blocks.forEach { block in
+            owners.append(stableHash(block.owner))
             try EventBlockWriter.insert(
                 firstSequence: next,
                 owner: block.owner,
@@ -332,6 +334,10 @@ extension SQLiteStore {
                 }
             }
             next += Int64(block.encoder.count)
+        }
+        // Added before the commit: if it rolls back, the filter only says "maybe" once more.
+        ownerFilter.withLock { filter in
+            for owner in owners { filter.insert(owner) }
         }
         state.nextSequence = next
     }
@@ -379,6 +385,8 @@ extension SQLiteStore {
                 sql: "UPDATE event_blocks SET owner = ?, attributed = 1 WHERE owner = ?",
                 arguments: [Self.actorKey(user: user, device: nil).text, deviceOwner]
             )
+            let userOwner = Self.actorKey(user: user, device: nil)
+            self.ownerFilter.withLock { $0.insert(userOwner.digest) }
             state.deviceOwners[CacheKey(device.rawValue)] = .some(user.rawValue)
             state.sessions[Self.actorKey(user: nil, device: device)] = nil
             state.sessions[Self.actorKey(user: user, device: nil)] = nil
@@ -671,12 +679,14 @@ extension SQLiteStore {
     func lastSession(of actor: CacheKey, in db: Database, state: inout IngestCache) throws -> SessionPolicy.State? {
         if let cached = state.sessions[actor] { return cached }
         if state.sessionsComplete { return nil }
+        guard ownerFilter.withLock({ $0.mayContain(actor.digest) }) else { return nil }
         // The latest event is in the block with the newest timestamp; of two such blocks, in
         // the later one, since blocks' sequence numbers do not overlap. Through the C API: a
         // shopper's first event after a start asks this, and GRDB's cursor and row around one
         // step cost half as much as the step.
         let statement = try db.cachedStatement(
-            sql: "SELECT first_seq, events FROM event_blocks WHERE owner = ? ORDER BY max_ts DESC, first_seq DESC LIMIT 1"
+            sql:
+                "SELECT first_seq, events FROM event_blocks WHERE owner = ? ORDER BY max_ts DESC, first_seq DESC LIMIT 1"
         )
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
@@ -694,7 +704,8 @@ extension SQLiteStore {
         }
         let firstSequence = sqlite3_column_int64(handle, 0)
         let length = Int(sqlite3_column_bytes(handle, 1))
-        let blob = sqlite3_column_blob(handle, 1).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
+        let blob =
+            sqlite3_column_blob(handle, 1).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
         guard let latest = try EventBlockDecoder.latestSession(blob, firstSequence: firstSequence),
             let session = latest.session
         else { return nil }

@@ -19,7 +19,10 @@ public final class SQLiteStore: Store {
     /// The hashes the event-id bucket index may hold. Loaded when the store opens (at 10M
     /// bulk-loaded ids it takes about half a second, which a request must not wait for) and
     /// replaced when a bulk load writes the index; only the writer changes the index.
-    let bucketFilter = Mutex(BucketHashFilter(capacity: 0))
+    let bucketFilter = Mutex(HashFilter(capacity: 0))
+    /// The owners that may have blocks, loaded with the bucket filter and added to as blocks
+    /// are written: a shopper it has never seen needs no session look-up.
+    let ownerFilter = Mutex(HashFilter(capacity: 0))
 
     /// Opens (creating if needed) `aisle.sqlite` in `directory` and migrates it.
     public static func open(
@@ -90,8 +93,16 @@ public final class SQLiteStore: Store {
                 try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [Self.bulkLoadMarker])
             }
         }
-        let filter = try writer.read { db in try BucketHashFilter(db) }
-        bucketFilter.withLock { $0 = filter }
+        try loadFilters()
+    }
+
+    /// Reads the bucket and owner filters from the stored event log.
+    func loadFilters() throws {
+        let (buckets, owners) = try writer.read { db in
+            (try HashFilter(bucketsOf: db), try HashFilter(ownersOf: db))
+        }
+        bucketFilter.withLock { $0 = buckets }
+        ownerFilter.withLock { $0 = owners }
     }
 
     /// The settings row present while a bulk load defers the event-id index.
@@ -132,9 +143,7 @@ public final class SQLiteStore: Store {
         } catch {
             cache.withLock { $0 = IngestCache() }
             try? await write { db in try Self.finishBulkLoad(eventIDs: nil, db) }
-            if let filter = try? await read({ db in try BucketHashFilter(db) }) {
-                bucketFilter.withLock { $0 = filter }
-            }
+            try? loadFilters()
             throw error
         }
         let eventIDs = cache.withLock { cache in
@@ -144,8 +153,7 @@ public final class SQLiteStore: Store {
         }
         indexing()
         try await write { db in try Self.finishBulkLoad(eventIDs: eventIDs, db) }
-        let filter = try await read { db in try BucketHashFilter(db) }
-        bucketFilter.withLock { $0 = filter }
+        try loadFilters()
         return result
     }
 
@@ -256,7 +264,8 @@ public final class SQLiteStore: Store {
 /// or four maps, and hashing its bytes each time was a tenth of an import's writer time.
 struct CacheKey: Hashable, Sendable {
     let text: String
-    private let digest: UInt64
+    /// `stableHash(text)`.
+    let digest: UInt64
 
     init(_ text: String) {
         self.text = text
