@@ -73,6 +73,11 @@ import Testing
             expected.userID = UserID("zoë")
             #expect(stored.event == expected)
         }
+        // The session look-up walks the same format on its own: it must find the same event.
+        let newest = try #require(decoded.max { ($0.event.timestamp, $0.sequence) < ($1.event.timestamp, $1.sequence) })
+        let latest = try #require(try EventBlockDecoder.latestSession(encoder.bytes, firstSequence: 41))
+        #expect(latest.sequence == newest.sequence && latest.timestamp == newest.event.timestamp.millisecondsSinceEpoch)
+        #expect(latest.session == newest.event.sessionID?.rawValue)
         let anonymous = try EventBlockDecoder.events(
             encoder.bytes,
             firstSequence: 1,

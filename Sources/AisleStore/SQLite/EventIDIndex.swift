@@ -107,22 +107,16 @@ struct EventIDIndex {
         try stepToCompletion(handle, db: db)
     }
 
-    private static func decode(_ blob: Data) -> [Entry] {
-        let bytes = [UInt8](blob)
-        var entries: [Entry] = []
-        entries.reserveCapacity(bytes.count / 16)
-        var offset = 0
-        while offset + 16 <= bytes.count {
-            var hash: UInt64 = 0
-            var block: UInt64 = 0
-            for index in 0..<8 {
-                hash |= UInt64(bytes[offset + index]) << (8 * UInt64(index))
-                block |= UInt64(bytes[offset + 8 + index]) << (8 * UInt64(index))
+    /// A bucket row's entries: (hash, block) pairs, 8 bytes each, little-endian.
+    static func decode(_ blob: Data) -> [Entry] {
+        blob.withUnsafeBytes { bytes in
+            stride(from: 0, to: bytes.count - 15, by: 16).map { offset in
+                Entry(
+                    hash: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                    block: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self))
+                )
             }
-            entries.append(Entry(hash: hash, block: Int64(bitPattern: block)))
-            offset += 16
         }
-        return entries
     }
 }
 
@@ -157,14 +151,7 @@ struct HashFilter: Sendable {
         self.init(capacity: entries)
         let rows = try Row.fetchCursor(db, sql: "SELECT entries FROM event_id_buckets")
         while let row = try rows.next() {
-            let blob: Data = row[0]
-            blob.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset + 16 <= bytes.count {
-                    insert(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                    offset += 16
-                }
-            }
+            for entry in EventIDIndex.decode(row[0]) { insert(entry.hash) }
         }
     }
 

@@ -106,19 +106,19 @@ extension SQLiteStore {
 
     /// One owner's events of the running transaction, packed as they are accepted.
     private struct BlockBuilder {
-        var owner: String
+        var owner: CacheKey
         var encoder = EventBlockEncoder()
         var minTimestamp = Int64.max
         var maxTimestamp = Int64.min
-        /// The block's event ids and their hashes, for the event-id indexes.
-        var eventIDs: [(id: String, hash: UInt64)] = []
+        /// The hashes of the block's event ids, for a bulk load's event-id index.
+        var eventIDHashes: [UInt64] = []
 
-        init(owner: String) {
+        init(owner: CacheKey) {
             self.owner = owner
         }
 
         mutating func append(_ event: Event, receivedAt: Timestamp, attributed: Bool, eventIDHash: UInt64?) {
-            if let eventIDHash, let id = event.eventID?.rawValue { eventIDs.append((id, eventIDHash)) }
+            if let eventIDHash { eventIDHashes.append(eventIDHash) }
             encoder.append(
                 event,
                 contextText: event.context.map { JSONValue.object($0).jsonText },
@@ -150,12 +150,12 @@ extension SQLiteStore {
             } else {
                 position = open.count
                 openByOwner[owner] = position
-                open.append(BlockBuilder(owner: owner.text))
+                open.append(BlockBuilder(owner: owner))
             }
             open[position].append(event, receivedAt: receivedAt, attributed: attributed, eventIDHash: eventIDHash)
             if open[position].encoder.count == EventBlockWriter.maxEventsPerBlock {
                 full.append(open[position])
-                open[position] = BlockBuilder(owner: owner.text)
+                open[position] = BlockBuilder(owner: owner)
             }
         }
 
@@ -318,10 +318,10 @@ extension SQLiteStore {
         var next = try state.nextSequence ?? Self.nextSequence(db)
         var owners: [UInt64] = []
         try blocks.forEach { block in
-            owners.append(stableHash(block.owner))
+            owners.append(block.owner.digest)
             try EventBlockWriter.insert(
                 firstSequence: next,
-                owner: block.owner,
+                owner: block.owner.text,
                 encoder: block.encoder,
                 minTimestamp: block.minTimestamp,
                 maxTimestamp: block.maxTimestamp,
@@ -329,7 +329,7 @@ extension SQLiteStore {
             )
             // Outside a bulk load the ids are in `event_ids` already (`isStored` claimed them).
             if state.bulkEventIDs != nil {
-                for (_, hash) in block.eventIDs {
+                for hash in block.eventIDHashes {
                     state.bulkEventIDs?.add(EventIDIndex.Entry(hash: hash, block: next))
                 }
             }

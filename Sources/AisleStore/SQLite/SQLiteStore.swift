@@ -153,7 +153,9 @@ public final class SQLiteStore: Store {
         }
         indexing()
         try await write { db in try Self.finishBulkLoad(eventIDs: eventIDs, db) }
-        try loadFilters()
+        // The owner filter took every block's owner as it was written; the id filter comes
+        // from memory, not by reading back the index just written.
+        if let eventIDs { bucketFilter.withLock { $0 = eventIDs.filter } }
         return result
     }
 
@@ -344,15 +346,17 @@ struct BulkEventIDs: Sendable {
         return found
     }
 
-    /// Whether an entry has this hash (`blocks(with:)` without building the list).
+    /// Whether an entry has this hash (the list is built only on a hit, which is rare).
     func mayHold(_ hash: UInt64) -> Bool {
-        let mask = slots.count - 1
-        var slot = Int(hash >> slotShift)
-        while slots[slot].block != 0 {
-            if slots[slot].hash == hash { return true }
-            slot = (slot + 1) & mask
-        }
-        return false
+        !blocks(with: hash).isEmpty
+    }
+
+    /// The hashes held, as a filter (what `HashFilter(bucketsOf:)` would read back once
+    /// `save` has written them).
+    var filter: HashFilter {
+        var filter = HashFilter(capacity: count)
+        for entry in slots where entry.block != 0 { filter.insert(entry.hash) }
+        return filter
     }
 
     mutating func add(_ entry: EventIDIndex.Entry) {
