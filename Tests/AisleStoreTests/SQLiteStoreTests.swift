@@ -1,5 +1,6 @@
 import AisleCore
 import AisleStore
+import Foundation
 import GRDB
 import Testing
 
@@ -59,6 +60,36 @@ import Testing
         let reopened = try SQLiteStore.open(directory: directory)
         #expect(try await reopened.history(of: UserID("u"), types: [], after: nil, limit: 10).count == 1)
         #expect(try await reopened.appendEvents([.fixture(user: "u", id: "e1")], receivedAt: .t0).duplicates == 1)
+    }
+
+    @Test("once writes pause, the maintenance loop copies the WAL into the database and empties it")
+    func maintenanceEmptiesTheWAL() async throws {
+        let directory = TemporaryDirectory.make()
+        let store = try SQLiteStore.open(directory: directory)
+        let events = (0..<2000).map { Event.fixture(user: "u\($0 % 300)", id: "w\($0)") }
+        _ = try await store.appendEvents(events, receivedAt: .t0)
+        let wal = directory + "/aisle.sqlite-wal"
+        func walBytes() throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? -1
+        }
+        #expect(try walBytes() > 0)
+        let maintenance = Task { await store.runMaintenance() }
+        // Two quiet passes of 250 ms are needed; allow ten seconds on a busy machine.
+        var waited = Duration.zero
+        while try walBytes() > 0, waited < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += .milliseconds(100)
+        }
+        maintenance.cancel()
+        await maintenance.value
+        #expect(try walBytes() == 0)
+        // Nothing was lost: the database file alone holds every event now.
+        let database = try DatabaseQueue(path: directory + "/aisle.sqlite")
+        let stored = try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT SUM(count) FROM event_blocks") ?? -1
+        }
+        #expect(stored == 2000)
+        #expect(try await store.appendEvents([.fixture(user: "u1", id: "w1")], receivedAt: .t0).duplicates == 1)
     }
 
     @Test("a second process-level lock on the folder is refused with advice")

@@ -54,11 +54,15 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA mmap_size = \(2 << 30)")
             // Checkpoints run off the request path (`runMaintenance`). Under steady writes they
             // never catch the last frames, and only a checkpoint by the writer lets the WAL start
-            // over; the writer does one per 256 MiB, when the background copies have done nearly
-            // all the work. (Measured: every 4 MiB put an fsync into 6 % of single-event POSTs,
-            // p99 18 ms; every 64 MiB, p99 17 ms; see docs/BENCHMARKS.md.)
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(256 << 20 / pageSize)")
-            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
+            // over. That one stalls every write for its fsync of the database (SQLite syncs the
+            // database only when a checkpoint reaches the WAL's end, so the background copies
+            // leave it all unsynced): 0.1–1 s, measured. So the writer does it rarely, once per
+            // GiB, and the WAL file is not cut back when it starts over: growing it again cost
+            // more than writing over it. (Measured: every 4 MiB put an fsync into 6 % of
+            // single-event POSTs, p99 18 ms; every 256 MiB, batch p99 of 0.1–0.9 s; see
+            // docs/BENCHMARKS.md.) The maintenance loop empties the file once writes pause.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointBytes / pageSize)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walCheckpointBytes + (64 << 20))")
         }
         let path = (directory as NSString).appendingPathComponent("aisle.sqlite")
         do {
@@ -76,6 +80,9 @@ public final class SQLiteStore: Store {
 
     /// Page size of new databases, in bytes.
     static let pageSize = 1024
+
+    /// WAL size at which the writer checkpoints (and the WAL starts over).
+    static let walCheckpointBytes = 1 << 30
 
     init(writer: any DatabaseWriter, path: String?, sessions: SessionPolicy) throws {
         self.writer = writer
@@ -237,11 +244,21 @@ public final class SQLiteStore: Store {
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             return
         }
+        var previous: (walFrameCount: Int, checkpointedFrameCount: Int)?
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             // PASSIVE never waits for the writer or readers; what it cannot copy now, it
             // copies next time.
-            _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            let pass = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            // Nothing written since the last pass and everything copied: writes have paused, so
+            // the WAL file (up to a GiB after a burst) is emptied. TRUNCATE waits for the writer
+            // at most the 1 s busy timeout; with all frames copied it has only a sync to do.
+            if let pass, pass.walFrameCount > 0, pass.checkpointedFrameCount == pass.walFrameCount,
+                previous.map({ $0 == pass }) ?? false
+            {
+                _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            }
+            previous = pass
         }
     }
 
