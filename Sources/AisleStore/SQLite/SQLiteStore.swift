@@ -1,6 +1,7 @@
 public import AisleCore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode through GRDB. Readers never block the
@@ -251,12 +252,17 @@ public final class SQLiteStore: Store {
             // copies next time.
             let pass = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             // Nothing written since the last pass and everything copied: writes have paused, so
-            // the WAL file (up to a GiB after a burst) is emptied. TRUNCATE waits for the writer
-            // at most the 1 s busy timeout; with all frames copied it has only a sync to do.
+            // the WAL file (up to a GiB after a burst) is emptied. With all frames copied,
+            // TRUNCATE has only a sync to do; but it holds the write lock while it waits for
+            // readers of older snapshots, so it waits 50 ms at most and tries again next pass.
             if let pass, pass.walFrameCount > 0, pass.checkpointedFrameCount == pass.walFrameCount,
                 previous.map({ $0 == pass }) ?? false
             {
-                _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                _ = try? await connection.writeWithoutTransaction { db in
+                    sqlite3_busy_timeout(db.sqliteConnection, 50)
+                    defer { sqlite3_busy_timeout(db.sqliteConnection, 1000) }
+                    return try db.checkpoint(.truncate)
+                }
             }
             previous = pass
         }
