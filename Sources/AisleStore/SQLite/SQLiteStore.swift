@@ -245,6 +245,9 @@ public final class SQLiteStore: Store {
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             return
         }
+        // Passive checkpoints never wait; the truncation below holds the write lock while it
+        // waits for readers of older snapshots, so it waits 50 ms at most and tries again later.
+        try? await connection.writeWithoutTransaction { db in _ = sqlite3_busy_timeout(db.sqliteConnection, 50) }
         var previous: (walFrameCount: Int, checkpointedFrameCount: Int)?
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
@@ -253,16 +256,11 @@ public final class SQLiteStore: Store {
             let pass = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             // Nothing written since the last pass and everything copied: writes have paused, so
             // the WAL file (up to a GiB after a burst) is emptied. With all frames copied,
-            // TRUNCATE has only a sync to do; but it holds the write lock while it waits for
-            // readers of older snapshots, so it waits 50 ms at most and tries again next pass.
+            // TRUNCATE has only a sync to do.
             if let pass, pass.walFrameCount > 0, pass.checkpointedFrameCount == pass.walFrameCount,
                 previous.map({ $0 == pass }) ?? false
             {
-                _ = try? await connection.writeWithoutTransaction { db in
-                    sqlite3_busy_timeout(db.sqliteConnection, 50)
-                    defer { sqlite3_busy_timeout(db.sqliteConnection, 1000) }
-                    return try db.checkpoint(.truncate)
-                }
+                _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             }
             previous = pass
         }
