@@ -149,6 +149,27 @@ import Testing
         #expect(falsePositives < 1_000)
     }
 
+    @Test("a filter read after the start says maybe until then, and keeps what was inserted meanwhile")
+    func pendingFilter() {
+        var pending = PendingFilter()
+        #expect(pending.mayContain(42))
+        pending.insert(7)
+        var read = HashFilter(capacity: 100)
+        read.insert(1)
+        pending.loaded(read)
+        #expect(pending.mayContain(1))
+        #expect(pending.mayContain(7))
+        #expect(!pending.mayContain(42))
+        // A filter set since (a bulk load's) is newer than the one read at open.
+        var newer = HashFilter(capacity: 100)
+        newer.insert(2)
+        var replaced = PendingFilter()
+        replaced.replace(with: newer)
+        replaced.loaded(read)
+        #expect(replaced.mayContain(2))
+        #expect(!replaced.mayContain(1))
+    }
+
     @Test("history pages through many writes with out-of-order timestamps, newest first, each event once")
     func historyAcrossBlocks() async throws {
         let store = try SQLiteStore.inMemory()

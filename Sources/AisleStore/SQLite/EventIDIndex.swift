@@ -176,3 +176,35 @@ struct HashFilter: Sendable {
         return (hash &+ UInt64(probe) &* step) & mask
     }
 }
+
+/// A `HashFilter` read after the store opens. Until it is read it answers "maybe"; hashes
+/// inserted meanwhile are kept and added to it once it is.
+struct PendingFilter: Sendable {
+    private var filter: HashFilter?
+    private var insertedWhileLoading: [UInt64] = []
+
+    func mayContain(_ hash: UInt64) -> Bool {
+        filter?.mayContain(hash) ?? true
+    }
+
+    mutating func insert(_ hash: UInt64) {
+        if filter == nil {
+            insertedWhileLoading.append(hash)
+        } else {
+            filter?.insert(hash)
+        }
+    }
+
+    /// Takes the filter read at open, unless one was set since: that one is newer.
+    mutating func loaded(_ read: HashFilter) {
+        if filter == nil { replace(with: read) }
+    }
+
+    /// Sets the filter, with what was inserted while there was none.
+    mutating func replace(with new: HashFilter) {
+        var new = new
+        for hash in insertedWhileLoading { new.insert(hash) }
+        insertedWhileLoading = []
+        filter = new
+    }
+}

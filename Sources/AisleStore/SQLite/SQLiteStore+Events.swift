@@ -273,7 +273,7 @@ extension SQLiteStore {
         _ id: String,
         hash: UInt64,
         index: inout EventIDIndex,
-        filter: HashFilter,
+        filter: PendingFilter,
         state: IngestCache,
         db: Database
     ) throws -> Bool {

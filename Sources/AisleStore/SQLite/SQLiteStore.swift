@@ -17,13 +17,13 @@ public final class SQLiteStore: Store {
     let cache = Mutex(IngestCache())
     /// Appends waiting for the running group commit (`appendEvents`).
     let appendQueue = Mutex(AppendQueue())
-    /// The hashes the event-id bucket index may hold. Loaded when the store opens (at 10M
-    /// bulk-loaded ids it takes about half a second, which a request must not wait for) and
-    /// replaced when a bulk load writes the index; only the writer changes the index.
-    let bucketFilter = Mutex(HashFilter(capacity: 0))
-    /// The owners that may have blocks, loaded with the bucket filter and added to as blocks
+    /// The hashes the event-id bucket index may hold. Read in the background once the store
+    /// opens (`loadFiltersInBackground`) and replaced when a bulk load writes the index; only
+    /// the writer changes the index.
+    let bucketFilter = Mutex(PendingFilter())
+    /// The owners that may have blocks, read with the bucket filter and added to as blocks
     /// are written: a shopper it has never seen needs no session look-up.
-    let ownerFilter = Mutex(HashFilter(capacity: 0))
+    let ownerFilter = Mutex(PendingFilter())
 
     /// Opens (creating if needed) `aisle.sqlite` in `directory` and migrates it.
     public static func open(
@@ -101,16 +101,24 @@ public final class SQLiteStore: Store {
                 try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [Self.bulkLoadMarker])
             }
         }
-        try loadFilters()
+        loadFiltersInBackground()
     }
 
-    /// Reads the bucket and owner filters from the stored event log.
-    func loadFilters() throws {
-        let (buckets, owners) = try writer.read { db in
-            (try HashFilter(bucketsOf: db), try HashFilter(ownersOf: db))
+    /// Reads the filters off the start: every owner of a large log is an index scan of
+    /// seconds (7 s from a cold disk at 20M live-ingested events, measured), and until then
+    /// the filters answer "maybe", which costs a look-up and never a wrong answer. If the read
+    /// fails they stay that way.
+    private func loadFiltersInBackground() {
+        Task.detached(priority: .utility) { [self] in
+            guard let read = try? await readFilters() else { return }
+            bucketFilter.withLock { $0.loaded(read.buckets) }
+            ownerFilter.withLock { $0.loaded(read.owners) }
         }
-        bucketFilter.withLock { $0 = buckets }
-        ownerFilter.withLock { $0 = owners }
+    }
+
+    /// The bucket and owner filters, from the stored event log.
+    func readFilters() async throws -> (buckets: HashFilter, owners: HashFilter) {
+        try await writer.read { db in (try HashFilter(bucketsOf: db), try HashFilter(ownersOf: db)) }
     }
 
     /// The settings row present while a bulk load defers the event-id index.
@@ -151,7 +159,10 @@ public final class SQLiteStore: Store {
         } catch {
             cache.withLock { $0 = IngestCache() }
             try? await write { db in try Self.finishBulkLoad(eventIDs: nil, db) }
-            try? loadFilters()
+            if let read = try? await readFilters() {
+                bucketFilter.withLock { $0.replace(with: read.buckets) }
+                ownerFilter.withLock { $0.replace(with: read.owners) }
+            }
             throw error
         }
         let eventIDs = cache.withLock { cache in
@@ -163,7 +174,7 @@ public final class SQLiteStore: Store {
         try await write { db in try Self.finishBulkLoad(eventIDs: eventIDs, db) }
         // The owner filter took every block's owner as it was written; the id filter comes
         // from memory, not by reading back the index just written.
-        if let eventIDs { bucketFilter.withLock { $0 = eventIDs.filter } }
+        if let eventIDs { bucketFilter.withLock { $0.replace(with: eventIDs.filter) } }
         return result
     }
 
