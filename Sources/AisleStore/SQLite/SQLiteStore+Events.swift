@@ -547,10 +547,8 @@ extension SQLiteStore {
                     events += row[1] as Int
                     for eventID in try EventBlockDecoder.eventIDs([UInt8](row[2] as Data)) {
                         try index.remove(EventIDIndex.Entry(hash: stableHash(eventID), block: block), db: db)
-                        try db.execute(
-                            sql: "DELETE FROM event_ids WHERE event_id = ?",
-                            arguments: [eventID]
-                        )
+                        try db.cachedStatement(sql: "DELETE FROM event_ids WHERE event_id = ?")
+                            .execute(arguments: [eventID])
                     }
                 }
                 try db.execute(sql: "DELETE FROM event_blocks WHERE owner = ?", arguments: [owner])
