@@ -19,6 +19,15 @@ public struct AisleConfiguration: Sendable, Equatable {
         if server.maxBodyBytes < 1024 {
             throw .invalid("max_body_bytes", "max_body_bytes must be at least 1024, got \(server.maxBodyBytes)")
         }
+        for (name, timeout) in [
+            ("header_timeout", server.headerTimeout), ("body_timeout", server.bodyTimeout),
+            ("idle_timeout", server.idleTimeout),
+        ] where timeout <= .zero || timeout > .seconds(3600) {
+            throw .invalid(name, "\(name) must be more than 0 and at most 3600 seconds")
+        }
+        if !(1...1_000_000).contains(server.maxConnections) {
+            throw .invalid("max_connections", "max_connections must be 1 to 1000000, got \(server.maxConnections)")
+        }
         if !(1...100_000).contains(ingest.maxBatchRows) {
             throw .invalid("max_batch_rows", "max_batch_rows must be 1 to 100000, got \(ingest.maxBatchRows)")
         }
@@ -89,6 +98,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Largest request body accepted; larger ones get 413 payload_too_large. 16 MiB fits a
     /// 10,000-event batch with room to spare.
     public var maxBodyBytes = 16 * 1024 * 1024
+    /// Longest a client may take to send a request's head once it started it (slow-loris
+    /// clients that trickle header bytes are cut off after it).
+    public var headerTimeout = Duration.seconds(10)
+    /// Longest a client may take to send a request's body once its head arrived. 60 s carries
+    /// a 16 MiB body at about 280 KB/s, a slow phone link.
+    public var bodyTimeout = Duration.seconds(60)
+    /// How long a kept-alive connection may wait for its next request.
+    public var idleTimeout = Duration.seconds(60)
+    /// Most connections open at once; past it, new ones wait in the listen queue until one
+    /// closes. Each costs a file descriptor and a little memory.
+    public var maxConnections = 1024
 
     public init() {}
 }
@@ -118,6 +138,8 @@ public struct KeyConfiguration: Sendable, Equatable {
     public var adminKey: String?
     /// What a mobile app may do: post events and identify devices.
     public var ingestKey: String?
+    /// Whether personal reads and device links with the ingest key need a user token.
+    public var userTokens = UserTokenMode.optional
 
     public init(adminKey: String? = nil, ingestKey: String? = nil) {
         self.adminKey = adminKey
@@ -154,3 +176,14 @@ public struct RecommendConfiguration: Sendable, Equatable {
 
     public init() {}
 }
+
+/// Whether personal reads with the ingest key need a user token (`--user-tokens`).
+public enum UserTokenMode: String, Sendable, Equatable, CaseIterable {
+    /// Without a token the ingest key still reads feeds, but explanations name no history item
+    /// and reviews show no user ids.
+    case optional
+    /// Every personal read and every device link made with the ingest key needs a token for
+    /// that user: the production setting, since the ingest key ships inside apps.
+    case required
+}
+

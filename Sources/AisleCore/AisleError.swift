@@ -10,6 +10,7 @@ public struct AisleError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict
         case unauthorized
         case forbidden
+        case methodNotAllowed = "method_not_allowed"
         case unavailable
     }
 

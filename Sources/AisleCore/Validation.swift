@@ -1,6 +1,6 @@
 /// Field checks shared by the wire bodies. Each throws `invalid_field` naming the field and
 /// saying what was expected and what came.
-enum Validate {
+public enum Validate {
     /// The id of a PUT (from the URL, which a body id must match byte for byte) or of a batch
     /// row (from the body, where it is required).
     static func id(path: String?, body: String?) throws(AisleError) -> String {
@@ -66,12 +66,36 @@ enum Validate {
                 throw .invalid("\(field).\(key.prefix(128))", "keys must be 1 to 128 UTF-8 bytes")
             }
         }
+        try checkKeys(of: value, field: field)
         try checkNesting(.object(value), field: field, depth: 0)
         let bytes = JSONValue.object(value).jsonText.utf8.count
         if bytes > maxBytes {
             throw .invalid(field, "\(field) must be at most \(maxBytes) bytes of JSON, got \(bytes)")
         }
         return value
+    }
+
+    /// Whether `text` holds a control character (C0, DEL, C1), as ids may not.
+    public static func containsControlCharacters(_ text: String) -> Bool {
+        // Printable ASCII needs no Unicode table look-up (the common case).
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
+        return text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// Keys at every depth are free of control characters: they are shown in dashboards and
+    /// logs, where a newline or an escape sequence could forge lines.
+    private static func checkKeys(of object: [String: JSONValue], field: String) throws(AisleError) {
+        for (key, member) in object {
+            if containsControlCharacters(key) {
+                throw .invalid(field, "\(field) has a key with control characters; keys are printable text")
+            }
+            switch member {
+            case .object(let nested): try checkKeys(of: nested, field: field)
+            case .array(let values):
+                for case .object(let nested) in values { try checkKeys(of: nested, field: field) }
+            default: break
+            }
+        }
     }
 
     /// Free-form values nest at most `maxNesting` deep and hold only finite numbers, so that

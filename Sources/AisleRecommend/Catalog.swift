@@ -1,3 +1,5 @@
+public import AisleCore
+
 /// The items a model knows, each with a dense index (its row in factor matrices, its position in a
 /// score vector).
 ///
@@ -6,15 +8,19 @@
 public struct Catalog: Sendable, Equatable {
     /// Item ids by index.
     public let ids: [String]
-    private let indexByID: [String: Int32]
+    /// Keyed by `ItemID`, which compares byte for byte: Swift `String` keys compare canonically,
+    /// so "café" (NFC) and "cafe\u{301}" (NFD) would share one index while the store keeps two items.
+    private let indexByID: [ItemID: Int32]
 
-    /// A catalog of `ids` (duplicates collapse), ordered by `IDOrder`.
+    /// A catalog of `ids` (duplicates, byte for byte, collapse), ordered by `IDOrder`.
     public init<Ids: Sequence<String>>(_ ids: Ids) {
-        let sorted = IDOrder.sorted(Set(ids))
+        var unique = Set<ItemID>()
+        let distinct = ids.filter { unique.insert(ItemID($0)).inserted }
+        let sorted = IDOrder.sorted(distinct)
         self.ids = sorted
-        var index: [String: Int32] = [:]
+        var index: [ItemID: Int32] = [:]
         index.reserveCapacity(sorted.count)
-        for (position, id) in sorted.enumerated() { index[id] = Int32(position) }
+        for (position, id) in sorted.enumerated() { index[ItemID(id)] = Int32(position) }
         indexByID = index
     }
 
@@ -22,9 +28,11 @@ public struct Catalog: Sendable, Equatable {
     public var count: Int { ids.count }
 
     /// The index of `id`, or nil for an item the catalog doesn't have.
-    public func index(of id: String) -> Int32? { indexByID[id] }
+    public func index(of id: String) -> Int32? { indexByID[ItemID(id)] }
 
-    public static func == (lhs: Catalog, rhs: Catalog) -> Bool { lhs.ids == rhs.ids }
+    public static func == (lhs: Catalog, rhs: Catalog) -> Bool {
+        lhs.ids.elementsEqual(rhs.ids) { $0.utf8.elementsEqual($1.utf8) }
+    }
 }
 
 /// The order ids are sorted and compared in, the same rule as ../shared/bench/recs/split.py:

@@ -34,6 +34,9 @@ struct SynonymTable: Sendable {
             )
         }
         func term(_ word: String, rule: Int) throws(SynonymError) -> String {
+            if Validate.containsControlCharacters(word) {
+                throw SynonymError(rule: rule, reason: "a synonym must not contain control characters")
+            }
             let terms = analyzer.terms(word)
             if terms.count == 1 { return terms[0].text }
             // A two-character CJK word analyses to its characters and their pair: use the pair.

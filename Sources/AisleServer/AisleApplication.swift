@@ -4,6 +4,7 @@ public import AisleRecommend
 public import AisleSearch
 public import AisleText
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 import ServiceLifecycle
 
@@ -15,6 +16,7 @@ public enum AisleApplication {
         configuration: AisleConfiguration,
         store: any Store,
         keys: KeyRing,
+        tokens: UserTokens = UserTokens.ephemeral(),
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         embedder: ItemEmbedder? = nil,
@@ -22,13 +24,26 @@ public enum AisleApplication {
         metrics: ServerMetrics = ServerMetrics()
     ) -> Router<AisleRequestContext> {
         let router = Router(context: AisleRequestContext.self)
+        let allowedMethods = AllowedMethods()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: AisleErrorMiddleware())
+        router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
         SystemRoutes(store: store, metrics: metrics).register(on: router)
 
-        let ingest = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .ingest))
-        EventRoutes(store: store, configuration: configuration, metrics: metrics, search: search).register(on: ingest)
-        let recommendationRoutes = RecommendationRoutes(service: recommendations, configuration: configuration)
+        let ingest = router.group("v1").add(
+            middleware: KeyAuthMiddleware(keys: keys, required: .ingest, tokens: tokens)
+        ).add(middleware: KnownQueryMiddleware())
+        EventRoutes(
+            store: store,
+            configuration: configuration,
+            metrics: metrics,
+            search: search,
+            recommendations: recommendations
+        ).register(on: ingest)
+        let recommendationRoutes = RecommendationRoutes(
+            service: recommendations,
+            store: store,
+            configuration: configuration
+        )
         recommendationRoutes.register(reads: ingest)
         let reviewRoutes = ReviewRoutes(store: store, configuration: configuration, analyzer: reviews)
         reviewRoutes.register(ingest: ingest)
@@ -41,7 +56,9 @@ public enum AisleApplication {
         )
         searchRoutes.register(reads: ingest)
 
-        let admin = router.group("v1").add(middleware: KeyAuthMiddleware(keys: keys, required: .admin))
+        let admin = router.group("v1").add(
+            middleware: KeyAuthMiddleware(keys: keys, required: .admin, tokens: tokens)
+        ).add(middleware: KnownQueryMiddleware())
         ItemRoutes(
             store: store,
             configuration: configuration,
@@ -50,10 +67,11 @@ public enum AisleApplication {
             search: search
         ).register(on: admin)
         EmbeddingRoutes(store: store, configuration: configuration, encoder: embedder?.encoder).register(admin: admin)
-        UserRoutes(store: store, configuration: configuration).register(on: admin)
+        UserRoutes(store: store, configuration: configuration, tokens: tokens).register(on: admin)
         recommendationRoutes.register(admin: admin)
         reviewRoutes.register(admin: admin)
         searchRoutes.register(admin: admin)
+        allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }
 
@@ -63,6 +81,7 @@ public enum AisleApplication {
         configuration: AisleConfiguration,
         store: any Store,
         keys: KeyRing,
+        tokens: UserTokens,
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         embedder: ItemEmbedder? = nil,
@@ -75,14 +94,30 @@ public enum AisleApplication {
                 configuration: configuration,
                 store: store,
                 keys: keys,
+                tokens: tokens,
                 recommendations: recommendations,
                 reviews: reviews,
                 embedder: embedder,
                 search: search
             ),
+            server: HTTPServerBuilder { responder in
+                TimedHTTP1Channel(
+                    responder: responder,
+                    deadlines: ConnectionDeadlines(
+                        header: configuration.server.headerTimeout,
+                        body: configuration.server.bodyTimeout,
+                        idle: configuration.server.idleTimeout
+                    )
+                )
+            },
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
-                serverName: "aisle"
+                serverName: "aisle",
+                // Past the limit, new connections wait in the listen queue until one closes.
+                availableConnectionsDelegate: MaximumAvailableConnections(
+                    configuration.server.maxConnections,
+                    logger: logger
+                )
             ),
             services: services(
                 configuration: configuration,

@@ -19,9 +19,29 @@ extension Request {
         }
     }
 
+    /// The query string's parameters in order. `+` is a space, as HTML forms and most HTTP
+    /// clients encode it (`q=star+wras` is "star wras"; a literal plus is `%2B`), then
+    /// percent-escapes are decoded; text that is not valid percent-encoding is kept as sent.
+    var queryPairs: [(name: String, value: String)] {
+        guard let query = uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decoded(parts[0]), parts.count > 1 ? decoded(parts[1]) : "")
+        }
+    }
+
+    /// The first value of a query parameter, as sent (empty text included), or nil.
+    func queryValue(_ name: String) -> String? {
+        queryPairs.first { $0.name == name }?.value
+    }
+
     /// An integer query parameter within `range`, or `defaultValue` when absent.
     func queryInt(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = uri.queryParameters.get(name) else { return defaultValue }
+        guard let text = queryValue(name) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
             throw AisleError.invalid(
                 name,
@@ -32,7 +52,7 @@ extension Request {
     }
 
     func queryString(_ name: String) -> String? {
-        uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+        queryValue(name).flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

@@ -22,9 +22,11 @@ public protocol Store: Sendable {
     /// Erases the profile, every event owned by the user, its device links and its reviews.
     func eraseUser(_ id: UserID) async throws -> UserErasure
 
-    /// Stores events in order: resolves device-only events to their linked user, assigns
-    /// sessions to events without one, skips repeated event ids. All or nothing per call.
-    func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome
+    /// Stores events in order: links the devices of events that carry both ids as `linking`
+    /// allows, resolves device-only events to their linked user, assigns sessions to events
+    /// without one, skips repeated event ids. All or nothing per call.
+    func appendEvents(_ events: [Event], receivedAt: Timestamp, linking: DeviceLinking) async throws
+        -> AppendOutcome
     /// Links a device to a user; the device's anonymous events become the user's. A device
     /// linked to another user moves only with `.allow`; with `.refuse` that throws `forbidden`.
     func identify(device: DeviceID, as user: UserID, at now: Timestamp, relinking: RelinkPolicy) async throws
@@ -44,10 +46,14 @@ public protocol Store: Sendable {
     /// The newest event's sequence (0 when there are none): training schedules count new events by it.
     func latestSequence() async throws -> Int64
 
-    /// Stores reviews with their analyses, replacing any with the same id (`createdAt` is kept
-    /// from the first write unless the review carries one). Reviews of items that are not in
-    /// the catalog are not stored; their positions come back in `unknownItems`. All or nothing.
-    func putReviews(_ reviews: [Review], at now: Timestamp) async throws -> ReviewWrite
+    /// Stores reviews with their analyses. With `.replace` a review replaces any with the same
+    /// id (`createdAt` is kept from the first write unless the review carries one); with
+    /// `.createOnly` an existing id is left alone: the same review again (item, user, rating
+    /// and text byte for byte) is reported as stored, anything else throws `conflict`. Reviews
+    /// of items that are not in the catalog are not stored; their positions come back in
+    /// `unknownItems`. All or nothing.
+    func putReviews(_ reviews: [Review], at now: Timestamp, existing: ExistingReviewPolicy) async throws
+        -> ReviewWrite
     /// The review, or nil.
     func review(_ id: ReviewID) async throws -> Review?
     /// The item's reviews, newest first (creation time, then id), after `cursor`, at most `limit`.
@@ -112,6 +118,26 @@ public struct AppendOutcome: Sendable, Equatable {
     public var duplicates: Int { rows.count { $0 == .duplicate } }
 }
 
+extension Store {
+    /// Stores events without linking devices: imports of past logs, and tests.
+    public func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome {
+        try await appendEvents(events, receivedAt: receivedAt, linking: .none)
+    }
+}
+
+/// Whether an event that carries both `user_id` and `device_id` links the device to the user,
+/// as `identify` would (the device's anonymous events become the user's).
+public enum DeviceLinking: Sendable, Equatable {
+    /// Events link nothing.
+    case none
+    /// Links a device that no user holds yet (the ingest key); with `only`, just to that user
+    /// (the user of the request's token when tokens are required). A device held by another
+    /// user stays theirs; the event is still stored as its `user_id`'s.
+    case unclaimed(only: UserID?)
+    /// Links the device, moving it from another user if need be (the admin key).
+    case moving
+}
+
 /// Whether `identify` may move a device that is linked to another user.
 public enum RelinkPolicy: Sendable, Equatable {
     /// The admin key (the store's backend) may move devices between users.
@@ -161,6 +187,22 @@ public struct ItemEmbedding: Sendable, Equatable {
         self.vector = vector
         self.updatedAt = updatedAt
     }
+}
+
+extension Store {
+    /// Stores reviews, replacing any with the same id (the admin key's bulk path and imports).
+    public func putReviews(_ reviews: [Review], at now: Timestamp) async throws -> ReviewWrite {
+        try await putReviews(reviews, at: now, existing: .replace)
+    }
+}
+
+/// What a review write does to a review that already has the same id.
+public enum ExistingReviewPolicy: Sendable, Equatable {
+    /// Edits it (the admin key: moderation, corrections, imports).
+    case replace
+    /// Keeps it: a retry of the same review is harmless, anything else is a `conflict`. The
+    /// ingest key ships inside apps, so with it nobody may rewrite another shopper's review.
+    case createOnly
 }
 
 /// What `putReviews` did.

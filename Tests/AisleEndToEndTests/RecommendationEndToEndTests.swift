@@ -114,8 +114,15 @@ import Testing
         }
     }
 
+    /// A list read as the app reads it: the ingest key, plus the shopper's user token on a
+    /// user's feed (so explanations may name the shopper's items).
     private func list(_ http: HTTP, _ path: String) async throws -> RecommendationListBody {
-        let reply = try await http.call(.GET, path, key: ServerProcess.ingestKey)
+        var headers: [String: String] = [:]
+        if path.hasPrefix("/v1/users/"), let user = path.split(separator: "/").dropFirst(2).first {
+            let token = try await http.call(.POST, "/v1/users/\(user)/token").decode(UserTokenBody.self).token
+            headers["X-Aisle-User-Token"] = token
+        }
+        let reply = try await http.call(.GET, path, key: ServerProcess.ingestKey, headers: headers)
         #expect(reply.status == 200, "\(path): \(String(decoding: reply.body, as: UTF8.self))")
         return try reply.decode(RecommendationListBody.self)
     }

@@ -22,4 +22,15 @@ import Testing
         #expect(due(2_000_000, since: .seconds(240), last: .seconds(60)))
         #expect(due(100_000, since: .milliseconds(400), last: .milliseconds(100)), "a small store retrains quickly")
     }
+
+    @Test(
+        "the event threshold starts at 100 on a store with no model and doubles up to the configured count",
+        arguments: [
+            (Optional(100_000), 0, Optional(100)), (100_000, 40, 100), (100_000, 250, 250), (100_000, 60_000, 60_000),
+            (100_000, 5_000_000, 100_000), (50, 0, 50), (nil, 0, 100), (nil, 250, nil),
+        ]
+    )
+    func eventThreshold(afterEvents: Int?, trainedOn: Int, expected: Int?) {
+        #expect(RecommendationService.eventThreshold(afterEvents: afterEvents, trainedOnEvents: trainedOn) == expected)
+    }
 }

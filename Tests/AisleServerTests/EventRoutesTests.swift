@@ -46,8 +46,9 @@ import Testing
             let purchases = try await api.call(.get, "/v1/users/ann/history?types=purchase").decode(PageBody<EventBody>.self)
             #expect(purchases.data.count == 1)
             let devices = try await api.call(.get, "/v1/users/ann/devices").decode(PageBody<DeviceLinkBody>.self)
-            #expect(devices.data.map(\.deviceID) == ["phone"])
-            #expect(devices.data.first?.platform == nil)  // the newest phone event carried no device info
+            // The purchase carried both ids, so it linked the laptop as identify would.
+            #expect(devices.data.map(\.deviceID) == ["laptop", "phone"])
+            #expect(devices.data.last?.platform == nil)  // the newest phone event carried no device info
         }
     }
 

@@ -19,7 +19,7 @@ import Testing
     static let cases: [Case] = [
         Case(method: .put, uri: "/v1/items/a", body: "{", status: .badRequest, code: "invalid_json"),
         Case(method: .put, uri: "/v1/items/a", body: "", status: .badRequest, code: "invalid_json"),
-        Case(method: .put, uri: "/v1/items/a", body: "[1,2]", status: .badRequest, code: "invalid_field"),
+        Case(method: .put, uri: "/v1/items/a", body: "[1,2]", status: .badRequest, code: "invalid_json"),
         Case(method: .put, uri: "/v1/items/a", body: #"{"title":7}"#, status: .badRequest, code: "invalid_field", field: "title"),
         Case(method: .put, uri: "/v1/items/a", body: #"{"price":3}"#, status: .badRequest, code: "invalid_field", field: "title"),
         Case(method: .put, uri: "/v1/items/a", body: #"{"title":"t","price":-3}"#, status: .badRequest, code: "invalid_field", field: "price"),

@@ -197,7 +197,9 @@ public struct DeviceBody: Codable, Sendable, Equatable {
 }
 
 /// The body of `POST /v1/events`: one event object, or `{"events": [...]}`.
-public enum EventsRequestBody: Decodable, Sendable {
+public enum EventsRequestBody: Decodable, Sendable, TopLevelArrayHint {
+    public static var arrayHint: String { #"a batch is {"events": [...]}"# }
+
     case single(EventBody)
     case batch([BatchRow<EventBody>])
 
@@ -208,6 +210,7 @@ public enum EventsRequestBody: Decodable, Sendable {
     /// Decodes a request body: the fast path for plain events, JSONDecoder for the rest (and
     /// for every error message).
     public static func decode(_ bytes: [UInt8]) throws(AisleError) -> EventsRequestBody {
+        try JSONStrictness.check(bytes, arrayHint: arrayHint)
         if let rows = EventBody.fastDecodeBatch(bytes[...]) {
             return .batch(rows.map { BatchRow(.success($0)) })
         }

@@ -192,8 +192,10 @@ public struct ItemBody: Codable, Sendable, Equatable {
 
 /// A body of many rows, `{"items": [...]}` or `{"users": [...]}`: `POST /v1/items:batch`
 /// and `POST /v1/users:batch`. Each row decodes on its own, so one bad row fails alone.
-public struct BatchBody<Row: BatchElement>: Decodable, Sendable {
+public struct BatchBody<Row: BatchElement>: Decodable, Sendable, TopLevelArrayHint {
     public var rows: [BatchRow<Row>]
+
+    public static var arrayHint: String { "a batch is {\"\(Row.batchKey)\": [...]}" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)

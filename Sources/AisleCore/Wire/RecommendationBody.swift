@@ -63,13 +63,25 @@ public struct ReasonBody: Codable, Sendable, Equatable {
 /// The model snapshot that answered: clients and dashboards see when it was trained.
 public struct ModelStampBody: Codable, Sendable, Equatable {
     public var trainedAt: TimestampBody?
+    /// `popularity` when no model trained on interactions answered (a fresh server): the list
+    /// ranks what shoppers did since start, then content closeness, then id.
+    public var fallback: String?
 
     enum CodingKeys: String, CodingKey {
         case trainedAt = "trained_at"
+        case fallback
     }
 
-    public init(trainedAt: TimestampBody?) {
+    public init(trainedAt: TimestampBody?, fallback: String? = nil) {
         self.trainedAt = trainedAt
+        self.fallback = fallback
+    }
+
+    /// `trained_at` is sent as `null` before the first training: "no model yet" is the answer.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(trainedAt, forKey: .trainedAt)
+        try container.encodeIfPresent(fallback, forKey: .fallback)
     }
 }
 

@@ -141,6 +141,8 @@ public enum Wire {
         if data.isEmpty {
             throw AisleError(code: .invalidJSON, message: "the body is empty; expected a JSON object")
         }
+        let hint = (type as? any TopLevelArrayHint.Type)?.arrayHint ?? "expected a JSON object"
+        try JSONStrictness.check(data, arrayHint: hint)
         do {
             return try decoder().decode(type, from: data)
         } catch {

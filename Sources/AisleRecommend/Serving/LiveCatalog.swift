@@ -8,9 +8,9 @@ public final class LiveCatalog: Sendable {
     private struct State: Sendable {
         /// Changed facts by item id; nil facts mean deleted. Kept as the dictionary requests read,
         /// so a request's view is a copy-on-write reference, not a copy.
-        var facts: [String: ItemFacts?] = [:]
+        var facts: [ItemID: ItemFacts?] = [:]
         /// When each change was recorded, for pruning.
-        var times: [String: Timestamp] = [:]
+        var times: [ItemID: Timestamp] = [:]
     }
 
     private let state = Mutex(State())
@@ -26,11 +26,11 @@ public final class LiveCatalog: Sendable {
             // Review sentiment is not in the item: it stays as the last training saw it.
             var facts = ItemFacts(item)
             facts.reviews = unchangedFacts(item.id.rawValue)?.reviews
-            return (id: item.id.rawValue, facts: facts)
+            return (id: item.id, facts: facts)
         }
         state.withLock { state in
             for change in changes {
-                if state.facts[change.id] == nil, unchangedFacts(change.id) == change.facts { continue }
+                if state.facts[change.id] == nil, unchangedFacts(change.id.rawValue) == change.facts { continue }
                 state.facts[change.id] = .some(change.facts)
                 state.times[change.id] = time
             }
@@ -40,8 +40,8 @@ public final class LiveCatalog: Sendable {
     /// Records a deleted item.
     public func deleted(_ id: ItemID, at time: Timestamp) {
         state.withLock { state in
-            state.facts[id.rawValue] = .some(nil)
-            state.times[id.rawValue] = time
+            state.facts[id] = .some(nil)
+            state.times[id] = time
         }
     }
 
@@ -57,7 +57,7 @@ public final class LiveCatalog: Sendable {
 
     /// The changed facts of `id`: nil when unchanged, `.some(nil)` when deleted.
     public func change(of id: String) -> ItemFacts?? {
-        state.withLock { $0.facts[id] }
+        state.withLock { $0.facts[ItemID(id)] }
     }
 
     /// Every change, for one request's filtering (one lock; the dictionary is shared, not copied).
@@ -69,7 +69,7 @@ public final class LiveCatalog: Sendable {
 /// A frozen copy of the live changes, for one request.
 public struct LiveCatalogView: Sendable {
     /// Changed facts by item id; nil facts mean deleted.
-    public let changes: [String: ItemFacts?]
+    public let changes: [ItemID: ItemFacts?]
 
     /// No changes.
     public static let none = LiveCatalogView(changes: [:])

@@ -1,3 +1,5 @@
+public import AisleCore
+
 /// One recommended item.
 public struct Recommendation: Sendable, Equatable {
     /// The item id.
@@ -54,11 +56,21 @@ public struct RecommendationPage: Sendable, Equatable {
     public var items: [Recommendation]
     /// The offset of the next page; nil on the last page.
     public var nextOffset: Int?
+    /// Set when no trained model could answer and the list came from live counts instead.
+    public var fallback: Fallback?
 
     /// A page.
-    public init(items: [Recommendation], nextOffset: Int?) {
+    public init(items: [Recommendation], nextOffset: Int?, fallback: Fallback? = nil) {
         self.items = items
         self.nextOffset = nextOffset
+        self.fallback = fallback
+    }
+
+    /// How a list was made without a trained model.
+    public enum Fallback: String, Sendable, Equatable {
+        /// Items by what shoppers did with them since start (then by content closeness to the
+        /// shopper's items, then newest id order): the answer before the first training.
+        case popularity
     }
 }
 
@@ -75,7 +87,7 @@ public struct ListOptions: Sendable, Equatable {
     /// Attach a `Reason` to each item.
     public var explain = false
     /// Item ids never to return (besides hidden and out-of-stock ones).
-    public var exclude: Set<String> = []
+    public var exclude: Set<ItemID> = []
     /// Leave out items whose reviews' mean score (in [-1, 1]) is below this, once they have
     /// `minimumReviews` reviews; nil for no review filter.
     public var minReviewScore: Float?

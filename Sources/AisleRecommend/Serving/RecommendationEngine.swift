@@ -34,9 +34,17 @@ public struct RecommendationEngine: Sendable {
     public let live: LiveCatalogView
     /// How events weigh.
     public let weights: EventWeights
+    /// Weighted event counts per item since training: the ranking before the first model.
+    public let popularity: [ItemID: Float]
 
     /// An engine over `snapshot` with `live` changes.
-    public init(snapshot: RecommendationSnapshot, live: LiveCatalogView, weights: EventWeights = EventWeights()) {
+    public init(
+        snapshot: RecommendationSnapshot,
+        live: LiveCatalogView,
+        weights: EventWeights = EventWeights(),
+        popularity: [ItemID: Float] = [:]
+    ) {
+        self.popularity = popularity
         self.snapshot = snapshot
         self.live = live
         self.weights = weights
@@ -48,14 +56,15 @@ public struct RecommendationEngine: Sendable {
     public func feed(_ query: FeedQuery) -> RecommendationPage {
         let catalog = snapshot.catalog
         var history = History()
-        var seen = Set<String>()
-        var purchased = Set<String>()
+        // Byte-exact ids (`ItemID`), so NFC and NFD twins stay two items.
+        var seen = Set<ItemID>()
+        var purchased = Set<ItemID>()
         for event in query.events.reversed() {
             guard let item = event.itemID?.rawValue else { continue }
-            if event.type == .purchase { purchased.insert(item) }
+            if event.type == .purchase { purchased.insert(ItemID(item)) }
             let weight = weights.weight(of: event.type, value: event.value)
             guard weight > 0 else { continue }
-            seen.insert(item)
+            seen.insert(ItemID(item))
             if let index = catalog.index(of: item) {
                 history.append(
                     item: index,
@@ -66,13 +75,13 @@ public struct RecommendationEngine: Sendable {
         }
         let contextTime = (history.timestamps.last ?? 0) + 1
         for item in query.cartItems {
-            seen.insert(item)
+            seen.insert(ItemID(item))
             if let index = catalog.index(of: item) {
                 history.append(item: index, weight: weights.addToCart, timestamp: contextTime)
             }
         }
         if let item = query.currentItem {
-            seen.insert(item)
+            seen.insert(ItemID(item))
             if let index = catalog.index(of: item) {
                 history.append(item: index, weight: weights.view, timestamp: contextTime)
             }
@@ -80,6 +89,11 @@ public struct RecommendationEngine: Sendable {
         var options = query.options
         options.exclude.formUnion(seen)
         if query.excludePurchased { options.exclude.formUnion(purchased) }
+        if !isTrained {
+            let recent = query.events.compactMap { $0.itemID?.rawValue } + query.cartItems
+                + [query.currentItem].compactMap { $0 }
+            return fallback(options: options, profile: recent)
+        }
 
         guard !history.isEmpty else { return coldStart(query, options: options, seenItems: seen) }
 
@@ -149,7 +163,7 @@ public struct RecommendationEngine: Sendable {
     }
 
     /// A shopper with no usable history: what is trending, leaning to their platform's trends.
-    private func coldStart(_ query: FeedQuery, options: ListOptions, seenItems: Set<String>) -> RecommendationPage {
+    private func coldStart(_ query: FeedQuery, options: ListOptions, seenItems: Set<ItemID>) -> RecommendationPage {
         var scores = snapshot.standardTrend
         let segments = [
             query.platform.map { "platform:" + $0 },
@@ -166,8 +180,8 @@ public struct RecommendationEngine: Sendable {
     /// shopper's items, scaled so a close match competes with the models' best.
     private func freshCandidates(profile history: History, scale: Float) -> [Recommendation] {
         let freshItems = live.changes.compactMap { id, facts -> (String, ItemFacts)? in
-            guard let facts, snapshot.catalog.index(of: id) == nil, facts.recommendable else { return nil }
-            return (id, facts)
+            guard let facts, snapshot.catalog.index(of: id.rawValue) == nil, facts.recommendable else { return nil }
+            return (id.rawValue, facts)
         }
         guard !freshItems.isEmpty else { return [] }
         var tokens: [String] = []
@@ -230,12 +244,46 @@ public struct RecommendationEngine: Sendable {
     }
 
     private func recentItems(_ history: History, limit: Int) -> [String] {
-        var items: [String] = []
-        for item in history.items.reversed() where !items.contains(snapshot.catalog.ids[Int(item)]) {
-            items.append(snapshot.catalog.ids[Int(item)])
-            if items.count == limit { break }
+        // By catalog index: one index per byte-exact id.
+        var indices: [Int32] = []
+        for item in history.items.reversed() where !indices.contains(item) {
+            indices.append(item)
+            if indices.count == limit { break }
         }
-        return items
+        return indices.map { snapshot.catalog.ids[Int($0)] }
+    }
+
+    // MARK: - Before the first model
+
+    /// Whether the snapshot learnt from any interaction. Until it has, feeds and trending come
+    /// from `fallback`, so a fresh server never answers an empty list while it has items.
+    public var isTrained: Bool { snapshot.report.interactions > 0 }
+
+    /// Every recommendable item the server knows (the snapshot's and the live upserts), ranked by
+    /// live popularity, then content closeness to `profile` (the shopper's recent items), then id.
+    func fallback(options: ListOptions, profile: [String]) -> RecommendationPage {
+        var ids = Set<ItemID>(live.changes.keys)
+        for id in snapshot.catalog.ids { ids.insert(ItemID(id)) }
+        var tokens: [String] = []
+        for id in profile.prefix(20) { tokens += facts(of: id)?.tokens ?? [] }
+        let profileWords = Set(tokens)
+        var scored: [Recommendation] = []
+        for id in ids where allowed(id.rawValue, options: options) {
+            let count = popularity[id] ?? 0
+            var closeness: Float = 0
+            if !profileWords.isEmpty, let words = facts(of: id.rawValue)?.tokens, !words.isEmpty {
+                // Share of the item's words the shopper's items have: 0 to 1, below one event.
+                closeness = Float(words.count { profileWords.contains($0) }) / Float(words.count)
+            }
+            scored.append(Recommendation(itemID: id.rawValue, score: count + 0.5 * closeness))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.itemID.utf8.lexicographicallyPrecedes($1.itemID.utf8) }
+        var page = page(scored, options: options)
+        if options.explain {
+            page.items = page.items.map { Recommendation(itemID: $0.itemID, score: $0.score, reason: Reason(.trending)) }
+        }
+        page.fallback = .popularity
+        return page
     }
 
     // MARK: - Item pages
@@ -246,8 +294,8 @@ public struct RecommendationEngine: Sendable {
     public func similar(to item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
         let itemFacts = try requireKnown(item)
         var options = options
-        options.exclude.insert(item)
-        var candidates: [String: Recommendation] = [:]
+        options.exclude.insert(ItemID(item))
+        var candidates: [ItemID: Recommendation] = [:]
         addNeighbours(of: item, in: snapshot.similar.similar, boost: 1, reason: .similarToViewed, to: &candidates)
         var ranked = filtered(Array(candidates.values), options: options)
         // Content fills the list only when co-interaction neighbours run short (a new or rarely
@@ -256,8 +304,8 @@ public struct RecommendationEngine: Sendable {
             // Deep enough for the page after filters drop some (category, exclusions, live changes).
             let depth = (options.offset + options.limit) * (options.category == nil ? 2 : 20) + 64
             for neighbour in contentNeighbours(of: itemFacts, excluding: item, depth: depth)
-            where candidates[neighbour.itemID] == nil {
-                candidates[neighbour.itemID] = Recommendation(
+            where candidates[ItemID(neighbour.itemID)] == nil {
+                candidates[ItemID(neighbour.itemID)] = Recommendation(
                     itemID: neighbour.itemID,
                     score: neighbour.score,
                     reason: Reason(.similarContent, itemIDs: [item])
@@ -272,16 +320,17 @@ public struct RecommendationEngine: Sendable {
     /// it. Throws `not_found` for an unknown item.
     public func boughtTogether(with item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
         _ = try requireKnown(item)
-        var candidates: [String: Recommendation] = [:]
+        var candidates: [ItemID: Recommendation] = [:]
         addNeighbours(of: item, in: snapshot.boughtTogether.similar, boost: 1, reason: .boughtTogether, to: &candidates)
         addNeighbours(of: item, in: snapshot.next.next, boost: 0, reason: .similarToViewed, to: &candidates)
         var options = options
-        options.exclude.insert(item)
+        options.exclude.insert(ItemID(item))
         return page(filtered(Array(candidates.values), options: options), options: options)
     }
 
     /// What is trending in `window`, optionally in one category.
     public func trending(window: TrendWindow, options: ListOptions) -> RecommendationPage {
+        if !isTrained { return fallback(options: options, profile: []) }
         let ranked = rank(snapshot.trend(window), fresh: [], options: options, positiveOnly: true)
         return explainedAsTrending(page(ranked, options: options), options: options)
     }
@@ -303,13 +352,13 @@ public struct RecommendationEngine: Sendable {
         in lists: NeighbourLists,
         boost: Float,
         reason: Reason.Kind,
-        to candidates: inout [String: Recommendation]
+        to candidates: inout [ItemID: Recommendation]
     ) {
         guard let index = snapshot.catalog.index(of: item) else { return }
         for neighbour in lists.of(Int(index)) {
             let id = snapshot.catalog.ids[neighbour.index]
-            guard candidates[id] == nil else { continue }
-            candidates[id] = Recommendation(
+            guard candidates[ItemID(id)] == nil else { continue }
+            candidates[ItemID(id)] = Recommendation(
                 itemID: id,
                 score: boost + neighbour.score,
                 reason: Reason(reason, itemIDs: [item])
@@ -321,7 +370,7 @@ public struct RecommendationEngine: Sendable {
 
     /// The facts of `id` now: the live change if any, else the snapshot's; nil when deleted or unknown.
     public func facts(of id: String) -> ItemFacts? {
-        if let change = live.changes[id] { return change }
+        if let change = live.changes[ItemID(id)] { return change }
         return snapshot.catalog.index(of: id).map { snapshot.facts[Int($0)] }
     }
 
@@ -336,7 +385,7 @@ public struct RecommendationEngine: Sendable {
     }
 
     private func allowed(_ id: String, options: ListOptions) -> Bool {
-        guard !options.exclude.contains(id), let facts = facts(of: id), facts.recommendable else { return false }
+        guard !options.exclude.contains(ItemID(id)), let facts = facts(of: id), facts.recommendable else { return false }
         if let category = options.category, !facts.isIn(category: category) { return false }
         return facts.passesReviews(options.minReviewScore)
     }
@@ -365,13 +414,13 @@ public struct RecommendationEngine: Sendable {
                 masked[index] = -.infinity
             }
         }
-        for id in live.changes.keys {
+        for id in live.changes.keys.map(\.rawValue) {
             if let index = snapshot.catalog.index(of: id), !allowed(id, options: options) {
                 masked[Int(index)] = -.infinity
             }
         }
         for id in options.exclude {
-            if let index = snapshot.catalog.index(of: id) { masked[Int(index)] = -.infinity }
+            if let index = snapshot.catalog.index(of: id.rawValue) { masked[Int(index)] = -.infinity }
         }
         let depth = min(ListOptions.maximumDepth, options.offset + options.limit) * (options.diversity == nil ? 1 : 4)
         var ranked = TopK.select(depth + 1, from: masked).map {
@@ -419,12 +468,14 @@ public struct RecommendationEngine: Sendable {
         var neighbours = heap.sortedBestFirst().map {
             Recommendation(itemID: snapshot.catalog.ids[$0.index], score: $0.score)
         }
-        for (freshID, facts) in live.changes where snapshot.catalog.index(of: freshID) == nil && freshID != id {
+        let excluded = ItemID(id)
+        for (freshID, facts) in live.changes
+        where snapshot.catalog.index(of: freshID.rawValue) == nil && freshID != excluded {
             guard let facts else { continue }
             let similarity = cosine(query, snapshot.content.vector(facts.tokens))
-            if similarity > 0 { neighbours.append(Recommendation(itemID: freshID, score: similarity)) }
+            if similarity > 0 { neighbours.append(Recommendation(itemID: freshID.rawValue, score: similarity)) }
         }
-        return neighbours.filter { $0.itemID != id }
+        return neighbours.filter { ItemID($0.itemID) != excluded }
     }
 
     private func cosine(_ a: [String: Float], _ b: [String: Float]) -> Float {

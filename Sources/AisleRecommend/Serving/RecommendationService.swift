@@ -44,6 +44,8 @@ public final class RecommendationService: Sendable {
     private let training = Mutex(false)
     /// Catalog changes since the current snapshot's data was read.
     public let live = LiveCatalog()
+    /// Events per item since the current snapshot's data was read (the answer before a model).
+    public let popularity = LivePopularity()
 
     /// A service over `store`, serving `initial` until the first training.
     public init(store: any Store, settings: Settings, initial: RecommendationSnapshot) {
@@ -112,6 +114,9 @@ public final class RecommendationService: Sendable {
         }
         current.withLock { $0 = snapshot }
         live.prune(before: readStart)
+        // Events that arrived while training are lost to the count; the model has what it read,
+        // and the count only matters until a model has interactions.
+        if snapshot.report.interactions > 0 { popularity.reset() }
         return snapshot.report
     }
 
@@ -157,9 +162,19 @@ public final class RecommendationService: Sendable {
         live.deleted(id, at: time)
     }
 
+    /// Counts accepted events toward the live popularity (the answer before the first model).
+    public func observe(_ events: [Event]) {
+        popularity.record(events, weights: settings.weights)
+    }
+
     /// An engine over the current snapshot and live changes, for one request.
     public func engine() -> RecommendationEngine {
-        RecommendationEngine(snapshot: snapshot, live: live.view(), weights: settings.weights)
+        RecommendationEngine(
+            snapshot: snapshot,
+            live: live.view(),
+            weights: settings.weights,
+            popularity: popularity.view()
+        )
     }
 
     /// Runs `work` on a new thread and resumes with its result.
@@ -185,6 +200,19 @@ public final class RecommendationService: Sendable {
     /// How many times the last training's duration an event-triggered one waits after it.
     public static let eventTriggerRest = 4
 
+    /// New events that start the first training on a store with no trained model.
+    public static let firstTrainingEvents = 100
+
+    /// New events that start the next training: as many as the current model was trained on
+    /// (at least `firstTrainingEvents`), at most `afterEvents`. A fresh server trains after its
+    /// first 100 events, then at 200, 400 … until the configured count: early models come
+    /// quickly while each training stays a small share of the time. With the event trigger
+    /// off, only the first training is started by events.
+    static func eventThreshold(afterEvents: Int?, trainedOnEvents: Int) -> Int? {
+        guard let afterEvents else { return trainedOnEvents == 0 ? firstTrainingEvents : nil }
+        return min(afterEvents, max(firstTrainingEvents, trainedOnEvents))
+    }
+
     /// Whether `newEvents` since the last training start one now: `afterEvents` or more, and
     /// rested `eventTriggerRest` × `lastDuration` since the last one ended.
     static func dueByEvents(newEvents: Int64, afterEvents: Int, sinceLast: Duration, lastDuration: Duration) -> Bool {
@@ -197,11 +225,6 @@ public final class RecommendationService: Sendable {
         checkInterval: Duration = .seconds(15),
         log: @escaping @Sendable (String) -> Void
     ) async {
-        guard everyMinutes != nil || afterEvents != nil else {
-            // Nothing scheduled: stay until cancelled, as a service runs for the server's lifetime.
-            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
-            return
-        }
         var lastTraining = ContinuousClock.now
         var lastDuration = Duration.zero
         while !Task.isCancelled {
@@ -212,10 +235,11 @@ public final class RecommendationService: Sendable {
             }
             let dueByTime = everyMinutes.map { ContinuousClock.now - lastTraining >= .seconds($0 * 60) } ?? false
             var dueByEvents = false
-            if let afterEvents, let latest = try? await store.latestSequence() {
+            let threshold = Self.eventThreshold(afterEvents: afterEvents, trainedOnEvents: snapshot.report.events)
+            if let threshold, let latest = try? await store.latestSequence() {
                 dueByEvents = Self.dueByEvents(
                     newEvents: latest - snapshot.report.lastSequence,
-                    afterEvents: afterEvents,
+                    afterEvents: threshold,
                     sinceLast: ContinuousClock.now - lastTraining,
                     lastDuration: lastDuration
                 )

@@ -62,14 +62,14 @@ public struct SnapshotTrainer: Sendable {
         let log = timed("log") {
             InteractionLog(
                 Self.decayed(input.interactions, halfLife: settings.interactionHalfLifeSeconds),
-                extraItems: Array(input.items.keys)
+                extraItems: input.items.keys.map(\.rawValue)
             )
         }
         let catalog = log.catalog
         report.shoppers = log.users.count
         report.items = catalog.count
         progress("log: \(input.interactions.count) interactions, \(log.users.count) shoppers, \(catalog.count) items")
-        let facts = catalog.ids.map { input.items[$0] ?? .unknown }
+        let facts = catalog.ids.map { input.items[ItemID($0)] ?? .unknown }
         let trends = timed("trends") { Self.trends(log) }
         let platforms = timed("platforms") {
             Self.segmentTrends(input, catalog: catalog, latest: log.latestTimestamp)

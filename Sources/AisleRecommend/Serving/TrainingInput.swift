@@ -13,7 +13,7 @@ public struct TrainingInput: Sendable {
     /// Each user's locale (`locale` profile attribute, lower-cased), by actor key.
     public private(set) var locales: [String: String] = [:]
     /// Catalog items by id (hidden and out-of-stock ones included: they still teach similarity).
-    public private(set) var items: [String: ItemFacts] = [:]
+    public private(set) var items: [ItemID: ItemFacts] = [:]
     /// Events read.
     public private(set) var eventsRead = 0
     /// The newest event sequence read (resume point for the next run's count).
@@ -65,12 +65,12 @@ public struct TrainingInput: Sendable {
 
     /// Attaches review sentiment (count, mean score) to the catalog's items; call after `add(_:)`.
     public mutating func add(reviews: [ItemID: ReviewSentiment]) {
-        for (id, sentiment) in reviews { items[id.rawValue]?.reviews = sentiment }
+        for (id, sentiment) in reviews { items[id]?.reviews = sentiment }
     }
 
     /// Adds a page of catalog items.
     public mutating func add(_ catalogItems: [Item]) {
-        for item in catalogItems { items[item.id.rawValue] = ItemFacts(item) }
+        for item in catalogItems { items[item.id] = ItemFacts(item) }
     }
 }
 

@@ -1,11 +1,15 @@
 import AisleCore
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// The one place that turns errors into responses: `AisleError` → its 4xx/503 JSON,
 /// Hummingbird's own errors (no route, body too large) → the same JSON shape, anything else →
 /// a logged 500 that leaks nothing.
 struct AisleErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The router's routes by method, to tell a wrong method (405) from an unknown path (404).
+    var allowedMethods = AllowedMethods()
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -14,7 +18,34 @@ struct AisleErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as AisleError {
             return JSONResponse.error(error)
         } catch let error as HTTPError {
+            if error.status == .notFound {
+                let allowed = allowedMethods.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    var response = JSONResponse.error(
+                        AisleError(
+                            code: .methodNotAllowed,
+                            message:
+                                "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", "))"
+                        )
+                    )
+                    response.headers[.allow] = allowed.joined(separator: ", ")
+                    return response
+                }
+            }
             return JSONResponse.error(Self.aisleError(for: error, request: request))
+        } catch let error as HTTPParserError {
+            // The client broke the request off (closed before Content-Length bytes, or sent
+            // bytes that are not HTTP): its mistake, not ours, and nothing was stored.
+            context.logger.debug(
+                "request body cut off or malformed",
+                metadata: ["error": "\(error)", "path": "\(request.uri.path)"]
+            )
+            return JSONResponse.error(
+                AisleError(
+                    code: .invalidJSON,
+                    message: "the request body ended early or is not valid HTTP (\(error)); send the whole body"
+                )
+            )
         } catch {
             context.logger.error(
                 "unhandled error",
@@ -34,7 +65,7 @@ struct AisleErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound:
             return .notFound("no route for \(request.method) \(request.uri.path)")
         case .methodNotAllowed:
-            return .notFound("\(request.method) is not allowed on \(request.uri.path)")
+            return AisleError(code: .methodNotAllowed, message: "\(request.method) is not allowed on \(request.uri.path)")
         case .unauthorized:
             return AisleError(code: .unauthorized, message: error.body ?? "a valid API key is required")
         default:
@@ -57,6 +88,7 @@ extension AisleError.Code {
         case .conflict: .conflict
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
+        case .methodNotAllowed: .methodNotAllowed
         case .unavailable: .serviceUnavailable
         }
     }

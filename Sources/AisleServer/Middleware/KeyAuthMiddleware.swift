@@ -1,5 +1,6 @@
 import AisleCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Lets a request through when it carries `Authorization: Bearer KEY` with a key whose scope is
@@ -7,8 +8,15 @@ import Hummingbird
 struct KeyAuthMiddleware: RouterMiddleware {
     typealias Context = AisleRequestContext
 
+    /// Where an app sends the token its backend got for the signed-in user.
+    static let userTokenHeader: HTTPField.Name = {
+        guard let name = HTTPField.Name("X-Aisle-User-Token") else { preconditionFailure("a valid header name") }
+        return name
+    }()
+
     let keys: KeyRing
     let required: KeyScope
+    let tokens: UserTokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -28,6 +36,10 @@ struct KeyAuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.keyScope = scope
+        context.userTokenMode = tokens.mode
+        if let token = request.headers[Self.userTokenHeader] {
+            context.tokenUser = try tokens.verify(token.trimmingCharacters(in: .whitespaces), now: .now())
+        }
         return try await next(request, context)
     }
 }

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleRecommend
 import AisleSearch
 import AisleStore
 import Hummingbird
@@ -10,6 +11,8 @@ struct EventRoutes {
     let metrics: ServerMetrics
     /// Learns from clicks that name the search they followed.
     let search: SearchEngine
+    /// Counts events toward the live popularity served before the first model.
+    let recommendations: RecommendationService
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.post("events", use: ingest)
@@ -23,13 +26,15 @@ struct EventRoutes {
         )
         let now = Timestamp.now()
         let skew = configuration.ingest.maxFutureSkew
+        let linking = Self.linking(for: context)
         switch body {
         case .single(let row):
             // One event: bad input is the request's error, answered with 400.
             let event = try row.validated(now: now, maxFutureSkew: skew)
-            let outcome = try await store.appendEvents([event], receivedAt: now)
+            let outcome = try await store.appendEvents([event], receivedAt: now, linking: linking)
             metrics.recordIngest(outcome, rejected: 0)
             recordSearchClicks([event], outcome)
+            recommendations.observe(outcome.rows == [.accepted] ? [event] : [])
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
@@ -53,9 +58,10 @@ struct EventRoutes {
                     errors.append(RowError(index: index, error: error))
                 }
             }
-            let outcome = try await store.appendEvents(events, receivedAt: now)
+            let outcome = try await store.appendEvents(events, receivedAt: now, linking: linking)
             metrics.recordIngest(outcome, rejected: errors.count)
             recordSearchClicks(events, outcome)
+            recommendations.observe(zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
@@ -64,6 +70,17 @@ struct EventRoutes {
                     errors: errors
                 )
             )
+        }
+    }
+
+    /// How events that carry both ids link their device, by the rules of identify: the admin
+    /// key may move a device between users; the ingest key links only unclaimed devices, and
+    /// when user tokens are required, only to the user of the request's token.
+    static func linking(for context: AisleRequestContext) -> DeviceLinking {
+        if context.keyScope == .admin { return .moving }
+        switch context.userTokenMode {
+        case .optional: return .unclaimed(only: nil)
+        case .required: return context.tokenUser.map { .unclaimed(only: $0) } ?? .none
         }
     }
 
@@ -80,6 +97,9 @@ struct EventRoutes {
         var request = request
         let body = try await request.decodeBody(IdentifyBody.self, maxBytes: configuration.server.maxBodyBytes)
         let (device, user) = try body.validated()
+        // With required user tokens the ingest key links a device only to the token's user:
+        // otherwise anyone holding the public key could claim any user's feed for a new device.
+        _ = try context.mayReadPersonalData(of: user)
         let outcome = try await store.identify(
             device: device,
             as: user,

@@ -1,11 +1,13 @@
 import AisleCore
 import AisleRecommend
+import AisleStore
 import Hummingbird
 
 /// The recommendation endpoints: the personal feed, item pages, trending, page context, and the
 /// model's status and training.
 struct RecommendationRoutes {
     let service: RecommendationService
+    let store: any Store
     let configuration: AisleConfiguration
 
     func register(reads group: RouterGroup<AisleRequestContext>) {
@@ -24,12 +26,16 @@ struct RecommendationRoutes {
 
     @Sendable func userFeed(request: Request, context: AisleRequestContext) async throws -> Response {
         let user = try context.pathID("id", as: UserID.self)
-        return respond(try await service.feed(for: .user(user), query: try Self.feedQuery(request)))
+        let query = try Self.feedQuery(request)
+        let personal = try context.mayReadPersonalData(of: user)
+        return respond(try await service.feed(for: .user(user), query: query), personal: personal, query: query)
     }
 
     @Sendable func deviceFeed(request: Request, context: AisleRequestContext) async throws -> Response {
         let device = try context.pathID("id", as: DeviceID.self)
-        return respond(try await service.feed(for: .device(device), query: try Self.feedQuery(request)))
+        let query = try Self.feedQuery(request)
+        let personal = try await mayReadPersonalData(of: .device(device), context: context)
+        return respond(try await service.feed(for: .device(device), query: query), personal: personal, query: query)
     }
 
     @Sendable func similar(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -85,7 +91,8 @@ struct RecommendationRoutes {
         options.minReviewScore = try body.minReviewScore.map { try Self.reviewScore($0) }
         options.explain = body.explain ?? false
         query.options = options
-        return respond(try await service.feed(for: shopper, query: query))
+        let personal = try await mayReadPersonalData(of: shopper, context: context)
+        return respond(try await service.feed(for: shopper, query: query), personal: personal, query: query)
     }
 
     @Sendable func status(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -99,24 +106,49 @@ struct RecommendationRoutes {
 
     // MARK: - Helpers
 
-    private func respond(_ page: RecommendationPage) -> Response {
+    /// Whether the caller may see the history behind `shopper`'s list: a device's own history
+    /// always, a device linked to a user (or a user) as `AisleRequestContext` rules.
+    private func mayReadPersonalData(
+        of shopper: RecommendationService.Shopper,
+        context: AisleRequestContext
+    ) async throws -> Bool {
+        switch shopper {
+        case .anonymous: return true
+        case .user(let user): return try context.mayReadPersonalData(of: user)
+        case .device(let device):
+            if context.keyScope == .admin { return true }
+            guard let user = try await store.linkedUser(of: device) else { return true }
+            return try context.mayReadPersonalData(of: user)
+        }
+    }
+
+    /// A list or feed as JSON. Without the right to the shopper's own data (`personal`), a
+    /// reason names only the items the request itself named (the page's item, the cart), and
+    /// no category the shopper is into: explanations must not read out someone's history.
+    private func respond(_ page: RecommendationPage, personal: Bool = true, query: FeedQuery? = nil) -> Response {
         let snapshot = service.snapshot
+        let named = Set(([query?.currentItem].compactMap { $0 }) + (query?.cartItems ?? []))
         let body = RecommendationListBody(
             data: page.items.map { item in
                 RecommendationBody(
                     itemID: item.itemID,
                     score: (Double(item.score) * 1e6).rounded() / 1e6,
-                    reason: item.reason.map {
-                        ReasonBody(
-                            type: $0.kind.rawValue,
-                            itemIDs: $0.itemIDs.isEmpty ? nil : $0.itemIDs,
-                            category: $0.category
+                    reason: item.reason.map { reason in
+                        let items = personal ? reason.itemIDs : reason.itemIDs.filter(named.contains)
+                        let category = personal || reason.kind != .popularInCategory ? reason.category : nil
+                        return ReasonBody(
+                            type: reason.kind.rawValue,
+                            itemIDs: items.isEmpty ? nil : items,
+                            category: category
                         )
                     }
                 )
             },
             nextCursor: page.nextOffset.map { Cursor.encode(offset: $0) },
-            model: ModelStampBody(trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil)
+            model: ModelStampBody(
+                trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil,
+                fallback: page.fallback?.rawValue
+            )
         )
         return JSONResponse.encoded(body)
     }
@@ -137,8 +169,9 @@ struct RecommendationRoutes {
         )
     }
 
+    /// Trained on at least one interaction: a training on an empty store is no model yet.
     private static func isTrained(_ snapshot: RecommendationSnapshot) -> Bool {
-        !snapshot.report.blendSource.isEmpty
+        !snapshot.report.blendSource.isEmpty && snapshot.report.interactions > 0
     }
 
     /// The feed's query parameters: the list options plus `exclude_purchased`, `platform`, `locale`.
@@ -197,7 +230,7 @@ struct RecommendationRoutes {
 extension Request {
     /// A boolean query parameter (`true`/`false`/`1`/`0`), or `defaultValue` when absent.
     func queryBool(_ name: String, default defaultValue: Bool) throws -> Bool {
-        guard let text = uri.queryParameters.get(name) else { return defaultValue }
+        guard let text = queryValue(name) else { return defaultValue }
         switch text.lowercased() {
         case "true", "1": return true
         case "false", "0": return false

@@ -33,7 +33,9 @@ struct ReviewRoutes {
         let body = try await request.decodeBody(ReviewBody.self, maxBytes: configuration.server.maxBodyBytes)
         let submission = try body.validated(pathItemID: item.rawValue)
         let reviews = await analyzer.analyze([submission])
-        let written = try await store.putReviews(reviews, at: .now())
+        // Apps hold the ingest key: with it a review is created once, never rewritten.
+        let existing: ExistingReviewPolicy = context.keyScope == .admin ? .replace : .createOnly
+        let written = try await store.putReviews(reviews, at: .now(), existing: existing)
         guard let stored = written.stored.first else { throw AisleError.notFound("no item \"\(item)\"") }
         return JSONResponse.encoded(ReviewBody(stored))
     }
@@ -81,7 +83,7 @@ struct ReviewRoutes {
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ReviewID.self)
         guard let review = try await store.review(id) else { throw AisleError.notFound("no review \"\(id)\"") }
-        return JSONResponse.encoded(ReviewBody(review))
+        return JSONResponse.encoded(Self.body(review, for: context))
     }
 
     @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -98,7 +100,7 @@ struct ReviewRoutes {
         let reviews = try await store.reviews(of: item, after: cursor, limit: limit + 1)
         let page = Array(reviews.prefix(limit))
         let next = reviews.count > limit ? page.last.map(Self.encodeCursor) : nil
-        return JSONResponse.encoded(PageBody(data: page.map(ReviewBody.init), nextCursor: next))
+        return JSONResponse.encoded(PageBody(data: page.map { Self.body($0, for: context) }, nextCursor: next))
     }
 
     @Sendable func summary(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -110,6 +112,15 @@ struct ReviewRoutes {
         guard try await store.item(item) != nil else { throw AisleError.notFound("no item \"\(item)\"") }
         let reviews = try await store.reviews(of: item, after: nil, limit: Self.summaryLimit)
         return JSONResponse.encoded(ReviewSummaryBody(ReviewSummary.summarize(reviews, item: item, period: period)))
+    }
+
+    /// A review as the caller may see it: the author's user id only for the admin key or a user
+    /// token of that author, so the public key cannot collect who reviewed what.
+    static func body(_ review: Review, for context: AisleRequestContext) -> ReviewBody {
+        var body = ReviewBody(review)
+        let own = review.userID != nil && context.tokenUser == review.userID
+        if context.keyScope != .admin && !own { body.userID = nil }
+        return body
     }
 
     static func encodeCursor(_ review: Review) -> String {

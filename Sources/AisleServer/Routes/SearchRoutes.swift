@@ -36,7 +36,7 @@ struct SearchRoutes {
         query.minimumPrice = try Self.price(request, "min_price")
         query.maximumPrice = try Self.price(request, "max_price")
         query.inStockOnly = try request.queryBool("in_stock", default: false)
-        for (key, value) in request.uri.queryParameters where key.hasPrefix("attr.") {
+        for (key, value) in request.queryPairs where key.hasPrefix("attr.") {
             let name = String(key.dropFirst(5))
             guard !name.isEmpty, query.attributes.count < 20 else {
                 throw AisleError.invalid(String(key), "attribute filters are attr.NAME=value, at most 20")
@@ -69,6 +69,10 @@ struct SearchRoutes {
             query.vector = await encoder.embedInBackground([text]).vectors.first
         }
         if let shopper = try Self.shopper(request) {
+            // With required user tokens, a user's re-ranking is a personal read like their feed.
+            if case .user(let user) = shopper, context.userTokenMode == .required {
+                _ = try context.mayReadPersonalData(of: user)
+            }
             query.affinity = engine.affinity(from: try await recommendations.events(of: shopper))
         }
         let results = engine.search(query)
@@ -190,7 +194,7 @@ struct SearchRoutes {
 
     static func queryText(_ request: Request) throws -> String {
         // Blank text is no text (a trailing space is kept: it marks the last word as finished).
-        let given = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        let given = request.queryValue("q") ?? ""
         let text = given.allSatisfy(\.isWhitespace) ? "" : given
         guard text.utf8.count <= 1024 else {
             throw AisleError.invalid("q", "q may be at most 1024 UTF-8 bytes, got \(text.utf8.count)")

@@ -1,11 +1,13 @@
 import AisleCore
 import AisleStore
+import Foundation
 import Hummingbird
 
 /// `/v1/users`: profiles, linked devices, merged history, erasure.
 struct UserRoutes {
     let store: any Store
     let configuration: AisleConfiguration
+    let tokens: UserTokens
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("users/{id}", use: put)
@@ -14,6 +16,26 @@ struct UserRoutes {
         group.delete("users/{id}", use: erase)
         group.get("users/{id}/devices", use: devices)
         group.get("users/{id}/history", use: history)
+        group.post("users/{id}/token", use: token)
+    }
+
+    /// A user token for the app of a shopper who just signed in (called by the store's backend).
+    @Sendable func token(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        var request = request
+        let bytes = try await request.bodyBytes(maxBytes: 4096)
+        let body = bytes.isEmpty ? UserTokenRequestBody() : try Wire.decode(UserTokenRequestBody.self, from: Data(bytes))
+        let ttl = body.ttlSeconds ?? UserTokens.defaultTTLSeconds
+        guard (1...UserTokens.maxTTLSeconds).contains(ttl) else {
+            throw AisleError.invalid(
+                "ttl_seconds",
+                "ttl_seconds must be from 1 to \(UserTokens.maxTTLSeconds) (30 days), got \(ttl)"
+            )
+        }
+        let issued = tokens.issue(for: id, now: .now(), ttlSeconds: ttl)
+        return JSONResponse.encoded(
+            UserTokenBody(userID: id.rawValue, token: issued.token, expiresAt: TimestampBody(issued.expiresAt))
+        )
     }
 
     @Sendable func put(request: Request, context: AisleRequestContext) async throws -> Response {

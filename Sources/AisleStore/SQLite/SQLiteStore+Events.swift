@@ -11,6 +11,7 @@ let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_d
 struct AppendRequest: Sendable {
     var events: [Event]
     var receivedAt: Timestamp
+    var linking: DeviceLinking
 }
 
 /// Calls queued behind the running append transaction.
@@ -31,9 +32,11 @@ extension SQLiteStore {
     /// everything queued by then. Each caller waits for one transaction at most after its
     /// turn comes. Every transaction rewrites the index pages it touches into the WAL, so
     /// fewer, larger transactions write much less (measured in docs/BENCHMARKS.md).
-    public func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome {
+    public func appendEvents(_ events: [Event], receivedAt: Timestamp, linking: DeviceLinking) async throws
+        -> AppendOutcome
+    {
         if events.isEmpty { return AppendOutcome(rows: [], unknownItems: 0) }
-        let request = AppendRequest(events: events, receivedAt: receivedAt)
+        let request = AppendRequest(events: events, receivedAt: receivedAt, linking: linking)
         let leads = appendQueue.withLock { queue in
             if queue.writing { return false }
             queue.writing = true
@@ -193,6 +196,7 @@ extension SQLiteStore {
         if state.knownItems == nil {
             state.knownItems = Set(try String.fetchAll(db, sql: "SELECT id FROM items").map(CacheKey.init))
         }
+        try linkDevices(of: requests, db: db, state: &state)
         let filter = bucketFilter.withLock { $0 }
         var index = EventIDIndex()
         var idsInTransaction = TransactionEventIDs()
@@ -342,6 +346,62 @@ extension SQLiteStore {
         state.nextSequence = next
     }
 
+    /// Links `device` to `user` inside the running write: the device's anonymous blocks become
+    /// the user's, and the caches learn the new owner. Returns how many events were attributed.
+    func link(_ device: DeviceID, to user: UserID, at now: Timestamp, db: Database, state: inout IngestCache) throws
+        -> Int
+    {
+        try db.execute(
+            sql: """
+                INSERT INTO device_links (device_id, user_id, linked_at) VALUES (?, ?, ?)
+                ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at
+                """,
+            arguments: [device.rawValue, user.rawValue, now.millisecondsSinceEpoch]
+        )
+        // The device's anonymous blocks become the user's: the events in them get the user as
+        // owner when read.
+        let deviceOwner = Self.actorKey(user: nil, device: device).text
+        let attributed =
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COALESCE(SUM(count), 0) FROM event_blocks WHERE owner = ?",
+                arguments: [deviceOwner]
+            ) ?? 0
+        try db.execute(
+            sql: "UPDATE event_blocks SET owner = ?, attributed = 1 WHERE owner = ?",
+            arguments: [Self.actorKey(user: user, device: nil).text, deviceOwner]
+        )
+        let userOwner = Self.actorKey(user: user, device: nil)
+        ownerFilter.withLock { $0.insert(userOwner.digest) }
+        state.deviceOwners[CacheKey(device.rawValue)] = .some(user.rawValue)
+        state.sessions[Self.actorKey(user: nil, device: device)] = nil
+        state.sessions[userOwner] = nil
+        return attributed
+    }
+
+    /// Links the devices of events that carry both ids, as `identify` would, before any event
+    /// of the transaction is placed: the device's earlier anonymous events (stored, or in this
+    /// transaction) and its later device-only ones all become the user's.
+    private func linkDevices(of requests: [AppendRequest], db: Database, state: inout IngestCache) throws {
+        for request in requests where request.linking != .none {
+            for event in request.events {
+                guard let user = event.userID, let device = event.deviceID else { continue }
+                let owner = try self.owner(of: device, in: db, state: &state)
+                if let owner, sameUTF8(owner.rawValue, user.rawValue) { continue }
+                switch request.linking {
+                case .none:
+                    continue
+                case .unclaimed(let only):
+                    if owner != nil { continue }
+                    if let only, !sameUTF8(only.rawValue, user.rawValue) { continue }
+                case .moving:
+                    break
+                }
+                _ = try link(device, to: user, at: request.receivedAt, db: db, state: &state)
+            }
+        }
+    }
+
     /// The sequence number the next stored event gets.
     static func nextSequence(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT first_seq + count FROM event_blocks ORDER BY first_seq DESC LIMIT 1") ?? 1
@@ -365,31 +425,7 @@ extension SQLiteStore {
                 )
             }
             var state = self.takeCache()
-            try db.execute(
-                sql: """
-                    INSERT INTO device_links (device_id, user_id, linked_at) VALUES (?, ?, ?)
-                    ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at
-                    """,
-                arguments: [device.rawValue, user.rawValue, now.millisecondsSinceEpoch]
-            )
-            // The device's anonymous blocks become the user's: the events in them get the
-            // user as owner when read.
-            let deviceOwner = Self.actorKey(user: nil, device: device).text
-            let attributed =
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COALESCE(SUM(count), 0) FROM event_blocks WHERE owner = ?",
-                    arguments: [deviceOwner]
-                ) ?? 0
-            try db.execute(
-                sql: "UPDATE event_blocks SET owner = ?, attributed = 1 WHERE owner = ?",
-                arguments: [Self.actorKey(user: user, device: nil).text, deviceOwner]
-            )
-            let userOwner = Self.actorKey(user: user, device: nil)
-            self.ownerFilter.withLock { $0.insert(userOwner.digest) }
-            state.deviceOwners[CacheKey(device.rawValue)] = .some(user.rawValue)
-            state.sessions[Self.actorKey(user: nil, device: device)] = nil
-            state.sessions[Self.actorKey(user: user, device: nil)] = nil
+            let attributed = try self.link(device, to: user, at: now, db: db, state: &state)
             self.putCache(state, after: db)
             return IdentifyOutcome(
                 previousUser: changedHands ? previous.map(UserID.init) : nil,

@@ -7,7 +7,9 @@ extension SQLiteStore {
         id, item_id, user_id, rating, text, language, polarity, score, intensity, aspects, created_at, updated_at
         """
 
-    public func putReviews(_ reviews: [Review], at now: Timestamp) async throws -> ReviewWrite {
+    public func putReviews(_ reviews: [Review], at now: Timestamp, existing: ExistingReviewPolicy) async throws
+        -> ReviewWrite
+    {
         let aspects = try reviews.map { review in
             String(decoding: try JSONEncoder().encode(review.analysis.aspects), as: UTF8.self)
         }
@@ -26,11 +28,24 @@ extension SQLiteStore {
                         created_at = COALESCE(:created_at, reviews.created_at), updated_at = :now
                     """
             )
+            let select = try db.cachedStatement(sql: "SELECT \(Self.reviewColumns) FROM reviews WHERE id = ?")
             var unknown: [Int] = []
             var written: [ReviewID] = []
             for (index, review) in reviews.enumerated() {
                 guard try Int.fetchOne(exists, arguments: [review.itemID.rawValue]) != nil else {
                     unknown.append(index)
+                    continue
+                }
+                if existing == .createOnly, let row = try Row.fetchOne(select, arguments: [review.id.rawValue]) {
+                    guard Self.isSameReview(try Self.review(from: row), review) else {
+                        throw AisleError(
+                            code: .conflict,
+                            message:
+                                "review \"\(review.id)\" exists with other content; a review can be created with this key, not changed (only the admin key may edit reviews)",
+                            field: "id"
+                        )
+                    }
+                    written.append(review.id)
                     continue
                 }
                 let arguments: [String: (any DatabaseValueConvertible)?] = [
@@ -50,7 +65,6 @@ extension SQLiteStore {
                 try upsert.execute(arguments: StatementArguments(arguments))
                 written.append(review.id)
             }
-            let select = try db.cachedStatement(sql: "SELECT \(Self.reviewColumns) FROM reviews WHERE id = ?")
             // A batch may name one id twice: the later row won, and the review is reported once.
             var reported = Set<ReviewID>()
             let stored = try written.filter { reported.insert($0).inserted }.map { id in
@@ -122,6 +136,18 @@ extension SQLiteStore {
             }
             return result
         }
+    }
+
+    /// Whether `stored` is `review` sent again: same item, user, rating and text, byte for byte.
+    static func isSameReview(_ stored: Review, _ review: Review) -> Bool {
+        let sameUser =
+            switch (stored.userID, review.userID) {
+            case (nil, nil): true
+            case (let a?, let b?): sameUTF8(a.rawValue, b.rawValue)
+            default: false
+            }
+        return sameUTF8(stored.itemID.rawValue, review.itemID.rawValue) && sameUser
+            && stored.rating == review.rating && sameUTF8(stored.text, review.text)
     }
 
     static func review(from row: Row) throws -> Review {

@@ -49,6 +49,7 @@ enum Server {
                 )
             }
         }
+        let tokens = try await UserTokens.load(store: store, mode: configuration.keys.userTokens)
         let recommendations = RecommenderSetup.service(configuration: configuration, store: store)
         let reviews = try ReviewSetup.analyzer(
             setting: configuration.reviews.sentimentModel,
@@ -61,6 +62,7 @@ enum Server {
             configuration: configuration,
             store: store,
             keys: keys,
+            tokens: tokens,
             recommendations: recommendations,
             reviews: reviews,
             embedder: embedder,

@@ -19,6 +19,35 @@ struct ServerOptions: ParsableArguments {
 
     @Option(
         name: .long,
+        help:
+            "Seconds a client may take to send a request's head (env AISLE_HEADER_TIMEOUT_SECONDS; default 10)."
+    )
+    var headerTimeoutSeconds: Int?
+
+    @Option(
+        name: .long,
+        help: "Seconds a client may take to send a request's body (env AISLE_BODY_TIMEOUT_SECONDS; default 60)."
+    )
+    var bodyTimeoutSeconds: Int?
+
+    @Option(
+        name: .long,
+        help: "Seconds a kept-alive connection may wait for its next request (env AISLE_IDLE_TIMEOUT_SECONDS; default 60)."
+    )
+    var idleTimeoutSeconds: Int?
+
+    @Option(name: .long, help: "Most connections open at once (env AISLE_MAX_CONNECTIONS; default 1024).")
+    var maxConnections: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "optional or required: whether personal reads and device links with the ingest key need X-Aisle-User-Token (env AISLE_USER_TOKENS; default optional; use required in production)."
+    )
+    var userTokens: String?
+
+    @Option(
+        name: .long,
         help: "What an acknowledged write survives: process or power (env AISLE_DURABILITY; default process)."
     )
     var durability: String?
@@ -94,6 +123,23 @@ struct ServerOptions: ParsableArguments {
         configuration.server.port = try integer(port, "AISLE_PORT") ?? configuration.server.port
         configuration.server.maxBodyBytes =
             try integer(maxBodyBytes, "AISLE_MAX_BODY_BYTES") ?? configuration.server.maxBodyBytes
+        if let seconds = try integer(headerTimeoutSeconds, "AISLE_HEADER_TIMEOUT_SECONDS") {
+            configuration.server.headerTimeout = .seconds(seconds)
+        }
+        if let seconds = try integer(bodyTimeoutSeconds, "AISLE_BODY_TIMEOUT_SECONDS") {
+            configuration.server.bodyTimeout = .seconds(seconds)
+        }
+        if let seconds = try integer(idleTimeoutSeconds, "AISLE_IDLE_TIMEOUT_SECONDS") {
+            configuration.server.idleTimeout = .seconds(seconds)
+        }
+        configuration.server.maxConnections =
+            try integer(maxConnections, "AISLE_MAX_CONNECTIONS") ?? configuration.server.maxConnections
+        if let name = setting(userTokens, "AISLE_USER_TOKENS") {
+            guard let mode = UserTokenMode(rawValue: name) else {
+                throw ValidationError("user-tokens must be optional or required, got \"\(name)\"")
+            }
+            configuration.keys.userTokens = mode
+        }
         if let name = setting(durability, "AISLE_DURABILITY") {
             guard let value = StoreConfiguration.Durability(rawValue: name) else {
                 throw ValidationError("durability must be process or power, got \"\(name)\"")

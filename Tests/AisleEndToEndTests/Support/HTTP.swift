@@ -9,6 +9,9 @@ struct HTTP: Sendable {
     struct Reply: Sendable {
         var status: Int
         var body: Data
+        var headers: [String: String] = [:]
+
+        var text: String { String(decoding: body, as: UTF8.self) }
 
         func decode<T: Decodable>(_ type: T.Type) throws -> T {
             try JSONDecoder().decode(type, from: body)
@@ -20,21 +23,36 @@ struct HTTP: Sendable {
     let client: HTTPClient
     let baseURL: String
 
-    func call(_ method: HTTPMethod, _ path: String, key: String? = ServerProcess.adminKey, body: Data? = nil) async throws -> Reply {
+    func call(
+        _ method: HTTPMethod,
+        _ path: String,
+        key: String? = ServerProcess.adminKey,
+        body: Data? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let response = try await client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        return Reply(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+        var replyHeaders: [String: String] = [:]
+        for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
+        return Reply(status: Int(response.status.code), body: Data(bytes.readableBytesView), headers: replyHeaders)
     }
 
-    func call(_ method: HTTPMethod, _ path: String, key: String? = ServerProcess.adminKey, json: String) async throws -> Reply {
-        try await call(method, path, key: key, body: Data(json.utf8))
+    func call(
+        _ method: HTTPMethod,
+        _ path: String,
+        key: String? = ServerProcess.adminKey,
+        json: String,
+        headers: [String: String] = [:]
+    ) async throws -> Reply {
+        try await call(method, path, key: key, body: Data(json.utf8), headers: headers)
     }
 
     func post<T: Encodable>(_ path: String, key: String? = ServerProcess.adminKey, encoding value: T) async throws -> Reply {
