@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 DEMO_PORT ?= 8080
 
-.PHONY: demo test build release bench lint clean models
+.PHONY: demo test build release bench lint clean models dist
 
 demo:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
@@ -22,6 +22,10 @@ build:
 release:
 	swift build -c release --product aisle
 
+# A tarball with the binary, its resources and the encoder's weights, for machines without Swift.
+dist:
+	scripts/install-deps.sh && scripts/fetch-models.sh && scripts/dist.sh
+
 bench:
 	scripts/bench.sh
 
@@ -29,4 +33,4 @@ lint:
 	scripts/check-layers.sh
 
 clean:
-	rm -rf .build aisle-data aisle-demo-data
+	rm -rf .build .build-dist dist aisle-data aisle-demo-data
