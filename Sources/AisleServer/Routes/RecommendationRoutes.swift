@@ -34,7 +34,11 @@ struct RecommendationRoutes {
     @Sendable func deviceFeed(request: Request, context: AisleRequestContext) async throws -> Response {
         let device = try context.pathID("id", as: DeviceID.self)
         let query = try Self.feedQuery(request)
-        let personal = try await mayReadPersonalData(of: .device(device), context: context)
+        let personal = try await mayReadPersonalData(
+            of: .device(device),
+            context: context,
+            explain: query.options.explain
+        )
         return respond(try await service.feed(for: .device(device), query: query), personal: personal, query: query)
     }
 
@@ -91,7 +95,7 @@ struct RecommendationRoutes {
         options.minReviewScore = try body.minReviewScore.map { try Self.reviewScore($0) }
         options.explain = body.explain ?? false
         query.options = options
-        let personal = try await mayReadPersonalData(of: shopper, context: context)
+        let personal = try await mayReadPersonalData(of: shopper, context: context, explain: options.explain)
         return respond(try await service.feed(for: shopper, query: query), personal: personal, query: query)
     }
 
@@ -110,13 +114,17 @@ struct RecommendationRoutes {
     /// always, a device linked to a user (or a user) as `AisleRequestContext` rules.
     private func mayReadPersonalData(
         of shopper: RecommendationService.Shopper,
-        context: AisleRequestContext
+        context: AisleRequestContext,
+        explain: Bool
     ) async throws -> Bool {
         switch shopper {
         case .anonymous: return true
         case .user(let user): return try context.mayReadPersonalData(of: user)
         case .device(let device):
             if context.keyScope == .admin { return true }
+            // Only explanations show history, and only required tokens refuse: skip the
+            // store read on the plain feed path.
+            if !explain && context.userTokenMode == .optional { return true }
             guard let user = try await store.linkedUser(of: device) else { return true }
             return try context.mayReadPersonalData(of: user)
         }
