@@ -22,5 +22,7 @@ echo "== aisle"
 echo "== aisle: full analysis throughput (every review of both datasets)"
 .build/release/aisle-bench reviews --threads 2
 .build/release/aisle-bench reviews --threads 1
+echo "== aisle: polarity of the full analysis (mixed/neutral count as wrong), shopping test part and hotel"
+.build/release/aisle-bench review-polarity
 echo "== peers"
 "$venv/bin/python" scripts/sentiment_peers.py

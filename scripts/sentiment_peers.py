@@ -6,7 +6,10 @@ reviews. A row is in the test part when FNV-1a (64-bit) of its text's UTF-8 byte
 VADER: positive when compound >= 0 (its usual neutral band is folded into positive, which is the
 better binary cut-off on this data); SnowNLP: positive when sentiments >= 0.5.
 
-Usage: sentiment_peers.py [--zh FILE.csv.gz] [--en FILE.tsv]
+SnowNLP is also scored on every hotel review (reviews-zh-hotel, out of domain for both engines;
+`aisle-bench review-polarity` scores Aisle on the same rows).
+
+Usage: sentiment_peers.py [--zh FILE.csv.gz] [--en FILE.tsv] [--hotel FILE.csv.gz]
 """
 
 import argparse
@@ -39,6 +42,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zh", default="../shared/data/reviews-zh/online_shopping_10_cats.csv.gz")
     parser.add_argument("--en", default="../shared/data/reviews-en/sentences.tsv")
+    parser.add_argument("--hotel", default="../shared/data/reviews-zh-hotel/ChnSentiCorp_htl_all.csv.gz")
     args = parser.parse_args()
 
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -70,6 +74,14 @@ def main() -> int:
     seconds = time.perf_counter() - start
     accuracy, f1 = macro_f1(predictions, [label for _, label in test])
     print(f"zh: SnowNLP on {len(test)} test rows: accuracy {accuracy:.4f}, macro-F1 {f1:.4f} ({len(test) / seconds:.0f} rows/s)")
+
+    with gzip.open(args.hotel, "rt", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        hotel = [(",".join(r[1:]), int(r[0])) for r in reader if len(r) >= 2 and ",".join(r[1:]).strip()]
+    predictions = [1 if SnowNLP(text).sentiments >= 0.5 else 0 for text, _ in hotel]
+    accuracy, f1 = macro_f1(predictions, [label for _, label in hotel])
+    print(f"zh hotel: SnowNLP on all {len(hotel)} rows: accuracy {accuracy:.4f}, macro-F1 {f1:.4f}")
     return 0
 
 

@@ -1,6 +1,7 @@
-/// A language Aisle analyses reviews in.
+/// A review's language. Aisle analyses English and Chinese; `und` (BCP 47 "undetermined") is any
+/// other (French, Japanese, Russian …), whose reviews are stored without a sentiment claim.
 public enum TextLanguage: String, Sendable, Codable, CaseIterable {
-    case en, zh
+    case en, zh, und
 }
 
 /// The aspects reviews are summarised by: a fixed, documented taxonomy (docs/REVIEWS.md).
@@ -23,6 +24,13 @@ public struct ReviewAnalysis: Sendable, Equatable, Codable {
     /// Overall direction.
     public enum Polarity: String, Sendable, Codable, CaseIterable {
         case positive, negative, neutral, mixed
+        /// No claim: the review is in a language Aisle does not analyse (`und`). Its score is 0,
+        /// its intensity weak and it has no aspects, and summaries and the per-item sentiment
+        /// leave it out; it is not a neutral review.
+        case unknown
+
+        /// Whether this is a sentiment reading (every polarity but `unknown`).
+        public var isClaim: Bool { self != .unknown }
     }
 
     /// How strongly it is said.

@@ -133,6 +133,61 @@ import Testing
         }
     }
 
+    @Test("issue 11's phrases are stored as a shopper reads them; French is und with no sentiment claim")
+    func issueElevenPhrases() async throws {
+        try await withServer { http, _ in
+            // text → polarity, and an aspect with its polarity when the phrase names one.
+            let expected: [(text: String, polarity: String, aspect: (String, String)?)] = [
+                ("Not bad.", "positive", nil),
+                ("做工精细", "positive", ("quality", "positive")),
+                ("客服也不理人", "negative", ("service", "negative")),
+                ("掉毛严重", "negative", ("durability", "negative")),
+                ("Très bien, je recommande ce manteau.", "unknown", nil),
+            ]
+            var stored: [ReviewBody] = []
+            for (index, row) in expected.enumerated() {
+                let reply = try await post(
+                    http,
+                    "/v1/items/boots/reviews",
+                    ReviewBody(userID: "u\(index)", rating: 4, text: row.text)
+                )
+                #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+                let review = try reply.decode(ReviewBody.self)
+                let analysis = try #require(review.analysis)
+                #expect(analysis.polarity == row.polarity, "\(row.text): \(analysis)")
+                if let (aspect, polarity) = row.aspect {
+                    #expect(analysis.aspects.first { $0.aspect == aspect }?.polarity == polarity, "\(row.text)")
+                }
+                stored.append(review)
+            }
+            let french = try #require(stored.last?.analysis)
+            #expect(stored.last?.language == "und")
+            #expect(french.language == "und")
+            #expect(french.score == 0)
+            #expect(french.aspects.isEmpty)
+            // Read back as stored, und included.
+            for review in stored {
+                let read = try await http.call(.GET, "/v1/reviews/\(try #require(review.id))", key: ServerProcess.ingestKey)
+                #expect(try read.decode(ReviewBody.self) == review)
+            }
+            // The summary counts the French review as a review and a rating, not as a sentiment.
+            let summary = try await http.call(.GET, "/v1/items/boots/review-summary", key: ServerProcess.ingestKey)
+                .decode(ReviewSummaryBody.self)
+            #expect(summary.reviewCount == 5)
+            #expect(summary.ratings.count == 5)
+            #expect(summary.polarity == ["positive": 2, "negative": 2, "neutral": 0, "mixed": 0])
+            let scores = stored.dropLast().compactMap { $0.analysis?.score }
+            #expect(abs(summary.averageScore - scores.reduce(0, +) / 4) < 0.002)
+            // A client may declare und itself.
+            let declared = try await post(
+                http,
+                "/v1/items/boots/reviews",
+                ReviewBody(text: "Great quality", language: "und")
+            )
+            #expect(try declared.decode(ReviewBody.self).analysis?.polarity == "unknown")
+        }
+    }
+
     @Test("bad input gets a clear error and stores nothing")
     func unhappyPaths() async throws {
         try await withServer { http, _ in

@@ -109,6 +109,21 @@ import Testing
         #expect(sentiment[ItemID("boots")] == ReviewSentiment(count: 1, meanScore: -0.5))
     }
 
+    @Test(
+        "a review in an unsupported language (und, unknown) reads back, and the item sentiment leaves it out",
+        arguments: StoreKind.allCases
+    )
+    func undeterminedLanguage(kind: StoreKind) async throws {
+        let store = try await storeWithItems(kind)
+        var french = Self.review("fr", score: 0)
+        french.text = "Très bien, je recommande."
+        french.analysis = ReviewAnalysis(language: .und, polarity: .unknown, score: 0, intensity: .weak, aspects: [])
+        _ = try await store.putReviews([Self.review("zh", score: 0.6), french], at: .t0)
+        let stored = try #require(try await store.review(ReviewID("fr")))
+        #expect(stored.analysis == french.analysis)
+        #expect(try await store.reviewSentiment()[ItemID("jacket")] == ReviewSentiment(count: 1, meanScore: 0.6))
+    }
+
     @Test("deleting a review, and erasing its author, remove it", arguments: StoreKind.allCases)
     func deletion(kind: StoreKind) async throws {
         let store = try await storeWithItems(kind)

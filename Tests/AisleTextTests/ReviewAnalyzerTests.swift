@@ -47,7 +47,8 @@ import Testing
         Case("一点都不好", [.negative]),
         Case("非常喜欢👍", [.positive]),
         Case("垃圾😡", [.negative]),
-        Case("东西不错，不过快递太慢", [.mixed, .positive], [.delivery: .negative]),
+        // The clause after 不过 counts double, so a strong complaint there outweighs mild praise.
+        Case("东西不错，不过快递太慢", [.mixed, .negative], [.delivery: .negative]),
         Case("包装破了，但是东西还行", [.mixed, .positive, .negative], [.packaging: .negative]),
         // English
         Case("Great quality, very happy with it.", [.positive], [.quality: .positive]),

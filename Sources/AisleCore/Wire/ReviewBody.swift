@@ -109,7 +109,7 @@ public struct ReviewBody: Codable, Sendable, Equatable {
             guard let known = TextLanguage(rawValue: code.lowercased()) else {
                 throw .invalid(
                     "language",
-                    "language is \"en\" or \"zh\" (or leave it out to detect it), got \"\(code.prefix(16))\""
+                    "language is \"en\", \"zh\" or \"und\" (or leave it out to detect it), got \"\(code.prefix(16))\""
                 )
             }
             return known
@@ -224,7 +224,7 @@ public struct ReviewSummaryBody: Codable, Sendable, Equatable {
     public var itemID: String
     public var reviewCount: Int
     public var averageScore: Double
-    /// positive / negative / neutral / mixed → reviews.
+    /// positive / negative / neutral / mixed → reviews (reviews of polarity `unknown` are left out).
     public var polarity: [String: Int]
     public var ratings: RatingsBody
     public var pros: [AspectBody]
@@ -246,7 +246,7 @@ public struct ReviewSummaryBody: Codable, Sendable, Equatable {
         reviewCount = summary.count
         averageScore = wireScore(summary.meanScore)
         polarity = Dictionary(
-            uniqueKeysWithValues: ReviewAnalysis.Polarity.allCases.map {
+            uniqueKeysWithValues: ReviewAnalysis.Polarity.allCases.filter(\.isClaim).map {
                 ($0.rawValue, summary.polarityCounts[$0] ?? 0)
             }
         )

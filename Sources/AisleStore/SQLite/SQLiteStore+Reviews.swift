@@ -121,12 +121,17 @@ extension SQLiteStore {
         }
     }
 
+    // Reviews of polarity `unknown` (languages Aisle does not read) make no sentiment claim, so
+    // they count neither towards an item's review count nor its mean score here.
     public func reviewSentiment() async throws -> [ItemID: ReviewSentiment] {
         try await read { db in
             var result: [ItemID: ReviewSentiment] = [:]
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT item_id, COUNT(*) AS count, AVG(score) AS mean FROM reviews GROUP BY item_id"
+                sql: """
+                    SELECT item_id, COUNT(*) AS count, AVG(score) AS mean FROM reviews
+                    WHERE polarity <> 'unknown' GROUP BY item_id
+                    """
             )
             while let row = try rows.next() {
                 result[ItemID(row["item_id"] as String)] = ReviewSentiment(

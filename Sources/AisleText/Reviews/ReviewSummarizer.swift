@@ -22,11 +22,16 @@ extension ReviewSummary {
         var scoreSum: Float = 0
         var tallies: [Aspect: AspectCounts] = [:]
         var buckets: [Int64: (count: Int, sum: Float)] = [:]
+        var scored = 0
         for review in reviews {
             let analysis = review.analysis
-            polarityCounts[analysis.polarity, default: 0] += 1
             if let rating = review.rating { ratingCounts[rating, default: 0] += 1 }
+            // A review in a language Aisle does not read makes no sentiment claim: it counts as a
+            // review and a rating, never as a polarity, a score or a trend point.
+            guard analysis.polarity.isClaim else { continue }
+            polarityCounts[analysis.polarity, default: 0] += 1
             scoreSum += analysis.score
+            scored += 1
             // One vote per review and aspect and direction, however often it repeats itself.
             var mentioned = Set<Aspect>()
             var voted = Set<[String]>()
@@ -64,7 +69,7 @@ extension ReviewSummary {
         return ReviewSummary(
             itemID: item,
             count: reviews.count,
-            meanScore: reviews.isEmpty ? 0 : scoreSum / Float(reviews.count),
+            meanScore: scored == 0 ? 0 : scoreSum / Float(scored),
             polarityCounts: polarityCounts,
             ratingCounts: ratingCounts,
             pros: side(.positive),

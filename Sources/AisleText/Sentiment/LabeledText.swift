@@ -1,20 +1,6 @@
 public import AisleCore
 import Foundation
 
-extension TextLanguage {
-
-    /// Chinese when at least a fifth of the letters are CJK ideographs, else English.
-    public static func detect(_ text: String) -> TextLanguage {
-        var ideographs = 0
-        var letters = 0
-        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
-            letters += 1
-            if scalar.properties.isIdeographic { ideographs += 1 }
-        }
-        return letters > 0 && ideographs * 5 >= letters ? .zh : .en
-    }
-}
-
 /// One labelled text of a sentiment dataset.
 public struct LabeledText: Sendable, Equatable {
     /// The text.
@@ -34,6 +20,11 @@ public struct LabeledText: Sendable, Equatable {
     /// Whether the row belongs to the held-out test part: FNV-1a (64-bit) of the text's UTF-8
     /// bytes, modulo 5, is 0 (a fifth of the rows; equal texts always land on the same side).
     public var isTest: Bool { Self.fnv1a64(text) % 5 == 0 }
+
+    /// Whether the row belongs to the validation part, which calibration tunes on: the same hash
+    /// is 1 modulo 5 (another fifth, never a test row; `aisle train-sentiment --validation`
+    /// trains without it).
+    public var isValidation: Bool { Self.fnv1a64(text) % 5 == 1 }
 
     /// FNV-1a, 64-bit, over UTF-8: the documented split hash (scripts/sentiment_peers.py uses the same).
     public static func fnv1a64(_ text: String) -> UInt64 {
@@ -61,6 +52,23 @@ public enum SentimentCorpus {
             let review = fields[2...].joined(separator: ",").replacingOccurrences(of: "\u{FEFF}", with: "")
             guard !review.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
             rows.append(LabeledText(text: review, label: label, source: fields[0]))
+        }
+        return rows
+    }
+
+    /// reviews-zh-hotel: `ChnSentiCorp_htl_all.csv.gz`, CSV `label,review`; the source is "hotel".
+    /// An out-of-domain check only: nothing trains on it.
+    public static func hotel(_ path: String) throws -> [LabeledText] {
+        let data = try GzipFile.read(path)
+        guard let text = String(data: data, encoding: .utf8) else { throw TextDataError("\(path): not UTF-8") }
+        var rows: [LabeledText] = []
+        for (number, fields) in CSVRows.parse(text).enumerated() where number > 0 {
+            guard fields.count >= 2, let label = Int(fields[0]), label == 0 || label == 1 else {
+                throw TextDataError("\(path): row \(number + 1): expected label,review with label 0 or 1")
+            }
+            let review = fields[1...].joined(separator: ",").replacingOccurrences(of: "\u{FEFF}", with: "")
+            guard !review.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            rows.append(LabeledText(text: review, label: label, source: "hotel"))
         }
         return rows
     }

@@ -9,6 +9,8 @@ public import Foundation
 ///   up to the next punctuation get a `NOT_` prefix, so "not good" is not "good".
 /// - Both: the n-grams of the clause after the last contrast word (但/但是/不过/可是/却, but/
 ///   however/although/though) are repeated with a `C|` prefix: what follows "but" usually decides.
+/// - Both: one mark per lexicon sentiment word, by its sign after negation and whether a negation
+///   turned it (`ReviewAnalyzer.lexiconMarks`), so that "not bad" reads as a turned negative.
 ///
 /// Each feature is hashed (FNV-1a, 32-bit) into `dimension` buckets; values are 1/√n so that
 /// long and short reviews weigh alike.
@@ -39,13 +41,14 @@ public struct SentimentFeatures: Sendable {
             if let clause = Self.lastChineseClause(characters) {
                 grams += Self.characterGrams(clause).map { "C|" + $0 }
             }
-        case .en:
+        case .en, .und:
             let words = Self.englishWords(normalized)
             grams = Self.wordGrams(words[...])
             if let start = words.lastIndex(where: { Self.englishContrast.contains($0) }), start + 1 < words.count {
                 grams += Self.wordGrams(words[(start + 1)...]).map { "C|" + $0 }
             }
         }
+        grams += ReviewAnalyzer.lexiconMarks(normalized, language: language)
         var counts: [Int32: Float] = [:]
         for gram in grams { counts[bucket(gram), default: 0] += 1 }
         let scale = 1 / Float(max(1, grams.count)).squareRoot()
