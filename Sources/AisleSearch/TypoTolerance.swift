@@ -1,12 +1,14 @@
 /// Which query terms may be corrected, how far, and the edit distance itself.
 ///
 /// One edit (insertion, deletion, substitution or swap of neighbours: Damerau–Levenshtein) for
-/// terms of 5 to 8 characters, two from 9; never for shorter terms, numbers or model codes
-/// (terms with digits), where a "correction" would change what is asked for. Candidates are
+/// terms of 4 to 8 characters, two from 9; never for shorter terms, numbers or model codes
+/// (terms with digits), where a "correction" would change what is asked for. Four letters is
+/// Algolia's default too (`minWordSizefor1Typo`): `wras` finds `wars`, while three-letter words
+/// (`bag`, `hat`, `tee`) sit one edit from too many others to guess. Candidates are
 /// found through deletion variants (SymSpell's idea): a term and its correction within one edit
 /// share a variant with at most one character deleted from each.
 enum TypoTolerance {
-    static let minimumLengthForOneEdit = 5
+    static let minimumLengthForOneEdit = 4
     static let minimumLengthForTwoEdits = 9
 
     /// Whether `term` may be corrected at all: letters only.

@@ -162,4 +162,24 @@ import Testing
             #expect(try await http.call(.GET, "/v1/search/zero-results").text.contains(#""query":"c++""#))
         }
     }
+
+    // MARK: - 10. Typos on short words
+
+    @Test("`star wras` finds Star Wars through the server: one typo is allowed from 4 letters")
+    func shortWordTypos() async throws {
+        try await withServer(["AISLE_TRAIN_ON_START": "false"]) { http, _ in
+            let items = ItemBatch(items: [
+                ItemBody(id: "sw", title: "Star Wars: A New Hope"), ItemBody(id: "st", title: "Star Trek"),
+                ItemBody(id: "hat", title: "Red hat"),
+            ])
+            #expect(try await http.post("/v1/items:batch", encoding: items).status == 200)
+            let reply = try await http.call(.GET, "/v1/search?q=star+wras&mode=lexical", key: ServerProcess.ingestKey)
+            let results = try reply.decode(SearchResultsBody.self)
+            #expect(results.data.first?.itemID == "sw", "\(reply.text)")
+            #expect(results.corrections["wras"]?.contains("wars") == true)
+            // Three letters stay as typed: "hta" is no hat.
+            let short = try await http.call(.GET, "/v1/search?q=hta+&mode=lexical", key: ServerProcess.ingestKey)
+            #expect(try short.decode(SearchResultsBody.self).data.isEmpty)
+        }
+    }
 }
