@@ -162,8 +162,14 @@ public final class RecommendationService: Sendable {
         live.deleted(id, at: time)
     }
 
+    /// Whether lists are still answered from live counts: until a model learnt from an
+    /// interaction. Ingest counts events only while this holds, so a trained server's hot path
+    /// does no counting.
+    public var servesLivePopularity: Bool { snapshot.report.interactions == 0 }
+
     /// Counts accepted events toward the live popularity (the answer before the first model).
     public func observe(_ events: [Event]) {
+        guard servesLivePopularity else { return }
         popularity.record(events, weights: settings.weights)
     }
 

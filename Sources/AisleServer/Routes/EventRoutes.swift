@@ -61,7 +61,9 @@ struct EventRoutes {
             let outcome = try await store.appendEvents(events, receivedAt: now, linking: linking)
             metrics.recordIngest(outcome, rejected: errors.count)
             recordSearchClicks(events, outcome)
-            recommendations.observe(zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
+            if recommendations.servesLivePopularity {
+                recommendations.observe(zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
+            }
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
