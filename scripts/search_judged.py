@@ -7,8 +7,13 @@ reasonable partial match, else 0). Grades are computed from the rules over the w
 so the judgments stay complete however the catalog's items are ranked.
 
   search_judged.py qrels   ITEMS.jsonl QUERIES.jsonl              relevant counts; exit 1 if any query has < 3
-  search_judged.py score   ITEMS.jsonl QUERIES.jsonl RUN.tsv...   mean NDCG@10 per run (EN / ZH / all) [--split]
+  search_judged.py score   ITEMS.jsonl QUERIES.jsonl RUN.tsv...   mean NDCG@10 and P@10 per run (EN / ZH / all) [--split]
   search_judged.py tantivy ITEMS.jsonl QUERIES.jsonl OUT.tsv      Tantivy BM25 runs (OUT.tsv and OUT-jieba.tsv)
+  search_judged.py calibrate ITEMS.jsonl QUERIES.jsonl CANDIDATES.tsv [--langs en]
+                                                                  the similarity threshold and margin below the
+                                                                  nearest item with the best F1 over the held-in
+                                                                  (odd) queries' items found by meaning alone
+                                                                  (aisle-bench search-judged --calibrate)
 
 A run file has lines `query_id<TAB>rank<TAB>item_id`, rank 1-based.
 """
@@ -100,6 +105,11 @@ def ndcg_at_10(ranked, grades):
     return dcg / idcg if idcg else 0.0
 
 
+def precision_at_10(ranked, grades):
+    # Missing ranks count as misses: a run that returns 3 good items scores 0.3.
+    return sum(1 for item in ranked[:10] if grades.get(item, 0) > 0) / 10
+
+
 def load_run(path):
     ranked = {}
     with open(path, encoding="utf-8") as lines:
@@ -125,19 +135,71 @@ def cmd_score(args):
         subsets += [("held-in", lambda n: n % 2 == 1), ("held-out", lambda n: n % 2 == 0)]
     number = {q["id"]: int(re.search(r"\d+", q["id"]).group()) for q in queries}
     width = max(len(path) for path in args.runs)
-    print(f"{'run':<{width}}  {'queries':<8}  {'EN':>6}  {'ZH':>6}  {'all':>6}   NDCG@10")
+    print(f"{'run':<{width}}  {'queries':<8}  {'EN':>6}  {'ZH':>6}  {'all':>6}   NDCG@10   "
+          f"{'EN':>6}  {'ZH':>6}  {'all':>6}   P@10")
     for path in args.runs:
         run = load_run(path)
         # A query missing from the run scores 0, so runs are always averaged over the same queries.
-        scores = {q["id"]: ndcg_at_10(run.get(q["id"], []), qrels[q["id"]]) for q in queries}
+        measures = [{q["id"]: measure(run.get(q["id"], []), qrels[q["id"]]) for q in queries}
+                    for measure in (ndcg_at_10, precision_at_10)]
+        # Over every result the run lists (Aisle's runs list them all, up to 1,000; Tantivy's the
+        # top 10): how many a query gets, how many of those are relevant, and how many queries
+        # get none.
+        listed = [run.get(q["id"], []) for q in queries]
+        results = sum(len(ranked) for ranked in listed)
+        relevant = sum(1 for q, ranked in zip(queries, listed) for item in ranked if qrels[q["id"]].get(item, 0) > 0)
+        empty = sum(1 for ranked in listed if not ranked)
+        print(f"{path}: {results / len(queries):.1f} results a query, {relevant / max(results, 1):.4f} of them "
+              f"relevant, {empty} queries without results")
         for name, keep in subsets:
             chosen = [q for q in queries if keep(number[q["id"]])]
             cells = []
-            for lang in ("en", "zh", None):
-                values = [scores[q["id"]] for q in chosen if lang is None or q["lang"] == lang]
-                cells.append(f"{sum(values) / len(values):.4f}" if values else "   -  ")
+            for scores in measures:
+                for lang in ("en", "zh", None):
+                    values = [scores[q["id"]] for q in chosen if lang is None or q["lang"] == lang]
+                    cells.append(f"{sum(values) / len(values):.4f}" if values else "   -  ")
             counts = f"{sum(q['lang'] == 'en' for q in chosen)}/{sum(q['lang'] == 'zh' for q in chosen)}"
-            print(f"{path:<{width}}  {name:<8}  {cells[0]:>6}  {cells[1]:>6}  {cells[2]:>6}   (EN/ZH {counts})")
+            print(f"{path:<{width}}  {name:<8}  {cells[0]:>6}  {cells[1]:>6}  {cells[2]:>6}            "
+                  f"{cells[3]:>6}  {cells[4]:>6}  {cells[5]:>6}   (EN/ZH {counts})")
+
+
+def cmd_calibrate(args):
+    """The bars an item found by meaning alone must clear: a similarity threshold and a margin
+    below the query's nearest item, the pair with the best F1 (relevant = grade >= 1) pooled over
+    the held-in (odd-numbered) queries in the model's languages (--langs)."""
+    items, queries = load_jsonl(args.items), load_queries(args.queries)
+    qrels = judge(items, queries)
+    langs = set(args.langs.split(","))
+    held_in = {q["id"] for q in queries
+               if int(re.search(r"\d+", q["id"]).group()) % 2 == 1 and q["lang"] in langs}
+    candidates = []
+    with open(args.candidates, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                query_id, item_id, similarity, nearest = line.rstrip("\n").split("\t")
+                if query_id in held_in:
+                    candidates.append((float(similarity), float(nearest), qrels[query_id].get(item_id, 0) > 0))
+    relevant = sum(1 for *_, good in candidates if good)
+    print(f"calibrate: {len(candidates)} candidates of {len(held_in)} held-in {'/'.join(sorted(langs))} "
+          f"queries, {relevant} relevant")
+
+    def f1(threshold, margin):
+        kept = [good for similarity, nearest, good in candidates
+                if similarity >= threshold and similarity >= nearest - margin]
+        hits = sum(kept)
+        precision = hits / len(kept) if kept else 1.0
+        recall = hits / relevant if relevant else 0.0
+        return (2 * precision * recall / (precision + recall) if precision + recall else 0.0), precision, recall
+
+    margins = [step / 100 for step in range(5, 55, 5)] + [math.inf]
+    best = None
+    for margin in margins:
+        row = max((f1(step / 100, margin) + (step / 100,) for step in range(20, 81)), key=lambda r: r[0])
+        print(f"  margin {margin:>4}: best threshold {row[3]:.2f}, F1 {row[0]:.4f} "
+              f"(precision {row[1]:.4f}, recall {row[2]:.4f})")
+        if best is None or row[0] > best[0]:
+            best = (row[0], row[3], margin)
+    print(f"calibrate: best F1 {best[0]:.4f} at threshold {best[1]:.2f}, margin {best[2]}")
 
 
 def words(text):
@@ -206,17 +268,20 @@ def cmd_tantivy(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("qrels", "score", "tantivy"):
+    for name in ("qrels", "score", "tantivy", "calibrate"):
         command = commands.add_parser(name)
         command.add_argument("items")
         command.add_argument("queries")
-        if name == "score":
+        if name == "calibrate":
+            command.add_argument("candidates")
+            command.add_argument("--langs", default="en", help="the text model's languages (comma-separated)")
+        elif name == "score":
             command.add_argument("runs", nargs="+")
             command.add_argument("--split", action="store_true", help="also odd (held-in) / even (held-out) ids")
         elif name == "tantivy":
             command.add_argument("out")
     args = parser.parse_args()
-    {"qrels": cmd_qrels, "score": cmd_score, "tantivy": cmd_tantivy}[args.command](args)
+    {"qrels": cmd_qrels, "score": cmd_score, "tantivy": cmd_tantivy, "calibrate": cmd_calibrate}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def fuzzy(text):
 
 for name, build in [("bm25", plain), ("fuzzy", fuzzy)]:
     latencies = []
-    for kind in ["clean", "typo", "prefix"]:
+    for kind in ["clean", "typo", "prefix", "typo4"]:
         selected = [q for q in queries if q[1] == kind]
         reciprocal = 0.0
         found = 0

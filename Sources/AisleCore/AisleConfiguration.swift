@@ -9,6 +9,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var recommend = RecommendConfiguration()
     public var reviews = ReviewConfiguration()
     public var text = TextConfiguration()
+    public var search = SearchConfiguration()
 
     public init() {}
 
@@ -66,10 +67,27 @@ public struct AisleConfiguration: Sendable, Equatable {
         if reviews.sentimentModel.isEmpty {
             throw .invalid("sentiment_model", "sentiment_model is auto, none or a model file's path")
         }
+        if !(1...1_000).contains(search.autocompleteMinimumShoppers) {
+            throw .invalid(
+                "autocomplete_min_shoppers",
+                "autocomplete_min_shoppers must be 1 to 1000, got \(search.autocompleteMinimumShoppers)"
+            )
+        }
         if let admin = keys.adminKey, admin == keys.ingestKey {
             throw .invalid("ingest_key", "the ingest key must differ from the admin key")
         }
     }
+}
+
+/// Search and autocomplete.
+public struct SearchConfiguration: Sendable, Equatable {
+    /// Distinct shoppers (user or device ids sent with the search) whose search for a query
+    /// must have found something before autocomplete suggests it to everyone; searches without
+    /// an id count towards none. 5 keeps one shopper's phrase (a name, an order) private and
+    /// makes a planted suggestion take five identities.
+    public var autocompleteMinimumShoppers = 5
+
+    public init() {}
 }
 
 /// The text encoder.

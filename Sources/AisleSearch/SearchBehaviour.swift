@@ -1,11 +1,17 @@
 import AisleCore
 
-/// What shoppers searched and clicked: popular queries (for autocomplete), queries that found
-/// nothing (for the admin), and clicks after a query (a capped boost for those items the next
+/// What shoppers searched and clicked: popular queries (for autocomplete, once made by enough
+/// distinct shoppers), queries that found nothing (for the admin), and clicks after a query (a capped boost for those items the next
 /// time someone searches the same words). Counts live here; the server persists the changes
 /// (`drainChanges`) and restores them at start. Not thread-safe by itself: the engine locks it.
 struct SearchBehaviour {
     private(set) var queries: [String: SearchQueryStats] = [:]
+    /// Distinct shoppers whose search for a query found something, at most `minimumShoppers`
+    /// per query (past that, more make no difference to whether it is suggested).
+    private var shoppers: [String: Set<ShopperDigest>] = [:]
+    private var changedShoppers: [SearchQueryShopper] = []
+    /// Distinct shoppers a query needs before autocomplete suggests it.
+    let minimumShoppers: Int
     private var clicks: [String: [ItemID: Int]] = [:]
     /// Clicks from search per item, over all queries (the popularity sort).
     private(set) var clicksPerItem: [ItemID: Int] = [:]
@@ -22,22 +28,39 @@ struct SearchBehaviour {
     /// Longest query kept, in characters.
     static let maximumQueryLength = 200
 
+    init(minimumShoppers: Int = 5) {
+        self.minimumShoppers = max(minimumShoppers, 1)
+    }
+
     /// The form queries are counted under: folded like index text, single spaces, trimmed.
     static func normalise(_ text: String) -> String {
         let folded = SearchAnalyzer.fold(text)
         return String(folded.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(maximumQueryLength))
     }
 
-    mutating func recordSearch(_ text: String, found: Bool, at time: Timestamp) {
+    /// Counts a search of `text` by `shopper` (nil: a search without a shopper's identity,
+    /// which counts in the log but towards no suggestion).
+    mutating func recordSearch(_ text: String, found: Bool, by shopper: ShopperDigest?, at time: Timestamp) {
         let query = Self.normalise(text)
         guard !query.isEmpty else { return }
         let one = SearchQueryStats(query: query, searches: 1, zeroResults: found ? 0 : 1, lastSearchedAt: time)
-        let before = queries[query]
-        // A query that found something for the first time becomes a suggestion.
-        if found && (before.map { $0.searches == $0.zeroResults } ?? true) { sortedQueriesStale = true }
-        queries[query] = Self.adding(one, to: before)
+        queries[query] = Self.adding(one, to: queries[query])
         changedQueries[query] = Self.adding(one, to: changedQueries[query])
+        if found, let shopper, SuggestionPolicy.mayShow(query), shoppers[query, default: []].count < minimumShoppers,
+            shoppers[query, default: []].insert(shopper).inserted
+        {
+            changedShoppers.append(SearchQueryShopper(query: query, shopper: shopper))
+            // Reaching the bar makes it a suggestion.
+            if shoppers[query, default: []].count == minimumShoppers { sortedQueriesStale = true }
+        }
         if queries.count > Self.queryCapacity { forgetRareQueries() }
+    }
+
+    /// Whether autocomplete may show `query` (normalised) to everyone: it found something for
+    /// at least `minimumShoppers` distinct shoppers and does not look like personal data.
+    func isSuggestable(_ query: String) -> Bool {
+        guard let stats = queries[query], stats.searches > stats.zeroResults else { return false }
+        return (shoppers[query]?.count ?? 0) >= minimumShoppers && SuggestionPolicy.mayShow(query)
     }
 
     /// Counts a click; only after a query searched here (the query log is bounded, so the
@@ -55,12 +78,13 @@ struct SearchBehaviour {
         clicks[Self.normalise(text)] ?? [:]
     }
 
-    /// Past queries that found something and start with `prefix` (normalised), most searched first.
+    /// Past queries that start with `prefix` (normalised) and may be suggested (`isSuggestable`),
+    /// most searched first.
     mutating func popularQueries(startingWith prefix: String, limit: Int) -> [SearchQueryStats] {
         let prefix = Self.normalise(prefix)
         guard !prefix.isEmpty, limit > 0 else { return [] }
         if sortedQueriesStale {
-            sortedQueries = queries.values.filter { $0.searches > $0.zeroResults }.map(\.query).sorted()
+            sortedQueries = queries.keys.filter(isSuggestable).sorted()
             sortedQueriesStale = false
         }
         var low = 0
@@ -96,28 +120,39 @@ struct SearchBehaviour {
     }
 
     /// The counts added since the last call (to add to the stored ones), and forgets them.
-    mutating func drainChanges() -> (queries: [SearchQueryStats], clicks: [SearchClickCount]) {
+    mutating func drainChanges() -> SearchActivity {
         let queryChanges = Array(changedQueries.values)
         let clickChanges = changedClicks.flatMap { query, items in
             items.map { SearchClickCount(query: query, itemID: $0.key, clicks: $0.value) }
         }
+        let shopperChanges = changedShoppers
         changedQueries = [:]
         changedClicks = [:]
-        return (queryChanges, clickChanges)
+        changedShoppers = []
+        return SearchActivity(queries: queryChanges, clicks: clickChanges, shoppers: shopperChanges)
     }
 
     /// Puts drained changes back (their store write failed). While the store keeps failing,
     /// the pending changes stay bounded: past `queryCapacity` queries or `pendingClickCapacity`
-    /// click counts, the least searched or clicked are dropped. Returns how many were dropped.
+    /// click counts, the least searched or clicked are dropped (and shoppers past
+    /// `queryCapacity` × `minimumShoppers`). Returns how many were dropped.
     @discardableResult
-    mutating func requeue(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) -> Int {
+    mutating func requeue(_ changes: SearchActivity) -> Int {
         for stats in changes.queries {
             changedQueries[stats.query] = Self.adding(stats, to: changedQueries[stats.query])
         }
         for click in changes.clicks {
             changedClicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
         }
+        changedShoppers = changes.shoppers + changedShoppers
         var dropped = 0
+        // Each query holds at most `minimumShoppers` shoppers, so this bounds them as the
+        // query capacity bounds the queries; the newest are dropped first.
+        let shopperCapacity = Self.queryCapacity * minimumShoppers
+        if changedShoppers.count > shopperCapacity {
+            dropped += changedShoppers.count - shopperCapacity
+            changedShoppers.removeLast(changedShoppers.count - shopperCapacity)
+        }
         if changedQueries.count > Self.queryCapacity {
             let kept = changedQueries.values.sorted { ($0.searches, $0.query) > ($1.searches, $1.query) }
                 .prefix(Self.queryCapacity)
@@ -137,8 +172,12 @@ struct SearchBehaviour {
     }
 
     /// Loads stored counts (at start), adding to any recorded meanwhile.
-    mutating func restore(queries stored: [SearchQueryStats], clicks storedClicks: [SearchClickCount]) {
-        for stats in stored { queries[stats.query] = Self.adding(stats, to: queries[stats.query]) }
+    mutating func restore(_ stored: SearchActivity) {
+        for stats in stored.queries { queries[stats.query] = Self.adding(stats, to: queries[stats.query]) }
+        for row in stored.shoppers where queries[row.query] != nil {
+            if shoppers[row.query, default: []].count < minimumShoppers { shoppers[row.query, default: []].insert(row.shopper) }
+        }
+        let storedClicks = stored.clicks
         for click in storedClicks {
             clicks[click.query, default: [:]][click.itemID, default: 0] += click.clicks
             clicksPerItem[click.itemID, default: 0] += click.clicks
@@ -162,6 +201,7 @@ struct SearchBehaviour {
             .prefix(Self.queryCapacity / 2)
         queries = Dictionary(uniqueKeysWithValues: kept.map { ($0.query, $0) })
         clicks = clicks.filter { queries[$0.key] != nil }
+        shoppers = shoppers.filter { queries[$0.key] != nil }
         sortedQueriesStale = true
     }
 }

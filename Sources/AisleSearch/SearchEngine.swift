@@ -14,7 +14,7 @@ public final class SearchEngine: Sendable {
     private let index = ReadWriteLock(SearchIndex())
     /// Scoring scratch for searches running at once: one is taken per search and given back.
     private let scratches = Mutex<[ScoringScratch]>([])
-    private let behaviour = Mutex(SearchBehaviour())
+    private let behaviour: Mutex<SearchBehaviour>
     public let tuning: SearchTuning
 
     /// Weight of a typo correction against the term as typed: an exact match ranks first.
@@ -34,6 +34,7 @@ public final class SearchEngine: Sendable {
 
     public init(tuning: SearchTuning = SearchTuning()) {
         self.tuning = tuning
+        behaviour = Mutex(SearchBehaviour(minimumShoppers: tuning.suggestionMinimumShoppers))
         index.write { index in
             index.vectors.exactSearchLimit = tuning.exactSearchLimit
             index.vectors.graphSearchBeam = tuning.graphSearchBeam
@@ -131,20 +132,20 @@ public final class SearchEngine: Sendable {
     }
 
     /// Counts recorded since the last call, for the store to add up.
-    public func drainBehaviourChanges() -> (queries: [SearchQueryStats], clicks: [SearchClickCount]) {
+    public func drainBehaviourChanges() -> SearchActivity {
         behaviour.withLock { $0.drainChanges() }
     }
 
     /// Takes back drained counts the store could not take, for the next drain; returns how many
     /// were dropped to keep the pending changes bounded (the least searched or clicked).
     @discardableResult
-    public func requeueBehaviourChanges(_ changes: (queries: [SearchQueryStats], clicks: [SearchClickCount])) -> Int {
+    public func requeueBehaviourChanges(_ changes: SearchActivity) -> Int {
         behaviour.withLock { $0.requeue(changes) }
     }
 
-    /// Loads the stored query log and clicks (at start).
-    public func restoreBehaviour(queries: [SearchQueryStats], clicks: [SearchClickCount]) {
-        behaviour.withLock { $0.restore(queries: queries, clicks: clicks) }
+    /// Loads the stored query log, clicks and the shoppers of each query (at start).
+    public func restoreBehaviour(_ stored: SearchActivity) {
+        behaviour.withLock { $0.restore(stored) }
     }
 
     // MARK: - Personal re-ranking
@@ -193,8 +194,9 @@ public final class SearchEngine: Sendable {
         public var searches: Int?
     }
 
-    /// Suggestions for what is typed so far: past queries that start with it and found
-    /// something (most searched first), then titles of the best-matching items.
+    /// Suggestions for what is typed so far: past queries that start with it, found something
+    /// for at least `tuning.suggestionMinimumShoppers` distinct shoppers and hold no digit run
+    /// or e-mail address (most searched first), then titles of the best-matching items.
     public func autocomplete(_ text: String, limit: Int) -> [Suggestion] {
         guard limit > 0 else { return [] }
         let queries = behaviour.withLock { $0.popularQueries(startingWith: text, limit: limit) }
@@ -294,7 +296,9 @@ public final class SearchEngine: Sendable {
             return results
         }
         if query.record {
-            behaviour.withLock { $0.recordSearch(query.text, found: results.total > 0, at: .now()) }
+            behaviour.withLock {
+                $0.recordSearch(query.text, found: results.total > 0, by: query.shopper, at: .now())
+            }
         }
         return results
     }
@@ -308,24 +312,32 @@ public final class SearchEngine: Sendable {
         _ scratch: inout ScoringScratch
     ) -> ([(slot: Int32, score: Float)], [Int32: [String]]) {
         let terms = index.analyzer.terms(query.text)
-        var groups: [[(term: String, weight: Float, idfCap: String?)]] = []
+        var groups: [[(term: String, weight: Float, idfCap: String?, content: Bool)]] = []
         let lastIsOpen = !(query.text.last.map { $0.isWhitespace || $0.isPunctuation } ?? true)
         for (position, term) in terms.enumerated() {
-            var group: [(term: String, weight: Float, idfCap: String?)] = [(term.text, 1, nil)]
+            // A function word ("for", 的) counts for little, and only its own forms: a
+            // "correction" of `with` to `wish` would invent a word.
+            let isFunction = FunctionWords.contains(term)
+            let base: Float = isFunction ? tuning.functionWordWeight : 1
+            var group: [(term: String, weight: Float, idfCap: String?, content: Bool)] = [
+                (term.text, base, nil, !isFunction)
+            ]
             let synonyms = index.synonyms.alternatives[term.text] ?? []
-            group += synonyms.map { ($0, Self.synonymWeight, nil) }
+            group += synonyms.map { ($0, base * Self.synonymWeight, nil, !isFunction) }
             if !synonyms.isEmpty { interpretation[term.text, default: []] += synonyms }
             if !term.isCJK {
                 let otherForms = (index.forms[SearchAnalyzer.stem(term.text)] ?? []).filter { $0 != term.text }
-                group += otherForms.map { ($0, Self.formWeight, nil) }
-                if index.documentFrequency[term.text] == nil && otherForms.isEmpty && synonyms.isEmpty {
+                group += otherForms.map { ($0, base * Self.formWeight, nil, !isFunction) }
+                if index.documentFrequency[term.text] == nil && otherForms.isEmpty && synonyms.isEmpty && !isFunction {
                     let corrections = index.corrections(of: term.text)
-                    group += corrections.map { ($0, Self.correctionWeight, nil) }
+                    group += corrections.map { ($0, Self.correctionWeight, nil, true) }
                     if !corrections.isEmpty { interpretation[term.text, default: []] += corrections }
                 }
                 if position == terms.count - 1 && lastIsOpen && term.text.count >= 2 {
+                    // Completions are other words (`fo` → `forest`), so content words; below
+                    // the word as typed, as always (`the` before `theater`).
                     let completions = index.completions(of: term.text, limit: Self.completionLimit)
-                    group += completions.map { ($0, Self.completionWeight, term.text) }
+                    group += completions.map { ($0, base * Self.completionWeight, term.text, true) }
                     if !completions.isEmpty { interpretation[term.text, default: []] += completions }
                 }
             }
@@ -344,16 +356,19 @@ public final class SearchEngine: Sendable {
     /// Relevance of every candidate: BM25F alone in lexical mode, similarity alone in semantic
     /// mode; in hybrid mode each part scaled to 0...1 (BM25F by the best lexical score,
     /// similarity from the floor to the nearest item's) and mixed by `tuning.semanticWeight`,
-    /// over the union of both lists (relative score fusion).
+    /// over the word matches and the items similar enough (`confidentSimilarity`) to match
+    /// by meaning alone (relative score fusion). Only these confident matches are
+    /// returned, counted in `total` and facets, and make a search not a zero-result one.
     private func fuse(
         _ query: SearchQuery,
         lexical: [(slot: Int32, score: Float)],
         semantic: [(slot: Int32, score: Float)],
         index: SearchIndex
     ) -> [(slot: Int32, score: Float)] {
+        let bar = confidentSimilarity(query, nearest: semantic.first?.score)
         switch query.mode {
         case .lexical: return lexical
-        case .semantic: return semantic
+        case .semantic: return semantic.filter { $0.score >= bar }
         case .hybrid: break
         }
         guard let vector = query.vector, let nearest = semantic.first?.score else { return lexical }
@@ -374,8 +389,22 @@ public final class SearchEngine: Sendable {
             let lexicalPart = bestLexical > 0 ? hit.score / bestLexical : 0
             fused.append((hit.slot, (1 - weight) * lexicalPart + weight * semanticPart(similarity)))
         }
-        for (slot, similarity) in semanticOnly { fused.append((slot, weight * semanticPart(similarity))) }
+        // Found by meaning alone: only confident ones, or every query would be padded with
+        // the catalog's nearest (unrelated) items.
+        for (slot, similarity) in semanticOnly where similarity >= bar {
+            fused.append((slot, weight * semanticPart(similarity)))
+        }
         return fused
+    }
+
+    /// The similarity an item found by meaning alone needs: the model's threshold, and no
+    /// further than its margin below the query's nearest item; out of reach (infinity) for a
+    /// query in a script the model does not read.
+    private func confidentSimilarity(_ query: SearchQuery, nearest: Float?) -> Float {
+        if !tuning.semanticReadsCJK && query.text.unicodeScalars.contains(where: SearchAnalyzer.isCJK) {
+            return .infinity
+        }
+        return max(tuning.semanticThreshold, (nearest ?? 0) - tuning.semanticMargin)
     }
 
     /// The personal and click boosts of a slot (fractions of its relevance).

@@ -126,7 +126,8 @@ struct SearchIndex {
     private(set) var lengthSums = [Float](repeating: 0, count: SearchField.allCases.count)
     private(set) var livePostings = 0
     private(set) var deadPostings = 0
-    /// Single-character deletions of every Latin term → the terms (typo candidates).
+    /// Single-character deletions of every Latin term of 4+ letters → the terms (typo
+    /// candidates).
     private(set) var deletions: [String: [String]] = [:]
     /// Two-character deletions of long Latin terms (9+ characters), for 2-edit corrections.
     private(set) var doubleDeletions: [String: [String]] = [:]
@@ -307,10 +308,12 @@ struct SearchIndex {
     /// alternatives (the term, its corrections, its completions) with their weights; a slot
     /// scores the best alternative of each group it matches. An alternative's IDF is capped at
     /// `idfCap`'s when given: a completion of a common word must not outrank the word itself
-    /// just because it is rarer. Scores accumulate in dense per-slot arrays (no hashing in the
-    /// loop over postings); `matches` (with `explain`) lists each slot's matched terms.
+    /// just because it is rarer. When any group's first alternative (the word as typed) is
+    /// `content` (not a function word), a slot that matched no content alternative is left
+    /// out: `the` alone does not make `the jacket` match. Scores accumulate in dense per-slot arrays (no hashing in the loop over
+    /// postings); `matches` (with `explain`) lists each slot's matched terms.
     func score(
-        _ groups: [[(term: String, weight: Float, idfCap: String?)]],
+        _ groups: [[(term: String, weight: Float, idfCap: String?, content: Bool)]],
         explain: Bool,
         scratch: inout ScoringScratch
     ) -> (hits: [(slot: Int32, score: Float)], matches: [Int32: [String]]) {
@@ -319,8 +322,20 @@ struct SearchIndex {
         var totals = scratch.totals
         var best = scratch.best
         var bestAlternative = scratch.bestAlternative
+        var matchedContent = scratch.matchedContent
         scratch = ScoringScratch()
-        defer { scratch = ScoringScratch(totals: totals, best: best, bestAlternative: bestAlternative) }
+        defer {
+            scratch = ScoringScratch(
+                totals: totals,
+                best: best,
+                bestAlternative: bestAlternative,
+                matchedContent: matchedContent
+            )
+        }
+        // Decided by the words as typed (each group's first entry): the completions of a typed
+        // function word (`of the` → `theater`) must not turn `of the` into a query that
+        // "Legends of the Fall" no longer matches.
+        let needsContent = groups.contains { $0.first?.content == true }
         let liveCount = Float(max(slotOfItem.count, 1))
         let averages = lengthSums.map { max($0 / liveCount, 1) }
         let fieldWeights = SearchField.allCases.map(\.weight)
@@ -344,6 +359,7 @@ struct SearchIndex {
                 func finish() {
                     guard current >= 0 else { return }
                     let slot = Int(current)
+                    if entry.content { matchedContent[slot] = true }
                     let score = factor * pseudoFrequency / (k1 + pseudoFrequency)
                     if score > best[slot] {
                         if best[slot] == 0 { touched.append(current) }
@@ -374,8 +390,17 @@ struct SearchIndex {
             }
             touched.removeAll(keepingCapacity: true)
         }
-        let hits = matched.map { (slot: $0, score: totals[Int($0)]) }
-        for slot in matched { totals[Int(slot)] = 0 }
+        let hits = matched.compactMap { slot -> (slot: Int32, score: Float)? in
+            !needsContent || matchedContent[Int(slot)] ? (slot: slot, score: totals[Int(slot)]) : nil
+        }
+        for slot in matched {
+            totals[Int(slot)] = 0
+            matchedContent[Int(slot)] = false
+        }
+        if needsContent && explain && hits.count < matched.count {
+            let kept = Set(hits.map(\.slot))
+            matches = matches.filter { kept.contains($0.key) }
+        }
         return (hits, matches)
     }
 
@@ -423,6 +448,8 @@ struct ScoringScratch {
     var totals: [Float] = []
     var best: [Float] = []
     var bestAlternative: [Int32] = []
+    /// Whether the slot matched a content word (not only function words) in this search.
+    var matchedContent: [Bool] = []
 
     /// Grows the arrays to `count` slots (new entries zero).
     mutating func fit(_ count: Int) {
@@ -431,5 +458,6 @@ struct ScoringScratch {
         totals += [Float](repeating: 0, count: more)
         best += [Float](repeating: 0, count: more)
         bestAlternative += [Int32](repeating: -1, count: more)
+        matchedContent += [Bool](repeating: false, count: more)
     }
 }

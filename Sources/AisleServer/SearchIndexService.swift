@@ -20,6 +20,7 @@ struct SearchIndexService: Service {
     /// Query-log rows and click rows loaded at start (the most frequent).
     static let restoredQueries = 100_000
     static let restoredClicks = 500_000
+    static let restoredShoppers = 1_000_000
 
     func run() async throws {
         let clock = ContinuousClock()
@@ -31,8 +32,11 @@ struct SearchIndexService: Service {
             logger.warning("search: stored synonyms are unusable, none in force: \(error)")
         }
         engine.restoreBehaviour(
-            queries: try await store.searchQueries(limit: Self.restoredQueries),
-            clicks: try await store.searchClicks(limit: Self.restoredClicks)
+            SearchActivity(
+                queries: try await store.searchQueries(limit: Self.restoredQueries),
+                clicks: try await store.searchClicks(limit: Self.restoredClicks),
+                shoppers: try await store.searchQueryShoppers(limit: Self.restoredShoppers)
+            )
         )
         var cursor: ItemID?
         while !Task.isCancelled {
@@ -66,9 +70,9 @@ struct SearchIndexService: Service {
     /// next flush.
     func flush() async {
         let changes = engine.drainBehaviourChanges()
-        guard !changes.queries.isEmpty || !changes.clicks.isEmpty else { return }
+        guard !changes.isEmpty else { return }
         do {
-            try await store.addSearchActivity(queries: changes.queries, clicks: changes.clicks)
+            try await store.addSearchActivity(changes)
         } catch {
             let dropped = engine.requeueBehaviourChanges(changes)
             let loss = dropped > 0 ? "; \(dropped) of the least searched or clicked dropped to bound memory" : ""

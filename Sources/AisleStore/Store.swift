@@ -77,10 +77,14 @@ public protocol Store: Sendable {
     /// `limit` (the search index loads them at start).
     func itemEmbeddings(model: String, after cursor: ItemID?, limit: Int) async throws -> [ItemEmbedding]
 
-    /// Adds search counts and clicks to the stored ones.
-    func addSearchActivity(queries: [SearchQueryStats], clicks: [SearchClickCount]) async throws
+    /// Adds search counts and clicks to the stored ones, and the shoppers newly seen for a
+    /// query (a shopper already stored for it is kept once).
+    func addSearchActivity(_ activity: SearchActivity) async throws
     /// The stored query log, most searched first, at most `limit`.
     func searchQueries(limit: Int) async throws -> [SearchQueryStats]
+    /// The stored shoppers of queries (digests, never ids), at most `limit` rows, those of the
+    /// most searched queries first.
+    func searchQueryShoppers(limit: Int) async throws -> [SearchQueryShopper]
     /// The stored clicks after searches, most clicked first, at most `limit`.
     func searchClicks(limit: Int) async throws -> [SearchClickCount]
     /// The search synonym rules (empty until set) and their revision (0 until set).

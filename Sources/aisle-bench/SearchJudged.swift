@@ -22,6 +22,18 @@ struct SearchJudged: ParsableCommand {
     @Option(help: "Where to write the runs.") var out = "bench-out/judged"
     @Flag(help: "Also compare the HNSW graph's semantic top 10 with the exact scan's on these vectors.")
     var graphCheck = false
+    @Option(
+        help:
+            "Instead of runs, write each query's items found by meaning alone (the 100 nearest with similarity >= 0.2 that no word matches) with their similarity to this file, for search_judged.py calibrate."
+    )
+    var calibrate: String?
+    @Option(help: "Weight of function words in BM25F (SearchTuning.functionWordWeight; default: the engine's).")
+    var functionWordWeight: Float?
+    @Option(help: "Similarity an item found by meaning alone needs (SearchTuning.semanticThreshold; default: the model's calibrated one).")
+    var semanticThreshold: Float?
+    @Option(help: "How far below the nearest item a meaning-only match may be (SearchTuning.semanticMargin; default: the model's calibrated one).")
+    var semanticMargin: Float?
+    @Option(help: "Suffix for the run files' names.") var runName = ""
 
     struct JudgedQuery: Decodable {
         var id: String
@@ -41,6 +53,15 @@ struct SearchJudged: ParsableCommand {
             cache: catalog + ".\(encoder.name).f32"
         )
         let queryVectors = encoder.embed(judged.map(\.query))
+        if let calibrate {
+            try writeCandidates(calibrate, items, vectors, judged, queryVectors)
+            return
+        }
+        var base = SearchTuning()
+        base.calibrate(forModel: encoder.name)
+        if let semanticThreshold { base.semanticThreshold = semanticThreshold }
+        if let semanticMargin { base.semanticMargin = semanticMargin }
+        if let functionWordWeight { base.functionWordWeight = functionWordWeight }
         func runs(_ tuning: SearchTuning, _ mode: SearchMode, _ name: String) throws {
             let engine = SearchEngine(tuning: tuning)
             engine.upsert(items)
@@ -51,22 +72,54 @@ struct SearchJudged: ParsableCommand {
                 var request = SearchQuery(text: query.query + " ")
                 request.mode = mode
                 request.vector = vector
-                request.limit = 10
+                // Every result (up to 1,000), not just the top 10: the scores count how many
+                // results a query gets and how many of them are relevant, besides NDCG@10.
+                request.limit = 1000
                 for (rank, hit) in engine.search(request).hits.enumerated() {
                     lines += "\(query.id)\t\(rank + 1)\t\(hit.itemID)\n"
                 }
             }
-            try lines.write(toFile: "\(out)/aisle-\(name).tsv", atomically: true, encoding: .utf8)
-            print("search-judged: wrote \(out)/aisle-\(name).tsv")
+            try lines.write(toFile: "\(out)/aisle-\(name)\(runName).tsv", atomically: true, encoding: .utf8)
+            print("search-judged: wrote \(out)/aisle-\(name)\(runName).tsv")
         }
-        try runs(SearchTuning(), .lexical, "lexical")
-        try runs(SearchTuning(), .semantic, "semantic")
+        try runs(base, .lexical, "lexical")
+        try runs(base, .semantic, "semantic")
         for weight in weights.split(separator: ",").compactMap({ Float($0) }) {
-            var tuning = SearchTuning()
+            var tuning = base
             tuning.semanticWeight = weight
             try runs(tuning, .hybrid, "hybrid-\(weight)")
         }
         if graphCheck { compareGraph(items, vectors, queryVectors + encoder.embed(items.prefix(500).map(\.title))) }
+    }
+
+    /// For each query, the items hybrid search could add by meaning alone: the 100 nearest by
+    /// cosine similarity (at least 0.2, as `SearchTuning.semanticDepth` and `semanticFloor`) that
+    /// the lexical search does not match. Lines `query_id<TAB>item_id<TAB>similarity<TAB>nearest`,
+    /// nearest being the query's highest similarity to any item.
+    func writeCandidates(
+        _ path: String,
+        _ items: [Item],
+        _ vectors: [[Float]],
+        _ judged: [JudgedQuery],
+        _ queryVectors: [[Float]]
+    ) throws {
+        let engine = SearchEngine()
+        engine.upsert(items)
+        var lines = ""
+        for (query, vector) in zip(judged, queryVectors) {
+            var request = SearchQuery(text: query.query + " ")
+            request.limit = items.count
+            let lexical = Set(engine.search(request).hits.map(\.itemID))
+            let nearest = zip(items, vectors).map { item, itemVector in
+                (item.id, zip(vector, itemVector).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+            }.filter { $0.1 >= 0.2 }.sorted { $0.1 > $1.1 }.prefix(100)
+            let best = nearest.first?.1 ?? 0
+            for (id, similarity) in nearest where !lexical.contains(id) {
+                lines += "\(query.id)\t\(id)\t\(String(format: "%.4f", similarity))\t\(String(format: "%.4f", best))\n"
+            }
+        }
+        try lines.write(toFile: path, atomically: true, encoding: .utf8)
+        print("search-judged: wrote \(path)")
     }
 
     /// Recall@10 of the HNSW graph against the exact scan, its build time and both latencies.

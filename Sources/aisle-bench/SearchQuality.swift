@@ -8,6 +8,8 @@ import Synchronization
 /// Known-item search on the MovieLens-100K titles (issue 6's first quality measure): for every
 /// movie, a query made of 2–3 of its title's words, the same with one random edit in a word of
 /// 5+ letters, and the same with the last word cut to a prefix; the movie should come first.
+/// `typo4` queries (issue 10) have the edit in a word of exactly 4 letters instead, drawn from
+/// their own seeded generator so the other queries stay as they were.
 /// Writes the documents and queries so that scripts/search_peer.py scores Tantivy on the same.
 struct SearchQuality: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,10 +25,14 @@ struct SearchQuality: ParsableCommand {
     @Option(help: "Items to make queries for (a seeded sample; 0: every item).") var sample = 0
     @Flag(help: "Also time hybrid queries, with random unit vectors (384 floats) for every item and query.")
     var timeHybrid = false
+    @Option(help: "Weight of function words in BM25F (SearchTuning.functionWordWeight; default: the engine's).")
+    var functionWordWeight: Float?
 
     func run() throws {
         let catalog = try self.catalog.map(Self.jsonItems) ?? Self.movies(items)
-        let engine = SearchEngine()
+        var tuning = SearchTuning()
+        if let functionWordWeight { tuning.functionWordWeight = functionWordWeight }
+        let engine = SearchEngine(tuning: tuning)
         let clock = ContinuousClock()
         let start = clock.now
         engine.upsert(catalog)
@@ -63,6 +69,13 @@ struct SearchQuality: ParsableCommand {
                 queries.append((item.id.rawValue, "prefix", (chosen.dropLast() + [prefix]).joined(separator: " ")))
             }
         }
+        var shortTypos = SplitMix64(seed: seed ^ 0x7704)
+        for query in queries where query.kind == "clean" {
+            let words = query.text.split(separator: " ").map(String.init)
+            if let typo = Self.withTypo(words, random: &shortTypos, lengths: 4...4) {
+                queries.append((query.id, "typo4", typo.joined(separator: " ")))
+            }
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var documents = ""
         for item in catalog {
@@ -75,7 +88,7 @@ struct SearchQuality: ParsableCommand {
         try queries.map { "\($0.id)\t\($0.kind)\t\($0.text)" }.joined(separator: "\n")
             .write(toFile: out + "/queries.tsv", atomically: true, encoding: .utf8)
         var latencies: [Double] = []
-        for kind in ["clean", "typo", "prefix"] {
+        for kind in ["clean", "typo", "prefix", "typo4"] {
             var reciprocal = 0.0
             var found = 0
             let selected = queries.filter { $0.kind == kind }
@@ -192,9 +205,12 @@ struct SearchQuality: ParsableCommand {
         }
     }
 
-    /// One random edit (delete, insert, substitute, swap neighbours) in a word of 5+ letters.
-    static func withTypo(_ words: [String], random: inout SplitMix64) -> [String]? {
-        let candidates = words.indices.filter { words[$0].count >= 5 && words[$0].allSatisfy(\.isLetter) }
+    /// One random edit (delete, insert, substitute, swap neighbours) in a word of 5+ letters
+    /// (or of `lengths`).
+    static func withTypo(_ words: [String], random: inout SplitMix64, lengths: ClosedRange<Int> = 5...Int.max)
+        -> [String]?
+    {
+        let candidates = words.indices.filter { lengths.contains(words[$0].count) && words[$0].allSatisfy(\.isLetter) }
         guard !candidates.isEmpty else { return nil }
         let index = candidates[Int(random.next() % UInt64(candidates.count))]
         var letters = Array(words[index].lowercased())

@@ -238,16 +238,20 @@ import Testing
     @Test("the query log: zero-result queries listed, popular queries suggested, drained once")
     func queryLog() throws {
         let engine = engine()
-        for text in ["Jacket", "jacket", "jacket  ", "boots", "snorkel", "Snorkel", "jacket rain"] {
-            var request = SearchQuery(text: text)
-            request.record = true
-            _ = engine.search(request)
+        for (shopper, text) in ["Jacket", "jacket", "jacket  ", "boots", "snorkel", "Snorkel", "jacket rain"].enumerated() {
+            // Enough distinct shoppers for a suggestion (AutocompleteTests has the bar itself).
+            for other in 0..<5 {
+                var request = SearchQuery(text: text)
+                request.record = true
+                request.shopper = ShopperDigest(user: UserID("s\(shopper)-\(other)"))
+                _ = engine.search(request)
+            }
         }
         #expect(engine.zeroResultQueries(limit: 10).map(\.query) == ["snorkel"])
-        #expect(engine.zeroResultQueries(limit: 10).first?.zeroResults == 2)
+        #expect(engine.zeroResultQueries(limit: 10).first?.zeroResults == 10)
         let suggestions = engine.autocomplete("jac", limit: 4)
         #expect(suggestions.prefix(2).map(\.text) == ["jacket", "jacket rain"])
-        #expect(try #require(suggestions.first).searches == 3)
+        #expect(try #require(suggestions.first).searches == 15)
         #expect(suggestions.dropFirst(2).allSatisfy { $0.kind == .item })
         #expect(
             !engine.autocomplete("sno", limit: 5).contains { $0.kind == .query },
@@ -257,7 +261,7 @@ import Testing
         #expect(changes.queries.count == 4)
         #expect(engine.drainBehaviourChanges().queries.isEmpty)
         let restored = SearchEngine()
-        restored.restoreBehaviour(queries: changes.queries, clicks: [])
+        restored.restoreBehaviour(SearchActivity(queries: changes.queries))
         #expect(restored.zeroResultQueries(limit: 10).first?.query == "snorkel")
     }
 
@@ -265,9 +269,8 @@ import Testing
     func requeueBounded() {
         let engine = engine()
         let time = Timestamp(millisecondsSinceEpoch: 1_780_000_000_000)
-        let failed = (
-            queries: [SearchQueryStats(query: "jacket", searches: 2, zeroResults: 0, lastSearchedAt: time)],
-            clicks: [SearchClickCount]()
+        let failed = SearchActivity(
+            queries: [SearchQueryStats(query: "jacket", searches: 2, zeroResults: 0, lastSearchedAt: time)]
         )
         #expect(engine.requeueBehaviourChanges(failed) == 0)
         #expect(engine.requeueBehaviourChanges(failed) == 0)
@@ -279,14 +282,14 @@ import Testing
         let many = (0..<(capacity + 10)).map {
             SearchQueryStats(query: "q\($0)", searches: $0 < 10 ? 1 : 5, zeroResults: 0, lastSearchedAt: time)
         }
-        #expect(engine.requeueBehaviourChanges((many, [])) == 10)
+        #expect(engine.requeueBehaviourChanges(SearchActivity(queries: many)) == 10)
         let kept = engine.drainBehaviourChanges().queries
         #expect(kept.count == capacity && kept.allSatisfy { $0.searches == 5 })
         let clickCapacity = 500_000
         let clicks = (0..<(clickCapacity + 3)).map {
             SearchClickCount(query: "q\($0 % 1_000)", itemID: ItemID("i\($0)"), clicks: $0 < 3 ? 1 : 2)
         }
-        #expect(engine.requeueBehaviourChanges(([], clicks)) == 3)
+        #expect(engine.requeueBehaviourChanges(SearchActivity(clicks: clicks)) == 3)
         let keptClicks = engine.drainBehaviourChanges().clicks
         #expect(keptClicks.count == clickCapacity && keptClicks.allSatisfy { $0.clicks == 2 })
     }
@@ -308,8 +311,13 @@ import Testing
         small.exactSearchLimit = 200
         small.buildsGraphInBackground = false
         small.semanticFloor = -1
+        // Random vectors are far apart: no similarity bar, the graph's neighbours are the test.
+        small.semanticThreshold = -1
+        small.semanticMargin = 3
         var exactTuning = SearchTuning()
         exactTuning.semanticFloor = -1
+        exactTuning.semanticThreshold = -1
+        exactTuning.semanticMargin = 3
         let exact = SearchEngine(tuning: exactTuning)
         let graph = SearchEngine(tuning: small)
         for engine in [exact, graph] {

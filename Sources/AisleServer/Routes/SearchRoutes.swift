@@ -73,6 +73,7 @@ struct SearchRoutes {
             if case .user(let user) = shopper, context.userTokenMode == .required {
                 _ = try context.mayReadPersonalData(of: user)
             }
+            query.shopper = Self.digest(of: shopper)
             query.affinity = engine.affinity(from: try await recommendations.events(of: shopper))
         }
         let results = engine.search(query)
@@ -209,6 +210,16 @@ struct SearchRoutes {
         if let user { return .user(try UserID(validating: user, field: "user_id")) }
         if let device { return .device(try DeviceID(validating: device, field: "device_id")) }
         return nil
+    }
+
+    /// How the query log tells the shopper apart from others, without their id (nil: nobody
+    /// known, who counts towards no suggestion).
+    static func digest(of shopper: RecommendationService.Shopper) -> ShopperDigest? {
+        switch shopper {
+        case .user(let user): ShopperDigest(user: user)
+        case .device(let device): ShopperDigest(device: device)
+        case .anonymous: nil
+        }
     }
 
     static func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, of type: Choice.Type, field: String)

@@ -168,6 +168,21 @@ enum SQLiteMigrations {
             try packEventRows(db)
             try db.execute(sql: "DROP TABLE events")
         }
+        migrator.registerMigration("v8: distinct shoppers per searched query") { db in
+            // Autocomplete suggests a query only once enough distinct shoppers made it. A
+            // shopper is a 64-bit digest of their user or device id, not the id; the server
+            // stores at most its threshold of them per query.
+            try db.execute(
+                sql: """
+                    CREATE TABLE search_query_shoppers (
+                        query TEXT NOT NULL,
+                        shopper INTEGER NOT NULL,
+                        PRIMARY KEY (query, shopper)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX search_query_shoppers_by_shopper ON search_query_shoppers(shopper);
+                    """
+            )
+        }
         return migrator
     }
 

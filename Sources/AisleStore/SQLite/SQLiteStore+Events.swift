@@ -592,6 +592,14 @@ extension SQLiteStore {
             try index.save(db)
             try db.execute(sql: "DELETE FROM reviews WHERE user_id = ?", arguments: [id.rawValue])
             let reviews = db.changesCount
+            // The digests that counted the user and their devices among a query's shoppers.
+            let digests = [ShopperDigest(user: id)] + devices.map { ShopperDigest(device: DeviceID($0)) }
+            for digest in digests {
+                try db.execute(
+                    sql: "DELETE FROM search_query_shoppers WHERE shopper = ?",
+                    arguments: [digest.rawValue]
+                )
+            }
             // Links and sessions of this user are cached; start the caches afresh. (The
             // bucket filter keeps the erased hashes: such a hash only costs a bucket read.)
             self.putCache(IngestCache(), after: db)

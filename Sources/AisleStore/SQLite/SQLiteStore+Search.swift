@@ -24,8 +24,9 @@ extension SQLiteStore {
         }
     }
 
-    public func addSearchActivity(queries: [SearchQueryStats], clicks: [SearchClickCount]) async throws {
-        guard !queries.isEmpty || !clicks.isEmpty else { return }
+    public func addSearchActivity(_ activity: SearchActivity) async throws {
+        guard !activity.isEmpty else { return }
+        let (queries, clicks) = (activity.queries, activity.clicks)
         try await write { db in
             let addQuery = try db.cachedStatement(
                 sql: """
@@ -48,6 +49,28 @@ extension SQLiteStore {
             )
             for click in clicks {
                 try addClicks.execute(arguments: [click.query, click.itemID.rawValue, click.clicks])
+            }
+            let addShopper = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO search_query_shoppers (query, shopper) VALUES (?, ?)"
+            )
+            for row in activity.shoppers {
+                try addShopper.execute(arguments: [row.query, row.shopper.rawValue])
+            }
+        }
+    }
+
+    public func searchQueryShoppers(limit: Int) async throws -> [SearchQueryShopper] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.query, s.shopper FROM search_query_shoppers s
+                    JOIN search_queries q ON q.query = s.query
+                    ORDER BY q.searches DESC, s.query, s.shopper LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                SearchQueryShopper(query: row["query"], shopper: ShopperDigest(rawValue: row["shopper"]))
             }
         }
     }

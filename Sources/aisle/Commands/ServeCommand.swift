@@ -55,8 +55,13 @@ enum Server {
             setting: configuration.reviews.sentimentModel,
             dataDirectory: directory
         ) { Console.line("aisle: \($0)") }
-        let search = SearchEngine()
-        let embedder = try TextSetup.embedder(configuration: configuration, store: store, search: search)
+        let encoder = try TextSetup.encoder(configuration: configuration)
+        var tuning = SearchTuning()
+        tuning.suggestionMinimumShoppers = configuration.search.autocompleteMinimumShoppers
+        // Similarities spread differently per model: the bar for a match by meaning is its own.
+        if let encoder { tuning.calibrate(forModel: encoder.name) }
+        let search = SearchEngine(tuning: tuning)
+        let embedder = encoder.map { ItemEmbedder(encoder: $0, store: store, search: search) }
         let host = configuration.server.host
         let app = AisleApplication.build(
             configuration: configuration,
@@ -159,9 +164,8 @@ enum ReviewSetup {
 
 /// The text encoder the server loads, from `--model-dir`.
 enum TextSetup {
-    static func embedder(configuration: AisleConfiguration, store: any Store, search: SearchEngine) throws
-        -> ItemEmbedder?
-    {
+    /// The text encoder of `configuration`, nil when there is none (`none`, or no model there).
+    static func encoder(configuration: AisleConfiguration) throws -> TextEncoder? {
         let folder = configuration.text.modelDirectory
         if folder == "none" { return nil }
         guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
@@ -188,6 +192,6 @@ enum TextSetup {
         Console.line(
             "aisle: text encoder \(encoder.name) loaded in \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms; items are embedded in the background"
         )
-        return ItemEmbedder(encoder: encoder, store: store, search: search)
+        return encoder
     }
 }

@@ -106,6 +106,13 @@ struct ServerOptions: ParsableArguments {
     )
     var modelDir: String?
 
+    @Option(
+        name: .long,
+        help:
+            "Distinct shoppers whose search must have found something before autocomplete suggests a query (env AISLE_AUTOCOMPLETE_MIN_SHOPPERS; default 5)."
+    )
+    var autocompleteMinShoppers: Int?
+
     /// Builds and validates the configuration from flags, then `environment`, then defaults.
     func configuration(environment: [String: String]) throws -> AisleConfiguration {
         var configuration = AisleConfiguration()
@@ -186,6 +193,9 @@ struct ServerOptions: ParsableArguments {
         configuration.reviews.sentimentModel =
             setting(sentimentModel, "AISLE_SENTIMENT_MODEL") ?? configuration.reviews.sentimentModel
         configuration.text.modelDirectory = setting(modelDir, "AISLE_MODEL_DIR") ?? configuration.text.modelDirectory
+        configuration.search.autocompleteMinimumShoppers =
+            try integer(autocompleteMinShoppers, "AISLE_AUTOCOMPLETE_MIN_SHOPPERS")
+            ?? configuration.search.autocompleteMinimumShoppers
         configuration.keys.adminKey = environment["AISLE_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.keys.ingestKey = environment["AISLE_INGEST_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         do {
