@@ -60,9 +60,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AisleEngine",
+            dependencies: [
+                "AisleCore",
+                "AisleMath",
+                "AisleStore",
+                "AisleRecommend",
+                "AisleSearch",
+                "AisleText",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AisleServer",
             dependencies: [
                 "AisleCore",
+                "AisleEngine",
                 "AisleStore",
                 "AisleRecommend",
                 "AisleSearch",
@@ -86,6 +101,7 @@ let package = Package(
             name: "aisle",
             dependencies: [
                 "AisleCore",
+                "AisleEngine",
                 "AisleStore",
                 "AisleServer",
                 "AisleMath",
@@ -135,9 +151,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AisleEngineTests",
+            dependencies: ["AisleCore", "AisleEngine", "AisleMath", "AisleRecommend", "AisleSearch", "AisleStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AisleServerTests",
             dependencies: [
                 "AisleCore",
+                "AisleEngine",
                 "AisleStore",
                 "AisleServer",
                 "AisleMath",

@@ -125,6 +125,12 @@ public final class RecommendationService: Sendable {
 
     /// The personal feed of `shopper`; `query.events` is filled from the store here.
     public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationPage {
+        engine().feed(try await shopperQuery(for: shopper, query: query))
+    }
+
+    /// `query` with the shopper's events from the store, and a user's stored locale when the
+    /// query names none and there is no history to go by.
+    public func shopperQuery(for shopper: Shopper, query: FeedQuery) async throws -> FeedQuery {
         var query = query
         query.events = try await events(of: shopper)
         if query.locale == nil, case .user(let user) = shopper, query.events.isEmpty,
@@ -132,7 +138,7 @@ public final class RecommendationService: Sendable {
         {
             query.locale = locale
         }
-        return engine().feed(query)
+        return query
     }
 
     /// The shopper's latest events, newest first.

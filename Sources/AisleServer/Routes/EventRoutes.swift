@@ -1,18 +1,13 @@
 import AisleCore
-import AisleRecommend
-import AisleSearch
+import AisleEngine
 import AisleStore
 import Hummingbird
 
 /// `/v1/events` and `/v1/identify`: what a mobile app may call with the ingest key.
 struct EventRoutes {
-    let store: any Store
+    let engine: Engine
     let configuration: AisleConfiguration
     let metrics: ServerMetrics
-    /// Learns from clicks that name the search they followed.
-    let search: SearchEngine
-    /// Counts events toward the live popularity served before the first model.
-    let recommendations: RecommendationService
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.post("events", use: ingest)
@@ -31,10 +26,8 @@ struct EventRoutes {
         case .single(let row):
             // One event: bad input is the request's error, answered with 400.
             let event = try row.validated(now: now, maxFutureSkew: skew)
-            let outcome = try await store.appendEvents([event], receivedAt: now, linking: linking)
+            let outcome = try await engine.appendEvents([event], linking: linking, at: now)
             metrics.recordIngest(outcome, rejected: 0)
-            recordSearchClicks([event], outcome)
-            recommendations.observe(outcome.rows == [.accepted] ? [event] : [])
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
@@ -58,12 +51,8 @@ struct EventRoutes {
                     errors.append(RowError(index: index, error: error))
                 }
             }
-            let outcome = try await store.appendEvents(events, receivedAt: now, linking: linking)
+            let outcome = try await engine.appendEvents(events, linking: linking, at: now)
             metrics.recordIngest(outcome, rejected: errors.count)
-            recordSearchClicks(events, outcome)
-            if recommendations.servesLivePopularity {
-                recommendations.observe(zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
-            }
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
@@ -86,15 +75,6 @@ struct EventRoutes {
         }
     }
 
-    /// Clicks with a `query` (the search they came from) lift that item for that query;
-    /// duplicates (a retried batch) do not count twice.
-    func recordSearchClicks(_ events: [Event], _ outcome: AppendOutcome) {
-        for (event, row) in zip(events, outcome.rows) where event.type == .click && row == .accepted {
-            guard let query = event.query, let item = event.itemID else { continue }
-            search.recordClick(query: query, item: item)
-        }
-    }
-
     @Sendable func identify(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(IdentifyBody.self, maxBytes: configuration.server.maxBodyBytes)
@@ -102,10 +82,9 @@ struct EventRoutes {
         // With required user tokens the ingest key links a device only to the token's user:
         // otherwise anyone holding the public key could claim any user's feed for a new device.
         _ = try context.mayReadPersonalData(of: user)
-        let outcome = try await store.identify(
+        let outcome = try await engine.identify(
             device: device,
             as: user,
-            at: .now(),
             relinking: context.keyScope == .admin ? .allow : .refuse
         )
         return JSONResponse.encoded(

@@ -1,19 +1,11 @@
 import AisleCore
-import AisleRecommend
-import AisleSearch
-import AisleStore
+import AisleEngine
 import Hummingbird
 
-/// `/v1/items`: the catalog.
+/// `/v1/items`: the catalog (the engine tells the recommender, the embedder and search).
 struct ItemRoutes {
-    let store: any Store
+    let engine: Engine
     let configuration: AisleConfiguration
-    /// Told about every catalog change, so recommendations follow stock and new items at once.
-    let recommendations: RecommendationService
-    /// Told about every upsert, so item texts are embedded again in the background.
-    let embedder: ItemEmbedder?
-    /// Told about every change, so search finds new items and drops deleted ones at once.
-    let search: SearchEngine
 
     func register(on group: RouterGroup<AisleRequestContext>) {
         group.put("items/{id}", use: upsert)
@@ -28,33 +20,27 @@ struct ItemRoutes {
         var request = request
         let body = try await request.decodeBody(ItemBody.self, maxBytes: configuration.server.maxBodyBytes)
         let item = try body.validated(pathID: id.rawValue)
-        let now = Timestamp.now()
-        let stored = try await store.upsertItems([item], at: now)
-        recommendations.itemsUpserted(stored, at: now)
-        embedder?.itemsChanged()
-        search.upsert(stored)
-        return JSONResponse.encoded(ItemBody(stored[0]))
+        let stored = try await engine.upsertItems([item])
+        guard let first = stored.first else { throw AisleError.notFound("no item \"\(id)\"") }
+        return JSONResponse.encoded(ItemBody(first))
     }
 
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
-        guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
+        guard let item = try await engine.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
         return JSONResponse.encoded(ItemBody(item))
     }
 
     @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
-        let now = Timestamp.now()
-        guard try await store.deleteItem(id, at: now) else { throw AisleError.notFound("no item \"\(id)\"") }
-        recommendations.itemDeleted(id, at: now)
-        search.remove(id)
+        guard try await engine.deleteItem(id) else { throw AisleError.notFound("no item \"\(id)\"") }
         return Response(status: .noContent)
     }
 
     @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {
         let limit = try request.queryInt("limit", default: 100, in: 1...1000)
         let after = try request.queryString("cursor").map { try ItemID(validating: Cursor.decode($0), field: "cursor") }
-        let items = try await store.items(after: after, limit: limit + 1)
+        let items = try await engine.items(after: after, limit: limit + 1)
         let page = Array(items.prefix(limit))
         let next = items.count > limit ? page.last.map { Cursor.encode($0.id.rawValue) } : nil
         return JSONResponse.encoded(PageBody(data: page.map(ItemBody.init), nextCursor: next))
@@ -69,11 +55,7 @@ struct ItemRoutes {
             maxRows: configuration.ingest.maxBatchRows,
             id: \.id
         ) { (body) throws(AisleError) in try body.validated() }
-        let now = Timestamp.now()
-        let stored = try await store.upsertItems(items, at: now)
-        recommendations.itemsUpserted(stored, at: now)
-        embedder?.itemsChanged()
-        search.upsert(stored)
+        let stored = try await engine.upsertItems(items)
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 }

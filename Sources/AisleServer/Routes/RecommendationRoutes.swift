@@ -1,14 +1,12 @@
 import AisleCore
+import AisleEngine
 import AisleRecommend
-import AisleStore
 import Hummingbird
 
 /// The recommendation endpoints: the personal feed, item pages, trending, page context, and the
 /// model's status and training.
 struct RecommendationRoutes {
-    let service: RecommendationService
-    let store: any Store
-    let configuration: AisleConfiguration
+    let engine: Engine
 
     func register(reads group: RouterGroup<AisleRequestContext>) {
         group.get("users/{id}/recommendations", use: userFeed)
@@ -28,7 +26,7 @@ struct RecommendationRoutes {
         let user = try context.pathID("id", as: UserID.self)
         let query = try Self.feedQuery(request)
         let personal = try context.mayReadPersonalData(of: user)
-        return respond(try await service.feed(for: .user(user), query: query), personal: personal, query: query)
+        return respond(try await engine.feed(for: .user(user), query: query), personal: personal, query: query)
     }
 
     @Sendable func deviceFeed(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -39,17 +37,17 @@ struct RecommendationRoutes {
             context: context,
             explain: query.options.explain
         )
-        return respond(try await service.feed(for: .device(device), query: query), personal: personal, query: query)
+        return respond(try await engine.feed(for: .device(device), query: query), personal: personal, query: query)
     }
 
     @Sendable func similar(request: Request, context: AisleRequestContext) async throws -> Response {
         let item = try context.pathID("id", as: ItemID.self)
-        return respond(try service.engine().similar(to: item.rawValue, options: try Self.listOptions(request)))
+        return respond(try engine.similar(to: item, options: try Self.listOptions(request)))
     }
 
     @Sendable func boughtTogether(request: Request, context: AisleRequestContext) async throws -> Response {
         let item = try context.pathID("id", as: ItemID.self)
-        return respond(try service.engine().boughtTogether(with: item.rawValue, options: try Self.listOptions(request)))
+        return respond(try engine.boughtTogether(with: item, options: try Self.listOptions(request)))
     }
 
     @Sendable func trending(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -60,7 +58,7 @@ struct RecommendationRoutes {
                 "window must be one of \(TrendWindow.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(windowName.prefix(16))\""
             )
         }
-        return respond(service.engine().trending(window: window, options: try Self.listOptions(request)))
+        return respond(engine.trending(window: window, options: try Self.listOptions(request)))
     }
 
     @Sendable func contextual(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -96,16 +94,15 @@ struct RecommendationRoutes {
         options.explain = body.explain ?? false
         query.options = options
         let personal = try await mayReadPersonalData(of: shopper, context: context, explain: options.explain)
-        return respond(try await service.feed(for: shopper, query: query), personal: personal, query: query)
+        return respond(try await engine.feed(for: shopper, query: query), personal: personal, query: query)
     }
 
     @Sendable func status(request: Request, context: AisleRequestContext) async throws -> Response {
-        JSONResponse.encoded(report(service.snapshot))
+        JSONResponse.encoded(Self.report(engine.modelStatus()))
     }
 
     @Sendable func train(request: Request, context: AisleRequestContext) async throws -> Response {
-        _ = try await service.train()
-        return JSONResponse.encoded(report(service.snapshot))
+        JSONResponse.encoded(Self.report(try await engine.train()))
     }
 
     // MARK: - Helpers
@@ -125,7 +122,7 @@ struct RecommendationRoutes {
             // Only explanations show history, and only required tokens refuse: skip the
             // store read on the plain feed path.
             if !explain && context.userTokenMode == .optional { return true }
-            guard let user = try await store.linkedUser(of: device) else { return true }
+            guard let user = try await engine.linkedUser(of: device) else { return true }
             return try context.mayReadPersonalData(of: user)
         }
     }
@@ -133,8 +130,10 @@ struct RecommendationRoutes {
     /// A list or feed as JSON. Without the right to the shopper's own data (`personal`), a
     /// reason names only the items the request itself named (the page's item, the cart), and
     /// no category the shopper is into: explanations must not read out someone's history.
-    private func respond(_ page: RecommendationPage, personal: Bool = true, query: FeedQuery? = nil) -> Response {
-        let snapshot = service.snapshot
+    private func respond(_ answer: Engine.RecommendationAnswer, personal: Bool = true, query: FeedQuery? = nil)
+        -> Response
+    {
+        let page = answer.page
         let named = Set(([query?.currentItem].compactMap { $0 }) + (query?.cartItems ?? []))
         let body = RecommendationListBody(
             data: page.items.map { item in
@@ -154,17 +153,17 @@ struct RecommendationRoutes {
             },
             nextCursor: page.nextOffset.map { Cursor.encode(offset: $0) },
             model: ModelStampBody(
-                trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil,
+                trainedAt: answer.modelTrainedAt.map(TimestampBody.init),
                 fallback: page.fallback?.rawValue
             )
         )
         return JSONResponse.encoded(body)
     }
 
-    private func report(_ snapshot: RecommendationSnapshot) -> TrainingReportBody {
-        let report = snapshot.report
+    private static func report(_ status: Engine.ModelStatus) -> TrainingReportBody {
+        let report = status.report
         return TrainingReportBody(
-            trainedAt: Self.isTrained(snapshot) ? TimestampBody(snapshot.trainedAt) : nil,
+            trainedAt: status.trainedAt.map(TimestampBody.init),
             events: report.events,
             interactions: report.interactions,
             shoppers: report.shoppers,
@@ -173,13 +172,8 @@ struct RecommendationRoutes {
             seconds: report.seconds.mapValues { ($0 * 1000).rounded() / 1000 },
             blend: report.blend,
             blendSource: report.blendSource,
-            training: service.isTraining
+            training: status.training
         )
-    }
-
-    /// Trained on at least one interaction: a training on an empty store is no model yet.
-    private static func isTrained(_ snapshot: RecommendationSnapshot) -> Bool {
-        !snapshot.report.blendSource.isEmpty && snapshot.report.interactions > 0
     }
 
     /// The feed's query parameters: the list options plus `exclude_purchased`, `platform`, `locale`.

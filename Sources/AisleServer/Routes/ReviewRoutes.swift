@@ -1,17 +1,13 @@
 import AisleCore
+import AisleEngine
 import AisleStore
-import AisleText
 import Foundation
 import Hummingbird
 
 /// Reviews: written with their analysis, read one by one or per item, and summed up per item.
 struct ReviewRoutes {
-    let store: any Store
+    let engine: Engine
     let configuration: AisleConfiguration
-    let analyzer: ReviewAnalyzer
-
-    /// Reviews a summary reads at most (the newest ones).
-    static let summaryLimit = 100_000
 
     /// Writing a review and reading reviews: the ingest key (apps post what shoppers write).
     func register(ingest group: RouterGroup<AisleRequestContext>) {
@@ -32,12 +28,9 @@ struct ReviewRoutes {
         var request = request
         let body = try await request.decodeBody(ReviewBody.self, maxBytes: configuration.server.maxBodyBytes)
         let submission = try body.validated(pathItemID: item.rawValue)
-        let reviews = await analyzer.analyze([submission])
         // Apps hold the ingest key: with it a review is created once, never rewritten.
         let existing: ExistingReviewPolicy = context.keyScope == .admin ? .replace : .createOnly
-        let written = try await store.putReviews(reviews, at: .now(), existing: existing)
-        guard let stored = written.stored.first else { throw AisleError.notFound("no item \"\(item)\"") }
-        return JSONResponse.encoded(ReviewBody(stored))
+        return JSONResponse.encoded(ReviewBody(try await engine.writeReview(submission, existing: existing)))
     }
 
     @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -66,15 +59,9 @@ struct ReviewRoutes {
                 rowErrors.append(RowError(index: index, error: error))
             }
         }
-        let written = try await store.putReviews(await analyzer.analyze(rows.map(\.submission)), at: .now())
-        for unknown in written.unknownItems {
-            let (index, submission) = rows[unknown]
-            rowErrors.append(
-                RowError(
-                    index: index,
-                    error: AisleError(code: .notFound, message: "no item \"\(submission.itemID)\"", field: "item_id")
-                )
-            )
+        let written = try await engine.writeReviews(rows.map(\.submission))
+        for rejected in written.rejected {
+            rowErrors.append(RowError(index: rows[rejected.index].index, error: rejected.error))
         }
         rowErrors.sort { $0.index < $1.index }
         return JSONResponse.encoded(BatchResultBody(upserted: written.stored.count, errors: rowErrors))
@@ -82,13 +69,13 @@ struct ReviewRoutes {
 
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ReviewID.self)
-        guard let review = try await store.review(id) else { throw AisleError.notFound("no review \"\(id)\"") }
+        guard let review = try await engine.review(id) else { throw AisleError.notFound("no review \"\(id)\"") }
         return JSONResponse.encoded(Self.body(review, for: context))
     }
 
     @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ReviewID.self)
-        guard try await store.deleteReview(id) else { throw AisleError.notFound("no review \"\(id)\"") }
+        guard try await engine.deleteReview(id) else { throw AisleError.notFound("no review \"\(id)\"") }
         return Response(status: .noContent)
     }
 
@@ -96,8 +83,7 @@ struct ReviewRoutes {
         let item = try context.pathID("id", as: ItemID.self)
         let limit = try request.queryInt("limit", default: 20, in: 1...100)
         let cursor = try request.queryString("cursor").map(Self.decodeCursor)
-        guard try await store.item(item) != nil else { throw AisleError.notFound("no item \"\(item)\"") }
-        let reviews = try await store.reviews(of: item, after: cursor, limit: limit + 1)
+        let reviews = try await engine.reviews(of: item, after: cursor, limit: limit + 1)
         let page = Array(reviews.prefix(limit))
         let next = reviews.count > limit ? page.last.map(Self.encodeCursor) : nil
         return JSONResponse.encoded(PageBody(data: page.map { Self.body($0, for: context) }, nextCursor: next))
@@ -109,9 +95,7 @@ struct ReviewRoutes {
         guard let period = ReviewSummary.Period(rawValue: periodName) else {
             throw AisleError.invalid("period", "period is week or month, got \"\(periodName.prefix(16))\"")
         }
-        guard try await store.item(item) != nil else { throw AisleError.notFound("no item \"\(item)\"") }
-        let reviews = try await store.reviews(of: item, after: nil, limit: Self.summaryLimit)
-        return JSONResponse.encoded(ReviewSummaryBody(ReviewSummary.summarize(reviews, item: item, period: period)))
+        return JSONResponse.encoded(ReviewSummaryBody(try await engine.reviewSummary(of: item, period: period)))
     }
 
     /// A review as the caller may see it: the author's user id only for the admin key or a user

@@ -1,21 +1,16 @@
 import AisleCore
+import AisleEngine
 import AisleRecommend
 import AisleSearch
-import AisleStore
-import AisleText
 import Foundation
 import Hummingbird
 
 /// Search (docs/SEARCH.md): `GET /v1/search`, `GET /v1/autocomplete`, and for the admin the
-/// zero-result queries and the synonym rules. The engine ranks; this only reads parameters,
-/// embeds the query text and finds the shopper's events for personal re-ranking.
+/// zero-result queries and the synonym rules. This reads parameters; the engine picks the
+/// mode, embeds the query and re-ranks for the shopper.
 struct SearchRoutes {
-    let engine: SearchEngine
-    let store: any Store
-    let recommendations: RecommendationService
+    let engine: Engine
     let configuration: AisleConfiguration
-    /// Nil without a text model: semantic and hybrid modes are then unavailable.
-    let encoder: TextEncoder?
 
     func register(reads group: RouterGroup<AisleRequestContext>) {
         group.get("search", use: search)
@@ -64,19 +59,14 @@ struct SearchRoutes {
                 "give q (the query) or at least one filter (category, brand, min_price, max_price, attr.NAME)"
             )
         }
-        query.mode = try mode(request, text: text)
-        if query.mode != .lexical, let encoder {
-            query.vector = await encoder.embedInBackground([text]).vectors.first
+        let mode = try request.queryString("mode").map { try Self.choice($0, of: SearchMode.self, field: "mode") }
+        let shopper = try Self.shopper(request)
+        // With required user tokens, a user's re-ranking is a personal read like their feed.
+        if case .user(let user) = shopper, context.userTokenMode == .required {
+            _ = try context.mayReadPersonalData(of: user)
         }
-        if let shopper = try Self.shopper(request) {
-            // With required user tokens, a user's re-ranking is a personal read like their feed.
-            if case .user(let user) = shopper, context.userTokenMode == .required {
-                _ = try context.mayReadPersonalData(of: user)
-            }
-            query.shopper = Self.digest(of: shopper)
-            query.affinity = engine.affinity(from: try await recommendations.events(of: shopper))
-        }
-        let results = engine.search(query)
+        let answer = try await engine.search(query, mode: mode, shopper: shopper)
+        let results = answer.results
         let end = query.offset + query.limit
         let next = end < min(results.total, Self.maximumDepth) ? Cursor.encode(offset: end) : nil
         return JSONResponse.encoded(
@@ -99,7 +89,7 @@ struct SearchRoutes {
                 },
                 total: results.total,
                 corrections: results.interpretation,
-                mode: query.mode.rawValue,
+                mode: answer.mode.rawValue,
                 facets: query.facets.isEmpty
                     ? nil
                     : Dictionary(
@@ -120,24 +110,6 @@ struct SearchRoutes {
                 nextCursor: next
             )
         )
-    }
-
-    /// The retrieval mode: as asked, else hybrid when item embeddings are there to use.
-    func mode(_ request: Request, text: String) throws -> SearchMode {
-        let available = encoder != nil && engine.vectorCount > 0
-        guard let asked = request.queryString("mode") else {
-            return available && !text.isEmpty ? .hybrid : .lexical
-        }
-        let mode = try Self.choice(asked, of: SearchMode.self, field: "mode")
-        if mode != .lexical && encoder == nil {
-            throw AisleError(
-                code: .unavailable,
-                message:
-                    "mode=\(mode.rawValue) needs the text encoder: run make models, then start the server with --model-dir models/all-MiniLM-L6-v2"
-            )
-        }
-        if mode == .semantic && text.isEmpty { throw AisleError.invalid("q", "mode=semantic needs q") }
-        return mode
     }
 
     @Sendable func autocomplete(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -182,13 +154,7 @@ struct SearchRoutes {
     @Sendable func setSynonyms(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(SynonymsBody.self, maxBytes: configuration.server.maxBodyBytes)
-        do {
-            try engine.checkSynonyms(body.rules)
-        } catch {
-            throw AisleError.invalid("rules[\(error.rule)]", error.description)
-        }
-        let revision = try await store.setSearchSynonyms(body.rules, at: .now())
-        try engine.setSynonyms(body.rules, revision: revision)
+        try await engine.setSynonyms(body.rules)
         // What this request stored (a concurrent, later write may already be in force).
         return JSONResponse.encoded(SynonymsBody(rules: body.rules))
     }
@@ -210,16 +176,6 @@ struct SearchRoutes {
         if let user { return .user(try UserID(validating: user, field: "user_id")) }
         if let device { return .device(try DeviceID(validating: device, field: "device_id")) }
         return nil
-    }
-
-    /// How the query log tells the shopper apart from others, without their id (nil: nobody
-    /// known, who counts towards no suggestion).
-    static func digest(of shopper: RecommendationService.Shopper) -> ShopperDigest? {
-        switch shopper {
-        case .user(let user): ShopperDigest(user: user)
-        case .device(let device): ShopperDigest(device: device)
-        case .anonymous: nil
-        }
     }
 
     static func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, of type: Choice.Type, field: String)

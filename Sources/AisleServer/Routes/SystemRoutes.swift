@@ -1,11 +1,11 @@
 import AisleCore
-import AisleStore
+import AisleEngine
 import Foundation
 import Hummingbird
 
 /// Routes that need no key: health, readiness, metrics, the OpenAPI document.
 struct SystemRoutes {
-    let store: any Store
+    let engine: Engine
     let metrics: ServerMetrics
 
     func register(on router: Router<AisleRequestContext>) {
@@ -14,7 +14,7 @@ struct SystemRoutes {
         }
         router.get("ready") { _, _ in
             do {
-                try await store.checkReady()
+                try await engine.checkReady()
                 return JSONResponse.encoded(["status": "ready"])
             } catch {
                 return JSONResponse.encoded(["status": "unavailable"], status: .serviceUnavailable)

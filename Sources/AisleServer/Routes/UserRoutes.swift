@@ -1,11 +1,12 @@
 import AisleCore
+import AisleEngine
 import AisleStore
 import Foundation
 import Hummingbird
 
 /// `/v1/users`: profiles, linked devices, merged history, erasure.
 struct UserRoutes {
-    let store: any Store
+    let engine: Engine
     let configuration: AisleConfiguration
     let tokens: UserTokens
 
@@ -42,8 +43,9 @@ struct UserRoutes {
         let id = try context.pathID("id", as: UserID.self)
         var request = request
         let body = try await request.decodeBody(UserBody.self, maxBytes: configuration.server.maxBodyBytes)
-        let stored = try await store.putUsers([try body.validated(pathID: id.rawValue)], at: .now())
-        return JSONResponse.encoded(UserBody(stored[0]))
+        let stored = try await engine.putUsers([try body.validated(pathID: id.rawValue)])
+        guard let first = stored.first else { throw AisleError.notFound("no user \"\(id)\"") }
+        return JSONResponse.encoded(UserBody(first))
     }
 
     @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -55,19 +57,19 @@ struct UserRoutes {
             maxRows: configuration.ingest.maxBatchRows,
             id: \.id
         ) { (body) throws(AisleError) in try body.validated() }
-        let stored = try await store.putUsers(users, at: .now())
+        let stored = try await engine.putUsers(users)
         return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
     }
 
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
-        guard let user = try await store.user(id) else { throw AisleError.notFound("no user \"\(id)\"") }
+        guard let user = try await engine.user(id) else { throw AisleError.notFound("no user \"\(id)\"") }
         return JSONResponse.encoded(UserBody(user))
     }
 
     @Sendable func erase(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
-        let erased = try await store.eraseUser(id)
+        let erased = try await engine.eraseUser(id)
         if erased.isEmpty { throw AisleError.notFound("nothing is stored for user \"\(id)\"") }
         return JSONResponse.encoded(
             UserErasureBody(
@@ -82,7 +84,7 @@ struct UserRoutes {
 
     @Sendable func devices(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
-        let links = try await store.devices(of: id)
+        let links = try await engine.devices(of: id)
         return JSONResponse.encoded(PageBody(data: links.map(DeviceLinkBody.init), nextCursor: nil))
     }
 
@@ -93,7 +95,7 @@ struct UserRoutes {
             try EventType(validating: String(name), field: "types")
         }
         let cursor = try request.queryString("cursor").map(Self.historyCursor)
-        let events = try await store.history(of: id, types: types, after: cursor, limit: limit + 1)
+        let events = try await engine.history(of: id, types: types, after: cursor, limit: limit + 1)
         let page = Array(events.prefix(limit))
         let next = events.count > limit ? page.last.map(Self.cursorText) : nil
         return JSONResponse.encoded(PageBody(data: page.map(EventBody.init), nextCursor: next))

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleEngine
 import AisleRecommend
 import AisleServer
 import AisleStore
@@ -68,7 +69,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             try await sink.close()
             // Train before serving, so the recommendation examples answer from the first request.
-            let service = RecommenderSetup.service(configuration: configuration, store: sink.store)
+            let service = EngineSetup.recommender(configuration: configuration, store: sink.store)
             let report = try await service.train()
             Console.line(
                 "  trained the recommendation models: \(report.interactions) interactions, \(report.items) items (\(report.blendSource))"

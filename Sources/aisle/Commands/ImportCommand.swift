@@ -1,4 +1,5 @@
 import AisleCore
+import AisleEngine
 import AisleStore
 import AisleText
 import ArgumentParser
@@ -110,10 +111,12 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let analyzer =
                 kind == .reviews
-                ? try ReviewSetup.analyzer(
-                    setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto",
-                    dataDirectory: directory
-                ) { Console.error("import: \($0)") }
+                ? try Setup.mappingFailures {
+                    try EngineSetup.reviewAnalyzer(
+                        setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto",
+                        dataDirectory: directory
+                    ) { Console.error("import: \($0)") }
+                }
                 : ReviewAnalyzer(model: nil)
             sink = StoreSink(
                 store: try SQLiteStore.open(directory: directory, sessions: sessions),

@@ -1,7 +1,5 @@
 import AisleCore
-import AisleMath
-import AisleRecommend
-import AisleSearch
+import AisleEngine
 import AisleServer
 import AisleStore
 import AisleText
@@ -35,13 +33,8 @@ enum Server {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let directory = configuration.store.dataDirectory
-        let lock = try DataDirectoryLock(directory: directory)
-        let store = try SQLiteStore.open(
-            directory: directory,
-            durability: configuration.store.durability,
-            sessions: configuration.ingest.sessions
-        )
-        let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, store: store)
+        let (engine, lock) = try Setup.engine(configuration: configuration)
+        let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, store: engine.store)
         if printKeys {
             for (scope, key) in generated.sorted(by: { $0.key < $1.key }) {
                 Console.line(
@@ -49,31 +42,9 @@ enum Server {
                 )
             }
         }
-        let tokens = try await UserTokens.load(store: store, mode: configuration.keys.userTokens)
-        let recommendations = RecommenderSetup.service(configuration: configuration, store: store)
-        let reviews = try ReviewSetup.analyzer(
-            setting: configuration.reviews.sentimentModel,
-            dataDirectory: directory
-        ) { Console.line("aisle: \($0)") }
-        let encoder = try TextSetup.encoder(configuration: configuration)
-        var tuning = SearchTuning()
-        tuning.suggestionMinimumShoppers = configuration.search.autocompleteMinimumShoppers
-        // Similarities spread differently per model: the bar for a match by meaning is its own.
-        if let encoder { tuning.calibrate(forModel: encoder.name) }
-        let search = SearchEngine(tuning: tuning)
-        let embedder = encoder.map { ItemEmbedder(encoder: $0, store: store, search: search) }
+        let tokens = try await UserTokens.load(store: engine.store, mode: configuration.keys.userTokens)
         let host = configuration.server.host
-        let app = AisleApplication.build(
-            configuration: configuration,
-            store: store,
-            keys: keys,
-            tokens: tokens,
-            recommendations: recommendations,
-            reviews: reviews,
-            embedder: embedder,
-            search: search,
-            logger: logger
-        ) { port in
+        let app = AisleApplication.build(engine: engine, keys: keys, tokens: tokens, logger: logger) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
             await onListening(port)
         }
@@ -83,18 +54,23 @@ enum Server {
     }
 }
 
-/// The recommender over a store, as `serve`, `demo` and `train` set it up.
-enum RecommenderSetup {
-    static func service(configuration: AisleConfiguration, store: any Store) -> RecommendationService {
-        let parallelism = configuration.recommend.threads.map(Parallelism.init(threads:)) ?? .machine
-        BLAS.setThreads(parallelism)
-        let path = (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
-        var settings = RecommendationService.Settings(parallelism: parallelism, snapshotPath: path)
-        settings.weights = EventWeights(overrides: configuration.recommend.eventWeights)
-        settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLifeDays.map {
-            $0 * 86_400
+/// The engine's setup as the commands use it: its choices printed as `aisle: …` lines, and a
+/// setting it cannot use reported as the command-line error it is.
+enum Setup {
+    static func engine(configuration: AisleConfiguration) throws -> (engine: Engine, lock: DataDirectoryLock) {
+        try mappingFailures { try EngineSetup.open(configuration: configuration, report: report) }
+    }
+
+    static func report(_ line: String) {
+        Console.line("aisle: \(line)")
+    }
+
+    static func mappingFailures<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let failure as EngineSetup.Failure {
+            throw ValidationError(failure.description)
         }
-        return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
     }
 }
 
@@ -121,77 +97,5 @@ enum LogSetup {
         var logger = Logger(label: "aisle")
         logger.logLevel = parsed
         return logger
-    }
-}
-
-/// The review analyser, from `--sentiment-model`: shared by `serve`, `import reviews` and `demo`.
-enum ReviewSetup {
-    /// `setting` is auto, none or a model file; `report` says which model is in use.
-    static func analyzer(
-        setting: String,
-        dataDirectory: String,
-        report: (String) -> Void
-    ) throws -> ReviewAnalyzer {
-        switch setting {
-        case "none":
-            report("reviews: lexicon only (--sentiment-model none)")
-            return ReviewAnalyzer(model: nil)
-        case "auto":
-            let trained = (dataDirectory as NSString).appendingPathComponent("models/sentiment.aisle")
-            if FileManager.default.fileExists(atPath: trained) {
-                report("reviews: sentiment model \(trained)")
-                return ReviewAnalyzer(model: try SentimentModel.load(from: trained))
-            }
-            if let shipped = try SentimentModel.shipped() {
-                report("reviews: the shipped sentiment model")
-                return ReviewAnalyzer(model: shipped)
-            }
-            report(
-                "reviews: no sentiment model beside the binary (aisle_AisleText.resources), so the lexicon decides alone; aisle train-sentiment --out \(trained) makes one"
-            )
-            return ReviewAnalyzer(model: nil)
-        default:
-            do {
-                let model = try SentimentModel.load(from: setting)
-                report("reviews: sentiment model \(setting)")
-                return ReviewAnalyzer(model: model)
-            } catch {
-                throw ValidationError("--sentiment-model: \(error)")
-            }
-        }
-    }
-}
-
-/// The text encoder the server loads, from `--model-dir`.
-enum TextSetup {
-    /// The text encoder of `configuration`, nil when there is none (`none`, or no model there).
-    static func encoder(configuration: AisleConfiguration) throws -> TextEncoder? {
-        let folder = configuration.text.modelDirectory
-        if folder == "none" { return nil }
-        guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
-        else {
-            Console.line(
-                "aisle: no text encoder at \(folder) (make models fetches it): /v1/embeddings answers 503 and items are not embedded"
-            )
-            return nil
-        }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let encoder: TextEncoder
-        do {
-            let workers = configuration.recommend.threads.map(Parallelism.init(threads:)) ?? .machine
-            encoder = try TextEncoder(folder: folder, parallelism: workers)
-        } catch {
-            throw ValidationError("--model-dir: \(error)")
-        }
-        let elapsed = clock.now - start
-        // OpenBLAS single-threaded: the encoder splits its products between its own workers,
-        // 1.3x faster for batches than OpenBLAS's threads (docs/BENCHMARKS.md), and training
-        // parallelises on the same workers; only ALS's small Gram products run on one thread.
-        BLAS.setThreads(.serial)
-        Console.line(
-            "aisle: text encoder \(encoder.name) loaded in \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms; items are embedded in the background"
-        )
-        return encoder
     }
 }

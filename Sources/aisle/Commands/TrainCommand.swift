@@ -1,4 +1,5 @@
 import AisleCore
+import AisleEngine
 import AisleRecommend
 import AisleStore
 import ArgumentParser
@@ -46,7 +47,7 @@ struct TrainCommand: AsyncParsableCommand {
             durability: .processCrash,
             sessions: configuration.ingest.sessions
         )
-        let service = RecommenderSetup.service(configuration: configuration, store: store)
+        let service = EngineSetup.recommender(configuration: configuration, store: store)
         let clock = ContinuousClock()
         let start = clock.now
         let report = try await service.train { Console.error("train: \($0)") }

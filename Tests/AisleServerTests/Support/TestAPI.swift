@@ -1,4 +1,5 @@
 import AisleCore
+import AisleEngine
 import AisleMath
 import AisleRecommend
 import AisleServer
@@ -28,10 +29,8 @@ struct TestAPI {
             initial: .empty(at: .now())
         )
         router = AisleApplication.router(
-            configuration: configuration,
-            store: store,
-            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey),
-            recommendations: recommendations
+            engine: Engine(configuration: configuration, store: store, recommendations: recommendations),
+            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey)
         )
         application = Application(router: router)
     }

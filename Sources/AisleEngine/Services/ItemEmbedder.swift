@@ -1,13 +1,13 @@
 import AisleCore
-public import AisleSearch
-public import AisleStore
-public import AisleText
+import AisleSearch
+import AisleStore
+import AisleText
 import Logging
 import ServiceLifecycle
 
 /// Embeds catalog items in the background: at start every item without a current embedding,
 /// then whatever `itemsChanged()` signals (item upserts), in batches, off the request path.
-public final class ItemEmbedder: Sendable {
+final class ItemEmbedder: Sendable {
     let encoder: TextEncoder
     let store: any Store
     /// Receives each new vector for semantic search.
@@ -18,7 +18,7 @@ public final class ItemEmbedder: Sendable {
     /// Items embedded per batch.
     static let batchSize = 32
 
-    public init(encoder: TextEncoder, store: any Store, search: SearchEngine? = nil) {
+    init(encoder: TextEncoder, store: any Store, search: SearchEngine? = nil) {
         self.encoder = encoder
         self.store = store
         self.search = search
@@ -27,12 +27,12 @@ public final class ItemEmbedder: Sendable {
     }
 
     /// Wakes the embedder: items changed.
-    public func itemsChanged() {
+    func itemsChanged() {
         signal.yield()
     }
 
     /// Embeds every item whose embedding is missing or older than the item; returns how many.
-    public func catchUp() async throws -> Int {
+    func catchUp() async throws -> Int {
         var done = 0
         var cursor: ItemID?
         while true {

@@ -1,0 +1,67 @@
+public import AisleCore
+import AisleRecommend
+import AisleSearch
+public import AisleStore
+import AisleText
+
+/// The catalog: every change reaches the store, the recommender (stock, new items at once),
+/// the item embedder (texts embedded again in the background) and search (found or dropped at
+/// once).
+extension Engine {
+    /// Stores `items` (new or replacing) and tells every part; returns them as stored.
+    public func upsertItems(_ items: [Item]) async throws -> [Item] {
+        let now = Timestamp.now()
+        let stored = try await store.upsertItems(items, at: now)
+        recommendations.itemsUpserted(stored, at: now)
+        embedder?.itemsChanged()
+        searchEngine.upsert(stored)
+        return stored
+    }
+
+    /// Deletes an item everywhere; false when there was none.
+    public func deleteItem(_ id: ItemID) async throws -> Bool {
+        let now = Timestamp.now()
+        guard try await store.deleteItem(id, at: now) else { return false }
+        recommendations.itemDeleted(id, at: now)
+        searchEngine.remove(id)
+        return true
+    }
+
+    public func item(_ id: ItemID) async throws -> Item? {
+        try await store.item(id)
+    }
+
+    /// Items in id order after `cursor`.
+    public func items(after cursor: ItemID?, limit: Int) async throws -> [Item] {
+        try await store.items(after: cursor, limit: limit)
+    }
+}
+
+/// Sentence embeddings with the loaded text model.
+extension Engine {
+    /// The loaded text model's name; `unavailable`, with what to do, without one.
+    public func requireTextModel() throws(AisleError) -> String {
+        guard let encoder else { throw Self.noTextModel }
+        return encoder.name
+    }
+
+    /// The text model's vectors for `texts` and the tokens read, computed off the caller's
+    /// thread; `unavailable` without a model.
+    public func embed(_ texts: [String]) async throws(AisleError) -> (vectors: [[Float]], tokens: Int) {
+        guard let encoder else { throw Self.noTextModel }
+        return await encoder.embedInBackground(texts)
+    }
+
+    static let noTextModel = AisleError(
+        code: .unavailable,
+        message:
+            "no text encoder is loaded: run make models, then start the server with --model-dir models/all-MiniLM-L6-v2"
+    )
+
+    /// An item's stored embedding under the loaded model (nil: not embedded yet);
+    /// `unavailable` without a model.
+    public func itemEmbedding(_ id: ItemID) async throws -> ItemEmbedding? {
+        let model = try requireTextModel()
+        return try await store.itemEmbedding(id, model: model)
+    }
+}

@@ -1,0 +1,71 @@
+public import AisleCore
+public import AisleRecommend
+
+/// Recommendations: the personal feed, item pages, trending, and the model's status and
+/// training.
+extension Engine {
+    /// A list and the model that made it, read from the same snapshot.
+    public struct RecommendationAnswer: Sendable {
+        public var page: RecommendationPage
+        /// When that model was trained; nil before a model learnt from an interaction (the
+        /// list then comes from live counts: `page.fallback`).
+        public var modelTrainedAt: Timestamp?
+    }
+
+    /// The model in use and whether a training runs now.
+    public struct ModelStatus: Sendable {
+        public var report: TrainingReport
+        /// Nil before a model learnt from an interaction.
+        public var trainedAt: Timestamp?
+        public var training: Bool
+    }
+
+    /// `shopper`'s feed (their latest events are read from the store).
+    public func feed(for shopper: RecommendationService.Shopper, query: FeedQuery) async throws -> RecommendationAnswer {
+        let query = try await recommendations.shopperQuery(for: shopper, query: query)
+        let recommender = recommendations.engine()
+        return Self.answer(recommender.feed(query), from: recommender)
+    }
+
+    /// Items like `item`. Throws `notFound` for an item the model does not know.
+    public func similar(to item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationAnswer {
+        let recommender = recommendations.engine()
+        return Self.answer(try recommender.similar(to: item.rawValue, options: options), from: recommender)
+    }
+
+    /// Items bought with `item`.
+    public func boughtTogether(with item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationAnswer {
+        let recommender = recommendations.engine()
+        return Self.answer(try recommender.boughtTogether(with: item.rawValue, options: options), from: recommender)
+    }
+
+    /// What is popular now over `window`.
+    public func trending(window: TrendWindow, options: ListOptions) -> RecommendationAnswer {
+        let recommender = recommendations.engine()
+        return Self.answer(recommender.trending(window: window, options: options), from: recommender)
+    }
+
+    /// The model in use.
+    public func modelStatus() -> ModelStatus {
+        Self.status(recommendations.snapshot, training: recommendations.isTraining)
+    }
+
+    /// Trains a new model now and puts it in use; returns its status.
+    public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ModelStatus {
+        _ = try await recommendations.train(progress: progress)
+        return modelStatus()
+    }
+
+    static func answer(_ page: RecommendationPage, from recommender: RecommendationEngine) -> RecommendationAnswer {
+        RecommendationAnswer(page: page, modelTrainedAt: trainedAt(recommender.snapshot))
+    }
+
+    static func status(_ snapshot: RecommendationSnapshot, training: Bool) -> ModelStatus {
+        ModelStatus(report: snapshot.report, trainedAt: trainedAt(snapshot), training: training)
+    }
+
+    /// Trained on at least one interaction: a training on an empty store is no model yet.
+    static func trainedAt(_ snapshot: RecommendationSnapshot) -> Timestamp? {
+        !snapshot.report.blendSource.isEmpty && snapshot.report.interactions > 0 ? snapshot.trainedAt : nil
+    }
+}

@@ -1,0 +1,86 @@
+public import AisleCore
+public import AisleRecommend
+public import AisleSearch
+import AisleStore
+import AisleText
+
+/// Search (docs/SEARCH.md): the engine picks the mode, embeds the query text, and finds the
+/// shopper's events for personal re-ranking; `SearchEngine` ranks.
+extension Engine {
+    /// A search's results and the mode that made them.
+    public struct SearchAnswer: Sendable {
+        public var results: SearchResults
+        public var mode: SearchMode
+    }
+
+    /// Runs `query` in `mode` (nil: hybrid when items are embedded, else lexical), re-ranked
+    /// for `shopper` when given. Throws `unavailable` for semantic or hybrid without a text
+    /// model, `invalid` for semantic without text.
+    public func search(
+        _ query: SearchQuery,
+        mode asked: SearchMode? = nil,
+        shopper: RecommendationService.Shopper? = nil
+    ) async throws -> SearchAnswer {
+        var query = query
+        query.mode = try searchMode(asked, text: query.text)
+        if query.mode != .lexical, let encoder {
+            query.vector = await encoder.embedInBackground([query.text]).vectors.first
+        }
+        if let shopper {
+            query.shopper = Self.digest(of: shopper)
+            query.affinity = searchEngine.affinity(from: try await recommendations.events(of: shopper))
+        }
+        return SearchAnswer(results: searchEngine.search(query), mode: query.mode)
+    }
+
+    /// The retrieval mode: as asked, else hybrid when item embeddings are there to use.
+    func searchMode(_ asked: SearchMode?, text: String) throws(AisleError) -> SearchMode {
+        guard let asked else {
+            return encoder != nil && searchEngine.vectorCount > 0 && !text.isEmpty ? .hybrid : .lexical
+        }
+        if asked != .lexical && encoder == nil {
+            throw AisleError(
+                code: .unavailable,
+                message:
+                    "mode=\(asked.rawValue) needs the text encoder: run make models, then start the server with --model-dir models/all-MiniLM-L6-v2"
+            )
+        }
+        if asked == .semantic && text.isEmpty { throw AisleError.invalid("q", "mode=semantic needs q") }
+        return asked
+    }
+
+    /// How the query log tells the shopper apart from others, without their id (nil: nobody
+    /// known, who counts towards no suggestion).
+    static func digest(of shopper: RecommendationService.Shopper) -> ShopperDigest? {
+        switch shopper {
+        case .user(let user): ShopperDigest(user: user)
+        case .device(let device): ShopperDigest(device: device)
+        case .anonymous: nil
+        }
+    }
+
+    /// Suggestions for what is typed so far.
+    public func autocomplete(_ text: String, limit: Int) -> [SearchEngine.Suggestion] {
+        searchEngine.autocomplete(text, limit: limit)
+    }
+
+    /// Queries that found nothing, most frequent first.
+    public func zeroResultQueries(limit: Int) -> [SearchQueryStats] {
+        searchEngine.zeroResultQueries(limit: limit)
+    }
+
+    /// The synonym rules in force.
+    public var synonyms: [SynonymRule] { searchEngine.synonyms }
+
+    /// Replaces the whole synonym rule set: checked first (`invalid` naming the rule), then
+    /// stored, then used.
+    public func setSynonyms(_ rules: [SynonymRule]) async throws {
+        do {
+            try searchEngine.checkSynonyms(rules)
+        } catch {
+            throw AisleError.invalid("rules[\(error.rule)]", error.description)
+        }
+        let revision = try await store.setSearchSynonyms(rules, at: .now())
+        try searchEngine.setSynonyms(rules, revision: revision)
+    }
+}

@@ -1,0 +1,34 @@
+public import AisleCore
+public import AisleStore
+
+/// Users: profiles, linked devices, merged history, erasure.
+extension Engine {
+    public func putUsers(_ users: [User]) async throws -> [User] {
+        try await store.putUsers(users, at: .now())
+    }
+
+    public func user(_ id: UserID) async throws -> User? {
+        try await store.user(id)
+    }
+
+    /// Erases everything stored of a user: profile, events from every device, device links,
+    /// reviews and their searches' shopper digests.
+    public func eraseUser(_ id: UserID) async throws -> UserErasure {
+        try await store.eraseUser(id)
+    }
+
+    /// The user's linked devices, most recently linked first.
+    public func devices(of user: UserID) async throws -> [DeviceLink] {
+        try await store.devices(of: user)
+    }
+
+    /// The user's events from every device, newest first.
+    public func history(
+        of user: UserID,
+        types: [EventType],
+        after cursor: HistoryCursor?,
+        limit: Int
+    ) async throws -> [StoredEvent] {
+        try await store.history(of: user, types: types, after: cursor, limit: limit)
+    }
+}

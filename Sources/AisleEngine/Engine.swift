@@ -1,0 +1,62 @@
+public import AisleCore
+public import AisleRecommend
+public import AisleSearch
+public import AisleStore
+public import AisleText
+
+/// Aisle's application layer: every workflow that ties the store to the engines (catalog,
+/// events, identity, reviews, search, recommendations, users) is one call here, so the HTTP
+/// server and the CLI only translate. Extensions by concern live in `Engine+*.swift`; the
+/// background work it owns (training schedule, item embedding, search-index flush, store
+/// upkeep) is in `Engine+Services.swift`.
+///
+/// Safe to share: every part is `Sendable` and keeps its own locks.
+public final class Engine: Sendable {
+    public let configuration: AisleConfiguration
+    /// The store behind every workflow. Read directly only where no workflow applies (keys,
+    /// readiness); writes go through the engine so that every part hears of them.
+    public let store: any Store
+    let recommendations: RecommendationService
+    let searchEngine: SearchEngine
+    let reviewAnalyzer: ReviewAnalyzer
+    /// Nil without a text model: no semantic search, no item embeddings.
+    let encoder: TextEncoder?
+    let embedder: ItemEmbedder?
+
+    /// An engine from parts already built (`EngineSetup.open` builds them from the
+    /// configuration). `search` gets the encoder's calibrated bars for meaning-only matches.
+    public init(
+        configuration: AisleConfiguration,
+        store: any Store,
+        recommendations: RecommendationService,
+        reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
+        encoder: TextEncoder? = nil,
+        search: SearchEngine? = nil
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.recommendations = recommendations
+        reviewAnalyzer = reviews
+        self.encoder = encoder
+        let searchEngine = search ?? SearchEngine(tuning: Self.searchTuning(configuration: configuration, encoder: encoder))
+        self.searchEngine = searchEngine
+        embedder = encoder.map { ItemEmbedder(encoder: $0, store: store, search: searchEngine) }
+    }
+
+    /// Search tuning for `configuration` and the text model: the autocomplete bar, and the
+    /// model's own bars for matches by meaning (similarities spread differently per model).
+    public static func searchTuning(configuration: AisleConfiguration, encoder: TextEncoder?) -> SearchTuning {
+        var tuning = SearchTuning()
+        tuning.suggestionMinimumShoppers = configuration.search.autocompleteMinimumShoppers
+        if let encoder { tuning.calibrate(forModel: encoder.name) }
+        return tuning
+    }
+
+    /// The text model's name, nil without one.
+    public var textModel: String? { encoder?.name }
+
+    /// Whether the store answers (the readiness probe).
+    public func checkReady() async throws {
+        try await store.checkReady()
+    }
+}

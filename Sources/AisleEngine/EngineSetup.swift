@@ -1,0 +1,133 @@
+public import AisleCore
+import AisleMath
+public import AisleRecommend
+public import AisleStore
+public import AisleText
+import Foundation
+
+/// Builds the engine's parts from the configuration: the composition root shared by `serve`,
+/// `demo`, `import` and `train`. `report` receives one line per choice made (which review
+/// model, which text model), for the console.
+public enum EngineSetup {
+    /// A setting that cannot be used, naming its command-line option.
+    public struct Failure: Error, CustomStringConvertible {
+        public var option: String
+        public var message: String
+        public var description: String { "\(option): \(message)" }
+    }
+
+    /// The engine over the data folder's SQLite store, with the recommender, the review model
+    /// and the text model the configuration names. Takes the folder's lock for as long as the
+    /// returned lock lives.
+    public static func open(
+        configuration: AisleConfiguration,
+        report: (String) -> Void
+    ) throws -> (engine: Engine, lock: DataDirectoryLock) {
+        let directory = configuration.store.dataDirectory
+        let lock = try DataDirectoryLock(directory: directory)
+        let store = try SQLiteStore.open(
+            directory: directory,
+            durability: configuration.store.durability,
+            sessions: configuration.ingest.sessions
+        )
+        let recommendations = recommender(configuration: configuration, store: store)
+        let reviews = try reviewAnalyzer(
+            setting: configuration.reviews.sentimentModel,
+            dataDirectory: directory,
+            report: report
+        )
+        let encoder = try textEncoder(configuration: configuration, report: report)
+        let engine = Engine(
+            configuration: configuration,
+            store: store,
+            recommendations: recommendations,
+            reviews: reviews,
+            encoder: encoder
+        )
+        return (engine, lock)
+    }
+
+    /// The recommender over `store`, saving its snapshot in the data folder. Sets OpenBLAS to
+    /// the training threads; `textEncoder` may set it back to one thread after (see there).
+    public static func recommender(configuration: AisleConfiguration, store: any Store) -> RecommendationService {
+        let parallelism = threads(configuration)
+        BLAS.setThreads(parallelism)
+        let path = (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
+        var settings = RecommendationService.Settings(parallelism: parallelism, snapshotPath: path)
+        settings.weights = EventWeights(overrides: configuration.recommend.eventWeights)
+        settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLifeDays.map {
+            $0 * 86_400
+        }
+        return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
+    }
+
+    /// The review analyser, from `--sentiment-model`: auto (a model trained into the data
+    /// folder, else the shipped one, else the lexicon alone), none, or a model file.
+    public static func reviewAnalyzer(
+        setting: String,
+        dataDirectory: String,
+        report: (String) -> Void
+    ) throws -> ReviewAnalyzer {
+        switch setting {
+        case "none":
+            report("reviews: lexicon only (--sentiment-model none)")
+            return ReviewAnalyzer(model: nil)
+        case "auto":
+            let trained = (dataDirectory as NSString).appendingPathComponent("models/sentiment.aisle")
+            if FileManager.default.fileExists(atPath: trained) {
+                report("reviews: sentiment model \(trained)")
+                return ReviewAnalyzer(model: try SentimentModel.load(from: trained))
+            }
+            if let shipped = try SentimentModel.shipped() {
+                report("reviews: the shipped sentiment model")
+                return ReviewAnalyzer(model: shipped)
+            }
+            report(
+                "reviews: no sentiment model beside the binary (aisle_AisleText.resources), so the lexicon decides alone; aisle train-sentiment --out \(trained) makes one"
+            )
+            return ReviewAnalyzer(model: nil)
+        default:
+            do {
+                let model = try SentimentModel.load(from: setting)
+                report("reviews: sentiment model \(setting)")
+                return ReviewAnalyzer(model: model)
+            } catch {
+                throw Failure(option: "--sentiment-model", message: "\(error)")
+            }
+        }
+    }
+
+    /// The text encoder of `configuration`, nil when there is none (`none`, or no model there).
+    public static func textEncoder(configuration: AisleConfiguration, report: (String) -> Void) throws -> TextEncoder? {
+        let folder = configuration.text.modelDirectory
+        if folder == "none" { return nil }
+        guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
+        else {
+            report(
+                "no text encoder at \(folder) (make models fetches it): /v1/embeddings answers 503 and items are not embedded"
+            )
+            return nil
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let encoder: TextEncoder
+        do {
+            encoder = try TextEncoder(folder: folder, parallelism: threads(configuration))
+        } catch {
+            throw Failure(option: "--model-dir", message: "\(error)")
+        }
+        let elapsed = clock.now - start
+        // OpenBLAS single-threaded: the encoder splits its products between its own workers,
+        // 1.3x faster for batches than OpenBLAS's threads (docs/BENCHMARKS.md), and training
+        // parallelises on the same workers; only ALS's small Gram products run on one thread.
+        // This must come after `recommender`, which sets the training threads.
+        BLAS.setThreads(.serial)
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        report("text encoder \(encoder.name) loaded in \(milliseconds) ms; items are embedded in the background")
+        return encoder
+    }
+
+    static func threads(_ configuration: AisleConfiguration) -> Parallelism {
+        configuration.recommend.threads.map(Parallelism.init(threads:)) ?? .machine
+    }
+}

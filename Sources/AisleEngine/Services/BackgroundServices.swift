@@ -1,0 +1,42 @@
+import AisleCore
+import AisleRecommend
+import AisleStore
+import Logging
+import ServiceLifecycle
+
+/// Retrains the recommender on the configured schedule (and once at start when there is no
+/// snapshot); stops with the engine's other services.
+struct TrainingScheduleService: Service {
+    let service: RecommendationService
+    let configuration: RecommendConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        let logger = logger
+        await cancelWhenGracefulShutdown {
+            if configuration.trainOnStart && !service.loadSaved() {
+                do {
+                    let report = try await service.train { logger.info("training: \($0)") }
+                    logger.info("first training done: \(report.interactions) interactions, \(report.items) items")
+                } catch {
+                    logger.error("first training failed: \(error)")
+                }
+            }
+            await service.runSchedule(
+                everyMinutes: configuration.trainEveryMinutes,
+                afterEvents: configuration.trainAfterEvents
+            ) { logger.info("training: \($0)") }
+        }
+    }
+}
+
+/// Runs the store's background upkeep for as long as the engine runs.
+struct StoreMaintenanceService: Service {
+    let store: any Store
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await store.runMaintenance()
+        }
+    }
+}
