@@ -29,8 +29,9 @@ dist:
 bench:
 	scripts/bench.sh
 
+# Style (swift-format, with .swift-format) and the layer rules (scripts/check-layers.sh).
 lint:
-	scripts/check-layers.sh
+	swift format lint --strict --recursive Sources Tests && scripts/check-layers.sh
 
 clean:
 	rm -rf .build .build-dist dist aisle-data aisle-demo-data

@@ -204,4 +204,3 @@ public enum UserTokenMode: String, Sendable, Equatable, CaseIterable {
     /// that user: the production setting, since the ingest key ships inside apps.
     case required
 }
-

@@ -60,7 +60,12 @@ public struct User: Sendable, Equatable {
     public var createdAt: Timestamp?
     public var updatedAt: Timestamp?
 
-    public init(id: UserID, attributes: [String: JSONValue] = [:], createdAt: Timestamp? = nil, updatedAt: Timestamp? = nil) {
+    public init(
+        id: UserID,
+        attributes: [String: JSONValue] = [:],
+        createdAt: Timestamp? = nil,
+        updatedAt: Timestamp? = nil
+    ) {
         self.id = id
         self.attributes = attributes
         self.createdAt = createdAt

@@ -92,7 +92,8 @@ public struct SearchActivity: Sendable, Equatable {
     public var clicks: [SearchClickCount]
     public var shoppers: [SearchQueryShopper]
 
-    public init(queries: [SearchQueryStats] = [], clicks: [SearchClickCount] = [], shoppers: [SearchQueryShopper] = []) {
+    public init(queries: [SearchQueryStats] = [], clicks: [SearchClickCount] = [], shoppers: [SearchQueryShopper] = [])
+    {
         self.queries = queries
         self.clicks = clicks
         self.shoppers = shoppers

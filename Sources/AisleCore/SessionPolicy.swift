@@ -37,7 +37,8 @@ public struct SessionPolicy: Sendable, Equatable {
     /// An event within the gap of the last one joins its session. A late event from before the
     /// current session gets a session of its own but leaves the state alone, so one old event
     /// in a batch doesn't split the session that is going on.
-    public func assign(after previous: State?, actor: String, at time: Timestamp) -> (session: SessionID, state: State) {
+    public func assign(after previous: State?, actor: String, at time: Timestamp) -> (session: SessionID, state: State)
+    {
         guard let previous else {
             let started = State(sessionID: Self.sessionID(actor: actor, start: time), lastSeen: time)
             return (started.sessionID, started)

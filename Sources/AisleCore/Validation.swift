@@ -23,7 +23,9 @@ public enum Validate {
         if bytes > maxBytes {
             throw .invalid(field, "\(field) must be at most \(maxBytes) UTF-8 bytes, got \(bytes)")
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) {
+        if value.unicodeScalars.contains(where: {
+            $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t"
+        }) {
             throw .invalid(field, "\(field) must not contain control characters")
         }
         return value
@@ -38,7 +40,10 @@ public enum Validate {
     static func number(_ value: Double, field: String, in range: ClosedRange<Double>) throws(AisleError) -> Double {
         guard value.isFinite else { throw .invalid(field, "\(field) must be a finite number") }
         guard range.contains(value) else {
-            throw .invalid(field, "\(field) must be between \(JSONValue.format(range.lowerBound)) and \(JSONValue.format(range.upperBound)), got \(JSONValue.format(value))")
+            throw .invalid(
+                field,
+                "\(field) must be between \(JSONValue.format(range.lowerBound)) and \(JSONValue.format(range.upperBound)), got \(JSONValue.format(value))"
+            )
         }
         return value
     }
@@ -57,7 +62,9 @@ public enum Validate {
     }
 
     /// A free-form object: at most `maxKeys` keys of 1–128 bytes and `maxBytes` of JSON text.
-    static func object(_ value: [String: JSONValue], field: String, maxKeys: Int, maxBytes: Int) throws(AisleError) -> [String: JSONValue] {
+    static func object(_ value: [String: JSONValue], field: String, maxKeys: Int, maxBytes: Int) throws(AisleError)
+        -> [String: JSONValue]
+    {
         if value.count > maxKeys {
             throw .invalid(field, "\(field) may hold at most \(maxKeys) keys, got \(value.count)")
         }

@@ -38,7 +38,8 @@ public final class Engine: Sendable {
         self.recommendations = recommendations
         reviewAnalyzer = reviews
         self.encoder = encoder
-        let searchEngine = search ?? SearchEngine(tuning: Self.searchTuning(configuration: configuration, encoder: encoder))
+        let searchEngine =
+            search ?? SearchEngine(tuning: Self.searchTuning(configuration: configuration, encoder: encoder))
         self.searchEngine = searchEngine
         embedder = encoder.map { ItemEmbedder(encoder: $0, store: store, search: searchEngine) }
     }

@@ -1,5 +1,11 @@
 import AisleMath
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The vectors a graph links, read in place: row `r` is `dimension` floats at `base + r × dimension`.
 struct VectorStorage {
     let base: UnsafePointer<Float>
@@ -232,9 +238,3 @@ extension Array {
         return low
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -175,7 +175,9 @@ struct SearchBehaviour {
     mutating func restore(_ stored: SearchActivity) {
         for stats in stored.queries { queries[stats.query] = Self.adding(stats, to: queries[stats.query]) }
         for row in stored.shoppers where queries[row.query] != nil {
-            if shoppers[row.query, default: []].count < minimumShoppers { shoppers[row.query, default: []].insert(row.shopper) }
+            if shoppers[row.query, default: []].count < minimumShoppers {
+                shoppers[row.query, default: []].insert(row.shopper)
+            }
         }
         let storedClicks = stored.clicks
         for click in storedClicks {

@@ -1,5 +1,11 @@
 public import AisleCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The fields an item is searched by, with their BM25F weight and length normalisation.
 public enum SearchField: Int, CaseIterable, Sendable {
     case title, brand, categories, tags, attributes, description
@@ -435,12 +441,6 @@ struct SearchIndex {
         logf(1 + (count - Float(frequency) + 0.5) / (Float(frequency) + 0.5))
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Per-slot scoring arrays for one search at a time, all zero between searches. The engine
 /// keeps a few and hands one to each search, so searches can run together.

@@ -2,9 +2,9 @@ public import AisleCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An exclusive lock on a data folder (`aisle.lock`), held while a server or an import writes
@@ -25,7 +25,8 @@ public final class DataDirectoryLock: Sendable {
             close(fd)
             throw AisleError(
                 code: .unavailable,
-                message: "another aisle process (a server or an import) is using \(directory); stop it, or import through it with --url and --key"
+                message:
+                    "another aisle process (a server or an import) is using \(directory); stop it, or import through it with --url and --key"
             )
         }
         descriptor = fd

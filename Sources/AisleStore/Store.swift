@@ -34,7 +34,8 @@ public protocol Store: Sendable {
     /// The user's linked devices, most recently linked first.
     func devices(of user: UserID) async throws -> [DeviceLink]
     /// The user's events (from every linked device), newest first; ties by arrival, newest first.
-    func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws -> [StoredEvent]
+    func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws
+        -> [StoredEvent]
 
     /// The device's anonymous events (sent while it was linked to no user), newest first.
     func anonymousHistory(of device: DeviceID, limit: Int) async throws -> [StoredEvent]

@@ -39,7 +39,8 @@ struct ReviewPolarity: ParsableCommand {
     @Option(help: "Worker threads.") var threads: Int = 2
     @Option(
         name: .customLong("exclude-category"),
-        help: "Chinese shopping categories left out (default 酒店: its rows are the hotel reviews').")
+        help: "Chinese shopping categories left out (default 酒店: its rows are the hotel reviews')."
+    )
     var excludedCategories: [String] = ["酒店"]
 
     func run() throws {
@@ -74,7 +75,8 @@ struct ReviewPolarity: ParsableCommand {
                 let scores = PolarityScores(readings.map { decider.decide($0) }, labels: labels)
                 print(
                     String(
-                        format: "%@ (%d): lexicon weight %.2f (covered %.2f), undecided %.2f: accuracy %.4f (mixed %.1f %%, neutral %.1f %%, unknown %.1f %%); sign accuracy %.4f",
+                        format:
+                            "%@ (%d): lexicon weight %.2f (covered %.2f), undecided %.2f: accuracy %.4f (mixed %.1f %%, neutral %.1f %%, unknown %.1f %%); sign accuracy %.4f",
                         set.name,
                         scores.count,
                         calibration.lexiconWeight,

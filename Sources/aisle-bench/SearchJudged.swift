@@ -29,9 +29,15 @@ struct SearchJudged: ParsableCommand {
     var calibrate: String?
     @Option(help: "Weight of function words in BM25F (SearchTuning.functionWordWeight; default: the engine's).")
     var functionWordWeight: Float?
-    @Option(help: "Similarity an item found by meaning alone needs (SearchTuning.semanticThreshold; default: the model's calibrated one).")
+    @Option(
+        help:
+            "Similarity an item found by meaning alone needs (SearchTuning.semanticThreshold; default: the model's calibrated one)."
+    )
     var semanticThreshold: Float?
-    @Option(help: "How far below the nearest item a meaning-only match may be (SearchTuning.semanticMargin; default: the model's calibrated one).")
+    @Option(
+        help:
+            "How far below the nearest item a meaning-only match may be (SearchTuning.semanticMargin; default: the model's calibrated one)."
+    )
     var semanticMargin: Float?
     @Option(help: "Suffix for the run files' names.") var runName = ""
 

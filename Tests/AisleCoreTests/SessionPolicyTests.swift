@@ -47,6 +47,8 @@ import Testing
 
     @Test("different shoppers get different session ids at the same instant")
     func perActor() {
-        #expect(SessionPolicy.sessionID(actor: "u:1", start: start) != SessionPolicy.sessionID(actor: "u:2", start: start))
+        #expect(
+            SessionPolicy.sessionID(actor: "u:1", start: start) != SessionPolicy.sessionID(actor: "u:2", start: start)
+        )
     }
 }

@@ -33,7 +33,10 @@ import Testing
         #expect(Timestamp(rfc3339: text) == nil)
     }
 
-    @Test("formatting then parsing gives the same instant", arguments: [Int64(0), 1_795_675_817_123, -86_400_001, 253_402_300_799_999])
+    @Test(
+        "formatting then parsing gives the same instant",
+        arguments: [Int64(0), 1_795_675_817_123, -86_400_001, 253_402_300_799_999]
+    )
     func roundTrips(milliseconds: Int64) throws {
         let timestamp = Timestamp(millisecondsSinceEpoch: milliseconds)
         let reparsed = try #require(Timestamp(rfc3339: timestamp.rfc3339))

@@ -19,13 +19,18 @@ import Testing
             .decode(AutocompleteBody.self).data.filter { $0.kind == "query" }.map(\.text)
     }
 
-    @Test("a phrase seeded by few shoppers or holding an ID number is not suggested; five shoppers make one; k is set by AISLE_AUTOCOMPLETE_MIN_SHOPPERS and survives a restart")
+    @Test(
+        "a phrase seeded by few shoppers or holding an ID number is not suggested; five shoppers make one; k is set by AISLE_AUTOCOMPLETE_MIN_SHOPPERS and survives a restart"
+    )
     func seededQueriesNotSuggested() async throws {
         let server = ServerProcess()
         try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
         defer { server.stop() }
         try await withHTTP(server) { http in
-            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: SearchEndToEndTests.items)).status == 200)
+            #expect(
+                try await http.post("/v1/items:batch", encoding: ItemBatch(items: SearchEndToEndTests.items)).status
+                    == 200
+            )
             // The attack: three searches for a name and an ID number.
             for _ in 0..<3 { try await search(http, "jacket anna berg 850412", shopper: "attacker") }
             for shopper in 1...4 { try await search(http, "jacket anna berg", shopper: "s\(shopper)") }

@@ -11,7 +11,10 @@ import Testing
 
     @Test("stamped times and tokens are compared by presence, not value")
     func volatileFields() throws {
-        #expect(try differences(#"{"id":"a","updated_at":"2026-01-01T00:00:00.000Z"}"#, #"{"updated_at":"x","id":"a"}"#) == [])
+        #expect(
+            try differences(#"{"id":"a","updated_at":"2026-01-01T00:00:00.000Z"}"#, #"{"updated_at":"x","id":"a"}"#)
+                == []
+        )
         #expect(try differences(#"{"token":"ut1.a"}"#, #"{}"#) == [#"token: expected "ut1.a", missing"#])
     }
 

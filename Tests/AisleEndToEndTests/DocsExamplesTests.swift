@@ -48,7 +48,9 @@ import Testing
             }
         }
         let skipped = guide.skipped.map { "\($0.heading): \($0.command.prefix(60))" }
-        print("docs/API.md: ran \(guide.examples.count) examples, \(failed) differed; skipped \(skipped.count): \(skipped)")
+        print(
+            "docs/API.md: ran \(guide.examples.count) examples, \(failed) differed; skipped \(skipped.count): \(skipped)"
+        )
         if Self.updating, !edits.isEmpty {
             try guide.applying(edits).write(toFile: Self.guidePath, atomically: true, encoding: .utf8)
             print("docs/API.md: rewrote \(failed) examples with the server's answers; review with git diff")

@@ -77,12 +77,17 @@ import Testing
             // The ingest key does not move a device another user holds; the event is still stored.
             let other = EventBody(type: "view", userID: "u-7", deviceID: "phone-1", itemID: "coat")
             #expect(try await http.post("/v1/events", key: ServerProcess.ingestKey, encoding: other).status == 200)
-            #expect(try await http.call(.GET, "/v1/users/u-42/devices").decode(PageBody<DeviceLinkBody>.self).data.count == 1)
+            #expect(
+                try await http.call(.GET, "/v1/users/u-42/devices").decode(PageBody<DeviceLinkBody>.self).data.count
+                    == 1
+            )
             #expect(try await http.history(of: "u-7").count == 1)
             // The admin key does, as identify would.
             let moved = EventBody(type: "view", userID: "u-7", deviceID: "phone-1", itemID: "shoe")
             #expect(try await http.post("/v1/events", encoding: moved).status == 200)
-            #expect(try await http.call(.GET, "/v1/users/u-7/devices").decode(PageBody<DeviceLinkBody>.self).data.count == 1)
+            #expect(
+                try await http.call(.GET, "/v1/users/u-7/devices").decode(PageBody<DeviceLinkBody>.self).data.count == 1
+            )
         }
     }
 
@@ -111,7 +116,11 @@ import Testing
             let array = try await http.call(.POST, "/v1/items:batch", json: #"[{"id":"a","title":"A"}]"#)
             #expect(array.status == 400)
             #expect(array.text.contains(#"a batch is {\"items\": [...]}"#), "\(array.text)")
-            let events = try await http.call(.POST, "/v1/events", json: #"[{"type":"view","user_id":"u","item_id":"a"}]"#)
+            let events = try await http.call(
+                .POST,
+                "/v1/events",
+                json: #"[{"type":"view","user_id":"u","item_id":"a"}]"#
+            )
             #expect(events.status == 400)
             #expect(events.text.contains("events"))
 

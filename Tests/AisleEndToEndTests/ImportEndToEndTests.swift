@@ -5,7 +5,8 @@ import Testing
 
 /// `aisle import` as a user runs it: the real binary on fixture files, checked through the API.
 @Suite(.serialized) struct ImportEndToEndTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        .path
 
     struct Run {
         var status: Int32
@@ -49,7 +50,11 @@ import Testing
         #expect(run.output.contains("3 rejected"))
         let rejected = try rejects(work + "/events.jsonl.rejects.jsonl")
         #expect(rejected.map { $0["line"] } == [.number(3), .number(4), .number(8)])
-        #expect(rejected.map { $0["code"] } == [.string("invalid_field"), .string("invalid_json"), .string("invalid_field")])
+        #expect(
+            rejected.map { $0["code"] } == [
+                .string("invalid_field"), .string("invalid_json"), .string("invalid_field"),
+            ]
+        )
         #expect(rejected[0]["field"] == .string("value"))
         #expect(rejected[2]["field"] == .string("colour"))
 
@@ -86,11 +91,15 @@ import Testing
         }
     }
 
-    @Test("reviews from CSV are analysed and stored, in a folder and through --url; bad rows and unknown items rejected")
+    @Test(
+        "reviews from CSV are analysed and stored, in a folder and through --url; bad rows and unknown items rejected"
+    )
     func reviews() async throws {
         for throughServer in [false, true] {
             let work = workFolder()
-            #expect(try aisle(["import", "items", Self.fixtures + "/items.csv", "--data", "data"], in: work).status == 0)
+            #expect(
+                try aisle(["import", "items", Self.fixtures + "/items.csv", "--data", "data"], in: work).status == 0
+            )
             let server = ServerProcess(dataDirectory: work + "/data")
             var run: Run
             if throughServer {
@@ -132,7 +141,9 @@ import Testing
     @Test("RecBole atomic files: movies with genres, users, ratings as rate events in seconds")
     func recbole() async throws {
         let work = workFolder()
-        for (kind, file) in [("items", "ml-100k-slice.item"), ("users", "ml-100k-slice.user"), ("events", "ml-100k-slice.inter")] {
+        for (kind, file) in [
+            ("items", "ml-100k-slice.item"), ("users", "ml-100k-slice.user"), ("events", "ml-100k-slice.inter"),
+        ] {
             let run = try aisle(["import", kind, Self.fixtures + "/" + file, "--data", "data"], in: work)
             #expect(run.status == 0, "\(run.output)")
             #expect(!run.output.contains("rejected"), "\(run.output)")
@@ -162,7 +173,10 @@ import Testing
         defer { server.stop() }
         let work = workFolder()
         let run = try aisle(
-            ["import", "events", Self.fixtures + "/events.jsonl", "--url", server.baseURL, "--key", ServerProcess.adminKey],
+            [
+                "import", "events", Self.fixtures + "/events.jsonl", "--url", server.baseURL, "--key",
+                ServerProcess.adminKey,
+            ],
             in: work
         )
         #expect(run.status == 0, "\(run.output)")
@@ -177,12 +191,18 @@ import Testing
         let server = ServerProcess()
         try server.start()
         defer { server.stop() }
-        let run = try aisle(["import", "events", Self.fixtures + "/events.jsonl", "--data", server.dataDirectory], in: workFolder())
+        let run = try aisle(
+            ["import", "events", Self.fixtures + "/events.jsonl", "--data", server.dataDirectory],
+            in: workFolder()
+        )
         #expect(run.status != 0)
         #expect(run.output.contains("--url"))
     }
 
-    @Test("a missing file or unknown format fails with a clear message", arguments: [["import", "events", "/nonexistent.jsonl"], ["import", "events", "/etc/hostname"]])
+    @Test(
+        "a missing file or unknown format fails with a clear message",
+        arguments: [["import", "events", "/nonexistent.jsonl"], ["import", "events", "/etc/hostname"]]
+    )
     func badArguments(arguments: [String]) throws {
         let run = try aisle(arguments + ["--data", "data"], in: workFolder())
         #expect(run.status != 0)

@@ -417,10 +417,19 @@ import Testing
             let panned = try #require(before.data.first?.itemID)
             let praised = try #require(before.data.dropFirst().first?.itemID)
             for index in 0..<3 {
-                let bad = ReviewBody(userID: "critic-\(index)", text: "Terrible quality, it broke after one day. Very disappointed.")
+                let bad = ReviewBody(
+                    userID: "critic-\(index)",
+                    text: "Terrible quality, it broke after one day. Very disappointed."
+                )
                 let good = ReviewBody(userID: "fan-\(index)", text: "Excellent quality, very warm, I love it!")
-                #expect(try await http.post("/v1/items/\(panned)/reviews", key: ServerProcess.ingestKey, encoding: bad).status == 200)
-                #expect(try await http.post("/v1/items/\(praised)/reviews", key: ServerProcess.ingestKey, encoding: good).status == 200)
+                #expect(
+                    try await http.post("/v1/items/\(panned)/reviews", key: ServerProcess.ingestKey, encoding: bad)
+                        .status == 200
+                )
+                #expect(
+                    try await http.post("/v1/items/\(praised)/reviews", key: ServerProcess.ingestKey, encoding: good)
+                        .status == 200
+                )
             }
             #expect(try await http.call(.POST, "/v1/models:train").status == 200)
             let unfiltered = try await list(http, "/v1/items/j1/similar?limit=5")

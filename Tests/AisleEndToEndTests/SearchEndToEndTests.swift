@@ -164,7 +164,8 @@ import Testing
             // The query log: zero results for the admin, popular queries in autocomplete.
             // Five distinct shoppers make `jacket` a suggestion (the bar: AutocompleteEndToEndTests);
             // it counts all 7 recorded searches, the two anonymous ones above included.
-            for (index, query) in ["snorkel", "snorkel", "jacket", "jacket", "jacket", "jacket", "jacket"].enumerated() {
+            for (index, query) in ["snorkel", "snorkel", "jacket", "jacket", "jacket", "jacket", "jacket"].enumerated()
+            {
                 _ = try await search(http, "q=\(query)&user_id=shopper\(index)")
             }
             _ = try await search(http, "q=jacket&record=false")

@@ -154,8 +154,14 @@ import Testing
     func reviewUserIDsNeedTheToken() async throws {
         try await withServer { http, _ in
             #expect(try await http.call(.PUT, "/v1/items/jacket", json: #"{"title":"Jacket"}"#).status == 200)
-            #expect(try await ingest(http, "/v1/items/jacket/reviews", #"{"id":"r1","user_id":"u1","text":"Great."}"#).status == 200)
-            #expect(try await ingest(http, "/v1/items/jacket/reviews", #"{"id":"r2","user_id":"u2","text":"Fine."}"#).status == 200)
+            #expect(
+                try await ingest(http, "/v1/items/jacket/reviews", #"{"id":"r1","user_id":"u1","text":"Great."}"#)
+                    .status == 200
+            )
+            #expect(
+                try await ingest(http, "/v1/items/jacket/reviews", #"{"id":"r2","user_id":"u2","text":"Fine."}"#).status
+                    == 200
+            )
 
             func userIDs(key: String, token: String? = nil) async throws -> [String?] {
                 let reply = try await http.call(
@@ -164,10 +170,14 @@ import Testing
                     key: key,
                     headers: token.map { ["X-Aisle-User-Token": $0] } ?? [:]
                 )
-                return try reply.decode(PageBody<ReviewBody>.self).data.sorted { ($0.id ?? "") < ($1.id ?? "") }.map(\.userID)
+                return try reply.decode(PageBody<ReviewBody>.self).data.sorted { ($0.id ?? "") < ($1.id ?? "") }.map(
+                    \.userID
+                )
             }
             #expect(try await userIDs(key: ServerProcess.ingestKey) == [nil, nil])
-            #expect(try await userIDs(key: ServerProcess.ingestKey, token: try await token(http, for: "u1")) == ["u1", nil])
+            #expect(
+                try await userIDs(key: ServerProcess.ingestKey, token: try await token(http, for: "u1")) == ["u1", nil]
+            )
             #expect(try await userIDs(key: ServerProcess.adminKey) == ["u1", "u2"])
             let one = try await http.call(.GET, "/v1/reviews/r2", key: ServerProcess.ingestKey)
             #expect(try one.decode(ReviewBody.self).userID == nil)
@@ -188,11 +198,16 @@ import Testing
                 headers: ["X-Aisle-User-Token": token]
             )
             #expect(withToken.status == 200)
-            #expect(try await http.call(.GET, "/v1/search?q=item&user_id=u0", key: ServerProcess.ingestKey).status == 401)
+            #expect(
+                try await http.call(.GET, "/v1/search?q=item&user_id=u0", key: ServerProcess.ingestKey).status == 401
+            )
 
             let identify = #"{"device_id":"phone-1","user_id":"u0"}"#
             #expect(try await ingest(http, "/v1/identify", identify).status == 401)
-            #expect(try await ingest(http, "/v1/identify", identify, token: try await self.token(http, for: "u1")).status == 403)
+            #expect(
+                try await ingest(http, "/v1/identify", identify, token: try await self.token(http, for: "u1")).status
+                    == 403
+            )
             #expect(try await ingest(http, "/v1/identify", identify, token: token).status == 200)
 
             // An event with both ids links nothing without the user's token; it is still stored.

@@ -24,19 +24,32 @@ import Testing
                                 type: "view",
                                 userID: "user-\(index % 20)",
                                 itemID: "item-\(index % 300)",
-                                timestamp: TimestampBody(Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + Int64(index)))
+                                timestamp: TimestampBody(
+                                    Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + Int64(index))
+                                )
                             )
                         }
                         // Retries, as an app resends after a lost response: 500 of its own and
                         // 250 of the next client's events again.
                         events += events.prefix(500)
                         events += (0..<250).map { index in
-                            EventBody(eventID: "c\((client + 1) % clients)-\(index)", type: "view", userID: "user-\(index % 20)", itemID: "item-\(index % 300)",
-                                timestamp: TimestampBody(Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + Int64(index))))
+                            EventBody(
+                                eventID: "c\((client + 1) % clients)-\(index)",
+                                type: "view",
+                                userID: "user-\(index % 20)",
+                                itemID: "item-\(index % 300)",
+                                timestamp: TimestampBody(
+                                    Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + Int64(index))
+                                )
+                            )
                         }
                         for start in stride(from: 0, to: events.count, by: 250) {
                             let batch = Array(events[start..<min(start + 250, events.count)])
-                            let reply = try await http.post("/v1/events", key: ServerProcess.ingestKey, encoding: EventBatch(events: batch))
+                            let reply = try await http.post(
+                                "/v1/events",
+                                key: ServerProcess.ingestKey,
+                                encoding: EventBatch(events: batch)
+                            )
                             let result = try reply.decode(IngestResultBody.self)
                             #expect(result.errors.isEmpty)
                             accepted += result.accepted
@@ -73,15 +86,30 @@ import Testing
         try await withHTTP(server) { http in
             for batch in 0..<20 {
                 let events = (0..<100).map { index in
-                    EventBody(eventID: "k\(batch)-\(index)", type: "add_to_cart", userID: "durable", itemID: "i\(index)", value: 1)
+                    EventBody(
+                        eventID: "k\(batch)-\(index)",
+                        type: "add_to_cart",
+                        userID: "durable",
+                        itemID: "i\(index)",
+                        value: 1
+                    )
                 }
-                let reply = try await http.post("/v1/events", key: ServerProcess.ingestKey, encoding: EventBatch(events: events))
+                let reply = try await http.post(
+                    "/v1/events",
+                    key: ServerProcess.ingestKey,
+                    encoding: EventBatch(events: events)
+                )
                 #expect(reply.status == 200)
                 if try reply.decode(IngestResultBody.self).accepted == 100 {
                     acknowledged.formUnion(events.compactMap(\.eventID))
                 }
             }
-            let single = try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: #"{"event_id":"last","type":"view","user_id":"durable","item_id":"x"}"#)
+            let single = try await http.call(
+                .POST,
+                "/v1/events",
+                key: ServerProcess.ingestKey,
+                json: #"{"event_id":"last","type":"view","user_id":"durable","item_id":"x"}"#
+            )
             if single.status == 200 { acknowledged.insert("last") }
         }
         server.kill9()
@@ -101,12 +129,19 @@ import Testing
         try server.start()
         defer { server.stop() }
         try await withHTTP(server) { http in
-            let phone = #"{"events":[{"type":"view","device_id":"phone-1","item_id":"a","timestamp":"2026-11-01T10:00:00Z","device":{"platform":"ios"}},{"type":"add_to_cart","device_id":"phone-1","item_id":"a","timestamp":"2026-11-01T10:02:00Z","device":{"platform":"ios"}}]}"#
+            let phone =
+                #"{"events":[{"type":"view","device_id":"phone-1","item_id":"a","timestamp":"2026-11-01T10:00:00Z","device":{"platform":"ios"}},{"type":"add_to_cart","device_id":"phone-1","item_id":"a","timestamp":"2026-11-01T10:02:00Z","device":{"platform":"ios"}}]}"#
             #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: phone).status == 200)
             #expect(try await http.history(of: "mia").isEmpty)
-            let identify = try await http.call(.POST, "/v1/identify", key: ServerProcess.ingestKey, json: #"{"device_id":"phone-1","user_id":"mia"}"#)
+            let identify = try await http.call(
+                .POST,
+                "/v1/identify",
+                key: ServerProcess.ingestKey,
+                json: #"{"device_id":"phone-1","user_id":"mia"}"#
+            )
             #expect(try identify.decode(IdentifyResultBody.self).eventsAttributed == 2)
-            let later = #"{"events":[{"type":"view","device_id":"phone-1","item_id":"b","timestamp":"2026-11-01T10:05:00Z"},{"type":"purchase","user_id":"mia","device_id":"desktop-1","item_id":"a","value":1,"timestamp":"2026-11-01T20:00:00Z","device":{"platform":"desktop"}}]}"#
+            let later =
+                #"{"events":[{"type":"view","device_id":"phone-1","item_id":"b","timestamp":"2026-11-01T10:05:00Z"},{"type":"purchase","user_id":"mia","device_id":"desktop-1","item_id":"a","value":1,"timestamp":"2026-11-01T20:00:00Z","device":{"platform":"desktop"}}]}"#
             #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: later).status == 200)
             let history = try await http.history(of: "mia")
             #expect(history.map(\.type) == ["purchase", "view", "add_to_cart", "view"])
@@ -126,7 +161,10 @@ import Testing
             ("PUT", "/v1/items/a", #"{"title":["x"]}"#, 400, "invalid_field"),
             ("POST", "/v1/events", #"{"type":"rate","user_id":"u","item_id":"i","value":11}"#, 400, "invalid_field"),
             ("GET", "/v1/items/none", "", 404, "not_found"),
-            ("PUT", "/v1/items/big", #"{"title":""# + String(repeating: "字", count: 2000) + #""}"#, 413, "payload_too_large"),
+            (
+                "PUT", "/v1/items/big", #"{"title":""# + String(repeating: "字", count: 2000) + #""}"#, 413,
+                "payload_too_large"
+            ),
         ]
     )
     func malformedOverHTTP(method: String, path: String, body: String, status: Int, code: String) async throws {
@@ -145,11 +183,42 @@ import Testing
         let server = ServerProcess()
         try server.start()
         try await withHTTP(server) { http in
-            #expect(try await http.call(.PUT, "/v1/users/zoe", json: #"{"attributes":{"country":"CN","locale":"zh-CN"}}"#).status == 200)
-            #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: #"{"type":"view","device_id":"zoe-phone","item_id":"a"}"#).status == 200)
-            #expect(try await http.call(.POST, "/v1/identify", key: ServerProcess.ingestKey, json: #"{"device_id":"zoe-phone","user_id":"zoe"}"#).status == 200)
-            #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: #"{"type":"like","user_id":"zoe","item_id":"b"}"#).status == 200)
-            #expect(try await http.call(.POST, "/v1/events", key: ServerProcess.ingestKey, json: #"{"type":"like","user_id":"other","item_id":"b"}"#).status == 200)
+            #expect(
+                try await http.call(.PUT, "/v1/users/zoe", json: #"{"attributes":{"country":"CN","locale":"zh-CN"}}"#)
+                    .status == 200
+            )
+            #expect(
+                try await http.call(
+                    .POST,
+                    "/v1/events",
+                    key: ServerProcess.ingestKey,
+                    json: #"{"type":"view","device_id":"zoe-phone","item_id":"a"}"#
+                ).status == 200
+            )
+            #expect(
+                try await http.call(
+                    .POST,
+                    "/v1/identify",
+                    key: ServerProcess.ingestKey,
+                    json: #"{"device_id":"zoe-phone","user_id":"zoe"}"#
+                ).status == 200
+            )
+            #expect(
+                try await http.call(
+                    .POST,
+                    "/v1/events",
+                    key: ServerProcess.ingestKey,
+                    json: #"{"type":"like","user_id":"zoe","item_id":"b"}"#
+                ).status == 200
+            )
+            #expect(
+                try await http.call(
+                    .POST,
+                    "/v1/events",
+                    key: ServerProcess.ingestKey,
+                    json: #"{"type":"like","user_id":"other","item_id":"b"}"#
+                ).status == 200
+            )
             let erased = try await http.call(.DELETE, "/v1/users/zoe").decode(UserErasureBody.self)
             #expect(erased == UserErasureBody(userID: "zoe", profiles: 1, events: 2, devices: 1, reviews: 0))
         }
@@ -167,7 +236,9 @@ import Testing
         let server = ServerProcess()
         try server.start(keys: false)
         let printed = server.printed
-        let admin = try #require(printed.split(separator: "\n").first { $0.contains("generated the admin key") }?.split(separator: " ").last)
+        let admin = try #require(
+            printed.split(separator: "\n").first { $0.contains("generated the admin key") }?.split(separator: " ").last
+        )
         #expect(server.stop() == 0)
         let restarted = ServerProcess(dataDirectory: server.dataDirectory)
         try restarted.start(keys: false)
@@ -183,7 +254,11 @@ import Testing
     func replacedKey() async throws {
         let server = ServerProcess()
         try server.start(keys: false)
-        let generated = try #require(server.printed.split(separator: "\n").first { $0.contains("generated the admin key") }?.split(separator: " ").last)
+        let generated = try #require(
+            server.printed.split(separator: "\n").first { $0.contains("generated the admin key") }?.split(
+                separator: " "
+            ).last
+        )
         #expect(server.stop() == 0)
         let replaced = ServerProcess(dataDirectory: server.dataDirectory)
         try replaced.start(keys: true)

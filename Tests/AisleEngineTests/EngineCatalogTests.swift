@@ -24,7 +24,9 @@ import Testing
         let fixture = try EngineFixture()
         _ = try await fixture.engine.upsertItems(EngineFixture.shop)
         #expect(try await fixture.searchIDs("person ") == ["t1"])
-        _ = try await fixture.engine.upsertItems([EngineFixture.item("t1", "Ultralight shelter", category: "Outdoor > Tents")])
+        _ = try await fixture.engine.upsertItems([
+            EngineFixture.item("t1", "Ultralight shelter", category: "Outdoor > Tents")
+        ])
         #expect(try await fixture.searchIDs("person ").isEmpty)
         #expect(try await fixture.searchIDs("shelter ") == ["t1"])
     }

@@ -11,8 +11,12 @@ import Testing
         for shopper in 0..<12 {
             let items = shopper % 2 == 0 ? ["j1", "j2", "j3"] : ["b1", "t1"]
             for (offset, item) in items.enumerated() {
-                events.append(EngineFixture.event(.view, user: "u\(shopper)", item: item, secondsAgo: Int64(600 - offset)))
-                events.append(EngineFixture.event(.purchase, user: "u\(shopper)", item: item, secondsAgo: Int64(500 - offset)))
+                events.append(
+                    EngineFixture.event(.view, user: "u\(shopper)", item: item, secondsAgo: Int64(600 - offset))
+                )
+                events.append(
+                    EngineFixture.event(.purchase, user: "u\(shopper)", item: item, secondsAgo: Int64(500 - offset))
+                )
             }
         }
         return events

@@ -13,7 +13,9 @@ import Testing
         _ = try await fixture.engine.upsertItems(EngineFixture.shop)
         #expect(try await fixture.engine.search(SearchQuery(text: "jacket")).mode == .lexical)
         for mode in [SearchMode.semantic, .hybrid] {
-            await #expect(throws: AisleError.self) { _ = try await fixture.engine.search(SearchQuery(text: "jacket"), mode: mode) }
+            await #expect(throws: AisleError.self) {
+                _ = try await fixture.engine.search(SearchQuery(text: "jacket"), mode: mode)
+            }
         }
         #expect(try await fixture.engine.search(SearchQuery(text: "jacket"), mode: .lexical).results.total == 3)
     }

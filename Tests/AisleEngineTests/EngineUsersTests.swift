@@ -8,7 +8,9 @@ import Testing
     @Test("profiles are stored and read back; unknown users are nil")
     func profiles() async throws {
         let fixture = try EngineFixture()
-        let stored = try await fixture.engine.putUsers([User(id: UserID("u1"), attributes: ["locale": .string("de-DE")])])
+        let stored = try await fixture.engine.putUsers([
+            User(id: UserID("u1"), attributes: ["locale": .string("de-DE")])
+        ])
         #expect(stored.first?.attributes["locale"] == .string("de-DE"))
         #expect(try await fixture.engine.user(UserID("u1"))?.attributes["locale"] == .string("de-DE"))
         #expect(try await fixture.engine.user(UserID("u2")) == nil)

@@ -33,7 +33,10 @@ import Testing
     func fallbackFeed() {
         let live = LiveCatalog()
         live.upserted(
-            [Item(id: ItemID("a"), title: "Red shoe"), Item(id: ItemID("b"), title: "Red coat"), Item(id: ItemID("c"), title: "Tea")],
+            [
+                Item(id: ItemID("a"), title: "Red shoe"), Item(id: ItemID("b"), title: "Red coat"),
+                Item(id: ItemID("c"), title: "Tea"),
+            ],
             at: Timestamp(millisecondsSinceEpoch: 1)
         )
         let engine = RecommendationEngine(

@@ -5,7 +5,9 @@ import Testing
 @Suite struct LiveCatalogTests {
     private let jacket = Item(id: ItemID("j1"), title: "Down jacket", categories: ["Clothing > Jackets"])
 
-    @Test("a re-upsert that changes nothing the recommender reads is not recorded; a real change is, and so is its revert")
+    @Test(
+        "a re-upsert that changes nothing the recommender reads is not recorded; a real change is, and so is its revert"
+    )
     func unchangedUpserts() throws {
         let live = LiveCatalog()
         let trained = ItemFacts(jacket)

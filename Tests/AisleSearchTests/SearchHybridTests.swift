@@ -238,7 +238,9 @@ import Testing
     @Test("the query log: zero-result queries listed, popular queries suggested, drained once")
     func queryLog() throws {
         let engine = engine()
-        for (shopper, text) in ["Jacket", "jacket", "jacket  ", "boots", "snorkel", "Snorkel", "jacket rain"].enumerated() {
+        for (shopper, text) in ["Jacket", "jacket", "jacket  ", "boots", "snorkel", "Snorkel", "jacket rain"]
+            .enumerated()
+        {
             // Enough distinct shoppers for a suggestion (AutocompleteTests has the bar itself).
             for other in 0..<5 {
                 var request = SearchQuery(text: text)

@@ -32,14 +32,20 @@ import Testing
         #expect(engine().search(SearchQuery(text: text)).hits.first?.itemID.rawValue == expected)
     }
 
-    @Test("3-letter words, words with digits and two typos in 4 letters are not corrected",
-        arguments: ["hta ", "rde ", "wa4s ", "wrsa "])
+    @Test(
+        "3-letter words, words with digits and two typos in 4 letters are not corrected",
+        arguments: ["hta ", "rde ", "wa4s ", "wrsa "]
+    )
     func notCorrected(text: String) {
         #expect(engine().search(SearchQuery(text: text)).hits.isEmpty, "\(text)")
     }
 
     @Test("the allowed edits by length: none to 3 letters, one from 4, two from 9")
     func allowedEdits() {
-        #expect(["hat", "wars", "scarf", "headphon", "headphone", "ab12"].map(TypoTolerance.allowedEdits) == [0, 1, 1, 1, 2, 0])
+        #expect(
+            ["hat", "wars", "scarf", "headphon", "headphone", "ab12"].map(TypoTolerance.allowedEdits) == [
+                0, 1, 1, 1, 2, 0,
+            ]
+        )
     }
 }

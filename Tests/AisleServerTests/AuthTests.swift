@@ -16,7 +16,9 @@ import Testing
 
     @Test(
         "a wrong or malformed key gets 401",
-        arguments: ["Bearer nope", "Basic dGVzdDp0ZXN0", "Bearer", "test-admin-key-000000", "Bearer test-admin-key-00000"]
+        arguments: [
+            "Bearer nope", "Basic dGVzdDp0ZXN0", "Bearer", "test-admin-key-000000", "Bearer test-admin-key-00000",
+        ]
     )
     func wrongKey(header: String) async throws {
         try await TestAPI().run { api in
@@ -43,14 +45,27 @@ import Testing
     @Test("the ingest key may post events and identify devices")
     func ingestKeyAllowed() async throws {
         try await TestAPI().run { api in
-            let events = try await api.call(.post, "/v1/events", key: .ingest, body: #"{"type":"view","device_id":"d","item_id":"i"}"#)
+            let events = try await api.call(
+                .post,
+                "/v1/events",
+                key: .ingest,
+                body: #"{"type":"view","device_id":"d","item_id":"i"}"#
+            )
             #expect(events.status == .ok)
-            let identify = try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"d","user_id":"u"}"#)
+            let identify = try await api.call(
+                .post,
+                "/v1/identify",
+                key: .ingest,
+                body: #"{"device_id":"d","user_id":"u"}"#
+            )
             #expect(identify.status == .ok)
         }
     }
 
-    @Test("health, readiness and metrics need no key", arguments: ["/health", "/ready", "/metrics", "/v1/openapi.yaml"])
+    @Test(
+        "health, readiness and metrics need no key",
+        arguments: ["/health", "/ready", "/metrics", "/v1/openapi.yaml"]
+    )
     func openRoutes(uri: String) async throws {
         try await TestAPI().run { api in
             let reply = try await api.call(.get, uri, key: .none)

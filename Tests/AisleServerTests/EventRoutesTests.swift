@@ -29,21 +29,30 @@ import Testing
     @Test("identify attributes a device's events, and history merges devices newest first")
     func identifyAndHistory() async throws {
         try await TestAPI().run { api in
-            let phone = #"{"events":[{"type":"view","device_id":"phone","item_id":"a","timestamp":"2026-11-20T10:00:00Z","device":{"platform":"ios"}},{"type":"view","device_id":"phone","item_id":"b","timestamp":"2026-11-20T10:01:00Z"}]}"#
+            let phone =
+                #"{"events":[{"type":"view","device_id":"phone","item_id":"a","timestamp":"2026-11-20T10:00:00Z","device":{"platform":"ios"}},{"type":"view","device_id":"phone","item_id":"b","timestamp":"2026-11-20T10:01:00Z"}]}"#
             try await api.call(.post, "/v1/events", key: .ingest, body: phone)
-            let identified = try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"phone","user_id":"ann"}"#)
-                .decode(IdentifyResultBody.self)
+            let identified = try await api.call(
+                .post,
+                "/v1/identify",
+                key: .ingest,
+                body: #"{"device_id":"phone","user_id":"ann"}"#
+            )
+            .decode(IdentifyResultBody.self)
             #expect(identified.eventsAttributed == 2)
             try await api.call(
                 .post,
                 "/v1/events",
                 key: .ingest,
-                body: #"{"type":"purchase","user_id":"ann","device_id":"laptop","item_id":"b","value":1,"timestamp":"2026-11-20T11:00:00Z"}"#
+                body:
+                    #"{"type":"purchase","user_id":"ann","device_id":"laptop","item_id":"b","value":1,"timestamp":"2026-11-20T11:00:00Z"}"#
             )
             let history = try await api.call(.get, "/v1/users/ann/history").decode(PageBody<EventBody>.self)
             #expect(history.data.map(\.itemID) == ["b", "b", "a"])
             #expect(history.data.map(\.type) == ["purchase", "view", "view"])
-            let purchases = try await api.call(.get, "/v1/users/ann/history?types=purchase").decode(PageBody<EventBody>.self)
+            let purchases = try await api.call(.get, "/v1/users/ann/history?types=purchase").decode(
+                PageBody<EventBody>.self
+            )
             #expect(purchases.data.count == 1)
             let devices = try await api.call(.get, "/v1/users/ann/devices").decode(PageBody<DeviceLinkBody>.self)
             // The purchase carried both ids, so it linked the laptop as identify would.
@@ -55,13 +64,31 @@ import Testing
     @Test("the ingest key cannot move a device linked to another user; the admin key can")
     func relinkNeedsAdmin() async throws {
         try await TestAPI().run { api in
-            #expect(try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"ann"}"#).status == .ok)
-            let again = try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"ann"}"#)
+            #expect(
+                try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"ann"}"#)
+                    .status == .ok
+            )
+            let again = try await api.call(
+                .post,
+                "/v1/identify",
+                key: .ingest,
+                body: #"{"device_id":"tab","user_id":"ann"}"#
+            )
             #expect(try again.decode(IdentifyResultBody.self).relinked == false)
-            let takeover = try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"tab","user_id":"eve"}"#)
+            let takeover = try await api.call(
+                .post,
+                "/v1/identify",
+                key: .ingest,
+                body: #"{"device_id":"tab","user_id":"eve"}"#
+            )
             #expect(takeover.status == .forbidden)
             #expect(takeover.error?.code == "forbidden")
-            let moved = try await api.call(.post, "/v1/identify", key: .admin, body: #"{"device_id":"tab","user_id":"bob"}"#)
+            let moved = try await api.call(
+                .post,
+                "/v1/identify",
+                key: .admin,
+                body: #"{"device_id":"tab","user_id":"bob"}"#
+            )
             #expect(try moved.decode(IdentifyResultBody.self).relinked)
         }
     }
@@ -69,7 +96,8 @@ import Testing
     @Test("a batch with ids differing only in normalization stores both")
     func normalizationInBatch() async throws {
         try await TestAPI().run { api in
-            let body = "{\"items\":[{\"id\":\"caf\u{E9}\",\"title\":\"NFC\"},{\"id\":\"cafe\u{301}\",\"title\":\"NFD\"}]}"
+            let body =
+                "{\"items\":[{\"id\":\"caf\u{E9}\",\"title\":\"NFC\"},{\"id\":\"cafe\u{301}\",\"title\":\"NFD\"}]}"
             let result = try await api.call(.post, "/v1/items:batch", body: body).decode(BatchResultBody.self)
             #expect(result.upserted == 2)
         }
@@ -79,7 +107,12 @@ import Testing
     func eraseUser() async throws {
         try await TestAPI().run { api in
             try await api.call(.put, "/v1/users/u", body: #"{"attributes":{"locale":"zh-CN","age_group":"25-34"}}"#)
-            try await api.call(.post, "/v1/events", key: .ingest, body: #"{"type":"view","device_id":"d","item_id":"i"}"#)
+            try await api.call(
+                .post,
+                "/v1/events",
+                key: .ingest,
+                body: #"{"type":"view","device_id":"d","item_id":"i"}"#
+            )
             try await api.call(.post, "/v1/identify", key: .ingest, body: #"{"device_id":"d","user_id":"u"}"#)
             try await api.call(.post, "/v1/events", key: .ingest, body: #"{"type":"view","user_id":"u","item_id":"i"}"#)
             let erased = try await api.call(.delete, "/v1/users/u").decode(UserErasureBody.self)
@@ -93,7 +126,13 @@ import Testing
     @Test("metrics count ingested events and requests by route")
     func metrics() async throws {
         try await TestAPI().run { api in
-            try await api.call(.post, "/v1/events", key: .ingest, body: #"{"events":[{"type":"view","user_id":"u","item_id":"i"},{"type":"view","user_id":"u","item_id":"j"}]}"#)
+            try await api.call(
+                .post,
+                "/v1/events",
+                key: .ingest,
+                body:
+                    #"{"events":[{"type":"view","user_id":"u","item_id":"i"},{"type":"view","user_id":"u","item_id":"j"}]}"#
+            )
             let text = try await api.call(.get, "/metrics", key: .none).text
             #expect(text.contains("aisle_events_ingested_total 2"))
             #expect(text.contains(#"aisle_http_requests_total{route="/v1/events",method="POST",status="200"} 1"#))

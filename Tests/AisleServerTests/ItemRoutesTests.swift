@@ -10,7 +10,10 @@ import Testing
             let title = "这件羽绒服质量很好 🧥👍🏽"
             let id = "羽绒服-🧥"
             let encodedID = try #require(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed))
-            let body = String(decoding: try JSONEncoder().encode(["title": title, "brand": "Bosideng 波司登"]), as: UTF8.self)
+            let body = String(
+                decoding: try JSONEncoder().encode(["title": title, "brand": "Bosideng 波司登"]),
+                as: UTF8.self
+            )
             #expect(try await api.call(.put, "/v1/items/\(encodedID)", body: body).status == .ok)
             let stored = try await api.call(.get, "/v1/items/\(encodedID)").decode(ItemBody.self)
             #expect(stored.id.map { Array($0.utf8) } == Array(id.utf8))
@@ -24,7 +27,9 @@ import Testing
         try await TestAPI().run { api in
             let ids = (0..<7).map { "item-\($0)" }
             let rows = ids.map { #"{"id":"\#($0)","title":"T \#($0)"}"# }.joined(separator: ",")
-            let batch = try await api.call(.post, "/v1/items:batch", body: #"{"items":[\#(rows)]}"#).decode(BatchResultBody.self)
+            let batch = try await api.call(.post, "/v1/items:batch", body: #"{"items":[\#(rows)]}"#).decode(
+                BatchResultBody.self
+            )
             #expect(batch.upserted == 7)
             var seen: [String] = []
             var uri = "/v1/items?limit=3"
@@ -44,7 +49,8 @@ import Testing
             let reply = try await api.call(
                 .post,
                 "/v1/items:batch",
-                body: #"{"items":[{"id":"a","title":"A"},{"id":"b","price":1},{"title":"no id"},{"id":"c","title":"C","price":"x"}]}"#
+                body:
+                    #"{"items":[{"id":"a","title":"A"},{"id":"b","price":1},{"title":"no id"},{"id":"c","title":"C","price":"x"}]}"#
             )
             let result = try reply.decode(BatchResultBody.self)
             #expect(result.upserted == 1)

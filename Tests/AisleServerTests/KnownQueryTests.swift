@@ -1,6 +1,7 @@
-@testable import AisleServer
 import Hummingbird
 import Testing
+
+@testable import AisleServer
 
 /// Every route declares the query parameters it reads, so unknown ones can be refused.
 @Suite struct KnownQueryTests {

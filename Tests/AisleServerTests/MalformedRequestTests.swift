@@ -20,32 +20,156 @@ import Testing
         Case(method: .put, uri: "/v1/items/a", body: "{", status: .badRequest, code: "invalid_json"),
         Case(method: .put, uri: "/v1/items/a", body: "", status: .badRequest, code: "invalid_json"),
         Case(method: .put, uri: "/v1/items/a", body: "[1,2]", status: .badRequest, code: "invalid_json"),
-        Case(method: .put, uri: "/v1/items/a", body: #"{"title":7}"#, status: .badRequest, code: "invalid_field", field: "title"),
-        Case(method: .put, uri: "/v1/items/a", body: #"{"price":3}"#, status: .badRequest, code: "invalid_field", field: "title"),
-        Case(method: .put, uri: "/v1/items/a", body: #"{"title":"t","price":-3}"#, status: .badRequest, code: "invalid_field", field: "price"),
-        Case(method: .put, uri: "/v1/items/a", body: #"{"title":"t","pirce":3}"#, status: .badRequest, code: "invalid_field", field: "pirce"),
-        Case(method: .put, uri: "/v1/items/a", body: #"{"title":"t","id":"b"}"#, status: .badRequest, code: "invalid_field", field: "id"),
-        Case(method: .put, uri: "/v1/items/%ZZ", body: #"{"title":"t"}"#, status: .badRequest, code: "invalid_field", field: "id"),
+        Case(
+            method: .put,
+            uri: "/v1/items/a",
+            body: #"{"title":7}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "title"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/items/a",
+            body: #"{"price":3}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "title"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/items/a",
+            body: #"{"title":"t","price":-3}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "price"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/items/a",
+            body: #"{"title":"t","pirce":3}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "pirce"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/items/a",
+            body: #"{"title":"t","id":"b"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "id"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/items/%ZZ",
+            body: #"{"title":"t"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "id"
+        ),
         Case(method: .get, uri: "/v1/items/missing", status: .notFound, code: "not_found"),
         Case(method: .delete, uri: "/v1/items/missing", status: .notFound, code: "not_found"),
         Case(method: .get, uri: "/v1/items?limit=0", status: .badRequest, code: "invalid_field", field: "limit"),
         Case(method: .get, uri: "/v1/items?limit=abc", status: .badRequest, code: "invalid_field", field: "limit"),
         Case(method: .get, uri: "/v1/items?cursor=%%%", status: .badRequest, code: "invalid_field", field: "cursor"),
-        Case(method: .post, uri: "/v1/items:batch", body: #"{"items":{}}"#, status: .badRequest, code: "invalid_field", field: "items"),
-        Case(method: .post, uri: "/v1/items:batch", body: #"{"rows":[]}"#, status: .badRequest, code: "invalid_field", field: "rows"),
-        Case(method: .put, uri: "/v1/users/u", body: #"{"attributes":"x"}"#, status: .badRequest, code: "invalid_field", field: "attributes"),
-        Case(method: .put, uri: "/v1/users/u", body: #"{"locale":"en"}"#, status: .badRequest, code: "invalid_field", field: "locale"),
+        Case(
+            method: .post,
+            uri: "/v1/items:batch",
+            body: #"{"items":{}}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "items"
+        ),
+        Case(
+            method: .post,
+            uri: "/v1/items:batch",
+            body: #"{"rows":[]}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "rows"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/users/u",
+            body: #"{"attributes":"x"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "attributes"
+        ),
+        Case(
+            method: .put,
+            uri: "/v1/users/u",
+            body: #"{"locale":"en"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "locale"
+        ),
         Case(method: .get, uri: "/v1/users/nobody", status: .notFound, code: "not_found"),
         Case(method: .delete, uri: "/v1/users/nobody", status: .notFound, code: "not_found"),
-        Case(method: .get, uri: "/v1/users/u/history?types=teleport", status: .badRequest, code: "invalid_field", field: "types"),
-        Case(method: .get, uri: "/v1/users/u/history?cursor=bm9wZQ", status: .badRequest, code: "invalid_field", field: "cursor"),
-        Case(method: .post, uri: "/v1/events", body: #"{"type":"view"}"#, status: .badRequest, code: "invalid_field", field: "user_id"),
-        Case(method: .post, uri: "/v1/events", body: #"{"type":"view","user_id":"u","item_id":"i","timestamp":"2099-01-01T00:00:00Z"}"#, status: .badRequest, code: "invalid_field", field: "timestamp"),
-        Case(method: .post, uri: "/v1/events", body: #"{"events":"all"}"#, status: .badRequest, code: "invalid_field", field: "events"),
-        Case(method: .post, uri: "/v1/events", body: #"{"events":[],"extra":1}"#, status: .badRequest, code: "invalid_field", field: "extra"),
+        Case(
+            method: .get,
+            uri: "/v1/users/u/history?types=teleport",
+            status: .badRequest,
+            code: "invalid_field",
+            field: "types"
+        ),
+        Case(
+            method: .get,
+            uri: "/v1/users/u/history?cursor=bm9wZQ",
+            status: .badRequest,
+            code: "invalid_field",
+            field: "cursor"
+        ),
+        Case(
+            method: .post,
+            uri: "/v1/events",
+            body: #"{"type":"view"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "user_id"
+        ),
+        Case(
+            method: .post,
+            uri: "/v1/events",
+            body: #"{"type":"view","user_id":"u","item_id":"i","timestamp":"2099-01-01T00:00:00Z"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "timestamp"
+        ),
+        Case(
+            method: .post,
+            uri: "/v1/events",
+            body: #"{"events":"all"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "events"
+        ),
+        Case(
+            method: .post,
+            uri: "/v1/events",
+            body: #"{"events":[],"extra":1}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "extra"
+        ),
         Case(method: .post, uri: "/v1/events", body: "null", status: .badRequest, code: "invalid_field"),
-        Case(method: .post, uri: "/v1/identify", body: #"{"device_id":"d"}"#, status: .badRequest, code: "invalid_field", field: "user_id"),
-        Case(method: .post, uri: "/v1/identify", body: #"{"device_id":"","user_id":"u"}"#, status: .badRequest, code: "invalid_field", field: "device_id"),
+        Case(
+            method: .post,
+            uri: "/v1/identify",
+            body: #"{"device_id":"d"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "user_id"
+        ),
+        Case(
+            method: .post,
+            uri: "/v1/identify",
+            body: #"{"device_id":"","user_id":"u"}"#,
+            status: .badRequest,
+            code: "invalid_field",
+            field: "device_id"
+        ),
         Case(method: .get, uri: "/v1/nothing-here", status: .notFound, code: "not_found"),
     ]
 

@@ -19,14 +19,19 @@ import Testing
         #expect(last.rules == first && last.revision == 3)
     }
 
-    @Test("query shoppers are stored once each, read back by digest, and erased with their user",
-        arguments: StoreKind.allCases)
+    @Test(
+        "query shoppers are stored once each, read back by digest, and erased with their user",
+        arguments: StoreKind.allCases
+    )
     func queryShoppers(kind: StoreKind) async throws {
         let store = try kind.make()
         let alice = ShopperDigest(user: UserID("alice"))
         let bob = ShopperDigest(device: DeviceID("bob-phone"))
         let stats = SearchQueryStats(query: "rain jacket", searches: 3, zeroResults: 0, lastSearchedAt: .t0)
-        let rows = [SearchQueryShopper(query: "rain jacket", shopper: alice), SearchQueryShopper(query: "rain jacket", shopper: bob)]
+        let rows = [
+            SearchQueryShopper(query: "rain jacket", shopper: alice),
+            SearchQueryShopper(query: "rain jacket", shopper: bob),
+        ]
         try await store.addSearchActivity(SearchActivity(queries: [stats], shoppers: rows))
         // A retried flush (or the same shopper again) adds no row.
         try await store.addSearchActivity(SearchActivity(queries: [stats], shoppers: [rows[0]]))

@@ -126,7 +126,8 @@ import Testing
     @Test(
         "a review in a language Aisle does not read makes no claim: und, unknown, score 0, no aspects",
         arguments: [
-            "Très bien, je recommande ce produit.", "Le produit est arrivé cassé, très déçu.", "Sehr gut, schnelle Lieferung!",
+            "Très bien, je recommande ce produit.", "Le produit est arrivé cassé, très déçu.",
+            "Sehr gut, schnelle Lieferung!",
             "Muy buena calidad, pero llegó tarde.", "Prodotto ottimo, molto soddisfatto.", "とても良い商品です。",
             "Отличный товар, рекомендую.", "배송이 빨라요",
         ]

@@ -117,7 +117,10 @@ public struct EventBody: Codable, Sendable, Equatable {
         }
         let time = timestamp?.timestamp ?? now
         if time.milliseconds(since: now) > maxFutureSkew.milliseconds {
-            throw .invalid("timestamp", "timestamp \(time.rfc3339) is more than \(maxFutureSkew.milliseconds / 3_600_000) h in the future (server time \(now.rfc3339))")
+            throw .invalid(
+                "timestamp",
+                "timestamp \(time.rfc3339) is more than \(maxFutureSkew.milliseconds / 3_600_000) h in the future (server time \(now.rfc3339))"
+            )
         }
         return Event(
             eventID: try eventID.map { (id) throws(AisleError) in try EventID(validating: id, field: "event_id") },
@@ -127,7 +130,8 @@ public struct EventBody: Codable, Sendable, Equatable {
             itemID: item,
             value: checkedValue,
             query: checkedQuery,
-            sessionID: try sessionID.map { (id) throws(AisleError) in try SessionID(validating: id, field: "session_id") },
+            sessionID: try sessionID.map { (id) throws(AisleError) in try SessionID(validating: id, field: "session_id")
+            },
             device: try device?.validated() ?? DeviceInfo(),
             timestamp: time,
             context: try context.map { (object) throws(AisleError) in
@@ -138,14 +142,19 @@ public struct EventBody: Codable, Sendable, Equatable {
 
     static func checkedValue(_ value: Double?, for type: EventType) throws(AisleError) -> Double? {
         if type == .rate {
-            guard let value else { throw .invalid("value", "\"value\" (the rating, 1 to 5) is required for rate events") }
+            guard let value else {
+                throw .invalid("value", "\"value\" (the rating, 1 to 5) is required for rate events")
+            }
             return try Validate.number(value, field: "value", in: 1...5)
         }
         guard let value else { return nil }
         if type.valueIsQuantity {
             let quantity = try Validate.number(value, field: "value", in: 1...1_000_000)
             guard quantity == quantity.rounded() else {
-                throw .invalid("value", "value is a quantity for \(type) events and must be a whole number, got \(value)")
+                throw .invalid(
+                    "value",
+                    "value is a quantity for \(type) events and must be a whole number, got \(value)"
+                )
             }
             return quantity
         }
@@ -186,7 +195,10 @@ public struct DeviceBody: Codable, Sendable, Equatable {
         var info = DeviceInfo()
         if let platform {
             guard let known = Platform(rawValue: platform) else {
-                throw .invalid("device.platform", "platform must be one of ios, android, web, desktop; got \"\(platform.prefix(32))\"")
+                throw .invalid(
+                    "device.platform",
+                    "platform must be one of ios, android, web, desktop; got \"\(platform.prefix(32))\""
+                )
             }
             info.platform = known
         }
@@ -281,7 +293,9 @@ public struct IdentifyBody: Codable, Sendable, Equatable {
     public func validated() throws(AisleError) -> (DeviceID, UserID) {
         guard let deviceID else { throw .invalid("device_id", "\"device_id\" is required") }
         guard let userID else { throw .invalid("user_id", "\"user_id\" is required") }
-        return (try DeviceID(validating: deviceID, field: "device_id"), try UserID(validating: userID, field: "user_id"))
+        return (
+            try DeviceID(validating: deviceID, field: "device_id"), try UserID(validating: userID, field: "user_id")
+        )
     }
 }
 

@@ -139,7 +139,10 @@ public struct ItemBody: Codable, Sendable, Equatable {
             let segments = path.split(separator: ">", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             if segments.contains(where: \.isEmpty) {
-                throw .invalid(field, "a category path is names joined by \" > \", like \"Clothing > Jackets\"; got \"\(path.prefix(128))\"")
+                throw .invalid(
+                    field,
+                    "a category path is names joined by \" > \", like \"Clothing > Jackets\"; got \"\(path.prefix(128))\""
+                )
             }
             if segments.count > 10 {
                 throw .invalid(field, "a category path may have at most 10 levels, got \(segments.count)")
@@ -153,7 +156,10 @@ public struct ItemBody: Codable, Sendable, Equatable {
     static func currencyCode(_ code: String?) throws(AisleError) -> String? {
         guard let code else { return nil }
         guard code.utf8.count == 3, code.utf8.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
-            throw .invalid("currency", "currency must be an ISO 4217 code of three upper-case letters like \"EUR\", got \"\(code.prefix(16))\"")
+            throw .invalid(
+                "currency",
+                "currency must be an ISO 4217 code of three upper-case letters like \"EUR\", got \"\(code.prefix(16))\""
+            )
         }
         return code
     }
@@ -168,11 +174,17 @@ public struct ItemBody: Codable, Sendable, Equatable {
                     switch value {
                     case .string, .number, .bool: continue
                     default:
-                        throw .invalid(field, "array attributes hold strings, numbers or booleans, got \(value.typeName)")
+                        throw .invalid(
+                            field,
+                            "array attributes hold strings, numbers or booleans, got \(value.typeName)"
+                        )
                     }
                 }
             case let other?:
-                throw .invalid(field, "attributes are strings, numbers, booleans or arrays of those, got \(other.typeName)")
+                throw .invalid(
+                    field,
+                    "attributes are strings, numbers, booleans or arrays of those, got \(other.typeName)"
+                )
             case nil: continue
             }
         }
@@ -200,7 +212,10 @@ public struct BatchBody<Row: BatchElement>: Decodable, Sendable, TopLevelArrayHi
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyCodingKey.self)
         for key in container.allKeys where key.stringValue != Row.batchKey {
-            throw AisleError.invalid(key.stringValue, "unknown field \"\(key.stringValue)\"; a batch is {\"\(Row.batchKey)\": [...]}")
+            throw AisleError.invalid(
+                key.stringValue,
+                "unknown field \"\(key.stringValue)\"; a batch is {\"\(Row.batchKey)\": [...]}"
+            )
         }
         rows = try container.decode([BatchRow<Row>].self, forKey: AnyCodingKey(stringValue: Row.batchKey))
     }

@@ -22,13 +22,16 @@ enum JSONStrictness {
                 inString = true
             } else if byte == UInt8(ascii: ",") {
                 var next = index + 1
-                while next < count, bytes[next] == 0x20 || bytes[next] == 0x0A || bytes[next] == 0x0D || bytes[next] == 0x09 {
+                while next < count,
+                    bytes[next] == 0x20 || bytes[next] == 0x0A || bytes[next] == 0x0D || bytes[next] == 0x09
+                {
                     next += 1
                 }
                 if next < count, bytes[next] == UInt8(ascii: "]") || bytes[next] == UInt8(ascii: "}") {
                     throw AisleError(
                         code: .invalidJSON,
-                        message: "the body is not valid JSON: a trailing comma at byte \(index) (remove the comma before the closing bracket)"
+                        message:
+                            "the body is not valid JSON: a trailing comma at byte \(index) (remove the comma before the closing bracket)"
                     )
                 }
             }

@@ -11,7 +11,10 @@ public struct TimestampBody: Codable, Sendable, Equatable {
         let field = jsonPath(decoder.codingPath)
         if let text = try? container.decode(String.self) {
             guard let parsed = Timestamp(rfc3339: text) else {
-                throw AisleError.invalid(field, "expected an RFC 3339 date-time like \"2026-11-26T06:50:17Z\" or epoch milliseconds, got \"\(text.prefix(64))\"")
+                throw AisleError.invalid(
+                    field,
+                    "expected an RFC 3339 date-time like \"2026-11-26T06:50:17Z\" or epoch milliseconds, got \"\(text.prefix(64))\""
+                )
             }
             timestamp = parsed
         } else if let number = try? container.decode(Double.self) {
@@ -20,7 +23,10 @@ public struct TimestampBody: Codable, Sendable, Equatable {
             }
             // Below 1e11 ms is before March 1973: almost surely epoch seconds sent by mistake.
             if number < 100_000_000_000 {
-                throw AisleError.invalid(field, "\(JSONValue.format(number)) looks like epoch seconds; send epoch milliseconds or RFC 3339")
+                throw AisleError.invalid(
+                    field,
+                    "\(JSONValue.format(number)) looks like epoch seconds; send epoch milliseconds or RFC 3339"
+                )
             }
             timestamp = Timestamp(millisecondsSinceEpoch: Int64(number))
         } else {

@@ -12,7 +12,12 @@ public struct UserBody: Codable, Sendable, Equatable {
         case updatedAt = "updated_at"
     }
 
-    public init(id: String? = nil, attributes: [String: JSONValue]? = nil, createdAt: TimestampBody? = nil, updatedAt: TimestampBody? = nil) {
+    public init(
+        id: String? = nil,
+        attributes: [String: JSONValue]? = nil,
+        createdAt: TimestampBody? = nil,
+        updatedAt: TimestampBody? = nil
+    ) {
         self.id = id
         self.attributes = attributes
         self.createdAt = createdAt
@@ -41,7 +46,10 @@ public struct UserBody: Codable, Sendable, Equatable {
     public func validated(pathID: String? = nil) throws(AisleError) -> User {
         let rawID = try Validate.id(path: pathID, body: id)
         if createdAt != nil || updatedAt != nil {
-            throw .invalid(createdAt != nil ? "created_at" : "updated_at", "timestamps are set by Aisle and cannot be sent")
+            throw .invalid(
+                createdAt != nil ? "created_at" : "updated_at",
+                "timestamps are set by Aisle and cannot be sent"
+            )
         }
         return User(
             id: try UserID(validating: rawID, field: "id"),

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 /// Which part of a split the ranked lists are scored against.
 public enum EvaluationTarget: String, Sendable, CaseIterable {
     /// The validation items; history is train. For tuning.
@@ -77,9 +82,3 @@ public struct RankingScorer: Sendable {
         return RankingMetrics(cutoffs: cutoffs, means: sums.mapValues { $0 / count }, users: targets.count)
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 /// A weighted blend of trained models: each component's scores are standardised per shopper
 /// (zero mean, unit deviation over the catalog) so that weights compare models, not their scales,
 /// then summed with the component's weight. Weights are tuned on a validation split (`Tuner`).
@@ -61,9 +66,3 @@ public struct HybridModel: Recommender {
         return values.map { ($0 - shift) * scale }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 /// Most popular items: the summed weight of each item's interactions, each decayed by its age at
 /// training time when a half-life is set (then it is "trending").
 ///
@@ -46,9 +51,3 @@ public struct PopularityModel: Recommender {
 
     public func scores(for history: History) -> [Float] { popularity }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -1,5 +1,11 @@
 public import AisleMath
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Content similarity from item attributes (categories, brand, tags, title words): each item is a
 /// TF-IDF vector over its `ItemFacts.tokens`, normalised, and two items are as similar as the
 /// cosine of their vectors. An inverted index finds the items sharing a token with a query, so a
@@ -60,9 +66,3 @@ public struct ContentIndex: Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

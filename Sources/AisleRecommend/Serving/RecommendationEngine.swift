@@ -90,7 +90,8 @@ public struct RecommendationEngine: Sendable {
         options.exclude.formUnion(seen)
         if query.excludePurchased { options.exclude.formUnion(purchased) }
         if !isTrained {
-            let recent = query.events.compactMap { $0.itemID?.rawValue } + query.cartItems
+            let recent =
+                query.events.compactMap { $0.itemID?.rawValue } + query.cartItems
                 + [query.currentItem].compactMap { $0 }
             return fallback(options: options, profile: recent)
         }
@@ -277,10 +278,14 @@ public struct RecommendationEngine: Sendable {
             }
             scored.append(Recommendation(itemID: id.rawValue, score: count + 0.5 * closeness))
         }
-        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.itemID.utf8.lexicographicallyPrecedes($1.itemID.utf8) }
+        scored.sort {
+            $0.score != $1.score ? $0.score > $1.score : $0.itemID.utf8.lexicographicallyPrecedes($1.itemID.utf8)
+        }
         var page = page(scored, options: options)
         if options.explain {
-            page.items = page.items.map { Recommendation(itemID: $0.itemID, score: $0.score, reason: Reason(.trending)) }
+            page.items = page.items.map {
+                Recommendation(itemID: $0.itemID, score: $0.score, reason: Reason(.trending))
+            }
         }
         page.fallback = .popularity
         return page
@@ -385,7 +390,9 @@ public struct RecommendationEngine: Sendable {
     }
 
     private func allowed(_ id: String, options: ListOptions) -> Bool {
-        guard !options.exclude.contains(ItemID(id)), let facts = facts(of: id), facts.recommendable else { return false }
+        guard !options.exclude.contains(ItemID(id)), let facts = facts(of: id), facts.recommendable else {
+            return false
+        }
         if let category = options.category, !facts.isIn(category: category) { return false }
         return facts.passesReviews(options.minReviewScore)
     }

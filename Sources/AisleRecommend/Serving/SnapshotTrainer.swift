@@ -2,6 +2,12 @@ public import AisleCore
 public import AisleMath
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Trains a `RecommendationSnapshot` from a `TrainingInput`: every model, the trends, and the feed
 /// blend (weights tuned on a leave-last-out validation sample when there is enough data).
 public struct SnapshotTrainer: Sendable {
@@ -223,9 +229,3 @@ enum ValidationSample {
         return Split(train: train, valid: valid, test: [])
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

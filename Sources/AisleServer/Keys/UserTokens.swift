@@ -81,7 +81,9 @@ public struct UserTokens: Sendable {
     }
 
     private func signature(of payload: String) -> String {
-        Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: secret))))
+        Self.base64URL(
+            Array(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: secret)))
+        )
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {

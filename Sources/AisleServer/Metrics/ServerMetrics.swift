@@ -25,18 +25,30 @@ public final class ServerMetrics: Sendable {
             registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, helpText: help))
         }
         eventsAccepted = counter("aisle_events_ingested_total", "Events accepted and stored.")
-        eventsDuplicate = counter("aisle_events_duplicate_total", "Events skipped because their event_id was stored already.")
+        eventsDuplicate = counter(
+            "aisle_events_duplicate_total",
+            "Events skipped because their event_id was stored already."
+        )
         eventsRejected = counter("aisle_events_rejected_total", "Event rows rejected by validation.")
-        eventsUnknownItem = counter("aisle_events_unknown_item_total", "Accepted events whose item_id is not in the catalog.")
+        eventsUnknownItem = counter(
+            "aisle_events_unknown_item_total",
+            "Accepted events whose item_id is not in the catalog."
+        )
     }
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(metricName: "aisle_http_requests_total", helpText: "HTTP requests by route, method and status."),
+            descriptor: MetricNameDescriptor(
+                metricName: "aisle_http_requests_total",
+                helpText: "HTTP requests by route, method and status."
+            ),
             labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "aisle_http_request_duration_seconds", helpText: "HTTP request latency by route and method."),
+            descriptor: MetricNameDescriptor(
+                metricName: "aisle_http_request_duration_seconds",
+                helpText: "HTTP request latency by route and method."
+            ),
             labels: [("route", route), ("method", method)],
             buckets: Self.latencyBuckets
         ).record(duration)

@@ -65,7 +65,10 @@ struct AisleErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound:
             return .notFound("no route for \(request.method) \(request.uri.path)")
         case .methodNotAllowed:
-            return AisleError(code: .methodNotAllowed, message: "\(request.method) is not allowed on \(request.uri.path)")
+            return AisleError(
+                code: .methodNotAllowed,
+                message: "\(request.method) is not allowed on \(request.uri.path)"
+            )
         case .unauthorized:
             return AisleError(code: .unauthorized, message: error.body ?? "a valid API key is required")
         default:

@@ -32,7 +32,11 @@ struct KeyAuthMiddleware: RouterMiddleware {
             throw AisleError(code: .unauthorized, message: "the API key is not valid")
         }
         guard scope >= required else {
-            throw AisleError(code: .forbidden, message: "this route needs the \(required.rawValue) key; the \(scope.rawValue) key may only post events, identify devices and read recommendations")
+            throw AisleError(
+                code: .forbidden,
+                message:
+                    "this route needs the \(required.rawValue) key; the \(scope.rawValue) key may only post events, identify devices and read recommendations"
+            )
         }
         var context = context
         context.keyScope = scope

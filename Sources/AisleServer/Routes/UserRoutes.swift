@@ -25,7 +25,8 @@ struct UserRoutes {
         let id = try context.pathID("id", as: UserID.self)
         var request = request
         let bytes = try await request.bodyBytes(maxBytes: 4096)
-        let body = bytes.isEmpty ? UserTokenRequestBody() : try Wire.decode(UserTokenRequestBody.self, from: Data(bytes))
+        let body =
+            bytes.isEmpty ? UserTokenRequestBody() : try Wire.decode(UserTokenRequestBody.self, from: Data(bytes))
         let ttl = body.ttlSeconds ?? UserTokens.defaultTTLSeconds
         guard (1...UserTokens.maxTTLSeconds).contains(ttl) else {
             throw AisleError.invalid(

@@ -1,5 +1,11 @@
 import AisleCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Binary logistic regression over hashed sparse features, trained by AdaGrad with L2: small,
 /// fast, and deterministic for a given seed and data order.
 public struct LogisticRegression: Sendable, Equatable {
@@ -70,9 +76,3 @@ public struct LogisticRegression: Sendable, Equatable {
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -1,6 +1,12 @@
 public import AisleCore
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Review polarity per language: a logistic regression over `SentimentFeatures`, trained by
 /// `aisle train-sentiment` from the labelled datasets; it scores positive vs negative, and
 /// `ReviewAnalyzer` blends it with the lexicon.
@@ -99,7 +105,9 @@ public struct SentimentModel: Sendable {
     public static func load(_ data: Data, name: String) throws -> SentimentModel {
         let bytes = [UInt8](data)
         guard bytes.count > 16, Array(bytes.prefix(8)) == magic else {
-            throw TextDataError("\(name): not an Aisle sentiment model (or one from an older version: run aisle train-sentiment)")
+            throw TextDataError(
+                "\(name): not an Aisle sentiment model (or one from an older version: run aisle train-sentiment)"
+            )
         }
         var offset = 8
         func scalar() throws -> UInt32 {
@@ -169,9 +177,3 @@ public struct BinaryScores: Sendable, Equatable {
         macroF1 = (f1(truePositive, falsePositive, falseNegative) + f1(trueNegative, falseNegative, falsePositive)) / 2
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -32,7 +32,8 @@ struct ServerOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Seconds a kept-alive connection may wait for its next request (env AISLE_IDLE_TIMEOUT_SECONDS; default 60)."
+        help:
+            "Seconds a kept-alive connection may wait for its next request (env AISLE_IDLE_TIMEOUT_SECONDS; default 60)."
     )
     var idleTimeoutSeconds: Int?
 

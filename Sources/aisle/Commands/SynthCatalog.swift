@@ -16,7 +16,8 @@ enum SynthCatalog {
         "Nordkap", "Fjellby", "Aurora", "Stigen", "Lumen", "Kestrel", "Vantage", "Solberg", "Havn", "Tundra",
         "Brisa", "Corvo", "Ember", "Fable", "Granite", "Halcyon", "Juniper", "Kodiak", "Larch", "Meridian",
         "Nimbus", "Oriel", "Pinnacle", "Quill", "Rowan", "Sable", "Tamarack", "Umbra", "Vela", "Willow",
-        "Yarrow", "Zephyr", "Northwind", "Tidewater", "Ridgeline", "Solstice", "Alder", "Birchwood", "Cinder", "Dunmore",
+        "Yarrow", "Zephyr", "Northwind", "Tidewater", "Ridgeline", "Solstice", "Alder", "Birchwood", "Cinder",
+        "Dunmore",
     ]
     static let qualities = [
         "waterproof", "lightweight", "insulated", "breathable", "wireless", "ergonomic", "quick-dry", "recycled",
@@ -98,19 +99,33 @@ enum SynthCatalog {
         if random.next() % 7 == 0 {
             let brand = pick(chineseBrands)
             let (noun, category) = pick(chineseProducts)
-            let title = "\(brand) \(pick(chineseQualities))\(noun) \(pick(chineseColours)) \(pick(["S", "M", "L", "XL", "均码"]))"
+            let title =
+                "\(brand) \(pick(chineseQualities))\(noun) \(pick(chineseColours)) \(pick(["S", "M", "L", "XL", "均码"]))"
             return Item(
-                id: ItemID("i\(index)"), title: title, categories: [category], brand: brand, price: price, currency: "CNY"
+                id: ItemID("i\(index)"),
+                title: title,
+                categories: [category],
+                brand: brand,
+                price: price,
+                currency: "CNY"
             )
         }
         let brand = pick(brands)
         let product = pick(products)
         let qualities = random.next() % 3 == 0 ? "\(pick(qualities)) \(pick(qualities))" : pick(qualities)
-        let model = random.next() % 2 == 0 ? "\(pick(["X", "Pro", "S", "Air", "Max", "Lite"])) \(random.next() % 900 + 100)" : pick(["2-pack", "gift box", "2026 edition", "unisex"])
+        let model =
+            random.next() % 2 == 0
+            ? "\(pick(["X", "Pro", "S", "Air", "Max", "Lite"])) \(random.next() % 900 + 100)"
+            : pick(["2-pack", "gift box", "2026 edition", "unisex"])
         let colour = pick(colours)
         let title = "\(brand) \(qualities) \(product.noun), \(colour), \(pick(product.sizes)) \(model)"
         return Item(
-            id: ItemID("i\(index)"), title: title, categories: [product.category], brand: brand, price: price, currency: "EUR",
+            id: ItemID("i\(index)"),
+            title: title,
+            categories: [product.category],
+            brand: brand,
+            price: price,
+            currency: "EUR",
             attributes: ["colour": .string(colour)]
         )
     }

@@ -29,7 +29,10 @@ struct TrainSentimentCommand: ParsableCommand {
     @Option(help: "Hash buckets per language, a power of two (the shipped model uses the default).")
     var dimension = SentimentModel.defaultDimension
 
-    @Option(help: "After writing, check that the model is byte for byte the one at this path (CI checks the shipped model so).")
+    @Option(
+        help:
+            "After writing, check that the model is byte for byte the one at this path (CI checks the shipped model so)."
+    )
     var check: String?
 
     @Option(help: "Write the test part's predictions (language, label, predicted, P(positive), text) here.")

@@ -72,7 +72,8 @@ struct TabularMapping {
             case "query": body.query = text
             case "session_id": body.sessionID = text
             case "timestamp": body.timestamp = try timestamp(text, field: "timestamp")
-            case "platform": body.device = DeviceBody(platform: text, model: body.device?.model, appVersion: body.device?.appVersion)
+            case "platform":
+                body.device = DeviceBody(platform: text, model: body.device?.model, appVersion: body.device?.appVersion)
             default: context[column] = try attribute(text, column: column)
             }
         }
@@ -101,7 +102,10 @@ struct TabularMapping {
                 guard !text.trimmingWhitespace().isEmpty else { continue }
                 let value = try number(text, field: "rating")
                 guard value == value.rounded(), let stars = Int(exactly: value) else {
-                    throw AisleError.invalid("rating", "rating is a whole number of stars from 1 to 5, got \(text.prefix(16))")
+                    throw AisleError.invalid(
+                        "rating",
+                        "rating is a whole number of stars from 1 to 5, got \(text.prefix(16))"
+                    )
                 }
                 body.rating = stars
             case "text": body.text = text
@@ -159,7 +163,10 @@ struct TabularMapping {
             }
             // The API's rule: below 1e11 ms (March 1973) is almost surely seconds.
             if milliseconds < 100_000_000_000 {
-                throw AisleError.invalid(field, "\(field) \(trimmed.prefix(32)) looks like epoch seconds; pass --timestamp-unit s")
+                throw AisleError.invalid(
+                    field,
+                    "\(field) \(trimmed.prefix(32)) looks like epoch seconds; pass --timestamp-unit s"
+                )
             }
             return TimestampBody(Timestamp(millisecondsSinceEpoch: Int64(milliseconds)))
         }

@@ -28,7 +28,10 @@ struct TabularFormat {
             guard kind == .recbole, let colon = trimmed.lastIndex(of: ":") else {
                 return Column(name: trimmed.lowercased(), type: nil)
             }
-            return Column(name: String(trimmed[..<colon]).lowercased(), type: String(trimmed[trimmed.index(after: colon)...]))
+            return Column(
+                name: String(trimmed[..<colon]).lowercased(),
+                type: String(trimmed[trimmed.index(after: colon)...])
+            )
         }
         if columns.isEmpty || columns.allSatisfy({ $0.name.isEmpty }) {
             throw ImportFailure("the first line must be a header naming the columns")
@@ -39,7 +42,10 @@ struct TabularFormat {
     func row(_ bytes: ArraySlice<UInt8>, line: Int) throws -> [String: String] {
         let fields = try Self.split(bytes, kind: kind, line: line)
         guard fields.count == columns.count else {
-            throw AisleError(code: .invalidField, message: "expected \(columns.count) fields as in the header, got \(fields.count)")
+            throw AisleError(
+                code: .invalidField,
+                message: "expected \(columns.count) fields as in the header, got \(fields.count)"
+            )
         }
         var row: [String: String] = [:]
         for (column, field) in zip(columns, fields) where !field.isEmpty {

@@ -69,8 +69,13 @@ import Testing
     @Test("a context deeper than 16 levels is rejected even when it parses")
     func nestingLimit() throws {
         let nested = String(repeating: "[", count: 20) + String(repeating: "]", count: 20)
-        let body = try Wire.decode(EventBody.self, from: Data(#"{"type":"x_a","user_id":"u","context":{"a":\#(nested)}}"#.utf8))
-        #expect(throws: AisleError.self) { try body.validated(now: Timestamp(millisecondsSinceEpoch: 1_795_675_817_000)) }
+        let body = try Wire.decode(
+            EventBody.self,
+            from: Data(#"{"type":"x_a","user_id":"u","context":{"a":\#(nested)}}"#.utf8)
+        )
+        #expect(throws: AisleError.self) {
+            try body.validated(now: Timestamp(millisecondsSinceEpoch: 1_795_675_817_000))
+        }
     }
 
     @Test("a batch body decodes fast when every row is plain, else row by row with errors")
@@ -80,7 +85,10 @@ import Testing
             Issue.record("expected a batch")
             return
         }
-        #expect(rows.compactMap { try? $0.result.get() } == [Self.slow(Self.lines[0]), Self.slow(Self.lines[1])].compactMap { $0 })
+        #expect(
+            rows.compactMap { try? $0.result.get() }
+                == [Self.slow(Self.lines[0]), Self.slow(Self.lines[1])].compactMap { $0 }
+        )
         let mixed = #"{"events":[\#(Self.lines[0]),{"type":"view","user_id":"u","item_id":7}]}"#
         guard case .batch(let mixedRows) = try EventsRequestBody.decode(Array(mixed.utf8)) else {
             Issue.record("expected a batch")

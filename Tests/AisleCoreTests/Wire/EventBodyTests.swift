@@ -37,7 +37,10 @@ import Testing
     @Test("a missing timestamp means now; epoch milliseconds are accepted")
     func timestamps() throws {
         #expect(try validate(#"{"type":"view","user_id":"u","item_id":"i"}"#).timestamp == now)
-        #expect(try validate(#"{"type":"view","user_id":"u","item_id":"i","timestamp":1700000000123}"#).timestamp.millisecondsSinceEpoch == 1_700_000_000_123)
+        #expect(
+            try validate(#"{"type":"view","user_id":"u","item_id":"i","timestamp":1700000000123}"#).timestamp
+                .millisecondsSinceEpoch == 1_700_000_000_123
+        )
     }
 
     @Test("custom x_ types are accepted without an item")
@@ -86,7 +89,8 @@ import Testing
 
     @Test("a batch keeps good rows and reports bad ones with their index and a row-relative field")
     func batchRows() throws {
-        let json = #"{"events":[{"type":"view","user_id":"u","item_id":"i"},{"type":"view","user_id":"u","item_id":7},{"type":"view","user_id":"u","item_id":"i","bogus":1}]}"#
+        let json =
+            #"{"events":[{"type":"view","user_id":"u","item_id":"i"},{"type":"view","user_id":"u","item_id":7},{"type":"view","user_id":"u","item_id":"i","bogus":1}]}"#
         guard case .batch(let rows) = try Wire.decode(EventsRequestBody.self, from: Data(json.utf8)) else {
             Issue.record("expected a batch")
             return

@@ -20,7 +20,9 @@ import Testing
 
     @Test("category paths get one canonical spelling")
     func canonicalCategories() throws {
-        let item = try validate(#"{"title":"Down jacket","categories":["Clothing>Jackets >  Down","Clothing > Jackets > Down"]}"#)
+        let item = try validate(
+            #"{"title":"Down jacket","categories":["Clothing>Jackets >  Down","Clothing > Jackets > Down"]}"#
+        )
         #expect(item.categories == ["Clothing > Jackets > Down"])
     }
 

@@ -72,7 +72,8 @@ struct APIGuide {
             if let start = next {
                 if lines[start] == "(no body)" {
                     example.answer = Answer(kind: .noBody, lines: start..<(start + 1), text: "")
-                } else if lines[start] == "```json" || lines[start] == "```text", let close = closingFence(after: start) {
+                } else if lines[start] == "```json" || lines[start] == "```text", let close = closingFence(after: start)
+                {
                     let range = (start + 1)..<close
                     example.answer = Answer(
                         kind: lines[start] == "```json" ? .json : .text,

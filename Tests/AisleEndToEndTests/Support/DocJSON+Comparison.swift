@@ -41,11 +41,13 @@ extension DocJSON {
         case (.number(let expected, _), .number(let got, _)):
             return Self.close(expected, got) ? [] : ["\(path): expected \(compact), got \(actual.compact)"]
         case (.string(let expected), .string(let got)):
-            let same = expected.replacing(Self.volatileText, with: "server time …")
+            let same =
+                expected.replacing(Self.volatileText, with: "server time …")
                 == got.replacing(Self.volatileText, with: "server time …")
             return same ? [] : ["\(path): expected \(compact), got \(actual.compact)"]
         default:
-            return self == actual ? [] : ["\(path.isEmpty ? "answer" : path): expected \(compact), got \(actual.compact)"]
+            return self == actual
+                ? [] : ["\(path.isEmpty ? "answer" : path): expected \(compact), got \(actual.compact)"]
         }
     }
 

@@ -7,7 +7,8 @@ extension DocJSON {
         case .number(_, let text): text
         case .string(let value): Self.quoted(value)
         case .array(let elements): "[" + elements.map(\.compact).joined(separator: ",") + "]"
-        case .object(let pairs): "{" + pairs.map { Self.quoted($0.key) + ":" + $0.value.compact }.joined(separator: ",") + "}"
+        case .object(let pairs):
+            "{" + pairs.map { Self.quoted($0.key) + ":" + $0.value.compact }.joined(separator: ",") + "}"
         }
     }
 
@@ -20,7 +21,8 @@ extension DocJSON {
         case .array(let elements) where elements.allSatisfy(\.isPlain):
             return "[" + elements.map(\.compact).joined(separator: ", ") + "]"
         case .array(let elements):
-            return "[\n" + elements.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+            return "[\n" + elements.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent
+                + "]"
         case .object(let pairs) where pairs.isEmpty: return "{}"
         case .object(let pairs):
             let lines = pairs.map { inner + Self.quoted($0.key) + ": " + $0.value.pretty(indent: inner) }
@@ -46,7 +48,8 @@ extension DocJSON {
             case "\t": result += "\\t"
             case "\r": result += "\\r"
             case let control where control.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count)
+                result +=
+                    "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count)
                     + String(control.value, radix: 16)
             default: result.unicodeScalars.append(scalar)
             }

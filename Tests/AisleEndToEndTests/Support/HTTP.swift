@@ -55,7 +55,9 @@ struct HTTP: Sendable {
         try await call(method, path, key: key, body: Data(json.utf8), headers: headers)
     }
 
-    func post<T: Encodable>(_ path: String, key: String? = ServerProcess.adminKey, encoding value: T) async throws -> Reply {
+    func post<T: Encodable>(_ path: String, key: String? = ServerProcess.adminKey, encoding value: T) async throws
+        -> Reply
+    {
         try await call(.POST, path, key: key, body: try JSONEncoder().encode(value))
     }
 

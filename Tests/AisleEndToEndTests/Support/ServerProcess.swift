@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real `aisle serve` binary on a loopback port chosen by the OS, in its own data folder.
@@ -20,7 +20,9 @@ final class ServerProcess: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init(dataDirectory: String? = nil) {
-        self.dataDirectory = dataDirectory ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-e2e-\(UUID().uuidString)")
+        self.dataDirectory =
+            dataDirectory
+            ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-e2e-\(UUID().uuidString)")
     }
 
     /// The binary beside the test bundle (`swift build --build-tests` builds both), or AISLE_BINARY.
@@ -29,7 +31,9 @@ final class ServerProcess: @unchecked Sendable {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = testBinary.deletingLastPathComponent()
         // On Linux the bundle is an executable in the build folder; elsewhere a directory tree.
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("aisle").path), folder.path != "/" {
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("aisle").path),
+            folder.path != "/"
+        {
             folder = folder.deletingLastPathComponent()
         }
         return folder.appendingPathComponent("aisle").path
@@ -40,7 +44,9 @@ final class ServerProcess: @unchecked Sendable {
     func start(keys: Bool = true, environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"]
+        process.arguments = [
+            "serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", "warning",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["AISLE_ADMIN_KEY"] = keys ? Self.adminKey : nil
         environment["AISLE_INGEST_KEY"] = keys ? Self.ingestKey : nil
@@ -66,7 +72,10 @@ final class ServerProcess: @unchecked Sendable {
                 return
             }
             if !process.isRunning {
-                throw AisleError(code: .unavailable, message: "aisle serve exited with \(process.terminationStatus): \(collector.text)")
+                throw AisleError(
+                    code: .unavailable,
+                    message: "aisle serve exited with \(process.terminationStatus): \(collector.text)"
+                )
             }
             usleep(20_000)
         }

@@ -74,7 +74,9 @@ struct TestAPI {
         let client: any TestClientProtocol
 
         @discardableResult
-        func call(_ method: HTTPRequest.Method, _ uri: String, key: Key = .admin, body: String? = nil) async throws -> Reply {
+        func call(_ method: HTTPRequest.Method, _ uri: String, key: Key = .admin, body: String? = nil) async throws
+            -> Reply
+        {
             var headers = HTTPFields()
             if let header = key.header { headers[.authorization] = header }
             if body != nil { headers[.contentType] = "application/json" }
