@@ -35,7 +35,17 @@ extension Engine {
     /// Analyses and stores many reviews, replacing any with the same ids (the admin key and
     /// imports); a review of an item not in the catalog comes back rejected, the rest are stored.
     public func writeReviews(_ submissions: [ReviewSubmission]) async throws -> ReviewBatchOutcome {
-        let written = try await store.putReviews(await reviewAnalyzer.analyze(submissions), at: .now())
+        try await Self.writeReviews(submissions, analyzer: reviewAnalyzer, store: store)
+    }
+
+    /// The same, for a store written without an engine around it (`aisle import` into a data
+    /// folder): one implementation of analyse, store, reject unknown items.
+    public static func writeReviews(
+        _ submissions: [ReviewSubmission],
+        analyzer: ReviewAnalyzer,
+        store: any Store
+    ) async throws -> ReviewBatchOutcome {
+        let written = try await store.putReviews(await analyzer.analyze(submissions), at: .now())
         return ReviewBatchOutcome(
             stored: written.stored,
             rejected: written.unknownItems.map { index in

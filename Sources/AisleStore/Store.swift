@@ -194,6 +194,17 @@ public struct ItemEmbedding: Sendable, Equatable {
     }
 }
 
+/// A store that takes large imports in bulk: the import tool writes through this role, so it
+/// needs no knowledge of which store it has (SQLite builds its event indexes once, at the end).
+public protocol BulkLoadingStore: Store {
+    /// Runs `load` (an import; the caller is the only writer) the way this store loads fastest;
+    /// `indexing` is called when the deferred index work starts, for progress output.
+    func bulkLoad<T>(_ load: () async throws -> T, indexing: () -> Void) async throws -> T
+    /// Makes everything written so far durable in the main files (the end of an import), so the
+    /// next server start does not inherit the import's write-ahead work.
+    func checkpointAll() async throws
+}
+
 extension Store {
     /// Stores reviews, replacing any with the same id (the admin key's bulk path and imports).
     public func putReviews(_ reviews: [Review], at now: Timestamp) async throws -> ReviewWrite {

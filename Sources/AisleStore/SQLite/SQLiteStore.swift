@@ -7,7 +7,7 @@ import Synchronization
 /// The embedded store: one SQLite file in WAL mode through GRDB. Readers never block the
 /// writer; writes are serialized by GRDB's writer queue, which is also what keeps the ingest
 /// caches below consistent.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: BulkLoadingStore {
     let writer: any DatabaseWriter
     /// The database file; nil in memory.
     let path: String?

@@ -1,4 +1,5 @@
 import AisleCore
+import AisleEngine
 import AisleStore
 import AisleText
 import AsyncHTTPClient
@@ -39,19 +40,17 @@ struct SinkOutcome: Sendable {
 
 /// Writes straight into the store (the fast path; the server must not be running on it).
 struct StoreSink: ImportSink {
-    let store: any Store
+    let store: any BulkLoadingStore
     let lock: DataDirectoryLock
     /// Analyses reviews before they are stored (the server does it for `HTTPSink`).
     let analyzer: ReviewAnalyzer
 
     func write(reviews: [ReviewSubmission]) async throws -> SinkOutcome {
-        let written = try await store.putReviews(await analyzer.analyze(reviews), at: .now())
+        let written = try await Engine.writeReviews(reviews, analyzer: analyzer, store: store)
         return SinkOutcome(
             stored: written.stored.count,
-            unknownItems: written.unknownItems.count,
-            rejected: written.unknownItems.map { index in
-                (index, AisleError(code: .notFound, message: "no item \"\(reviews[index].itemID)\"", field: "item_id"))
-            }
+            unknownItems: written.rejected.count,
+            rejected: written.rejected.map { ($0.index, $0.error) }
         )
     }
 
@@ -69,7 +68,7 @@ struct StoreSink: ImportSink {
     }
 
     func close() async throws {
-        if let sqlite = store as? SQLiteStore { try await sqlite.checkpointAll() }
+        try await store.checkpointAll()
         withExtendedLifetime(lock) {}
     }
 
@@ -78,8 +77,7 @@ struct StoreSink: ImportSink {
     }
 
     func bulkLoad<T>(_ load: () async throws -> T) async throws -> T {
-        guard let sqlite = store as? SQLiteStore else { return try await load() }
-        return try await sqlite.bulkLoad(load) {
+        try await store.bulkLoad(load) {
             Console.error(
                 "import: building the event indexes (the table was empty, so they are built once, at the end)"
             )
