@@ -73,4 +73,21 @@ import Testing
         )
         #expect(try await fixture.engine.linkedUser(of: DeviceID("d2")) == nil)
     }
+
+    @Test("a batch appends each event once, counts unknown items, and feeds the live lists")
+    func batchFeedsLiveLists() async throws {
+        let fixture = try EngineFixture()
+        _ = try await fixture.engine.upsertItems(EngineFixture.shop)
+        let events = [
+            EngineFixture.event(.purchase, user: "u1", item: "t1", id: "e1"),
+            EngineFixture.event(.purchase, user: "u2", item: "t1", id: "e2"),
+            EngineFixture.event(.purchase, user: "u2", item: "t1", id: "e2"),
+            EngineFixture.event(.view, user: "u3", item: "gone", id: "e3"),
+        ]
+        let outcome = try await fixture.append(events)
+        // An event for an item not in the catalog is kept (the item may come later) and counted.
+        #expect(outcome.accepted == 3 && outcome.duplicates == 1 && outcome.unknownItems == 1)
+        let trending = fixture.engine.trending(window: .decayed, options: ListOptions())
+        #expect(trending.page.items.first?.itemID == "t1" && trending.page.fallback == .popularity)
+    }
 }

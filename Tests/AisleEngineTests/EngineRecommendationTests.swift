@@ -1,6 +1,7 @@
 import AisleCore
 import AisleEngine
 import AisleRecommend
+import AisleStore
 import Testing
 
 /// Recommendations through the engine: live lists before a model, the model's stamp after.
@@ -73,5 +74,31 @@ import Testing
         try await fixture.append(Self.history())
         _ = try await fixture.engine.train()
         #expect(throws: AisleError.self) { _ = try fixture.engine.similar(to: ItemID("nope"), options: ListOptions()) }
+    }
+
+    @Test("a training without interactions is no model yet: lists stay on live popularity")
+    func trainingOnNothing() async throws {
+        let fixture = try EngineFixture()
+        _ = try await fixture.engine.upsertItems(EngineFixture.shop)
+        let status = try await fixture.engine.train()
+        #expect(status.trainedAt == nil && status.report.interactions == 0)
+        let feed = try await fixture.engine.feed(for: .anonymous, query: FeedQuery())
+        #expect(feed.modelTrainedAt == nil && feed.page.fallback == .popularity && feed.page.items.count == 5)
+    }
+
+    @Test("a device's feed before it identifies is its own; after, its user's")
+    func deviceFeedFollowsIdentity() async throws {
+        let fixture = try EngineFixture()
+        _ = try await fixture.engine.upsertItems(EngineFixture.shop)
+        try await fixture.append(Self.history())
+        _ = try await fixture.engine.train()
+        try await fixture.append([EngineFixture.event(.purchase, device: "d1", item: "b1", secondsAgo: 5)])
+        let anonymous = try await fixture.engine.feed(for: .device(DeviceID("d1")), query: FeedQuery())
+        #expect(!anonymous.page.items.map(\.itemID).contains("b1"))
+        #expect(anonymous.page.items.first?.itemID == "t1", "bought with b1 by the shoppers like d1")
+        _ = try await fixture.engine.identify(device: DeviceID("d1"), as: UserID("u0"), relinking: .refuse)
+        let linked = try await fixture.engine.feed(for: .device(DeviceID("d1")), query: FeedQuery())
+        let user = try await fixture.engine.feed(for: .user(UserID("u0")), query: FeedQuery())
+        #expect(linked.page.items.map(\.itemID) == user.page.items.map(\.itemID))
     }
 }

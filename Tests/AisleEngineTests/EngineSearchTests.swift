@@ -89,4 +89,15 @@ import Testing
         #expect(Set(try await fixture.searchIDs("anorak ")) == ["j1", "j2", "j3"])
         #expect(try await fixture.store.searchSynonyms().rules == [SynonymRule(synonyms: ["anorak", "jacket"])])
     }
+
+    @Test("filters alone list the items they admit, without text")
+    func filtersOnly() async throws {
+        let fixture = try EngineFixture()
+        _ = try await fixture.engine.upsertItems(EngineFixture.shop)
+        var query = SearchQuery(text: "")
+        query.brand = "Aurora"
+        let answer = try await fixture.engine.search(query)
+        #expect(answer.mode == .lexical)
+        #expect(Set(answer.results.hits.map(\.itemID.rawValue)) == ["j2", "t1"] && answer.results.total == 2)
+    }
 }
