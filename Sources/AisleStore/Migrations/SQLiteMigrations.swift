@@ -1,4 +1,3 @@
-import AisleCore
 import GRDB
 
 /// The SQLite schema, as named, append-only migrations: never edit a shipped one, add the next.
@@ -165,7 +164,7 @@ enum SQLiteMigrations {
                     );
                     """
             )
-            try packEventRows(db)
+            try MigrationV7.packEventRows(db)
             try db.execute(sql: "DROP TABLE events")
         }
         migrator.registerMigration("v8: distinct shoppers per searched query") { db in
@@ -184,84 +183,5 @@ enum SQLiteMigrations {
             )
         }
         return migrator
-    }
-
-    /// Moves the rows of the v1 event table into blocks, keeping every sequence number: a
-    /// block takes a run of consecutive sequence numbers with the same owner.
-    private static func packEventRows(_ db: Database) throws {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT seq, event_id, type, user_id, device_id, item_id, value, query, session_id, platform,
-                    device_model, app_version, ts, context, received_at, attributed
-                FROM events ORDER BY seq
-                """
-        )
-        struct Run {
-            var owner: String
-            var first: Int64
-            var next: Int64
-            var encoder = EventBlockEncoder()
-            var minTimestamp = Int64.max
-            var maxTimestamp = Int64.min
-        }
-        var entries: [EventIDIndex.Entry] = []
-        var run: Run?
-        func flush() throws {
-            guard let current = run else { return }
-            try EventBlockWriter.insert(
-                firstSequence: current.first,
-                owner: current.owner,
-                encoder: current.encoder,
-                minTimestamp: current.minTimestamp,
-                maxTimestamp: current.maxTimestamp,
-                db: db
-            )
-            run = nil
-        }
-        while let row = try rows.next() {
-            let sequence: Int64 = row["seq"]
-            let user: String? = row["user_id"]
-            let owner = user.map { "u:" + $0 } ?? "d:" + ((row["device_id"] as String?) ?? "")
-            let event = Event(
-                eventID: (row["event_id"] as String?).map(EventID.init),
-                type: EventType(stored: row["type"]),
-                deviceID: (row["device_id"] as String?).map(DeviceID.init),
-                itemID: (row["item_id"] as String?).map(ItemID.init),
-                value: row["value"],
-                query: row["query"],
-                sessionID: (row["session_id"] as String?).map(SessionID.init),
-                device: DeviceInfo(
-                    platform: (row["platform"] as String?).flatMap(Platform.init(rawValue:)),
-                    model: row["device_model"],
-                    appVersion: row["app_version"]
-                ),
-                timestamp: Timestamp(millisecondsSinceEpoch: row["ts"])
-            )
-            if let current = run,
-                !current.owner.utf8.elementsEqual(owner.utf8) || current.next != sequence
-                    || current.encoder.count >= EventBlockWriter.maxEventsPerBlock
-            {
-                try flush()
-            }
-            var current = run ?? Run(owner: owner, first: sequence, next: sequence)
-            run = nil  // so that `current` holds the only reference to the encoder's bytes
-            current.encoder.append(
-                event,
-                contextText: row["context"],
-                receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"]),
-                attributed: (row["attributed"] as Int64?) == 1
-            )
-            let timestamp = event.timestamp.millisecondsSinceEpoch
-            current.next = sequence + 1
-            current.minTimestamp = min(current.minTimestamp, timestamp)
-            current.maxTimestamp = max(current.maxTimestamp, timestamp)
-            if let id = event.eventID?.rawValue {
-                entries.append(EventIDIndex.Entry(hash: stableHash(id), block: current.first))
-            }
-            run = current
-        }
-        try flush()
-        try EventIDIndex.replaceAll(with: entries, db: db)
     }
 }
