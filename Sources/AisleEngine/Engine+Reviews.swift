@@ -43,7 +43,7 @@ extension Engine {
     public static func writeReviews(
         _ submissions: [ReviewSubmission],
         analyzer: ReviewAnalyzer,
-        store: any Store
+        store: any ReviewStore
     ) async throws -> ReviewBatchOutcome {
         let written = try await store.putReviews(await analyzer.analyze(submissions), at: .now())
         return ReviewBatchOutcome(

@@ -1,9 +1,17 @@
 public import AisleCore
 
-/// Durable storage for the catalog, users, events and device links. Every implementation passes
-/// the same contract suite (Tests/AisleStoreTests/StoreContractTests.swift). Writes are atomic
-/// per call: when a call returns, what it reports as stored is committed.
-public protocol Store: Sendable {
+/// Durable storage for the catalog, users, events and device links, as one value with every
+/// role below. Every implementation passes the same contract suite
+/// (Tests/AisleStoreTests/StoreContractTests.swift). Writes are atomic per call: when a call
+/// returns, what it reports as stored is committed. The roles mirror the SQLite store's files
+/// (`SQLiteStore+Catalog.swift`, `+Events`, `+History`, `+Identity`, `+Reviews`,
+/// `+Embeddings`, `+Search`), so a second store implements them role by role.
+public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
+    EmbeddingStore, SearchSettingsStore, KeyStore, MaintainedStore
+{}
+
+/// The catalog: items, upserted, read, listed and deleted.
+public protocol CatalogStore: Sendable {
     /// Inserts or replaces items; a deleted item comes back. Returns the items as stored (with
     /// `createdAt`, kept from the first upsert unless the client sent one, and `updatedAt`).
     func upsertItems(_ items: [Item], at now: Timestamp) async throws -> [Item]
@@ -13,7 +21,10 @@ public protocol Store: Sendable {
     func items(after cursor: ItemID?, limit: Int) async throws -> [Item]
     /// Hides the item from every read; its events stay. False when there was none to delete.
     func deleteItem(_ id: ItemID, at now: Timestamp) async throws -> Bool
+}
 
+/// User profiles and their erasure.
+public protocol UserStore: Sendable {
     /// Inserts or replaces user profiles; returns them as stored (`createdAt` kept from the first put).
     func putUsers(_ users: [User], at now: Timestamp) async throws -> [User]
     func user(_ id: UserID) async throws -> User?
@@ -21,32 +32,47 @@ public protocol Store: Sendable {
     func users(after cursor: UserID?, limit: Int) async throws -> [User]
     /// Erases the profile, every event owned by the user, its device links and its reviews.
     func eraseUser(_ id: UserID) async throws -> UserErasure
+}
 
+/// Appending events.
+public protocol EventStore: Sendable {
     /// Stores events in order: links the devices of events that carry both ids as `linking`
     /// allows, resolves device-only events to their linked user, assigns sessions to events
     /// without one, skips repeated event ids. All or nothing per call.
     func appendEvents(_ events: [Event], receivedAt: Timestamp, linking: DeviceLinking) async throws
         -> AppendOutcome
+}
+
+/// Which devices belong to which user.
+public protocol IdentityStore: Sendable {
     /// Links a device to a user; the device's anonymous events become the user's. A device
     /// linked to another user moves only with `.allow`; with `.refuse` that throws `forbidden`.
     func identify(device: DeviceID, as user: UserID, at now: Timestamp, relinking: RelinkPolicy) async throws
         -> IdentifyOutcome
     /// The user's linked devices, most recently linked first.
     func devices(of user: UserID) async throws -> [DeviceLink]
+    /// The user a device is linked to, if any.
+    func linkedUser(of device: DeviceID) async throws -> UserID?
+}
+
+/// Reading events back: per user, per anonymous device, and in arrival order for training.
+public protocol HistoryStore: Sendable {
     /// The user's events (from every linked device), newest first; ties by arrival, newest first.
     func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws
         -> [StoredEvent]
 
     /// The device's anonymous events (sent while it was linked to no user), newest first.
     func anonymousHistory(of device: DeviceID, limit: Int) async throws -> [StoredEvent]
-    /// The user a device is linked to, if any.
-    func linkedUser(of device: DeviceID) async throws -> UserID?
+
     /// Events that name an item, in arrival order after `sequence` (0: from the start), at most
     /// `limit`, with only the fields training reads: the scan training reads the log with.
     func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent]
     /// The newest event's sequence (0 when there are none): training schedules count new events by it.
     func latestSequence() async throws -> Int64
+}
 
+/// Reviews with their analyses.
+public protocol ReviewStore: Sendable {
     /// Stores reviews with their analyses. With `.replace` a review replaces any with the same
     /// id (`createdAt` is kept from the first write unless the review carries one); with
     /// `.createOnly` an existing id is left alone: the same review again (item, user, rating
@@ -63,7 +89,10 @@ public protocol Store: Sendable {
     func deleteReview(_ id: ReviewID) async throws -> Bool
     /// Review count and mean score of every reviewed item: the item feature ranking reads.
     func reviewSentiment() async throws -> [ItemID: ReviewSentiment]
+}
 
+/// Item text embeddings per model.
+public protocol EmbeddingStore: Sendable {
     /// Stores item text embeddings, replacing earlier ones of the same item and model. Each
     /// carries the `updatedAt` of the item version it was computed from, so a later upsert of
     /// the item makes it stale (`itemsNeedingEmbedding`). Items not in the catalog (or deleted)
@@ -77,7 +106,10 @@ public protocol Store: Sendable {
     /// Stored embeddings by `model` of catalog items, in item id order after `cursor`, at most
     /// `limit` (the search index loads them at start).
     func itemEmbeddings(model: String, after cursor: ItemID?, limit: Int) async throws -> [ItemEmbedding]
+}
 
+/// Search's query log, clicks, shoppers per query, and synonym rules.
+public protocol SearchSettingsStore: Sendable {
     /// Adds search counts and clicks to the stored ones, and the shoppers newly seen for a
     /// query (a shopper already stored for it is kept once).
     func addSearchActivity(_ activity: SearchActivity) async throws
@@ -92,10 +124,17 @@ public protocol Store: Sendable {
     func searchSynonyms() async throws -> (rules: [SynonymRule], revision: Int)
     /// Replaces the synonym rules; returns their revision, one more than the last.
     func setSearchSynonyms(_ rules: [SynonymRule], at now: Timestamp) async throws -> Int
+}
 
+/// Hashes of API keys and the user-token secret, by scope.
+public protocol KeyStore: Sendable {
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?
     func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws
+}
+
+/// Readiness and background upkeep.
+public protocol MaintainedStore: Sendable {
     /// Throws when the store cannot serve reads (for `/ready`).
     func checkReady() async throws
     /// Background upkeep (SQLite: WAL checkpoints) until the calling task is cancelled. Its
@@ -123,7 +162,7 @@ public struct AppendOutcome: Sendable, Equatable {
     public var duplicates: Int { rows.count { $0 == .duplicate } }
 }
 
-extension Store {
+extension EventStore {
     /// Stores events without linking devices: imports of past logs, and tests.
     public func appendEvents(_ events: [Event], receivedAt: Timestamp) async throws -> AppendOutcome {
         try await appendEvents(events, receivedAt: receivedAt, linking: .none)
@@ -205,7 +244,7 @@ public protocol BulkLoadingStore: Store {
     func checkpointAll() async throws
 }
 
-extension Store {
+extension ReviewStore {
     /// Stores reviews, replacing any with the same id (the admin key's bulk path and imports).
     public func putReviews(_ reviews: [Review], at now: Timestamp) async throws -> ReviewWrite {
         try await putReviews(reviews, at: now, existing: .replace)
