@@ -1,4 +1,5 @@
 import AisleCore
+import AisleRecommend
 import Foundation
 import Hummingbird
 import NIOCore
@@ -51,6 +52,16 @@ extension Request {
         return value
     }
 
+    /// A boolean query parameter (`true`/`false`/`1`/`0`), or `defaultValue` when absent.
+    func queryBool(_ name: String, default defaultValue: Bool) throws -> Bool {
+        guard let text = queryValue(name) else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw AisleError.invalid(name, "\(name) must be true or false, got \"\(text.prefix(16))\"")
+        }
+    }
+
     func queryString(_ name: String) -> String? {
         queryValue(name).flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -99,5 +110,17 @@ enum Cursor {
             throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
         }
         return text
+    }
+}
+
+/// Whose request it is, from `user_id` or `device_id` (query parameters or body fields): the
+/// one parser of the routes that name a shopper (search, contextual recommendations).
+enum ShopperParameters {
+    /// The shopper named, nil when neither id is given; both at once is an error.
+    static func shopper(user: String?, device: String?) throws(AisleError) -> RecommendationService.Shopper? {
+        if user != nil && device != nil { throw AisleError.invalid("device_id", "send user_id or device_id, not both") }
+        if let user { return .user(try UserID(validating: user, field: "user_id")) }
+        if let device { return .device(try DeviceID(validating: device, field: "device_id")) }
+        return nil
     }
 }

@@ -37,28 +37,17 @@ struct EventRoutes {
                 )
             )
         case .batch(let rows):
-            let maxRows = configuration.ingest.maxBatchRows
-            guard rows.count <= maxRows else {
-                throw AisleError.invalid("events", "a batch holds at most \(maxRows) events, got \(rows.count)")
+            let batch = try BatchValidation.rows(rows, field: "events", maxRows: configuration.ingest.maxBatchRows) {
+                (row) throws(AisleError) in try row.validated(now: now, maxFutureSkew: skew)
             }
-            var events: [Event] = []
-            events.reserveCapacity(rows.count)
-            var errors: [RowError] = []
-            for (index, row) in rows.enumerated() {
-                do {
-                    events.append(try row.result.get().validated(now: now, maxFutureSkew: skew))
-                } catch {
-                    errors.append(RowError(index: index, error: error))
-                }
-            }
-            let outcome = try await engine.appendEvents(events, linking: linking, at: now)
-            metrics.recordIngest(outcome, rejected: errors.count)
+            let outcome = try await engine.appendEvents(batch.values, linking: linking, at: now)
+            metrics.recordIngest(outcome, rejected: batch.errors.count)
             return JSONResponse.encoded(
                 IngestResultBody(
                     accepted: outcome.accepted,
                     duplicates: outcome.duplicates,
                     unknownItems: outcome.unknownItems,
-                    errors: errors
+                    errors: batch.errors
                 )
             )
         }

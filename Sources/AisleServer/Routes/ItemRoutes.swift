@@ -49,13 +49,13 @@ struct ItemRoutes {
     @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(BatchBody<ItemBody>.self, maxBytes: configuration.server.maxBodyBytes)
-        let (items, errors) = try BatchValidation.rows(
+        let batch = try BatchValidation.rows(
             body.rows,
             field: "items",
             maxRows: configuration.ingest.maxBatchRows,
             id: \.id
         ) { (body) throws(AisleError) in try body.validated() }
-        let stored = try await engine.upsertItems(items)
-        return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
+        let stored = try await engine.upsertItems(batch.values)
+        return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: batch.errors))
     }
 }

@@ -64,17 +64,7 @@ struct RecommendationRoutes {
     @Sendable func contextual(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(RecommendationRequestBody.self, maxBytes: 1 << 20)
-        if body.userID != nil && body.deviceID != nil {
-            throw AisleError.invalid("device_id", "send user_id or device_id, not both")
-        }
-        let shopper: RecommendationService.Shopper =
-            if let user = body.userID {
-                .user(try UserID(validating: user, field: "user_id"))
-            } else if let device = body.deviceID {
-                .device(try DeviceID(validating: device, field: "device_id"))
-            } else {
-                .anonymous
-            }
+        let shopper = try ShopperParameters.shopper(user: body.userID, device: body.deviceID) ?? .anonymous
         var query = FeedQuery()
         query.currentItem = try body.itemID.map { try ItemID(validating: $0, field: "item_id").rawValue }
         let cart = body.cartItemIDs ?? []
@@ -226,17 +216,5 @@ struct RecommendationRoutes {
             )
         }
         return value
-    }
-}
-
-extension Request {
-    /// A boolean query parameter (`true`/`false`/`1`/`0`), or `defaultValue` when absent.
-    func queryBool(_ name: String, default defaultValue: Bool) throws -> Bool {
-        guard let text = queryValue(name) else { return defaultValue }
-        switch text.lowercased() {
-        case "true", "1": return true
-        case "false", "0": return false
-        default: throw AisleError.invalid(name, "\(name) must be true or false, got \"\(text.prefix(16))\"")
-        }
     }
 }

@@ -36,32 +36,17 @@ struct ReviewRoutes {
     @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(BatchBody<ReviewBody>.self, maxBytes: configuration.server.maxBodyBytes)
-        guard body.rows.count <= configuration.ingest.maxBatchRows else {
-            throw AisleError.invalid(
-                "reviews",
-                "a batch holds at most \(configuration.ingest.maxBatchRows) rows, got \(body.rows.count)"
-            )
-        }
-        // Valid rows with their positions; a repeated id keeps the later row, as two POSTs would.
-        var rows: [(index: Int, submission: ReviewSubmission)] = []
-        var slot: [ReviewID: Int] = [:]
-        var rowErrors: [RowError] = []
-        for (index, row) in body.rows.enumerated() {
-            do throws(AisleError) {
-                let submission = try row.result.get().validated()
-                if let earlier = slot[submission.id] {
-                    rows[earlier] = (index, submission)
-                } else {
-                    slot[submission.id] = rows.count
-                    rows.append((index, submission))
-                }
-            } catch {
-                rowErrors.append(RowError(index: index, error: error))
-            }
-        }
-        let written = try await engine.writeReviews(rows.map(\.submission))
+        // A repeated id keeps the later row, as two POSTs would.
+        let batch = try BatchValidation.rows(
+            body.rows,
+            field: "reviews",
+            maxRows: configuration.ingest.maxBatchRows,
+            id: \.id
+        ) { (body) throws(AisleError) in try body.validated() }
+        var rowErrors = batch.errors
+        let written = try await engine.writeReviews(batch.values)
         for rejected in written.rejected {
-            rowErrors.append(RowError(index: rows[rejected.index].index, error: rejected.error))
+            rowErrors.append(RowError(index: batch.positions[rejected.index], error: rejected.error))
         }
         rowErrors.sort { $0.index < $1.index }
         return JSONResponse.encoded(BatchResultBody(upserted: written.stored.count, errors: rowErrors))

@@ -60,7 +60,10 @@ struct SearchRoutes {
             )
         }
         let mode = try request.queryString("mode").map { try Self.choice($0, of: SearchMode.self, field: "mode") }
-        let shopper = try Self.shopper(request)
+        let shopper = try ShopperParameters.shopper(
+            user: request.queryString("user_id"),
+            device: request.queryString("device_id")
+        )
         // With required user tokens, a user's re-ranking is a personal read like their feed.
         if case .user(let user) = shopper, context.userTokenMode == .required {
             _ = try context.mayReadPersonalData(of: user)
@@ -167,15 +170,6 @@ struct SearchRoutes {
             throw AisleError.invalid("q", "q may be at most 1024 UTF-8 bytes, got \(text.utf8.count)")
         }
         return text
-    }
-
-    static func shopper(_ request: Request) throws -> RecommendationService.Shopper? {
-        let user = request.queryString("user_id")
-        let device = request.queryString("device_id")
-        if user != nil && device != nil { throw AisleError.invalid("device_id", "send user_id or device_id, not both") }
-        if let user { return .user(try UserID(validating: user, field: "user_id")) }
-        if let device { return .device(try DeviceID(validating: device, field: "device_id")) }
-        return nil
     }
 
     static func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, of type: Choice.Type, field: String)

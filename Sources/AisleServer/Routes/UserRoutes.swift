@@ -52,14 +52,14 @@ struct UserRoutes {
     @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {
         var request = request
         let body = try await request.decodeBody(BatchBody<UserBody>.self, maxBytes: configuration.server.maxBodyBytes)
-        let (users, errors) = try BatchValidation.rows(
+        let batch = try BatchValidation.rows(
             body.rows,
             field: "users",
             maxRows: configuration.ingest.maxBatchRows,
             id: \.id
         ) { (body) throws(AisleError) in try body.validated() }
-        let stored = try await engine.putUsers(users)
-        return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: errors))
+        let stored = try await engine.putUsers(batch.values)
+        return JSONResponse.encoded(BatchResultBody(upserted: stored.count, errors: batch.errors))
     }
 
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
