@@ -67,6 +67,47 @@ public enum TopK {
     }
 }
 
+extension TopK {
+    /// The best `k` of `elements` by `before` (a strict order: true when the first ranks
+    /// higher), best first. Sorts small inputs whole; past 4·k elements keeps a bounded
+    /// min-heap (worst at the root), so a large candidate list is never sorted in full. For
+    /// orders that `ScoredIndex` cannot express (search breaks ties by item id).
+    public static func best<Element>(_ k: Int, of elements: [Element], by before: (Element, Element) -> Bool)
+        -> [Element]
+    {
+        guard k > 0 else { return [] }
+        if elements.count <= k * 4 { return Array(elements.sorted(by: before).prefix(k)) }
+        var heap: [Element] = []
+        heap.reserveCapacity(k)
+        for element in elements {
+            if heap.count < k {
+                heap.append(element)
+                var child = heap.count - 1
+                while child > 0 {
+                    let parent = (child - 1) / 2
+                    guard before(heap[parent], heap[child]) else { break }
+                    heap.swapAt(parent, child)
+                    child = parent
+                }
+            } else if before(element, heap[0]) {
+                heap[0] = element
+                var parent = 0
+                while true {
+                    let left = 2 * parent + 1
+                    let right = left + 1
+                    var worst = parent
+                    if left < heap.count && before(heap[worst], heap[left]) { worst = left }
+                    if right < heap.count && before(heap[worst], heap[right]) { worst = right }
+                    if worst == parent { break }
+                    heap.swapAt(parent, worst)
+                    parent = worst
+                }
+            }
+        }
+        return heap.sorted(by: before)
+    }
+}
+
 /// Keeps the best `capacity` entries offered to it (a min-heap whose root is the worst kept
 /// entry): top-k over a stream. O(log capacity) per offer.
 public struct TopKHeap: Sendable {

@@ -1,4 +1,5 @@
 public import AisleCore
+import AisleMath
 import Foundation
 import Synchronization
 
@@ -474,50 +475,16 @@ public final class SearchEngine: Sendable {
         }
     }
 
-    /// The best `count` candidates by score, then item id, best first: a bounded heap, so a
-    /// query matching most of a large catalog does not sort all of it.
+    /// The best `count` candidates by score, then item id, best first (`TopK.best`: a bounded
+    /// heap, so a query matching most of a large catalog does not sort all of it).
     static func best(
         _ count: Int,
         of candidates: [(slot: Int32, score: Float)],
         id: (Int32) -> ItemID
     ) -> [(slot: Int32, score: Float)] {
-        guard count > 0 else { return [] }
-        func before(_ a: (slot: Int32, score: Float), _ b: (slot: Int32, score: Float)) -> Bool {
+        TopK.best(count, of: candidates) { a, b in
             a.score != b.score ? a.score > b.score : id(a.slot) < id(b.slot)
         }
-        if candidates.count <= count * 4 { return Array(candidates.sorted(by: before).prefix(count)) }
-        // A min-heap (worst at the root) of the best `count` seen so far.
-        var heap: [(slot: Int32, score: Float)] = []
-        heap.reserveCapacity(count)
-        func siftDown(_ start: Int) {
-            var parent = start
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var worst = parent
-                if left < heap.count && before(heap[worst], heap[left]) { worst = left }
-                if right < heap.count && before(heap[worst], heap[right]) { worst = right }
-                if worst == parent { return }
-                heap.swapAt(parent, worst)
-                parent = worst
-            }
-        }
-        for candidate in candidates {
-            if heap.count < count {
-                heap.append(candidate)
-                var child = heap.count - 1
-                while child > 0 {
-                    let parent = (child - 1) / 2
-                    guard before(heap[parent], heap[child]) else { break }
-                    heap.swapAt(parent, child)
-                    child = parent
-                }
-            } else if before(candidate, heap[0]) {
-                heap[0] = candidate
-                siftDown(0)
-            }
-        }
-        return heap.sorted(by: before)
     }
 
     /// Order of results for the price and newest sorts: by the sort, then score, then item id.

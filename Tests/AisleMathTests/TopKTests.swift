@@ -18,6 +18,22 @@ import Testing
         #expect(TopK.select(k, from: scores) == reference(k, scores))
     }
 
+    @Test(
+        "best(k, of:, by:) matches a full sort under a custom order, on both of its paths",
+        arguments: [1, 7, 100, 600]
+    )
+    func bestMatchesSort(k: Int) {
+        var random = SeededNumbers(seed: UInt64(k) + 99)
+        // Many tied scores, broken by name descending: an order ScoredIndex cannot express.
+        let elements = (0..<2_000).map { index in (name: "n\(index)", score: (random.float() * 10).rounded()) }
+        let before = { (a: (name: String, score: Float), b: (name: String, score: Float)) in
+            a.score != b.score ? a.score > b.score : a.name > b.name
+        }
+        let expected = Array(elements.sorted(by: before).prefix(k)).map(\.name)
+        #expect(TopK.best(k, of: elements, by: before).map(\.name) == expected)
+        #expect(TopK.best(0, of: elements, by: before).isEmpty)
+    }
+
     @Test("equal scores rank by the lower index")
     func tiesByIndex() {
         let result = TopK.select(3, from: [1, 2, 2, 0, 2])
