@@ -16,6 +16,8 @@ public final class SearchEngine: Sendable {
     /// Scoring scratch for searches running at once: one is taken per search and given back.
     private let scratches = Mutex<[ScoringScratch]>([])
     private let behaviour: Mutex<SearchBehaviour>
+    /// Graph builds asked for by `setVectors`, done by `runGraphBuilds`.
+    private let graphRequests = AsyncStream.makeStream(of: GraphRequest.self)
     public let tuning: SearchTuning
 
     /// Weight of a typo correction against the term as typed: an exact match ranks first.
@@ -77,15 +79,41 @@ public final class SearchEngine: Sendable {
         }
         guard let snapshot else { return }
         // Past the exact-search limit: the graph is built on a copy, off the lock (minutes for
-        // a large catalog); searches scan exactly meanwhile.
-        Thread.detachNewThread { [self] in
-            var built = NearestNeighbourGraph()
-            snapshot.values.withUnsafeBufferPointer { values in
-                guard let base = values.baseAddress else { return }
-                let storage = VectorStorage(base: base, dimension: snapshot.dimension)
-                for row in snapshot.rows { built.insert(row, vectors: storage) }
+        // a large catalog), by `runGraphBuilds`; searches scan exactly meanwhile.
+        graphRequests.continuation.yield(GraphRequest(snapshot))
+    }
+
+    /// Builds the HNSW graphs `setVectors` asks for (once the catalog outgrows the exact scan),
+    /// one at a time, each on a thread of its own, until cancelled. Its owner runs it beside
+    /// the engine (AisleEngine's `SearchGraphService`), so the builder stops with the server: a
+    /// build in progress is abandoned at its next item (the next start builds again). Without
+    /// it, searches keep scanning exactly.
+    public func runGraphBuilds() async {
+        for await request in graphRequests.stream {
+            guard !Task.isCancelled else { return }
+            let stop = StopFlag()
+            let snapshot = request.snapshot
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let thread = Thread { [self] in
+                        var built = NearestNeighbourGraph()
+                        let finished = snapshot.values.withUnsafeBufferPointer { values -> Bool in
+                            guard let base = values.baseAddress else { return false }
+                            let storage = VectorStorage(base: base, dimension: snapshot.dimension)
+                            for row in snapshot.rows {
+                                if stop.isSet { return false }
+                                built.insert(row, vectors: storage)
+                            }
+                            return true
+                        }
+                        if finished { index.write { $0.vectors.installGraph(built, generation: snapshot.generation) } }
+                        continuation.resume()
+                    }
+                    thread.start()
+                }
+            } onCancel: {
+                stop.set()
             }
-            index.write { $0.vectors.installGraph(built, generation: snapshot.generation) }
         }
     }
 
@@ -512,4 +540,23 @@ public final class SearchEngine: Sendable {
         if a.score != b.score { return a.score > b.score }
         return a.facts.itemID < b.facts.itemID
     }
+}
+
+/// What an HNSW graph is built from: a copy of the vectors and the rows in use, taken under the
+/// index lock (`VectorIndex.graphSnapshot`).
+struct GraphRequest: Sendable {
+    let snapshot: (values: [Float], rows: [Int32], dimension: Int, generation: Int)
+
+    init(_ snapshot: (values: [Float], rows: [Int32], dimension: Int, generation: Int)) {
+        self.snapshot = snapshot
+    }
+}
+
+/// A flag one task sets and a thread polls (a build abandoned on shutdown).
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .relaxed) }
+
+    func set() { value.store(true, ordering: .relaxed) }
 }

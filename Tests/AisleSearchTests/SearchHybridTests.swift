@@ -354,6 +354,9 @@ import Testing
         tuning.exactSearchLimit = 200
         tuning.semanticFloor = -1
         let engine = SearchEngine(tuning: tuning)
+        // The builder's owner (the server runs it as a service).
+        let builder = Task { await engine.runGraphBuilds() }
+        defer { builder.cancel() }
         let catalog = (0..<700).map { Item(id: ItemID("i\($0)"), title: "item \($0)") }
         engine.upsert(catalog)
         engine.setVectors(catalog.prefix(600).map { ($0.id, Self.randomUnit(&random)) })
@@ -369,6 +372,29 @@ import Testing
             query.limit = 1
             #expect(engine.search(query).hits.first?.itemID == id, "\(id)")
         }
+    }
+
+    @Test("the graph builder stops when its owner is cancelled, mid-build or idle")
+    func builderStops() async throws {
+        var random = SplitMix64(seed: 9)
+        var tuning = SearchTuning()
+        tuning.exactSearchLimit = 100
+        let engine = SearchEngine(tuning: tuning)
+        let idle = Task { await engine.runGraphBuilds() }
+        idle.cancel()
+        await idle.value
+        let catalog = (0..<5_000).map { Item(id: ItemID("i\($0)"), title: "item \($0)") }
+        engine.upsert(catalog)
+        let builder = Task { await engine.runGraphBuilds() }
+        engine.setVectors(catalog.map { ($0.id, Self.randomUnit(&random)) })
+        try await Task.sleep(for: .milliseconds(20))
+        builder.cancel()
+        // Returns once the build thread saw the flag (or finished): nothing is left running.
+        await builder.value
+        var query = SearchQuery(text: "q")
+        query.mode = .semantic
+        query.vector = Self.randomUnit(&random)
+        #expect(!engine.search(query).hits.isEmpty, "searches still answer, by the exact scan if no graph")
     }
 
     @Test("the graph itself (no scan behind it) finds the scan's nearest rows")

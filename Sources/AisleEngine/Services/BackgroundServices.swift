@@ -1,5 +1,6 @@
 import AisleCore
 import AisleRecommend
+import AisleSearch
 import AisleStore
 import Logging
 import ServiceLifecycle
@@ -37,6 +38,19 @@ struct StoreMaintenanceService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await store.runMaintenance()
+        }
+    }
+}
+
+/// Builds search's HNSW graph when the catalog outgrows the exact scan, beside the server;
+/// an unfinished build is abandoned on shutdown.
+struct SearchGraphService: Service {
+    let engine: SearchEngine
+
+    func run() async throws {
+        let engine = engine
+        await cancelWhenGracefulShutdown {
+            await engine.runGraphBuilds()
         }
     }
 }
