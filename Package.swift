@@ -78,10 +78,6 @@ let package = Package(
             dependencies: [
                 "AisleCore",
                 "AisleEngine",
-                "AisleStore",
-                "AisleRecommend",
-                "AisleSearch",
-                "AisleText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

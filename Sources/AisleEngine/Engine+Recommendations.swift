@@ -21,8 +21,7 @@ extension Engine {
     }
 
     /// `shopper`'s feed (their latest events are read from the store).
-    public func feed(for shopper: RecommendationService.Shopper, query: FeedQuery) async throws -> RecommendationAnswer
-    {
+    public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationAnswer {
         let query = try await recommendations.shopperQuery(for: shopper, query: query)
         let recommender = recommendations.engine()
         return Self.answer(recommender.feed(query), from: recommender)

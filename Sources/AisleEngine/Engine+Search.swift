@@ -19,7 +19,7 @@ extension Engine {
     public func search(
         _ query: SearchQuery,
         mode asked: SearchMode? = nil,
-        shopper: RecommendationService.Shopper? = nil
+        shopper: Shopper? = nil
     ) async throws -> SearchAnswer {
         var query = query
         query.mode = try searchMode(asked, text: query.text)
@@ -51,7 +51,7 @@ extension Engine {
 
     /// How the query log tells the shopper apart from others, without their id (nil: nobody
     /// known, who counts towards no suggestion).
-    static func digest(of shopper: RecommendationService.Shopper) -> ShopperDigest? {
+    static func digest(of shopper: Shopper) -> ShopperDigest? {
         switch shopper {
         case .user(let user): ShopperDigest(user: user)
         case .device(let device): ShopperDigest(device: device)

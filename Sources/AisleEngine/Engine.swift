@@ -60,4 +60,15 @@ public final class Engine: Sendable {
     public func checkReady() async throws {
         try await store.checkReady()
     }
+
+    /// The stored hash of a key scope (API keys, the user-token secret), for the server's key
+    /// ring: keys are checked by the server, kept by the store.
+    public func storedKeyHash(scope: String) async throws -> String? {
+        try await store.apiKeyHash(scope: scope)
+    }
+
+    /// Stores the hash of a key scope.
+    public func storeKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws {
+        try await store.setAPIKeyHash(hash, scope: scope, at: now)
+    }
 }

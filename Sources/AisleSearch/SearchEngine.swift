@@ -212,16 +212,8 @@ public final class SearchEngine: Sendable {
 
     // MARK: - Autocomplete
 
-    /// A suggestion while typing: a popular past query or an item title.
-    public struct Suggestion: Sendable, Equatable {
-        public enum Kind: String, Sendable { case query, item }
-        public var text: String
-        public var kind: Kind
-        /// For items.
-        public var itemID: ItemID?
-        /// For queries: how often shoppers searched it.
-        public var searches: Int?
-    }
+    /// A suggestion while typing (`SearchSuggestion`).
+    public typealias Suggestion = SearchSuggestion
 
     /// Suggestions for what is typed so far: past queries that start with it, found something
     /// for at least `tuning.suggestionMinimumShoppers` distinct shoppers and hold no digit run

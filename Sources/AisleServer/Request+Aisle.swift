@@ -1,5 +1,4 @@
 import AisleCore
-import AisleRecommend
 import Foundation
 import Hummingbird
 import NIOCore
@@ -117,7 +116,7 @@ enum Cursor {
 /// one parser of the routes that name a shopper (search, contextual recommendations).
 enum ShopperParameters {
     /// The shopper named, nil when neither id is given; both at once is an error.
-    static func shopper(user: String?, device: String?) throws(AisleError) -> RecommendationService.Shopper? {
+    static func shopper(user: String?, device: String?) throws(AisleError) -> Shopper? {
         if user != nil && device != nil { throw AisleError.invalid("device_id", "send user_id or device_id, not both") }
         if let user { return .user(try UserID(validating: user, field: "user_id")) }
         if let device { return .device(try DeviceID(validating: device, field: "device_id")) }

@@ -68,7 +68,7 @@ struct EngineFixture {
     }
 
     /// Item ids of a search's hits, best first.
-    func searchIDs(_ text: String, shopper: RecommendationService.Shopper? = nil) async throws -> [String] {
+    func searchIDs(_ text: String, shopper: Shopper? = nil) async throws -> [String] {
         var query = SearchQuery(text: text)
         query.record = false
         return try await engine.search(query, shopper: shopper).results.hits.map(\.itemID.rawValue)

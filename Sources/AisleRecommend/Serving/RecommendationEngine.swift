@@ -1,29 +1,6 @@
 public import AisleCore
 public import AisleMath
 
-/// What the feed is asked for: the shopper's recent events and the page they are on.
-public struct FeedQuery: Sendable {
-    /// The shopper's events, newest first (a signed-in user's from every device, or an anonymous
-    /// device's). Read at request time, so the last click counts.
-    public var events: [Event] = []
-    /// The item on screen (a product page), if any: it counts as the newest view.
-    public var currentItem: String?
-    /// Items in the cart: they count as recent carts, and their bought-together items are boosted.
-    public var cartItems: [String] = []
-    /// The device's platform, for new shoppers' trends.
-    public var platform: String?
-    /// The shopper's locale (`de-DE`), for new shoppers' trends; the user's profile `locale` when
-    /// not given.
-    public var locale: String?
-    /// Leave out items the shopper bought (default) — and, always, items already in their history.
-    public var excludePurchased = true
-    /// Paging and filters.
-    public var options = ListOptions()
-
-    /// An empty query: a new shopper, first page.
-    public init() {}
-}
-
 /// Answers recommendation requests from a snapshot and the live catalog changes. A value: the
 /// server builds one per request from the current snapshot, so a swap never changes an answer
 /// mid-request.

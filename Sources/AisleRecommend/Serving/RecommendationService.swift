@@ -28,15 +28,8 @@ public final class RecommendationService: Sendable {
         }
     }
 
-    /// Whose list is asked for.
-    public enum Shopper: Sendable, Equatable {
-        /// A signed-in user (events from all their devices).
-        case user(UserID)
-        /// A device: its linked user's list once it identified, else its own anonymous history.
-        case device(DeviceID)
-        /// Nobody known (a first visit without a device id).
-        case anonymous
-    }
+    /// Whose list is asked for (`AisleCore.Shopper`).
+    public typealias Shopper = AisleCore.Shopper
 
     private let store: any Store
     private let settings: Settings

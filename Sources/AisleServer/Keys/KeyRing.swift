@@ -1,5 +1,5 @@
 public import AisleCore
-public import AisleStore
+public import AisleEngine
 import Crypto
 import Foundation
 
@@ -43,7 +43,7 @@ public struct KeyRing: Sendable {
     /// in `generated` so the caller can print them.
     public static func load(
         configuration: KeyConfiguration,
-        store: any Store,
+        engine: Engine,
         now: Timestamp = .now()
     ) async throws -> (ring: KeyRing, generated: [KeyScope: String]) {
         var digests: [KeyScope: [UInt8]] = [:]
@@ -54,16 +54,16 @@ public struct KeyRing: Sendable {
                 // Stored too, so a key that replaced a lost one stays the only valid key even
                 // when a later start does not set it.
                 let configuredDigest = digest(configured)
-                if try await store.apiKeyHash(scope: scope.rawValue) != hex(configuredDigest) {
-                    try await store.setAPIKeyHash(hex(configuredDigest), scope: scope.rawValue, at: now)
+                if try await engine.storedKeyHash(scope: scope.rawValue) != hex(configuredDigest) {
+                    try await engine.storeKeyHash(hex(configuredDigest), scope: scope.rawValue, at: now)
                 }
                 digests[scope] = configuredDigest
-            } else if let stored = try await store.apiKeyHash(scope: scope.rawValue), let bytes = hexBytes(stored) {
+            } else if let stored = try await engine.storedKeyHash(scope: scope.rawValue), let bytes = hexBytes(stored) {
                 digests[scope] = bytes
             } else {
                 let key = newKey(scope: scope)
                 let keyDigest = digest(key)
-                try await store.setAPIKeyHash(hex(keyDigest), scope: scope.rawValue, at: now)
+                try await engine.storeKeyHash(hex(keyDigest), scope: scope.rawValue, at: now)
                 digests[scope] = keyDigest
                 generated[scope] = key
             }

@@ -1,5 +1,5 @@
 public import AisleCore
-public import AisleStore
+public import AisleEngine
 import Crypto
 import Foundation
 
@@ -28,15 +28,15 @@ public struct UserTokens: Sendable {
 
     /// Loads the signing secret from the store, or makes and stores a new one, so tokens stay
     /// valid across restarts and on every node of one store.
-    public static func load(store: any Store, mode: UserTokenMode, now: Timestamp = .now()) async throws -> UserTokens {
-        if let stored = try await store.apiKeyHash(scope: secretName), let secret = KeyRing.hexBytes(stored),
+    public static func load(engine: Engine, mode: UserTokenMode, now: Timestamp = .now()) async throws -> UserTokens {
+        if let stored = try await engine.storedKeyHash(scope: secretName), let secret = KeyRing.hexBytes(stored),
             secret.count >= 32
         {
             return UserTokens(secret: secret, mode: mode)
         }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        try await store.setAPIKeyHash(KeyRing.hex(secret), scope: secretName, at: now)
+        try await engine.storeKeyHash(KeyRing.hex(secret), scope: secretName, at: now)
         return UserTokens(secret: secret, mode: mode)
     }
 

@@ -1,4 +1,4 @@
-import AisleStore
+import AisleCore
 import Foundation
 import Prometheus
 

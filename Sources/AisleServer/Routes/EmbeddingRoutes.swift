@@ -1,6 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleStore
 import Hummingbird
 
 /// Text embeddings: any texts on request, and the stored vectors of catalog items.

@@ -1,6 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleStore
 import Hummingbird
 
 /// `/v1/events` and `/v1/identify`: what a mobile app may call with the ingest key.

@@ -1,6 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleRecommend
 import Hummingbird
 
 /// The recommendation endpoints: the personal feed, item pages, trending, page context, and the
@@ -100,7 +99,7 @@ struct RecommendationRoutes {
     /// Whether the caller may see the history behind `shopper`'s list: a device's own history
     /// always, a device linked to a user (or a user) as `AisleRequestContext` rules.
     private func mayReadPersonalData(
-        of shopper: RecommendationService.Shopper,
+        of shopper: Shopper,
         context: AisleRequestContext,
         explain: Bool
     ) async throws -> Bool {

@@ -1,7 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleRecommend
-import AisleSearch
 import Foundation
 import Hummingbird
 

@@ -1,6 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleStore
 import Foundation
 import Hummingbird
 

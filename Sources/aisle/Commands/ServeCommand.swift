@@ -34,7 +34,7 @@ enum Server {
     ) async throws {
         let directory = configuration.store.dataDirectory
         let (engine, lock) = try Setup.engine(configuration: configuration)
-        let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, store: engine.store)
+        let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, engine: engine)
         if printKeys {
             for (scope, key) in generated.sorted(by: { $0.key < $1.key }) {
                 Console.line(
@@ -42,7 +42,7 @@ enum Server {
                 )
             }
         }
-        let tokens = try await UserTokens.load(store: engine.store, mode: configuration.keys.userTokens)
+        let tokens = try await UserTokens.load(engine: engine, mode: configuration.keys.userTokens)
         let host = configuration.server.host
         let app = AisleApplication.build(engine: engine, keys: keys, tokens: tokens, logger: logger) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")

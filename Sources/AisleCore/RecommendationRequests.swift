@@ -1,4 +1,5 @@
-public import AisleCore
+// A recommendation list as asked and as answered, and the model's report: plain values, here
+// so that every layer can name them without importing the recommender (docs/ARCHITECTURE.md).
 
 /// One recommended item.
 public struct Recommendation: Sendable, Equatable {
@@ -100,4 +101,84 @@ public struct ListOptions: Sendable, Equatable {
 
     /// The deepest a list goes (offset + limit): bounds the work per request.
     public static let maximumDepth = 1_000
+}
+
+/// What the feed is asked for: the shopper's recent events and the page they are on.
+public struct FeedQuery: Sendable {
+    /// The shopper's events, newest first (a signed-in user's from every device, or an anonymous
+    /// device's). Read at request time, so the last click counts.
+    public var events: [Event] = []
+    /// The item on screen (a product page), if any: it counts as the newest view.
+    public var currentItem: String?
+    /// Items in the cart: they count as recent carts, and their bought-together items are boosted.
+    public var cartItems: [String] = []
+    /// The device's platform, for new shoppers' trends.
+    public var platform: String?
+    /// The shopper's locale (`de-DE`), for new shoppers' trends; the user's profile `locale` when
+    /// not given.
+    public var locale: String?
+    /// Leave out items the shopper bought (default) — and, always, items already in their history.
+    public var excludePurchased = true
+    /// Paging and filters.
+    public var options = ListOptions()
+
+    /// An empty query: a new shopper, first page.
+    public init() {}
+}
+
+/// How far back "trending" looks.
+public enum TrendWindow: String, Sendable, Codable, CaseIterable {
+    /// The last day before training's newest event.
+    case day = "1d"
+    /// The last 7 days.
+    case week = "7d"
+    /// The last 30 days.
+    case month = "30d"
+    /// Everything, decayed with a 7-day half-life (the default: recent and still stable).
+    case decayed = "decayed"
+
+    /// The window's length in seconds; nil for the decayed, unbounded one.
+    public var seconds: Double? {
+        switch self {
+        case .day: 86_400
+        case .week: 7 * 86_400
+        case .month: 30 * 86_400
+        case .decayed: nil
+        }
+    }
+}
+
+/// What a training run did, for logs, `/v1/models` and the snapshot file.
+public struct TrainingReport: Sendable, Equatable, Codable {
+    /// Events read from the store.
+    public var events = 0
+    /// Positive interactions trained on.
+    public var interactions = 0
+    /// Shoppers (users and anonymous devices) with interactions.
+    public var shoppers = 0
+    /// Items in the snapshot's catalog.
+    public var items = 0
+    /// Baskets (sessions with carts or purchases).
+    public var baskets = 0
+    /// Seconds per model, by name.
+    public var seconds: [String: Double] = [:]
+    /// The blend weights and how they were chosen.
+    public var blend: [String: Float] = [:]
+    /// "tuned on N validation shoppers (NDCG@10 x)" or "defaults (...)".
+    public var blendSource = ""
+    /// The newest event sequence included.
+    public var lastSequence: Int64 = 0
+
+    /// An empty report.
+    public init() {}
+}
+
+/// Whose list, or whose search, is asked for.
+public enum Shopper: Sendable, Equatable {
+    /// A signed-in user (events from all their devices).
+    case user(UserID)
+    /// A device: its linked user's list once it identified, else its own anonymous history.
+    case device(DeviceID)
+    /// Nobody known (a first visit without a device id).
+    case anonymous
 }
