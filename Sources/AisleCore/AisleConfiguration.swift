@@ -64,8 +64,11 @@ public struct AisleConfiguration: Sendable, Equatable {
         if let days = recommend.interactionHalfLifeDays, !(days.isFinite && days > 0) {
             throw .invalid("interaction_half_life_days", "interaction_half_life_days must be positive")
         }
-        if reviews.sentimentModel.isEmpty {
+        if reviews.sentimentModel == .file("") {
             throw .invalid("sentiment_model", "sentiment_model is auto, none or a model file's path")
+        }
+        if text.model == .folder("") {
+            throw .invalid("model_dir", "model_dir is a model folder or none")
         }
         if !(1...1_000).contains(search.autocompleteMinimumShoppers) {
             throw .invalid(
@@ -92,18 +95,46 @@ public struct SearchConfiguration: Sendable, Equatable {
 
 /// The text encoder.
 public struct TextConfiguration: Sendable, Equatable {
-    /// The encoder's model folder (`make models` writes it); `none` runs without an encoder
-    /// (`/v1/embeddings` then answers 503 and items are not embedded).
-    public var modelDirectory = "models/all-MiniLM-L6-v2"
+    /// Which text model to load.
+    public enum Model: Sendable, Equatable {
+        /// No encoder: `/v1/embeddings` answers 503, items are not embedded, search is lexical.
+        case none
+        /// The model in this folder (`make models` writes `models/all-MiniLM-L6-v2`).
+        case folder(String)
+
+        /// From the setting's text: `none`, or a folder.
+        public init(setting: String) {
+            self = setting == "none" ? .none : .folder(setting)
+        }
+    }
+
+    public var model = Model.folder("models/all-MiniLM-L6-v2")
 
     public init() {}
 }
 
 /// How reviews are analysed.
 public struct ReviewConfiguration: Sendable, Equatable {
-    /// The polarity classifier: `auto` (`<data>/models/sentiment.aisle` when it exists, else
-    /// the model shipped with Aisle), `none` (the lexicon alone) or a model file's path.
-    public var sentimentModel = "auto"
+    /// Which polarity classifier backs the lexicon.
+    public enum SentimentModel: Sendable, Equatable {
+        /// `<data>/models/sentiment.aisle` when it exists, else the model shipped with Aisle.
+        case auto
+        /// The lexicon alone.
+        case none
+        /// This model file.
+        case file(String)
+
+        /// From the setting's text: `auto`, `none`, or a model file's path.
+        public init(setting: String) {
+            switch setting {
+            case "auto": self = .auto
+            case "none": self = .none
+            default: self = .file(setting)
+            }
+        }
+    }
+
+    public var sentimentModel = SentimentModel.auto
 
     public init() {}
 }

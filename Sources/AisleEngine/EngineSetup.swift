@@ -31,11 +31,7 @@ public enum EngineSetup {
             sessions: configuration.ingest.sessions
         )
         let recommendations = recommender(configuration: configuration, store: store)
-        let reviews = try reviewAnalyzer(
-            setting: configuration.reviews.sentimentModel,
-            dataDirectory: directory,
-            report: report
-        )
+        let reviews = try reviewAnalyzer(configuration.reviews.sentimentModel, dataDirectory: directory, report: report)
         let encoder = try textEncoder(configuration: configuration, report: report)
         let engine = Engine(
             configuration: configuration,
@@ -64,15 +60,15 @@ public enum EngineSetup {
     /// The review analyser, from `--sentiment-model`: auto (a model trained into the data
     /// folder, else the shipped one, else the lexicon alone), none, or a model file.
     public static func reviewAnalyzer(
-        setting: String,
+        _ choice: ReviewConfiguration.SentimentModel,
         dataDirectory: String,
         report: (String) -> Void
     ) throws -> ReviewAnalyzer {
-        switch setting {
-        case "none":
+        switch choice {
+        case .none:
             report("reviews: lexicon only (--sentiment-model none)")
             return ReviewAnalyzer(model: nil)
-        case "auto":
+        case .auto:
             let trained = (dataDirectory as NSString).appendingPathComponent("models/sentiment.aisle")
             if FileManager.default.fileExists(atPath: trained) {
                 report("reviews: sentiment model \(trained)")
@@ -86,10 +82,10 @@ public enum EngineSetup {
                 "reviews: no sentiment model beside the binary (aisle_AisleText.resources), so the lexicon decides alone; aisle train-sentiment --out \(trained) makes one"
             )
             return ReviewAnalyzer(model: nil)
-        default:
+        case .file(let path):
             do {
-                let model = try SentimentModel.load(from: setting)
-                report("reviews: sentiment model \(setting)")
+                let model = try SentimentModel.load(from: path)
+                report("reviews: sentiment model \(path)")
                 return ReviewAnalyzer(model: model)
             } catch {
                 throw Failure(option: "--sentiment-model", message: "\(error)")
@@ -99,8 +95,7 @@ public enum EngineSetup {
 
     /// The text encoder of `configuration`, nil when there is none (`none`, or no model there).
     public static func textEncoder(configuration: AisleConfiguration, report: (String) -> Void) throws -> TextEncoder? {
-        let folder = configuration.text.modelDirectory
-        if folder == "none" { return nil }
+        guard case .folder(let folder) = configuration.text.model else { return nil }
         guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
         else {
             report(

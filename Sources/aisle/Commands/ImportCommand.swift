@@ -113,7 +113,7 @@ struct ImportCommand: AsyncParsableCommand {
                 kind == .reviews
                 ? try Setup.mappingFailures {
                     try EngineSetup.reviewAnalyzer(
-                        setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto",
+                        .init(setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto"),
                         dataDirectory: directory
                     ) { Console.error("import: \($0)") }
                 }

@@ -191,9 +191,10 @@ struct ServerOptions: ParsableArguments {
             }
             configuration.recommend.interactionHalfLifeDays = days
         }
-        configuration.reviews.sentimentModel =
-            setting(sentimentModel, "AISLE_SENTIMENT_MODEL") ?? configuration.reviews.sentimentModel
-        configuration.text.modelDirectory = setting(modelDir, "AISLE_MODEL_DIR") ?? configuration.text.modelDirectory
+        if let text = setting(sentimentModel, "AISLE_SENTIMENT_MODEL") {
+            configuration.reviews.sentimentModel = .init(setting: text)
+        }
+        if let text = setting(modelDir, "AISLE_MODEL_DIR") { configuration.text.model = .init(setting: text) }
         configuration.search.autocompleteMinimumShoppers =
             try integer(autocompleteMinShoppers, "AISLE_AUTOCOMPLETE_MIN_SHOPPERS")
             ?? configuration.search.autocompleteMinimumShoppers
