@@ -94,10 +94,20 @@ public final class RecommendationService: Sendable {
             input.add(page)
             after = last.sequence
             if input.eventsRead % 1_000_000 < settings.trainingPageSize { progress("read \(input.eventsRead) events") }
+            try Task.checkCancellation()
         }
         let trainer = SnapshotTrainer(settings: settings.trainer)
         let finished = input
-        let snapshot = try await Self.onTrainingThread { try trainer.train(finished, at: .now(), progress: progress) }
+        // Cancelling the caller (the schedule's service at shutdown) stops the training thread
+        // at its next stage; the model in use stays.
+        let stop = TrainingStop()
+        let snapshot = try await withTaskCancellationHandler {
+            try await Self.onTrainingThread {
+                try trainer.train(finished, at: .now(), progress: progress, shouldStop: { stop.isSet })
+            }
+        } onCancel: {
+            stop.set()
+        }
         if let path = settings.snapshotPath {
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent,
@@ -261,4 +271,13 @@ public final class RecommendationService: Sendable {
             lastDuration = lastTraining - started
         }
     }
+}
+
+/// Set when a training's caller is cancelled; the training thread polls it between stages.
+final class TrainingStop: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .relaxed) }
+
+    func set() { value.store(true, ordering: .relaxed) }
 }

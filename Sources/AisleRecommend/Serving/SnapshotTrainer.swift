@@ -47,15 +47,21 @@ public struct SnapshotTrainer: Sendable {
     }
 
     /// Trains every model on `input`. `progress` receives one line per step (for logs).
-    public func train(_ input: TrainingInput, at now: Timestamp, progress: (String) -> Void = { _ in }) throws
-        -> RecommendationSnapshot
-    {
+    /// `shouldStop` is asked before each stage (log, trends, each model, the blend); when it
+    /// answers true the training throws `CancellationError`.
+    public func train(
+        _ input: TrainingInput,
+        at now: Timestamp,
+        progress: (String) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
+    ) throws -> RecommendationSnapshot {
         let clock = ContinuousClock()
         var report = TrainingReport()
         report.events = input.eventsRead
         report.interactions = input.interactions.count
         report.lastSequence = input.lastSequence
-        func timed<T>(_ name: String, _ work: () throws -> T) rethrows -> T {
+        func timed<T>(_ name: String, _ work: () throws -> T) throws -> T {
+            if shouldStop() { throw CancellationError() }
             let start = clock.now
             let result = try work()
             let elapsed = clock.now - start
@@ -65,7 +71,7 @@ public struct SnapshotTrainer: Sendable {
             return result
         }
 
-        let log = timed("log") {
+        let log = try timed("log") {
             InteractionLog(
                 Self.decayed(input.interactions, halfLife: settings.interactionHalfLifeSeconds),
                 extraItems: input.items.keys.map(\.rawValue)
@@ -76,24 +82,24 @@ public struct SnapshotTrainer: Sendable {
         report.items = catalog.count
         progress("log: \(input.interactions.count) interactions, \(log.users.count) shoppers, \(catalog.count) items")
         let facts = catalog.ids.map { input.items[ItemID($0)] ?? .unknown }
-        let trends = timed("trends") { Self.trends(log) }
-        let platforms = timed("platforms") {
+        let trends = try timed("trends") { Self.trends(log) }
+        let platforms = try timed("platforms") {
             Self.segmentTrends(input, catalog: catalog, latest: log.latestTimestamp)
         }
         let parallelism = settings.parallelism
-        let similar = timed("itemknn") {
+        let similar = try timed("itemknn") {
             ItemKNNModel(log: log, parameters: .init(neighbours: settings.neighbours), parallelism: parallelism)
         }
-        let next = timed("seq") { SequenceModel(log: log, parameters: settings.sequence, parallelism: parallelism) }
+        let next = try timed("seq") { SequenceModel(log: log, parameters: settings.sequence, parallelism: parallelism) }
         let basketLog = InteractionLog(input.baskets, catalog: catalog)
         report.baskets = basketLog.users.count
-        let boughtTogether = timed("bought_together") {
+        let boughtTogether = try timed("bought_together") {
             ItemKNNModel(log: basketLog, parameters: .init(neighbours: settings.neighbours), parallelism: parallelism)
         }
         let factors: ALSModel? =
             log.users.isEmpty
             ? nil
-            : timed("als") {
+            : try timed("als") {
                 ALSModel(log: log, parameters: settings.factors, parallelism: parallelism) { iteration, seconds in
                     if iteration % 5 == 0 || iteration == settings.factors.iterations {
                         progress(
