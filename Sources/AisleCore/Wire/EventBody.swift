@@ -350,3 +350,15 @@ public struct DeviceLinkBody: Codable, Sendable, Equatable {
         appVersion = link.device.appVersion
     }
 }
+
+extension IngestResultBody {
+    /// What an ingest call did, with the errors of the rows that were not valid.
+    public init(_ outcome: AppendOutcome, errors: [RowError]) {
+        self.init(
+            accepted: outcome.accepted,
+            duplicates: outcome.duplicates,
+            unknownItems: outcome.unknownItems,
+            errors: errors
+        )
+    }
+}

@@ -196,3 +196,54 @@ public struct TrainingReportBody: Codable, Sendable, Equatable {
         self.training = training
     }
 }
+
+extension RecommendationListBody {
+    /// A list as the API answers it, scores rounded to 6 places. With `reasonsMayName` (a
+    /// caller without the right to the shopper's own data), a reason names only those items
+    /// (the ones the request itself named: the page's item, the cart) and no category the
+    /// shopper is into: explanations must not read out someone's history.
+    public init(
+        _ page: RecommendationPage,
+        modelTrainedAt: Timestamp?,
+        nextCursor: String?,
+        reasonsMayName named: Set<String>? = nil
+    ) {
+        self.init(
+            data: page.items.map { item in
+                RecommendationBody(
+                    itemID: item.itemID,
+                    score: (Double(item.score) * 1e6).rounded() / 1e6,
+                    reason: item.reason.map { reason in
+                        let items = named.map { named in reason.itemIDs.filter(named.contains) } ?? reason.itemIDs
+                        let category = named == nil || reason.kind != .popularInCategory ? reason.category : nil
+                        return ReasonBody(
+                            type: reason.kind.rawValue,
+                            itemIDs: items.isEmpty ? nil : items,
+                            category: category
+                        )
+                    }
+                )
+            },
+            nextCursor: nextCursor,
+            model: ModelStampBody(trainedAt: modelTrainedAt.map(TimestampBody.init), fallback: page.fallback?.rawValue)
+        )
+    }
+}
+
+extension TrainingReportBody {
+    /// The model's report as `/v1/models` answers it (seconds rounded to milliseconds).
+    public init(_ report: TrainingReport, trainedAt: Timestamp?, training: Bool) {
+        self.init(
+            trainedAt: trainedAt.map(TimestampBody.init),
+            events: report.events,
+            interactions: report.interactions,
+            shoppers: report.shoppers,
+            items: report.items,
+            baskets: report.baskets,
+            seconds: report.seconds.mapValues { ($0 * 1000).rounded() / 1000 },
+            blend: report.blend,
+            blendSource: report.blendSource,
+            training: training
+        )
+    }
+}

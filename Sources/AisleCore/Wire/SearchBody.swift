@@ -156,3 +156,74 @@ public struct SynonymsBody: Codable, Sendable, Equatable {
         self.rules = rules
     }
 }
+
+extension SearchResultsBody {
+    /// A page of results as the API answers it: scores rounded to 4 places, matched terms and
+    /// score parts only with `explain`, facets only when asked for.
+    public init(
+        _ results: SearchResults,
+        mode: SearchMode,
+        facets asked: Set<SearchFacet>,
+        explain: Bool,
+        nextCursor: String?
+    ) {
+        func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }
+        self.init(
+            data: results.hits.map { hit in
+                Hit(
+                    itemID: hit.itemID.rawValue,
+                    score: rounded(hit.score),
+                    matches: explain ? hit.matches : nil,
+                    explain: hit.parts.map { parts in
+                        Parts(
+                            lexical: rounded(parts.lexical),
+                            semantic: parts.semantic.map(rounded),
+                            relevance: rounded(parts.relevance),
+                            personal: rounded(parts.personal),
+                            clicks: rounded(parts.clicks)
+                        )
+                    }
+                )
+            },
+            total: results.total,
+            corrections: results.interpretation,
+            mode: mode.rawValue,
+            facets: asked.isEmpty
+                ? nil
+                : Dictionary(
+                    uniqueKeysWithValues: results.facets.map { facet, values in
+                        (
+                            facet.rawValue,
+                            values.map { FacetValue(value: $0.value, count: $0.count, min: $0.lower, max: $0.upper) }
+                        )
+                    }
+                ),
+            nextCursor: nextCursor
+        )
+    }
+}
+
+extension AutocompleteBody {
+    public init(_ suggestions: [SearchSuggestion]) {
+        self.init(
+            data: suggestions.map {
+                Suggestion(text: $0.text, kind: $0.kind.rawValue, itemID: $0.itemID?.rawValue, searches: $0.searches)
+            }
+        )
+    }
+}
+
+extension ZeroResultsBody {
+    public init(_ queries: [SearchQueryStats]) {
+        self.init(
+            data: queries.map {
+                Query(
+                    query: $0.query,
+                    zeroResults: $0.zeroResults,
+                    searches: $0.searches,
+                    lastSearchedAt: TimestampBody($0.lastSearchedAt)
+                )
+            }
+        )
+    }
+}

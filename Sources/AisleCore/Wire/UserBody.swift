@@ -114,3 +114,16 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         error = Detail(code: code, message: message, field: field)
     }
 }
+
+extension UserErasureBody {
+    /// What erasing `user` removed.
+    public init(user: UserID, _ erased: UserErasure) {
+        self.init(
+            userID: user.rawValue,
+            profiles: erased.profiles,
+            events: erased.events,
+            devices: erased.devices,
+            reviews: erased.reviews
+        )
+    }
+}

@@ -28,12 +28,7 @@ struct EventRoutes {
             let outcome = try await engine.appendEvents([event], linking: linking, at: now)
             metrics.recordIngest(outcome, rejected: 0)
             return JSONResponse.encoded(
-                IngestResultBody(
-                    accepted: outcome.accepted,
-                    duplicates: outcome.duplicates,
-                    unknownItems: outcome.unknownItems,
-                    errors: []
-                )
+                IngestResultBody(outcome, errors: [])
             )
         case .batch(let rows):
             let batch = try BatchValidation.rows(rows, field: "events", maxRows: configuration.ingest.maxBatchRows) {
@@ -42,12 +37,7 @@ struct EventRoutes {
             let outcome = try await engine.appendEvents(batch.values, linking: linking, at: now)
             metrics.recordIngest(outcome, rejected: batch.errors.count)
             return JSONResponse.encoded(
-                IngestResultBody(
-                    accepted: outcome.accepted,
-                    duplicates: outcome.duplicates,
-                    unknownItems: outcome.unknownItems,
-                    errors: batch.errors
-                )
+                IngestResultBody(outcome, errors: batch.errors)
             )
         }
     }

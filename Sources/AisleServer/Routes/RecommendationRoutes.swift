@@ -122,47 +122,18 @@ struct RecommendationRoutes {
     private func respond(_ answer: Engine.RecommendationAnswer, personal: Bool = true, query: FeedQuery? = nil)
         -> Response
     {
-        let page = answer.page
         let named = Set(([query?.currentItem].compactMap { $0 }) + (query?.cartItems ?? []))
         let body = RecommendationListBody(
-            data: page.items.map { item in
-                RecommendationBody(
-                    itemID: item.itemID,
-                    score: (Double(item.score) * 1e6).rounded() / 1e6,
-                    reason: item.reason.map { reason in
-                        let items = personal ? reason.itemIDs : reason.itemIDs.filter(named.contains)
-                        let category = personal || reason.kind != .popularInCategory ? reason.category : nil
-                        return ReasonBody(
-                            type: reason.kind.rawValue,
-                            itemIDs: items.isEmpty ? nil : items,
-                            category: category
-                        )
-                    }
-                )
-            },
-            nextCursor: page.nextOffset.map { Cursor.encode(offset: $0) },
-            model: ModelStampBody(
-                trainedAt: answer.modelTrainedAt.map(TimestampBody.init),
-                fallback: page.fallback?.rawValue
-            )
+            answer.page,
+            modelTrainedAt: answer.modelTrainedAt,
+            nextCursor: answer.page.nextOffset.map { Cursor.encode(offset: $0) },
+            reasonsMayName: personal ? nil : named
         )
         return JSONResponse.encoded(body)
     }
 
     private static func report(_ status: Engine.ModelStatus) -> TrainingReportBody {
-        let report = status.report
-        return TrainingReportBody(
-            trainedAt: status.trainedAt.map(TimestampBody.init),
-            events: report.events,
-            interactions: report.interactions,
-            shoppers: report.shoppers,
-            items: report.items,
-            baskets: report.baskets,
-            seconds: report.seconds.mapValues { ($0 * 1000).rounded() / 1000 },
-            blend: report.blend,
-            blendSource: report.blendSource,
-            training: status.training
-        )
+        TrainingReportBody(status.report, trainedAt: status.trainedAt, training: status.training)
     }
 
     /// The feed's query parameters: the list options plus `exclude_purchased`, `platform`, `locale`.

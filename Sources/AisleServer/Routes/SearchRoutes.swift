@@ -70,81 +70,26 @@ struct SearchRoutes {
         let results = answer.results
         let end = query.offset + query.limit
         let next = end < min(results.total, Self.maximumDepth) ? Cursor.encode(offset: end) : nil
-        return JSONResponse.encoded(
-            SearchResultsBody(
-                data: results.hits.map { hit in
-                    SearchResultsBody.Hit(
-                        itemID: hit.itemID.rawValue,
-                        score: Self.rounded(hit.score),
-                        matches: query.explain ? hit.matches : nil,
-                        explain: hit.parts.map { parts in
-                            SearchResultsBody.Parts(
-                                lexical: Self.rounded(parts.lexical),
-                                semantic: parts.semantic.map(Self.rounded),
-                                relevance: Self.rounded(parts.relevance),
-                                personal: Self.rounded(parts.personal),
-                                clicks: Self.rounded(parts.clicks)
-                            )
-                        }
-                    )
-                },
-                total: results.total,
-                corrections: results.interpretation,
-                mode: answer.mode.rawValue,
-                facets: query.facets.isEmpty
-                    ? nil
-                    : Dictionary(
-                        uniqueKeysWithValues: results.facets.map { facet, values in
-                            (
-                                facet.rawValue,
-                                values.map {
-                                    SearchResultsBody.FacetValue(
-                                        value: $0.value,
-                                        count: $0.count,
-                                        min: $0.lower,
-                                        max: $0.upper
-                                    )
-                                }
-                            )
-                        }
-                    ),
-                nextCursor: next
-            )
+        let body = SearchResultsBody(
+            results,
+            mode: answer.mode,
+            facets: query.facets,
+            explain: query.explain,
+            nextCursor: next
         )
+        return JSONResponse.encoded(body)
     }
 
     @Sendable func autocomplete(request: Request, context: AisleRequestContext) async throws -> Response {
         let text = try Self.queryText(request)
         guard !text.isEmpty else { throw AisleError.invalid("q", "q is the text typed so far") }
         let limit = try request.queryInt("limit", default: 8, in: 1...20)
-        return JSONResponse.encoded(
-            AutocompleteBody(
-                data: engine.autocomplete(text, limit: limit).map {
-                    AutocompleteBody.Suggestion(
-                        text: $0.text,
-                        kind: $0.kind.rawValue,
-                        itemID: $0.itemID?.rawValue,
-                        searches: $0.searches
-                    )
-                }
-            )
-        )
+        return JSONResponse.encoded(AutocompleteBody(engine.autocomplete(text, limit: limit)))
     }
 
     @Sendable func zeroResults(request: Request, context: AisleRequestContext) async throws -> Response {
         let limit = try request.queryInt("limit", default: 50, in: 1...1_000)
-        return JSONResponse.encoded(
-            ZeroResultsBody(
-                data: engine.zeroResultQueries(limit: limit).map {
-                    ZeroResultsBody.Query(
-                        query: $0.query,
-                        zeroResults: $0.zeroResults,
-                        searches: $0.searches,
-                        lastSearchedAt: TimestampBody($0.lastSearchedAt)
-                    )
-                }
-            )
-        )
+        return JSONResponse.encoded(ZeroResultsBody(engine.zeroResultQueries(limit: limit)))
     }
 
     @Sendable func synonyms(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -189,8 +134,6 @@ struct SearchRoutes {
         }
         return value
     }
-
-    static func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }
 
     /// The deepest a result list goes: cursors name positions below it.
     static let maximumDepth = 10_000

@@ -72,13 +72,7 @@ struct UserRoutes {
         let erased = try await engine.eraseUser(id)
         if erased.isEmpty { throw AisleError.notFound("nothing is stored for user \"\(id)\"") }
         return JSONResponse.encoded(
-            UserErasureBody(
-                userID: id.rawValue,
-                profiles: erased.profiles,
-                events: erased.events,
-                devices: erased.devices,
-                reviews: erased.reviews
-            )
+            UserErasureBody(user: id, erased)
         )
     }
 
