@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two builds side by side on the same data (docs/BENCHMARKS.md, "Engine layer, before and
 # after"): a synthetic store (1M events, 100k users, 20k items by default), imported and trained
-# once, then served by OLD and NEW in turn, twice (OLD NEW OLD NEW), each answering in one run:
+# once, then served by OLD and NEW in turn, twice (OLD NEW NEW OLD), each answering in one run:
 # personal feeds and similar items at a fixed rate (open loop), GET /v1/search closed loop with
 # one client, and single event POSTs at a fixed rate. Absolute times drift on a shared machine;
 # compare the two builds within a round.
@@ -63,8 +63,11 @@ round() {
     kill "$server"
     wait "$server" 2>/dev/null || true
 }
-for pass in 1 2; do
-    echo "== round $pass"
-    round old "$old"
-    round new "$new"
-done
+# The order alternates (OLD NEW, then NEW OLD), so a machine that gets busier later in a run
+# does not favour one build.
+echo "== round 1"
+round old "$old"
+round new "$new"
+echo "== round 2"
+round new "$new"
+round old "$old"

@@ -72,6 +72,7 @@ extension TopK {
     /// higher), best first. Sorts small inputs whole; past 4·k elements keeps a bounded
     /// min-heap (worst at the root), so a large candidate list is never sorted in full. For
     /// orders that `ScoredIndex` cannot express (search breaks ties by item id).
+    @inlinable
     public static func best<Element>(_ k: Int, of elements: [Element], by before: (Element, Element) -> Bool)
         -> [Element]
     {
