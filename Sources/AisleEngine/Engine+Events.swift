@@ -14,13 +14,16 @@ extension Engine {
         at now: Timestamp = .now()
     ) async throws -> AppendOutcome {
         let outcome = try await store.appendEvents(events, receivedAt: now, linking: linking)
-        let accepted = zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0)
-        for event in accepted where event.type == .click {
+        for (event, row) in zip(events, outcome.rows) where event.type == .click && row == .accepted {
             // Duplicates (a retried batch) are not accepted, so they do not count twice.
             guard let query = event.query, let item = event.itemID else { continue }
             searchEngine.recordClick(query: query, item: item)
         }
-        if recommendations.servesLivePopularity { recommendations.observe(accepted) }
+        // Counted only until a model learnt from an interaction: a trained server's ingest
+        // path copies nothing here.
+        if recommendations.servesLivePopularity {
+            recommendations.observe(zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
+        }
         return outcome
     }
 
