@@ -43,8 +43,11 @@ public struct AisleConfiguration: Sendable, Equatable {
         if !(1...256).contains(recommend.threads ?? 1) {
             throw .invalid("threads", "threads must be 1 to 256")
         }
-        if let minutes = recommend.trainEveryMinutes, minutes < 1 {
-            throw .invalid("train_every_minutes", "train_every_minutes must be at least 1, got \(minutes)")
+        if let every = recommend.trainEvery, every < .seconds(60) {
+            throw .invalid(
+                "train_every_minutes",
+                "train_every_minutes must be at least 1, got \(every.components.seconds / 60)"
+            )
         }
         if let events = recommend.trainAfterEvents, events < 1 {
             throw .invalid("train_after_events", "train_after_events must be at least 1, got \(events)")
@@ -61,7 +64,7 @@ public struct AisleConfiguration: Sendable, Equatable {
                 throw .invalid("event_weights", "the weight of \(name) must be 0 to 100, got \(weight)")
             }
         }
-        if let days = recommend.interactionHalfLifeDays, !(days.isFinite && days > 0) {
+        if let halfLife = recommend.interactionHalfLife, halfLife <= .zero {
             throw .invalid("interaction_half_life_days", "interaction_half_life_days must be positive")
         }
         if reviews.sentimentModel == .file("") {
@@ -211,8 +214,8 @@ public struct IngestConfiguration: Sendable, Equatable {
 public struct RecommendConfiguration: Sendable, Equatable {
     /// Worker threads for training and OpenBLAS; nil uses every processor.
     public var threads: Int?
-    /// Retrain this often (minutes); nil leaves it to `trainAfterEvents` and `aisle train`.
-    public var trainEveryMinutes: Int? = 60
+    /// Retrain this often; nil leaves it to `trainAfterEvents` and `aisle train`.
+    public var trainEvery: Duration? = .seconds(3600)
     /// Retrain once this many events arrived since the last training; nil disables the trigger.
     public var trainAfterEvents: Int? = 100_000
     /// Train once at start when the data folder has no snapshot yet.
@@ -220,8 +223,8 @@ public struct RecommendConfiguration: Sendable, Equatable {
     /// Event weights that replace the defaults, by event type name (`purchase`, `add_to_cart`,
     /// `like`, `click`, `view`); see docs/RECOMMENDATIONS.md.
     public var eventWeights: [String: Double] = [:]
-    /// Age (days) at which an interaction counts half in training; nil counts all fully.
-    public var interactionHalfLifeDays: Double?
+    /// Age at which an interaction counts half in training; nil counts all fully.
+    public var interactionHalfLife: Duration?
 
     public init() {}
 }

@@ -51,8 +51,8 @@ public enum EngineSetup {
         let path = (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
         var settings = RecommendationService.Settings(parallelism: parallelism, snapshotPath: path)
         settings.weights = EventWeights(overrides: configuration.recommend.eventWeights)
-        settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLifeDays.map {
-            $0 * 86_400
+        settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLife.map {
+            Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
         }
         return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
     }

@@ -107,7 +107,7 @@ import Testing
                 encoding: EventBatch(events: Self.events)
             )
             #expect(try ingest.decode(IngestResultBody.self).accepted == Self.events.count)
-            let trained = try await http.call(.POST, "/v1/models:train")
+            let trained = try await http.train()
             #expect(trained.status == 200)
             #expect(try trained.decode(TrainingReportBody.self).items == Self.items.count)
             try await body(http)
@@ -167,7 +167,7 @@ import Testing
                 try await http.post("/v1/events", key: ServerProcess.ingestKey, encoding: EventBatch(events: events))
                     .status == 200
             )
-            #expect(try await http.call(.POST, "/v1/models:train").status == 200)
+            #expect(try await http.train().status == 200)
             let newcomer = UserBody(attributes: ["locale": .string("de-AT")])
             #expect(try await http.call(.PUT, "/v1/users/hans", body: JSONEncoder().encode(newcomer)).status == 200)
             let german = ["s8", "s9", "s10"]
@@ -391,7 +391,7 @@ import Testing
                 key: ServerProcess.ingestKey,
                 encoding: EventBatch(events: Self.events)
             )
-            trainedAt = try await http.call(.POST, "/v1/models:train").decode(TrainingReportBody.self).trainedAt
+            trainedAt = try await http.train().decode(TrainingReportBody.self).trainedAt
         }
         server.stop()
         try server.start(environment: [
@@ -431,7 +431,7 @@ import Testing
                         .status == 200
                 )
             }
-            #expect(try await http.call(.POST, "/v1/models:train").status == 200)
+            #expect(try await http.train().status == 200)
             let unfiltered = try await list(http, "/v1/items/j1/similar?limit=5")
             #expect(unfiltered.data.map(\.itemID).contains(panned))
             let filtered = try await list(http, "/v1/items/j1/similar?limit=5&min_review_score=0")

@@ -89,7 +89,7 @@ import Testing
         }
         for user in 11...13 { events.append(EventBody(type: "view", userID: "u\(user)", itemID: "c")) }
         #expect(try await http.post("/v1/events", encoding: EventBatch(events: events)).status == 200)
-        #expect(try await http.call(.POST, "/v1/models:train").status == 200)
+        #expect(try await http.train().status == 200)
     }
 
     private func reasonItems(_ reply: HTTP.Reply) throws -> [String] {
@@ -302,7 +302,7 @@ import Testing
                 events.append(EventBody(type: "view", userID: "u\(user)", itemID: "tea"))
             }
             #expect(try await http.post("/v1/events", encoding: EventBatch(events: events)).status == 200)
-            #expect(try await http.call(.POST, "/v1/models:train").status == 200)
+            #expect(try await http.train().status == 200)
             let trending = try await http.call(.GET, "/v1/trending?limit=10", key: ServerProcess.ingestKey)
             let ids = try trending.decode(RecommendationListBody.self).data.map(\.itemID)
             #expect(ids.contains { $0.utf8.elementsEqual(nfc.utf8) }, "\(ids)")

@@ -24,7 +24,7 @@ struct TrainingScheduleService: Service {
                 }
             }
             await service.runSchedule(
-                everyMinutes: configuration.trainEveryMinutes,
+                every: configuration.trainEvery,
                 afterEvents: configuration.trainAfterEvents
             ) { logger.info("training: \($0)") }
         }

@@ -203,7 +203,7 @@ public final class RecommendationService: Sendable {
         }
     }
 
-    /// Retrains on a schedule until cancelled: every `everyMinutes`, or once `afterEvents` new
+    /// Retrains on a schedule until cancelled: every `every`, or once `afterEvents` new
     /// events arrived, whichever comes first (checked every `checkInterval`). Errors are reported
     /// to `log` and retried at the next check.
     ///
@@ -235,7 +235,7 @@ public final class RecommendationService: Sendable {
     }
 
     public func runSchedule(
-        everyMinutes: Int?,
+        every: Duration?,
         afterEvents: Int?,
         checkInterval: Duration = .seconds(15),
         log: @escaping @Sendable (String) -> Void
@@ -248,7 +248,7 @@ public final class RecommendationService: Sendable {
             } catch {
                 return
             }
-            let dueByTime = everyMinutes.map { ContinuousClock.now - lastTraining >= .seconds($0 * 60) } ?? false
+            let dueByTime = every.map { ContinuousClock.now - lastTraining >= $0 } ?? false
             var dueByEvents = false
             let threshold = Self.eventThreshold(afterEvents: afterEvents, trainedOnEvents: snapshot.report.events)
             if let threshold, let latest = try? await store.latestSequence() {

@@ -163,7 +163,12 @@ struct ServerOptions: ParsableArguments {
         }
         configuration.recommend.threads = try integer(threads, "AISLE_THREADS")
         if let minutes = try integer(trainEveryMinutes, "AISLE_TRAIN_EVERY_MINUTES") {
-            configuration.recommend.trainEveryMinutes = minutes == 0 ? nil : minutes
+            // A year at most: beyond it the schedule is off in all but name (and minutes × 60
+            // must not overflow).
+            guard minutes <= 525_600 else {
+                throw ValidationError("train-every-minutes is at most 525600 (a year; 0 turns it off), got \(minutes)")
+            }
+            configuration.recommend.trainEvery = minutes == 0 ? nil : .seconds(minutes * 60)
         }
         if let events = try integer(trainAfterEvents, "AISLE_TRAIN_AFTER_EVENTS") {
             configuration.recommend.trainAfterEvents = events == 0 ? nil : events
@@ -184,12 +189,12 @@ struct ServerOptions: ParsableArguments {
             }
         }
         if let days = interactionHalfLifeDays {
-            configuration.recommend.interactionHalfLifeDays = days
+            configuration.recommend.interactionHalfLife = try Self.halfLife(days: days)
         } else if let text = environment["AISLE_INTERACTION_HALF_LIFE_DAYS"] {
             guard let days = Double(text) else {
                 throw ValidationError("AISLE_INTERACTION_HALF_LIFE_DAYS must be a number, got \"\(text)\"")
             }
-            configuration.recommend.interactionHalfLifeDays = days
+            configuration.recommend.interactionHalfLife = try Self.halfLife(days: days)
         }
         if let text = setting(sentimentModel, "AISLE_SENTIMENT_MODEL") {
             configuration.reviews.sentimentModel = .init(setting: text)
@@ -210,5 +215,14 @@ struct ServerOptions: ParsableArguments {
 
     func resolvedLogLevel(environment: [String: String]) -> String {
         logLevel ?? environment["AISLE_LOG_LEVEL"] ?? "info"
+    }
+
+    /// A half-life of `days` days; positive and finite, or the option's error (a Duration
+    /// cannot hold infinity).
+    static func halfLife(days: Double) throws -> Duration {
+        guard days.isFinite, days > 0, days <= 36_500 else {
+            throw ValidationError("the interaction half-life is a positive number of days (at most 36500), got \(days)")
+        }
+        return .seconds(days * 86_400)
     }
 }

@@ -90,3 +90,17 @@ func withHTTP<T>(_ server: ServerProcess, _ body: (HTTP) async throws -> T) asyn
 struct EventBatch: Encodable {
     var events: [EventBody]
 }
+
+extension HTTP {
+    /// `POST /v1/models:train` with the admin key. Ingest may already have started a scheduled
+    /// training (a fresh server trains after its first 100 events): that answers 409 until it
+    /// ends, so the call is made again, for up to 30 s.
+    func train() async throws -> Reply {
+        var reply = try await call(.POST, "/v1/models:train")
+        for _ in 0..<300 where reply.status == 409 {
+            try await Task.sleep(for: .milliseconds(100))
+            reply = try await call(.POST, "/v1/models:train")
+        }
+        return reply
+    }
+}
