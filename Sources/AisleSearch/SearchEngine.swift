@@ -543,12 +543,3 @@ struct GraphRequest: Sendable {
         self.snapshot = snapshot
     }
 }
-
-/// A flag one task sets and a thread polls (a build abandoned on shutdown).
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-
-    var isSet: Bool { value.load(ordering: .relaxed) }
-
-    func set() { value.store(true, ordering: .relaxed) }
-}

@@ -100,7 +100,7 @@ public final class RecommendationService: Sendable {
         let finished = input
         // Cancelling the caller (the schedule's service at shutdown) stops the training thread
         // at its next stage; the model in use stays.
-        let stop = TrainingStop()
+        let stop = StopFlag()
         let snapshot = try await withTaskCancellationHandler {
             try await Self.onTrainingThread {
                 try trainer.train(finished, at: .now(), progress: progress, shouldStop: { stop.isSet })
@@ -271,13 +271,4 @@ public final class RecommendationService: Sendable {
             lastDuration = lastTraining - started
         }
     }
-}
-
-/// Set when a training's caller is cancelled; the training thread polls it between stages.
-final class TrainingStop: Sendable {
-    private let value = Atomic<Bool>(false)
-
-    var isSet: Bool { value.load(ordering: .relaxed) }
-
-    func set() { value.store(true, ordering: .relaxed) }
 }
