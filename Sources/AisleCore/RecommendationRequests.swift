@@ -4,14 +4,14 @@
 /// One recommended item.
 public struct Recommendation: Sendable, Equatable {
     /// The item id.
-    public var itemID: String
+    public var itemID: ItemID
     /// The ranking score: higher is better; comparable within one list only.
     public var score: Float
     /// Why the item is here (with `explain`).
     public var reason: Reason?
 
     /// A recommendation.
-    public init(itemID: String, score: Float, reason: Reason? = nil) {
+    public init(itemID: ItemID, score: Float, reason: Reason? = nil) {
         self.itemID = itemID
         self.score = score
         self.reason = reason
@@ -39,12 +39,12 @@ public struct Reason: Sendable, Equatable {
     /// The kind.
     public var kind: Kind
     /// The items the reason refers to (the shopper's items it is similar to, the cart items).
-    public var itemIDs: [String]
+    public var itemIDs: [ItemID]
     /// The category, for `popular_in_category` (and `trending` within a category).
     public var category: String?
 
     /// A reason.
-    public init(_ kind: Kind, itemIDs: [String] = [], category: String? = nil) {
+    public init(_ kind: Kind, itemIDs: [ItemID] = [], category: String? = nil) {
         self.kind = kind
         self.itemIDs = itemIDs
         self.category = category
@@ -109,9 +109,9 @@ public struct FeedQuery: Sendable {
     /// device's). Read at request time, so the last click counts.
     public var events: [Event] = []
     /// The item on screen (a product page), if any: it counts as the newest view.
-    public var currentItem: String?
+    public var currentItem: ItemID?
     /// Items in the cart: they count as recent carts, and their bought-together items are boosted.
-    public var cartItems: [String] = []
+    public var cartItems: [ItemID] = []
     /// The device's platform, for new shoppers' trends.
     public var platform: String?
     /// The shopper's locale (`de-DE`), for new shoppers' trends; the user's profile `locale` when

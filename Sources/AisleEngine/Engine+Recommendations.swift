@@ -30,13 +30,13 @@ extension Engine {
     /// Items like `item`. Throws `notFound` for an item the model does not know.
     public func similar(to item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationAnswer {
         let recommender = recommendations.engine()
-        return Self.answer(try recommender.similar(to: item.rawValue, options: options), from: recommender)
+        return Self.answer(try recommender.similar(to: item, options: options), from: recommender)
     }
 
     /// Items bought with `item`.
     public func boughtTogether(with item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationAnswer {
         let recommender = recommendations.engine()
-        return Self.answer(try recommender.boughtTogether(with: item.rawValue, options: options), from: recommender)
+        return Self.answer(try recommender.boughtTogether(with: item, options: options), from: recommender)
     }
 
     /// What is popular now over `window`.

@@ -7,8 +7,8 @@ public import AisleCore
 /// index" — the tie-break of `TopK` — is "lower id" and equal scores rank the same on every machine.
 public struct Catalog: Sendable, Equatable {
     /// Item ids by index.
-    public let ids: [String]
-    /// Keyed by `ItemID`, which compares byte for byte: Swift `String` keys compare canonically,
+    public let ids: [ItemID]
+    /// `ItemID` compares byte for byte: Swift `String` keys compare canonically,
     /// so "café" (NFC) and "cafe\u{301}" (NFD) would share one index while the store keeps two items.
     private let indexByID: [ItemID: Int32]
 
@@ -16,11 +16,11 @@ public struct Catalog: Sendable, Equatable {
     public init<Ids: Sequence<String>>(_ ids: Ids) {
         var unique = Set<ItemID>()
         let distinct = ids.filter { unique.insert(ItemID($0)).inserted }
-        let sorted = IDOrder.sorted(distinct)
+        let sorted = IDOrder.sorted(distinct).map(ItemID.init)
         self.ids = sorted
         var index: [ItemID: Int32] = [:]
         index.reserveCapacity(sorted.count)
-        for (position, id) in sorted.enumerated() { index[ItemID(id)] = Int32(position) }
+        for (position, id) in sorted.enumerated() { index[id] = Int32(position) }
         indexByID = index
     }
 
@@ -28,11 +28,7 @@ public struct Catalog: Sendable, Equatable {
     public var count: Int { ids.count }
 
     /// The index of `id`, or nil for an item the catalog doesn't have.
-    public func index(of id: String) -> Int32? { indexByID[ItemID(id)] }
-
-    public static func == (lhs: Catalog, rhs: Catalog) -> Bool {
-        lhs.ids.elementsEqual(rhs.ids) { $0.utf8.elementsEqual($1.utf8) }
-    }
+    public func index(of id: ItemID) -> Int32? { indexByID[id] }
 }
 
 /// The order ids are sorted and compared in, the same rule as ../shared/bench/recs/split.py:

@@ -1,3 +1,4 @@
+import AisleCore
 public import AisleMath
 
 /// Training data: every user's history over one catalog, and the user × item matrix models fit.
@@ -32,7 +33,7 @@ public struct InteractionLog: Sendable {
         var histories = [History](repeating: History(), count: users.count)
         var latest = 0.0
         for interaction in interactions {
-            guard let item = catalog.index(of: interaction.item), let user = userIndex[interaction.user] else {
+            guard let item = catalog.index(of: ItemID(interaction.item)), let user = userIndex[interaction.user] else {
                 continue
             }
             histories[user].append(item: item, weight: interaction.weight, timestamp: interaction.timestamp)

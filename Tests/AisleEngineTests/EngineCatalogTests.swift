@@ -46,9 +46,11 @@ import Testing
         let fixture = try EngineFixture()
         _ = try await fixture.engine.upsertItems(EngineFixture.shop)
         try await fixture.append((0..<5).map { EngineFixture.event(.view, user: "u\($0)", item: "j2") })
-        #expect(fixture.engine.trending(window: .decayed, options: ListOptions()).page.items.first?.itemID == "j2")
+        #expect(
+            fixture.engine.trending(window: .decayed, options: ListOptions()).page.items.first?.itemID.rawValue == "j2"
+        )
         _ = try await fixture.engine.deleteItem(ItemID("j2"))
-        let after = fixture.engine.trending(window: .decayed, options: ListOptions()).page.items.map(\.itemID)
+        let after = fixture.engine.trending(window: .decayed, options: ListOptions()).page.items.map(\.itemID.rawValue)
         #expect(!after.contains("j2"))
     }
 

@@ -88,6 +88,6 @@ import Testing
         // An event for an item not in the catalog is kept (the item may come later) and counted.
         #expect(outcome.accepted == 3 && outcome.duplicates == 1 && outcome.unknownItems == 1)
         let trending = fixture.engine.trending(window: .decayed, options: ListOptions())
-        #expect(trending.page.items.first?.itemID == "t1" && trending.page.fallback == .popularity)
+        #expect(trending.page.items.first?.itemID.rawValue == "t1" && trending.page.fallback == .popularity)
     }
 }

@@ -1,3 +1,4 @@
+import AisleCore
 import AisleMath
 import AisleRecommend
 import Testing
@@ -57,17 +58,17 @@ import Testing
     func followsTaste(spec: ModelSpec) throws {
         let model = try train(spec)
         let catalog = Self.log.catalog
-        let index = { (id: String) in try #require(catalog.index(of: id)) }
+        let index = { (id: ItemID) in try #require(catalog.index(of: id)) }
         var likesFirstHalf = History()
-        likesFirstHalf.append(item: try index("a"), weight: 1, timestamp: 1)
-        likesFirstHalf.append(item: try index("b"), weight: 1, timestamp: 2)
+        likesFirstHalf.append(item: try index(ItemID("a")), weight: 1, timestamp: 1)
+        likesFirstHalf.append(item: try index(ItemID("b")), weight: 1, timestamp: 2)
         var likesSecondHalf = History()
-        likesSecondHalf.append(item: try index("v"), weight: 1, timestamp: 1)
-        likesSecondHalf.append(item: try index("w"), weight: 1, timestamp: 2)
+        likesSecondHalf.append(item: try index(ItemID("v")), weight: 1, timestamp: 1)
+        likesSecondHalf.append(item: try index(ItemID("w")), weight: 1, timestamp: 2)
         let first = try #require(model.rank(likesFirstHalf, limit: 1).first)
         let second = try #require(model.rank(likesSecondHalf, limit: 1).first)
-        #expect(["c", "d", "e"].contains(catalog.ids[first.index]))
-        #expect(["x", "y", "z"].contains(catalog.ids[second.index]))
+        #expect(["c", "d", "e"].contains(catalog.ids[first.index].rawValue))
+        #expect(["x", "y", "z"].contains(catalog.ids[second.index].rawValue))
     }
 
     @Test("the sequence model answers what comes right after the last item")
@@ -75,12 +76,12 @@ import Testing
         let model = try train(.sequence(.init(window: 1, recentItems: 1)))
         let catalog = Self.log.catalog
         var history = History()
-        history.append(item: try #require(catalog.index(of: "c")), weight: 1, timestamp: 1)
+        history.append(item: try #require(catalog.index(of: ItemID("c"))), weight: 1, timestamp: 1)
         let best = try #require(model.rank(history, limit: 1).first)
-        #expect(catalog.ids[best.index] == "d")
-        history.append(item: try #require(catalog.index(of: "x")), weight: 1, timestamp: 2)
+        #expect(catalog.ids[best.index].rawValue == "d")
+        history.append(item: try #require(catalog.index(of: ItemID("x"))), weight: 1, timestamp: 2)
         let after = try #require(model.rank(history, limit: 1).first)
-        #expect(catalog.ids[after.index] == "y", "the newest item decides")
+        #expect(catalog.ids[after.index].rawValue == "y", "the newest item decides")
     }
 
     @Test("EASE refuses a catalog above its limit instead of allocating items²")
@@ -118,7 +119,7 @@ import Testing
         let scores = model.scores(for: Self.log.histories[0])
         let own = Self.log.histories[0].items.map { scores[Int($0)] }
         let catalog = Self.log.catalog
-        let other = try #require(catalog.index(of: "z"))
+        let other = try #require(catalog.index(of: ItemID("z")))
         #expect(own.allSatisfy { $0 > scores[Int(other)] })
     }
 }

@@ -206,19 +206,19 @@ extension RecommendationListBody {
         _ page: RecommendationPage,
         modelTrainedAt: Timestamp?,
         nextCursor: String?,
-        reasonsMayName named: Set<String>? = nil
+        reasonsMayName named: Set<ItemID>? = nil
     ) {
         self.init(
             data: page.items.map { item in
                 RecommendationBody(
-                    itemID: item.itemID,
+                    itemID: item.itemID.rawValue,
                     score: (Double(item.score) * 1e6).rounded() / 1e6,
                     reason: item.reason.map { reason in
                         let items = named.map { named in reason.itemIDs.filter(named.contains) } ?? reason.itemIDs
                         let category = named == nil || reason.kind != .popularInCategory ? reason.category : nil
                         return ReasonBody(
                             type: reason.kind.rawValue,
-                            itemIDs: items.isEmpty ? nil : items,
+                            itemIDs: items.isEmpty ? nil : items.map(\.rawValue),
                             category: category
                         )
                     }

@@ -1,3 +1,4 @@
+import AisleCore
 public import AisleMath
 
 /// Offline evaluation on a split, with the benchmark's protocol (../shared/bench/recs/README.md):
@@ -41,7 +42,7 @@ public struct OfflineBenchmark: Sendable {
     public func lists(_ model: any Recommender, log: InteractionLog) -> [String: [String]] {
         let length = listLength
         let ranked = parallelism.map(log.users.count, chunk: 16) { user in
-            model.rank(log.histories[user], limit: length).map { model.catalog.ids[$0.index] }
+            model.rank(log.histories[user], limit: length).map { model.catalog.ids[$0.index].rawValue }
         }
         return Dictionary(uniqueKeysWithValues: zip(log.users, ranked))
     }
@@ -110,7 +111,7 @@ public struct OfflineBenchmark: Sendable {
                     let scores = user.scores[model]
                     for index in blend.indices { blend[index] += weight * scores[index] }
                 }
-                return TopK.select(length, from: blend).map { catalog.ids[user.items[$0.index]] }
+                return TopK.select(length, from: blend).map { catalog.ids[user.items[$0.index]].rawValue }
             }
             let lists = Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
             return scorer.metrics(lists).value("NDCG", at: 10)

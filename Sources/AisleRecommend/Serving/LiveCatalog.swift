@@ -21,16 +21,16 @@ public final class LiveCatalog: Sendable {
     /// Records upserted items, except those whose facts equal `unchanged(id)`'s answer (a re-upsert
     /// that changes nothing the recommender reads), so bulk re-imports don't grow the overlay
     /// every request walks.
-    public func upserted(_ items: [Item], at time: Timestamp, unchangedFacts: (String) -> ItemFacts? = { _ in nil }) {
+    public func upserted(_ items: [Item], at time: Timestamp, unchangedFacts: (ItemID) -> ItemFacts? = { _ in nil }) {
         let changes = items.map { item in
             // Review sentiment is not in the item: it stays as the last training saw it.
             var facts = ItemFacts(item)
-            facts.reviews = unchangedFacts(item.id.rawValue)?.reviews
+            facts.reviews = unchangedFacts(item.id)?.reviews
             return (id: item.id, facts: facts)
         }
         state.withLock { state in
             for change in changes {
-                if state.facts[change.id] == nil, unchangedFacts(change.id.rawValue) == change.facts { continue }
+                if state.facts[change.id] == nil, unchangedFacts(change.id) == change.facts { continue }
                 state.facts[change.id] = .some(change.facts)
                 state.times[change.id] = time
             }
@@ -56,8 +56,8 @@ public final class LiveCatalog: Sendable {
     }
 
     /// The changed facts of `id`: nil when unchanged, `.some(nil)` when deleted.
-    public func change(of id: String) -> ItemFacts?? {
-        state.withLock { $0.facts[ItemID(id)] }
+    public func change(of id: ItemID) -> ItemFacts?? {
+        state.withLock { $0.facts[id] }
     }
 
     /// Every change, for one request's filtering (one lock; the dictionary is shared, not copied).

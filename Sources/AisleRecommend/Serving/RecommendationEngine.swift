@@ -37,11 +37,11 @@ public struct RecommendationEngine: Sendable {
         var seen = Set<ItemID>()
         var purchased = Set<ItemID>()
         for event in query.events.reversed() {
-            guard let item = event.itemID?.rawValue else { continue }
-            if event.type == .purchase { purchased.insert(ItemID(item)) }
+            guard let item = event.itemID else { continue }
+            if event.type == .purchase { purchased.insert(item) }
             let weight = weights.weight(of: event.type, value: event.value)
             guard weight > 0 else { continue }
-            seen.insert(ItemID(item))
+            seen.insert(item)
             if let index = catalog.index(of: item) {
                 history.append(
                     item: index,
@@ -52,13 +52,13 @@ public struct RecommendationEngine: Sendable {
         }
         let contextTime = (history.timestamps.last ?? 0) + 1
         for item in query.cartItems {
-            seen.insert(ItemID(item))
+            seen.insert(item)
             if let index = catalog.index(of: item) {
                 history.append(item: index, weight: weights.addToCart, timestamp: contextTime)
             }
         }
         if let item = query.currentItem {
-            seen.insert(ItemID(item))
+            seen.insert(item)
             if let index = catalog.index(of: item) {
                 history.append(item: index, weight: weights.view, timestamp: contextTime)
             }
@@ -68,7 +68,7 @@ public struct RecommendationEngine: Sendable {
         if query.excludePurchased { options.exclude.formUnion(purchased) }
         if !isTrained {
             let recent =
-                query.events.compactMap { $0.itemID?.rawValue } + query.cartItems
+                query.events.compactMap(\.itemID) + query.cartItems
                 + [query.currentItem].compactMap { $0 }
             return fallback(options: options, profile: recent)
         }
@@ -157,9 +157,9 @@ public struct RecommendationEngine: Sendable {
     /// Items upserted since training (unknown to the models), scored by content similarity to the
     /// shopper's items, scaled so a close match competes with the models' best.
     private func freshCandidates(profile history: History, scale: Float) -> [Recommendation] {
-        let freshItems = live.changes.compactMap { id, facts -> (String, ItemFacts)? in
-            guard let facts, snapshot.catalog.index(of: id.rawValue) == nil, facts.recommendable else { return nil }
-            return (id.rawValue, facts)
+        let freshItems = live.changes.compactMap { id, facts -> (ItemID, ItemFacts)? in
+            guard let facts, snapshot.catalog.index(of: id) == nil, facts.recommendable else { return nil }
+            return (id, facts)
         }
         guard !freshItems.isEmpty else { return [] }
         var tokens: [String] = []
@@ -173,7 +173,7 @@ public struct RecommendationEngine: Sendable {
     }
 
     private func reasonForFeed(
-        _ item: String,
+        _ item: ItemID,
         history: History,
         components: [FeedComponent],
         cartBoost: [Float]?,
@@ -207,7 +207,7 @@ public struct RecommendationEngine: Sendable {
 
     /// The shopper's items that lead to `item` most strongly (up to 3, strongest first): the
     /// next-item and item-to-item weights from each of their last 20 items, newer ones counting more.
-    private func neighbourSources(of item: Int, history: History) -> [String] {
+    private func neighbourSources(of item: Int, history: History) -> [ItemID] {
         var strength: [Int32: Float] = [:]
         var recency: Float = 1
         for source in history.items.reversed().prefix(20) {
@@ -221,7 +221,7 @@ public struct RecommendationEngine: Sendable {
             .prefix(3).map { snapshot.catalog.ids[Int($0.key)] }
     }
 
-    private func recentItems(_ history: History, limit: Int) -> [String] {
+    private func recentItems(_ history: History, limit: Int) -> [ItemID] {
         // By catalog index: one index per byte-exact id.
         var indices: [Int32] = []
         for item in history.items.reversed() where !indices.contains(item) {
@@ -239,25 +239,23 @@ public struct RecommendationEngine: Sendable {
 
     /// Every recommendable item the server knows (the snapshot's and the live upserts), ranked by
     /// live popularity, then content closeness to `profile` (the shopper's recent items), then id.
-    func fallback(options: ListOptions, profile: [String]) -> RecommendationPage {
+    func fallback(options: ListOptions, profile: [ItemID]) -> RecommendationPage {
         var ids = Set<ItemID>(live.changes.keys)
-        for id in snapshot.catalog.ids { ids.insert(ItemID(id)) }
+        ids.formUnion(snapshot.catalog.ids)
         var tokens: [String] = []
         for id in profile.prefix(20) { tokens += facts(of: id)?.tokens ?? [] }
         let profileWords = Set(tokens)
         var scored: [Recommendation] = []
-        for id in ids where allowed(id.rawValue, options: options) {
+        for id in ids where allowed(id, options: options) {
             let count = popularity[id] ?? 0
             var closeness: Float = 0
-            if !profileWords.isEmpty, let words = facts(of: id.rawValue)?.tokens, !words.isEmpty {
+            if !profileWords.isEmpty, let words = facts(of: id)?.tokens, !words.isEmpty {
                 // Share of the item's words the shopper's items have: 0 to 1, below one event.
                 closeness = Float(words.count { profileWords.contains($0) }) / Float(words.count)
             }
-            scored.append(Recommendation(itemID: id.rawValue, score: count + 0.5 * closeness))
+            scored.append(Recommendation(itemID: id, score: count + 0.5 * closeness))
         }
-        scored.sort {
-            $0.score != $1.score ? $0.score > $1.score : $0.itemID.utf8.lexicographicallyPrecedes($1.itemID.utf8)
-        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.itemID < $1.itemID }
         var page = page(scored, options: options)
         if options.explain {
             page.items = page.items.map {
@@ -273,10 +271,10 @@ public struct RecommendationEngine: Sendable {
     /// Items similar to `item`: co-interaction neighbours, filled up with content neighbours (all
     /// of them for an item too new to have interactions). Throws `not_found` for an item neither
     /// the snapshot nor the live catalog knows.
-    public func similar(to item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
+    public func similar(to item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationPage {
         let itemFacts = try requireKnown(item)
         var options = options
-        options.exclude.insert(ItemID(item))
+        options.exclude.insert(item)
         var candidates: [ItemID: Recommendation] = [:]
         addNeighbours(of: item, in: snapshot.similar.similar, boost: 1, reason: .similarToViewed, to: &candidates)
         var ranked = filtered(Array(candidates.values), options: options)
@@ -286,8 +284,8 @@ public struct RecommendationEngine: Sendable {
             // Deep enough for the page after filters drop some (category, exclusions, live changes).
             let depth = (options.offset + options.limit) * (options.category == nil ? 2 : 20) + 64
             for neighbour in contentNeighbours(of: itemFacts, excluding: item, depth: depth)
-            where candidates[ItemID(neighbour.itemID)] == nil {
-                candidates[ItemID(neighbour.itemID)] = Recommendation(
+            where candidates[neighbour.itemID] == nil {
+                candidates[neighbour.itemID] = Recommendation(
                     itemID: neighbour.itemID,
                     score: neighbour.score,
                     reason: Reason(.similarContent, itemIDs: [item])
@@ -300,13 +298,13 @@ public struct RecommendationEngine: Sendable {
 
     /// Items bought (or carted) in the same sessions as `item`, then what people view right after
     /// it. Throws `not_found` for an unknown item.
-    public func boughtTogether(with item: String, options: ListOptions) throws(AisleError) -> RecommendationPage {
+    public func boughtTogether(with item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationPage {
         _ = try requireKnown(item)
         var candidates: [ItemID: Recommendation] = [:]
         addNeighbours(of: item, in: snapshot.boughtTogether.similar, boost: 1, reason: .boughtTogether, to: &candidates)
         addNeighbours(of: item, in: snapshot.next.next, boost: 0, reason: .similarToViewed, to: &candidates)
         var options = options
-        options.exclude.insert(ItemID(item))
+        options.exclude.insert(item)
         return page(filtered(Array(candidates.values), options: options), options: options)
     }
 
@@ -330,7 +328,7 @@ public struct RecommendationEngine: Sendable {
     /// Adds `item`'s neighbours from `lists` that are not candidates yet, scored `boost` + weight
     /// (a boost of 1 ranks a list above one with boost 0), each explained by `reason`.
     private func addNeighbours(
-        of item: String,
+        of item: ItemID,
         in lists: NeighbourLists,
         boost: Float,
         reason: Reason.Kind,
@@ -339,8 +337,8 @@ public struct RecommendationEngine: Sendable {
         guard let index = snapshot.catalog.index(of: item) else { return }
         for neighbour in lists.of(Int(index)) {
             let id = snapshot.catalog.ids[neighbour.index]
-            guard candidates[ItemID(id)] == nil else { continue }
-            candidates[ItemID(id)] = Recommendation(
+            guard candidates[id] == nil else { continue }
+            candidates[id] = Recommendation(
                 itemID: id,
                 score: boost + neighbour.score,
                 reason: Reason(reason, itemIDs: [item])
@@ -351,23 +349,23 @@ public struct RecommendationEngine: Sendable {
     // MARK: - Filtering and paging
 
     /// The facts of `id` now: the live change if any, else the snapshot's; nil when deleted or unknown.
-    public func facts(of id: String) -> ItemFacts? {
-        if let change = live.changes[ItemID(id)] { return change }
+    public func facts(of id: ItemID) -> ItemFacts? {
+        if let change = live.changes[id] { return change }
         return snapshot.catalog.index(of: id).map { snapshot.facts[Int($0)] }
     }
 
-    private func requireKnown(_ item: String) throws(AisleError) -> ItemFacts {
+    private func requireKnown(_ item: ItemID) throws(AisleError) -> ItemFacts {
         guard let facts = facts(of: item) else {
             throw AisleError(
                 code: .notFound,
-                message: "no item \"\(item.prefix(64))\" in the catalog or the trained models"
+                message: "no item \"\(item.rawValue.prefix(64))\" in the catalog or the trained models"
             )
         }
         return facts
     }
 
-    private func allowed(_ id: String, options: ListOptions) -> Bool {
-        guard !options.exclude.contains(ItemID(id)), let facts = facts(of: id), facts.recommendable else {
+    private func allowed(_ id: ItemID, options: ListOptions) -> Bool {
+        guard !options.exclude.contains(id), let facts = facts(of: id), facts.recommendable else {
             return false
         }
         if let category = options.category, !facts.isIn(category: category) { return false }
@@ -398,13 +396,13 @@ public struct RecommendationEngine: Sendable {
                 masked[index] = -.infinity
             }
         }
-        for id in live.changes.keys.map(\.rawValue) {
+        for id in live.changes.keys {
             if let index = snapshot.catalog.index(of: id), !allowed(id, options: options) {
                 masked[Int(index)] = -.infinity
             }
         }
         for id in options.exclude {
-            if let index = snapshot.catalog.index(of: id.rawValue) { masked[Int(index)] = -.infinity }
+            if let index = snapshot.catalog.index(of: id) { masked[Int(index)] = -.infinity }
         }
         let depth = min(ListOptions.maximumDepth, options.offset + options.limit) * (options.diversity == nil ? 1 : 4)
         var ranked = TopK.select(depth + 1, from: masked).map {
@@ -437,13 +435,13 @@ public struct RecommendationEngine: Sendable {
 
     /// Higher score first; equal scores by item id bytes, so every device sees the same order.
     static func ranksBefore(_ a: Recommendation, _ b: Recommendation) -> Bool {
-        a.score != b.score ? a.score > b.score : a.itemID.utf8.lexicographicallyPrecedes(b.itemID.utf8)
+        a.score != b.score ? a.score > b.score : a.itemID < b.itemID
     }
 
     /// The items most similar to `item` by content: the best `depth` of the snapshot's catalog
     /// (cut before any id is materialised: a common brand or colour matches thousands of items)
     /// plus any new items.
-    private func contentNeighbours(of item: ItemFacts, excluding id: String, depth: Int) -> [Recommendation] {
+    private func contentNeighbours(of item: ItemFacts, excluding excluded: ItemID, depth: Int) -> [Recommendation] {
         let query = snapshot.content.vector(item.tokens)
         var heap = TopKHeap(capacity: max(1, depth))
         for candidate in snapshot.content.similar(to: query) where snapshot.recommendable[candidate.index] {
@@ -452,14 +450,13 @@ public struct RecommendationEngine: Sendable {
         var neighbours = heap.sortedBestFirst().map {
             Recommendation(itemID: snapshot.catalog.ids[$0.index], score: $0.score)
         }
-        let excluded = ItemID(id)
         for (freshID, facts) in live.changes
-        where snapshot.catalog.index(of: freshID.rawValue) == nil && freshID != excluded {
+        where snapshot.catalog.index(of: freshID) == nil && freshID != excluded {
             guard let facts else { continue }
             let similarity = cosine(query, snapshot.content.vector(facts.tokens))
-            if similarity > 0 { neighbours.append(Recommendation(itemID: freshID.rawValue, score: similarity)) }
+            if similarity > 0 { neighbours.append(Recommendation(itemID: freshID, score: similarity)) }
         }
-        return neighbours.filter { ItemID($0.itemID) != excluded }
+        return neighbours.filter { $0.itemID != excluded }
     }
 
     private func cosine(_ a: [String: Float], _ b: [String: Float]) -> Float {

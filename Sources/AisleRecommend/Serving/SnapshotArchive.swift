@@ -25,7 +25,7 @@ public enum SnapshotArchive {
         let header = Header(
             trainedAtMilliseconds: snapshot.trainedAt.millisecondsSinceEpoch,
             report: snapshot.report,
-            catalog: snapshot.catalog.ids,
+            catalog: snapshot.catalog.ids.map(\.rawValue),
             facts: snapshot.facts,
             blend: Dictionary(uniqueKeysWithValues: snapshot.blend.map { ($0.key.rawValue, $0.value) }),
             sequence: snapshot.next.parameters,
@@ -67,7 +67,7 @@ public enum SnapshotArchive {
         let headerLength = Int(try reader.scalar(UInt64.self))
         let header = try JSONDecoder().decode(Header.self, from: Data(try reader.bytes(headerLength)))
         let catalog = Catalog(header.catalog)
-        guard catalog.ids == header.catalog, header.facts.count == catalog.count else {
+        guard catalog.ids == header.catalog.map(ItemID.init), header.facts.count == catalog.count else {
             throw AisleError(code: .unavailable, message: "\(path): catalog and facts disagree")
         }
         var trends: [TrendWindow: [Float]] = [:]

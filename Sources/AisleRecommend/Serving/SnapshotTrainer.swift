@@ -81,7 +81,7 @@ public struct SnapshotTrainer: Sendable {
         report.shoppers = log.users.count
         report.items = catalog.count
         progress("log: \(input.interactions.count) interactions, \(log.users.count) shoppers, \(catalog.count) items")
-        let facts = catalog.ids.map { input.items[ItemID($0)] ?? .unknown }
+        let facts = catalog.ids.map { input.items[$0] ?? .unknown }
         let trends = try timed("trends") { Self.trends(log) }
         let platforms = try timed("platforms") {
             Self.segmentTrends(input, catalog: catalog, latest: log.latestTimestamp)
@@ -163,7 +163,7 @@ public struct SnapshotTrainer: Sendable {
     static func segmentTrends(_ input: TrainingInput, catalog: Catalog, latest: Double) -> [String: [Float]] {
         var result: [String: [Float]] = [:]
         for (interaction, platform) in zip(input.interactions, input.platforms) {
-            guard let item = catalog.index(of: interaction.item) else { continue }
+            guard let item = catalog.index(of: ItemID(interaction.item)) else { continue }
             let weight = interaction.weight * Float(exp2(-(latest - interaction.timestamp) / (7 * 86_400)))
             var segments: [String] = []
             if !platform.isEmpty { segments.append("platform:" + platform) }

@@ -65,11 +65,11 @@ struct RecommendationRoutes {
         let body = try await request.decodeBody(RecommendationRequestBody.self, maxBytes: 1 << 20)
         let shopper = try ShopperParameters.shopper(user: body.userID, device: body.deviceID) ?? .anonymous
         var query = FeedQuery()
-        query.currentItem = try body.itemID.map { try ItemID(validating: $0, field: "item_id").rawValue }
+        query.currentItem = try body.itemID.map { try ItemID(validating: $0, field: "item_id") }
         let cart = body.cartItemIDs ?? []
         if cart.count > 100 { throw AisleError.invalid("cart_item_ids", "at most 100 cart items, got \(cart.count)") }
         query.cartItems = try cart.enumerated().map {
-            try ItemID(validating: $1, field: "cart_item_ids[\($0)]").rawValue
+            try ItemID(validating: $1, field: "cart_item_ids[\($0)]")
         }
         query.excludePurchased = body.excludePurchased ?? true
         query.platform = body.platform
