@@ -50,6 +50,13 @@ extension Engine {
         Self.status(recommendations.snapshot, training: recommendations.isTraining)
     }
 
+    /// Puts the model saved in the data folder (by `aisle train` or an earlier server) in use;
+    /// returns false when there is none or it cannot be read. The training service does this
+    /// at start.
+    public func loadSavedModel() -> Bool {
+        recommendations.loadSaved()
+    }
+
     /// Trains a new model now and puts it in use; returns its status.
     public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ModelStatus {
         _ = try await recommendations.train(progress: progress)

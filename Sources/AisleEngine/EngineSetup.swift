@@ -45,16 +45,23 @@ public enum EngineSetup {
 
     /// The recommender over `store`, saving its snapshot in the data folder. Sets OpenBLAS to
     /// the training threads; `textEncoder` may set it back to one thread after (see there).
-    public static func recommender(configuration: AisleConfiguration, store: any Store) -> RecommendationService {
+    static func recommender(configuration: AisleConfiguration, store: any Store) -> RecommendationService {
         let parallelism = threads(configuration)
         BLAS.setThreads(parallelism)
-        let path = (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
-        var settings = RecommendationService.Settings(parallelism: parallelism, snapshotPath: path)
+        var settings = RecommendationService.Settings(
+            parallelism: parallelism,
+            snapshotPath: snapshotPath(configuration)
+        )
         settings.weights = EventWeights(overrides: configuration.recommend.eventWeights)
         settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLife.map {
             Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
         }
         return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
+    }
+
+    /// Where trainings save the recommendation snapshot and `serve` loads it from.
+    static func snapshotPath(_ configuration: AisleConfiguration) -> String {
+        (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
     }
 
     /// The review analyser, from `--sentiment-model`: auto (a model trained into the data

@@ -138,7 +138,7 @@ import Testing
         }
     }
 
-    @Test("RecBole atomic files: movies with genres, users, ratings as rate events in seconds")
+    @Test("RecBole atomic files: movies with genres, users, ratings as rate events in seconds; aisle train; serve")
     func recbole() async throws {
         let work = workFolder()
         for (kind, file) in [
@@ -148,10 +148,17 @@ import Testing
             #expect(run.status == 0, "\(run.output)")
             #expect(!run.output.contains("rejected"), "\(run.output)")
         }
+        let train = try aisle(["train", "--data", "data", "--threads", "2"], in: work)
+        #expect(train.status == 0 && train.output.contains("train: saved"), "\(train.output)")
+        // The server loads the saved model even when told not to train at start.
         let server = ServerProcess(dataDirectory: work + "/data")
-        try server.start()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
         defer { server.stop() }
+        let busy = try aisle(["train", "--data", "data"], in: work)
+        #expect(busy.status != 0 && busy.output.contains("in use by a running server"), "\(busy.output)")
         try await withHTTP(server) { http in
+            let model = try await http.call(.GET, "/v1/models").decode(TrainingReportBody.self)
+            #expect(model.trainedAt != nil && model.interactions > 0)
             let toyStory = try await http.call(.GET, "/v1/items/1").decode(ItemBody.self)
             #expect(toyStory.title == "Toy Story")
             #expect(toyStory.categories == ["Animation", "Children's", "Comedy"])

@@ -15,7 +15,9 @@ struct TrainingScheduleService: Service {
     func run() async throws {
         let logger = logger
         await cancelWhenGracefulShutdown {
-            if configuration.trainOnStart && !service.loadSaved() {
+            // The saved model serves at once, whether or not a first training is configured.
+            let loaded = service.loadSaved()
+            if configuration.trainOnStart && !loaded {
                 do {
                     let report = try await service.train { logger.info("training: \($0)") }
                     logger.info("first training done: \(report.interactions) interactions, \(report.items) items")

@@ -1,9 +1,7 @@
 import AisleCore
 import AisleEngine
-import AisleRecommend
 import AisleServer
 import AisleStore
-import AisleText
 import ArgumentParser
 import Foundation
 
@@ -48,15 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(level: options.resolvedLogLevel(environment: environment))
         Console.line("aisle demo: loading MovieLens-100K from \(sourceFolder) into \(directory)")
         do {
-            let sink = StoreSink(
-                store: try SQLiteStore.open(
-                    directory: directory,
-                    durability: configuration.store.durability,
-                    sessions: configuration.ingest.sessions
-                ),
-                lock: try DataDirectoryLock(directory: directory),
-                analyzer: ReviewAnalyzer(model: nil)
-            )
+            let folder = try DataFolder(configuration: configuration)
+            let sink = FolderSink(folder: folder)
             for (kind, file) in zip([ImportCommand.Kind.items, .users, .events], files) {
                 let summary = try await ImportCommand.importFile(
                     kind: kind,
@@ -69,8 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             try await sink.close()
             // Train before serving, so the recommendation examples answer from the first request.
-            let service = EngineSetup.recommender(configuration: configuration, store: sink.store)
-            let report = try await service.train()
+            let report = try await folder.train()
             Console.line(
                 "  trained the recommendation models: \(report.interactions) interactions, \(report.items) items (\(report.blendSource))"
             )

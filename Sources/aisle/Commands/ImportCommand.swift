@@ -1,6 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleStore
 import AisleText
 import ArgumentParser
 import Foundation
@@ -96,15 +95,14 @@ struct ImportCommand: AsyncParsableCommand {
             }
             sink = HTTPSink(baseURL: url, key: key)
         } else {
-            let directory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
-            let lock = try DataDirectoryLock(directory: directory)
-            var sessions = SessionPolicy()
+            var configuration = AisleConfiguration()
+            configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
             if let text = sessionGapMinutes.map(String.init) ?? environment["AISLE_SESSION_GAP_MINUTES"] {
                 guard let minutes = Int(text) else {
                     throw ValidationError("the session gap must be a whole number of minutes, got \"\(text)\"")
                 }
                 do {
-                    sessions = try SessionPolicy(inactivityMinutes: minutes, field: "session gap")
+                    configuration.ingest.sessions = try SessionPolicy(inactivityMinutes: minutes, field: "session gap")
                 } catch {
                     throw ValidationError(error.message)
                 }
@@ -114,15 +112,11 @@ struct ImportCommand: AsyncParsableCommand {
                 ? try Setup.mappingFailures {
                     try EngineSetup.reviewAnalyzer(
                         .init(setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto"),
-                        dataDirectory: directory
+                        dataDirectory: configuration.store.dataDirectory
                     ) { Console.error("import: \($0)") }
                 }
                 : ReviewAnalyzer(model: nil)
-            sink = StoreSink(
-                store: try SQLiteStore.open(directory: directory, sessions: sessions),
-                lock: lock,
-                analyzer: analyzer
-            )
+            sink = FolderSink(folder: try DataFolder(configuration: configuration, reviewAnalyzer: analyzer))
         }
         let summary: Importer.Summary
         do {

@@ -1,7 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleRecommend
-import AisleStore
 import ArgumentParser
 import Foundation
 
@@ -34,28 +32,21 @@ struct TrainCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: directory) else {
             throw ValidationError("no data folder at \(directory); import data first (aisle import) or pass --data")
         }
-        let lock: DataDirectoryLock
+        let folder: DataFolder
         do {
-            lock = try DataDirectoryLock(directory: directory)
-        } catch {
+            folder = try DataFolder(configuration: configuration)
+        } catch is DataFolder.InUse {
             throw ValidationError(
                 "\(directory) is in use by a running server; train through it: POST /v1/models:train with the admin key"
             )
         }
-        let store = try SQLiteStore.open(
-            directory: directory,
-            durability: .processCrash,
-            sessions: configuration.ingest.sessions
-        )
-        let service = EngineSetup.recommender(configuration: configuration, store: store)
         let clock = ContinuousClock()
         let start = clock.now
-        let report = try await service.train { Console.error("train: \($0)") }
+        let report = try await folder.train { Console.error("train: \($0)") }
         let seconds = (clock.now - start).seconds
         Console.line(
             "train: \(report.interactions) interactions from \(report.events) events, \(report.shoppers) shoppers, \(report.items) items in \(String(format: "%.1f", seconds)) s; blend \(report.blendSource)"
         )
-        Console.line("train: saved \((directory as NSString).appendingPathComponent("models/snapshot.aisle"))")
-        withExtendedLifetime(lock) {}
+        Console.line("train: saved \(folder.snapshotPath)")
     }
 }

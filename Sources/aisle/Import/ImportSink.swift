@@ -1,7 +1,5 @@
 import AisleCore
 import AisleEngine
-import AisleStore
-import AisleText
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -38,15 +36,12 @@ struct SinkOutcome: Sendable {
     var rejected: [(index: Int, error: AisleError)] = []
 }
 
-/// Writes straight into the store (the fast path; the server must not be running on it).
-struct StoreSink: ImportSink {
-    let store: any BulkLoadingStore
-    let lock: DataDirectoryLock
-    /// Analyses reviews before they are stored (the server does it for `HTTPSink`).
-    let analyzer: ReviewAnalyzer
+/// Writes straight into a data folder (the fast path; no server may run on it).
+struct FolderSink: ImportSink {
+    let folder: DataFolder
 
     func write(reviews: [ReviewSubmission]) async throws -> SinkOutcome {
-        let written = try await Engine.writeReviews(reviews, analyzer: analyzer, store: store)
+        let written = try await folder.importReviews(reviews)
         return SinkOutcome(
             stored: written.stored.count,
             unknownItems: written.rejected.count,
@@ -55,29 +50,28 @@ struct StoreSink: ImportSink {
     }
 
     func write(events: [Event]) async throws -> SinkOutcome {
-        let outcome = try await store.appendEvents(events, receivedAt: .now())
+        let outcome = try await folder.importEvents(events)
         return SinkOutcome(stored: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems)
     }
 
     func write(items: [Item]) async throws -> SinkOutcome {
-        SinkOutcome(stored: try await store.upsertItems(items, at: .now()).count)
+        SinkOutcome(stored: try await folder.importItems(items))
     }
 
     func write(users: [User]) async throws -> SinkOutcome {
-        SinkOutcome(stored: try await store.putUsers(users, at: .now()).count)
+        SinkOutcome(stored: try await folder.importUsers(users))
     }
 
     func close() async throws {
-        try await store.checkpointAll()
-        withExtendedLifetime(lock) {}
+        try await folder.finishImport()
     }
 
     func runMaintenance() async {
-        await store.runMaintenance()
+        await folder.runMaintenance()
     }
 
     func bulkLoad<T>(_ load: () async throws -> T) async throws -> T {
-        try await store.bulkLoad(load) {
+        try await folder.bulkLoad(load) {
             Console.error(
                 "import: building the event indexes (the table was empty, so they are built once, at the end)"
             )

@@ -1,0 +1,91 @@
+public import AisleCore
+import AisleRecommend
+import AisleStore
+public import AisleText
+
+/// The engine's work on a data folder while no server runs on it: `aisle import`, `aisle train`
+/// and the loading half of `aisle demo`. Holds the folder's lock from `open` until it is
+/// released, so a server cannot start on the folder meanwhile (nor can `open` while one runs).
+///
+/// Rows go to the store only: the live catalog, the embeddings and the search index are a
+/// server's, and a server builds them from the store when it starts.
+public final class DataFolder: Sendable {
+    /// The folder's lock is held by another process (a server, an import).
+    public struct InUse: Error, CustomStringConvertible {
+        public var directory: String
+        public var reason: any Error
+        public var description: String { "\(reason)" }
+    }
+
+    /// The folder's path.
+    public let directory: String
+    private let configuration: AisleConfiguration
+    private let store: any BulkLoadingStore
+    private let reviewAnalyzer: ReviewAnalyzer
+    private let lock: DataDirectoryLock
+
+    /// Opens the folder of `configuration` (creating it), taking its lock. Throws `InUse` while
+    /// a server or another import holds it. Reviews are analysed with `reviewAnalyzer`.
+    public init(configuration: AisleConfiguration, reviewAnalyzer: ReviewAnalyzer = ReviewAnalyzer(model: nil)) throws {
+        directory = configuration.store.dataDirectory
+        do {
+            lock = try DataDirectoryLock(directory: directory)
+        } catch {
+            throw InUse(directory: directory, reason: error)
+        }
+        store = try SQLiteStore.open(
+            directory: directory,
+            durability: configuration.store.durability,
+            sessions: configuration.ingest.sessions
+        )
+        self.configuration = configuration
+        self.reviewAnalyzer = reviewAnalyzer
+    }
+
+    /// Appends events; duplicates by id are dropped. Devices link as the ingest path links them.
+    public func importEvents(_ events: [Event]) async throws -> AppendOutcome {
+        try await store.appendEvents(events, receivedAt: .now())
+    }
+
+    /// Creates or replaces items; returns how many were written.
+    public func importItems(_ items: [Item]) async throws -> Int {
+        try await store.upsertItems(items, at: .now()).count
+    }
+
+    /// Creates or replaces users; returns how many were written.
+    public func importUsers(_ users: [User]) async throws -> Int {
+        try await store.putUsers(users, at: .now()).count
+    }
+
+    /// Analyses and stores reviews, as the server's batch route does (reviews of unknown items
+    /// come back rejected).
+    public func importReviews(_ submissions: [ReviewSubmission]) async throws -> Engine.ReviewBatchOutcome {
+        try await Engine.writeReviews(submissions, analyzer: reviewAnalyzer, store: store)
+    }
+
+    /// Runs `load` the way the store loads fastest (SQLite: the event indexes built once at
+    /// the end when the table was empty); `indexing` is told when that index work starts.
+    public func bulkLoad<T>(_ load: () async throws -> T, indexing: () -> Void) async throws -> T {
+        try await store.bulkLoad(load, indexing: indexing)
+    }
+
+    /// Background upkeep of the store while a long import runs (until cancelled).
+    public func runMaintenance() async {
+        await store.runMaintenance()
+    }
+
+    /// Makes everything imported durable in the main files, so the next server start does not
+    /// inherit the import's write-ahead work.
+    public func finishImport() async throws {
+        try await store.checkpointAll()
+    }
+
+    /// Trains the recommendation models on everything in the folder and saves the snapshot
+    /// where `aisle serve` loads it (`models/snapshot.aisle`).
+    public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingReport {
+        try await EngineSetup.recommender(configuration: configuration, store: store).train(progress: progress)
+    }
+
+    /// Where `train` saves the snapshot.
+    public var snapshotPath: String { EngineSetup.snapshotPath(configuration) }
+}
