@@ -148,7 +148,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AisleEngineTests",
-            dependencies: ["AisleCore", "AisleEngine", "AisleMath", "AisleRecommend", "AisleSearch", "AisleStore"],
+            dependencies: [
+                "AisleCore", "AisleEngine", "AisleMath", "AisleRecommend", "AisleSearch", "AisleStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

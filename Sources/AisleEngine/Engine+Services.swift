@@ -8,15 +8,26 @@ public import ServiceLifecycle
 /// training schedule, and item embedding when there is a text model. Each stops on graceful
 /// shutdown.
 extension Engine {
+    /// The engine is not ready (`checkReady`) until the search index and the saved model,
+    /// which two of these load, are in.
     public func services(logger: Logger) -> [any Service] {
+        startup.begin(.searchIndex)
+        startup.begin(.savedModel)
         var services: [any Service] = [
             StoreMaintenanceService(store: store),
-            SearchIndexService(engine: searchEngine, store: store, model: encoder?.name, logger: logger),
+            SearchIndexService(
+                engine: searchEngine,
+                store: store,
+                model: encoder?.name,
+                logger: logger,
+                loaded: { [startup] in startup.finish(.searchIndex) }
+            ),
             SearchGraphService(engine: searchEngine),
             TrainingScheduleService(
                 service: recommendations,
                 configuration: configuration.recommend,
-                logger: logger
+                logger: logger,
+                savedModelChecked: { [startup] in startup.finish(.savedModel) }
             ),
         ]
         if let embedder { services.append(ItemEmbeddingService(embedder: embedder, logger: logger)) }

@@ -22,6 +22,8 @@ public final class Engine: Sendable {
     /// Nil without a text model: no semantic search, no item embeddings.
     let encoder: TextEncoder?
     let embedder: ItemEmbedder?
+    /// What the services still load at start (for readiness).
+    let startup = StartupProgress()
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
     /// configuration). `search` gets the encoder's calibrated bars for meaning-only matches.
@@ -56,9 +58,31 @@ public final class Engine: Sendable {
     /// The text model's name, nil without one.
     public var textModel: String? { encoder?.name }
 
-    /// Whether the store answers (the readiness probe).
-    public func checkReady() async throws {
-        try await store.checkReady()
+    /// Whether the engine answers like a running one (the readiness probe).
+    public enum Readiness: Sendable, Equatable {
+        case ready
+        /// The search index or the saved model (named `search_index`, `saved_model`) is still
+        /// loading at start: answers would miss what the store has.
+        case starting(loading: [String])
+        /// The store cannot serve reads.
+        case unavailable
+    }
+
+    /// Returns once the engine's services loaded the search index and the saved model (at
+    /// once when its services were never made).
+    public func waitUntilStarted() async {
+        await startup.waitUntilDone()
+    }
+
+    /// The readiness probe's answer now.
+    public func readiness() async -> Readiness {
+        do {
+            try await store.checkReady()
+        } catch {
+            return .unavailable
+        }
+        let waiting = startup.waitingFor
+        return waiting.isEmpty ? .ready : .starting(loading: waiting.map(\.rawValue))
     }
 
     /// The stored hash of a key scope (API keys, the user-token secret), for the server's key

@@ -399,12 +399,8 @@ import Testing
         ])
         defer { server.stop() }
         try await withHTTP(server) { http in
-            var status = try await http.call(.GET, "/v1/models").decode(TrainingReportBody.self)
-            // Loading happens beside startup; give it a moment.
-            for _ in 0..<100 where status.trainedAt != trainedAt {
-                try await Task.sleep(for: .milliseconds(50))
-                status = try await http.call(.GET, "/v1/models").decode(TrainingReportBody.self)
-            }
+            // Ready means the saved model is loaded.
+            let status = try await http.call(.GET, "/v1/models").decode(TrainingReportBody.self)
             #expect(status.trainedAt == trainedAt)
             #expect(status.items == Self.items.count)
         }

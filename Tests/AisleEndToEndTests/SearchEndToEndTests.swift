@@ -98,13 +98,9 @@ import Testing
         // After a restart the index is built again from the store.
         #expect(server.stop() == 0)
         try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
-        try await withHTTP(server) { http in
-            var results = try await search(http, "q=earbuds")
-            for _ in 0..<50 where results.data.isEmpty {
-                try await Task.sleep(for: .milliseconds(100))
-                results = try await search(http, "q=earbuds")
-            }
-            #expect(results.data.map(\.itemID) == ["5"])
+        try await withHTTP(server) { (http) async throws in
+            // `start` waited for readiness: the index is loaded from the store.
+            #expect(try await search(http, "q=earbuds").data.map(\.itemID) == ["5"])
             #expect(try await search(http, "q=leather").data.isEmpty)
         }
     }
@@ -238,12 +234,7 @@ import Testing
         try await withHTTP(server) { http in
             let stored = try await http.call(.GET, "/v1/search/synonyms").decode(SynonymsBody.self).rules
             #expect(stored == inForce && inForce.count == 2, "the engine's rules are the store's")
-            var results = try await search(http, "q=headset&record=false")
-            for _ in 0..<50 where results.data.isEmpty {
-                try await Task.sleep(for: .milliseconds(100))
-                results = try await search(http, "q=headset&record=false")
-            }
-            #expect(results.data.map(\.itemID) == ["5"])
+            #expect(try await search(http, "q=headset&record=false").data.map(\.itemID) == ["5"])
             let zero = try await http.call(.GET, "/v1/search/zero-results").decode(ZeroResultsBody.self)
             #expect(zero.data.first?.query == "snorkel" && zero.data.first?.zeroResults == 2)
             let suggestions = try await http.call(.GET, "/v1/autocomplete?q=jac", key: ServerProcess.ingestKey)

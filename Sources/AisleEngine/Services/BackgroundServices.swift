@@ -11,12 +11,15 @@ struct TrainingScheduleService: Service {
     let service: RecommendationService
     let configuration: RecommendConfiguration
     let logger: Logger
+    /// Called once the saved model is loaded, or known not to be there.
+    let savedModelChecked: @Sendable () -> Void
 
     func run() async throws {
         let logger = logger
         await cancelWhenGracefulShutdown {
             // The saved model serves at once, whether or not a first training is configured.
             let loaded = service.loadSaved()
+            savedModelChecked()
             if configuration.trainOnStart && !loaded {
                 do {
                     let report = try await service.train { logger.info("training: \($0)") }

@@ -14,6 +14,8 @@ struct SearchIndexService: Service {
     /// The text encoder's model name: whose item embeddings to load (nil: none).
     let model: String?
     let logger: Logger
+    /// Called once the index holds everything the store had at start.
+    let loaded: @Sendable () -> Void
 
     /// How often counts reach the store.
     static let flushInterval = Duration.seconds(5)
@@ -57,6 +59,7 @@ struct SearchIndexService: Service {
         logger.info(
             "search: indexed \(engine.count) items (\(engine.vectorCount) with embeddings) in \(clock.now - start)"
         )
+        loaded()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.flushInterval)

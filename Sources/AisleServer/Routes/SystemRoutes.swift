@@ -13,11 +13,13 @@ struct SystemRoutes {
             JSONResponse.encoded(["status": "ok"])
         }
         router.get("ready") { _, _ in
-            do {
-                try await engine.checkReady()
-                return JSONResponse.encoded(["status": "ready"])
-            } catch {
-                return JSONResponse.encoded(["status": "unavailable"], status: .serviceUnavailable)
+            switch await engine.readiness() {
+            case .ready:
+                JSONResponse.encoded(ReadinessBody(status: "ready"))
+            case .starting(let loading):
+                JSONResponse.encoded(ReadinessBody(status: "starting", loading: loading), status: .serviceUnavailable)
+            case .unavailable:
+                JSONResponse.encoded(ReadinessBody(status: "unavailable"), status: .serviceUnavailable)
             }
         }
         router.get("metrics") { _, _ in

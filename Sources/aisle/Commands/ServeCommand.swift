@@ -46,6 +46,11 @@ enum Server {
         let host = configuration.server.host
         let app = AisleApplication.build(engine: engine, keys: keys, tokens: tokens, logger: logger) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
+            // Readiness is the engine's to say: announce it without holding up the server's start.
+            Task {
+                await engine.waitUntilStarted()
+                Console.line("aisle: ready (search index and saved model loaded; /ready answers 200)")
+            }
             await onListening(port)
         }
         try await app.runService()

@@ -39,8 +39,9 @@ final class ServerProcess: @unchecked Sendable {
         return folder.appendingPathComponent("aisle").path
     }
 
-    /// Starts the server and waits for its "listening" line. `keys: false` leaves the keys to
-    /// the server (generated on first start).
+    /// Starts the server and waits until it says it is ready (listening, the search index and
+    /// the saved model loaded from the data folder), so tests never poll for a restarted
+    /// server's state. `keys: false` leaves the keys to the server (generated on first start).
     func start(keys: Bool = true, environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -67,7 +68,7 @@ final class ServerProcess: @unchecked Sendable {
         self.process = process
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let port = collector.listeningPort() {
+            if let port = collector.listeningPort(), collector.text.contains("aisle: ready (") {
                 self.port = port
                 return
             }
