@@ -46,4 +46,9 @@ check Sources/AisleServer "AisleStore|AisleRecommend|AisleSearch|AisleText|Aisle
 check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
 check Sources/AisleText "AisleStore|AisleServer|AisleRecommend" "text analysis is a pure engine: no store, no HTTP"
 check Sources/AisleSearch "AisleStore|AisleServer|AisleRecommend" "the search engine is pure: the server feeds it"
+# Small files: one concern each, readable in one sitting.
+while read -r lines file; do
+    echo "check-layers: $file has $lines lines; split it by concern (at most 600)" >&2
+    status=1
+done < <(find Sources Tests -name "*.swift" -exec wc -l {} + | awk '$2 != "total" && $1 > 600')
 exit $status
