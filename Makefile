@@ -31,7 +31,7 @@ bench:
 
 # Style (swift-format, with .swift-format) and the layer rules (scripts/check-layers.sh).
 lint:
-	swift format lint --strict --recursive Sources Tests && scripts/check-layers.sh
+	swift format lint --strict --recursive Sources Tests Examples && scripts/check-layers.sh
 
 clean:
 	rm -rf .build .build-dist dist aisle-data aisle-demo-data

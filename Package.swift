@@ -9,10 +9,12 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "aisle",
-    platforms: [.macOS(.v15)],
+    // The server needs macOS 15 (Synchronization); AisleClient alone would run on iOS 16.
+    platforms: [.macOS(.v15), .iOS(.v16)],
     products: [
         .executable(name: "aisle", targets: ["aisle"]),
         .library(name: "AisleCore", targets: ["AisleCore"]),
+        .library(name: "AisleClient", targets: ["AisleClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -30,6 +32,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "AisleCore", swiftSettings: swiftSettings),
+        // The app SDK: AisleCore's wire types and Foundation, nothing else (docs/SDK.md).
+        .target(name: "AisleClient", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
+        // The SDK's Linux example (docs/SDK.md); the end-to-end tests drive it as an app would.
+        .executableTarget(
+            name: "aisle-shop",
+            dependencies: ["AisleClient"],
+            path: "Examples/AisleShopCLI",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
@@ -142,6 +153,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AisleClientTests",
+            dependencies: ["AisleClient", "AisleCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AisleStoreTests",
             dependencies: ["AisleCore", "AisleStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
@@ -174,6 +190,7 @@ let package = Package(
             name: "AisleEndToEndTests",
             dependencies: [
                 "AisleCore",
+                "AisleClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

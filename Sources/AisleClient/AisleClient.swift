@@ -1,0 +1,334 @@
+import AisleCore
+public import Foundation
+
+#if canImport(UIKit)
+    import UIKit
+#endif
+
+/// Aisle from an app: events queued on disk and uploaded in the background, the shopper's feed,
+/// similar items and search one call away.
+///
+/// ```swift
+/// let aisle = try AisleClient(
+///     baseURL: URL(string: "https://aisle.example.com")!, apiKey: ingestKey,
+///     deviceID: deviceID, storageDirectory: supportFolder)
+/// try await aisle.track(type: "view", itemID: "sku-1001")
+/// let feed = try await aisle.recommendations(limit: 20)
+/// ```
+///
+/// - `track` writes the event to the queue file and returns: it never waits for the network,
+///   and an event tracked is sent exactly once, across app restarts and lost answers (each
+///   event carries a UUID `event_id`, which the server stores once).
+/// - Uploads run in the background: after `ClientOptions.flushAt` events, every
+///   `flushInterval`, when the app moves to the background (iOS), and on `flush()`.
+/// - Everything runs off the main actor; the client is safe to share between tasks.
+/// - Call `close()` when done with it (tests, command-line tools): it stops the background
+///   uploads. An app keeps one client for its lifetime.
+public final class AisleClient: Sendable {
+    /// The id this install sends as `device_id`.
+    public let deviceID: String
+    private let options: ClientOptions
+    private let queue: EventQueue
+    private let uploader: Uploader
+    private let transport: Transport
+    private let storage: URL
+    private let identity: Locked<SignedIn?>
+    private let lastFeed: Locked<CachedFeed?>
+    private let wake: AsyncStream<Void>.Continuation
+    private let background: Locked<[Task<Void, Never>]>
+
+    private struct SignedIn: Codable, Sendable {
+        var userID: String
+        var token: String?
+    }
+
+    /// A client that keeps its queue, the signed-in user and the last feed in
+    /// `storageDirectory` (created if missing; give each client its own).
+    ///
+    /// Throws `ClientError.invalid` for an empty key or device id, `storage` when the folder
+    /// cannot be used. A damaged queue file is not an error: it is moved aside and reported
+    /// through `options.log`.
+    public init(
+        baseURL: URL,
+        apiKey: String,
+        deviceID: String,
+        storageDirectory: URL,
+        options: ClientOptions = ClientOptions()
+    ) throws {
+        guard !apiKey.isEmpty else { throw ClientError.invalid("the API key is empty") }
+        do {
+            try DeviceID.validate(deviceID, field: "device_id")
+        } catch {
+            throw ClientError.invalid(error.message)
+        }
+        self.deviceID = deviceID
+        self.options = options
+        storage = storageDirectory
+        queue = try EventQueue(
+            directory: storageDirectory.appendingPathComponent("queue"),
+            limits: .init(maxRecords: options.maxQueuedEvents, maxBytes: options.maxQueueBytes)
+        )
+        transport = Transport(baseURL: baseURL, apiKey: apiKey, timeout: options.requestTimeout)
+        uploader = Uploader(queue: queue, transport: transport, options: options)
+        identity = Locked(Self.load(SignedIn.self, from: storageDirectory.appendingPathComponent("identity.json")))
+        lastFeed = Locked(Self.load(CachedFeed.self, from: storageDirectory.appendingPathComponent("feed.json")))
+        let (signals, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        background = Locked([])
+        if let aside = queue.recovery.quarantined {
+            options.log(
+                "aisle: the event queue was damaged; kept \(queue.counts.records) events, lost about \(queue.recovery.recordsLostToDamage), moved the file to \(aside)"
+            )
+        }
+        startBackgroundUploads(signals)
+    }
+
+    /// A client with its folder in the app's Application Support directory
+    /// (`AisleClient/`) and a device id made on first use and kept there.
+    public convenience init(baseURL: URL, apiKey: String, options: ClientOptions = ClientOptions()) throws {
+        guard let support = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask).first
+        else { throw ClientError.storage("no Application Support directory") }
+        let folder = support.appendingPathComponent("AisleClient")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("device-id")
+        var deviceID = (try? String(contentsOf: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if deviceID?.isEmpty ?? true {
+            let made = UUID().uuidString.lowercased()
+            try Data(made.utf8).write(to: file, options: .atomic)
+            deviceID = made
+        }
+        try self.init(
+            baseURL: baseURL,
+            apiKey: apiKey,
+            deviceID: deviceID ?? UUID().uuidString,
+            storageDirectory: folder,
+            options: options
+        )
+    }
+
+    deinit {
+        wake.finish()
+        background.withLock { tasks in tasks.forEach { $0.cancel() } }
+    }
+
+    // MARK: - Events
+
+    /// Queues an event; returns once it is on disk. `properties` go in the event's `context`,
+    /// except `query` (the search text, required for `search` events) and `value` (a number:
+    /// a quantity, a rating), which are the event's own fields.
+    ///
+    /// Throws `invalid` for an event the server would refuse (an unknown type, a missing item
+    /// id, a rating out of range: the message says which), `storage` when the disk refuses
+    /// the write. Never throws for the network.
+    public func track(type: String, itemID: String?, properties: [String: String] = [:]) async throws {
+        var context = properties
+        let query = context.removeValue(forKey: "query")
+        var value: Double?
+        if let text = context.removeValue(forKey: "value") {
+            guard let number = Double(text), number.isFinite else {
+                throw ClientError.invalid("value must be a number, got \"\(text.prefix(32))\"")
+            }
+            value = number
+        }
+        let signedIn = identity.withLock { $0 }
+        let body = EventBody(
+            eventID: UUID().uuidString.lowercased(),
+            type: type,
+            userID: signedIn?.userID,
+            deviceID: deviceID,
+            itemID: itemID,
+            value: value,
+            query: query,
+            device: DeviceBody(platform: options.platform, appVersion: options.appVersion),
+            timestamp: TimestampBody(.now()),
+            context: context.isEmpty ? nil : context.mapValues { .string($0) }
+        )
+        do {
+            _ = try body.validated(now: .now())
+        } catch {
+            throw ClientError.invalid((error.field.map { "\($0): " } ?? "") + error.message)
+        }
+        try queue.append(QueueRecord(kind: .event, payload: Array(try Wire.encoder().encode(body))))
+        if queue.counts.records >= options.flushAt { wake.yield() }
+    }
+
+    /// Signs the shopper in on this device: from now on events carry `userID`, the feed is
+    /// theirs, and the server links the device (its anonymous history becomes theirs). The
+    /// link is queued in its place among the events, so events tracked before this call stay
+    /// anonymous and those after it are the user's, even offline.
+    ///
+    /// `token` is the user token your backend gets from Aisle at sign-in (needed when the
+    /// server runs with `--user-tokens required`, and for `explain` on the feed).
+    public func identify(userID: String, token: String? = nil) async throws {
+        do {
+            try UserID.validate(userID, field: "user_id")
+        } catch {
+            throw ClientError.invalid(error.message)
+        }
+        let call = IdentifyCall(deviceID: deviceID, userID: userID, token: token)
+        try queue.append(QueueRecord(kind: .identify, payload: Array(try JSONEncoder().encode(call))))
+        let signedIn = SignedIn(userID: userID, token: token)
+        identity.withLock { $0 = signedIn }
+        Self.save(signedIn, to: storage.appendingPathComponent("identity.json"))
+        wake.yield()
+    }
+
+    /// Forgets the signed-in user on this device: later events are anonymous again.
+    public func signOut() {
+        identity.withLock { $0 = nil }
+        try? FileManager.default.removeItem(at: storage.appendingPathComponent("identity.json"))
+        lastFeed.withLock { $0 = nil }
+        try? FileManager.default.removeItem(at: storage.appendingPathComponent("feed.json"))
+    }
+
+    /// Sends every queued event now and returns when the queue is empty. Throws what stopped
+    /// it (`offline`, `server`); the events stay queued and the background retries them.
+    public func flush() async throws {
+        queue.sync()
+        try await uploader.drain(force: true)
+    }
+
+    /// The queue now.
+    public func queueStatus() async -> QueueStatus {
+        let counts = queue.counts
+        return QueueStatus(
+            pending: counts.records,
+            pendingBytes: counts.bytes,
+            dropped: counts.dropped,
+            rejected: await uploader.rejected,
+            backingOffUntil: await uploader.backoffUntil
+        )
+    }
+
+    /// Stops the background uploads (the queue stays on disk for the next client).
+    public func close() async {
+        wake.finish()
+        let tasks = background.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        queue.sync()
+    }
+
+    // MARK: - Reads
+
+    /// The shopper's feed: the signed-in user's (with their token), else this device's. The
+    /// answer is kept (`cachedFeed`) to show while offline.
+    public func recommendations(limit: Int) async throws -> [Recommendation] {
+        let signedIn = identity.withLock { $0 }
+        let path =
+            signedIn.map { Transport.path("v1", "users", $0.userID, "recommendations") }
+            ?? Transport.path("v1", "devices", deviceID, "recommendations")
+        let body = try await transport.get(
+            path,
+            query: [URLQueryItem(name: "limit", value: String(limit))],
+            headers: signedIn?.token.map { ["X-Aisle-User-Token": $0] } ?? [:],
+            as: RecommendationListBody.self
+        )
+        let items = body.data.map(Recommendation.init)
+        let feed = CachedFeed(items: items, fetchedAt: Date())
+        lastFeed.withLock { $0 = feed }
+        Self.save(feed, to: storage.appendingPathComponent("feed.json"))
+        return items
+    }
+
+    /// The last feed `recommendations` got, with its age; nil before the first.
+    public var cachedFeed: CachedFeed? { lastFeed.withLock { $0 } }
+
+    /// Items similar to `itemID` (a product page).
+    public func similar(to itemID: String, limit: Int) async throws -> [Recommendation] {
+        let body = try await transport.get(
+            Transport.path("v1", "items", itemID, "similar"),
+            query: [URLQueryItem(name: "limit", value: String(limit))],
+            as: RecommendationListBody.self
+        )
+        return body.data.map(Recommendation.init)
+    }
+
+    /// Searches the catalog, re-ranked for the shopper. `cursor` is the last page's
+    /// `nextCursor`.
+    public func search(_ query: String, limit: Int, cursor: String? = nil) async throws -> SearchPage {
+        let signedIn = identity.withLock { $0 }
+        var parameters = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "limit", value: String(limit))]
+        if let signedIn {
+            parameters.append(URLQueryItem(name: "user_id", value: signedIn.userID))
+        } else {
+            parameters.append(URLQueryItem(name: "device_id", value: deviceID))
+        }
+        if let cursor { parameters.append(URLQueryItem(name: "cursor", value: cursor)) }
+        let body = try await transport.get(
+            "/v1/search",
+            query: parameters,
+            headers: signedIn?.token.map { ["X-Aisle-User-Token": $0] } ?? [:],
+            as: SearchResultsBody.self
+        )
+        return SearchPage(
+            hits: body.data.map { SearchPage.Hit(itemID: $0.itemID, score: $0.score) },
+            total: body.total,
+            corrections: body.corrections,
+            nextCursor: body.nextCursor
+        )
+    }
+
+    /// Searches the catalog, re-ranked for the shopper: the first page.
+    public func search(_ query: String, limit: Int) async throws -> SearchPage {
+        try await search(query, limit: limit, cursor: nil)
+    }
+
+    // MARK: - Background
+
+    /// Uploads when woken (by `track` past `flushAt`, by the timer, by the app moving to the
+    /// background), one at a time, waiting out backoffs.
+    private func startBackgroundUploads(_ signals: AsyncStream<Void>) {
+        let uploader = uploader
+        let wake = wake
+        let interval = options.flushInterval
+        let queue = queue
+        let loop = Task.detached(priority: .utility) {
+            for await _ in signals {
+                if let until = await uploader.backoffUntil, until > Date() {
+                    try? await Task.sleep(for: .seconds(until.timeIntervalSinceNow))
+                }
+                guard !Task.isCancelled else { return }
+                if queue.counts.records > 0 { try? await uploader.drain(force: false) }
+            }
+        }
+        let timer = Task.detached(priority: .utility) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                wake.yield()
+            }
+        }
+        background.withLock { $0 = [loop, timer] }
+        #if canImport(UIKit) && !os(watchOS)
+            let observer = Task { @MainActor in
+                for await _ in NotificationCenter.default.notifications(
+                    named: UIApplication.didEnterBackgroundNotification
+                ) {
+                    queue.sync()
+                    wake.yield()
+                }
+            }
+            background.withLock { $0.append(observer) }
+        #endif
+        if queue.counts.records > 0 { wake.yield() }
+    }
+
+    private static func load<T: Decodable>(_ type: T.Type, from url: URL) -> T? {
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(T.self, from: data)
+    }
+
+    private static func save<T: Encodable>(_ value: T, to url: URL) {
+        guard let data = try? JSONEncoder().encode(value) else { return }
+        try? data.write(to: url, options: .atomic)
+    }
+}
+
+extension Recommendation {
+    init(_ body: RecommendationBody) {
+        self.init(itemID: body.itemID, score: body.score, reason: body.reason?.type)
+    }
+}

@@ -1,0 +1,235 @@
+import AisleClient
+import AisleCore
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// AisleClient against the real server over loopback, driven through the `aisle-shop` example
+/// so that each run is a real process start (an app launch) on the same queue folder.
+@Suite(.serialized) struct ClientEndToEndTests {
+    struct Run {
+        var status: Int32
+        var output: String
+    }
+
+    static var shopBinary: String {
+        (ServerProcess.binary as NSString).deletingLastPathComponent + "/aisle-shop"
+    }
+
+    /// A port nothing listens on: the server is "down".
+    static let down = "http://127.0.0.1:9"
+
+    static func folder() -> String {
+        (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-shop-\(UUID().uuidString)")
+    }
+
+    /// Runs `aisle-shop command --url url --key ingest --storage storage arguments…`.
+    static func shop(
+        _ command: String,
+        url: String,
+        storage: String,
+        _ arguments: [String] = [],
+        shell prefix: String? = nil
+    ) throws -> Run {
+        let process = Process()
+        let all = [command, "--url", url, "--key", ServerProcess.ingestKey, "--storage", storage] + arguments
+        if let prefix {
+            // A shell line for limits (ulimit) that apply to the client process only.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", prefix + "; exec \"$0\" \"$@\"", shopBinary] + all
+        } else {
+            process.executableURL = URL(fileURLWithPath: shopBinary)
+            process.arguments = all
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The user's stored events: how many, and how many distinct event ids.
+    static func delivered(to user: String, on server: ServerProcess) async throws -> (count: Int, distinct: Int) {
+        try await withHTTP(server) { http in
+            let events = try await http.history(of: user)
+            return (events.count, Set(events.compactMap(\.eventID)).count)
+        }
+    }
+
+    @Test("10,000 events tracked with the server down over three launches arrive once each")
+    func exactlyOnceAcrossRestarts() async throws {
+        let storage = Self.folder()
+        #expect(try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-once"]).status == 0)
+        for (launch, count) in [4_000, 3_000, 3_000].enumerated() {
+            let track = try Self.shop(
+                "track",
+                url: Self.down,
+                storage: storage,
+                ["--type", "view", "--item", "sku-\(launch)", "--count", "\(count)"]
+            )
+            #expect(track.status == 0, "\(track.output)")
+            let flush = try Self.shop("flush", url: Self.down, storage: storage)
+            #expect(flush.status != 0 && flush.output.contains("offline"), "\(flush.output)")
+        }
+        #expect(try Self.shop("status", url: Self.down, storage: storage).output.contains("pending 10001 "))
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let flush = try Self.shop("flush", url: server.baseURL, storage: storage)
+        #expect(flush.status == 0 && flush.output.contains("flushed; pending 0 rejected 0"), "\(flush.output)")
+        let delivered = try await Self.delivered(to: "u-once", on: server)
+        #expect(delivered.count == 10_000 && delivered.distinct == 10_000)
+        // Nothing is sent twice: a second flush has nothing to send.
+        #expect(try Self.shop("flush", url: server.baseURL, storage: storage).output.contains("pending 0"))
+        #expect(try await Self.delivered(to: "u-once", on: server).count == 10_000)
+    }
+
+    @Test("the server killed mid-upload, then restarted: nothing lost, nothing twice")
+    func serverKilledMidUpload() async throws {
+        let storage = Self.folder()
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-kill"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "sku", "--count", "3000"])
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        // Small batches, so the upload is still running when the server dies.
+        let url = server.baseURL
+        let upload = Task.detached { try Self.shop("flush", url: url, storage: storage, ["--batch", "20"]) }
+        var seen = 0
+        for _ in 0..<500 where seen == 0 {
+            seen = (try? await Self.delivered(to: "u-kill", on: server).count) ?? 0
+        }
+        server.kill9()
+        let interrupted = try await upload.value
+        #expect(seen > 0 && seen < 3_000, "killed mid-upload (\(seen) delivered)")
+        #expect(interrupted.status != 0, "\(interrupted.output)")
+        try server.start()
+        let resumed = try Self.shop("flush", url: server.baseURL, storage: storage)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let delivered = try await Self.delivered(to: "u-kill", on: server)
+        #expect(delivered.count == 3_000 && delivered.distinct == 3_000)
+    }
+
+    @Test("the app killed mid-upload resends on its next launch; the server keeps each event once")
+    func clientKilledMidUpload() async throws {
+        let storage = Self.folder()
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-app"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "sku", "--count", "3000"])
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.shopBinary)
+        process.arguments = [
+            "flush", "--url", server.baseURL, "--key", ServerProcess.ingestKey, "--storage", storage, "--batch", "20",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = 0
+        for _ in 0..<500 where seen == 0 {
+            seen = (try? await Self.delivered(to: "u-app", on: server).count) ?? 0
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(seen > 0 && seen < 3_000, "killed mid-upload (\(seen) delivered)")
+        let relaunch = try Self.shop("flush", url: server.baseURL, storage: storage)
+        #expect(relaunch.status == 0, "\(relaunch.output)")
+        let delivered = try await Self.delivered(to: "u-app", on: server)
+        #expect(delivered.count == 3_000 && delivered.distinct == 3_000)
+    }
+
+    @Test("413: batches split until they fit; an event too large alone is dropped with a log line, the rest arrive")
+    func splitsOn413() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_MAX_BODY_BYTES": "4096"])
+        defer { server.stop() }
+        let storage = Self.folder()
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-split"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "a", "--count", "100"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "huge", "--pad", "6000"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "b", "--count", "100"])
+        let flush = try Self.shop("flush", url: server.baseURL, storage: storage)
+        #expect(flush.status == 0 && flush.output.contains("pending 0 rejected 1"), "\(flush.output)")
+        #expect(flush.output.contains("dropped an event the server refuses"), "\(flush.output)")
+        let delivered = try await Self.delivered(to: "u-split", on: server)
+        #expect(delivered.count == 200 && delivered.distinct == 200)
+    }
+
+    @Test("a full disk (a file-size limit on the app) is a clear error; what was queued before stays and is sent")
+    func fullDisk() async throws {
+        let storage = Self.folder()
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-disk"])
+        // 64 blocks of 512 bytes: room for about a hundred events.
+        let full = try Self.shop(
+            "track",
+            url: Self.down,
+            storage: storage,
+            ["--item", "sku", "--count", "1000"],
+            shell: "ulimit -f 64"
+        )
+        #expect(full.status != 0 && full.output.contains("storage"), "\(full.output)")
+        let tracked = try #require(
+            full.output.split(separator: "\n").first { $0.hasPrefix("tracked ") }.flatMap {
+                Int($0.split(separator: " ")[1])
+            }
+        )
+        #expect(tracked > 10 && tracked < 1_000)
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let flush = try Self.shop("flush", url: server.baseURL, storage: storage)
+        #expect(flush.status == 0, "\(flush.output)")
+        let delivered = try await Self.delivered(to: "u-disk", on: server)
+        #expect(delivered.count == tracked && delivered.distinct == tracked, "every event queued before the limit")
+    }
+
+    @Test("identify is sent in its place: earlier events anonymous then attributed, later ones the user's")
+    func identifyOrdering() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let storage = Self.folder()
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "before", "--count", "3"])
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-order"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "after", "--count", "2"])
+        #expect(try Self.shop("flush", url: server.baseURL, storage: storage).status == 0)
+        try await withHTTP(server) { http in
+            let events = try await http.history(of: "u-order")
+            #expect(events.count == 5, "the anonymous three were attributed by identify")
+            let byItem = Dictionary(grouping: events) { $0.itemID?.hasPrefix("after") == true }
+            #expect(byItem[true]?.count == 2 && byItem[false]?.count == 3)
+            let devices = try await http.call(.GET, "/v1/users/u-order/devices")
+            #expect(devices.status == 200 && String(decoding: devices.body, as: UTF8.self).contains("cli-device"))
+        }
+    }
+
+    @Test("reads: the device's feed, similar items, search; offline the last feed is shown with its age")
+    func reads() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        try await withHTTP(server) { (http) async throws in
+            let items = [
+                ItemBody(id: "j1", title: "Waterproof rain jacket", categories: ["Clothing > Jackets"]),
+                ItemBody(id: "j2", title: "Down jacket", categories: ["Clothing > Jackets"]),
+                ItemBody(id: "b1", title: "Hiking boots", categories: ["Shoes"]),
+            ]
+            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: items)).status == 200)
+        }
+        let storage = Self.folder()
+        _ = try Self.shop("track", url: server.baseURL, storage: storage, ["--type", "view", "--item", "j1"])
+        #expect(try Self.shop("flush", url: server.baseURL, storage: storage).status == 0)
+        let feed = try Self.shop("feed", url: server.baseURL, storage: storage)
+        #expect(feed.status == 0 && feed.output.contains("j2") && !feed.output.contains("j1"), "\(feed.output)")
+        let search = try Self.shop("search", url: server.baseURL, storage: storage, ["--query", "jacket"])
+        #expect(search.output.hasPrefix("2 found: "), "\(search.output)")
+        let similar = try Self.shop("similar", url: server.baseURL, storage: storage, ["--item", "j1"])
+        #expect(similar.status == 0 && similar.output.contains("j2"), "\(similar.output)")
+        let offline = try Self.shop("feed", url: Self.down, storage: storage)
+        #expect(offline.status == 0 && offline.output.contains("offline; cached feed from"), "\(offline.output)")
+        #expect(offline.output.contains("j2"))
+    }
+}
