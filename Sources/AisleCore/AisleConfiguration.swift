@@ -29,6 +29,9 @@ public struct AisleConfiguration: Sendable, Equatable {
         if !(1...1_000_000).contains(server.maxConnections) {
             throw .invalid("max_connections", "max_connections must be 1 to 1000000, got \(server.maxConnections)")
         }
+        if let rate = server.rateLimit, !(1...1_000_000).contains(rate) {
+            throw .invalid("rate_limit", "rate_limit must be 1 to 1000000 requests a second, got \(rate)")
+        }
         if !(1...100_000).contains(ingest.maxBatchRows) {
             throw .invalid("max_batch_rows", "max_batch_rows must be 1 to 100000, got \(ingest.maxBatchRows)")
         }
@@ -161,6 +164,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Most connections open at once; past it, new ones wait in the listen queue until one
     /// closes. Each costs a file descriptor and a little memory.
     public var maxConnections = 1024
+    /// Requests a second allowed per key scope and client address (429 past it); nil for no
+    /// limit. Off by default; the server warns when it listens beyond loopback without one.
+    public var rateLimit: Int?
 
     public init() {}
 }

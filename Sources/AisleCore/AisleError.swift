@@ -11,6 +11,8 @@ public struct AisleError: Error, Sendable, Equatable, CustomStringConvertible {
         case unauthorized
         case forbidden
         case methodNotAllowed = "method_not_allowed"
+        /// Too many requests from one key and address (`--rate-limit`); `Retry-After` says when.
+        case rateLimited = "rate_limited"
         case unavailable
     }
 

@@ -22,9 +22,11 @@ public enum AisleApplication {
         router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
         SystemRoutes(engine: engine, metrics: metrics).register(on: router)
 
+        let limiter = configuration.server.rateLimit.map(RateLimiter.init(requestsPerSecond:))
         let ingest = router.group("v1").add(
             middleware: KeyAuthMiddleware(keys: keys, required: .ingest, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())
+        if let limiter { ingest.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics)) }
         EventRoutes(engine: engine, configuration: configuration, metrics: metrics).register(on: ingest)
         let recommendationRoutes = RecommendationRoutes(engine: engine)
         recommendationRoutes.register(reads: ingest)
@@ -36,6 +38,7 @@ public enum AisleApplication {
         let admin = router.group("v1").add(
             middleware: KeyAuthMiddleware(keys: keys, required: .admin, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())
+        if let limiter { admin.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics)) }
         ItemRoutes(engine: engine, configuration: configuration).register(on: admin)
         EmbeddingRoutes(engine: engine, configuration: configuration).register(admin: admin)
         UserRoutes(engine: engine, configuration: configuration, tokens: tokens).register(on: admin)

@@ -1,5 +1,6 @@
 public import AisleCore
 public import Hummingbird
+import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus who the caller is, set by
 /// `KeyAuthMiddleware`, for routes whose rules differ by key (identify, personal reads).
@@ -11,10 +12,13 @@ public struct AisleRequestContext: RequestContext {
     public var tokenUser: UserID?
     /// Whether personal reads with the ingest key need a token (`--user-tokens`).
     public var userTokenMode = UserTokenMode.optional
+    /// The client's IP address, for rate limits; nil when the channel has none (tests).
+    public var remoteAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         keyScope = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Whether the caller may see `user`'s own data (history items in explanations, user ids

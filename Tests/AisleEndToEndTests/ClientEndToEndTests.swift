@@ -158,6 +158,35 @@ import Testing
         #expect(delivered.count == 200 && delivered.distinct == 200)
     }
 
+    @Test("429: the background uploads back off as Retry-After says and deliver everything once")
+    func backsOffOn429() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_RATE_LIMIT": "2"])
+        defer { server.stop() }
+        let storage = Self.folder()
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-busy"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "sku", "--count", "60"])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deliver = try Self.shop(
+            "deliver",
+            url: server.baseURL,
+            storage: storage,
+            ["--batch", "10", "--timeout", "60"]
+        )
+        let elapsed = clock.now - start
+        #expect(deliver.output.contains("pending 0 rejected 0"), "\(deliver.output)")
+        let delivered = try await Self.delivered(to: "u-busy", on: server)
+        #expect(delivered.count == 60 && delivered.distinct == 60)
+        try await withHTTP(server) { (http) async throws in
+            let metrics = String(decoding: try await http.call(.GET, "/metrics", key: nil).body, as: UTF8.self)
+            let limited = metrics.split(separator: "\n").first { $0.hasPrefix("aisle_rate_limited_total ") }
+            #expect((limited?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 0, "the server did say 429")
+        }
+        // 7 requests at 2 a second with 1-second waits: more than a second, far below a minute.
+        #expect(elapsed > .seconds(1) && elapsed < .seconds(30))
+    }
+
     @Test("a full disk (a file-size limit on the app) is a clear error; what was queued before stays and is sent")
     func fullDisk() async throws {
         let storage = Self.folder()

@@ -10,6 +10,7 @@ public final class ServerMetrics: Sendable {
     let eventsDuplicate: Counter
     let eventsRejected: Counter
     let eventsUnknownItem: Counter
+    let rateLimited: Counter
 
     /// Request latency buckets, in seconds: fine below 10 ms, where the API is meant to answer.
     static let latencyBuckets: [Duration] = [
@@ -34,6 +35,7 @@ public final class ServerMetrics: Sendable {
             "aisle_events_unknown_item_total",
             "Accepted events whose item_id is not in the catalog."
         )
+        rateLimited = counter("aisle_rate_limited_total", "Requests answered 429 by --rate-limit.")
     }
 
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {

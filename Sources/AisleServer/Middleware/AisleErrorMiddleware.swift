@@ -92,6 +92,7 @@ extension AisleError.Code {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .methodNotAllowed: .methodNotAllowed
+        case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         }
     }

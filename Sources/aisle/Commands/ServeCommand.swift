@@ -44,6 +44,11 @@ enum Server {
         }
         let tokens = try await UserTokens.load(engine: engine, mode: configuration.keys.userTokens)
         let host = configuration.server.host
+        if configuration.server.rateLimit == nil && !["127.0.0.1", "::1", "localhost"].contains(host) {
+            Console.error(
+                "aisle: warning: listening on \(host) without a rate limit; set --rate-limit (requests a second per key and address) before exposing the server"
+            )
+        }
         let app = AisleApplication.build(engine: engine, keys: keys, tokens: tokens, logger: logger) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
             // Readiness is the engine's to say: announce it without holding up the server's start.

@@ -43,6 +43,13 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "Requests a second per API key and client address; more get 429 with Retry-After (env AISLE_RATE_LIMIT; default: no limit)."
+    )
+    var rateLimit: Int?
+
+    @Option(
+        name: .long,
+        help:
             "optional or required: whether personal reads and device links with the ingest key need X-Aisle-User-Token (env AISLE_USER_TOKENS; default optional; use required in production)."
     )
     var userTokens: String?
@@ -142,6 +149,7 @@ struct ServerOptions: ParsableArguments {
         }
         configuration.server.maxConnections =
             try integer(maxConnections, "AISLE_MAX_CONNECTIONS") ?? configuration.server.maxConnections
+        configuration.server.rateLimit = try integer(rateLimit, "AISLE_RATE_LIMIT")
         if let name = setting(userTokens, "AISLE_USER_TOKENS") {
             guard let mode = UserTokenMode(rawValue: name) else {
                 throw ValidationError("user-tokens must be optional or required, got \"\(name)\"")

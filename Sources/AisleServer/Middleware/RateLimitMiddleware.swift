@@ -1,0 +1,71 @@
+import AisleCore
+import Hummingbird
+import Prometheus
+import Synchronization
+
+/// Token buckets per key scope and client address: `rate` requests a second on average, bursts
+/// of up to `rate` at once. Buckets of callers idle for a minute are forgotten, so memory stays
+/// bounded by the callers of the last minute.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    /// Requests a second per key scope and address.
+    let rate: Double
+    private let buckets = Mutex<[String: Bucket]>([:])
+    private static let idleForgotten = Duration.seconds(60)
+    private static let sweepAbove = 10_000
+
+    init(requestsPerSecond: Int) {
+        rate = Double(requestsPerSecond)
+    }
+
+    /// Takes a token for `caller`; nil when allowed, else how long until one is free.
+    func take(_ caller: String, now: ContinuousClock.Instant = .now) -> Duration? {
+        buckets.withLock { buckets in
+            if buckets.count > Self.sweepAbove {
+                buckets = buckets.filter { now - $0.value.updated < Self.idleForgotten }
+            }
+            var bucket = buckets[caller] ?? Bucket(tokens: rate, updated: now)
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(rate, bucket.tokens + seconds * rate)
+            bucket.updated = now
+            defer { buckets[caller] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return .seconds((1 - bucket.tokens) / rate)
+        }
+    }
+}
+
+/// Answers 429 `rate_limited` with `Retry-After` (whole seconds, at least 1) once a caller (its
+/// key scope and address) is past `--rate-limit`. Runs after the key check, so a request with
+/// no valid key is refused before it can use a caller's budget.
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = AisleRequestContext
+    let limiter: RateLimiter
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let caller = "\(context.keyScope?.rawValue ?? "none") \(context.remoteAddress ?? "unknown")"
+        guard let wait = limiter.take(caller) else { return try await next(request, context) }
+        metrics.rateLimited.increment()
+        let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+        var response = JSONResponse.error(
+            AisleError(
+                code: .rateLimited,
+                message:
+                    "more than \(Int(limiter.rate)) requests a second from this key and address; retry after \(seconds) s"
+            )
+        )
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+}
