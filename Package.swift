@@ -31,7 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        .target(name: "AisleCore", swiftSettings: swiftSettings),
+        // zlib for gzip request bodies (Wire/Gzip.swift), shared by the server and the client.
+        .target(name: "AisleCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         // The app SDK: AisleCore's wire types and Foundation, nothing else (docs/SDK.md).
         .target(name: "AisleClient", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         // The SDK's Linux example (docs/SDK.md); the end-to-end tests drive it as an app would.

@@ -83,7 +83,9 @@ func run() async throws {
     case "flush":
         try await client.flush()
         let status = await client.queueStatus()
-        print("flushed; pending \(status.pending) rejected \(status.rejected)")
+        print(
+            "flushed; pending \(status.pending) rejected \(status.rejected); sent \(status.sentEvents) events in \(status.sentBytes) bytes"
+        )
     case "deliver":
         // As an app does: the background uploads send, backing off on 429 and 5xx, until the
         // queue is empty or --timeout seconds pass.

@@ -196,7 +196,9 @@ public final class AisleClient: Sendable {
             pendingBytes: counts.bytes,
             dropped: counts.dropped,
             rejected: await uploader.rejected,
-            backingOffUntil: await uploader.backoffUntil
+            backingOffUntil: await uploader.backoffUntil,
+            sentEvents: await uploader.sentEvents,
+            sentBytes: await uploader.sentBytes
         )
     }
 

@@ -116,4 +116,8 @@ public struct QueueStatus: Sendable, Equatable {
     public var rejected: Int
     /// When the next upload may run after a failure; nil when not backing off.
     public var backingOffUntil: Date?
+    /// Events the server took since start, and the request body bytes they needed (gzip
+    /// once the server says it inflates).
+    public var sentEvents: Int
+    public var sentBytes: Int
 }

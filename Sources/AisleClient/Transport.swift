@@ -41,6 +41,11 @@ struct Transport: Sendable {
     let baseURL: URL
     let apiKey: String
     let session: URLSession
+    /// Whether the server said it inflates gzip request bodies (`Accept-Encoding: gzip` on
+    /// any answer, RFC 7694); until it has, bodies go uncompressed.
+    private let serverInflates = Locked(false)
+
+    var acceptsGzip: Bool { serverInflates.withLock { $0 } }
 
     /// A path of percent-encoded segments (ids may hold `/`, spaces, unicode).
     static func path(_ segments: String...) -> String {
@@ -94,6 +99,9 @@ struct Transport: Sendable {
         var fields: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
             if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+        }
+        if fields["accept-encoding"]?.lowercased().contains("gzip") == true {
+            serverInflates.withLock { $0 = true }
         }
         return Response(status: http.statusCode, headers: fields, body: data)
     }

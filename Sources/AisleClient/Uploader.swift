@@ -21,6 +21,9 @@ actor Uploader {
     private var failures = 0
     private(set) var backoffUntil: Date?
     private(set) var rejected = 0
+    /// Events the server answered for, and the request bytes it took to send them.
+    private(set) var sentEvents = 0
+    private(set) var sentBytes = 0
 
     init(queue: EventQueue, transport: Transport, options: ClientOptions) {
         self.queue = queue
@@ -86,8 +89,18 @@ actor Uploader {
             body.append(contentsOf: record.payload)
         }
         body.append(contentsOf: Array("]}".utf8))
+        var headers: [String: String] = [:]
+        if transport.acceptsGzip, let compressed = Gzip.compress(Array(body)) {
+            body = Data(compressed)
+            headers["Content-Encoding"] = "gzip"
+        }
         do {
-            return try await transport.send("POST", "/v1/events", body: body)
+            let response = try await transport.send("POST", "/v1/events", body: body, headers: headers)
+            if (200..<300).contains(response.status) {
+                sentEvents += events.count
+                sentBytes += body.count
+            }
+            return response
         } catch {
             throw backOff(error, retryAfter: nil)
         }

@@ -19,6 +19,7 @@ public enum AisleApplication {
         let router = Router(context: AisleRequestContext.self)
         let allowedMethods = AllowedMethods()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: AcceptEncodingMiddleware())
         router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
         SystemRoutes(engine: engine, metrics: metrics).register(on: router)
 

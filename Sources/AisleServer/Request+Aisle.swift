@@ -10,12 +10,26 @@ extension Request {
         try Wire.decode(type, from: Data(try await bodyBytes(maxBytes: maxBytes)))
     }
 
-    /// The whole body, up to `maxBytes` (else 413 payload_too_large).
+    /// The whole body, up to `maxBytes` (else 413 payload_too_large). A body sent with
+    /// `Content-Encoding: gzip` is inflated, and the limit holds for the inflated bytes too.
     mutating func bodyBytes(maxBytes: Int) async throws -> [UInt8] {
+        let bytes: [UInt8]
         do {
-            return Array(try await collectBody(upTo: maxBytes).readableBytesView)
+            bytes = Array(try await collectBody(upTo: maxBytes).readableBytesView)
         } catch is NIOTooManyBytesError {
             throw AisleError(code: .payloadTooLarge, message: "the body is larger than the limit of \(maxBytes) bytes")
+        }
+        switch headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            return bytes
+        case "gzip":
+            return try Gzip.decompress(bytes, maxBytes: maxBytes)
+        case let other?:
+            throw AisleError(
+                code: .invalidField,
+                message: "Content-Encoding \(other.prefix(32)) is not supported; send gzip or no encoding",
+                field: "Content-Encoding"
+            )
         }
     }
 

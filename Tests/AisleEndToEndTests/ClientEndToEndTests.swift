@@ -79,6 +79,11 @@ import Testing
         defer { server.stop() }
         let flush = try Self.shop("flush", url: server.baseURL, storage: storage)
         #expect(flush.status == 0 && flush.output.contains("flushed; pending 0 rejected 0"), "\(flush.output)")
+        // The server advertises gzip on its first answer; every later batch is compressed.
+        let words = flush.output.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let sent = words.firstIndex(of: "sent").flatMap { Int(words[$0 + 1]) } ?? 0
+        let bytes = words.firstIndex(of: "in").flatMap { Int(words[$0 + 1]) } ?? 0
+        #expect(sent == 10_000 && bytes > 0 && bytes / sent < 100, "\(bytes / max(sent, 1)) bytes an event: gzip")
         let delivered = try await Self.delivered(to: "u-once", on: server)
         #expect(delivered.count == 10_000 && delivered.distinct == 10_000)
         // Nothing is sent twice: a second flush has nothing to send.

@@ -89,5 +89,23 @@ struct TestAPI {
                 Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
             }
         }
+
+        /// A call with raw body bytes and extra headers (`Content-Encoding`).
+        func call(
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            key: Key = .admin,
+            bytes: [UInt8],
+            headers extra: HTTPFields
+        ) async throws -> Reply {
+            var headers = extra
+            if let header = key.header { headers[.authorization] = header }
+            headers[.contentType] = "application/json"
+            return try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes))
+            {
+                response in
+                Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
+            }
+        }
     }
 }
