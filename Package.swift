@@ -126,6 +126,7 @@ let package = Package(
         .executableTarget(
             name: "aisle-bench",
             dependencies: [
+                "AisleClient",
                 "AisleCore",
                 "AisleMath",
                 "AisleRecommend",

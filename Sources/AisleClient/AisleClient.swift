@@ -56,6 +56,12 @@ public final class AisleClient: Sendable {
         options: ClientOptions = ClientOptions()
     ) throws {
         guard !apiKey.isEmpty else { throw ClientError.invalid("the API key is empty") }
+        guard options.maxQueuedEvents >= 1, options.maxQueueBytes >= 64 * 1024 else {
+            throw ClientError.invalid("the queue needs room for at least 1 event and 64 KiB")
+        }
+        guard options.flushAt >= 1, options.maxBatchEvents >= 1, options.maxBatchBytes >= 1 else {
+            throw ClientError.invalid("flushAt, maxBatchEvents and maxBatchBytes must be at least 1")
+        }
         do {
             try DeviceID.validate(deviceID, field: "device_id")
         } catch {

@@ -61,15 +61,21 @@ final class EventQueue: Sendable {
     /// Larger records are refused (an event is at most ~20 KiB on the server).
     static let maxRecordBytes = 1 << 20
 
+    /// Offsets here are logical: the file offset plus `base`, the bytes compactions removed
+    /// from the front. A batch's `ends` so stay valid across a compaction.
     private struct State {
         var descriptor: Int32
         var generation: Int
-        /// Start offset of every unsent record, oldest first, from `first`.
+        /// Start of every record not yet sent, oldest first, from `first`.
         var offsets: [Int]
         var first: Int
-        /// File length: where the next record goes.
+        /// Where the next record goes.
         var end: Int
+        var base: Int
         var dropped: Int
+
+        /// The first unsent record's position in the file (what the head file holds).
+        var headInFile: Int { (offsets[safe: first] ?? end) - base }
     }
 
     private let directory: URL
@@ -113,6 +119,7 @@ final class EventQueue: Sendable {
                 offsets: scan.offsets,
                 first: 0,
                 end: scan.validEnd,
+                base: 0,
                 dropped: 0
             )
         )
@@ -136,14 +143,12 @@ final class EventQueue: Sendable {
         }
         try state.withLock { state in
             if Self.makeRoom(&state, for: bytes.count, limits: limits) {
-                // Persist the drop, or a restart would bring the dropped records back.
-                try Self.writeHead(
-                    in: directory,
-                    generation: state.generation,
-                    offset: state.offsets[safe: state.first] ?? state.end
-                )
+                // Offline the dropped bytes would pile up: rewrite the file without them. Then
+                // persist the drop, or a restart would bring the dropped records back.
+                try compact(&state, ifDroppedAtLeast: 1 << 20)
+                try Self.writeHead(in: directory, generation: state.generation, offset: state.headInFile)
             }
-            try Self.writeAll(bytes, to: state.descriptor, rollingBackTo: state.end)
+            try Self.writeAll(bytes, to: state.descriptor, rollingBackTo: state.end - state.base)
             state.offsets.append(state.end)
             state.end += bytes.count
         }
@@ -156,8 +161,9 @@ final class EventQueue: Sendable {
         let pending = state.offsets.count - state.first
         let pendingBytes = state.end - (state.offsets[safe: state.first] ?? state.end)
         guard pending + 1 > limits.maxRecords || pendingBytes + size > limits.maxBytes else { return false }
-        let targetRecords = limits.maxRecords * 9 / 10
-        let targetBytes = limits.maxBytes * 9 / 10
+        // 90% of each bound, written so that a bound of Int.max cannot overflow.
+        let targetRecords = limits.maxRecords - limits.maxRecords / 10
+        let targetBytes = limits.maxBytes - limits.maxBytes / 10
         while state.first < state.offsets.count {
             let remaining = state.offsets.count - state.first
             let remainingBytes = state.end - state.offsets[state.first]
@@ -172,10 +178,14 @@ final class EventQueue: Sendable {
 
     /// The oldest unsent records, at most `maxRecords` and about `maxBytes` (at least one).
     func peek(maxRecords: Int, maxBytes: Int) throws -> Batch {
-        let (descriptor, offsets, end) = state.withLock { state -> (Int32, ArraySlice<Int>, Int) in
-            let stop = min(state.offsets.count, state.first + maxRecords)
-            return (state.descriptor, state.offsets[state.first..<stop], state.end)
-        }
+        // Under the lock: a compaction (after a drop) may replace the file at any append.
+        try state.withLock { state in try Self.peek(state, maxRecords: maxRecords, maxBytes: maxBytes) }
+    }
+
+    private static func peek(_ state: State, maxRecords: Int, maxBytes: Int) throws -> Batch {
+        let stopIndex = min(state.offsets.count, state.first + maxRecords)
+        let offsets = state.offsets[state.first..<stopIndex]
+        let end = state.end
         guard let start = offsets.first else { return Batch(records: [], ends: []) }
         // Where record `index` ends: the next one's start, or the file's end.
         func recordEnd(_ index: Int) -> Int { index + 1 < offsets.endIndex ? offsets[index + 1] : end }
@@ -183,18 +193,18 @@ final class EventQueue: Sendable {
         while last + 1 < offsets.endIndex && recordEnd(last + 1) - start <= maxBytes { last += 1 }
         let stop = recordEnd(last)
         var buffer = [UInt8](repeating: 0, count: stop - start)
-        // `pread` of an append-only range: appends after `end` do not touch it, and compaction
-        // happens only in `acknowledge`, which the single uploader calls after this returns.
-        let read = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(start)) }
-        guard read == buffer.count else { throw ClientError.storage("cannot read the queue: \(Self.lastError())") }
+        let read = buffer.withUnsafeMutableBytes {
+            pread(state.descriptor, $0.baseAddress, $0.count, off_t(start - state.base))
+        }
+        guard read == buffer.count else { throw ClientError.storage("cannot read the queue: \(lastError())") }
         var batch = Batch(records: [], ends: [])
         for offset in offsets[offsets.startIndex...last] {
             let local = offset - start
-            let length = Self.littleEndian(buffer, at: local + 4)
+            let length = littleEndian(buffer, at: local + 4)
             let kind = QueueRecord.Kind(rawValue: buffer[local + 2]) ?? .event
-            let body = Array(buffer[(local + Self.headerBytes)..<(local + Self.headerBytes + length)])
+            let body = Array(buffer[(local + headerBytes)..<(local + headerBytes + length)])
             batch.records.append(QueueRecord(kind: kind, payload: body))
-            batch.ends.append(offset + Self.headerBytes + length)
+            batch.ends.append(offset + headerBytes + length)
         }
         return batch
     }
@@ -204,34 +214,34 @@ final class EventQueue: Sendable {
     func acknowledge(through end: Int) throws {
         try state.withLock { state in
             while state.first < state.offsets.count && state.offsets[state.first] < end { state.first += 1 }
-            try compactIfWorthIt(&state)
-            try Self.writeHead(
-                in: directory,
-                generation: state.generation,
-                offset: state.offsets[safe: state.first] ?? state.end
-            )
+            try compact(&state, ifDroppedAtLeast: nil)
+            try Self.writeHead(in: directory, generation: state.generation, offset: state.headInFile)
         }
     }
 
-    private func compactIfWorthIt(_ state: inout State) throws {
-        let sentBytes = (state.offsets[safe: state.first] ?? state.end)
+    /// Rewrites the file without the sent (or dropped) records at its front: when everything
+    /// is sent (a truncate), when they are over 1 MiB and half the file, or, with
+    /// `ifDroppedAtLeast`, once they are at least that many bytes.
+    private func compact(_ state: inout State, ifDroppedAtLeast threshold: Int?) throws {
+        let sentBytes = state.headInFile
         if state.first == state.offsets.count {
             // Everything is sent: start the file over (cheap, no copy).
             _ = ftruncate(state.descriptor, 0)
+            state.base = state.end
             state.offsets = []
             state.first = 0
-            state.end = 0
             return
         }
-        guard sentBytes > 1 << 20, sentBytes * 2 > state.end else {
+        let fileBytes = state.end - state.base
+        let worthIt = threshold.map { sentBytes >= $0 } ?? (sentBytes > 1 << 20 && sentBytes * 2 > fileBytes)
+        guard worthIt else {
             if state.first > 4096 && state.first * 2 > state.offsets.count {
-                let base = state.first
-                state.offsets.removeFirst(base)
+                state.offsets.removeFirst(state.first)
                 state.first = 0
             }
             return
         }
-        var tail = [UInt8](repeating: 0, count: state.end - sentBytes)
+        var tail = [UInt8](repeating: 0, count: fileBytes - sentBytes)
         let read = tail.withUnsafeMutableBytes { pread(state.descriptor, $0.baseAddress, $0.count, off_t(sentBytes)) }
         guard read == tail.count else { throw ClientError.storage("cannot read the queue: \(Self.lastError())") }
         let next = state.generation + 1
@@ -239,14 +249,13 @@ final class EventQueue: Sendable {
         let path = Self.logURL(directory, next).path
         let descriptor = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw ClientError.storage("cannot open \(path): \(Self.lastError())") }
-        try Self.writeHead(in: directory, generation: next, offset: 0)
         _ = close(state.descriptor)
         try? FileManager.default.removeItem(at: Self.logURL(directory, state.generation))
         state.descriptor = descriptor
         state.generation = next
-        state.offsets = state.offsets[state.first...].map { $0 - sentBytes }
+        state.offsets.removeFirst(state.first)
         state.first = 0
-        state.end -= sentBytes
+        state.base += sentBytes
     }
 
     /// Unsent records and bytes, and records dropped to the bounds since the queue was opened.
