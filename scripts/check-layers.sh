@@ -44,6 +44,8 @@ fi
 check Sources/AisleServer "AisleStore|AisleRecommend|AisleSearch|AisleText|AisleMath" \
     "the server reaches the engines and the store through AisleEngine"
 check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
+check Sources/AisleClient "AisleStore|AisleServer|AisleEngine|AisleRecommend|AisleSearch|AisleText|AisleMath|Hummingbird.*|NIO.*|AsyncHTTPClient" \
+    "the app SDK ships in apps: AisleCore and Foundation only"
 check Sources/AisleText "AisleStore|AisleServer|AisleRecommend" "text analysis is a pure engine: no store, no HTTP"
 check Sources/AisleSearch "AisleStore|AisleServer|AisleRecommend" "the search engine is pure: the server feeds it"
 # Small files: one concern each, readable in one sitting.

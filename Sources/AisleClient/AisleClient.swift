@@ -33,13 +33,21 @@ public final class AisleClient: Sendable {
     private let transport: Transport
     private let storage: URL
     private let identity: Locked<SignedIn?>
-    private let lastFeed: Locked<CachedFeed?>
+    private let lastFeed: Locked<StoredFeed?>
     private let wake: AsyncStream<Void>.Continuation
     private let background: Locked<[Task<Void, Never>]>
 
     private struct SignedIn: Codable, Sendable {
         var userID: String
         var token: String?
+    }
+
+    /// The last feed, with what the server needs to say it has not changed.
+    private struct StoredFeed: Codable, Sendable {
+        var feed: CachedFeed
+        /// The request it answered (path and limit) and the answer's `ETag`.
+        var request: String
+        var entityTag: String?
     }
 
     /// A client that keeps its queue, the signed-in user and the last feed in
@@ -77,7 +85,7 @@ public final class AisleClient: Sendable {
         transport = Transport(baseURL: baseURL, apiKey: apiKey, timeout: options.requestTimeout)
         uploader = Uploader(queue: queue, transport: transport, options: options)
         identity = Locked(Self.load(SignedIn.self, from: storageDirectory.appendingPathComponent("identity.json")))
-        lastFeed = Locked(Self.load(CachedFeed.self, from: storageDirectory.appendingPathComponent("feed.json")))
+        lastFeed = Locked(Self.load(StoredFeed.self, from: storageDirectory.appendingPathComponent("feed.json")))
         let (signals, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
         background = Locked([])
@@ -223,27 +231,57 @@ public final class AisleClient: Sendable {
     // MARK: - Reads
 
     /// The shopper's feed: the signed-in user's (with their token), else this device's. The
-    /// answer is kept (`cachedFeed`) to show while offline.
+    /// answer is kept (`cachedFeed`) to show while offline; asked again, the server answers
+    /// `304 Not Modified` when it has not changed, and the kept one is returned.
     public func recommendations(limit: Int) async throws -> [Recommendation] {
         let signedIn = identity.withLock { $0 }
         let path =
             signedIn.map { Transport.path("v1", "users", $0.userID, "recommendations") }
             ?? Transport.path("v1", "devices", deviceID, "recommendations")
-        let body = try await transport.get(
+        let request = "\(path)?limit=\(limit)"
+        let stored = lastFeed.withLock { $0 }
+        var headers = signedIn?.token.map { ["X-Aisle-User-Token": $0] } ?? [:]
+        if let stored, stored.request == request, let tag = stored.entityTag { headers["If-None-Match"] = tag }
+        let response = try await transport.send(
+            "GET",
             path,
             query: [URLQueryItem(name: "limit", value: String(limit))],
-            headers: signedIn?.token.map { ["X-Aisle-User-Token": $0] } ?? [:],
-            as: RecommendationListBody.self
+            headers: headers
         )
-        let items = body.data.map(Recommendation.init)
-        let feed = CachedFeed(items: items, fetchedAt: Date())
-        lastFeed.withLock { $0 = feed }
-        Self.save(feed, to: storage.appendingPathComponent("feed.json"))
-        return items
+        var fresh: StoredFeed
+        switch response.status {
+        case 304:
+            guard var unchanged = stored else {
+                throw ClientError.server(status: 304, code: nil, message: "nothing cached")
+            }
+            unchanged.feed.fetchedAt = Date()
+            fresh = unchanged
+        case 200..<300:
+            let body: RecommendationListBody
+            do {
+                body = try JSONDecoder().decode(RecommendationListBody.self, from: response.body)
+            } catch {
+                throw ClientError.server(
+                    status: response.status,
+                    code: nil,
+                    message: "an answer this client cannot read: \(error)"
+                )
+            }
+            fresh = StoredFeed(
+                feed: CachedFeed(items: body.data.map(Recommendation.init), fetchedAt: Date()),
+                request: request,
+                entityTag: response.headers["etag"]
+            )
+        default:
+            throw response.error
+        }
+        lastFeed.withLock { $0 = fresh }
+        Self.save(fresh, to: storage.appendingPathComponent("feed.json"))
+        return fresh.feed.items
     }
 
     /// The last feed `recommendations` got, with its age; nil before the first.
-    public var cachedFeed: CachedFeed? { lastFeed.withLock { $0 } }
+    public var cachedFeed: CachedFeed? { lastFeed.withLock { $0?.feed } }
 
     /// Items similar to `itemID` (a product page).
     public func similar(to itemID: String, limit: Int) async throws -> [Recommendation] {

@@ -13,17 +13,19 @@ public enum AisleApplication {
         engine: Engine,
         keys: KeyRing,
         tokens: UserTokens = UserTokens.ephemeral(),
-        metrics: ServerMetrics = ServerMetrics()
+        metrics: ServerMetrics = ServerMetrics(),
+        rateLimiter: RateLimiter? = nil
     ) -> Router<AisleRequestContext> {
         let configuration = engine.configuration
         let router = Router(context: AisleRequestContext.self)
         let allowedMethods = AllowedMethods()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: AcceptEncodingMiddleware())
+        router.add(middleware: ConditionalGetMiddleware())
         router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
         SystemRoutes(engine: engine, metrics: metrics).register(on: router)
 
-        let limiter = configuration.server.rateLimit.map(RateLimiter.init(requestsPerSecond:))
+        let limiter = rateLimiter ?? configuration.server.rateLimit.map { RateLimiter(requestsPerSecond: $0) }
         let ingest = router.group("v1").add(
             middleware: KeyAuthMiddleware(keys: keys, required: .ingest, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())

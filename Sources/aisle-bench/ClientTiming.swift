@@ -45,7 +45,8 @@ struct ClientTiming: AsyncParsableCommand {
             let start = clock.now
             try await client.track(type: "view", itemID: "sku-\(index % 50_000)", properties: ["screen": "home"])
             let elapsed = clock.now - start
-            let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            let nanoseconds =
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             histogram[min(histogram.count - 1, Int(nanoseconds / 1_000))] += 1
             slowest = max(slowest, nanoseconds)
             if (index + 1) % every == 0 {

@@ -9,7 +9,9 @@ import Testing
 @Suite struct RateLimitTests {
     @Test("past the rate a caller gets 429 rate_limited with Retry-After; another key has its own budget")
     func limited() async throws {
-        try await TestAPI { $0.server.rateLimit = 2 }.run { (api) async throws in
+        // A stopped clock: the buckets never refill, however slowly the machine runs the test.
+        let stopped = ContinuousClock.now
+        try await TestAPI(rateLimiter: RateLimiter(requestsPerSecond: 2) { stopped }).run { (api) async throws in
             for _ in 0..<2 { #expect(try await api.call(.get, "/v1/trending", key: .ingest).status == .ok) }
             let refused = try await api.call(.get, "/v1/trending", key: .ingest)
             #expect(refused.status == .tooManyRequests)
@@ -30,7 +32,8 @@ import Testing
 
     @Test("a request without a valid key is refused before it spends a caller's budget")
     func keyFirst() async throws {
-        try await TestAPI { $0.server.rateLimit = 1 }.run { (api) async throws in
+        let stopped = ContinuousClock.now
+        try await TestAPI(rateLimiter: RateLimiter(requestsPerSecond: 1) { stopped }).run { (api) async throws in
             for _ in 0..<3 { #expect(try await api.call(.get, "/v1/trending", key: .none).status == .unauthorized) }
             #expect(try await api.call(.get, "/v1/trending", key: .ingest).status == .ok)
         }

@@ -6,7 +6,7 @@ import Synchronization
 /// Token buckets per key scope and client address: `rate` requests a second on average, bursts
 /// of up to `rate` at once. Buckets of callers idle for a minute are forgotten, so memory stays
 /// bounded by the callers of the last minute.
-final class RateLimiter: Sendable {
+public final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
@@ -15,16 +15,24 @@ final class RateLimiter: Sendable {
     /// Requests a second per key scope and address.
     let rate: Double
     private let buckets = Mutex<[String: Bucket]>([:])
+    private let clock: @Sendable () -> ContinuousClock.Instant
     private static let idleForgotten = Duration.seconds(60)
     private static let sweepAbove = 10_000
 
-    init(requestsPerSecond: Int) {
+    /// A limiter of `requestsPerSecond`; `clock` is for tests that must not depend on how fast
+    /// the machine runs them.
+    public init(
+        requestsPerSecond: Int,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         rate = Double(requestsPerSecond)
+        self.clock = clock
     }
 
     /// Takes a token for `caller`; nil when allowed, else how long until one is free.
-    func take(_ caller: String, now: ContinuousClock.Instant = .now) -> Duration? {
-        buckets.withLock { buckets in
+    func take(_ caller: String, now: ContinuousClock.Instant? = nil) -> Duration? {
+        let now = now ?? clock()
+        return buckets.withLock { buckets in
             if buckets.count > Self.sweepAbove {
                 buckets = buckets.filter { now - $0.value.updated < Self.idleForgotten }
             }

@@ -19,7 +19,7 @@ struct TestAPI {
     let application: Application<RouterResponder<AisleRequestContext>>
     let router: Router<AisleRequestContext>
 
-    init(configure: (inout AisleConfiguration) -> Void = { _ in }) throws {
+    init(rateLimiter: RateLimiter? = nil, configure: (inout AisleConfiguration) -> Void = { _ in }) throws {
         var configuration = AisleConfiguration()
         configure(&configuration)
         store = try SQLiteStore.inMemory()
@@ -30,7 +30,8 @@ struct TestAPI {
         )
         router = AisleApplication.router(
             engine: Engine(configuration: configuration, store: store, recommendations: recommendations),
-            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey)
+            keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey),
+            rateLimiter: rateLimiter
         )
         application = Application(router: router)
     }
@@ -86,6 +87,15 @@ struct TestAPI {
                 headers: headers,
                 body: body.map { ByteBuffer(string: $0) }
             ) { response in
+                Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
+            }
+        }
+
+        /// A GET with extra headers (`If-None-Match`), with the admin key.
+        func get(_ uri: String, headers extra: HTTPFields) async throws -> Reply {
+            var headers = extra
+            headers[.authorization] = Key.admin.header
+            return try await client.execute(uri: uri, method: .get, headers: headers, body: nil) { response in
                 Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
             }
         }
