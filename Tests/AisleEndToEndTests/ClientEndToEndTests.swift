@@ -237,6 +237,61 @@ import Testing
         #expect(delivered.count == tracked && delivered.distinct == tracked, "every event queued before the limit")
     }
 
+    @Test("a queue file damaged on disk: the app starts, keeps what came before the damage, and delivers it")
+    func damagedQueue() async throws {
+        let storage = Self.folder()
+        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-damage"])
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "early", "--count", "50"])
+        let queueFolder = (storage as NSString).appendingPathComponent("queue")
+        let log = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: queueFolder).first { $0.hasSuffix(".log") }
+        )
+        let path = (queueFolder as NSString).appendingPathComponent(log)
+        let intact = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "late", "--count", "50"])
+        // Flip a byte inside the first "late" event: a checksum fails with records after it.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[intact + 40] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let flush = try Self.shop("flush", url: server.baseURL, storage: storage)
+        #expect(flush.status == 0 && flush.output.contains("the event queue was damaged"), "\(flush.output)")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: queueFolder).filter { $0.contains(".corrupt-") }
+        #expect(aside.count == 1, "the damaged file is kept aside for a look")
+        let delivered = try await Self.delivered(to: "u-damage", on: server)
+        #expect(delivered.count == 50 && delivered.distinct == 50, "the 50 before the damage")
+    }
+
+    @Test("track from 20 tasks at once in one app: every event arrives once")
+    func concurrentTrack() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let folder = URL(fileURLWithPath: Self.folder())
+        let client = try AisleClient(
+            baseURL: try #require(URL(string: server.baseURL)),
+            apiKey: ServerProcess.ingestKey,
+            deviceID: "many-tasks",
+            storageDirectory: folder
+        )
+        try await client.identify(userID: "u-tasks")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<20 {
+                group.addTask {
+                    for index in 0..<100 { try await client.track(type: "view", itemID: "t\(task)-\(index)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await client.flush()
+        #expect(await client.queueStatus().pending == 0)
+        await client.close()
+        let delivered = try await Self.delivered(to: "u-tasks", on: server)
+        #expect(delivered.count == 2_000 && delivered.distinct == 2_000)
+    }
+
     @Test("identify is sent in its place: earlier events anonymous then attributed, later ones the user's")
     func identifyOrdering() async throws {
         let server = ServerProcess()
