@@ -25,11 +25,11 @@ public enum AisleApplication {
         router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
         SystemRoutes(engine: engine, metrics: metrics).register(on: router)
 
-        let limiter = rateLimiter ?? configuration.server.rateLimit.map { RateLimiter(requestsPerSecond: $0) }
+        let limiter = rateLimiter ?? RateLimiter(requestsPerSecond: configuration.server.rateLimit)
         let ingest = router.group("v1").add(
-            middleware: KeyAuthMiddleware(keys: keys, required: .ingest, tokens: tokens)
+            middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())
-        if let limiter { ingest.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics)) }
+        ingest.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
         EventRoutes(engine: engine, configuration: configuration, metrics: metrics).register(on: ingest)
         let recommendationRoutes = RecommendationRoutes(engine: engine)
         recommendationRoutes.register(reads: ingest)
@@ -39,15 +39,16 @@ public enum AisleApplication {
         searchRoutes.register(reads: ingest)
 
         let admin = router.group("v1").add(
-            middleware: KeyAuthMiddleware(keys: keys, required: .admin, tokens: tokens)
+            middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())
-        if let limiter { admin.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics)) }
+        admin.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
         ItemRoutes(engine: engine, configuration: configuration).register(on: admin)
         EmbeddingRoutes(engine: engine, configuration: configuration).register(admin: admin)
         UserRoutes(engine: engine, configuration: configuration, tokens: tokens).register(on: admin)
         recommendationRoutes.register(admin: admin)
         reviewRoutes.register(admin: admin)
         searchRoutes.register(admin: admin)
+        KeyRoutes(engine: engine, keys: keys).register(admin: admin)
         allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }

@@ -6,8 +6,8 @@ import NIOCore
 /// `KeyAuthMiddleware`, for routes whose rules differ by key (identify, personal reads).
 public struct AisleRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The scope of the key that authenticated the request; nil on routes that need no key.
-    public var keyScope: KeyScope?
+    /// The key that authenticated the request; nil on routes that need no key.
+    public var key: KeyHolder?
     /// The user a valid `X-Aisle-User-Token` speaks for, if the request carried one.
     public var tokenUser: UserID?
     /// Whether personal reads with the ingest key need a token (`--user-tokens`).
@@ -17,15 +17,19 @@ public struct AisleRequestContext: RequestContext {
 
     public init(source: Source) {
         coreContext = .init(source: source)
-        keyScope = nil
+        key = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
     }
+
+    /// Whether the request came with an admin key (which may also move devices between users
+    /// and replace any review).
+    public var isAdmin: Bool { key?.isAdmin ?? false }
 
     /// Whether the caller may see `user`'s own data (history items in explanations, user ids
     /// on reviews): the admin key always, the ingest key with a token for that user. A token
     /// for another user is `forbidden`; no token is `unauthorized` when tokens are required.
     public func mayReadPersonalData(of user: UserID) throws(AisleError) -> Bool {
-        if keyScope == .admin { return true }
+        if isAdmin { return true }
         if let tokenUser {
             guard tokenUser == user else {
                 throw AisleError(code: .forbidden, message: "the user token is for another user")

@@ -131,6 +131,12 @@ public protocol KeyStore: Sendable {
     /// The stored hash of an API key scope, if one was stored.
     func apiKeyHash(scope: String) async throws -> String?
     func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws
+    /// Stores a key made with `POST /v1/keys`.
+    func createAPIKey(_ key: APIKeyRecord) async throws
+    /// The keys made with `POST /v1/keys` and not revoked, oldest first.
+    func apiKeys() async throws -> [APIKeyRecord]
+    /// Revokes a made key; false when there is no such key (or it was revoked before).
+    func revokeAPIKey(id: String, at now: Timestamp) async throws -> Bool
 }
 
 /// Readiness and background upkeep.

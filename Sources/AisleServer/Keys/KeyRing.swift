@@ -2,32 +2,71 @@ public import AisleCore
 public import AisleEngine
 import Crypto
 import Foundation
+import Synchronization
 
-/// What a key may do. The admin key may do everything; the ingest key, meant to ship inside a
-/// mobile app, may only post events and identify devices.
+/// The two built-in keys. The admin key may do everything; the ingest key, meant to ship
+/// inside a mobile app, has `Permission.ingestBundle`.
 public enum KeyScope: String, Sendable, CaseIterable, Comparable {
     case ingest, admin
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
         lhs == .ingest && rhs == .admin
     }
+
+    var permissions: Set<Permission> { self == .admin ? [.admin] : Permission.ingestBundle }
 }
 
-/// The server's API keys, held as SHA-256 digests: the plain keys are never stored.
-public struct KeyRing: Sendable {
-    let digests: [KeyScope: [UInt8]]
+/// The key a request came with, once checked.
+public struct KeyHolder: Sendable, Equatable {
+    /// `admin`, `ingest`, or a made key's `key_…` id.
+    public var id: String
+    public var permissions: Set<Permission>
+    /// Browser origins the key may be used from; nil for any.
+    public var allowedOrigins: [String]?
+    /// Requests a second for this key, instead of `--rate-limit`.
+    public var rateLimit: Int?
+    var expiresAt: Timestamp?
 
-    init(digests: [KeyScope: [UInt8]]) {
+    public var isAdmin: Bool { permissions.contains(.admin) }
+
+    /// Whether the key may call a route that needs `permission`.
+    public func may(_ permission: Permission) -> Bool { isAdmin || permissions.contains(permission) }
+
+    init(_ record: APIKeyRecord) {
+        id = record.id
+        permissions = record.permissions
+        allowedOrigins = record.allowedOrigins
+        rateLimit = record.rateLimit
+        expiresAt = record.expiresAt
+    }
+
+    init(scope: KeyScope) {
+        id = scope.rawValue
+        permissions = scope.permissions
+    }
+}
+
+/// The server's API keys, held as SHA-256 digests: the plain keys are never stored. The two
+/// built-in keys, plus the keys made with `POST /v1/keys` (added and revoked while serving).
+public final class KeyRing: Sendable {
+    let digests: [KeyScope: [UInt8]]
+    /// Made keys by the hex digest of their secret.
+    private let made: Mutex<[String: KeyHolder]>
+
+    init(digests: [KeyScope: [UInt8]], made: [APIKeyRecord] = []) {
         self.digests = digests
+        var byDigest: [String: KeyHolder] = [:]
+        for record in made { byDigest[record.secretDigest] = KeyHolder(record) }
+        self.made = Mutex(byDigest)
     }
 
     /// Plain keys, for tests and for a configuration that names both keys.
-    public init(adminKey: String, ingestKey: String) {
-        digests = [.admin: Self.digest(adminKey), .ingest: Self.digest(ingestKey)]
+    public convenience init(adminKey: String, ingestKey: String) {
+        self.init(digests: [.admin: Self.digest(adminKey), .ingest: Self.digest(ingestKey)])
     }
 
-    /// The scope of `key`, or nil when it is no key of ours. Compares every digest in constant
-    /// time, so timing does not reveal how much of a guess was right.
+    /// The scope of a built-in `key`, or nil. Compares every digest in constant time, so
+    /// timing does not reveal how much of a guess was right.
     public func scope(of key: String) -> KeyScope? {
         let candidate = Self.digest(key)
         var found: KeyScope?
@@ -36,6 +75,40 @@ public struct KeyRing: Sendable {
             if Self.constantTimeEqual(stored, candidate) { found = scope }
         }
         return found
+    }
+
+    /// Who `key` is: a built-in key or a made one. Throws `unauthorized` for a key that is not
+    /// ours, revoked or expired (the message says which of the last two).
+    public func holder(of key: String, now: Timestamp) throws(AisleError) -> KeyHolder {
+        if let scope = scope(of: key) { return KeyHolder(scope: scope) }
+        // Made keys are looked up by the digest of the guess: a lookup's timing tells nothing
+        // about a secret, whose digest the guesser cannot steer.
+        guard let holder = made.withLock({ $0[Self.hex(Self.digest(key))] }) else {
+            throw AisleError(code: .unauthorized, message: "the API key is not valid")
+        }
+        if let expiry = holder.expiresAt, expiry <= now {
+            throw AisleError(code: .unauthorized, message: "the API key expired at \(expiry.rfc3339)")
+        }
+        return holder
+    }
+
+    /// Starts accepting a made key.
+    func add(_ record: APIKeyRecord) {
+        made.withLock { $0[record.secretDigest] = KeyHolder(record) }
+    }
+
+    /// Stops accepting a made key at once.
+    func remove(id: String) {
+        made.withLock { keys in keys = keys.filter { $0.value.id != id } }
+    }
+
+    /// A new made key: its id (`key_` and 16 hex digits) and its secret (`aisle_key_` and 32
+    /// random bytes in hex), from the system CSPRNG.
+    static func newMadeKey() -> (id: String, secret: String) {
+        var generator = SystemRandomNumberGenerator()
+        let idBytes = (0..<8).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return ("key_" + hex(idBytes), "aisle_key_" + hex(secretBytes))
     }
 
     /// Loads the keys: configured keys win; otherwise the hashes stored in the data folder;
@@ -68,7 +141,7 @@ public struct KeyRing: Sendable {
                 generated[scope] = key
             }
         }
-        return (KeyRing(digests: digests), generated)
+        return (KeyRing(digests: digests, made: try await engine.apiKeys()), generated)
     }
 
     /// "aisle_admin_" or "aisle_ingest_" and 32 random bytes in hex, from the system CSPRNG.

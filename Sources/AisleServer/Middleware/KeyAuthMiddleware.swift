@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Lets a request through when it carries `Authorization: Bearer KEY` with a key whose scope is
-/// at least `required`: 401 without a valid key, 403 for a key of too small a scope.
+/// Lets a request through when it carries `Authorization: Bearer KEY` with a key that has the
+/// route's permission (`RoutePermissions`): 401 without a valid key (or an expired one), 403
+/// for a key without the permission or used from an origin it does not allow.
 struct KeyAuthMiddleware: RouterMiddleware {
     typealias Context = AisleRequestContext
 
@@ -15,7 +16,6 @@ struct KeyAuthMiddleware: RouterMiddleware {
     }()
 
     let keys: KeyRing
-    let required: KeyScope
     let tokens: UserTokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -28,22 +28,81 @@ struct KeyAuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw AisleError(code: .unauthorized, message: "the Authorization header must be 'Bearer KEY'")
         }
-        guard let scope = keys.scope(of: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw AisleError(code: .unauthorized, message: "the API key is not valid")
-        }
-        guard scope >= required else {
+        let key = try keys.holder(of: String(parts[1]).trimmingCharacters(in: .whitespaces), now: .now())
+        let required = RoutePermissions.required(method: request.method, route: context.endpointPath)
+        guard key.may(required) else {
+            if key.id == KeyScope.ingest.rawValue && required == .admin {
+                throw AisleError(
+                    code: .forbidden,
+                    message:
+                        "this route needs the admin key; the ingest key may only post events, identify devices and read recommendations"
+                )
+            }
+            let held = key.permissions.sorted().map(\.rawValue).joined(separator: ", ")
             throw AisleError(
                 code: .forbidden,
-                message:
-                    "this route needs the \(required.rawValue) key; the \(scope.rawValue) key may only post events, identify devices and read recommendations"
+                message: "this route needs the \(required.rawValue) permission; this key has \(held)"
             )
         }
+        if let allowed = key.allowedOrigins, let origin = request.headers[.origin], !allowed.contains(origin) {
+            throw AisleError(code: .forbidden, message: "this key may not be used from \(origin.prefix(100))")
+        }
         var context = context
-        context.keyScope = scope
+        context.key = key
         context.userTokenMode = tokens.mode
         if let token = request.headers[Self.userTokenHeader] {
             context.tokenUser = try tokens.verify(token.trimmingCharacters(in: .whitespaces), now: .now())
         }
         return try await next(request, context)
     }
+}
+
+/// The permission each route needs. A route missing here needs `admin`;
+/// `RoutePermissionsTests` checks that every route of the router is listed.
+enum RoutePermissions {
+    static func required(method: HTTPRequest.Method, route: String?) -> Permission {
+        route.flatMap { table["\(method) \($0)"] } ?? .admin
+    }
+
+    static let table: [String: Permission] = [
+        "POST /v1/events": .eventsWrite,
+        "POST /v1/identify": .identify,
+        "GET /v1/users/{id}/recommendations": .recommendationsRead,
+        "GET /v1/devices/{id}/recommendations": .recommendationsRead,
+        "GET /v1/items/{id}/similar": .recommendationsRead,
+        "GET /v1/items/{id}/bought-together": .recommendationsRead,
+        "GET /v1/trending": .recommendationsRead,
+        "POST /v1/recommendations": .recommendationsRead,
+        "GET /v1/search": .searchRead,
+        "GET /v1/autocomplete": .searchRead,
+        "POST /v1/items/{id}/reviews": .reviewsWrite,
+        "GET /v1/items/{id}/reviews": .reviewsRead,
+        "GET /v1/items/{id}/review-summary": .reviewsRead,
+        "GET /v1/reviews/{id}": .reviewsRead,
+        // The catalog: a key that keeps it in sync may read it back.
+        "GET /v1/items": .catalogWrite,
+        "GET /v1/items/{id}": .catalogWrite,
+        "PUT /v1/items/{id}": .catalogWrite,
+        "DELETE /v1/items/{id}": .catalogWrite,
+        "POST /v1/items:batch": .catalogWrite,
+        "GET /v1/users/{id}": .usersRead,
+        "GET /v1/users/{id}/devices": .usersRead,
+        "GET /v1/users/{id}/history": .usersRead,
+        "PUT /v1/users/{id}": .usersWrite,
+        "POST /v1/users:batch": .usersWrite,
+        "DELETE /v1/users/{id}": .usersWrite,
+        "POST /v1/users/{id}/token": .usersWrite,
+        "GET /v1/models": .admin,
+        "POST /v1/models:train": .admin,
+        "GET /v1/search/zero-results": .admin,
+        "GET /v1/search/synonyms": .admin,
+        "PUT /v1/search/synonyms": .admin,
+        "POST /v1/reviews:batch": .admin,
+        "DELETE /v1/reviews/{id}": .admin,
+        "POST /v1/embeddings": .admin,
+        "GET /v1/items/{id}/embedding": .admin,
+        "POST /v1/keys": .admin,
+        "GET /v1/keys": .admin,
+        "DELETE /v1/keys/{id}": .admin,
+    ]
 }

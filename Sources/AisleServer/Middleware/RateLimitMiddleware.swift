@@ -12,8 +12,8 @@ public final class RateLimiter: Sendable {
         var updated: ContinuousClock.Instant
     }
 
-    /// Requests a second per key scope and address.
-    let rate: Double
+    /// Requests a second per key and address (`--rate-limit`); nil for none but the keys' own.
+    let rate: Double?
     private let buckets = Mutex<[String: Bucket]>([:])
     private let clock: @Sendable () -> ContinuousClock.Instant
     private static let idleForgotten = Duration.seconds(60)
@@ -22,15 +22,17 @@ public final class RateLimiter: Sendable {
     /// A limiter of `requestsPerSecond`; `clock` is for tests that must not depend on how fast
     /// the machine runs them.
     public init(
-        requestsPerSecond: Int,
+        requestsPerSecond: Int?,
         clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
-        rate = Double(requestsPerSecond)
+        rate = requestsPerSecond.map(Double.init)
         self.clock = clock
     }
 
-    /// Takes a token for `caller`; nil when allowed, else how long until one is free.
-    func take(_ caller: String, now: ContinuousClock.Instant? = nil) -> Duration? {
+    /// Takes a token for `caller`, whose rate is `rate` when given (a key's own limit); nil
+    /// when allowed, else how long until one is free.
+    func take(_ caller: String, rate: Int? = nil, now: ContinuousClock.Instant? = nil) -> Duration? {
+        guard let rate = rate.map(Double.init) ?? self.rate else { return nil }
         let now = now ?? clock()
         return buckets.withLock { buckets in
             if buckets.count > Self.sweepAbove {
@@ -52,7 +54,7 @@ public final class RateLimiter: Sendable {
 }
 
 /// Answers 429 `rate_limited` with `Retry-After` (whole seconds, at least 1) once a caller (its
-/// key scope and address) is past `--rate-limit`. Runs after the key check, so a request with
+/// key and address) is past its key's own `rate_limit` or else `--rate-limit`. Runs after the key check, so a request with
 /// no valid key is refused before it can use a caller's budget.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = AisleRequestContext
@@ -62,15 +64,16 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let caller = "\(context.keyScope?.rawValue ?? "none") \(context.remoteAddress ?? "unknown")"
-        guard let wait = limiter.take(caller) else { return try await next(request, context) }
+        let caller = "\(context.key?.id ?? "none") \(context.remoteAddress ?? "unknown")"
+        let rate = context.key?.rateLimit
+        guard let wait = limiter.take(caller, rate: rate) else { return try await next(request, context) }
         metrics.rateLimited.increment()
         let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
         var response = JSONResponse.error(
             AisleError(
                 code: .rateLimited,
                 message:
-                    "more than \(Int(limiter.rate)) requests a second from this key and address; retry after \(seconds) s"
+                    "more than \(rate ?? Int(limiter.rate ?? 0)) requests a second from this key and address; retry after \(seconds) s"
             )
         )
         response.headers[.retryAfter] = String(seconds)

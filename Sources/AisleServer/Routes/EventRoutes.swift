@@ -46,7 +46,7 @@ struct EventRoutes {
     /// key may move a device between users; the ingest key links only unclaimed devices, and
     /// when user tokens are required, only to the user of the request's token.
     static func linking(for context: AisleRequestContext) -> DeviceLinking {
-        if context.keyScope == .admin { return .moving }
+        if context.isAdmin { return .moving }
         switch context.userTokenMode {
         case .optional: return .unclaimed(only: nil)
         case .required: return context.tokenUser.map { .unclaimed(only: $0) } ?? .none
@@ -63,7 +63,7 @@ struct EventRoutes {
         let outcome = try await engine.identify(
             device: device,
             as: user,
-            relinking: context.keyScope == .admin ? .allow : .refuse
+            relinking: context.isAdmin ? .allow : .refuse
         )
         return JSONResponse.encoded(
             IdentifyResultBody(

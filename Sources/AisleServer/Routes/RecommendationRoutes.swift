@@ -107,7 +107,7 @@ struct RecommendationRoutes {
         case .anonymous: return true
         case .user(let user): return try context.mayReadPersonalData(of: user)
         case .device(let device):
-            if context.keyScope == .admin { return true }
+            if context.isAdmin { return true }
             // Only explanations show history, and only required tokens refuse: skip the
             // store read on the plain feed path.
             if !explain && context.userTokenMode == .optional { return true }

@@ -28,7 +28,7 @@ struct ReviewRoutes {
         let body = try await request.decodeBody(ReviewBody.self, maxBytes: configuration.server.maxBodyBytes)
         let submission = try body.validated(pathItemID: item.rawValue)
         // Apps hold the ingest key: with it a review is created once, never rewritten.
-        let existing: ExistingReviewPolicy = context.keyScope == .admin ? .replace : .createOnly
+        let existing: ExistingReviewPolicy = context.isAdmin ? .replace : .createOnly
         return JSONResponse.encoded(ReviewBody(try await engine.writeReview(submission, existing: existing)))
     }
 
@@ -87,7 +87,7 @@ struct ReviewRoutes {
     static func body(_ review: Review, for context: AisleRequestContext) -> ReviewBody {
         var body = ReviewBody(review)
         let own = review.userID != nil && context.tokenUser == review.userID
-        if context.keyScope != .admin && !own { body.userID = nil }
+        if !context.isAdmin && !own { body.userID = nil }
         return body
     }
 

@@ -182,6 +182,26 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v9: keys made through the API") { db in
+            // The built-in admin and ingest keys stay in api_keys (by scope); these are the
+            // named, scoped keys of POST /v1/keys. A revoked key is kept (revoked_at) so its id
+            // still names something in logs.
+            try db.execute(
+                sql: """
+                    CREATE TABLE made_api_keys (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        secret_digest TEXT NOT NULL UNIQUE,
+                        permissions TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        allowed_origins TEXT,
+                        rate_limit INTEGER,
+                        revoked_at INTEGER
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

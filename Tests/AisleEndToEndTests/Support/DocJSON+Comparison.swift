@@ -5,7 +5,7 @@ extension DocJSON {
     /// signs and how long training took. Their presence is still compared, never their value.
     static let volatileKeys: Set<String> = [
         "created_at", "updated_at", "received_at", "linked_at", "trained_at", "expires_at",
-        "last_searched_at", "item_updated_at", "token", "seconds",
+        "last_searched_at", "item_updated_at", "token", "seconds", "key",
     ]
 
     /// Parts of messages that name the server's clock ("server time 2026-…Z").
@@ -13,6 +13,9 @@ extension DocJSON {
     private static var volatileText: Regex<(Substring, Substring?)> {
         #/server time \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/#
     }
+
+    /// The ids of keys made with POST /v1/keys (random, like their secrets).
+    private static var madeKeyID: Regex<Substring> { #/key_[0-9a-f]{16}/# }
 
     /// Where `actual` departs from `self`, one line per difference ("data[0].score: expected
     /// 0.5, got 0.7"). Empty when the two agree up to volatile values and float rounding.
@@ -42,8 +45,8 @@ extension DocJSON {
             return Self.close(expected, got) ? [] : ["\(path): expected \(compact), got \(actual.compact)"]
         case (.string(let expected), .string(let got)):
             let same =
-                expected.replacing(Self.volatileText, with: "server time …")
-                == got.replacing(Self.volatileText, with: "server time …")
+                expected.replacing(Self.volatileText, with: "server time …").replacing(Self.madeKeyID, with: "key_…")
+                == got.replacing(Self.volatileText, with: "server time …").replacing(Self.madeKeyID, with: "key_…")
             return same ? [] : ["\(path): expected \(compact), got \(actual.compact)"]
         default:
             return self == actual

@@ -91,10 +91,10 @@ struct TestAPI {
             }
         }
 
-        /// A GET with extra headers (`If-None-Match`), with the admin key.
-        func get(_ uri: String, headers extra: HTTPFields) async throws -> Reply {
+        /// A GET with extra headers (`If-None-Match`, `Origin`), with the admin key or `key`.
+        func get(_ uri: String, headers extra: HTTPFields, key: String? = nil) async throws -> Reply {
             var headers = extra
-            headers[.authorization] = Key.admin.header
+            headers[.authorization] = key.map { "Bearer \($0)" } ?? Key.admin.header
             return try await client.execute(uri: uri, method: .get, headers: headers, body: nil) { response in
                 Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
             }
