@@ -20,6 +20,8 @@ public enum AisleApplication {
         let router = Router(context: AisleRequestContext.self)
         let allowedMethods = AllowedMethods()
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: CORSMiddleware())
         router.add(middleware: AcceptEncodingMiddleware())
         router.add(middleware: ConditionalGetMiddleware())
         router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
