@@ -40,6 +40,8 @@ public final class AisleClient: Sendable {
     private struct SignedIn: Codable, Sendable {
         var userID: String
         var token: String?
+        /// The user's choice to have their events stored (`setConsent`); nil: not set here.
+        var tracking: Bool?
     }
 
     /// The last feed, with what the server needs to say it has not changed.
@@ -135,6 +137,9 @@ public final class AisleClient: Sendable {
     /// id, a rating out of range: the message says which), `storage` when the disk refuses
     /// the write. Never throws for the network.
     public func track(type: String, itemID: String?, properties: [String: String] = [:]) async throws {
+        // The signed-in shopper turned tracking off: nothing is queued (the server would not
+        // store it either).
+        if identity.withLock({ $0?.tracking }) == false { return }
         var context = properties
         let query = context.removeValue(forKey: "query")
         var value: Double?
@@ -181,10 +186,37 @@ public final class AisleClient: Sendable {
         }
         let call = IdentifyCall(deviceID: deviceID, userID: userID, token: token)
         try queue.append(QueueRecord(kind: .identify, payload: Array(try JSONEncoder().encode(call))))
-        let signedIn = SignedIn(userID: userID, token: token)
+        let signedIn = SignedIn(userID: userID, token: token, tracking: nil)
         identity.withLock { $0 = signedIn }
         Self.save(signedIn, to: storage.appendingPathComponent("identity.json"))
         wake.yield()
+    }
+
+    /// Sets what the signed-in shopper agreed to (docs/API.md, "Consent"): `personalization`
+    /// (a feed and search ranking of their own) and `tracking` (their events stored); nil keeps
+    /// a setting. Sent at once, not queued: throws `offline` or the server's error, and then
+    /// nothing changed. With tracking off, `track` queues nothing until it is turned on again.
+    public func setConsent(personalization: Bool? = nil, tracking: Bool? = nil) async throws {
+        guard var signedIn = identity.withLock({ $0 }) else {
+            throw ClientError.invalid("consent is a user's: call identify(userID:) first")
+        }
+        guard personalization != nil || tracking != nil else {
+            throw ClientError.invalid("give personalization, tracking or both")
+        }
+        var fields: [String: Bool] = [:]
+        fields["personalization"] = personalization
+        fields["tracking"] = tracking
+        let response = try await transport.send(
+            "PUT",
+            Transport.path("v1", "users", signedIn.userID, "consent"),
+            body: try JSONEncoder().encode(fields),
+            headers: signedIn.token.map { ["X-Aisle-User-Token": $0] } ?? [:]
+        )
+        guard (200..<300).contains(response.status) else { throw response.error }
+        signedIn.tracking = tracking ?? signedIn.tracking
+        let saved = signedIn
+        identity.withLock { $0 = saved }
+        Self.save(saved, to: storage.appendingPathComponent("identity.json"))
     }
 
     /// Forgets the signed-in user on this device: later events are anonymous again.

@@ -7,6 +7,8 @@ public struct AppendOutcome: Sendable, Equatable {
     public enum Row: Sendable, Equatable {
         case accepted
         case duplicate
+        /// Not stored: the event's user turned tracking off (consent).
+        case notTracked
     }
 
     public var rows: [Row]
@@ -20,6 +22,7 @@ public struct AppendOutcome: Sendable, Equatable {
 
     public var accepted: Int { rows.count { $0 == .accepted } }
     public var duplicates: Int { rows.count { $0 == .duplicate } }
+    public var notTracked: Int { rows.count { $0 == .notTracked } }
 }
 
 /// Whether an event that carries both `user_id` and `device_id` links the device to the user,

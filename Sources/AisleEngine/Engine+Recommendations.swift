@@ -22,6 +22,10 @@ extension Engine {
 
     /// `shopper`'s feed (their latest events are read from the store).
     public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationAnswer {
+        // Without consent to personalization: exactly the trending list with the same filters.
+        if try await withoutPersonalization(shopper) != nil {
+            return trending(window: .decayed, options: query.options)
+        }
         let query = try await recommendations.shopperQuery(for: shopper, query: query)
         let recommender = recommendations.engine()
         return Self.answer(recommender.feed(query), from: recommender)

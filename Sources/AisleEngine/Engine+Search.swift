@@ -26,7 +26,7 @@ extension Engine {
         if query.mode != .lexical, let encoder {
             query.vector = await encoder.embedInBackground([query.text]).vectors.first
         }
-        if let shopper {
+        if let shopper, try await withoutPersonalization(shopper) == nil {
             query.shopper = Self.digest(of: shopper)
             query.affinity = searchEngine.affinity(from: try await recommendations.events(of: shopper))
         }

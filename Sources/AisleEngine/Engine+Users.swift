@@ -14,7 +14,9 @@ extension Engine {
     /// Erases everything stored of a user: profile, events from every device, device links,
     /// reviews and their searches' shopper digests.
     public func eraseUser(_ id: UserID) async throws -> UserErasure {
-        try await store.eraseUser(id)
+        let erased = try await store.eraseUser(id)
+        consents.forget(id)
+        return erased
     }
 
     /// The user's linked devices, most recently linked first.

@@ -24,6 +24,8 @@ public final class Engine: Sendable {
     let embedder: ItemEmbedder?
     /// What the services still load at start (for readiness).
     let startup = StartupProgress()
+    /// Users whose consent restricts their feed or the storing of their events.
+    let consents = ConsentRegistry()
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
     /// configuration). `search` gets the encoder's calibrated bars for meaning-only matches.

@@ -33,6 +33,7 @@ public enum AisleApplication {
         ).add(middleware: KnownQueryMiddleware())
         ingest.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
         EventRoutes(engine: engine, configuration: configuration, metrics: metrics).register(on: ingest)
+        UserRoutes(engine: engine, configuration: configuration, tokens: tokens).register(consent: ingest)
         let recommendationRoutes = RecommendationRoutes(engine: engine)
         recommendationRoutes.register(reads: ingest)
         let reviewRoutes = ReviewRoutes(engine: engine, configuration: configuration)

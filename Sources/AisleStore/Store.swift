@@ -30,8 +30,15 @@ public protocol UserStore: Sendable {
     func user(_ id: UserID) async throws -> User?
     /// Profiles in id order (UTF-8 byte order) after `cursor`, at most `limit`.
     func users(after cursor: UserID?, limit: Int) async throws -> [User]
-    /// Erases the profile, every event owned by the user, its device links and its reviews.
+    /// Erases the profile, every event owned by the user, its device links, its reviews and
+    /// its consent.
     func eraseUser(_ id: UserID) async throws -> UserErasure
+    /// The user's consent; nil when never set (everything allowed).
+    func consent(of user: UserID) async throws -> Consent?
+    func setConsent(_ consent: Consent, of user: UserID) async throws
+    /// Every user whose consent restricts something, for the engine to check events and feeds
+    /// against without a read per request.
+    func restrictedConsents() async throws -> [(user: UserID, consent: Consent)]
 }
 
 /// Appending events.

@@ -292,6 +292,31 @@ import Testing
         #expect(delivered.count == 2_000 && delivered.distinct == 2_000)
     }
 
+    @Test("setConsent(tracking: false): nothing is queued or stored until it is turned on again")
+    func consent() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let client = try AisleClient(
+            baseURL: try #require(URL(string: server.baseURL)),
+            apiKey: ServerProcess.ingestKey,
+            deviceID: "consent-phone",
+            storageDirectory: URL(fileURLWithPath: Self.folder())
+        )
+        await #expect(throws: ClientError.self) { try await client.setConsent(tracking: false) }
+        try await client.identify(userID: "u-consent")
+        try await client.flush()
+        try await client.setConsent(tracking: false)
+        for index in 0..<3 { try await client.track(type: "view", itemID: "off-\(index)") }
+        #expect(await client.queueStatus().pending == 0)
+        try await client.setConsent(tracking: true)
+        for index in 0..<2 { try await client.track(type: "view", itemID: "on-\(index)") }
+        try await client.flush()
+        await client.close()
+        let stored = try await withHTTP(server) { try await $0.history(of: "u-consent") }
+        #expect(stored.compactMap(\.itemID).sorted() == ["on-0", "on-1"])
+    }
+
     @Test("identify is sent in its place: earlier events anonymous then attributed, later ones the user's")
     func identifyOrdering() async throws {
         let server = ServerProcess()

@@ -253,18 +253,22 @@ public struct IngestResultBody: Codable, Sendable, Equatable {
     /// Accepted rows whose item_id is not (yet) in the catalog; kept, never recommended.
     public var unknownItems: Int
     public var errors: [RowError]
+    /// Rows not stored because their user turned tracking off, by index; absent when none.
+    public var notTracked: [Int]?
 
     enum CodingKeys: String, CodingKey {
         case accepted, duplicates
         case unknownItems = "unknown_items"
         case errors
+        case notTracked = "not_tracked"
     }
 
-    public init(accepted: Int, duplicates: Int, unknownItems: Int, errors: [RowError]) {
+    public init(accepted: Int, duplicates: Int, unknownItems: Int, errors: [RowError], notTracked: [Int]? = nil) {
         self.accepted = accepted
         self.duplicates = duplicates
         self.unknownItems = unknownItems
         self.errors = errors
+        self.notTracked = notTracked
     }
 }
 
@@ -352,13 +356,16 @@ public struct DeviceLinkBody: Codable, Sendable, Equatable {
 }
 
 extension IngestResultBody {
-    /// What an ingest call did, with the errors of the rows that were not valid.
-    public init(_ outcome: AppendOutcome, errors: [RowError]) {
+    /// What an ingest call did, with the errors of the rows that were not valid. `positions[i]`
+    /// is the request index of `outcome.rows[i]` (a single event: `[0]`).
+    public init(_ outcome: AppendOutcome, errors: [RowError], positions: [Int]) {
+        let skipped = zip(outcome.rows, positions).filter { $0.0 == .notTracked }.map(\.1)
         self.init(
             accepted: outcome.accepted,
             duplicates: outcome.duplicates,
             unknownItems: outcome.unknownItems,
-            errors: errors
+            errors: errors,
+            notTracked: skipped.isEmpty ? nil : skipped
         )
     }
 }

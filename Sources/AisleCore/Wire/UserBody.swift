@@ -127,3 +127,46 @@ extension UserErasureBody {
         )
     }
 }
+
+/// `PUT /v1/users/{id}/consent`: `{"personalization": bool, "tracking": bool}`; a field left
+/// out keeps its value.
+public struct ConsentUpdateBody: Decodable, Sendable, Equatable {
+    public var personalization: Bool?
+    public var tracking: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case personalization, tracking
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
+        if container.contains(AnyCodingKey(stringValue: "updated_at")) {
+            throw AisleError.invalid("updated_at", "updated_at is set by Aisle and cannot be sent")
+        }
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let known = try decoder.container(keyedBy: CodingKeys.self)
+        personalization = try known.decodeIfPresent(Bool.self, forKey: .personalization)
+        tracking = try known.decodeIfPresent(Bool.self, forKey: .tracking)
+        if personalization == nil && tracking == nil {
+            throw AisleError.invalid("personalization", "send personalization, tracking or both (true or false)")
+        }
+    }
+}
+
+/// A user's consent as the API answers it.
+public struct ConsentBody: Codable, Sendable, Equatable {
+    public var personalization: Bool
+    public var tracking: Bool
+    public var updatedAt: TimestampBody?
+
+    enum CodingKeys: String, CodingKey {
+        case personalization, tracking
+        case updatedAt = "updated_at"
+    }
+
+    public init(_ consent: Consent) {
+        personalization = consent.personalization
+        tracking = consent.tracking
+        updatedAt = consent.updatedAt.map(TimestampBody.init)
+    }
+}

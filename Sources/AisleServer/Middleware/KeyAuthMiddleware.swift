@@ -67,6 +67,9 @@ enum RoutePermissions {
     static let table: [String: Permission] = [
         "POST /v1/events": .eventsWrite,
         "POST /v1/identify": .identify,
+        // The app that tracks a shopper may record their choice about it.
+        "PUT /v1/users/{id}/consent": .eventsWrite,
+        "GET /v1/users/{id}/consent": .eventsWrite,
         "GET /v1/users/{id}/recommendations": .recommendationsRead,
         "GET /v1/devices/{id}/recommendations": .recommendationsRead,
         "GET /v1/items/{id}/similar": .recommendationsRead,

@@ -48,6 +48,8 @@ enum KnownQuery {
             "GET /v1/users/{id}/devices": [],
             "GET /v1/users/{id}/history": ["limit", "cursor", "types"],
             "POST /v1/users/{id}/token": [],
+            "PUT /v1/users/{id}/consent": [],
+            "GET /v1/users/{id}/consent": [],
             "POST /v1/events": [],
             "POST /v1/identify": [],
             "GET /v1/users/{id}/recommendations": feed,

@@ -28,7 +28,7 @@ struct EventRoutes {
             let outcome = try await engine.appendEvents([event], linking: linking, at: now)
             metrics.recordIngest(outcome, rejected: 0)
             return JSONResponse.encoded(
-                IngestResultBody(outcome, errors: [])
+                IngestResultBody(outcome, errors: [], positions: [0])
             )
         case .batch(let rows):
             let batch = try BatchValidation.rows(rows, field: "events", maxRows: configuration.ingest.maxBatchRows) {
@@ -37,7 +37,7 @@ struct EventRoutes {
             let outcome = try await engine.appendEvents(batch.values, linking: linking, at: now)
             metrics.recordIngest(outcome, rejected: batch.errors.count)
             return JSONResponse.encoded(
-                IngestResultBody(outcome, errors: batch.errors)
+                IngestResultBody(outcome, errors: batch.errors, positions: batch.positions)
             )
         }
     }

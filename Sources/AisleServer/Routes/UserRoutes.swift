@@ -19,6 +19,32 @@ struct UserRoutes {
         group.post("users/{id}/token", use: token)
     }
 
+    /// Consent is the shopper's to set from their app (the ingest key; with required user
+    /// tokens, their own token) or the store's backend.
+    func register(consent group: RouterGroup<AisleRequestContext>) {
+        group.put("users/{id}/consent", use: setConsent)
+        group.get("users/{id}/consent", use: consent)
+    }
+
+    @Sendable func setConsent(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        if context.userTokenMode == .required { _ = try context.mayReadPersonalData(of: id) }
+        var request = request
+        let body = try await request.decodeBody(ConsentUpdateBody.self, maxBytes: 4096)
+        let consent = try await engine.setConsent(
+            of: id,
+            personalization: body.personalization,
+            tracking: body.tracking
+        )
+        return JSONResponse.encoded(ConsentBody(consent))
+    }
+
+    @Sendable func consent(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        if context.userTokenMode == .required { _ = try context.mayReadPersonalData(of: id) }
+        return JSONResponse.encoded(ConsentBody(try await engine.consent(of: id)))
+    }
+
     /// A user token for the app of a shopper who just signed in (called by the store's backend).
     @Sendable func token(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)

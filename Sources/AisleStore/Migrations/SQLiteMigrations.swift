@@ -202,6 +202,18 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v10: consent") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_consent (
+                        user_id TEXT PRIMARY KEY NOT NULL,
+                        personalization INTEGER NOT NULL,
+                        tracking INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

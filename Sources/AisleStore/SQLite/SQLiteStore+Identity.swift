@@ -98,6 +98,7 @@ extension SQLiteStore {
                 arguments: [id.rawValue]
             )
             try db.execute(sql: "DELETE FROM device_links WHERE user_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM user_consent WHERE user_id = ?", arguments: [id.rawValue])
             // The user's blocks, and those a linked device sent anonymously (they belong to
             // the user too); their event ids leave the index with them.
             var index = EventIDIndex()

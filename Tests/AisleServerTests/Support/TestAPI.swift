@@ -31,6 +31,7 @@ struct TestAPI {
         router = AisleApplication.router(
             engine: Engine(configuration: configuration, store: store, recommendations: recommendations),
             keys: KeyRing(adminKey: Self.adminKey, ingestKey: Self.ingestKey),
+            tokens: UserTokens.ephemeral(mode: configuration.keys.userTokens),
             rateLimiter: rateLimiter
         )
         application = Application(router: router)

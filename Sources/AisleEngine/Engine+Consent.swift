@@ -1,0 +1,62 @@
+public import AisleCore
+import AisleStore
+
+/// Consent: a user may turn off a personal feed (their feed is then exactly the trending list,
+/// and search is not re-ranked for them) and the storing of their events.
+extension Engine {
+    /// The user's consent (everything allowed when never set).
+    public func consent(of user: UserID) async throws -> Consent {
+        try await consents.consent(of: user, store: store)
+    }
+
+    /// Changes the user's consent: `nil` keeps a setting as it is. Takes effect on the next
+    /// request.
+    public func setConsent(of user: UserID, personalization: Bool?, tracking: Bool?) async throws -> Consent {
+        var consent = try await store.consent(of: user) ?? .granted
+        consent.personalization = personalization ?? consent.personalization
+        consent.tracking = tracking ?? consent.tracking
+        consent.updatedAt = .now()
+        try await store.setConsent(consent, of: user)
+        consents.set(consent, of: user)
+        return consent
+    }
+
+    /// The user a shopper is (a device: its linked user), when their consent restricts
+    /// personalization; nil for everyone else.
+    func withoutPersonalization(_ shopper: Shopper) async throws -> UserID? {
+        let user: UserID?
+        switch shopper {
+        case .user(let id): user = id
+        case .device(let device): user = try await store.linkedUser(of: device)
+        case .anonymous: user = nil
+        }
+        guard let user else { return nil }
+        return try await consent(of: user).personalization ? nil : user
+    }
+
+    /// For each event, whether its user (or its device's linked user) turned tracking off.
+    func withoutTracking(_ events: [Event]) async throws -> [Bool] {
+        guard try await consents.anyWithoutTracking(store: store) else { return events.map { _ in false } }
+        var linked: [DeviceID: UserID?] = [:]
+        var answer: [Bool] = []
+        answer.reserveCapacity(events.count)
+        for event in events {
+            var user = event.userID
+            if user == nil, let device = event.deviceID {
+                if let known = linked[device] {
+                    user = known
+                } else {
+                    let found = try await store.linkedUser(of: device)
+                    linked[device] = .some(found)
+                    user = found
+                }
+            }
+            if let user {
+                answer.append(try await consent(of: user).tracking == false)
+            } else {
+                answer.append(false)
+            }
+        }
+        return answer
+    }
+}
