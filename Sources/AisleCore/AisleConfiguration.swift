@@ -176,6 +176,8 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// The data folder: `aisle.sqlite` (WAL) and its side files live here.
     public var dataDirectory = "./aisle-data"
     public var durability = Durability.processCrash
+    /// Audit log entries older than this are deleted (`--audit-retention-days`).
+    public var auditRetention = Duration.seconds(365 * 86_400)
 
     public init() {}
 

@@ -15,6 +15,7 @@ extension Engine {
         startup.begin(.savedModel)
         var services: [any Service] = [
             StoreMaintenanceService(store: store),
+            AuditRetentionService(store: store, retention: configuration.store.auditRetention),
             SearchIndexService(
                 engine: searchEngine,
                 store: store,

@@ -12,10 +12,15 @@ extension Engine {
     }
 
     /// Erases everything stored of a user: profile, events from every device, device links,
-    /// reviews and their searches' shopper digests.
-    public func eraseUser(_ id: UserID) async throws -> UserErasure {
+    /// reviews, consent and their searches' shopper digests. In the audit log their id is
+    /// replaced by `auditPseudonym` (a keyed digest the server makes), so the log still shows
+    /// that a user's data was changed and erased, not whose.
+    public func eraseUser(_ id: UserID, auditPseudonym: String? = nil) async throws -> UserErasure {
         let erased = try await store.eraseUser(id)
         consents.forget(id)
+        if let auditPseudonym {
+            try await store.replaceAuditTarget(AuditTarget.user(id), with: "user " + auditPseudonym)
+        }
         return erased
     }
 

@@ -32,6 +32,7 @@ public enum AisleApplication {
             middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())
         ingest.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
+        ingest.add(middleware: AuditMiddleware(engine: engine, tokens: tokens))
         EventRoutes(engine: engine, configuration: configuration, metrics: metrics).register(on: ingest)
         UserRoutes(engine: engine, configuration: configuration, tokens: tokens).register(consent: ingest)
         let recommendationRoutes = RecommendationRoutes(engine: engine)
@@ -45,6 +46,7 @@ public enum AisleApplication {
             middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
         ).add(middleware: KnownQueryMiddleware())
         admin.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
+        admin.add(middleware: AuditMiddleware(engine: engine, tokens: tokens))
         ItemRoutes(engine: engine, configuration: configuration).register(on: admin)
         EmbeddingRoutes(engine: engine, configuration: configuration).register(admin: admin)
         UserRoutes(engine: engine, configuration: configuration, tokens: tokens).register(on: admin)
@@ -52,6 +54,7 @@ public enum AisleApplication {
         reviewRoutes.register(admin: admin)
         searchRoutes.register(admin: admin)
         KeyRoutes(engine: engine, keys: keys).register(admin: admin)
+        AuditRoutes(engine: engine).register(admin: admin)
         allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }

@@ -7,7 +7,7 @@ public import AisleCore
 /// (`SQLiteStore+Catalog.swift`, `+Events`, `+History`, `+Identity`, `+Reviews`,
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
-    EmbeddingStore, SearchSettingsStore, KeyStore, MaintainedStore
+    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, MaintainedStore
 {}
 
 /// The catalog: items, upserted, read, listed and deleted.
@@ -144,6 +144,18 @@ public protocol KeyStore: Sendable {
     func apiKeys() async throws -> [APIKeyRecord]
     /// Revokes a made key; false when there is no such key (or it was revoked before).
     func revokeAPIKey(id: String, at now: Timestamp) async throws -> Bool
+}
+
+/// The audit log of admin actions.
+public protocol AuditStore: Sendable {
+    func appendAudit(_ entry: AuditEntry) async throws
+    /// Entries newest first, before `cursor` (a sequence), at most `limit`; `actions`, when
+    /// given, keeps only those.
+    func auditEntries(before cursor: Int64?, limit: Int, actions: Set<String>?) async throws -> [AuditEntry]
+    /// Deletes entries older than `time`; returns how many.
+    func pruneAudit(before time: Timestamp) async throws -> Int
+    /// Replaces `target` in every entry with `replacement` (an erased user's id by its pseudonym).
+    func replaceAuditTarget(_ target: String, with replacement: String) async throws
 }
 
 /// Readiness and background upkeep.

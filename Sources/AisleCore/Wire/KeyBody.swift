@@ -131,3 +131,26 @@ public struct KeyBody: Codable, Sendable, Equatable {
         rateLimit = record.rateLimit
     }
 }
+
+/// One entry of `GET /v1/audit`.
+public struct AuditEntryBody: Codable, Sendable, Equatable {
+    public var at: TimestampBody
+    public var keyID: String
+    public var action: String
+    public var target: String?
+    public var status: Int
+
+    enum CodingKeys: String, CodingKey {
+        case at
+        case keyID = "key_id"
+        case action, target, status
+    }
+
+    public init(_ entry: AuditEntry) {
+        at = TimestampBody(entry.at)
+        keyID = entry.keyID
+        action = entry.action
+        target = entry.target
+        status = entry.status
+    }
+}

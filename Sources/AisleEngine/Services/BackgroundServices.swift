@@ -59,3 +59,19 @@ struct SearchGraphService: Service {
         }
     }
 }
+
+/// Deletes audit entries past the retention period, at start and then every six hours.
+struct AuditRetentionService: Service {
+    let store: any AuditStore
+    let retention: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let cutoff = Timestamp.now().millisecondsSinceEpoch - retention.components.seconds * 1_000
+                _ = try? await store.pruneAudit(before: Timestamp(millisecondsSinceEpoch: cutoff))
+                try? await Task.sleep(for: .seconds(6 * 3_600))
+            }
+        }
+    }
+}

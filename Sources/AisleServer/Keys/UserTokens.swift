@@ -47,6 +47,17 @@ public struct UserTokens: Sendable {
         return UserTokens(secret: (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }, mode: mode)
     }
 
+    /// A keyed pseudonym of `user` for the audit log after their erasure: HMAC-SHA256 with
+    /// this server's secret, so the same user always gets the same one and it cannot be turned
+    /// back into the id without the secret.
+    public func pseudonym(of user: UserID) -> String {
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Data(("audit-pseudonym:" + user.rawValue).utf8),
+            using: SymmetricKey(data: secret)
+        )
+        return "erased-" + KeyRing.hex(Array(code).prefix(12).map { $0 })
+    }
+
     /// A token for `user` that expires `ttlSeconds` after `now`.
     public func issue(for user: UserID, now: Timestamp, ttlSeconds: Int) -> (token: String, expiresAt: Timestamp) {
         let expiry = now.millisecondsSinceEpoch / 1000 + Int64(ttlSeconds)

@@ -107,5 +107,6 @@ enum RoutePermissions {
         "POST /v1/keys": .admin,
         "GET /v1/keys": .admin,
         "DELETE /v1/keys/{id}": .admin,
+        "GET /v1/audit": .admin,
     ]
 }

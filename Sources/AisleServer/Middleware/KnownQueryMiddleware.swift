@@ -79,6 +79,7 @@ enum KnownQuery {
             "POST /v1/keys": [],
             "GET /v1/keys": [],
             "DELETE /v1/keys/{id}": [],
+            "GET /v1/audit": ["limit", "cursor", "action"],
             "GET /health": [],
             "GET /ready": [],
             "GET /metrics": [],

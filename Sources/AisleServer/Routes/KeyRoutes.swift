@@ -22,7 +22,9 @@ struct KeyRoutes {
         let record = try body.validated(id: id, secretDigest: KeyRing.hex(KeyRing.digest(secret)), now: .now())
         try await engine.createAPIKey(record)
         keys.add(record)
-        return JSONResponse.encoded(KeyBody(record, secret: secret), status: .created)
+        var response = JSONResponse.encoded(KeyBody(record, secret: secret), status: .created)
+        response.headers[.location] = "/v1/keys/\(record.id)"
+        return response
     }
 
     @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {

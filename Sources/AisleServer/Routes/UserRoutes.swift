@@ -95,7 +95,7 @@ struct UserRoutes {
 
     @Sendable func erase(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: UserID.self)
-        let erased = try await engine.eraseUser(id)
+        let erased = try await engine.eraseUser(id, auditPseudonym: tokens.pseudonym(of: id))
         if erased.isEmpty { throw AisleError.notFound("nothing is stored for user \"\(id)\"") }
         return JSONResponse.encoded(
             UserErasureBody(user: id, erased)

@@ -214,6 +214,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v11: audit log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        key_id TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        target TEXT,
+                        status INTEGER NOT NULL
+                    );
+                    CREATE INDEX audit_log_by_at ON audit_log(at);
+                    CREATE INDEX audit_log_by_target ON audit_log(target);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -47,6 +47,9 @@ struct ServerOptions: ParsableArguments {
     )
     var rateLimit: Int?
 
+    @Option(help: "Days the audit log keeps an entry (env AISLE_AUDIT_RETENTION_DAYS; default 365).")
+    var auditRetentionDays: Int?
+
     @Option(
         name: .long,
         help:
@@ -150,6 +153,12 @@ struct ServerOptions: ParsableArguments {
         configuration.server.maxConnections =
             try integer(maxConnections, "AISLE_MAX_CONNECTIONS") ?? configuration.server.maxConnections
         configuration.server.rateLimit = try integer(rateLimit, "AISLE_RATE_LIMIT")
+        if let days = try integer(auditRetentionDays, "AISLE_AUDIT_RETENTION_DAYS") {
+            guard (1...36_500).contains(days) else {
+                throw ValidationError("audit-retention-days must be 1 to 36500, got \(days)")
+            }
+            configuration.store.auditRetention = .seconds(days * 86_400)
+        }
         if let name = setting(userTokens, "AISLE_USER_TOKENS") {
             guard let mode = UserTokenMode(rawValue: name) else {
                 throw ValidationError("user-tokens must be optional or required, got \"\(name)\"")
