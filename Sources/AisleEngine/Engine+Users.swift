@@ -24,6 +24,32 @@ extension Engine {
         return erased
     }
 
+    /// Everything stored of a user but their events (which `history` pages through): profile,
+    /// devices, consent and reviews, for a data export. Nil when nothing is stored of them.
+    public func exportProfile(of id: UserID) async throws -> UserExport? {
+        let export = UserExport(
+            user: try await store.user(id),
+            devices: try await store.devices(of: id),
+            consent: try await consent(of: id),
+            reviews: try await store.reviews(by: id, limit: 1_000_000)
+        )
+        let hasEvents = !(try await store.history(of: id, types: [], after: nil, limit: 1).isEmpty)
+        if export.user == nil && export.devices.isEmpty && export.reviews.isEmpty && !hasEvents
+            && export.consent == .granted
+        {
+            return nil
+        }
+        return export
+    }
+
+    /// What `exportProfile` gathers.
+    public struct UserExport: Sendable {
+        public var user: User?
+        public var devices: [DeviceLink]
+        public var consent: Consent
+        public var reviews: [Review]
+    }
+
     /// The user's linked devices, most recently linked first.
     public func devices(of user: UserID) async throws -> [DeviceLink] {
         try await store.devices(of: user)

@@ -92,6 +92,8 @@ public protocol ReviewStore: Sendable {
     func review(_ id: ReviewID) async throws -> Review?
     /// The item's reviews, newest first (creation time, then id), after `cursor`, at most `limit`.
     func reviews(of item: ItemID, after cursor: ReviewCursor?, limit: Int) async throws -> [Review]
+    /// The user's reviews, newest first, at most `limit` (a data export).
+    func reviews(by user: UserID, limit: Int) async throws -> [Review]
     /// Deletes a review; false when there was none.
     func deleteReview(_ id: ReviewID) async throws -> Bool
     /// Review count and mean score of every reviewed item: the item feature ranking reads.

@@ -48,7 +48,7 @@ struct AuditMiddleware: RouterMiddleware {
         let id = context.parameters.get("id")
         switch action {
         case "users.erase": return id.map { "user " + tokens.pseudonym(of: UserID($0)) }
-        case "users.put", "users.token", "consent.set": return id.map { AuditTarget.user(UserID($0)) }
+        case "users.put", "users.token", "users.export", "consent.set": return id.map { AuditTarget.user(UserID($0)) }
         case "items.put", "items.delete": return id.map { AuditTarget.item(ItemID($0)) }
         case "keys.revoke": return id.map(AuditTarget.key)
         case "keys.create":
@@ -82,6 +82,7 @@ enum AuditActions {
         "PUT /v1/search/synonyms": "synonyms.set",
         "POST /v1/reviews:batch": "reviews.batch",
         "DELETE /v1/reviews/{id}": "reviews.delete",
+        "GET /v1/users/{id}/export": "users.export",
     ]
 
     static var names: Set<String> { Set(table.values) }

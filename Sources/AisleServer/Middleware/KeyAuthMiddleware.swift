@@ -108,5 +108,6 @@ enum RoutePermissions {
         "GET /v1/keys": .admin,
         "DELETE /v1/keys/{id}": .admin,
         "GET /v1/audit": .admin,
+        "GET /v1/users/{id}/export": .admin,
     ]
 }

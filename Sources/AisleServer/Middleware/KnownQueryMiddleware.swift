@@ -80,6 +80,7 @@ enum KnownQuery {
             "GET /v1/keys": [],
             "DELETE /v1/keys/{id}": [],
             "GET /v1/audit": ["limit", "cursor", "action"],
+            "GET /v1/users/{id}/export": [],
             "GET /health": [],
             "GET /ready": [],
             "GET /metrics": [],

@@ -17,6 +17,7 @@ struct UserRoutes {
         group.get("users/{id}/devices", use: devices)
         group.get("users/{id}/history", use: history)
         group.post("users/{id}/token", use: token)
+        group.get("users/{id}/export", use: export)
     }
 
     /// Consent is the shopper's to set from their app (the ingest key; with required user
@@ -131,5 +132,56 @@ struct UserRoutes {
             throw AisleError.invalid("cursor", "cursor is not one this server issued; pass next_cursor back unchanged")
         }
         return HistoryCursor(timestamp: Timestamp(millisecondsSinceEpoch: ms), sequence: sequence)
+    }
+}
+
+extension UserRoutes {
+    /// `GET /v1/users/{id}/export` (admin): everything stored of the user as one JSON document
+    /// (a data-subject access request), streamed: the events are written page by page, so a long
+    /// history never sits whole in memory.
+    @Sendable func export(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try context.pathID("id", as: UserID.self)
+        guard let profile = try await engine.exportProfile(of: id) else {
+            throw AisleError.notFound("nothing is stored for user \"\(id)\"")
+        }
+        let engine = engine
+        let encoder = Wire.encoder()
+        var head = Data("{\"user_id\":".utf8)
+        head += try encoder.encode(id.rawValue)
+        head += Data(",\"exported_at\":".utf8) + (try encoder.encode(TimestampBody(.now())))
+        head +=
+            Data(",\"profile\":".utf8)
+            + (try profile.user.map { try encoder.encode(UserBody($0)) } ?? Data("null".utf8))
+        head += Data(",\"devices\":".utf8) + (try encoder.encode(profile.devices.map(DeviceLinkBody.init)))
+        head += Data(",\"consent\":".utf8) + (try encoder.encode(ConsentBody(profile.consent)))
+        head += Data(",\"reviews\":".utf8) + (try encoder.encode(profile.reviews.map(ReviewBody.init)))
+        head += Data(",\"events\":[".utf8)
+        let opening = head
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(bytes: opening))
+                let encoder = Wire.encoder()
+                var cursor: HistoryCursor?
+                var first = true
+                while true {
+                    let page = try await engine.history(of: id, types: [], after: cursor, limit: 1_000)
+                    var chunk = Data()
+                    for event in page {
+                        if !first { chunk.append(UInt8(ascii: ",")) }
+                        first = false
+                        chunk += try encoder.encode(EventBody(event))
+                    }
+                    if !chunk.isEmpty { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    guard page.count == 1_000, let last = page.last else { break }
+                    cursor = HistoryCursor(timestamp: last.event.timestamp, sequence: last.sequence)
+                }
+                try await writer.write(ByteBuffer(bytes: Array("]}".utf8)))
+                try await writer.finish(nil)
+            }
+        )
     }
 }

@@ -87,6 +87,19 @@ extension SQLiteStore {
         }
     }
 
+    public func reviews(by user: UserID, limit: Int) async throws -> [Review] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.reviewColumns) FROM reviews WHERE user_id = ?
+                    ORDER BY created_at DESC, id DESC LIMIT ?
+                    """,
+                arguments: [user.rawValue, limit]
+            ).map(Self.review(from:))
+        }
+    }
+
     public func reviews(of item: ItemID, after cursor: ReviewCursor?, limit: Int) async throws -> [Review] {
         try await read { db in
             if let cursor {
