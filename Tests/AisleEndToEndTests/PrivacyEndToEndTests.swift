@@ -55,4 +55,62 @@ import Testing
             #expect(try await http.history(of: "u1").count == before)
         }
     }
+
+    @Test(
+        "after an erasure and a stop, no byte of the user's id or their event ids is left in any file of the data folder"
+    )
+    func erasureLeavesNothing() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false", "AISLE_TRAIN_AFTER_EVENTS": "0"])
+        defer { server.stop() }
+        let user = "gone-user-7f3a91"
+        let device = "gone-phone-7f3a91"
+        let eventIDs = (0..<40).map { "gone-event-7f3a91-\($0)" }
+        try await withHTTP(server) { (http) async throws in
+            let items = (1...6).map { ItemBody(id: "i\($0)", title: "Item \($0)", categories: ["Shop"]) }
+            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: items)).status == 200)
+            #expect(
+                try await http.call(.PUT, "/v1/users/\(user)", json: #"{"attributes": {"tier": "gold"}}"#).status == 200
+            )
+            let anonymous = (0..<10).map {
+                EventBody(eventID: eventIDs[$0], type: "view", deviceID: device, itemID: "i\($0 % 6 + 1)")
+            }
+            #expect(try await http.post("/v1/events", encoding: EventBatch(events: anonymous)).status == 200)
+            let identify = #"{"device_id": "\#(device)", "user_id": "\#(user)"}"#
+            #expect(try await http.call(.POST, "/v1/identify", json: identify).status == 200)
+            let own = (10..<40).map {
+                EventBody(eventID: eventIDs[$0], type: "purchase", userID: user, itemID: "i\($0 % 6 + 1)")
+            }
+            var others: [EventBody] = []
+            for other in 0..<6 {
+                for item in 1...3 {
+                    others.append(EventBody(type: "purchase", userID: "other-\(other)", itemID: "i\(item)"))
+                }
+            }
+            #expect(try await http.post("/v1/events", encoding: EventBatch(events: own + others)).status == 200)
+            let review = #"{"id": "gone-review-7f3a91", "user_id": "\#(user)", "rating": 4, "text": "Fine"}"#
+            #expect((200..<300).contains(try await http.call(.POST, "/v1/items/i1/reviews", json: review).status))
+            #expect(
+                try await http.call(.PUT, "/v1/users/\(user)/consent", json: #"{"personalization": false}"#).status
+                    == 200
+            )
+            #expect(try await http.call(.GET, "/v1/search?q=item&user_id=\(user)").status == 200)
+            #expect(try await http.train().status == 200)
+            #expect(try await http.call(.DELETE, "/v1/users/\(user)").status == 200)
+        }
+        #expect(server.stop() == 0)
+        let folder = URL(fileURLWithPath: server.dataDirectory)
+        let needles = [user, device, "gone-review-7f3a91"] + eventIDs
+        var found: [String] = []
+        let files =
+            FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        #expect(files.contains { $0.lastPathComponent == "aisle.sqlite" })
+        for file in files {
+            guard let bytes = FileManager.default.contents(atPath: file.path) else { continue }
+            for needle in needles where bytes.range(of: Data(needle.utf8)) != nil {
+                found.append("\(file.lastPathComponent): \(needle)")
+            }
+        }
+        #expect(found.isEmpty, "left behind: \(found.prefix(10))")
+    }
 }

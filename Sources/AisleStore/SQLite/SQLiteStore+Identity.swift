@@ -89,6 +89,15 @@ extension SQLiteStore {
     }
 
     public func eraseUser(_ id: UserID) async throws -> UserErasure {
+        let erased = try await eraseRows(of: id)
+        // The WAL still holds the pages as they were before: copy and empty it now, if no
+        // reader holds an older snapshot (else the maintenance loop empties it once writes
+        // pause, and a stop always does).
+        try? await checkpointAll()
+        return erased
+    }
+
+    private func eraseRows(of id: UserID) async throws -> UserErasure {
         try await write { db in
             try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id.rawValue])
             let profiles = db.changesCount
