@@ -113,4 +113,38 @@ import Testing
         }
         #expect(found.isEmpty, "left behind: \(found.prefix(10))")
     }
+
+    @Test("at debug level the logs name requests by id but hold no key, token, secret or personal attribute")
+    func nothingSecretInLogs() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"], logLevel: "debug", captureLogs: true)
+        defer { server.stop() }
+        let email = "alice.secret@example.com"
+        let (made, token) = try await withHTTP(server) { (http) async throws in
+            let profile = #"{"attributes": {"email": "\#(email)", "phone": "+49 151 5550199"}}"#
+            #expect(try await http.call(.PUT, "/v1/users/u-log", json: profile).status == 200)
+            let made = try await http.call(.POST, "/v1/keys", json: #"{"name": "x", "scopes": ["search:read"]}"#)
+                .decode(KeyBody.self)
+            let token = try await http.call(.POST, "/v1/users/u-log/token", json: "{}").decode(UserTokenBody.self).token
+            _ = try await http.call(.GET, "/v1/search?q=a", key: made.key, headers: ["X-Request-ID": "trace-log-test"])
+            _ = try await http.call(
+                .GET,
+                "/v1/users/u-log/recommendations",
+                key: ServerProcess.ingestKey,
+                headers: ["X-Aisle-User-Token": token]
+            )
+            _ = try await http.call(.GET, "/v1/items", key: "not-a-real-key-but-a-guess")
+            _ = try await http.call(.PUT, "/v1/users/u-log", json: #"{"attributes": {"email": 5}}"#)
+            return (made, token)
+        }
+        #expect(server.stop() == 0)
+        let logs = server.logs
+        #expect(logs.contains("trace-log-test"), "the request id is on the request's log lines")
+        for secret in [
+            ServerProcess.adminKey, ServerProcess.ingestKey, try #require(made.key), token, email, "5550199",
+            "not-a-real-key-but-a-guess",
+        ] {
+            #expect(!logs.contains(secret), "the logs hold \(secret.prefix(12))…")
+        }
+    }
 }

@@ -4,7 +4,8 @@ import Logging
 
 /// Gives every request an id, in the `X-Request-ID` answer header and on every log line of the
 /// request (`request_id`): the client's own id when it sent a sane one (up to 128 printable
-/// ASCII characters), else the server's.
+/// ASCII characters), else the server's. At debug level it logs each request: method, route
+/// pattern and status, nothing personal.
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     static var header: HTTPField.Name? { HTTPField.Name("X-Request-ID") }
 
@@ -22,6 +23,15 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = .string(id)
         var response = try await next(request, context)
         if let name = Self.header { response.headers[name] = id }
+        // The route's pattern, never the path: paths hold user ids, queries search texts.
+        context.logger.debug(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(context.endpointPath ?? "unmatched"),
+                "status": .stringConvertible(response.status.code),
+            ]
+        )
         return response
     }
 }

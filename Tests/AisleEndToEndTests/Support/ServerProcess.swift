@@ -15,6 +15,7 @@ final class ServerProcess: @unchecked Sendable {
     let dataDirectory: String
     private var process: Process?
     private var output = OutputCollector()
+    private let logCollector = OutputCollector()
     private(set) var port = 0
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -42,11 +43,18 @@ final class ServerProcess: @unchecked Sendable {
     /// Starts the server and waits until it says it is ready (listening, the search index and
     /// the saved model loaded from the data folder), so tests never poll for a restarted
     /// server's state. `keys: false` leaves the keys to the server (generated on first start).
-    func start(keys: Bool = true, environment extra: [String: String] = [:]) throws {
+    /// `logLevel` other than warning, with `captureLogs`, keeps the server's log lines (its
+    /// standard error) in `logs` instead of passing them through.
+    func start(
+        keys: Bool = true,
+        environment extra: [String: String] = [:],
+        logLevel: String = "warning",
+        captureLogs: Bool = false
+    ) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = [
-            "serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", "warning",
+            "serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", logLevel,
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["AISLE_ADMIN_KEY"] = keys ? Self.adminKey : nil
@@ -57,7 +65,17 @@ final class ServerProcess: @unchecked Sendable {
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.standardError
+        if captureLogs {
+            let errors = Pipe()
+            let collector = logCollector
+            errors.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if !data.isEmpty { collector.append(data) }
+            }
+            process.standardError = errors
+        } else {
+            process.standardError = FileHandle.standardError
+        }
         output = OutputCollector()
         let collector = output
         pipe.fileHandleForReading.readabilityHandler = { handle in
@@ -83,6 +101,9 @@ final class ServerProcess: @unchecked Sendable {
         process.terminate()
         throw AisleError(code: .unavailable, message: "aisle serve did not start within 60 s: \(collector.text)")
     }
+
+    /// The log lines a server started with `captureLogs` wrote so far.
+    var logs: String { logCollector.text }
 
     /// Everything the server printed on standard output so far.
     var printed: String { output.text }
