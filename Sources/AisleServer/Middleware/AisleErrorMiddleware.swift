@@ -38,7 +38,7 @@ struct AisleErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // bytes that are not HTTP): its mistake, not ours, and nothing was stored.
             context.logger.debug(
                 "request body cut off or malformed",
-                metadata: ["error": "\(error)", "path": "\(request.uri.path)"]
+                metadata: ["error": "\(error)", "route": "\(context.endpointPath ?? "unmatched")"]
             )
             return JSONResponse.error(
                 AisleError(
@@ -49,7 +49,7 @@ struct AisleErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             context.logger.error(
                 "unhandled error",
-                metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"]
+                metadata: ["error": "\(String(reflecting: error))", "route": "\(context.endpointPath ?? "unmatched")"]
             )
             return JSONResponse.encoded(
                 ErrorBody.internalError,
