@@ -5,6 +5,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var server = ServerConfiguration()
     public var store = StoreConfiguration()
     public var keys = KeyConfiguration()
+    public var privacy = PrivacyConfiguration()
     public var ingest = IngestConfiguration()
     public var recommend = RecommendConfiguration()
     public var reviews = ReviewConfiguration()
@@ -193,6 +194,20 @@ public struct StoreConfiguration: Sendable, Equatable {
 
 /// API keys. When a key is not configured, the server generates one on first start, stores its
 /// hash in the data folder and prints it once.
+/// Personal data at rest (docs/SECURITY.md).
+public struct PrivacyConfiguration: Sendable, Equatable {
+    /// User attributes sealed with AES-GCM before they are stored; readable only through the
+    /// API (`users:read`).
+    public var personalAttributes: Set<String> = ["email", "phone", "name", "address", "birthday", "ip"]
+    /// The data key, 32 bytes as 64 hex digits (`AISLE_DATA_KEY`); nil to use `dataKeyFile`.
+    public var dataKey: String?
+    /// Where the data key is kept (made at the first start, mode 0600); nil for `data.key`
+    /// in the data folder. Keep it outside the data folder in production.
+    public var dataKeyFile: String?
+
+    public init() {}
+}
+
 public struct KeyConfiguration: Sendable, Equatable {
     /// Full access.
     public var adminKey: String?

@@ -23,6 +23,7 @@ public final class DataFolder: Sendable {
     private let store: any BulkLoadingStore
     private let reviewAnalyzer: ReviewAnalyzer
     private let lock: DataDirectoryLock
+    private let seal: PersonalDataSeal
 
     /// Opens the folder of `configuration` (creating it), taking its lock. Throws `InUse` while
     /// a server or another import holds it. Reviews are analysed with `reviewAnalyzer`.
@@ -40,6 +41,10 @@ public final class DataFolder: Sendable {
         )
         self.configuration = configuration
         self.reviewAnalyzer = reviewAnalyzer
+        seal = PersonalDataSeal(
+            key: try PersonalDataSeal.key(for: configuration),
+            personalAttributes: configuration.privacy.personalAttributes
+        )
     }
 
     /// Appends events; duplicates by id are dropped. Devices link as the ingest path links them.
@@ -54,7 +59,7 @@ public final class DataFolder: Sendable {
 
     /// Creates or replaces users; returns how many were written.
     public func importUsers(_ users: [User]) async throws -> Int {
-        try await store.putUsers(users, at: .now()).count
+        try await store.putUsers(try users.map(seal.seal), at: .now()).count
     }
 
     /// Analyses and stores reviews, as the server's batch route does (reviews of unknown items

@@ -3,12 +3,16 @@ public import AisleStore
 
 /// Users: profiles, linked devices, merged history, erasure.
 extension Engine {
+    /// Stores profiles, their personal attributes sealed; answers them as stored, opened.
     public func putUsers(_ users: [User]) async throws -> [User] {
-        try await store.putUsers(users, at: .now())
+        guard let seal else { return try await store.putUsers(users, at: .now()) }
+        return try await store.putUsers(try users.map(seal.seal), at: .now()).map(seal.open)
     }
 
+    /// The profile, its personal attributes opened.
     public func user(_ id: UserID) async throws -> User? {
-        try await store.user(id)
+        let stored = try await store.user(id)
+        return seal.map { seal in stored.map(seal.open) } ?? stored
     }
 
     /// Erases everything stored of a user: profile, events from every device, device links,
@@ -28,7 +32,7 @@ extension Engine {
     /// devices, consent and reviews, for a data export. Nil when nothing is stored of them.
     public func exportProfile(of id: UserID) async throws -> UserExport? {
         let export = UserExport(
-            user: try await store.user(id),
+            user: try await user(id),
             devices: try await store.devices(of: id),
             consent: try await consent(of: id),
             reviews: try await store.reviews(by: id, limit: 1_000_000)

@@ -26,6 +26,8 @@ public final class Engine: Sendable {
     let startup = StartupProgress()
     /// Users whose consent restricts their feed or the storing of their events.
     let consents = ConsentRegistry()
+    /// Seals personal profile attributes at rest; nil stores them as sent (tests).
+    let seal: PersonalDataSeal?
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
     /// configuration). `search` gets the encoder's calibrated bars for meaning-only matches.
@@ -35,8 +37,10 @@ public final class Engine: Sendable {
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         encoder: TextEncoder? = nil,
-        search: SearchEngine? = nil
+        search: SearchEngine? = nil,
+        dataKey: [UInt8]? = nil
     ) {
+        seal = dataKey.map { PersonalDataSeal(key: $0, personalAttributes: configuration.privacy.personalAttributes) }
         self.configuration = configuration
         self.store = store
         self.recommendations = recommendations

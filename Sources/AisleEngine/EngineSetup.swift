@@ -38,7 +38,8 @@ public enum EngineSetup {
             store: store,
             recommendations: recommendations,
             reviews: reviews,
-            encoder: encoder
+            encoder: encoder,
+            dataKey: try PersonalDataSeal.key(for: configuration)
         )
         return (engine, lock)
     }

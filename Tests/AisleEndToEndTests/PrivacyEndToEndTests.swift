@@ -147,4 +147,35 @@ import Testing
             #expect(!logs.contains(secret), "the logs hold \(secret.prefix(12))…")
         }
     }
+
+    @Test("an email is readable through the API but not in any byte of the data folder; the key file is 0600")
+    func sealedAtRest() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { server.stop() }
+        let email = "sealed.alice.7f3a@example.com"
+        try await withHTTP(server) { (http) async throws in
+            let profile = #"{"attributes": {"email": "\#(email)", "tier": "gold"}}"#
+            #expect(try await http.call(.PUT, "/v1/users/u-sealed", json: profile).status == 200)
+            let read = try await http.call(.GET, "/v1/users/u-sealed").decode(UserBody.self)
+            #expect(read.attributes?["email"] == .string(email))
+        }
+        #expect(server.stop() == 0)
+        let folder = URL(fileURLWithPath: server.dataDirectory)
+        let files =
+            FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        for file in files {
+            let bytes = FileManager.default.contents(atPath: file.path) ?? Data()
+            #expect(bytes.range(of: Data(email.utf8)) == nil, "\(file.lastPathComponent) holds the email")
+        }
+        let keyFile = folder.appendingPathComponent("data.key").path
+        let permissions = try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        // The same key after a restart: the email still reads.
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        try await withHTTP(server) { (http) async throws in
+            let read = try await http.call(.GET, "/v1/users/u-sealed").decode(UserBody.self)
+            #expect(read.attributes?["email"] == .string(email))
+        }
+    }
 }

@@ -78,7 +78,9 @@ struct DemoCommand: AsyncParsableCommand {
         let manager = FileManager.default
         guard manager.fileExists(atPath: directory) else { return }
         let contents = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
-        let ours = contents.allSatisfy { $0.hasPrefix("aisle.") || $0.hasSuffix(".rejects.jsonl") || $0 == "models" }
+        let ours = contents.allSatisfy {
+            $0.hasPrefix("aisle.") || $0.hasSuffix(".rejects.jsonl") || $0 == "models" || $0 == "data.key"
+        }
         guard ours else {
             throw ValidationError(
                 "\(directory) holds files that are not Aisle's; pass --data with a new or Aisle-only folder"

@@ -51,6 +51,12 @@ struct ServerOptions: ParsableArguments {
     var auditRetentionDays: Int?
 
     @Option(
+        help:
+            "File holding the data key that seals personal profile attributes (env AISLE_DATA_KEY_FILE; default DATA/data.key, made at the first start). AISLE_DATA_KEY (64 hex digits) wins over it."
+    )
+    var dataKeyFile: String?
+
+    @Option(
         name: .long,
         help:
             "optional or required: whether personal reads and device links with the ingest key need X-Aisle-User-Token (env AISLE_USER_TOKENS; default optional; use required in production)."
@@ -153,6 +159,8 @@ struct ServerOptions: ParsableArguments {
         configuration.server.maxConnections =
             try integer(maxConnections, "AISLE_MAX_CONNECTIONS") ?? configuration.server.maxConnections
         configuration.server.rateLimit = try integer(rateLimit, "AISLE_RATE_LIMIT")
+        configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
+        configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
         if let days = try integer(auditRetentionDays, "AISLE_AUDIT_RETENTION_DAYS") {
             guard (1...36_500).contains(days) else {
                 throw ValidationError("audit-retention-days must be 1 to 36500, got \(days)")

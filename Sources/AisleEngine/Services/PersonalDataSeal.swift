@@ -1,0 +1,103 @@
+import AisleCore
+import Crypto
+import Foundation
+
+/// Seals the personal attributes of user profiles (AES-256-GCM) before they are stored and
+/// opens them when they are read, so the data folder alone does not give them away. A sealed
+/// value is the string `aisle-sealed:v1:` + base64(nonce | ciphertext | tag) of the value's JSON.
+final class PersonalDataSeal: Sendable {
+    static let prefix = "aisle-sealed:v1:"
+    /// The key's bytes: `SymmetricKey` is not `Sendable`, so one is made per use (cheap).
+    private let keyBytes: [UInt8]
+    private let personal: Set<String>
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+
+    init(key: [UInt8], personalAttributes: Set<String>) {
+        keyBytes = key
+        personal = personalAttributes
+    }
+
+    /// The data key of `configuration`: `dataKey` (64 hex digits), else the key file, made
+    /// with a new random key (mode 0600) when missing.
+    static func key(for configuration: AisleConfiguration) throws -> [UInt8] {
+        if let text = configuration.privacy.dataKey {
+            guard let bytes = hexBytes(text), bytes.count == 32 else {
+                throw EngineSetup.Failure(
+                    option: "AISLE_DATA_KEY",
+                    message: "the data key must be 64 hex digits (32 bytes)"
+                )
+            }
+            return bytes
+        }
+        let path =
+            configuration.privacy.dataKeyFile
+            ?? (configuration.store.dataDirectory as NSString).appendingPathComponent("data.key")
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
+                throw EngineSetup.Failure(option: "--data-key-file", message: "\(path) does not hold a 32-byte hex key")
+            }
+            return bytes
+        }
+        let fresh = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        guard
+            FileManager.default.createFile(
+                atPath: path,
+                contents: Data(fresh.map { String(format: "%02x", $0) }.joined().utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else {
+            throw EngineSetup.Failure(option: "--data-key-file", message: "cannot create \(path)")
+        }
+        return fresh
+    }
+
+    /// `user` with its personal attributes sealed.
+    func seal(_ user: User) throws -> User {
+        var sealed = user
+        for (name, value) in user.attributes where personal.contains(name) {
+            if case .string(let text) = value, text.hasPrefix(Self.prefix) { continue }
+            let box = try AES.GCM.seal(try JSONEncoder().encode(value), using: key)
+            guard let combined = box.combined else { throw AisleError(code: .unavailable, message: "cannot seal") }
+            sealed.attributes[name] = .string(Self.prefix + combined.base64EncodedString())
+        }
+        return sealed
+    }
+
+    /// `user` with its sealed attributes opened. A value sealed under another key is left
+    /// out (and the rest still answered): it cannot be read, and must not be shown as text.
+    func open(_ user: User) -> User {
+        var opened = user
+        for (name, value) in user.attributes {
+            guard case .string(let text) = value, text.hasPrefix(Self.prefix) else { continue }
+            guard let data = Data(base64Encoded: String(text.dropFirst(Self.prefix.count))),
+                let box = try? AES.GCM.SealedBox(combined: data),
+                let plain = try? AES.GCM.open(box, using: key),
+                let decoded = try? JSONDecoder().decode(JSONValue.self, from: plain)
+            else {
+                opened.attributes[name] = nil
+                continue
+            }
+            opened.attributes[name] = decoded
+        }
+        return opened
+    }
+
+    private static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = 0
+        while index < digits.count {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+                return nil
+            }
+            bytes.append(byte)
+            index += 2
+        }
+        return bytes
+    }
+}
