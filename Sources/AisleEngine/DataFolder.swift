@@ -2,6 +2,13 @@ public import AisleCore
 import AisleRecommend
 import AisleStore
 public import AisleText
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The engine's work on a data folder while no server runs on it: `aisle import`, `aisle train`
 /// and the loading half of `aisle demo`. Holds the folder's lock from `open` until it is
@@ -89,6 +96,52 @@ public final class DataFolder: Sendable {
     /// where `aisle serve` loads it (`models/snapshot.aisle`).
     public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingReport {
         try await EngineSetup.recommender(configuration: configuration, store: store).train(progress: progress)
+    }
+
+    /// Seals every profile's personal attributes under a new data key and makes it the key.
+    /// The new key is written first beside the old one (`data.key.next`), so a rotation that
+    /// stops half way is finished by running it again; the old file is replaced last. Needs a
+    /// key file (with `AISLE_DATA_KEY` set there is no file to rotate). Returns the profiles
+    /// re-sealed.
+    public func rotateDataKey(progress: @Sendable (Int) -> Void = { _ in }) async throws -> Int {
+        if configuration.privacy.dataKey != nil {
+            throw EngineSetup.Failure(
+                option: "AISLE_DATA_KEY",
+                message: "the data key comes from the environment; unset it to rotate the key file, or re-seal by hand"
+            )
+        }
+        let path = PersonalDataSeal.keyFile(for: configuration)
+        guard let old = try PersonalDataSeal.readKey(at: path) else {
+            throw EngineSetup.Failure(option: "--data-key-file", message: "no data key at \(path): nothing to rotate")
+        }
+        let nextPath = path + ".next"
+        let next = try PersonalDataSeal.readKey(at: nextPath) ?? PersonalDataSeal.writeNewKey(at: nextPath)
+        let sealer = PersonalDataSeal(
+            key: next,
+            olderKeys: [old],
+            personalAttributes: configuration.privacy.personalAttributes
+        )
+        var cursor: UserID?
+        var resealed = 0
+        while true {
+            let page = try await store.users(after: cursor, limit: 1_000)
+            let sealed = page.filter(PersonalDataSeal.holdsSealed)
+            if !sealed.isEmpty {
+                _ = try await store.putUsers(try sealed.map { try sealer.seal(sealer.open($0)) }, at: .now())
+                resealed += sealed.count
+                progress(resealed)
+            }
+            guard page.count == 1_000, let last = page.last else { break }
+            cursor = last.id
+        }
+        // rename(2): atomic, so the key file is the old key or the new one, never neither.
+        guard rename(nextPath, path) == 0 else {
+            throw EngineSetup.Failure(
+                option: "--data-key-file",
+                message: "cannot replace \(path) with \(nextPath): \(String(cString: strerror(errno)))"
+            )
+        }
+        return resealed
     }
 
     /// Where `train` saves the snapshot.

@@ -178,4 +178,42 @@ import Testing
             #expect(read.attributes?["email"] == .string(email))
         }
     }
+
+    @Test("aisle keys rotate-data-key re-seals under a new key file; the server reads the profile with it")
+    func rotateDataKey() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { server.stop() }
+        try await withHTTP(server) { (http) async throws in
+            let profile = #"{"attributes": {"email": "rotate.me@example.com", "tier": "gold"}}"#
+            #expect(try await http.call(.PUT, "/v1/users/u-rotate", json: profile).status == 200)
+        }
+        let keyFile = (server.dataDirectory as NSString).appendingPathComponent("data.key")
+        let oldKey = try String(contentsOfFile: keyFile, encoding: .utf8)
+        let busy = try Self.aisle(["keys", "rotate-data-key", "--data", server.dataDirectory])
+        #expect(busy.status != 0 && busy.output.contains("stop it first"), "\(busy.output)")
+        #expect(server.stop() == 0)
+        let run = try Self.aisle(["keys", "rotate-data-key", "--data", server.dataDirectory])
+        #expect(run.status == 0 && run.output.contains("1 profiles re-sealed"), "\(run.output)")
+        let newKey = try String(contentsOfFile: keyFile, encoding: .utf8)
+        #expect(newKey != oldKey && !FileManager.default.fileExists(atPath: keyFile + ".next"))
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        try await withHTTP(server) { (http) async throws in
+            let read = try await http.call(.GET, "/v1/users/u-rotate").decode(UserBody.self)
+            #expect(read.attributes?["email"] == .string("rotate.me@example.com"))
+        }
+    }
+
+    static func aisle(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }

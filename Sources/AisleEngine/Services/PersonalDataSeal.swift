@@ -9,35 +9,34 @@ final class PersonalDataSeal: Sendable {
     static let prefix = "aisle-sealed:v1:"
     /// The key's bytes: `SymmetricKey` is not `Sendable`, so one is made per use (cheap).
     private let keyBytes: [UInt8]
+    /// Keys values may also be sealed under (a rotation in progress), tried after `keyBytes`.
+    private let olderKeys: [[UInt8]]
     private let personal: Set<String>
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
-    init(key: [UInt8], personalAttributes: Set<String>) {
+    init(key: [UInt8], olderKeys: [[UInt8]] = [], personalAttributes: Set<String>) {
         keyBytes = key
+        self.olderKeys = olderKeys
         personal = personalAttributes
     }
 
-    /// The data key of `configuration`: `dataKey` (64 hex digits), else the key file, made
-    /// with a new random key (mode 0600) when missing.
-    static func key(for configuration: AisleConfiguration) throws -> [UInt8] {
-        if let text = configuration.privacy.dataKey {
-            guard let bytes = hexBytes(text), bytes.count == 32 else {
-                throw EngineSetup.Failure(
-                    option: "AISLE_DATA_KEY",
-                    message: "the data key must be 64 hex digits (32 bytes)"
-                )
-            }
-            return bytes
-        }
-        let path =
-            configuration.privacy.dataKeyFile
+    /// Where the key file of `configuration` is.
+    static func keyFile(for configuration: AisleConfiguration) -> String {
+        configuration.privacy.dataKeyFile
             ?? (configuration.store.dataDirectory as NSString).appendingPathComponent("data.key")
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
-                throw EngineSetup.Failure(option: "--data-key-file", message: "\(path) does not hold a 32-byte hex key")
-            }
-            return bytes
+    }
+
+    /// Reads a key file; nil when there is none.
+    static func readKey(at path: String) throws -> [UInt8]? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
+            throw EngineSetup.Failure(option: "--data-key-file", message: "\(path) does not hold a 32-byte hex key")
         }
+        return bytes
+    }
+
+    /// Writes a new random key to `path` (mode 0600) and returns it.
+    static func writeNewKey(at path: String) throws -> [UInt8] {
         let fresh = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent,
@@ -53,6 +52,27 @@ final class PersonalDataSeal: Sendable {
             throw EngineSetup.Failure(option: "--data-key-file", message: "cannot create \(path)")
         }
         return fresh
+    }
+
+    /// Whether `user` holds any sealed value.
+    static func holdsSealed(_ user: User) -> Bool {
+        user.attributes.values.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
+    }
+
+    /// The data key of `configuration`: `dataKey` (64 hex digits), else the key file, made
+    /// with a new random key (mode 0600) when missing.
+    static func key(for configuration: AisleConfiguration) throws -> [UInt8] {
+        if let text = configuration.privacy.dataKey {
+            guard let bytes = hexBytes(text), bytes.count == 32 else {
+                throw EngineSetup.Failure(
+                    option: "AISLE_DATA_KEY",
+                    message: "the data key must be 64 hex digits (32 bytes)"
+                )
+            }
+            return bytes
+        }
+        let path = keyFile(for: configuration)
+        return try readKey(at: path) ?? writeNewKey(at: path)
     }
 
     /// `user` with its personal attributes sealed.
@@ -75,7 +95,9 @@ final class PersonalDataSeal: Sendable {
             guard case .string(let text) = value, text.hasPrefix(Self.prefix) else { continue }
             guard let data = Data(base64Encoded: String(text.dropFirst(Self.prefix.count))),
                 let box = try? AES.GCM.SealedBox(combined: data),
-                let plain = try? AES.GCM.open(box, using: key),
+                let plain = ([keyBytes] + olderKeys).lazy.compactMap({
+                    try? AES.GCM.open(box, using: SymmetricKey(data: $0))
+                }).first,
                 let decoded = try? JSONDecoder().decode(JSONValue.self, from: plain)
             else {
                 opened.attributes[name] = nil

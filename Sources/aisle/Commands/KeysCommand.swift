@@ -1,0 +1,51 @@
+import AisleCore
+import AisleEngine
+import ArgumentParser
+import Foundation
+
+/// `aisle keys …`: key chores done on a data folder while no server runs on it.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Key chores on a data folder (no server may run on it).",
+        subcommands: [RotateDataKeyCommand.self]
+    )
+}
+
+struct RotateDataKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-data-key",
+        abstract: "Re-seal every profile's personal attributes under a new data key, then replace the key file.",
+        discussion: """
+            Writes the new key beside the old one (DATA_KEY_FILE.next), re-seals every profile
+            that holds sealed attributes, and replaces the key file last: if it stops half way,
+            run it again. Stop the server first; keep a copy of the old key until it is done.
+            """
+    )
+
+    @Option(help: "Data folder (env AISLE_DATA; default ./aisle-data).")
+    var data: String?
+
+    @Option(help: "The data key file (env AISLE_DATA_KEY_FILE; default DATA/data.key).")
+    var dataKeyFile: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = AisleConfiguration()
+        configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
+        configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
+        configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
+        let folder: DataFolder
+        do {
+            folder = try DataFolder(configuration: configuration)
+        } catch is DataFolder.InUse {
+            throw ValidationError("\(configuration.store.dataDirectory) is in use by a running server; stop it first")
+        }
+        do {
+            let count = try await folder.rotateDataKey { Console.error("rotate-data-key: \($0) profiles re-sealed") }
+            Console.line("rotate-data-key: \(count) profiles re-sealed under the new key; the key file is replaced")
+        } catch let failure as EngineSetup.Failure {
+            throw ValidationError(failure.message)
+        }
+    }
+}
