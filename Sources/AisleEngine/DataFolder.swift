@@ -2,7 +2,7 @@ public import AisleCore
 import AisleRecommend
 import AisleStore
 public import AisleText
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -96,6 +96,50 @@ public final class DataFolder: Sendable {
     /// where `aisle serve` loads it (`models/snapshot.aisle`).
     public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingReport {
         try await EngineSetup.recommender(configuration: configuration, store: store).train(progress: progress)
+    }
+
+    /// Writes every stored event that names an item, oldest first, one JSON object per line
+    /// (the history shape without event ids), through `write`. With `pseudonymize`, user,
+    /// device and session ids are replaced by keyed pseudonyms (`PersonalDataSeal.pseudonym`):
+    /// a file for analysts that still tells shoppers apart but does not name them. Returns the
+    /// events written.
+    public func exportEvents(
+        pseudonymize: Bool,
+        progress: @Sendable (Int) -> Void = { _ in },
+        write: (Data) throws -> Void
+    ) async throws -> Int {
+        let encoder = Wire.encoder()
+        var after: Int64 = 0
+        var written = 0
+        while true {
+            let page = try await store.interactionEvents(after: after, limit: 10_000)
+            var chunk = Data()
+            for event in page {
+                var body = EventBody(
+                    type: event.type.rawValue,
+                    userID: event.userID?.rawValue,
+                    deviceID: event.deviceID?.rawValue,
+                    itemID: event.itemID.rawValue,
+                    value: event.value,
+                    sessionID: event.sessionID?.rawValue,
+                    device: event.platform.map { DeviceBody(platform: $0.rawValue) },
+                    timestamp: TimestampBody(event.timestamp)
+                )
+                if pseudonymize {
+                    body.userID = body.userID.map { seal.pseudonym($0, kind: "user") }
+                    body.deviceID = body.deviceID.map { seal.pseudonym($0, kind: "device") }
+                    body.sessionID = body.sessionID.map { seal.pseudonym($0, kind: "session") }
+                }
+                chunk += try encoder.encode(body)
+                chunk.append(UInt8(ascii: "\n"))
+            }
+            try write(chunk)
+            written += page.count
+            progress(written)
+            guard page.count == 10_000, let last = page.last else { break }
+            after = last.sequence
+        }
+        return written
     }
 
     /// Seals every profile's personal attributes under a new data key and makes it the key.

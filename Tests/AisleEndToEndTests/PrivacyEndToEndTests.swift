@@ -204,6 +204,35 @@ import Testing
         }
     }
 
+    @Test("aisle export events --pseudonymize: every event, no id, the same shopper the same pseudonym")
+    func pseudonymizedExport() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false", "AISLE_TRAIN_AFTER_EVENTS": "0"])
+        defer { server.stop() }
+        try await withHTTP(server) { (http) async throws in
+            var events = (0..<5).map { EventBody(type: "view", userID: "alice-export-7f3a", itemID: "i\($0)") }
+            events += (0..<3).map { EventBody(type: "view", deviceID: "bob-phone-7f3a", itemID: "i\($0)") }
+            events.append(EventBody(type: "search", userID: "alice-export-7f3a", query: "rain"))
+            #expect(try await http.post("/v1/events", encoding: EventBatch(events: events)).status == 200)
+        }
+        #expect(server.stop() == 0)
+        let plain = try Self.aisle(["export", "events", "--data", server.dataDirectory])
+        #expect(plain.status == 0 && plain.output.contains("alice-export-7f3a"), "\(plain.output)")
+        let out = (NSTemporaryDirectory() as NSString).appendingPathComponent("export-\(UUID().uuidString).jsonl")
+        let run = try Self.aisle(["export", "events", "--data", server.dataDirectory, "--pseudonymize", "--out", out])
+        #expect(run.status == 0 && run.output.contains("export: 8 events, pseudonymised"), "\(run.output)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(!text.contains("alice-export") && !text.contains("bob-phone") && !text.contains("s_"))
+        let rows = try text.split(separator: "\n").map { try JSONDecoder().decode(EventBody.self, from: Data($0.utf8)) }
+        #expect(rows.count == 8, "the search event names no item and is not exported")
+        let users = Set(rows.compactMap(\.userID))
+        let devices = Set(rows.compactMap(\.deviceID))
+        #expect(users.count == 1 && users.first?.hasPrefix("p_") == true)
+        #expect(devices.count == 1 && devices.first?.hasPrefix("p_") == true && users != devices)
+        let again = try Self.aisle(["export", "events", "--data", server.dataDirectory, "--pseudonymize"])
+        #expect(again.output.contains(try #require(users.first)), "stable across exports")
+    }
+
     static func aisle(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)

@@ -54,6 +54,14 @@ final class PersonalDataSeal: Sendable {
         return fresh
     }
 
+    /// A stable pseudonym of `id` for analysts' exports: `p_` and 24 hex digits of
+    /// HMAC-SHA256 under the data key, labelled by `kind`, so the same user is the same
+    /// pseudonym across exports and the id cannot be recovered without the key.
+    func pseudonym(_ id: String, kind: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data("analyst:\(kind):\(id)".utf8), using: key)
+        return "p_" + code.prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Whether `user` holds any sealed value.
     static func holdsSealed(_ user: User) -> Bool {
         user.attributes.values.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
