@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 DEMO_PORT ?= 8080
 
-.PHONY: demo test build release bench lint clean models dist
+.PHONY: demo test build release bench lint fuzz clean models dist
 
 demo:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
@@ -32,6 +32,10 @@ bench:
 # Style (swift-format, with .swift-format) and the layer rules (scripts/check-layers.sh).
 lint:
 	swift format lint --strict --recursive Sources Tests Examples && scripts/check-layers.sh
+
+# schemathesis against the served OpenAPI document, admin and ingest key (after make test).
+fuzz:
+	scripts/fuzz-api.sh
 
 clean:
 	rm -rf .build .build-dist dist aisle-data aisle-demo-data
