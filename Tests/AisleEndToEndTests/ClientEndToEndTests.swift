@@ -7,11 +7,6 @@ import Testing
 /// AisleClient against the real server over loopback, driven through the `aisle-shop` example
 /// so that each run is a real process start (an app launch) on the same queue folder.
 @Suite(.serialized) struct ClientEndToEndTests {
-    struct Run {
-        var status: Int32
-        var output: String
-    }
-
     static var shopBinary: String {
         (ServerProcess.binary as NSString).deletingLastPathComponent + "/aisle-shop"
     }
@@ -30,24 +25,11 @@ import Testing
         storage: String,
         _ arguments: [String] = [],
         shell prefix: String? = nil
-    ) throws -> Run {
-        let process = Process()
+    ) throws -> ProcessRun {
         let all = [command, "--url", url, "--key", ServerProcess.ingestKey, "--storage", storage] + arguments
-        if let prefix {
-            // A shell line for limits (ulimit) that apply to the client process only.
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", prefix + "; exec \"$0\" \"$@\"", shopBinary] + all
-        } else {
-            process.executableURL = URL(fileURLWithPath: shopBinary)
-            process.arguments = all
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        guard let prefix else { return try ProcessRun.run(shopBinary, all) }
+        // A shell line for limits (ulimit) that apply to the client process only.
+        return try ProcessRun.run("/bin/sh", ["-c", prefix + "; exec \"$0\" \"$@\"", shopBinary] + all)
     }
 
     /// The user's stored events: how many, and how many distinct event ids.
@@ -109,28 +91,34 @@ import Testing
         return server
     }
 
-    static func uploadArguments(_ server: ServerProcess, storage: String) -> [String] {
-        ["deliver", "--url", server.baseURL, "--key", ServerProcess.ingestKey, "--storage", storage]
+    /// 1,000 events queued offline for `user`, a throttled server, and an upload running in
+    /// the background; returns once the server stored some (how many: `seen`).
+    static func uploadUnderWay(user: String) async throws -> (
+        server: ServerProcess, upload: Process, storage: String, seen: Int
+    ) {
+        let storage = folder()
+        _ = try shop("identify", url: down, storage: storage, ["--user", user])
+        _ = try shop("track", url: down, storage: storage, ["--item", "sku", "--count", "1000"])
+        let server = try throttledServer()
+        let upload = Process()
+        upload.executableURL = URL(fileURLWithPath: shopBinary)
+        upload.arguments =
+            ["deliver", "--url", server.baseURL, "--key", ServerProcess.ingestKey, "--storage", storage]
             + ["--batch", "10", "--timeout", "3"]
+        upload.standardOutput = FileHandle.nullDevice
+        upload.standardError = FileHandle.nullDevice
+        try upload.run()
+        var seen = 0
+        while seen == 0 && upload.isRunning { seen = await ingested(on: server) }
+        return (server, upload, storage, seen)
     }
 
     @Test("the server killed mid-upload, then restarted: nothing lost, nothing twice")
     func serverKilledMidUpload() async throws {
-        let storage = Self.folder()
-        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-kill"])
-        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "sku", "--count", "1000"])
-        let server = try Self.throttledServer()
+        let (server, upload, storage, seen) = try await Self.uploadUnderWay(user: "u-kill")
         defer { server.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.shopBinary)
-        process.arguments = Self.uploadArguments(server, storage: storage)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = 0
-        while seen == 0 && process.isRunning { seen = await Self.ingested(on: server) }
         server.kill9()
-        process.waitUntilExit()
+        upload.waitUntilExit()
         #expect(seen > 0 && seen < 1_000, "killed mid-upload (\(seen) stored)")
         try server.start()
         let resumed = try Self.shop("flush", url: server.baseURL, storage: storage)
@@ -141,21 +129,10 @@ import Testing
 
     @Test("the app killed mid-upload resends on its next launch; the server keeps each event once")
     func clientKilledMidUpload() async throws {
-        let storage = Self.folder()
-        _ = try Self.shop("identify", url: Self.down, storage: storage, ["--user", "u-app"])
-        _ = try Self.shop("track", url: Self.down, storage: storage, ["--item", "sku", "--count", "1000"])
-        let server = try Self.throttledServer()
+        let (server, upload, storage, seen) = try await Self.uploadUnderWay(user: "u-app")
         defer { server.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.shopBinary)
-        process.arguments = Self.uploadArguments(server, storage: storage)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = 0
-        while seen == 0 && process.isRunning { seen = await Self.ingested(on: server) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(upload.processIdentifier, SIGKILL)
+        upload.waitUntilExit()
         #expect(seen > 0 && seen < 1_000, "killed mid-upload (\(seen) stored)")
         let relaunch = try Self.shop("deliver", url: server.baseURL, storage: storage, ["--timeout", "60"])
         #expect(relaunch.output.contains("pending 0 rejected 0"), "\(relaunch.output)")

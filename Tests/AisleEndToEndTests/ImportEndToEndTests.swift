@@ -8,24 +8,8 @@ import Testing
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
         .path
 
-    struct Run {
-        var status: Int32
-        var output: String
-    }
-
-    func aisle(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    func aisle(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> ProcessRun {
+        try ProcessRun.run(ServerProcess.binary, arguments, in: folder, environment: environment)
     }
 
     func workFolder() -> String {
@@ -101,7 +85,7 @@ import Testing
                 try aisle(["import", "items", Self.fixtures + "/items.csv", "--data", "data"], in: work).status == 0
             )
             let server = ServerProcess(dataDirectory: work + "/data")
-            var run: Run
+            var run: ProcessRun
             if throughServer {
                 try server.start()
                 run = try aisle(

@@ -233,16 +233,7 @@ import Testing
         #expect(again.output.contains(try #require(users.first)), "stable across exports")
     }
 
-    static func aisle(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func aisle(_ arguments: [String]) throws -> ProcessRun {
+        try ProcessRun.run(ServerProcess.binary, arguments)
     }
 }

@@ -29,7 +29,7 @@ final class PersonalDataSeal: Sendable {
     /// Reads a key file; nil when there is none.
     static func readKey(at path: String) throws -> [UInt8]? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
+        guard let bytes = Hex.bytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
             throw EngineSetup.Failure(option: "--data-key-file", message: "\(path) does not hold a 32-byte hex key")
         }
         return bytes
@@ -45,7 +45,7 @@ final class PersonalDataSeal: Sendable {
         guard
             FileManager.default.createFile(
                 atPath: path,
-                contents: Data(fresh.map { String(format: "%02x", $0) }.joined().utf8),
+                contents: Data(Hex.string(fresh).utf8),
                 attributes: [.posixPermissions: 0o600]
             )
         else {
@@ -59,7 +59,7 @@ final class PersonalDataSeal: Sendable {
     /// pseudonym across exports and the id cannot be recovered without the key.
     func pseudonym(_ id: String, kind: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data("analyst:\(kind):\(id)".utf8), using: key)
-        return "p_" + code.prefix(12).map { String(format: "%02x", $0) }.joined()
+        return "p_" + Hex.string(code.prefix(12))
     }
 
     /// Whether `user` holds any sealed value.
@@ -71,7 +71,7 @@ final class PersonalDataSeal: Sendable {
     /// with a new random key (mode 0600) when missing.
     static func key(for configuration: AisleConfiguration) throws -> [UInt8] {
         if let text = configuration.privacy.dataKey {
-            guard let bytes = hexBytes(text), bytes.count == 32 else {
+            guard let bytes = Hex.bytes(text), bytes.count == 32 else {
                 throw EngineSetup.Failure(
                     option: "AISLE_DATA_KEY",
                     message: "the data key must be 64 hex digits (32 bytes)"
@@ -114,20 +114,5 @@ final class PersonalDataSeal: Sendable {
             opened.attributes[name] = decoded
         }
         return opened
-    }
-
-    private static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = 0
-        while index < digits.count {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            bytes.append(byte)
-            index += 2
-        }
-        return bytes
     }
 }

@@ -162,26 +162,7 @@ public final class KeyRing: Sendable {
         return difference == 0
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
-    }
+    static func hex(_ bytes: [UInt8]) -> String { Hex.string(bytes) }
 
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let byte = UInt8(String(decoding: utf8[index..<index + 2], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            bytes.append(byte)
-            index += 2
-        }
-        return bytes
-    }
+    static func hexBytes(_ text: String) -> [UInt8]? { Hex.bytes(text) }
 }

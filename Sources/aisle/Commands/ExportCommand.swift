@@ -24,11 +24,7 @@ struct ExportEventsCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Data folder (env AISLE_DATA; default ./aisle-data).")
-    var data: String?
-
-    @Option(help: "The data key file (env AISLE_DATA_KEY_FILE; default DATA/data.key).")
-    var dataKeyFile: String?
+    @OptionGroup var folderOptions: FolderOptions
 
     @Flag(help: "Replace user, device and session ids with keyed pseudonyms.")
     var pseudonymize = false
@@ -37,20 +33,7 @@ struct ExportEventsCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        var configuration = AisleConfiguration()
-        configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
-        configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
-        configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
-        guard FileManager.default.fileExists(atPath: configuration.store.dataDirectory) else {
-            throw ValidationError("no data folder at \(configuration.store.dataDirectory)")
-        }
-        let folder: DataFolder
-        do {
-            folder = try DataFolder(configuration: configuration)
-        } catch is DataFolder.InUse {
-            throw ValidationError("\(configuration.store.dataDirectory) is in use by a running server; stop it first")
-        }
+        let folder = try folderOptions.open()
         let output: FileHandle
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])

@@ -12,6 +12,32 @@ struct KeysCommand: AsyncParsableCommand {
     )
 }
 
+/// The data folder and its data key, for the commands that work on a folder no server runs on.
+struct FolderOptions: ParsableArguments {
+    @Option(help: "Data folder (env AISLE_DATA; default ./aisle-data).")
+    var data: String?
+
+    @Option(help: "The data key file (env AISLE_DATA_KEY_FILE; default DATA/data.key).")
+    var dataKeyFile: String?
+
+    /// Opens the folder (which must exist), taking its lock; a running server is a clear error.
+    func open() throws -> DataFolder {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = AisleConfiguration()
+        configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
+        configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
+        configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
+        guard FileManager.default.fileExists(atPath: configuration.store.dataDirectory) else {
+            throw ValidationError("no data folder at \(configuration.store.dataDirectory)")
+        }
+        do {
+            return try DataFolder(configuration: configuration)
+        } catch is DataFolder.InUse {
+            throw ValidationError("\(configuration.store.dataDirectory) is in use by a running server; stop it first")
+        }
+    }
+}
+
 struct RotateDataKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-data-key",
@@ -23,24 +49,10 @@ struct RotateDataKeyCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Data folder (env AISLE_DATA; default ./aisle-data).")
-    var data: String?
-
-    @Option(help: "The data key file (env AISLE_DATA_KEY_FILE; default DATA/data.key).")
-    var dataKeyFile: String?
+    @OptionGroup var folderOptions: FolderOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        var configuration = AisleConfiguration()
-        configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
-        configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
-        configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
-        let folder: DataFolder
-        do {
-            folder = try DataFolder(configuration: configuration)
-        } catch is DataFolder.InUse {
-            throw ValidationError("\(configuration.store.dataDirectory) is in use by a running server; stop it first")
-        }
+        let folder = try folderOptions.open()
         do {
             let count = try await folder.rotateDataKey { Console.error("rotate-data-key: \($0) profiles re-sealed") }
             Console.line("rotate-data-key: \(count) profiles re-sealed under the new key; the key file is replaced")
