@@ -24,6 +24,8 @@ extension Engine {
     /// The user a shopper is (a device: its linked user), when their consent restricts
     /// personalization; nil for everyone else.
     func withoutPersonalization(_ shopper: Shopper) async throws -> UserID? {
+        // Nobody turned it off (the usual case): no device lookup on the feed's path.
+        guard try await consents.anyWithoutPersonalization(store: store) else { return nil }
         let user: UserID?
         switch shopper {
         case .user(let id): user = id
