@@ -215,8 +215,14 @@ public final class AisleClient: Sendable {
         guard (200..<300).contains(response.status) else { throw response.error }
         signedIn.tracking = tracking ?? signedIn.tracking
         let saved = signedIn
-        identity.withLock { $0 = saved }
-        Self.save(saved, to: storage.appendingPathComponent("identity.json"))
+        // Only if the same shopper is still signed in: a sign-out or another identify while
+        // the request was out must not be undone.
+        let current = identity.withLock { identity -> Bool in
+            guard identity?.userID == saved.userID else { return false }
+            identity = saved
+            return true
+        }
+        if current { Self.save(saved, to: storage.appendingPathComponent("identity.json")) }
     }
 
     /// Forgets the signed-in user on this device: later events are anonymous again.

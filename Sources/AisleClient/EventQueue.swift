@@ -183,12 +183,12 @@ final class EventQueue: Sendable {
     }
 
     private static func peek(_ state: State, maxRecords: Int, maxBytes: Int) throws -> Batch {
-        let stopIndex = min(state.offsets.count, state.first + maxRecords)
+        let stopIndex = state.first + min(max(1, maxRecords), state.offsets.count - state.first)
         let offsets = state.offsets[state.first..<stopIndex]
         let end = state.end
         guard let start = offsets.first else { return Batch(records: [], ends: []) }
-        // Where record `index` ends: the next one's start, or the file's end.
-        func recordEnd(_ index: Int) -> Int { index + 1 < offsets.endIndex ? offsets[index + 1] : end }
+        // Where record `index` ends: the next one's start (past the batch too), or the file's end.
+        func recordEnd(_ index: Int) -> Int { index + 1 < state.offsets.count ? state.offsets[index + 1] : end }
         var last = offsets.startIndex
         while last + 1 < offsets.endIndex && recordEnd(last + 1) - start <= maxBytes { last += 1 }
         let stop = recordEnd(last)
@@ -225,7 +225,10 @@ final class EventQueue: Sendable {
     private func compact(_ state: inout State, ifDroppedAtLeast threshold: Int?) throws {
         let sentBytes = state.headInFile
         if state.first == state.offsets.count {
-            // Everything is sent: start the file over (cheap, no copy).
+            // Everything is sent: start the file over (cheap, no copy). The head goes to 0
+            // first: killed in between, the next start resends what was sent (the server keeps
+            // each event id once), never skips what comes after.
+            try Self.writeHead(in: directory, generation: state.generation, offset: 0)
             _ = ftruncate(state.descriptor, 0)
             state.base = state.end
             state.offsets = []
@@ -284,12 +287,26 @@ final class EventQueue: Sendable {
         directory.appendingPathComponent("queue.head")
     }
 
-    /// The generation and the offset of the first unsent record; (0, 0) for a new queue.
+    /// The generation and the offset of the first unsent record; (0, 0) for a new queue. A head
+    /// that is missing or unreadable with logs beside it names the newest log from its start:
+    /// what was sent is sent again (and kept once by the server), nothing is lost.
     private static func readHead(in directory: URL) -> (generation: Int, offset: Int) {
-        guard let text = try? String(contentsOf: headURL(directory), encoding: .utf8) else { return (0, 0) }
-        let parts = text.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        guard parts.count == 2, parts[0] >= 0, parts[1] >= 0 else { return (0, 0) }
-        return (parts[0], parts[1])
+        if let text = try? String(contentsOf: headURL(directory), encoding: .utf8) {
+            let parts = text.split(separator: " ").compactMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            if parts.count == 2, parts[0] >= 0, parts[1] >= 0,
+                FileManager.default.fileExists(atPath: logURL(directory, parts[0]).path)
+            {
+                return (parts[0], parts[1])
+            }
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let generations = names.compactMap { name -> Int? in
+            guard name.hasPrefix("queue-"), name.hasSuffix(".log") else { return nil }
+            return Int(name.dropFirst(6).dropLast(4))
+        }
+        return (generations.max() ?? 0, 0)
     }
 
     /// Replaces the head file atomically (write a temporary file, rename it over).
@@ -374,7 +391,7 @@ final class EventQueue: Sendable {
                 && QueueRecord.Kind(rawValue: bytes[offset + 2]) != nil && length <= maxRecordBytes
             if sound && remaining < headerBytes + length { break }  // a torn payload
             let payload = bytes[(offset + headerBytes)..<min(bytes.count, offset + headerBytes + length)]
-            if sound && littleEndian(bytes, at: offset + 8) == Int(CRC32.checksum(payload)) {
+            if sound && UInt32(truncatingIfNeeded: littleEndian(bytes, at: offset + 8)) == CRC32.checksum(payload) {
                 scan.offsets.append(offset)
                 offset += headerBytes + length
                 scan.validEnd = offset

@@ -62,11 +62,23 @@ actor Uploader {
             let response = try await post(events: batch.records.prefix(count))
             switch response.status {
             case 200..<300:
-                report(try? JSONDecoder().decode(IngestResultBody.self, from: response.body))
+                // Only Aisle's own answer for every row acknowledges: a captive portal's or a
+                // proxy's 200 page must not empty the queue.
+                guard let result = try? JSONDecoder().decode(IngestResultBody.self, from: response.body),
+                    result.accepted + result.duplicates + result.errors.count + (result.notTracked?.count ?? 0)
+                        == count
+                else {
+                    throw backOff(
+                        ClientError.offline("an answer that is not Aisle's (a captive portal?)"),
+                        retryAfter: nil
+                    )
+                }
+                report(result)
                 try queue.acknowledge(through: batch.ends[count - 1])
                 batchLimit = options.maxBatchEvents
                 succeeded()
-            case 400, 413, 422:
+            case 400, 413,
+                422 where Self.isAisleError(response):
                 // The batch as a whole was refused: halve it until the row at fault is alone.
                 if count > 1 {
                     batchLimit = max(1, count / 2)
@@ -79,6 +91,13 @@ actor Uploader {
                 throw failed(response)
             }
         }
+    }
+
+    /// Whether an error answer is Aisle's own (`{"error":{"code",…}}`), not a proxy's page:
+    /// only Aisle's refusals may drop events.
+    static func isAisleError(_ response: Transport.Response) -> Bool {
+        if case .server(_, let code?, _) = response.error { return !code.isEmpty }
+        return false
     }
 
     private func post(events: ArraySlice<QueueRecord>) async throws -> Transport.Response {
@@ -128,8 +147,12 @@ actor Uploader {
         }
         switch response.status {
         case 200..<300:
+            guard (try? JSONDecoder().decode(IdentifyResultBody.self, from: response.body)) != nil else {
+                throw backOff(ClientError.offline("an answer that is not Aisle's (a captive portal?)"), retryAfter: nil)
+            }
             succeeded()
-        case 400, 401, 403, 404, 413, 422:
+        case 400, 401, 403, 404, 413,
+            422 where Self.isAisleError(response):
             // A refused link (an expired token, a device another user holds) never succeeds.
             rejected += 1
             options.log("aisle: identify refused by the server (\(response.error))")

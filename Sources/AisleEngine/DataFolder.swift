@@ -30,7 +30,6 @@ public final class DataFolder: Sendable {
     private let store: any BulkLoadingStore
     private let reviewAnalyzer: ReviewAnalyzer
     private let lock: DataDirectoryLock
-    private let seal: PersonalDataSeal
 
     /// Opens the folder of `configuration` (creating it), taking its lock. Throws `InUse` while
     /// a server or another import holds it. Reviews are analysed with `reviewAnalyzer`.
@@ -48,10 +47,7 @@ public final class DataFolder: Sendable {
         )
         self.configuration = configuration
         self.reviewAnalyzer = reviewAnalyzer
-        seal = PersonalDataSeal(
-            key: try PersonalDataSeal.key(for: configuration),
-            personalAttributes: configuration.privacy.personalAttributes
-        )
+
     }
 
     /// Appends events; duplicates by id are dropped. Devices link as the ingest path links them.
@@ -66,7 +62,8 @@ public final class DataFolder: Sendable {
 
     /// Creates or replaces users; returns how many were written.
     public func importUsers(_ users: [User]) async throws -> Int {
-        try await store.putUsers(try users.map(seal.seal), at: .now()).count
+        let seal = try sealer(makingKey: true)
+        return try await store.putUsers(try users.map(seal.seal), at: .now()).count
     }
 
     /// Analyses and stores reviews, as the server's batch route does (reviews of unknown items
@@ -108,6 +105,7 @@ public final class DataFolder: Sendable {
         progress: @Sendable (Int) -> Void = { _ in },
         write: (Data) throws -> Void
     ) async throws -> Int {
+        let seal = pseudonymize ? try sealer(makingKey: false) : nil
         let encoder = Wire.encoder()
         var after: Int64 = 0
         var written = 0
@@ -125,7 +123,7 @@ public final class DataFolder: Sendable {
                     device: event.platform.map { DeviceBody(platform: $0.rawValue) },
                     timestamp: TimestampBody(event.timestamp)
                 )
-                if pseudonymize {
+                if let seal {
                     body.userID = body.userID.map { seal.pseudonym($0, kind: "user") }
                     body.deviceID = body.deviceID.map { seal.pseudonym($0, kind: "device") }
                     body.sessionID = body.sessionID.map { seal.pseudonym($0, kind: "session") }
@@ -171,7 +169,7 @@ public final class DataFolder: Sendable {
             let page = try await store.users(after: cursor, limit: 1_000)
             let sealed = page.filter(PersonalDataSeal.holdsSealed)
             if !sealed.isEmpty {
-                _ = try await store.putUsers(try sealed.map { try sealer.seal(sealer.open($0)) }, at: .now())
+                _ = try await store.putUsers(try sealed.map { try sealer.seal(sealer.openEvery($0)) }, at: .now())
                 resealed += sealed.count
                 progress(resealed)
             }
@@ -186,6 +184,33 @@ public final class DataFolder: Sendable {
             )
         }
         return resealed
+    }
+
+    /// The folder's seal: the configured key or key file; a new key file only for
+    /// `makingKey` (an import of the first profiles), never for an export or a rotation.
+    private func sealer(makingKey: Bool) throws -> PersonalDataSeal {
+        let key: [UInt8]
+        if makingKey {
+            key = try PersonalDataSeal.key(for: configuration)
+        } else if let text = configuration.privacy.dataKey {
+            guard let bytes = Hex.bytes(text), bytes.count == 32 else {
+                throw EngineSetup.Failure(
+                    option: "AISLE_DATA_KEY",
+                    message: "the data key must be 64 hex digits (32 bytes)"
+                )
+            }
+            key = bytes
+        } else {
+            let path = PersonalDataSeal.keyFile(for: configuration)
+            guard let read = try PersonalDataSeal.readKey(at: path) else {
+                throw EngineSetup.Failure(
+                    option: "--data-key-file",
+                    message: "no data key at \(path); give --data-key-file"
+                )
+            }
+            key = read
+        }
+        return PersonalDataSeal(key: key, personalAttributes: configuration.privacy.personalAttributes)
     }
 
     /// Where `train` saves the snapshot.

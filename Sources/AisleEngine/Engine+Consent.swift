@@ -12,11 +12,12 @@ extension Engine {
     /// Changes the user's consent: `nil` keeps a setting as it is. Takes effect on the next
     /// request.
     public func setConsent(of user: UserID, personalization: Bool?, tracking: Bool?) async throws -> Consent {
-        var consent = try await store.consent(of: user) ?? .granted
-        consent.personalization = personalization ?? consent.personalization
-        consent.tracking = tracking ?? consent.tracking
-        consent.updatedAt = .now()
-        try await store.setConsent(consent, of: user)
+        let consent = try await store.updateConsent(
+            of: user,
+            personalization: personalization,
+            tracking: tracking,
+            at: .now()
+        )
         consents.set(consent, of: user)
         return consent
     }

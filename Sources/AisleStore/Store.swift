@@ -35,7 +35,10 @@ public protocol UserStore: Sendable {
     func eraseUser(_ id: UserID) async throws -> UserErasure
     /// The user's consent; nil when never set (everything allowed).
     func consent(of user: UserID) async throws -> Consent?
-    func setConsent(_ consent: Consent, of user: UserID) async throws
+    /// Changes what is given (nil keeps a setting) in one transaction, so two changes at once
+    /// both count; returns the consent as stored.
+    func updateConsent(of user: UserID, personalization: Bool?, tracking: Bool?, at now: Timestamp) async throws
+        -> Consent
     /// Every user whose consent restricts something, for the engine to check events and feeds
     /// against without a read per request.
     func restrictedConsents() async throws -> [(user: UserID, consent: Consent)]

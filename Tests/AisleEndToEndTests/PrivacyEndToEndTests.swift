@@ -193,6 +193,18 @@ import Testing
         let busy = try Self.aisle(["keys", "rotate-data-key", "--data", server.dataDirectory])
         #expect(busy.status != 0 && busy.output.contains("stop it first"), "\(busy.output)")
         #expect(server.stop() == 0)
+        // A rotation with the wrong key (or none) refuses and changes nothing.
+        let missing = try Self.aisle([
+            "keys", "rotate-data-key", "--data", server.dataDirectory, "--data-key-file", keyFile + ".absent",
+        ])
+        #expect(missing.status != 0 && missing.output.contains("no data key"), "\(missing.output)")
+        let wrongFile = keyFile + ".wrong"
+        try Data(String(repeating: "ab", count: 32).utf8).write(to: URL(fileURLWithPath: wrongFile))
+        let wrong = try Self.aisle([
+            "keys", "rotate-data-key", "--data", server.dataDirectory, "--data-key-file", wrongFile,
+        ])
+        #expect(wrong.status != 0 && wrong.output.contains("open under neither"), "\(wrong.output)")
+        try? FileManager.default.removeItem(atPath: wrongFile + ".next")
         let run = try Self.aisle(["keys", "rotate-data-key", "--data", server.dataDirectory])
         #expect(run.status == 0 && run.output.contains("1 profiles re-sealed"), "\(run.output)")
         let newKey = try String(contentsOfFile: keyFile, encoding: .utf8)

@@ -23,8 +23,14 @@ final class ConsentRegistry: Sendable {
         }
     }
 
-    /// Nil until loaded.
-    private let restricted = Mutex<Restricted?>(nil)
+    private struct State: Sendable {
+        /// Nil until loaded.
+        var restricted: Restricted?
+        /// Changes made while the first load ran, replayed over what it read.
+        var pending: [(user: UserID, consent: Consent?)] = []
+    }
+
+    private let state = Mutex(State())
 
     /// The consent of `user` (granted unless they restricted it).
     func consent(of user: UserID, store: any UserStore) async throws -> Consent {
@@ -42,23 +48,37 @@ final class ConsentRegistry: Sendable {
     }
 
     func set(_ consent: Consent, of user: UserID) {
-        // Not loaded yet: the first use reads the store, which has this already.
-        restricted.withLock { $0?.set(consent, of: user) }
+        record(consent, of: user)
     }
 
     func forget(_ user: UserID) {
-        restricted.withLock { $0?.set(nil, of: user) }
+        record(nil, of: user)
+    }
+
+    private func record(_ consent: Consent?, of user: UserID) {
+        state.withLock { state in
+            if state.restricted == nil {
+                // A load may be reading the store right now, from before this change.
+                state.pending.append((user, consent))
+            } else {
+                state.restricted?.set(consent, of: user)
+            }
+        }
     }
 
     private func loaded<T: Sendable>(_ store: any UserStore, _ read: @Sendable (Restricted) -> T) async throws -> T {
-        if let answer = restricted.withLock({ $0.map(read) }) { return answer }
+        if let answer = state.withLock({ $0.restricted.map(read) }) { return answer }
         var fresh = Restricted()
         for (user, consent) in try await store.restrictedConsents() { fresh.set(consent, of: user) }
-        // Two first requests may both read; the store is the truth, so either copy is right,
-        // and a `set` in between went to the store before the read.
-        return restricted.withLock { current in
-            if current == nil { current = fresh }
-            return read(current ?? fresh)
+        // Two first requests may both read; either copy is right once the changes made since
+        // the load began (each already in the store) are replayed over it.
+        return state.withLock { state in
+            if state.restricted == nil {
+                for change in state.pending { fresh.set(change.consent, of: change.user) }
+                state.pending = []
+                state.restricted = fresh
+            }
+            return read(state.restricted ?? fresh)
         }
     }
 }

@@ -2,6 +2,12 @@ import AisleCore
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Seals the personal attributes of user profiles (AES-256-GCM) before they are stored and
 /// opens them when they are read, so the data folder alone does not give them away. A sealed
 /// value is the string `aisle-sealed:v1:` + base64(nonce | ciphertext | tag) of the value's JSON.
@@ -26,32 +32,73 @@ final class PersonalDataSeal: Sendable {
             ?? (configuration.store.dataDirectory as NSString).appendingPathComponent("data.key")
     }
 
-    /// Reads a key file; nil when there is none.
+    /// Reads a key file; nil only when there is no file. A file that exists but cannot be
+    /// read is an error: making a new key over it would lose every sealed value.
     static func readKey(at path: String) throws -> [UInt8]? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw EngineSetup.Failure(
+                option: "--data-key-file",
+                message: "cannot read the data key at \(path): \(error)"
+            )
+        }
         guard let bytes = Hex.bytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 else {
             throw EngineSetup.Failure(option: "--data-key-file", message: "\(path) does not hold a 32-byte hex key")
         }
         return bytes
     }
 
-    /// Writes a new random key to `path` (mode 0600) and returns it.
+    /// Writes a new random key to `path`, which must not exist (never over a key), created
+    /// with mode 0600 from the start; returns it.
     static func writeNewKey(at path: String) throws -> [UInt8] {
         let fresh = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
-        guard
-            FileManager.default.createFile(
-                atPath: path,
-                contents: Data(Hex.string(fresh).utf8),
-                attributes: [.posixPermissions: 0o600]
+        let descriptor = createExclusive(path)
+        guard descriptor >= 0 else {
+            throw EngineSetup.Failure(
+                option: "--data-key-file",
+                message: "cannot create \(path): \(String(cString: strerror(errno)))"
             )
+        }
+        defer { close(descriptor) }
+        let text = Array(Hex.string(fresh).utf8)
+        guard text.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == text.count,
+            fsync(descriptor) == 0
         else {
-            throw EngineSetup.Failure(option: "--data-key-file", message: "cannot create \(path)")
+            unlink(path)
+            throw EngineSetup.Failure(option: "--data-key-file", message: "cannot write \(path)")
         }
         return fresh
+    }
+
+    /// open(2) with O_EXCL: fails when the file exists (the method `open` shadows it here).
+    private static func createExclusive(_ path: String) -> Int32 {
+        #if canImport(Glibc)
+            Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #else
+            Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        #endif
+    }
+
+    /// `user` with its sealed attributes opened; throws when one opens under no key (a
+    /// rotation must not write a profile back without it).
+    func openEvery(_ user: User) throws -> User {
+        let opened = open(user)
+        let lost = user.attributes.keys.filter { opened.attributes[$0] == nil }
+        guard lost.isEmpty else {
+            throw EngineSetup.Failure(
+                option: "--data-key-file",
+                message:
+                    "user \(user.id.rawValue.prefix(64)): \(lost.sorted().joined(separator: ", ")) open under neither the old nor the new key; is this the key the server uses?"
+            )
+        }
+        return opened
     }
 
     /// A stable pseudonym of `id` for analysts' exports: `p_` and 24 hex digits of

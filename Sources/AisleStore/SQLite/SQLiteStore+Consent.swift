@@ -13,19 +13,28 @@ extension SQLiteStore {
         }
     }
 
-    public func setConsent(_ consent: Consent, of user: UserID) async throws {
+    public func updateConsent(of user: UserID, personalization: Bool?, tracking: Bool?, at now: Timestamp)
+        async throws -> Consent
+    {
         try await write { db in
+            var consent =
+                try Row.fetchOne(
+                    db,
+                    sql: "SELECT personalization, tracking, updated_at FROM user_consent WHERE user_id = ?",
+                    arguments: [user.rawValue]
+                ).map(Self.consent) ?? .granted
+            consent.personalization = personalization ?? consent.personalization
+            consent.tracking = tracking ?? consent.tracking
+            consent.updatedAt = now
             try db.execute(
                 sql: """
                     INSERT INTO user_consent (user_id, personalization, tracking, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (user_id) DO UPDATE SET personalization = excluded.personalization,
                         tracking = excluded.tracking, updated_at = excluded.updated_at
                     """,
-                arguments: [
-                    user.rawValue, consent.personalization, consent.tracking,
-                    (consent.updatedAt ?? .now()).millisecondsSinceEpoch,
-                ]
+                arguments: [user.rawValue, consent.personalization, consent.tracking, now.millisecondsSinceEpoch]
             )
+            return consent
         }
     }
 
