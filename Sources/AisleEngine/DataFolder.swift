@@ -189,27 +189,7 @@ public final class DataFolder: Sendable {
     /// The folder's seal: the configured key or key file; a new key file only for
     /// `makingKey` (an import of the first profiles), never for an export or a rotation.
     private func sealer(makingKey: Bool) throws -> PersonalDataSeal {
-        let key: [UInt8]
-        if makingKey {
-            key = try PersonalDataSeal.key(for: configuration)
-        } else if let text = configuration.privacy.dataKey {
-            guard let bytes = Hex.bytes(text), bytes.count == 32 else {
-                throw EngineSetup.Failure(
-                    option: "AISLE_DATA_KEY",
-                    message: "the data key must be 64 hex digits (32 bytes)"
-                )
-            }
-            key = bytes
-        } else {
-            let path = PersonalDataSeal.keyFile(for: configuration)
-            guard let read = try PersonalDataSeal.readKey(at: path) else {
-                throw EngineSetup.Failure(
-                    option: "--data-key-file",
-                    message: "no data key at \(path); give --data-key-file"
-                )
-            }
-            key = read
-        }
+        let key = try PersonalDataSeal.key(for: configuration, making: makingKey)
         return PersonalDataSeal(key: key, personalAttributes: configuration.privacy.personalAttributes)
     }
 

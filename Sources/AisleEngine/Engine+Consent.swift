@@ -37,9 +37,10 @@ extension Engine {
         return try await consent(of: user).personalization ? nil : user
     }
 
-    /// For each event, whether its user (or its device's linked user) turned tracking off.
-    func withoutTracking(_ events: [Event]) async throws -> [Bool] {
-        guard try await consents.anyWithoutTracking(store: store) else { return events.map { _ in false } }
+    /// For each event, whether its user (or its device's linked user) turned tracking off; nil
+    /// when nobody did (the usual case: no per-event work).
+    func withoutTracking(_ events: [Event]) async throws -> [Bool]? {
+        guard try await consents.anyWithoutTracking(store: store) else { return nil }
         var linked: [DeviceID: UserID?] = [:]
         var answer: [Bool] = []
         answer.reserveCapacity(events.count)

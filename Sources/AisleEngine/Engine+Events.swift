@@ -31,8 +31,7 @@ extension Engine {
     private func appendTracked(_ events: [Event], receivedAt now: Timestamp, linking: DeviceLinking) async throws
         -> AppendOutcome
     {
-        let skipped = try await withoutTracking(events)
-        guard skipped.contains(true) else {
+        guard let skipped = try await withoutTracking(events), skipped.contains(true) else {
             return try await store.appendEvents(events, receivedAt: now, linking: linking)
         }
         let kept = zip(events, skipped).filter { !$0.1 }.map(\.0)

@@ -137,7 +137,7 @@ import Testing
             APIKeyRecord(
                 id: "key_0000000000000001",
                 name: "old",
-                secretDigest: KeyRing.hex(KeyRing.digest("aisle_key_old")),
+                secretDigest: Hex.string(KeyRing.digest("aisle_key_old")),
                 permissions: [.searchRead],
                 createdAt: now,
                 expiresAt: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + 1_000)

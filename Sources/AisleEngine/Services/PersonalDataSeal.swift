@@ -116,7 +116,8 @@ final class PersonalDataSeal: Sendable {
 
     /// The data key of `configuration`: `dataKey` (64 hex digits), else the key file, made
     /// with a new random key (mode 0600) when missing.
-    static func key(for configuration: AisleConfiguration) throws -> [UInt8] {
+    /// `making: false` (an export, a rotation) never makes one: no key there is an error.
+    static func key(for configuration: AisleConfiguration, making: Bool = true) throws -> [UInt8] {
         if let text = configuration.privacy.dataKey {
             guard let bytes = Hex.bytes(text), bytes.count == 32 else {
                 throw EngineSetup.Failure(
@@ -127,7 +128,14 @@ final class PersonalDataSeal: Sendable {
             return bytes
         }
         let path = keyFile(for: configuration)
-        return try readKey(at: path) ?? writeNewKey(at: path)
+        if let key = try readKey(at: path) { return key }
+        guard making else {
+            throw EngineSetup.Failure(
+                option: "--data-key-file",
+                message: "no data key at \(path); give --data-key-file"
+            )
+        }
+        return try writeNewKey(at: path)
     }
 
     /// `user` with its personal attributes sealed.

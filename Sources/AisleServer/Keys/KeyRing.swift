@@ -83,7 +83,7 @@ public final class KeyRing: Sendable {
         if let scope = scope(of: key) { return KeyHolder(scope: scope) }
         // Made keys are looked up by the digest of the guess: a lookup's timing tells nothing
         // about a secret, whose digest the guesser cannot steer.
-        guard let holder = made.withLock({ $0[Self.hex(Self.digest(key))] }) else {
+        guard let holder = made.withLock({ $0[Hex.string(Self.digest(key))] }) else {
             throw AisleError(code: .unauthorized, message: "the API key is not valid")
         }
         if let expiry = holder.expiresAt, expiry <= now {
@@ -108,7 +108,7 @@ public final class KeyRing: Sendable {
         var generator = SystemRandomNumberGenerator()
         let idBytes = (0..<8).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return ("key_" + hex(idBytes), "aisle_key_" + hex(secretBytes))
+        return ("key_" + Hex.string(idBytes), "aisle_key_" + Hex.string(secretBytes))
     }
 
     /// Loads the keys: configured keys win; otherwise the hashes stored in the data folder;
@@ -127,16 +127,17 @@ public final class KeyRing: Sendable {
                 // Stored too, so a key that replaced a lost one stays the only valid key even
                 // when a later start does not set it.
                 let configuredDigest = digest(configured)
-                if try await engine.storedKeyHash(scope: scope.rawValue) != hex(configuredDigest) {
-                    try await engine.storeKeyHash(hex(configuredDigest), scope: scope.rawValue, at: now)
+                if try await engine.storedKeyHash(scope: scope.rawValue) != Hex.string(configuredDigest) {
+                    try await engine.storeKeyHash(Hex.string(configuredDigest), scope: scope.rawValue, at: now)
                 }
                 digests[scope] = configuredDigest
-            } else if let stored = try await engine.storedKeyHash(scope: scope.rawValue), let bytes = hexBytes(stored) {
+            } else if let stored = try await engine.storedKeyHash(scope: scope.rawValue), let bytes = Hex.bytes(stored)
+            {
                 digests[scope] = bytes
             } else {
                 let key = newKey(scope: scope)
                 let keyDigest = digest(key)
-                try await engine.storeKeyHash(hex(keyDigest), scope: scope.rawValue, at: now)
+                try await engine.storeKeyHash(Hex.string(keyDigest), scope: scope.rawValue, at: now)
                 digests[scope] = keyDigest
                 generated[scope] = key
             }
@@ -148,7 +149,7 @@ public final class KeyRing: Sendable {
     public static func newKey(scope: KeyScope) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return "aisle_\(scope.rawValue)_" + hex(bytes)
+        return "aisle_\(scope.rawValue)_" + Hex.string(bytes)
     }
 
     static func digest(_ key: String) -> [UInt8] {
@@ -162,7 +163,4 @@ public final class KeyRing: Sendable {
         return difference == 0
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { Hex.string(bytes) }
-
-    static func hexBytes(_ text: String) -> [UInt8]? { Hex.bytes(text) }
 }

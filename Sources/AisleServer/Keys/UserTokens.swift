@@ -29,14 +29,14 @@ public struct UserTokens: Sendable {
     /// Loads the signing secret from the store, or makes and stores a new one, so tokens stay
     /// valid across restarts and on every node of one store.
     public static func load(engine: Engine, mode: UserTokenMode, now: Timestamp = .now()) async throws -> UserTokens {
-        if let stored = try await engine.storedKeyHash(scope: secretName), let secret = KeyRing.hexBytes(stored),
+        if let stored = try await engine.storedKeyHash(scope: secretName), let secret = Hex.bytes(stored),
             secret.count >= 32
         {
             return UserTokens(secret: secret, mode: mode)
         }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        try await engine.storeKeyHash(KeyRing.hex(secret), scope: secretName, at: now)
+        try await engine.storeKeyHash(Hex.string(secret), scope: secretName, at: now)
         return UserTokens(secret: secret, mode: mode)
     }
 
@@ -55,7 +55,7 @@ public struct UserTokens: Sendable {
             for: Data(("audit-pseudonym:" + user.rawValue).utf8),
             using: SymmetricKey(data: secret)
         )
-        return "erased-" + KeyRing.hex(Array(code).prefix(12).map { $0 })
+        return "erased-" + Hex.string(Array(code).prefix(12).map { $0 })
     }
 
     /// A token for `user` that expires `ttlSeconds` after `now`.

@@ -64,8 +64,10 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let caller = "\(context.key?.id ?? "none") \(context.remoteAddress ?? "unknown")"
         let rate = context.key?.rateLimit
+        // No limit for this key and none server-wide (the default): nothing to count.
+        guard rate != nil || limiter.rate != nil else { return try await next(request, context) }
+        let caller = "\(context.key?.id ?? "none") \(context.remoteAddress ?? "unknown")"
         guard let wait = limiter.take(caller, rate: rate) else { return try await next(request, context) }
         metrics.rateLimited.increment()
         let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))

@@ -19,7 +19,7 @@ struct KeyRoutes {
         var request = request
         let body = try await request.decodeBody(KeyRequestBody.self, maxBytes: 64 * 1024)
         let (id, secret) = KeyRing.newMadeKey()
-        let record = try body.validated(id: id, secretDigest: KeyRing.hex(KeyRing.digest(secret)), now: .now())
+        let record = try body.validated(id: id, secretDigest: Hex.string(KeyRing.digest(secret)), now: .now())
         try await engine.createAPIKey(record)
         keys.add(record)
         var response = JSONResponse.encoded(KeyBody(record, secret: secret), status: .created)
