@@ -36,11 +36,23 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Comparable, 
     /// Byte for byte, as the store compares ids: `String`'s own equality would make a
     /// precomposed "é" and "e" + combining accent the same id.
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.rawValue.utf8.elementsEqual(rhs.rawValue.utf8)
+        let left = lhs.rawValue.utf8
+        let right = rhs.rawValue.utf8
+        guard left.count == right.count else { return false }
+        let equal = left.withContiguousStorageIfAvailable { l in
+            right.withContiguousStorageIfAvailable { r in l.elementsEqual(r) }
+        }
+        return (equal ?? nil) ?? left.elementsEqual(right)
     }
 
     public func hash(into hasher: inout Hasher) {
-        for byte in rawValue.utf8 { hasher.combine(byte) }
+        // The bytes in one call where the string holds them contiguously (native strings do).
+        let hashed: Void? = rawValue.utf8.withContiguousStorageIfAvailable {
+            hasher.combine(bytes: UnsafeRawBufferPointer($0))
+        }
+        if hashed == nil {
+            for byte in rawValue.utf8 { hasher.combine(byte) }
+        }
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool {

@@ -23,6 +23,17 @@ import Testing
         #expect(Set([precomposed, decomposed]).count == 2)
     }
 
+    @Test("equal ids hash alike however their strings were made (literal, substring, bridged bytes)")
+    func hashing() {
+        let literal = ItemID("羽绒服-42")
+        let fromSubstring = ItemID(String("x羽绒服-42".dropFirst()))
+        let fromBytes = ItemID(String(decoding: Array("羽绒服-42".utf8), as: UTF8.self))
+        #expect(literal == fromSubstring && literal == fromBytes)
+        #expect(literal.hashValue == fromSubstring.hashValue && literal.hashValue == fromBytes.hashValue)
+        #expect(Set([literal, fromSubstring, fromBytes]).count == 1)
+        #expect(ItemID("ab") != ItemID("abc") && ItemID("ab") != ItemID("ac"))
+    }
+
     @Test("ids order by UTF-8 bytes, as SQLite does")
     func byteOrder() {
         #expect(ItemID("Z") < ItemID("a"))
