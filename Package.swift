@@ -47,6 +47,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "AisleMath", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        // Experiment statistics and bandits: pure Swift, no dependencies.
+        .target(name: "AisleExperiment", swiftSettings: swiftSettings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Float16-weight products (AVX2/F16C per function, checked at run time).
         .target(name: "CHalfKernels"),
@@ -142,6 +144,12 @@ let package = Package(
         ),
         .testTarget(name: "AisleCoreTests", dependencies: ["AisleCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AisleMathTests", dependencies: ["AisleMath"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AisleExperimentTests",
+            dependencies: ["AisleCore", "AisleExperiment"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AisleSearchTests", dependencies: ["AisleCore", "AisleSearch"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleTextTests",

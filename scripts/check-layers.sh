@@ -32,6 +32,7 @@ for target in Sources/*/; do
 done
 check Sources/AisleMath "AisleStore|AisleServer|AisleRecommend" "the math layer depends on nothing of ours above it"
 check Sources/AisleEngine "Hummingbird.*|AisleServer|NIO.*" "the application layer knows no HTTP"
+check Sources/AisleExperiment "Aisle.*|GRDB|NIO.*" "experiment statistics are pure Swift: tested alone against scipy"
 check Sources/AisleStore/Migrations "Aisle.*" "a migration uses no app types: it runs on databases of any age"
 # Types of the store's own module need no import: name the ones a migration must not use.
 if grep -rnE "\b(Event|StoredEvent|EventBlock[A-Za-z]*|EventIDIndex|BulkEventIDs|stableHash)\b" \
