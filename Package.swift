@@ -82,6 +82,7 @@ let package = Package(
                 "AisleRecommend",
                 "AisleSearch",
                 "AisleText",
+                "AisleExperiment",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -176,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "AisleEngineTests",
             dependencies: [
-                "AisleCore", "AisleEngine", "AisleMath", "AisleRecommend", "AisleSearch", "AisleStore",
+                "AisleCore", "AisleEngine", "AisleExperiment", "AisleMath", "AisleRecommend", "AisleSearch", "AisleStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -30,4 +30,5 @@ public enum AuditTarget {
     public static func item(_ id: ItemID) -> String { "item " + id.rawValue }
     public static func key(_ id: String) -> String { "key " + id }
     public static func review(_ id: String) -> String { "review " + id }
+    public static func experiment(_ id: String) -> String { "experiment " + id }
 }

@@ -41,6 +41,8 @@ public enum AisleApplication {
         reviewRoutes.register(ingest: ingest)
         let searchRoutes = SearchRoutes(engine: engine, configuration: configuration)
         searchRoutes.register(reads: ingest)
+        let experimentRoutes = ExperimentRoutes(engine: engine)
+        experimentRoutes.register(reads: ingest)
 
         let admin = router.group("v1").add(
             middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
@@ -55,6 +57,7 @@ public enum AisleApplication {
         searchRoutes.register(admin: admin)
         KeyRoutes(engine: engine, keys: keys).register(admin: admin)
         AuditRoutes(engine: engine).register(admin: admin)
+        experimentRoutes.register(admin: admin)
         allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }

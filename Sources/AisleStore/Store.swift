@@ -7,8 +7,24 @@ public import AisleCore
 /// (`SQLiteStore+Catalog.swift`, `+Events`, `+History`, `+Identity`, `+Reviews`,
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
-    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, MaintainedStore
+    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, MaintainedStore
 {}
+
+/// A/B tests and who saw which variant when.
+public protocol ExperimentStore: Sendable {
+    /// Inserts or replaces an experiment; returns it as stored (`createdAt` kept from the first
+    /// put, `startedAt` set the first time it is put running and kept after).
+    func putExperiment(_ experiment: Experiment, at now: Timestamp) async throws -> Experiment
+    /// The experiment, or nil.
+    func experiment(_ id: ExperimentID) async throws -> Experiment?
+    /// Every experiment, by id.
+    func experiments() async throws -> [Experiment]
+    /// Records a unit's first exposure; a unit already exposed keeps its first one, which is
+    /// returned (so two nodes racing record one).
+    func recordExposure(_ exposure: Exposure, in experiment: ExperimentID) async throws -> Exposure
+    /// Every unit's first exposure to the experiment, by unit key.
+    func exposures(in experiment: ExperimentID) async throws -> [Exposure]
+}
 
 /// The catalog: items, upserted, read, listed and deleted.
 public protocol CatalogStore: Sendable {

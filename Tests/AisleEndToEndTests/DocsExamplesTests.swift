@@ -1,13 +1,15 @@
 import Foundation
 import Testing
 
-/// docs/API.md runs: every curl example, in document order, on one fresh server, answers what
-/// the guide shows. With AISLE_DOCS_UPDATE=1 the guide is rewritten with the real answers
-/// instead, for review with `git diff docs/API.md`.
+/// docs/API.md and docs/EXPERIMENTS.md run: every curl example, in document order, on one
+/// fresh server per guide, answers what the guide shows. With AISLE_DOCS_UPDATE=1 the guide is
+/// rewritten with the real answers instead, for review with `git diff docs/`.
 @Suite(.serialized) struct DocsExamplesTests {
-    static let guidePath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("docs/API.md").path
+    static func guidePath(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(name).path
+    }
 
     /// The server the guide's "Start a server" section describes: no text encoder (loading it
     /// costs seconds in a debug build, and items are embedded in the background, so semantic
@@ -22,10 +24,14 @@ import Testing
 
     static var updating: Bool { ProcessInfo.processInfo.environment["AISLE_DOCS_UPDATE"] == "1" }
 
-    @Test("every curl example in docs/API.md answers, in order on a fresh server, what the guide shows")
-    func guideRuns() async throws {
-        let guide = APIGuide(try String(contentsOfFile: Self.guidePath, encoding: .utf8))
-        #expect(guide.examples.count > 40, "the guide's examples were not found")
+    @Test(
+        "every curl example in the guide answers, in order on a fresh server, what the guide shows",
+        arguments: [("docs/API.md", 40), ("docs/EXPERIMENTS.md", 5)]
+    )
+    func guideRuns(name: String, minimumExamples: Int) async throws {
+        let guidePath = Self.guidePath(name)
+        let guide = APIGuide(try String(contentsOfFile: guidePath, encoding: .utf8))
+        #expect(guide.examples.count > minimumExamples, "the guide's examples were not found")
         let server = ServerProcess()
         try server.start(environment: Self.environment)
         defer { server.stop() }
@@ -49,11 +55,11 @@ import Testing
         }
         let skipped = guide.skipped.map { "\($0.heading): \($0.command.prefix(60))" }
         print(
-            "docs/API.md: ran \(guide.examples.count) examples, \(failed) differed; skipped \(skipped.count): \(skipped)"
+            "\(name): ran \(guide.examples.count) examples, \(failed) differed; skipped \(skipped.count): \(skipped)"
         )
         if Self.updating, !edits.isEmpty {
-            try guide.applying(edits).write(toFile: Self.guidePath, atomically: true, encoding: .utf8)
-            print("docs/API.md: rewrote \(failed) examples with the server's answers; review with git diff")
+            try guide.applying(edits).write(toFile: guidePath, atomically: true, encoding: .utf8)
+            print("\(name): rewrote \(failed) examples with the server's answers; review with git diff")
         }
     }
 }

@@ -55,6 +55,7 @@ struct AuditMiddleware: RouterMiddleware {
             return response?.headers[.location].flatMap { $0.split(separator: "/").last.map(String.init) }
                 .map(AuditTarget.key)
         case "reviews.delete": return id.map(AuditTarget.review)
+        case "experiments.put": return id.map(AuditTarget.experiment)
         default: return nil
         }
     }
@@ -83,6 +84,7 @@ enum AuditActions {
         "POST /v1/reviews:batch": "reviews.batch",
         "DELETE /v1/reviews/{id}": "reviews.delete",
         "GET /v1/users/{id}/export": "users.export",
+        "PUT /v1/experiments/{id}": "experiments.put",
     ]
 
     static var names: Set<String> { Set(table.values) }

@@ -109,5 +109,10 @@ enum RoutePermissions {
         "DELETE /v1/keys/{id}": .admin,
         "GET /v1/audit": .admin,
         "GET /v1/users/{id}/export": .admin,
+        "GET /v1/experiments/{id}/assignment": .experimentsRead,
+        "PUT /v1/experiments/{id}": .admin,
+        "GET /v1/experiments/{id}": .admin,
+        "GET /v1/experiments": .admin,
+        "GET /v1/experiments/{id}/results": .admin,
     ]
 }

@@ -230,6 +230,29 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v12: experiments and exposures") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE experiments (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        variants TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        started_at INTEGER
+                    );
+                    CREATE TABLE experiment_exposures (
+                        experiment_id TEXT NOT NULL,
+                        unit TEXT NOT NULL,
+                        variant TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        PRIMARY KEY (experiment_id, unit)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX experiment_exposures_by_unit ON experiment_exposures(unit);
+                    """
+            )
+        }
         return migrator
     }
 }

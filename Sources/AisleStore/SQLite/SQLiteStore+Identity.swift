@@ -108,6 +108,10 @@ extension SQLiteStore {
             )
             try db.execute(sql: "DELETE FROM device_links WHERE user_id = ?", arguments: [id.rawValue])
             try db.execute(sql: "DELETE FROM user_consent WHERE user_id = ?", arguments: [id.rawValue])
+            // Their exposures to experiments, as the user and as each linked device.
+            for unit in [ExposureUnit.user(id).key] + devices.map({ ExposureUnit.device(DeviceID($0)).key }) {
+                try db.execute(sql: "DELETE FROM experiment_exposures WHERE unit = ?", arguments: [unit])
+            }
             // The user's blocks, and those a linked device sent anonymously (they belong to
             // the user too); their event ids leave the index with them.
             var index = EventIDIndex()

@@ -4,7 +4,7 @@ extension DocJSON {
     /// Fields whose values the server makes up on each run: the times it stamps, the tokens it
     /// signs and how long training took. Their presence is still compared, never their value.
     static let volatileKeys: Set<String> = [
-        "created_at", "updated_at", "received_at", "linked_at", "trained_at", "expires_at",
+        "created_at", "updated_at", "received_at", "linked_at", "trained_at", "expires_at", "started_at",
         "last_searched_at", "item_updated_at", "token", "seconds", "key", "at",
     ]
 

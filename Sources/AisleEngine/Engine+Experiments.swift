@@ -1,0 +1,251 @@
+public import AisleCore
+import AisleExperiment
+import AisleStore
+
+/// A/B tests (docs/EXPERIMENTS.md): definitions, deterministic assignment with exposure
+/// logging, and results computed from the event log.
+extension Engine {
+    /// Creates or replaces an experiment after validating it.
+    public func putExperiment(_ experiment: Experiment) async throws -> Experiment {
+        try experiment.validate()
+        return try await store.putExperiment(experiment, at: .now())
+    }
+
+    /// The experiment; `notFound` when there is none.
+    public func experiment(_ id: ExperimentID) async throws -> Experiment {
+        guard let experiment = try await store.experiment(id) else {
+            throw AisleError(code: .notFound, message: "no experiment \"\(id.rawValue.prefix(64))\"")
+        }
+        return experiment
+    }
+
+    /// Every experiment, by id.
+    public func experiments() async throws -> [Experiment] {
+        try await store.experiments()
+    }
+
+    /// The variant `shopper` sees in the experiment, and its settings.
+    ///
+    /// A user is assigned by their user id, on every device: a device linked by identify gets
+    /// its user's variant. An anonymous device is assigned by its own id until it signs in;
+    /// from then on it shows the user's variant (which may differ: the device's earlier
+    /// exposure stays counted under the device, the user's starts at their first assignment
+    /// as a user). The first assignment of a unit is logged as its exposure, and a unit keeps
+    /// that variant even if the weights change later. A draft or stopped experiment answers
+    /// the baseline (the first variant) and logs nothing.
+    public func assignment(in id: ExperimentID, for shopper: Shopper) async throws -> ExperimentAssignment {
+        let experiment = try await experiment(id)
+        let unit: ExposureUnit
+        switch shopper {
+        case .user(let user): unit = .user(user)
+        case .device(let device):
+            unit = try await store.linkedUser(of: device).map(ExposureUnit.user) ?? .device(device)
+        case .anonymous:
+            throw AisleError.invalid("user_id", "give user_id or device_id: assignment needs a stable id")
+        }
+        guard experiment.status == .running else {
+            return ExperimentAssignment(experiment: experiment, variantIndex: 0, unit: unit, exposedAt: nil)
+        }
+        guard
+            let index = Assignment.variant(
+                experiment: experiment.id.rawValue,
+                unit: unit.key,
+                weights: experiment.variants.map(\.weight)
+            )
+        else {
+            return ExperimentAssignment(experiment: experiment, variantIndex: 0, unit: unit, exposedAt: nil)
+        }
+        let first = try await store.recordExposure(
+            Exposure(unit: unit, variant: experiment.variants[index].id, at: .now()),
+            in: experiment.id
+        )
+        // A unit keeps its first variant; one since removed falls back to the baseline.
+        let kept = experiment.variants.firstIndex { $0.id == first.variant } ?? 0
+        return ExperimentAssignment(experiment: experiment, variantIndex: kept, unit: unit, exposedAt: first.at)
+    }
+
+    /// The experiment's results so far: per variant, the exposed units and the metric's mean
+    /// and variance over them (events after each unit's first exposure), and every treatment
+    /// against the baseline (the first variant) once both have at least 2 users.
+    public func experimentResults(_ id: ExperimentID, confidence: Double = 0.95) async throws -> ExperimentResults {
+        let experiment = try await experiment(id)
+        let exposures = try await store.exposures(in: id)
+        var values: [[Double]] = Array(repeating: [], count: experiment.variants.count)
+        var prices: [ItemID: Double] = [:]
+        for exposure in exposures {
+            guard let index = experiment.variants.firstIndex(where: { $0.id == exposure.variant }) else { continue }
+            let events = try await eventsAfterExposure(exposure, type: experiment.metric.eventType)
+            values[index].append(try await metricValue(experiment.metric, of: events, prices: &prices))
+        }
+        if experiment.metric == .revenue, let cap = Winsorization.cap(values.flatMap { $0 }, percentile: 99) {
+            values = values.map { $0.map { min($0, cap) } }
+        }
+        return ExperimentResults(experiment: experiment, values: values, confidence: confidence)
+    }
+
+    /// The unit's events of `type` at or after its first exposure (a device: its anonymous events).
+    private func eventsAfterExposure(_ exposure: Exposure, type: EventType) async throws -> [Event] {
+        switch exposure.unit {
+        case .user(let user):
+            var events: [Event] = []
+            var cursor: HistoryCursor?
+            // Newest first: stop at the first event before the exposure.
+            while true {
+                let page = try await store.history(of: user, types: [type], after: cursor, limit: 1_000)
+                for stored in page {
+                    guard stored.event.timestamp >= exposure.at else { return events }
+                    events.append(stored.event)
+                }
+                guard page.count == 1_000, let last = page.last else { return events }
+                cursor = HistoryCursor(after: last)
+            }
+        case .device(let device):
+            return try await store.anonymousHistory(of: device, limit: 10_000)
+                .map(\.event)
+                .filter { $0.type == type && $0.timestamp >= exposure.at }
+        }
+    }
+
+    private func metricValue(_ metric: ExperimentMetric, of events: [Event], prices: inout [ItemID: Double])
+        async throws -> Double
+    {
+        switch metric {
+        case .conversion: return events.isEmpty ? 0 : 1
+        case .count: return Double(events.count)
+        case .revenue:
+            var revenue = 0.0
+            for event in events {
+                guard let item = event.itemID else { continue }
+                if prices[item] == nil { prices[item] = try await store.item(item)?.price ?? 0 }
+                revenue += (event.value ?? 1) * (prices[item] ?? 0)
+            }
+            return revenue
+        }
+    }
+}
+
+/// The variant a shopper sees.
+public struct ExperimentAssignment: Sendable, Equatable {
+    public var experimentID: ExperimentID
+    public var variant: ExperimentVariant
+    /// The unit assigned: the user (also for a device linked to them) or the anonymous device.
+    public var unit: ExposureUnit
+    /// When the unit was first exposed; nil when the experiment is not running.
+    public var exposedAt: Timestamp?
+
+    init(experiment: Experiment, variantIndex: Int, unit: ExposureUnit, exposedAt: Timestamp?) {
+        experimentID = experiment.id
+        variant = experiment.variants[variantIndex]
+        self.unit = unit
+        self.exposedAt = exposedAt
+    }
+}
+
+/// An experiment's results (docs/EXPERIMENTS.md says what each figure means).
+public struct ExperimentResults: Sendable, Equatable {
+    public struct Variant: Sendable, Equatable {
+        public var id: String
+        public var users: Int
+        /// Users with a metric value above 0 (for conversion: who converted).
+        public var conversions: Int
+        public var mean: Double
+        public var variance: Double
+    }
+
+    /// A point estimate with its two-sided interval.
+    public struct Interval: Sendable, Equatable {
+        public var value: Double
+        public var low: Double
+        public var high: Double
+
+        init(_ estimate: Estimate) {
+            value = estimate.value
+            low = estimate.low
+            high = estimate.high
+        }
+    }
+
+    public struct Comparison: Sendable, Equatable {
+        public var variant: String
+        public var baseline: String
+        public var absoluteDifference: Interval
+        public var relativeLift: Interval?
+        /// Two-sided; Holm-adjusted when there are several treatments.
+        public var pValue: Double
+        public var chanceToBeat: Double
+        public var expectedLoss: Double
+        public var sequentialInterval: Interval
+    }
+
+    public var experimentID: ExperimentID
+    public var metric: ExperimentMetric
+    public var variants: [Variant]
+    public var comparisons: [Comparison]
+    /// The sample-ratio check's p-value; below 0.001 the results are not to be trusted.
+    public var sampleRatioPValue: Double
+    /// Plain-language cautions: a sample ratio mismatch, too few users to read, a treatment
+    /// not compared yet.
+    public var warnings: [String]
+
+    /// Results from each variant's per-user values.
+    init(experiment: Experiment, values: [[Double]], confidence: Double) {
+        experimentID = experiment.id
+        metric = experiment.metric
+        let moments = values.map { Moments($0) }
+        variants = zip(experiment.variants, zip(values, moments)).map { variant, data in
+            Variant(
+                id: variant.id,
+                users: data.1.count,
+                conversions: data.0.count { $0 > 0 },
+                mean: data.1.meanY,
+                variance: data.1.varianceY
+            )
+        }
+        var comparisons: [Comparison] = []
+        var warnings: [String] = []
+        for index in experiment.variants.indices.dropFirst() {
+            // Below two users an arm has no variance: any interval would be a false certainty.
+            guard moments[index].count >= 2, moments[0].count >= 2 else {
+                warnings.append(
+                    "no comparison of \(experiment.variants[index].id) yet: it or the baseline has fewer than 2 users"
+                )
+                continue
+            }
+            let test = TwoSampleComparison(
+                treatment: moments[index].summary,
+                baseline: moments[0].summary,
+                confidence: confidence
+            )
+            comparisons.append(
+                Comparison(
+                    variant: experiment.variants[index].id,
+                    baseline: experiment.variants[0].id,
+                    absoluteDifference: Interval(test.absoluteDifference),
+                    relativeLift: test.relativeLift.map(Interval.init),
+                    pValue: test.pValue,
+                    chanceToBeat: test.chanceToBeat,
+                    expectedLoss: test.expectedLoss,
+                    sequentialInterval: Interval(test.sequentialInterval)
+                )
+            )
+        }
+        if comparisons.count > 1 {
+            let adjusted = HolmCorrection.adjusted(comparisons.map(\.pValue))
+            for index in comparisons.indices { comparisons[index].pValue = adjusted[index] }
+        }
+        self.comparisons = comparisons
+        sampleRatioPValue = SampleRatioCheck.pValue(
+            counts: moments.map(\.count),
+            weights: experiment.variants.map(\.weight)
+        )
+        if sampleRatioPValue < SampleRatioCheck.threshold {
+            warnings.append(
+                "sample ratio mismatch (p < 0.001): users per variant do not fit the weights; assignment or exposure logging is broken, do not trust these results"
+            )
+        }
+        if let fewest = moments.map(\.count).min(), fewest < 100 {
+            warnings.append("fewer than 100 users in a variant: intervals are wide and the normal approximations rough")
+        }
+        self.warnings = warnings
+    }
+}

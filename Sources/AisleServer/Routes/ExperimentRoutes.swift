@@ -1,0 +1,105 @@
+import AisleCore
+import AisleEngine
+import Foundation
+import Hummingbird
+
+/// Experiments (docs/EXPERIMENTS.md): definitions and results for the admin, assignments for
+/// apps (the ingest key's `experiments:read`).
+struct ExperimentRoutes {
+    let engine: Engine
+
+    func register(reads group: RouterGroup<AisleRequestContext>) {
+        group.get("experiments/{id}/assignment", use: assignment)
+    }
+
+    func register(admin group: RouterGroup<AisleRequestContext>) {
+        group.put("experiments/{id}", use: put)
+        group.get("experiments/{id}", use: get)
+        group.get("experiments", use: list)
+        group.get("experiments/{id}/results", use: results)
+    }
+
+    @Sendable func put(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try Self.id(context)
+        var request = request
+        let body = try await request.decodeBody(ExperimentRequestBody.self, maxBytes: 256 * 1024)
+        let stored = try await engine.putExperiment(try body.experiment(id: id))
+        return JSONResponse.encoded(ExperimentBody(stored))
+    }
+
+    @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
+        JSONResponse.encoded(ExperimentBody(try await engine.experiment(try Self.id(context))))
+    }
+
+    @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {
+        JSONResponse.encoded(PageBody(data: try await engine.experiments().map(ExperimentBody.init), nextCursor: nil))
+    }
+
+    @Sendable func assignment(request: Request, context: AisleRequestContext) async throws -> Response {
+        let id = try Self.id(context)
+        guard
+            let shopper = try ShopperParameters.shopper(
+                user: request.queryString("user_id"),
+                device: request.queryString("device_id")
+            )
+        else {
+            throw AisleError.invalid("user_id", "give user_id or device_id: assignment needs a stable id")
+        }
+        let assignment = try await engine.assignment(in: id, for: shopper)
+        return JSONResponse.encoded(
+            AssignmentBody(
+                experimentID: assignment.experimentID.rawValue,
+                variant: assignment.variant.id,
+                config: assignment.variant.config,
+                exposed: assignment.exposedAt != nil
+            )
+        )
+    }
+
+    @Sendable func results(request: Request, context: AisleRequestContext) async throws -> Response {
+        let results = try await engine.experimentResults(try Self.id(context))
+        return JSONResponse.encoded(Self.body(results))
+    }
+
+    static func id(_ context: AisleRequestContext) throws(AisleError) -> ExperimentID {
+        try ExperimentID(validating: context.parameters.get("id") ?? "", field: "id")
+    }
+
+    /// The results on the wire. JSON has no infinities: a figure that overflowed (revenue sums
+    /// of absurd prices) is sent as the largest finite number of its sign.
+    static func body(_ results: ExperimentResults) -> ExperimentResultsBody {
+        func finite(_ x: Double) -> Double {
+            x.isFinite ? x : x.isNaN ? 0 : x > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude
+        }
+        func interval(_ x: ExperimentResults.Interval) -> IntervalBody {
+            IntervalBody(value: finite(x.value), low: finite(x.low), high: finite(x.high))
+        }
+        return ExperimentResultsBody(
+            experimentID: results.experimentID.rawValue,
+            metric: results.metric.name,
+            variants: results.variants.map {
+                .init(
+                    id: $0.id,
+                    users: $0.users,
+                    conversions: $0.conversions,
+                    mean: finite($0.mean),
+                    variance: finite($0.variance)
+                )
+            },
+            comparisons: results.comparisons.map {
+                .init(
+                    variant: $0.variant,
+                    baseline: $0.baseline,
+                    absoluteDifference: interval($0.absoluteDifference),
+                    relativeLift: $0.relativeLift.map(interval),
+                    pValue: finite($0.pValue),
+                    chanceToBeat: finite($0.chanceToBeat),
+                    expectedLoss: finite($0.expectedLoss),
+                    sequentialCI: [finite($0.sequentialInterval.low), finite($0.sequentialInterval.high)]
+                )
+            },
+            srmPValue: finite(results.sampleRatioPValue),
+            warnings: results.warnings
+        )
+    }
+}

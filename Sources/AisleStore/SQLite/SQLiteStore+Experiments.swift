@@ -1,0 +1,107 @@
+public import AisleCore
+import Foundation
+import GRDB
+
+/// Experiments and their exposures (`experiments`, `experiment_exposures`, migration v12).
+extension SQLiteStore {
+    public func putExperiment(_ experiment: Experiment, at now: Timestamp) async throws -> Experiment {
+        let variants = String(decoding: try JSONEncoder().encode(experiment.variants), as: UTF8.self)
+        return try await write { db in
+            let existing = try Row.fetchOne(
+                db,
+                sql: "SELECT created_at, started_at FROM experiments WHERE id = ?",
+                arguments: [experiment.id.rawValue]
+            )
+            var stored = experiment
+            stored.createdAt = existing.map { Timestamp(millisecondsSinceEpoch: $0["created_at"]) } ?? now
+            stored.updatedAt = now
+            let started: Int64? = existing?["started_at"]
+            stored.startedAt =
+                started.map(Timestamp.init(millisecondsSinceEpoch:)) ?? (experiment.status == .running ? now : nil)
+            try db.execute(
+                sql: """
+                    INSERT INTO experiments (id, variants, metric, status, created_at, updated_at, started_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET variants = excluded.variants, metric = excluded.metric,
+                        status = excluded.status, updated_at = excluded.updated_at, started_at = excluded.started_at
+                    """,
+                arguments: [
+                    experiment.id.rawValue, variants, experiment.metric.name, experiment.status.rawValue,
+                    stored.createdAt?.millisecondsSinceEpoch, now.millisecondsSinceEpoch,
+                    stored.startedAt?.millisecondsSinceEpoch,
+                ]
+            )
+            return stored
+        }
+    }
+
+    public func experiment(_ id: ExperimentID) async throws -> Experiment? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM experiments WHERE id = ?", arguments: [id.rawValue])
+                .map(Self.experiment)
+        }
+    }
+
+    public func experiments() async throws -> [Experiment] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM experiments ORDER BY id").map(Self.experiment)
+        }
+    }
+
+    public func recordExposure(_ exposure: Exposure, in experiment: ExperimentID) async throws -> Exposure {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO experiment_exposures (experiment_id, unit, variant, at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (experiment_id, unit) DO NOTHING
+                    """,
+                arguments: [
+                    experiment.rawValue, exposure.unit.key, exposure.variant, exposure.at.millisecondsSinceEpoch,
+                ]
+            )
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT variant, at FROM experiment_exposures WHERE experiment_id = ? AND unit = ?",
+                arguments: [experiment.rawValue, exposure.unit.key]
+            )
+            guard let row else { return exposure }
+            return Exposure(
+                unit: exposure.unit,
+                variant: row["variant"],
+                at: Timestamp(millisecondsSinceEpoch: row["at"])
+            )
+        }
+    }
+
+    public func exposures(in experiment: ExperimentID) async throws -> [Exposure] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT unit, variant, at FROM experiment_exposures WHERE experiment_id = ? ORDER BY unit",
+                arguments: [experiment.rawValue]
+            ).compactMap { row in
+                ExposureUnit(key: row["unit"]).map {
+                    Exposure(unit: $0, variant: row["variant"], at: Timestamp(millisecondsSinceEpoch: row["at"]))
+                }
+            }
+        }
+    }
+
+    /// An experiment as stored; a row the current code cannot read (a metric of a newer
+    /// version) keeps its id with the fields it can.
+    private static func experiment(_ row: Row) throws -> Experiment {
+        let variants = try JSONDecoder().decode([ExperimentVariant].self, from: Data((row["variants"] as String).utf8))
+        let metricName: String = row["metric"]
+        let statusName: String = row["status"]
+        let started: Int64? = row["started_at"]
+        return Experiment(
+            id: ExperimentID(row["id"] as String),
+            variants: variants,
+            metric: (try? ExperimentMetric(name: metricName, field: "metric")) ?? .conversion(.purchase),
+            status: ExperimentStatus(rawValue: statusName) ?? .stopped,
+            createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
+            updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]),
+            startedAt: started.map(Timestamp.init(millisecondsSinceEpoch:))
+        )
+    }
+}

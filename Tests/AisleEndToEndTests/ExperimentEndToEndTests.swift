@@ -1,0 +1,92 @@
+import AisleCore
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Experiments through the real server: a shopper's variant holds across their devices and a
+/// restart, and results come from the events they send after exposure.
+@Suite(.serialized) struct ExperimentEndToEndTests {
+    static let ingest = ServerProcess.ingestKey
+
+    @Test("assignment holds across a user's devices and a restart; results count events after exposure")
+    func assignmentAndResults() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        let variants = try await withHTTP(server) { http in
+            let put = try await http.call(
+                .PUT,
+                "/v1/experiments/free-shipping",
+                json: #"""
+                    {"variants": [{"id": "control", "weight": 1}, {"id": "banner", "weight": 1, "config": {"banner": true}}],
+                     "metric": "add_to_cart", "status": "running"}
+                    """#
+            )
+            #expect(put.status == 200)
+            // 300 users, each signed in on a phone: the phone and the web get the same variant.
+            var variants: [String: String] = [:]
+            for n in 0..<300 {
+                _ = try await http.call(
+                    .POST,
+                    "/v1/identify",
+                    key: Self.ingest,
+                    json: #"{"device_id": "p\#(n)", "user_id": "s\#(n)"}"#
+                )
+                let phone = try await http.call(
+                    .GET,
+                    "/v1/experiments/free-shipping/assignment?device_id=p\(n)",
+                    key: Self.ingest
+                )
+                let web = try await http.call(
+                    .GET,
+                    "/v1/experiments/free-shipping/assignment?user_id=s\(n)",
+                    key: Self.ingest
+                )
+                let onPhone = try phone.decode(AssignmentBody.self)
+                #expect(onPhone == (try web.decode(AssignmentBody.self)), "the phone is s\(n)'s: same variant")
+                variants["s\(n)"] = onPhone.variant
+            }
+            // The banner doubles add-to-carts: every 2nd banner user, every 4th control user.
+            var events: [String] = []
+            for n in 0..<300 where n % (variants["s\(n)"] == "banner" ? 2 : 4) == 0 {
+                events.append(#"{"type": "add_to_cart", "user_id": "s\#(n)", "item_id": "i1"}"#)
+            }
+            let posted = try await http.call(
+                .POST,
+                "/v1/events",
+                key: Self.ingest,
+                json: #"{"events": ["# + events.joined(separator: ",") + "]}"
+            )
+            #expect(posted.status == 200)
+            return variants
+        }
+        #expect(server.stop() == 0)
+        try server.start()
+        try await withHTTP(server) { http in
+            for n in stride(from: 0, to: 300, by: 37) {
+                let again = try await http.call(
+                    .GET,
+                    "/v1/experiments/free-shipping/assignment?user_id=s\(n)",
+                    key: Self.ingest
+                )
+                #expect(try again.decode(AssignmentBody.self).variant == variants["s\(n)"], "same after a restart")
+            }
+            let results = try await http.call(.GET, "/v1/experiments/free-shipping/results").decode(
+                ExperimentResultsBody.self
+            )
+            #expect(results.variants.map(\.id) == ["control", "banner"])
+            for variant in results.variants {
+                let users = variants.filter { $0.value == variant.id }.map(\.key)
+                #expect(variant.users == users.count)
+                let converted = users.filter {
+                    Int($0.dropFirst()).map { $0 % (variant.id == "banner" ? 2 : 4) == 0 } ?? false
+                }
+                #expect(variant.conversions == converted.count)
+            }
+            let comparison = try #require(results.comparisons.first)
+            #expect(comparison.absoluteDifference.value > 0.15)
+            #expect(comparison.pValue < 0.01)
+            #expect(results.srmPValue > 0.001 && results.warnings.isEmpty)
+        }
+    }
+}

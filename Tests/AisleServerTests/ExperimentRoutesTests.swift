@@ -1,0 +1,133 @@
+import AisleCore
+import AisleServer
+import Foundation
+import Hummingbird
+import Testing
+
+@Suite struct ExperimentRoutesTests {
+    static let definition = #"""
+        {"variants": [{"id": "control", "weight": 1, "config": {"copy": "Buy"}},
+                      {"id": "urgent", "weight": 1, "config": {"copy": "Buy now"}}],
+         "metric": "purchase", "status": "running"}
+        """#
+
+    @Test("put, get, list: the experiment reads back; status changes are audited")
+    func roundTrip() async throws {
+        let api = try TestAPI()
+        try await api.run { client in
+            let put = try await client.call(.put, "/v1/experiments/checkout-copy", body: Self.definition)
+            #expect(put.status == .ok)
+            let stored = try put.decode(ExperimentBody.self)
+            #expect(stored.status == "running" && stored.metric == "purchase" && stored.startedAt != nil)
+            #expect(stored.variants.map(\.id) == ["control", "urgent"])
+            let got = try await client.call(.get, "/v1/experiments/checkout-copy")
+            #expect(try got.decode(ExperimentBody.self) == stored)
+            let list = try await client.call(.get, "/v1/experiments")
+            #expect(try list.decode(PageBody<ExperimentBody>.self).data.map(\.id) == ["checkout-copy"])
+            let audit = try await client.call(.get, "/v1/audit?action=experiments")
+            #expect(audit.text.contains("experiment checkout-copy"))
+        }
+    }
+
+    @Test("an assignment with the ingest key is deterministic and carries the variant's config")
+    func assignment() async throws {
+        let api = try TestAPI()
+        try await api.run { client in
+            _ = try await client.call(.put, "/v1/experiments/checkout-copy", body: Self.definition)
+            let first = try await client.call(.get, "/v1/experiments/checkout-copy/assignment?user_id=u1", key: .ingest)
+            #expect(first.status == .ok)
+            let body = try first.decode(AssignmentBody.self)
+            #expect(body.exposed)
+            #expect(["control", "urgent"].contains(body.variant))
+            let config: JSONValue =
+                body.variant == "control" ? .object(["copy": .string("Buy")]) : .object(["copy": .string("Buy now")])
+            #expect(body.config == config)
+            let again = try await client.call(.get, "/v1/experiments/checkout-copy/assignment?user_id=u1", key: .ingest)
+            #expect(try again.decode(AssignmentBody.self) == body)
+            let results = try await client.call(.get, "/v1/experiments/checkout-copy/results")
+            let read = try results.decode(ExperimentResultsBody.self)
+            #expect(read.variants.map(\.users).reduce(0, +) == 1)
+            #expect(read.comparisons.isEmpty, "one user: no interval would mean anything")
+            #expect(read.warnings.contains { $0.hasPrefix("no comparison of urgent yet") })
+            #expect(read.warnings.contains { $0.contains("fewer than 100 users") })
+        }
+    }
+
+    @Test(
+        "bad definitions get 400 with the field, and nothing is stored",
+        arguments: [
+            (#"{"variants": [{"id": "a", "weight": 1}], "metric": "purchase"}"#, "variants"),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "a", "weight": 1}], "metric": "purchase"}"#,
+                "variants[1].id"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": -2}], "metric": "purchase"}"#,
+                "variants[1].weight"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1e9}], "metric": "purchase"}"#,
+                "variants[1].weight"
+            ),
+            (#"{"variants": [{"id": "a", "weight": 0}, {"id": "b", "weight": 0}], "metric": "purchase"}"#, "variants"),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "", "weight": 1}], "metric": "purchase"}"#,
+                "variants[1].id"
+            ),
+            (#"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "purchases"}"#, "metric"),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "purchase", "status": "live"}"#,
+                "status"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": "1"}, {"id": "b", "weight": 1}], "metric": "purchase"}"#,
+                "variants[0].weight"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1, "colour": 1}, {"id": "b", "weight": 1}], "metric": "purchase"}"#,
+                "variants[0].colour"
+            ),
+            (#"{"metric": "purchase"}"#, "variants"),
+        ]
+    )
+    func invalid(body: String, field: String) async throws {
+        let api = try TestAPI()
+        try await api.run { client in
+            let reply = try await client.call(.put, "/v1/experiments/e", body: body)
+            #expect(reply.status == .badRequest, "\(reply.text)")
+            #expect(reply.error?.field == field, "\(reply.text)")
+            #expect(try await client.call(.get, "/v1/experiments/e").status == .notFound)
+        }
+    }
+
+    @Test("malformed JSON, unknown experiments, missing shoppers and the wrong key are refused")
+    func unhappy() async throws {
+        let api = try TestAPI()
+        try await api.run { client in
+            #expect(try await client.call(.put, "/v1/experiments/e", body: "{\"variants\": [").status == .badRequest)
+            #expect(
+                try await client.call(.get, "/v1/experiments/nope/assignment?user_id=u", key: .ingest).status
+                    == .notFound
+            )
+            #expect(try await client.call(.get, "/v1/experiments/nope/results").status == .notFound)
+            _ = try await client.call(.put, "/v1/experiments/e", body: Self.definition)
+            let none = try await client.call(.get, "/v1/experiments/e/assignment", key: .ingest)
+            #expect(none.status == .badRequest && none.error?.field == "user_id")
+            let both = try await client.call(.get, "/v1/experiments/e/assignment?user_id=u&device_id=d", key: .ingest)
+            #expect(both.status == .badRequest)
+            #expect(
+                try await client.call(.put, "/v1/experiments/e", key: .ingest, body: Self.definition).status
+                    == .forbidden
+            )
+            #expect(try await client.call(.get, "/v1/experiments/e/results", key: .ingest).status == .forbidden)
+            #expect(
+                try await client.call(.get, "/v1/experiments/e/assignment?user_id=u", key: .none).status
+                    == .unauthorized
+            )
+            let huge =
+                "{\"variants\": [" + String(repeating: "{\"id\": \"a\", \"weight\": 1},", count: 20_000)
+                + "], \"metric\": \"purchase\"}"
+            #expect(try await client.call(.put, "/v1/experiments/e", body: huge).status == .contentTooLarge)
+        }
+    }
+}
