@@ -24,6 +24,10 @@ extension Engine {
         if recommendations.servesLivePopularity {
             recommendations.observe(zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
         }
+        // Rewards for bandits in use (none: one lock, nothing else).
+        if bandits.anyLoaded {
+            try await rewardBandits(with: zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
+        }
         return outcome
     }
 

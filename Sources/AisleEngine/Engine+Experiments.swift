@@ -35,14 +35,7 @@ extension Engine {
     /// the baseline (the first variant) and logs nothing.
     public func assignment(in id: ExperimentID, for shopper: Shopper) async throws -> ExperimentAssignment {
         let experiment = try await experiment(id)
-        let unit: ExposureUnit
-        switch shopper {
-        case .user(let user): unit = .user(user)
-        case .device(let device):
-            unit = try await store.linkedUser(of: device).map(ExposureUnit.user) ?? .device(device)
-        case .anonymous:
-            throw AisleError.invalid("user_id", "give user_id or device_id: assignment needs a stable id")
-        }
+        let unit = try await exposureUnit(of: shopper)
         guard experiment.status == .running else {
             return ExperimentAssignment(experiment: experiment, variantIndex: 0, unit: unit, exposedAt: nil)
         }

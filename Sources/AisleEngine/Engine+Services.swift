@@ -24,6 +24,7 @@ extension Engine {
                 loaded: { [startup] in startup.finish(.searchIndex) }
             ),
             SearchGraphService(engine: searchEngine),
+            BanditSaveService(save: { [self] in await saveBandits() }),
             TrainingScheduleService(
                 service: recommendations,
                 configuration: configuration.recommend,

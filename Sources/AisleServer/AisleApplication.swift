@@ -43,6 +43,8 @@ public enum AisleApplication {
         searchRoutes.register(reads: ingest)
         let experimentRoutes = ExperimentRoutes(engine: engine)
         experimentRoutes.register(reads: ingest)
+        let banditRoutes = BanditRoutes(engine: engine)
+        banditRoutes.register(reads: ingest)
 
         let admin = router.group("v1").add(
             middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
@@ -58,6 +60,7 @@ public enum AisleApplication {
         KeyRoutes(engine: engine, keys: keys).register(admin: admin)
         AuditRoutes(engine: engine).register(admin: admin)
         experimentRoutes.register(admin: admin)
+        banditRoutes.register(admin: admin)
         allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }

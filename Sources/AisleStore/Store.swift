@@ -7,8 +7,20 @@ public import AisleCore
 /// (`SQLiteStore+Catalog.swift`, `+Events`, `+History`, `+Identity`, `+Reviews`,
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
-    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, MaintainedStore
+    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, MaintainedStore
 {}
+
+/// Bandits: their definitions, and what they learned as the engine's own bytes.
+public protocol BanditStore: Sendable {
+    /// Inserts or replaces a bandit's definition; what it learned is kept.
+    func putBandit(_ bandit: Bandit, at now: Timestamp) async throws
+    /// The bandit, or nil.
+    func bandit(_ id: BanditID) async throws -> Bandit?
+    /// Replaces what the bandit learned (opaque to the store).
+    func saveBanditState(_ state: [UInt8], of id: BanditID) async throws
+    /// What the bandit learned, nil before anything was saved.
+    func banditState(of id: BanditID) async throws -> [UInt8]?
+}
 
 /// A/B tests and who saw which variant when.
 public protocol ExperimentStore: Sendable {

@@ -89,4 +89,49 @@ import Testing
             #expect(results.srmPValue > 0.001 && results.warnings.isEmpty)
         }
     }
+
+    @Test("a bandit learns from click events through the real server, and keeps it after a restart")
+    func banditLearnsFromEvents() async throws {
+        let server = ServerProcess()
+        try server.start()
+        defer { server.stop() }
+        var random = SplitMix64(seed: 31)
+        let rates = ["plain": 0.05, "bold": 0.30]
+        let shown = try await withHTTP(server) { http in
+            let put = try await http.call(
+                .PUT,
+                "/v1/bandits/hero",
+                json: #"{"arms": [{"id": "plain"}, {"id": "bold"}], "reward": "click"}"#
+            )
+            #expect(put.status == 200)
+            var shown: [String: Int] = [:]
+            for n in 0..<800 {
+                let choice = try await http.call(.GET, "/v1/bandits/hero/choice?device_id=d\(n)", key: Self.ingest)
+                let arm = try choice.decode(BanditChoiceBody.self).arm
+                shown[arm, default: 0] += 1
+                // The shopper clicks (an ordinary event) with the arm's rate: the bandit's reward.
+                if random.nextDouble() < (rates[arm] ?? 0) {
+                    let click = try await http.call(
+                        .POST,
+                        "/v1/events",
+                        key: Self.ingest,
+                        json: #"{"type": "click", "device_id": "d\#(n)", "item_id": "i1"}"#
+                    )
+                    #expect(click.status == 200)
+                }
+            }
+            return shown
+        }
+        #expect((shown["bold"] ?? 0) > 500, "\(shown)")
+        #expect(server.stop() == 0)
+        try server.start()
+        try await withHTTP(server) { http in
+            let read = try await http.call(.GET, "/v1/bandits/hero").decode(BanditBody.self)
+            #expect(read.arms.map(\.pulls).reduce(0, +) == 800, "a graceful stop saves every pull")
+            let bold = try #require(read.arms.first { $0.id == "bold" })
+            let plain = try #require(read.arms.first { $0.id == "plain" })
+            #expect(bold.mean > plain.mean)
+            #expect(bold.rewards > 100)
+        }
+    }
 }

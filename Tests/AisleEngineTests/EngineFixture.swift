@@ -23,6 +23,17 @@ struct EngineFixture {
         engine = Engine(configuration: configuration, store: store, recommendations: recommendations)
     }
 
+    /// A second engine over `store`, as after a restart.
+    init(sharing store: any Store) {
+        self.store = store
+        let recommendations = RecommendationService(
+            store: store,
+            settings: RecommendationService.Settings(parallelism: Parallelism(threads: 2), snapshotPath: nil),
+            initial: .empty(at: .now())
+        )
+        engine = Engine(configuration: AisleConfiguration(), store: store, recommendations: recommendations)
+    }
+
     static func item(
         _ id: String,
         _ title: String,

@@ -75,3 +75,19 @@ struct AuditRetentionService: Service {
         }
     }
 }
+
+/// Saves what bandits learned from choices once a second, and once more on shutdown, so a
+/// graceful stop loses no pull (rewards are saved as they come).
+struct BanditSaveService: Service {
+    let save: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await save()
+            }
+        }
+        await save()
+    }
+}

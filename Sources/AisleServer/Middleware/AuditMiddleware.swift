@@ -56,6 +56,7 @@ struct AuditMiddleware: RouterMiddleware {
                 .map(AuditTarget.key)
         case "reviews.delete": return id.map(AuditTarget.review)
         case "experiments.put": return id.map(AuditTarget.experiment)
+        case "bandits.put": return id.map { "bandit " + $0 }
         default: return nil
         }
     }
@@ -85,6 +86,7 @@ enum AuditActions {
         "DELETE /v1/reviews/{id}": "reviews.delete",
         "GET /v1/users/{id}/export": "users.export",
         "PUT /v1/experiments/{id}": "experiments.put",
+        "PUT /v1/bandits/{id}": "bandits.put",
     ]
 
     static var names: Set<String> { Set(table.values) }

@@ -114,5 +114,9 @@ enum RoutePermissions {
         "GET /v1/experiments/{id}": .admin,
         "GET /v1/experiments": .admin,
         "GET /v1/experiments/{id}/results": .admin,
+        "GET /v1/bandits/{id}/choice": .experimentsRead,
+        "POST /v1/bandits/{id}/rewards": .eventsWrite,
+        "PUT /v1/bandits/{id}": .admin,
+        "GET /v1/bandits/{id}": .admin,
     ]
 }

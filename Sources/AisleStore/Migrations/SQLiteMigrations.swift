@@ -253,6 +253,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v13: bandits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE bandits (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        arms TEXT NOT NULL,
+                        reward TEXT NOT NULL,
+                        context TEXT NOT NULL,
+                        minimum_exploration REAL NOT NULL,
+                        attribution_window_minutes INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        state BLOB
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }
