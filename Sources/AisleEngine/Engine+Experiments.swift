@@ -8,15 +8,31 @@ extension Engine {
     /// Creates or replaces an experiment after validating it.
     public func putExperiment(_ experiment: Experiment) async throws -> Experiment {
         try experiment.validate()
-        return try await store.putExperiment(experiment, at: .now())
+        let stored = try await store.putExperiment(experiment, at: .now())
+        exposureLog.remember(stored)
+        return stored
     }
 
     /// The experiment; `notFound` when there is none.
     public func experiment(_ id: ExperimentID) async throws -> Experiment {
+        if let known = exposureLog.experiment(id) { return known }
         guard let experiment = try await store.experiment(id) else {
             throw AisleError(code: .notFound, message: "no experiment \"\(id.rawValue.prefix(64))\"")
         }
+        exposureLog.remember(experiment)
         return experiment
+    }
+
+    /// Writes the exposures assigned since the last write (`ExposureFlushService` calls it
+    /// every 100 ms; results call it first). A failed write is kept to be tried again.
+    public func flushExposures() async throws {
+        let pending = exposureLog.takePending()
+        do {
+            try await store.recordExposures(pending)
+        } catch {
+            exposureLog.restore(pending)
+            throw error
+        }
     }
 
     /// Every experiment, by id.
@@ -48,10 +64,15 @@ extension Engine {
         else {
             return ExperimentAssignment(experiment: experiment, variantIndex: 0, unit: unit, exposedAt: nil)
         }
-        let first = try await store.recordExposure(
-            Exposure(unit: unit, variant: experiment.variants[index].id, at: .now()),
-            in: experiment.id
-        )
+        let first: Exposure
+        if let known = exposureLog.exposure(of: unit, in: experiment.id) {
+            first = known
+        } else if let stored = try await store.exposure(of: unit, in: experiment.id) {
+            first = exposureLog.record(stored, in: experiment.id, stored: true)
+        } else {
+            let exposure = Exposure(unit: unit, variant: experiment.variants[index].id, at: .now())
+            first = exposureLog.record(exposure, in: experiment.id, stored: false)
+        }
         // A unit keeps its first variant; one since removed falls back to the baseline.
         let kept = experiment.variants.firstIndex { $0.id == first.variant } ?? 0
         return ExperimentAssignment(experiment: experiment, variantIndex: kept, unit: unit, exposedAt: first.at)
@@ -62,6 +83,7 @@ extension Engine {
     /// against the baseline (the first variant) once both have at least 2 users.
     public func experimentResults(_ id: ExperimentID, confidence: Double = 0.95) async throws -> ExperimentResults {
         let experiment = try await experiment(id)
+        try await flushExposures()
         let exposures = try await store.exposures(in: id)
         var values: [[Double]] = Array(repeating: [], count: experiment.variants.count)
         var prices: [ItemID: Double] = [:]

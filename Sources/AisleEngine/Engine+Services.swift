@@ -25,6 +25,7 @@ extension Engine {
             ),
             SearchGraphService(engine: searchEngine),
             BanditSaveService(save: { [self] in await saveBandits() }),
+            ExposureFlushService(flush: { [self] in try? await flushExposures() }),
             TrainingScheduleService(
                 service: recommendations,
                 configuration: configuration.recommend,

@@ -20,6 +20,13 @@ extension Engine {
     /// replaced by `auditPseudonym` (a keyed digest the server makes), so the log still shows
     /// that a user's data was changed and erased, not whose.
     public func eraseUser(_ id: UserID, auditPseudonym: String? = nil) async throws -> UserErasure {
+        // Their exposures and bandit choices held in memory go first, so no pending write
+        // brings an exposure back after the store forgot it.
+        let units = Set(
+            [ExposureUnit.user(id).key] + (try await store.devices(of: id)).map { ExposureUnit.device($0.deviceID).key }
+        )
+        exposureLog.forget(units: units)
+        bandits.forget(units: units)
         let erased = try await store.eraseUser(id)
         consents.forget(id)
         if let auditPseudonym {

@@ -26,6 +26,8 @@ public final class Engine: Sendable {
     let startup = StartupProgress()
     /// Users whose consent restricts their feed or the storing of their events.
     let consents = ConsentRegistry()
+    /// Experiments and exposures in front of the store.
+    let exposureLog = ExposureLog()
     /// The bandits in use and their recent choices.
     let bandits = BanditRegistry()
     /// Seals personal profile attributes at rest; nil stores them as sent (tests).

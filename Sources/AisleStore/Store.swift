@@ -34,6 +34,10 @@ public protocol ExperimentStore: Sendable {
     /// Records a unit's first exposure; a unit already exposed keeps its first one, which is
     /// returned (so two nodes racing record one).
     func recordExposure(_ exposure: Exposure, in experiment: ExperimentID) async throws -> Exposure
+    /// Records first exposures in one write; units already exposed keep their first.
+    func recordExposures(_ exposures: [(experiment: ExperimentID, exposure: Exposure)]) async throws
+    /// The unit's first exposure to the experiment, or nil.
+    func exposure(of unit: ExposureUnit, in experiment: ExperimentID) async throws -> Exposure?
     /// Every unit's first exposure to the experiment, by unit key.
     func exposures(in experiment: ExperimentID) async throws -> [Exposure]
 }

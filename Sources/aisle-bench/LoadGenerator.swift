@@ -41,9 +41,13 @@ struct LoadGenerator: AsyncParsableCommand {
         case similar
         /// Closed loop: each client sends the --queries searches back to back.
         case search
+        /// Open loop: experiment assignments (--experiment) for random users at --rate per second.
+        case assignment
+        /// Open loop: bandit choices (--bandit) for random users at --rate per second.
+        case choice
     }
 
-    @Argument(help: "batch, single, history, feed, similar or search.") var mode: Mode
+    @Argument(help: "batch, single, history, feed, similar, search, assignment or choice.") var mode: Mode
     @Option(help: "Server URL.") var url = "http://127.0.0.1:8080"
     @Option(help: "Admin key (history) / ingest key (events) — the admin key works for both.") var key: String
     @Option(help: "Seconds to run.") var duration: Double = 20
@@ -61,6 +65,8 @@ struct LoadGenerator: AsyncParsableCommand {
         "bench-out/search200k/queries.tsv"
     @Option(help: "Extra search parameters (search), e.g. mode=lexical.") var searchParameters = "record=false"
     @Option(help: "The search endpoint (search): /v1/search or /v1/autocomplete.") var endpoint = "/v1/search"
+    @Option(help: "The experiment to ask assignments of (assignment).") var experiment = "bench"
+    @Option(help: "The bandit to ask choices of (choice).") var bandit = "bench"
 
     func run() async throws {
         var configuration = HTTPClient.Configuration()
@@ -71,7 +77,7 @@ struct LoadGenerator: AsyncParsableCommand {
             switch mode {
             case .batch: report = try await batchLoad(client)
             case .search: report = try await searchLoad(client)
-            case .single, .history, .feed, .similar: report = try await openLoop(client)
+            case .single, .history, .feed, .similar, .assignment, .choice: report = try await openLoop(client)
             }
         } catch {
             try? await client.shutdown()
@@ -195,6 +201,18 @@ struct LoadGenerator: AsyncParsableCommand {
                 case .similar:
                     let item = Int(UInt64(index) &* 2_654_435_761 % UInt64(items))
                     request = self.request("/v1/items/\(itemPrefix)\(item)/similar?limit=20", body: nil)
+                case .assignment:
+                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    request = self.request(
+                        "/v1/experiments/\(experiment)/assignment?user_id=\(userPrefix)\(user)",
+                        body: nil
+                    )
+                case .choice:
+                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    request = self.request(
+                        "/v1/bandits/\(bandit)/choice?user_id=\(userPrefix)\(user)&platform=ios",
+                        body: nil
+                    )
                 default:
                     request = self.request("/v1/events", body: Array(eventJSON(index, run: run).utf8))
                 }

@@ -57,6 +57,7 @@ import Testing
         #expect(signedIn.unit == .user(UserID(user)))
         // Repeated calls log one exposure per unit: the user's first, and the device's from before.
         _ = try await engine.assignment(in: id, for: .user(UserID(user)))
+        try await engine.flushExposures()
         let exposures = try await fixture.store.exposures(in: id)
         #expect(exposures.map(\.unit.key).sorted() == ["d:\(device)", "u:\(user)"])
         #expect(try await engine.assignment(in: id, for: .user(UserID(user))).exposedAt == asUser.exposedAt)
@@ -96,6 +97,7 @@ import Testing
         let assignment = try await fixture.engine.assignment(in: ExperimentID("checkout"), for: .user(UserID("u")))
         #expect(assignment.variant.id == "control")
         #expect(assignment.exposedAt == nil)
+        try await fixture.engine.flushExposures()
         #expect(try await fixture.store.exposures(in: ExperimentID("checkout")).isEmpty)
     }
 
@@ -228,8 +230,13 @@ import Testing
         _ = try await fixture.engine.identify(device: DeviceID("tablet"), as: UserID("gone"), relinking: .refuse)
         _ = try await fixture.engine.assignment(in: id, for: .user(UserID("gone")))
         _ = try await fixture.engine.assignment(in: id, for: .user(UserID("stays")))
+        try await fixture.engine.flushExposures()
         #expect(try await fixture.store.exposures(in: id).count == 3)
         _ = try await fixture.engine.eraseUser(UserID("gone"))
+        try await fixture.engine.flushExposures()
         #expect(try await fixture.store.exposures(in: id).map(\.unit.key) == ["u:stays"])
+        // A new engine on the same store (a restart) knows only what was kept.
+        let restarted = EngineFixture(sharing: fixture.store)
+        #expect(try await restarted.engine.experimentResults(id).variants.map(\.users).reduce(0, +) == 1)
     }
 }

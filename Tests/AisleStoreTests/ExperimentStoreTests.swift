@@ -70,4 +70,25 @@ import Testing
         #expect(Set(answers.map(\.variant)).count == 1)
         #expect(try await store.exposures(in: ExperimentID("e")).count == 1)
     }
+
+    @Test(
+        "a batch of exposures keeps each unit's first, and one unit's exposure reads back",
+        arguments: StoreKind.allCases
+    )
+    func batchExposures(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let id = ExperimentID("e")
+        let first = Exposure(unit: .device(DeviceID("d")), variant: "a", at: .t0)
+        _ = try await store.recordExposure(first, in: id)
+        try await store.recordExposures([
+            (id, Exposure(unit: .device(DeviceID("d")), variant: "b", at: .t0(plusMinutes: 1))),
+            (id, Exposure(unit: .user(UserID("u")), variant: "b", at: .t0(plusMinutes: 1))),
+            (ExperimentID("f"), Exposure(unit: .user(UserID("u")), variant: "x", at: .t0)),
+        ])
+        try await store.recordExposures([])
+        #expect(try await store.exposure(of: .device(DeviceID("d")), in: id) == first)
+        #expect(try await store.exposure(of: .user(UserID("u")), in: id)?.variant == "b")
+        #expect(try await store.exposure(of: .user(UserID("u")), in: ExperimentID("f"))?.variant == "x")
+        #expect(try await store.exposure(of: .user(UserID("nobody")), in: id) == nil)
+    }
 }

@@ -91,3 +91,18 @@ struct BanditSaveService: Service {
         await save()
     }
 }
+
+/// Writes new experiment exposures every 100 ms, and once more on shutdown.
+struct ExposureFlushService: Service {
+    let flush: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                await flush()
+            }
+        }
+        await flush()
+    }
+}

@@ -71,7 +71,9 @@ final class BanditRegistry: Sendable {
             live.withLock { bandits in if bandits[id] == nil { bandits[id] = loaded } }
         }
         return try live.withLock { bandits -> T? in
-            guard var state = bandits[id] else { return nil }
+            // Moved out and back, so the state is uniquely referenced while `body` changes it:
+            // a copy left in the dictionary would make every change copy every recent choice.
+            guard var state = bandits.removeValue(forKey: id) else { return nil }
             defer { bandits[id] = state }
             return try body(&state)
         }
@@ -92,6 +94,15 @@ final class BanditRegistry: Sendable {
                 bandits[id]?.dirty = false
             }
             return unsaved
+        }
+    }
+
+    /// Forgets the choices made for these units (erasure).
+    func forget(units keys: Set<String>) {
+        live.withLock { bandits in
+            for id in bandits.keys {
+                for key in keys { bandits[id]?.choices[key] = nil }
+            }
         }
     }
 

@@ -73,6 +73,33 @@ extension SQLiteStore {
         }
     }
 
+    public func recordExposures(_ exposures: [(experiment: ExperimentID, exposure: Exposure)]) async throws {
+        guard !exposures.isEmpty else { return }
+        try await write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO experiment_exposures (experiment_id, unit, variant, at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (experiment_id, unit) DO NOTHING
+                    """
+            )
+            for (experiment, exposure) in exposures {
+                try statement.execute(arguments: [
+                    experiment.rawValue, exposure.unit.key, exposure.variant, exposure.at.millisecondsSinceEpoch,
+                ])
+            }
+        }
+    }
+
+    public func exposure(of unit: ExposureUnit, in experiment: ExperimentID) async throws -> Exposure? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT variant, at FROM experiment_exposures WHERE experiment_id = ? AND unit = ?",
+                arguments: [experiment.rawValue, unit.key]
+            ).map { Exposure(unit: unit, variant: $0["variant"], at: Timestamp(millisecondsSinceEpoch: $0["at"])) }
+        }
+    }
+
     public func exposures(in experiment: ExperimentID) async throws -> [Exposure] {
         try await read { db in
             try Row.fetchAll(
