@@ -31,4 +31,5 @@ public enum AuditTarget {
     public static func key(_ id: String) -> String { "key " + id }
     public static func review(_ id: String) -> String { "review " + id }
     public static func experiment(_ id: String) -> String { "experiment " + id }
+    public static func bandit(_ id: String) -> String { "bandit " + id }
 }

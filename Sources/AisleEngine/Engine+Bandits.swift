@@ -191,7 +191,7 @@ extension Engine {
         case .device(let device):
             return try await store.linkedUser(of: device).map(ExposureUnit.user) ?? .device(device)
         case .anonymous:
-            throw AisleError.invalid("user_id", "give user_id or device_id: assignment needs a stable id")
+            throw AisleError.invalid("user_id", "give user_id or device_id: a stable id for the shopper")
         }
     }
 

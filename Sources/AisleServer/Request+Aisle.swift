@@ -129,11 +129,29 @@ enum Cursor {
 /// Whose request it is, from `user_id` or `device_id` (query parameters or body fields): the
 /// one parser of the routes that name a shopper (search, contextual recommendations).
 enum ShopperParameters {
+    /// The shopper named by the `user_id` or `device_id` query parameter; one is required
+    /// (assignments and choices need a stable id).
+    static func required(_ request: Request) throws(AisleError) -> Shopper {
+        guard let shopper = try shopper(user: request.queryString("user_id"), device: request.queryString("device_id"))
+        else {
+            throw AisleError.invalid("user_id", "give user_id or device_id: a stable id for the shopper")
+        }
+        return shopper
+    }
+
     /// The shopper named, nil when neither id is given; both at once is an error.
     static func shopper(user: String?, device: String?) throws(AisleError) -> Shopper? {
         if user != nil && device != nil { throw AisleError.invalid("device_id", "send user_id or device_id, not both") }
         if let user { return .user(try UserID(validating: user, field: "user_id")) }
         if let device { return .device(try DeviceID(validating: device, field: "device_id")) }
         return nil
+    }
+}
+
+extension Double {
+    /// This number as JSON can carry it: JSON has no infinities or NaN, so an overflowed figure
+    /// (revenue sums of absurd prices) is sent as the largest finite number of its sign, NaN as 0.
+    var finiteForJSON: Double {
+        isFinite ? self : isNaN ? 0 : self > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude
     }
 }

@@ -56,7 +56,7 @@ struct AuditMiddleware: RouterMiddleware {
                 .map(AuditTarget.key)
         case "reviews.delete": return id.map(AuditTarget.review)
         case "experiments.put": return id.map(AuditTarget.experiment)
-        case "bandits.put": return id.map { "bandit " + $0 }
+        case "bandits.put": return id.map(AuditTarget.bandit)
         default: return nil
         }
     }

@@ -31,14 +31,7 @@ struct BanditRoutes {
 
     @Sendable func choice(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try Self.id(context)
-        guard
-            let shopper = try ShopperParameters.shopper(
-                user: request.queryString("user_id"),
-                device: request.queryString("device_id")
-            )
-        else {
-            throw AisleError.invalid("user_id", "give user_id or device_id: a choice needs a stable id")
-        }
+        let shopper = try ShopperParameters.required(request)
         let platform = request.queryString("platform")
         if let platform, platform.utf8.count > 32 {
             throw AisleError.invalid("platform", "platform is at most 32 bytes (ios, android, web)")
@@ -70,9 +63,7 @@ struct BanditRoutes {
     }
 
     static func body(_ summary: BanditSummary) -> BanditBody {
-        func finite(_ x: Double) -> Double {
-            x.isFinite ? x : x.isNaN ? 0 : x > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude
-        }
+        func finite(_ x: Double) -> Double { x.finiteForJSON }
         return BanditBody(
             id: summary.bandit.id.rawValue,
             reward: summary.bandit.reward.name,

@@ -37,14 +37,7 @@ struct ExperimentRoutes {
 
     @Sendable func assignment(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try Self.id(context)
-        guard
-            let shopper = try ShopperParameters.shopper(
-                user: request.queryString("user_id"),
-                device: request.queryString("device_id")
-            )
-        else {
-            throw AisleError.invalid("user_id", "give user_id or device_id: assignment needs a stable id")
-        }
+        let shopper = try ShopperParameters.required(request)
         let assignment = try await engine.assignment(in: id, for: shopper)
         return JSONResponse.encoded(
             AssignmentBody(
@@ -65,12 +58,9 @@ struct ExperimentRoutes {
         try ExperimentID(validating: context.parameters.get("id") ?? "", field: "id")
     }
 
-    /// The results on the wire. JSON has no infinities: a figure that overflowed (revenue sums
-    /// of absurd prices) is sent as the largest finite number of its sign.
+    /// The results on the wire (figures made finite for JSON).
     static func body(_ results: ExperimentResults) -> ExperimentResultsBody {
-        func finite(_ x: Double) -> Double {
-            x.isFinite ? x : x.isNaN ? 0 : x > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude
-        }
+        func finite(_ x: Double) -> Double { x.finiteForJSON }
         func interval(_ x: ExperimentResults.Interval) -> IntervalBody {
             IntervalBody(value: finite(x.value), low: finite(x.low), high: finite(x.high))
         }
