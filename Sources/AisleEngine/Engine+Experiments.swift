@@ -86,38 +86,59 @@ extension Engine {
         try await flushExposures()
         let exposures = try await store.exposures(in: id)
         var values: [[Double]] = Array(repeating: [], count: experiment.variants.count)
+        // The same metric over the pre-period, CUPED's covariate.
+        var covariates = values
         var prices: [ItemID: Double] = [:]
         for exposure in exposures {
             guard let index = experiment.variants.firstIndex(where: { $0.id == exposure.variant }) else { continue }
-            let events = try await eventsAfterExposure(exposure, type: experiment.metric.eventType)
-            values[index].append(try await metricValue(experiment.metric, of: events, prices: &prices))
+            let events = try await eventsAroundExposure(exposure, type: experiment.metric.eventType)
+            values[index].append(try await metricValue(experiment.metric, of: events.after, prices: &prices))
+            covariates[index].append(try await metricValue(experiment.metric, of: events.before, prices: &prices))
         }
         if experiment.metric == .revenue, let cap = Winsorization.cap(values.flatMap { $0 }, percentile: 99) {
             values = values.map { $0.map { min($0, cap) } }
+            covariates = covariates.map { $0.map { min($0, cap) } }
         }
-        return ExperimentResults(experiment: experiment, values: values, confidence: confidence)
+        return ExperimentResults(experiment: experiment, values: values, covariates: covariates, confidence: confidence)
     }
 
-    /// The unit's events of `type` at or after its first exposure (a device: its anonymous events).
-    private func eventsAfterExposure(_ exposure: Exposure, type: EventType) async throws -> [Event] {
+    /// How far before an exposure CUPED's pre-period reaches.
+    static let preExposurePeriod: Int64 = 14 * 24 * 3_600 * 1_000
+
+    /// The unit's events of `type` at or after its first exposure, and in the 14 days before it
+    /// (a device: its anonymous events).
+    private func eventsAroundExposure(_ exposure: Exposure, type: EventType) async throws
+        -> (after: [Event], before: [Event])
+    {
+        let start = exposure.at.millisecondsSinceEpoch - Self.preExposurePeriod
+        var after: [Event] = []
+        var before: [Event] = []
+        func sort(_ event: Event) -> Bool {
+            let time = event.timestamp.millisecondsSinceEpoch
+            if time >= exposure.at.millisecondsSinceEpoch {
+                after.append(event)
+            } else if time >= start {
+                before.append(event)
+            } else {
+                return false
+            }
+            return true
+        }
         switch exposure.unit {
         case .user(let user):
-            var events: [Event] = []
             var cursor: HistoryCursor?
-            // Newest first: stop at the first event before the exposure.
+            // Newest first: stop at the first event before the pre-period.
             while true {
                 let page = try await store.history(of: user, types: [type], after: cursor, limit: 1_000)
-                for stored in page {
-                    guard stored.event.timestamp >= exposure.at else { return events }
-                    events.append(stored.event)
-                }
-                guard page.count == 1_000, let last = page.last else { return events }
+                for stored in page where !sort(stored.event) { return (after, before) }
+                guard page.count == 1_000, let last = page.last else { return (after, before) }
                 cursor = HistoryCursor(after: last)
             }
         case .device(let device):
-            return try await store.anonymousHistory(of: device, limit: 10_000)
-                .map(\.event)
-                .filter { $0.type == type && $0.timestamp >= exposure.at }
+            for stored in try await store.anonymousHistory(of: device, limit: 10_000) where stored.event.type == type {
+                _ = sort(stored.event)
+            }
+            return (after, before)
         }
     }
 
@@ -190,6 +211,9 @@ public struct ExperimentResults: Sendable, Equatable {
         public var chanceToBeat: Double
         public var expectedLoss: Double
         public var sequentialInterval: Interval
+        /// The absolute difference with CUPED (the same metric over the 14 days before each
+        /// exposure as the covariate); nil when the pre-period explains nothing (no variance).
+        public var cupedDifference: Interval?
     }
 
     public var experimentID: ExperimentID
@@ -202,11 +226,12 @@ public struct ExperimentResults: Sendable, Equatable {
     /// not compared yet.
     public var warnings: [String]
 
-    /// Results from each variant's per-user values.
-    init(experiment: Experiment, values: [[Double]], confidence: Double) {
+    /// Results from each variant's per-user values and pre-period values.
+    init(experiment: Experiment, values: [[Double]], covariates: [[Double]], confidence: Double) {
         experimentID = experiment.id
         metric = experiment.metric
-        let moments = values.map { Moments($0) }
+        let moments = zip(values, covariates).map { Moments(pairs: zip($0, $1).map { (y: $0, x: $1) }) }
+        let adjusted = moments.contains { $0.varianceX > 0 } ? CUPED.adjusted(moments) : nil
         variants = zip(experiment.variants, zip(values, moments)).map { variant, data in
             Variant(
                 id: variant.id,
@@ -240,7 +265,13 @@ public struct ExperimentResults: Sendable, Equatable {
                     pValue: test.pValue,
                     chanceToBeat: test.chanceToBeat,
                     expectedLoss: test.expectedLoss,
-                    sequentialInterval: Interval(test.sequentialInterval)
+                    sequentialInterval: Interval(test.sequentialInterval),
+                    cupedDifference: adjusted.map {
+                        Interval(
+                            TwoSampleComparison(treatment: $0[index], baseline: $0[0], confidence: confidence)
+                                .absoluteDifference
+                        )
+                    }
                 )
             )
         }

@@ -239,4 +239,55 @@ import Testing
         let restarted = EngineFixture(sharing: fixture.store)
         #expect(try await restarted.engine.experimentResults(id).variants.map(\.users).reduce(0, +) == 1)
     }
+
+    @Test(
+        "CUPED: the same metric in the 14 days before exposure narrows the interval; without a pre-period there is none"
+    )
+    func cuped() async throws {
+        let fixture = try EngineFixture()
+        _ = try await fixture.engine.putExperiment(Self.experiment(metric: .count(.purchase)))
+        let id = ExperimentID("checkout")
+        var events: [Event] = []
+        var random = SplitMix64(seed: 41)
+        for n in 0..<300 {
+            // Each shopper's habit: how often they buy, before and after alike.
+            let habit = n % 5
+            for k in 0..<habit {
+                events.append(
+                    EngineFixture.event(.purchase, user: "u\(n)", item: "j1", secondsAgo: 86_400 * 2 + Int64(k))
+                )
+            }
+            // Older than the pre-period: never counted.
+            events.append(EngineFixture.event(.purchase, user: "u\(n)", item: "j1", secondsAgo: 86_400 * 30))
+        }
+        try await fixture.append(events)
+        let plainBefore = try await fixture.engine.experimentResults(id)
+        #expect(plainBefore.variants.allSatisfy { $0.users == 0 })
+        events = []
+        for n in 0..<300 {
+            let variant = try await fixture.engine.assignment(in: id, for: .user(UserID("u\(n)"))).variant.id
+            let after = n % 5 + (variant == "v1" && random.nextDouble() < 0.5 ? 1 : 0)
+            for k in 0..<after {
+                events.append(EngineFixture.event(.purchase, user: "u\(n)", item: "j2", secondsAgo: -5 - Int64(k)))
+            }
+        }
+        try await fixture.append(events)
+        let results = try await fixture.engine.experimentResults(id)
+        let comparison = try #require(results.comparisons.first)
+        let cuped = try #require(comparison.cupedDifference)
+        let plainWidth = comparison.absoluteDifference.high - comparison.absoluteDifference.low
+        #expect(cuped.high - cuped.low < plainWidth * 0.5, "the habit explains most of the variance")
+        #expect(cuped.low > 0 && cuped.low < 0.5 && 0.5 < cuped.high, "the true effect is 0.5 purchases")
+
+        // No purchases before anyone's exposure: nothing to adjust by.
+        let fresh = try EngineFixture()
+        _ = try await fresh.engine.putExperiment(Self.experiment(metric: .count(.purchase)))
+        for n in 0..<10 { _ = try await fresh.engine.assignment(in: id, for: .user(UserID("u\(n)"))) }
+        try await fresh.append(
+            (0..<10).map { EngineFixture.event(.purchase, user: "u\($0)", item: "j1", secondsAgo: -5) }
+        )
+        let freshResults = try await fresh.engine.experimentResults(id)
+        #expect(!freshResults.comparisons.isEmpty)
+        #expect(freshResults.comparisons.allSatisfy { $0.cupedDifference == nil })
+    }
 }

@@ -144,9 +144,12 @@ public struct ExperimentResultsBody: Codable, Sendable, Equatable {
         public var chanceToBeat: Double
         public var expectedLoss: Double
         public var sequentialCI: [Double]
+        /// The absolute difference with CUPED (pre-period covariate), when it applies.
+        public var cupedAbsoluteDifference: IntervalBody?
 
         enum CodingKeys: String, CodingKey {
             case variant, baseline
+            case cupedAbsoluteDifference = "cuped_absolute_difference"
             case absoluteDifference = "absolute_difference"
             case relativeLift = "relative_lift"
             case pValue = "p_value"
@@ -163,7 +166,8 @@ public struct ExperimentResultsBody: Codable, Sendable, Equatable {
             pValue: Double,
             chanceToBeat: Double,
             expectedLoss: Double,
-            sequentialCI: [Double]
+            sequentialCI: [Double],
+            cupedAbsoluteDifference: IntervalBody? = nil
         ) {
             self.variant = variant
             self.baseline = baseline
@@ -173,6 +177,7 @@ public struct ExperimentResultsBody: Codable, Sendable, Equatable {
             self.chanceToBeat = chanceToBeat
             self.expectedLoss = expectedLoss
             self.sequentialCI = sequentialCI
+            self.cupedAbsoluteDifference = cupedAbsoluteDifference
         }
     }
 

@@ -85,7 +85,8 @@ struct ExperimentRoutes {
                     pValue: finite($0.pValue),
                     chanceToBeat: finite($0.chanceToBeat),
                     expectedLoss: finite($0.expectedLoss),
-                    sequentialCI: [finite($0.sequentialInterval.low), finite($0.sequentialInterval.high)]
+                    sequentialCI: [finite($0.sequentialInterval.low), finite($0.sequentialInterval.high)],
+                    cupedAbsoluteDifference: $0.cupedDifference.map(interval)
                 )
             },
             srmPValue: finite(results.sampleRatioPValue),
