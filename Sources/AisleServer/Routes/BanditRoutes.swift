@@ -40,9 +40,9 @@ struct BanditRoutes {
             id,
             for: shopper,
             platform: platform,
-            returning: try request.queryString("returning").map { _ in
-                try request.queryBool("returning", default: false)
-            }
+            // Absent is unknown (nil), not false.
+            returning: request.queryString("returning") == nil
+                ? nil : try request.queryBool("returning", default: false)
         )
         return JSONResponse.encoded(BanditChoiceBody(banditID: id.rawValue, arm: arm.id, config: arm.config))
     }
