@@ -57,6 +57,7 @@ public struct Experiment: Sendable, Equatable {
                     "weights are 0 to \(Int(Self.maximumWeight)) (relative shares), got \(variant.weight)"
                 )
             }
+            _ = try VariantSettings(config: variant.config, field: "variants[\(index)].config")
         }
         guard variants.contains(where: { $0.weight > 0 }) else {
             throw .invalid("variants", "at least one variant needs a weight above 0")
@@ -69,8 +70,14 @@ public struct ExperimentVariant: Sendable, Equatable, Codable {
     public var id: String
     /// Relative share of traffic (any positive scale: 1 and 1, or 50 and 50).
     public var weight: Double
-    /// What the variant changes, handed back with the assignment (free-form JSON).
+    /// What the variant changes, handed back with the assignment (free-form JSON; the keys
+    /// `VariantSettings` knows also set the feed and search for requests naming the experiment).
     public var config: JSONValue?
+
+    /// The engine settings in `config` (none when a stored config no longer reads).
+    public var settings: VariantSettings {
+        (try? VariantSettings(config: config, field: "config")) ?? VariantSettings()
+    }
 
     public init(id: String, weight: Double, config: JSONValue? = nil) {
         self.id = id

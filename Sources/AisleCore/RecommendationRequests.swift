@@ -119,6 +119,9 @@ public struct FeedQuery: Sendable {
     public var locale: String?
     /// Leave out items the shopper bought (default) — and, always, items already in their history.
     public var excludePurchased = true
+    /// Blend weights by model name (`als`, `seq`, `itemknn`, `pop`) instead of the trained blend:
+    /// an experiment variant's strategy (`VariantSettings`); nil for the trained blend.
+    public var blend: [String: Float]?
     /// Paging and filters.
     public var options = ListOptions()
 

@@ -8,6 +8,17 @@ extension Engine {
     /// Creates or replaces an experiment after validating it.
     public func putExperiment(_ experiment: Experiment) async throws -> Experiment {
         try experiment.validate()
+        // A variant that searches by meaning would fail every search of its shoppers.
+        if encoder == nil,
+            let index = experiment.variants.firstIndex(where: { ($0.settings.searchMode ?? .lexical) != .lexical })
+        {
+            throw AisleError(
+                code: .unavailable,
+                message:
+                    "variants[\(index)].config.search_mode needs the text encoder: run make models, then start the server with --model-dir models/all-MiniLM-L6-v2",
+                field: "variants[\(index)].config.search_mode"
+            )
+        }
         let stored = try await store.putExperiment(experiment, at: .now())
         exposureLog.remember(stored)
         return stored
@@ -48,7 +59,8 @@ extension Engine {
     /// exposure stays counted under the device, the user's starts at their first assignment
     /// as a user). The first assignment of a unit is logged as its exposure, and a unit keeps
     /// that variant even if the weights change later. A draft or stopped experiment answers
-    /// the baseline (the first variant) and logs nothing.
+    /// the baseline (the first variant) and logs nothing; a user who turned tracking off gets
+    /// their variant unlogged (`exposedAt` nil).
     public func assignment(in id: ExperimentID, for shopper: Shopper) async throws -> ExperimentAssignment {
         let experiment = try await experiment(id)
         let unit = try await exposureUnit(of: shopper)
@@ -63,6 +75,12 @@ extension Engine {
             )
         else {
             return ExperimentAssignment(experiment: experiment, variantIndex: 0, unit: unit, exposedAt: nil)
+        }
+        // A user who turned tracking off gets a variant, but no exposure of theirs is stored.
+        if case .user(let user) = unit, try await consents.anyWithoutTracking(store: store),
+            try await consent(of: user).tracking == false
+        {
+            return ExperimentAssignment(experiment: experiment, variantIndex: index, unit: unit, exposedAt: nil)
         }
         let first: Exposure
         if let known = exposureLog.exposure(of: unit, in: experiment.id) {

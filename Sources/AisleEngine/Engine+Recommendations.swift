@@ -10,6 +10,8 @@ extension Engine {
         /// When that model was trained; nil before a model learnt from an interaction (the
         /// list then comes from live counts: `page.fallback`).
         public var modelTrainedAt: Timestamp?
+        /// The shopper's variant, when the request named an experiment.
+        public var experiment: ExperimentAssignment? = nil
     }
 
     /// The model in use and whether a training runs now.
@@ -20,15 +22,34 @@ extension Engine {
         public var training: Bool
     }
 
-    /// `shopper`'s feed (their latest events are read from the store).
-    public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationAnswer {
+    /// `shopper`'s feed (their latest events are read from the store). With `experiment`, the
+    /// shopper's variant sets the blend and diversity (`VariantSettings`) and is logged as an
+    /// exposure like an assignment.
+    public func feed(
+        for shopper: Shopper,
+        query: FeedQuery,
+        experiment: ExperimentID? = nil
+    ) async throws -> RecommendationAnswer {
+        var query = query
+        var assigned: ExperimentAssignment?
+        if let experiment {
+            let assignment = try await assignment(in: experiment, for: shopper)
+            let settings = assignment.variant.settings
+            if let blend = settings.feedBlend { query.blend = blend }
+            if let diversity = settings.diversity { query.options.diversity = diversity }
+            assigned = assignment
+        }
+        var answer: RecommendationAnswer
         // Without consent to personalization: exactly the trending list with the same filters.
         if try await withoutPersonalization(shopper) != nil {
-            return trending(window: .decayed, options: query.options)
+            answer = trending(window: .decayed, options: query.options)
+        } else {
+            let query = try await recommendations.shopperQuery(for: shopper, query: query)
+            let recommender = recommendations.engine()
+            answer = Self.answer(recommender.feed(query), from: recommender)
         }
-        let query = try await recommendations.shopperQuery(for: shopper, query: query)
-        let recommender = recommendations.engine()
-        return Self.answer(recommender.feed(query), from: recommender)
+        answer.experiment = assigned
+        return answer
     }
 
     /// Items like `item`. Throws `notFound` for an item the model does not know.

@@ -11,26 +11,44 @@ extension Engine {
     public struct SearchAnswer: Sendable {
         public var results: SearchResults
         public var mode: SearchMode
+        /// The shopper's variant, when the request named an experiment.
+        public var experiment: ExperimentAssignment? = nil
     }
 
     /// Runs `query` in `mode` (nil: hybrid when items are embedded, else lexical), re-ranked
-    /// for `shopper` when given. Throws `unavailable` for semantic or hybrid without a text
-    /// model, `invalid` for semantic without text.
+    /// for `shopper` when given. With `experiment`, the shopper's variant may set the mode and
+    /// turn re-ranking off (`VariantSettings`), and is logged as an exposure. Throws
+    /// `unavailable` for semantic or hybrid without a text model, `invalid` for semantic without
+    /// text, and `invalid` for an experiment without a shopper.
     public func search(
         _ query: SearchQuery,
         mode asked: SearchMode? = nil,
-        shopper: Shopper? = nil
+        shopper: Shopper? = nil,
+        experiment: ExperimentID? = nil
     ) async throws -> SearchAnswer {
         var query = query
+        var asked = asked
+        var personalize = true
+        var assigned: ExperimentAssignment?
+        if let experiment {
+            let assignment = try await assignment(in: experiment, for: shopper ?? .anonymous)
+            let settings = assignment.variant.settings
+            asked = settings.searchMode ?? asked
+            personalize = settings.searchPersonalization ?? true
+            assigned = assignment
+        }
         query.mode = try searchMode(asked, text: query.text)
         if query.mode != .lexical, let encoder {
             query.vector = await encoder.embedInBackground([query.text]).vectors.first
         }
         if let shopper, try await withoutPersonalization(shopper) == nil {
+            // The query log still tells shoppers apart when a variant turns re-ranking off.
             query.shopper = Self.digest(of: shopper)
-            query.affinity = searchEngine.affinity(from: try await recommendations.events(of: shopper))
+            if personalize {
+                query.affinity = searchEngine.affinity(from: try await recommendations.events(of: shopper))
+            }
         }
-        return SearchAnswer(results: searchEngine.search(query), mode: query.mode)
+        return SearchAnswer(results: searchEngine.search(query), mode: query.mode, experiment: assigned)
     }
 
     /// The retrieval mode: as asked, else hybrid when item embeddings are there to use.

@@ -134,4 +134,87 @@ import Testing
             #expect(bold.rewards > 100)
         }
     }
+
+    @Test("experiment= on the feed: each shopper's variant picks the model, exposures count in the results")
+    func feedExperiment() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            let items = ItemBatch(items: RecommendationEndToEndTests.items)
+            #expect(try await http.post("/v1/items:batch", encoding: items).status == 200)
+            let events = EventBatch(events: RecommendationEndToEndTests.events)
+            #expect(try await http.post("/v1/events", key: Self.ingest, encoding: events).status == 200)
+            #expect(try await http.train().status == 200)
+            let put = try await http.call(
+                .PUT,
+                "/v1/experiments/feed-model",
+                json: #"""
+                    {"variants": [{"id": "hybrid", "weight": 1}, {"id": "popular", "weight": 1, "config": {"model": "pop"}}],
+                     "metric": "click", "status": "running"}
+                    """#
+            )
+            #expect(put.status == 200, "\(String(decoding: put.body, as: UTF8.self))")
+            // 60 shoppers who just viewed j3; each opens the home feed naming the experiment.
+            var lists: [String: [String: [String]]] = [:]
+            var clicks: [String] = []
+            for n in 0..<60 {
+                let view = #"{"type": "view", "user_id": "e\#(n)", "item_id": "j3"}"#
+                #expect(try await http.call(.POST, "/v1/events", key: Self.ingest, json: view).status == 200)
+                let reply = try await http.call(
+                    .GET,
+                    "/v1/users/e\(n)/recommendations?experiment=feed-model&limit=5",
+                    key: Self.ingest
+                )
+                #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+                let feed = try reply.decode(RecommendationListBody.self)
+                let assignment = try #require(feed.experiment)
+                #expect(assignment.experimentID == "feed-model" && assignment.exposed)
+                lists[assignment.variant, default: [:]]["e\(n)"] = feed.data.map(\.itemID)
+                // Every third shopper in the popular variant clicks, none in the other.
+                if assignment.variant == "popular" && n % 3 == 0 {
+                    clicks.append(#"{"type": "click", "user_id": "e\#(n)", "item_id": "\#(feed.data[0].itemID)"}"#)
+                }
+            }
+            let hybrid = try #require(lists["hybrid"])
+            let popular = try #require(lists["popular"])
+            // The popularity model alone gives everyone the same list, the two best sellers first;
+            // the blend follows the j3 view to the next jacket in the sequence.
+            #expect(Set(popular.values).count == 1, "\(popular)")
+            #expect(Set(popular.values.first?.prefix(2) ?? []) == ["j1", "s1"], "\(popular)")
+            #expect(hybrid.values.allSatisfy { $0.prefix(3).contains("j4") }, "\(hybrid)")
+            let posted = try await http.call(
+                .POST,
+                "/v1/events",
+                key: Self.ingest,
+                json: #"{"events": ["# + clicks.joined(separator: ",") + "]}"
+            )
+            #expect(posted.status == 200)
+            // Search names the experiment too: the same shopper, the same variant.
+            let someone = try #require(popular.keys.first)
+            let search = try await http.call(
+                .GET,
+                "/v1/search?q=jacket&user_id=\(someone)&experiment=feed-model",
+                key: Self.ingest
+            )
+            #expect(try search.decode(SearchResultsBody.self).experiment?.variant == "popular")
+            let results = try await http.call(.GET, "/v1/experiments/feed-model/results").decode(
+                ExperimentResultsBody.self
+            )
+            #expect(results.variants.map(\.users) == [hybrid.count, popular.count])
+            #expect(results.variants.map(\.conversions) == [0, clicks.count])
+            // Unknown experiments, bad ids, and a feed with nobody to assign are refused.
+            let unknown = try await http.call(.GET, "/v1/users/e1/recommendations?experiment=nope", key: Self.ingest)
+            #expect(unknown.status == 404)
+            let bad = try await http.call(.GET, "/v1/users/e1/recommendations?experiment=a%01b", key: Self.ingest)
+            #expect(bad.status == 400)
+            let nobody = try await http.call(
+                .POST,
+                "/v1/recommendations",
+                key: Self.ingest,
+                json: #"{"item_id": "j1", "experiment": "feed-model"}"#
+            )
+            #expect(nobody.status == 400)
+        }
+    }
 }

@@ -5,11 +5,13 @@ public struct RecommendationListBody: Codable, Sendable, Equatable {
     public var nextCursor: String?
     /// Which model snapshot answered.
     public var model: ModelStampBody
+    /// The shopper's variant, when the request named an experiment (`experiment=ID`).
+    public var experiment: AssignmentBody?
 
     enum CodingKeys: String, CodingKey {
         case data
         case nextCursor = "next_cursor"
-        case model
+        case model, experiment
     }
 
     public init(data: [RecommendationBody], nextCursor: String?, model: ModelStampBody) {
@@ -103,6 +105,8 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
     public var platform: String?
     /// The shopper's locale (`de-DE`), for a new shopper's trends.
     public var locale: String?
+    /// An experiment whose variant for this shopper sets the list's strategy.
+    public var experiment: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case userID = "user_id"
@@ -111,7 +115,7 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
         case cartItemIDs = "cart_item_ids"
         case limit, cursor, category
         case excludePurchased = "exclude_purchased"
-        case diversity, explain, platform, locale
+        case diversity, explain, platform, locale, experiment
         case minReviewScore = "min_review_score"
     }
 
@@ -146,6 +150,7 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
         minReviewScore = try container.decodeIfPresent(Double.self, forKey: .minReviewScore)
         explain = try container.decodeIfPresent(Bool.self, forKey: .explain)
         platform = try container.decodeIfPresent(String.self, forKey: .platform)
+        experiment = try container.decodeIfPresent(String.self, forKey: .experiment)
         locale = try container.decodeIfPresent(String.self, forKey: .locale)
     }
 }

@@ -66,9 +66,11 @@ public struct SearchResultsBody: Codable, Sendable, Equatable {
     /// Counts per facet asked for (`facets=category,brand,price`).
     public var facets: [String: [FacetValue]]?
     public var nextCursor: String?
+    /// The shopper's variant, when the request named an experiment (`experiment=ID`).
+    public var experiment: AssignmentBody?
 
     enum CodingKeys: String, CodingKey {
-        case data, total, corrections, mode, facets
+        case data, total, corrections, mode, facets, experiment
         case nextCursor = "next_cursor"
     }
 

@@ -79,15 +79,24 @@ public struct RecommendationEngine: Sendable {
         // into the total without materialising a standardised copy.
         var components: [FeedComponent] = []
         var total = [Float](repeating: 0, count: catalog.count)
+        // An experiment's variant may set its own blend (names are `ModelKind` raw values).
+        let blend =
+            query.blend.map { weights in
+                Dictionary(
+                    uniqueKeysWithValues: weights.compactMap { name, weight in
+                        ModelKind(rawValue: name).map { ($0, weight) }
+                    }
+                )
+            } ?? snapshot.blend
         func add(_ kind: ModelKind, _ raw: @autoclosure () -> [Float]) {
-            guard let weight = snapshot.blend[kind], weight != 0 else { return }
+            guard let weight = blend[kind], weight != 0 else { return }
             let component = FeedComponent(kind: kind, weight: weight, raw: raw())
             component.add(into: &total)
             components.append(component)
         }
         let sequenceScores = snapshot.next.scores(for: history)
         let neighbourScores = snapshot.similar.scores(for: history)
-        if let factors = snapshot.factors, let weight = snapshot.blend[.als], weight != 0 {
+        if let factors = snapshot.factors, let weight = blend[.als], weight != 0 {
             // The factor model scores only candidates: the items the shopper's neighbours point
             // to and the trending head. Its mean and deviation over the whole catalog are exact
             // (from the factors' moments), and every other item counts as average for it: scoring
@@ -107,7 +116,7 @@ public struct RecommendationEngine: Sendable {
         }
         add(.sequence, sequenceScores)
         add(.itemKNN, neighbourScores)
-        if let weight = snapshot.blend[.popularity], weight != 0, snapshot.standardTrend.count == total.count {
+        if let weight = blend[.popularity], weight != 0, snapshot.standardTrend.count == total.count {
             let trend = FeedComponent(kind: .popularity, weight: weight, standardised: snapshot.standardTrend)
             trend.add(into: &total)
             components.append(trend)

@@ -34,7 +34,7 @@ enum KnownQuery {
     static let parameters: [String: [String]] = {
         let list = ["limit", "cursor"]
         let listOptions = ["limit", "cursor", "category", "diversity", "explain", "min_review_score"]
-        let feed = listOptions + ["exclude_purchased", "platform", "locale"]
+        let feed = listOptions + ["exclude_purchased", "platform", "locale", "experiment"]
         return [
             "GET /v1/items": list,
             "GET /v1/items/{id}": [],
@@ -62,7 +62,7 @@ enum KnownQuery {
             "POST /v1/models:train": [],
             "GET /v1/search": [
                 "q", "mode", "category", "brand", "min_price", "max_price", "in_stock", "attr.NAME", "sort", "limit",
-                "cursor", "explain", "record", "facets", "user_id", "device_id",
+                "cursor", "explain", "record", "facets", "user_id", "device_id", "experiment",
             ],
             "GET /v1/autocomplete": ["q", "limit"],
             "GET /v1/search/zero-results": ["limit"],

@@ -38,15 +38,7 @@ struct ExperimentRoutes {
     @Sendable func assignment(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try Self.id(context)
         let shopper = try ShopperParameters.required(request)
-        let assignment = try await engine.assignment(in: id, for: shopper)
-        return JSONResponse.encoded(
-            AssignmentBody(
-                experimentID: assignment.experimentID.rawValue,
-                variant: assignment.variant.id,
-                config: assignment.variant.config,
-                exposed: assignment.exposedAt != nil
-            )
-        )
+        return JSONResponse.encoded(AssignmentBody(try await engine.assignment(in: id, for: shopper)))
     }
 
     @Sendable func results(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -91,6 +83,19 @@ struct ExperimentRoutes {
             },
             srmPValue: finite(results.sampleRatioPValue),
             warnings: results.warnings
+        )
+    }
+}
+
+extension AssignmentBody {
+    /// A shopper's variant on the wire (the assignment route, and lists and searches that name
+    /// an experiment).
+    init(_ assignment: ExperimentAssignment) {
+        self.init(
+            experimentID: assignment.experimentID.rawValue,
+            variant: assignment.variant.id,
+            config: assignment.variant.config,
+            exposed: assignment.exposedAt != nil
         )
     }
 }

@@ -25,7 +25,8 @@ struct RecommendationRoutes {
         let user = try context.pathID("id", as: UserID.self)
         let query = try Self.feedQuery(request)
         let personal = try context.mayReadPersonalData(of: user)
-        return respond(try await engine.feed(for: .user(user), query: query), personal: personal, query: query)
+        let answer = try await engine.feed(for: .user(user), query: query, experiment: try Self.experiment(request))
+        return respond(answer, personal: personal, query: query)
     }
 
     @Sendable func deviceFeed(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -36,7 +37,12 @@ struct RecommendationRoutes {
             context: context,
             explain: query.options.explain
         )
-        return respond(try await engine.feed(for: .device(device), query: query), personal: personal, query: query)
+        let answer = try await engine.feed(
+            for: .device(device),
+            query: query,
+            experiment: try Self.experiment(request)
+        )
+        return respond(answer, personal: personal, query: query)
     }
 
     @Sendable func similar(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -83,7 +89,9 @@ struct RecommendationRoutes {
         options.explain = body.explain ?? false
         query.options = options
         let personal = try await mayReadPersonalData(of: shopper, context: context, explain: options.explain)
-        return respond(try await engine.feed(for: shopper, query: query), personal: personal, query: query)
+        let experiment = try body.experiment.map { try ExperimentID(validating: $0, field: "experiment") }
+        let answer = try await engine.feed(for: shopper, query: query, experiment: experiment)
+        return respond(answer, personal: personal, query: query)
     }
 
     @Sendable func status(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -123,12 +131,13 @@ struct RecommendationRoutes {
         -> Response
     {
         let named = Set(([query?.currentItem].compactMap { $0 }) + (query?.cartItems ?? []))
-        let body = RecommendationListBody(
+        var body = RecommendationListBody(
             answer.page,
             modelTrainedAt: answer.modelTrainedAt,
             nextCursor: answer.page.nextOffset.map { Cursor.encode(offset: $0) },
             reasonsMayName: personal ? nil : named
         )
+        body.experiment = answer.experiment.map(AssignmentBody.init)
         return JSONResponse.encoded(body)
     }
 
@@ -144,6 +153,13 @@ struct RecommendationRoutes {
         query.platform = request.queryString("platform")
         query.locale = request.queryString("locale")
         return query
+    }
+
+    /// The `experiment` parameter: an experiment whose variant sets the feed's strategy.
+    static func experiment(_ request: Request) throws(AisleError) -> ExperimentID? {
+        try request.queryString("experiment").map { (text: String) throws(AisleError) in
+            try ExperimentID(validating: text, field: "experiment")
+        }
     }
 
     static func listOptions(_ request: Request) throws -> ListOptions {

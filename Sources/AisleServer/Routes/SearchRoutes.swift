@@ -66,17 +66,23 @@ struct SearchRoutes {
         if case .user(let user) = shopper, context.userTokenMode == .required {
             _ = try context.mayReadPersonalData(of: user)
         }
-        let answer = try await engine.search(query, mode: mode, shopper: shopper)
+        let answer = try await engine.search(
+            query,
+            mode: mode,
+            shopper: shopper,
+            experiment: try RecommendationRoutes.experiment(request)
+        )
         let results = answer.results
         let end = query.offset + query.limit
         let next = end < min(results.total, Self.maximumDepth) ? Cursor.encode(offset: end) : nil
-        let body = SearchResultsBody(
+        var body = SearchResultsBody(
             results,
             mode: answer.mode,
             facets: query.facets,
             explain: query.explain,
             nextCursor: next
         )
+        body.experiment = answer.experiment.map(AssignmentBody.init)
         return JSONResponse.encoded(body)
     }
 
