@@ -4,6 +4,10 @@ public struct Experiment: Sendable, Equatable {
     public var id: ExperimentID
     public var variants: [ExperimentVariant]
     public var metric: ExperimentMetric
+    /// Metrics a treatment must not harm (at most 5).
+    public var guardrails: [Guardrail]
+    /// Who the experiment is for (empty: everyone).
+    public var targeting: ExperimentTargeting
     public var status: ExperimentStatus
     /// When it was first put, last changed, and first set running (nil while a draft).
     public var createdAt: Timestamp?
@@ -14,6 +18,8 @@ public struct Experiment: Sendable, Equatable {
         id: ExperimentID,
         variants: [ExperimentVariant],
         metric: ExperimentMetric,
+        guardrails: [Guardrail] = [],
+        targeting: ExperimentTargeting = ExperimentTargeting(),
         status: ExperimentStatus = .draft,
         createdAt: Timestamp? = nil,
         updatedAt: Timestamp? = nil,
@@ -22,6 +28,8 @@ public struct Experiment: Sendable, Equatable {
         self.id = id
         self.variants = variants
         self.metric = metric
+        self.guardrails = guardrails
+        self.targeting = targeting
         self.status = status
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -30,6 +38,9 @@ public struct Experiment: Sendable, Equatable {
 
     /// Most variants an experiment may have: every extra one costs power (Holm).
     public static let maximumVariants = 10
+    /// Most guardrail metrics: each is read from the same events, and each is another chance of a
+    /// false alarm.
+    public static let maximumGuardrails = 5
     /// Largest weight: shares are relative, and sums of huge weights would overflow.
     public static let maximumWeight = 1_000_000.0
 
@@ -62,6 +73,10 @@ public struct Experiment: Sendable, Equatable {
         guard variants.contains(where: { $0.weight > 0 }) else {
             throw .invalid("variants", "at least one variant needs a weight above 0")
         }
+        guard guardrails.count <= Self.maximumGuardrails else {
+            throw .invalid("guardrails", "at most \(Self.maximumGuardrails) guardrails, got \(guardrails.count)")
+        }
+        try targeting.validate()
     }
 }
 
@@ -87,7 +102,7 @@ public struct ExperimentVariant: Sendable, Equatable, Codable {
 }
 
 /// What an experiment measures per exposed user, from their events after their first exposure.
-public enum ExperimentMetric: Sendable, Equatable {
+public indirect enum ExperimentMetric: Sendable, Equatable, Hashable {
     /// 1 if the user did an event of this type, else 0.
     case conversion(EventType)
     /// How many events of this type the user did.
@@ -95,13 +110,25 @@ public enum ExperimentMetric: Sendable, Equatable {
     /// The user's purchases: quantity (`value`, default 1) times the item's catalog price,
     /// winsorised at the 99th percentile of all exposed users.
     case revenue
+    /// Σ numerator / Σ denominator over an arm's users (revenue per order, carts per view),
+    /// compared with the delta method. Both parts are counts or revenue.
+    case ratio(numerator: ExperimentMetric, denominator: ExperimentMetric)
 
-    /// The wire name: an event type (conversion), `count:TYPE`, or `revenue`.
+    /// The wire name: an event type (conversion), `count:TYPE`, `revenue`, or
+    /// `ratio:NUM/DEN` whose parts are `revenue` or an event type (its count).
     public var name: String {
         switch self {
         case .conversion(let type): type.rawValue
         case .count(let type): "count:" + type.rawValue
         case .revenue: "revenue"
+        case .ratio(let numerator, let denominator): "ratio:\(numerator.partName)/\(denominator.partName)"
+        }
+    }
+
+    private var partName: String {
+        switch self {
+        case .count(let type), .conversion(let type): type.rawValue
+        case .revenue, .ratio: "revenue"
         }
     }
 
@@ -111,16 +138,111 @@ public enum ExperimentMetric: Sendable, Equatable {
             self = .revenue
         } else if name.hasPrefix("count:") {
             self = .count(try EventType(validating: String(name.dropFirst(6)), field: field))
+        } else if name.hasPrefix("ratio:") {
+            let parts = name.dropFirst(6).split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw .invalid(field, "a ratio metric is ratio:NUMERATOR/DENOMINATOR, e.g. ratio:revenue/purchase")
+            }
+            func part(_ text: Substring) throws(AisleError) -> ExperimentMetric {
+                text == "revenue" ? .revenue : .count(try EventType(validating: String(text), field: field))
+            }
+            self = .ratio(numerator: try part(parts[0]), denominator: try part(parts[1]))
         } else {
             self = .conversion(try EventType(validating: name, field: field))
         }
     }
 
-    /// The event type whose events the metric reads.
-    public var eventType: EventType {
+    /// The per-user sums the metric is made of: itself, or a ratio's two parts.
+    public var parts: [ExperimentMetric] {
         switch self {
-        case .conversion(let type), .count(let type): type
-        case .revenue: .purchase
+        case .ratio(let numerator, let denominator): [numerator, denominator]
+        default: [self]
+        }
+    }
+
+    /// The event types whose events the metric reads.
+    public var eventTypes: Set<EventType> {
+        switch self {
+        case .conversion(let type), .count(let type): [type]
+        case .revenue: [.purchase]
+        case .ratio(let numerator, let denominator): numerator.eventTypes.union(denominator.eventTypes)
+        }
+    }
+}
+
+/// A metric a treatment must not harm (orders while testing a banner, returns while testing a
+/// discount): results compare it like the primary metric and warn when a treatment is
+/// significantly worse.
+public struct Guardrail: Sendable, Equatable {
+    /// Which way is harm.
+    public enum Harm: String, Sendable, Equatable, CaseIterable {
+        case decrease, increase
+    }
+
+    public var metric: ExperimentMetric
+    public var harm: Harm
+
+    public init(metric: ExperimentMetric, harm: Harm = .decrease) {
+        self.metric = metric
+        self.harm = harm
+    }
+}
+
+/// Who an experiment is for: shoppers on these platforms and with these locales (an empty list
+/// admits everyone). A shopper outside it gets the baseline and is not exposed; a shopper once
+/// exposed stays in the experiment.
+public struct ExperimentTargeting: Sendable, Equatable {
+    public var platforms: Set<Platform>
+    /// Languages (`de`: any German locale) or full locales (`fr-CA`).
+    public var locales: [String]
+
+    public init(platforms: Set<Platform> = [], locales: [String] = []) {
+        self.platforms = platforms
+        self.locales = locales
+    }
+
+    /// Admits everyone.
+    public var isEmpty: Bool { platforms.isEmpty && locales.isEmpty }
+
+    /// Whether a shopper on `platform` with `locale` is in. When a list names any, a shopper
+    /// whose platform or locale is not known is out.
+    public func admits(platform: Platform?, locale: String?) -> Bool {
+        if !platforms.isEmpty {
+            guard let platform, platforms.contains(platform) else { return false }
+        }
+        guard !locales.isEmpty else { return true }
+        guard let locale = locale.map(Self.normalised) else { return false }
+        return locales.contains { wanted in
+            let wanted = Self.normalised(wanted)
+            return locale == wanted || locale.hasPrefix(wanted + "-")
+        }
+    }
+
+    /// Lower case, `_` read as `-` (`de_DE` is `de-de`).
+    private static func normalised(_ locale: String) -> String {
+        String(locale.lowercased().map { $0 == "_" ? "-" : $0 })
+    }
+
+    /// Most locales a targeting may list.
+    public static let maximumLocales = 50
+
+    public func validate() throws(AisleError) {
+        guard locales.count <= Self.maximumLocales else {
+            throw .invalid("targeting.locales", "at most \(Self.maximumLocales) locales, got \(locales.count)")
+        }
+        for (index, locale) in locales.enumerated() {
+            let valid =
+                (2...35).contains(locale.utf8.count)
+                && locale.utf8.allSatisfy {
+                    $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (48...57).contains($0)
+                        || (65...90).contains($0) || (97...122).contains($0)
+                }
+            guard valid else {
+                throw .invalid(
+                    "targeting.locales[\(index)]",
+                    "a locale is a language or locale tag such as de or fr-CA, got \"\(locale.prefix(40))\""
+                )
+            }
         }
     }
 }

@@ -136,3 +136,25 @@ public struct HistoryCursor: Sendable, Equatable {
         self.init(timestamp: event.event.timestamp, sequence: event.sequence)
     }
 }
+
+/// An event as experiment results read it: who owns it (an `ExposureUnit` key: "u:" + user id,
+/// or "d:" + device id for an anonymous device's event), and the fields a metric needs.
+public struct OwnedEvent: Sendable, Equatable {
+    /// Store-assigned arrival order.
+    public var sequence: Int64
+    public var owner: String
+    public var type: EventType
+    public var itemID: ItemID?
+    public var value: Double?
+    public var timestamp: Timestamp
+
+    public init(sequence: Int64, owner: String, type: EventType, itemID: ItemID?, value: Double?, timestamp: Timestamp)
+    {
+        self.sequence = sequence
+        self.owner = owner
+        self.type = type
+        self.itemID = itemID
+        self.value = value
+        self.timestamp = timestamp
+    }
+}

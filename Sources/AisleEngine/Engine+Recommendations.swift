@@ -33,7 +33,12 @@ extension Engine {
         var query = query
         var assigned: ExperimentAssignment?
         if let experiment {
-            let assignment = try await assignment(in: experiment, for: shopper)
+            let assignment = try await assignment(
+                in: experiment,
+                for: shopper,
+                platform: query.platform.flatMap(Platform.init(rawValue:)),
+                locale: query.locale
+            )
             let settings = assignment.variant.settings
             if let blend = settings.feedBlend { query.blend = blend }
             if let diversity = settings.diversity { query.options.diversity = diversity }

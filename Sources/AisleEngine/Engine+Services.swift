@@ -26,6 +26,7 @@ extension Engine {
             SearchGraphService(engine: searchEngine),
             BanditSaveService(save: { [self] in await saveBandits() }),
             ExposureFlushService(flush: { [self] in try? await flushExposures() }),
+            ExperimentTallyService(refresh: { [self] in try? await refreshExperimentTallies() }),
             TrainingScheduleService(
                 service: recommendations,
                 configuration: configuration.recommend,

@@ -26,6 +26,7 @@ extension Engine {
             [ExposureUnit.user(id).key] + (try await store.devices(of: id)).map { ExposureUnit.device($0.deviceID).key }
         )
         exposureLog.forget(units: units)
+        experimentTallies.forget(units: units)
         bandits.forget(units: units)
         let erased = try await store.eraseUser(id)
         consents.forget(id)

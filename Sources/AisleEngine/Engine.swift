@@ -28,6 +28,8 @@ public final class Engine: Sendable {
     let consents = ConsentRegistry()
     /// Experiments and exposures in front of the store.
     let exposureLog = ExposureLog()
+    /// Experiment results' incremental aggregates.
+    let experimentTallies = ExperimentTallies()
     /// The bandits in use and their recent choices.
     let bandits = BanditRegistry()
     /// Seals personal profile attributes at rest; nil stores them as sent (tests).

@@ -40,6 +40,9 @@ public protocol ExperimentStore: Sendable {
     func exposure(of unit: ExposureUnit, in experiment: ExperimentID) async throws -> Exposure?
     /// Every unit's first exposure to the experiment, by unit key.
     func exposures(in experiment: ExperimentID) async throws -> [Exposure]
+    /// The first exposures made at or after `time` (results read the new ones since their last
+    /// look), in no particular order.
+    func exposures(in experiment: ExperimentID, since time: Timestamp) async throws -> [Exposure]
 }
 
 /// The catalog: items, upserted, read, listed and deleted.
@@ -111,6 +114,9 @@ public protocol HistoryStore: Sendable {
     func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent]
     /// The newest event's sequence (0 when there are none): training schedules count new events by it.
     func latestSequence() async throws -> Int64
+    /// Events of `types` in arrival order after `sequence`, at most `limit`, with their owners:
+    /// the scan experiment results are tallied from.
+    func ownedEvents(after sequence: Int64, types: Set<EventType>, limit: Int) async throws -> [OwnedEvent]
 }
 
 /// Reviews with their analyses.

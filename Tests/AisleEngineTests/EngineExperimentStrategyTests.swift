@@ -171,3 +171,47 @@ import Testing
         #expect(try await fixture.store.exposures(in: ExperimentID("quiet")).map(\.unit) == [.user(UserID("someone"))])
     }
 }
+
+/// Targeting: who an experiment is for.
+@Suite struct EngineExperimentTargetingTests {
+    @Test("only shoppers on the targeted platforms and locales are exposed; once in, a shopper stays in")
+    func targeting() async throws {
+        let fixture = try EngineFixture()
+        var experiment = EngineExperimentStrategyTests.experiment("mobile-de", treatment: ["model": "pop"])
+        experiment.targeting = ExperimentTargeting(platforms: [.ios, .android], locales: ["de", "fr-CA"])
+        _ = try await fixture.engine.putExperiment(experiment)
+        let id = ExperimentID("mobile-de")
+        func assign(_ user: String, _ platform: Platform?, _ locale: String?) async throws -> ExperimentAssignment {
+            try await fixture.engine.assignment(in: id, for: .user(UserID(user)), platform: platform, locale: locale)
+        }
+        #expect(try await assign("a", .ios, "de-AT").exposedAt != nil)
+        #expect(try await assign("b", .android, "de_CH").exposedAt != nil)
+        #expect(try await assign("c", .ios, "fr-CA").exposedAt != nil)
+        let outside = [
+            try await assign("d", .web, "de-DE"),  // platform not targeted
+            try await assign("e", .ios, "fr-FR"),  // locale not targeted
+            try await assign("f", .ios, nil),  // locale unknown, no profile
+            try await assign("g", nil, "de"),  // platform unknown
+        ]
+        for assignment in outside {
+            #expect(assignment.exposedAt == nil && assignment.variant.id == "control", "\(assignment.unit)")
+        }
+        // The profile's locale counts when the request gives none.
+        _ = try await fixture.engine.putUsers([User(id: UserID("h"), attributes: ["locale": "de-DE"])])
+        #expect(try await assign("h", .ios, nil).exposedAt != nil)
+        // Once in, a shopper stays in with the same variant from any device.
+        let first = try await assign("a", .ios, "de-AT")
+        let later = try await assign("a", .web, "en-US")
+        #expect(later.exposedAt == first.exposedAt && later.variant == first.variant)
+        try await fixture.engine.flushExposures()
+        let exposed = Set(try await fixture.store.exposures(in: id).map(\.unit.key))
+        #expect(exposed == ["u:a", "u:b", "u:c", "u:h"])
+        // Stored, and read back after a restart.
+        let restarted = EngineFixture(sharing: fixture.store)
+        #expect(try await restarted.engine.experiment(id).targeting == experiment.targeting)
+        // A bad locale is refused with the field named.
+        experiment.targeting.locales = ["de DE"]
+        let error = await #expect(throws: AisleError.self) { _ = try await fixture.engine.putExperiment(experiment) }
+        #expect(error?.field == "targeting.locales[0]")
+    }
+}

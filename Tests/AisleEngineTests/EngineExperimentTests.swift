@@ -232,7 +232,10 @@ import Testing
         _ = try await fixture.engine.assignment(in: id, for: .user(UserID("stays")))
         try await fixture.engine.flushExposures()
         #expect(try await fixture.store.exposures(in: id).count == 3)
+        #expect(try await fixture.engine.experimentResults(id).variants.map(\.users).reduce(0, +) == 3)
         _ = try await fixture.engine.eraseUser(UserID("gone"))
+        // The results' aggregates forget them at once.
+        #expect(try await fixture.engine.experimentResults(id).variants.map(\.users).reduce(0, +) == 1)
         try await fixture.engine.flushExposures()
         #expect(try await fixture.store.exposures(in: id).map(\.unit.key) == ["u:stays"])
         // A new engine on the same store (a restart) knows only what was kept.

@@ -53,6 +53,30 @@ import Testing
         }
     }
 
+    @Test("a targeted experiment exposes only shoppers it admits; the definition reads back with its targeting")
+    func targeting() async throws {
+        let api = try TestAPI()
+        try await api.run { client in
+            let put = try await client.call(
+                .put,
+                "/v1/experiments/app-only",
+                body:
+                    #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "status": "running", "targeting": {"platforms": ["ios"], "locales": ["de"]}}"#
+            )
+            #expect(put.status == .ok, "\(put.text)")
+            let read = try put.decode(ExperimentBody.self)
+            #expect(read.targeting == TargetingBody(platforms: ["ios"], locales: ["de"]))
+            let path = "/v1/experiments/app-only/assignment?user_id=u1"
+            let web = try await client.call(.get, path + "&platform=web&locale=de-DE", key: .ingest)
+            #expect(try web.decode(AssignmentBody.self).exposed == false)
+            #expect(try web.decode(AssignmentBody.self).variant == "a")
+            let app = try await client.call(.get, path + "&platform=ios&locale=de-DE", key: .ingest)
+            #expect(try app.decode(AssignmentBody.self).exposed)
+            let bad = try await client.call(.get, path + "&platform=tv", key: .ingest)
+            #expect(bad.status == .badRequest && bad.text.contains(#""field":"platform""#), "\(bad.text)")
+        }
+    }
+
     @Test(
         "bad definitions get 400 with the field, and nothing is stored",
         arguments: [
@@ -88,6 +112,46 @@ import Testing
                 "variants[0].colour"
             ),
             (#"{"metric": "purchase"}"#, "variants"),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "ratio:revenue"}"#,
+                "metric"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "guardrails": [{"metric": "purchase", "harm": "down"}]}"#,
+                "guardrails[0].harm"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "guardrails": [{"metric": "buy"}]}"#,
+                "guardrails[0].metric"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "guardrails": [{"metric": "purchase", "limit": 1}]}"#,
+                "guardrails[0].limit"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "guardrails": ["purchase"]}"#,
+                "guardrails[0]"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "guardrails": [{"metric": "purchase"}, {"metric": "purchase"}, {"metric": "purchase"}, {"metric": "purchase"}, {"metric": "purchase"}, {"metric": "purchase"}]}"#,
+                "guardrails"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1, "config": {"model": "gpt"}}], "metric": "click"}"#,
+                "variants[1].config.model"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "targeting": {"platforms": ["ios", "tv"]}}"#,
+                "targeting.platforms[1]"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "targeting": {"locales": ["d"]}}"#,
+                "targeting.locales[0]"
+            ),
+            (
+                #"{"variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1}], "metric": "click", "targeting": {"countries": ["DE"]}}"#,
+                "targeting.countries"
+            ),
         ]
     )
     func invalid(body: String, field: String) async throws {

@@ -2,10 +2,12 @@
 public struct ExperimentRequestBody: Decodable, Sendable, Equatable {
     public var variants: [ExperimentVariant]
     public var metric: String
+    public var guardrails: [GuardrailBody]?
+    public var targeting: TargetingBody?
     public var status: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case variants, metric, status
+        case variants, metric, guardrails, targeting, status
     }
 
     public init(from decoder: any Decoder) throws {
@@ -13,6 +15,8 @@ public struct ExperimentRequestBody: Decodable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         variants = try container.decode([VariantBody].self, forKey: .variants).map(\.variant)
         metric = try container.decode(String.self, forKey: .metric)
+        guardrails = try container.decodeIfPresent([GuardrailBody].self, forKey: .guardrails)
+        targeting = try container.decodeIfPresent(TargetingBody.self, forKey: .targeting)
         status = try container.decodeIfPresent(String.self, forKey: .status)
     }
 
@@ -31,6 +35,10 @@ public struct ExperimentRequestBody: Decodable, Sendable, Equatable {
             id: id,
             variants: variants,
             metric: try ExperimentMetric(name: metric, field: "metric"),
+            guardrails: try (guardrails ?? []).enumerated().map { (index, body) throws(AisleError) in
+                try body.guardrail(field: "guardrails[\(index)]")
+            },
+            targeting: try targeting?.targeting() ?? ExperimentTargeting(),
             status: status ?? .draft
         )
         try experiment.validate()
@@ -57,18 +65,94 @@ public struct ExperimentRequestBody: Decodable, Sendable, Equatable {
     }
 }
 
+/// A guardrail: a metric (as `metric`) a treatment must not harm, and which way is harm
+/// (`decrease`, the default, or `increase`).
+public struct GuardrailBody: Codable, Sendable, Equatable {
+    public var metric: String
+    public var harm: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case metric, harm
+    }
+
+    public init(metric: String, harm: String?) {
+        self.metric = metric
+        self.harm = harm
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metric = try container.decode(String.self, forKey: .metric)
+        harm = try container.decodeIfPresent(String.self, forKey: .harm)
+    }
+
+    func guardrail(field: String) throws(AisleError) -> Guardrail {
+        let harm = try harm.map { (name: String) throws(AisleError) -> Guardrail.Harm in
+            guard let harm = Guardrail.Harm(rawValue: name) else {
+                throw .invalid(
+                    "\(field).harm",
+                    "harm is one of \(Guardrail.Harm.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name.prefix(32))\""
+                )
+            }
+            return harm
+        }
+        return Guardrail(metric: try ExperimentMetric(name: metric, field: "\(field).metric"), harm: harm ?? .decrease)
+    }
+}
+
+/// Who an experiment is for: `platforms` (ios, android, web, desktop) and `locales` (`de`, `fr-CA`);
+/// a missing or empty list admits everyone.
+public struct TargetingBody: Codable, Sendable, Equatable {
+    public var platforms: [String]?
+    public var locales: [String]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case platforms, locales
+    }
+
+    public init(platforms: [String]?, locales: [String]?) {
+        self.platforms = platforms
+        self.locales = locales
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        platforms = try container.decodeIfPresent([String].self, forKey: .platforms)
+        locales = try container.decodeIfPresent([String].self, forKey: .locales)
+    }
+
+    func targeting() throws(AisleError) -> ExperimentTargeting {
+        var platforms = Set<Platform>()
+        for (index, name) in (self.platforms ?? []).enumerated() {
+            guard let platform = Platform(rawValue: name) else {
+                throw .invalid(
+                    "targeting.platforms[\(index)]",
+                    "platforms are \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name.prefix(32))\""
+                )
+            }
+            platforms.insert(platform)
+        }
+        return ExperimentTargeting(platforms: platforms, locales: locales ?? [])
+    }
+}
+
 /// An experiment as the API answers it.
 public struct ExperimentBody: Codable, Sendable, Equatable {
     public var id: String
     public var variants: [ExperimentVariant]
     public var metric: String
+    public var guardrails: [GuardrailBody]
+    /// Absent when the experiment is for everyone.
+    public var targeting: TargetingBody?
     public var status: String
     public var createdAt: TimestampBody?
     public var updatedAt: TimestampBody?
     public var startedAt: TimestampBody?
 
     enum CodingKeys: String, CodingKey {
-        case id, variants, metric, status
+        case id, variants, metric, guardrails, targeting, status
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case startedAt = "started_at"
@@ -78,6 +162,14 @@ public struct ExperimentBody: Codable, Sendable, Equatable {
         id = experiment.id.rawValue
         variants = experiment.variants
         metric = experiment.metric.name
+        guardrails = experiment.guardrails.map { GuardrailBody(metric: $0.metric.name, harm: $0.harm.rawValue) }
+        targeting =
+            experiment.targeting.isEmpty
+            ? nil
+            : TargetingBody(
+                platforms: experiment.targeting.platforms.map(\.rawValue).sorted(),
+                locales: experiment.targeting.locales
+            )
         status = experiment.status.rawValue
         createdAt = experiment.createdAt.map(TimestampBody.init)
         updatedAt = experiment.updatedAt.map(TimestampBody.init)
@@ -181,16 +273,39 @@ public struct ExperimentResultsBody: Codable, Sendable, Equatable {
         }
     }
 
+    /// A guardrail's figures, and the treatments that harm it significantly.
+    public struct Guardrail: Codable, Sendable, Equatable {
+        public var metric: String
+        public var harm: String
+        public var variants: [Variant]
+        public var comparisons: [Comparison]
+        public var harmedBy: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case metric, harm, variants, comparisons
+            case harmedBy = "harmed_by"
+        }
+
+        public init(metric: String, harm: String, variants: [Variant], comparisons: [Comparison], harmedBy: [String]) {
+            self.metric = metric
+            self.harm = harm
+            self.variants = variants
+            self.comparisons = comparisons
+            self.harmedBy = harmedBy
+        }
+    }
+
     public var experimentID: String
     public var metric: String
     public var variants: [Variant]
     public var comparisons: [Comparison]
+    public var guardrails: [Guardrail]
     public var srmPValue: Double
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
         case experimentID = "experiment_id"
-        case metric, variants, comparisons, warnings
+        case metric, variants, comparisons, guardrails, warnings
         case srmPValue = "srm_p_value"
     }
 
@@ -199,6 +314,7 @@ public struct ExperimentResultsBody: Codable, Sendable, Equatable {
         metric: String,
         variants: [Variant],
         comparisons: [Comparison],
+        guardrails: [Guardrail] = [],
         srmPValue: Double,
         warnings: [String]
     ) {
@@ -206,6 +322,7 @@ public struct ExperimentResultsBody: Codable, Sendable, Equatable {
         self.metric = metric
         self.variants = variants
         self.comparisons = comparisons
+        self.guardrails = guardrails
         self.srmPValue = srmPValue
         self.warnings = warnings
     }

@@ -106,3 +106,18 @@ struct ExposureFlushService: Service {
         await flush()
     }
 }
+
+/// Brings running experiments' result aggregates up to date every minute, so a results request
+/// only counts the last minute's events and exposures.
+struct ExperimentTallyService: Service {
+    let refresh: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                await refresh()
+            }
+        }
+    }
+}

@@ -84,7 +84,7 @@ enum KnownQuery {
             "PUT /v1/experiments/{id}": [],
             "GET /v1/experiments/{id}": [],
             "GET /v1/experiments": [],
-            "GET /v1/experiments/{id}/assignment": ["user_id", "device_id"],
+            "GET /v1/experiments/{id}/assignment": ["user_id", "device_id", "platform", "locale"],
             "GET /v1/experiments/{id}/results": [],
             "GET /v1/bandits/{id}/choice": ["user_id", "device_id", "platform", "returning"],
             "POST /v1/bandits/{id}/rewards": [],

@@ -38,7 +38,21 @@ struct ExperimentRoutes {
     @Sendable func assignment(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try Self.id(context)
         let shopper = try ShopperParameters.required(request)
-        return JSONResponse.encoded(AssignmentBody(try await engine.assignment(in: id, for: shopper)))
+        let platform = try request.queryString("platform").map { (name: String) throws(AisleError) -> Platform in
+            guard let platform = Platform(rawValue: name) else {
+                throw .invalid(
+                    "platform",
+                    "platform is one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name.prefix(32))\""
+                )
+            }
+            return platform
+        }
+        let locale = request.queryString("locale")
+        if let locale, locale.utf8.count > 35 {
+            throw AisleError.invalid("locale", "locale is a tag such as de-DE, at most 35 bytes")
+        }
+        let assignment = try await engine.assignment(in: id, for: shopper, platform: platform, locale: locale)
+        return JSONResponse.encoded(AssignmentBody(assignment))
     }
 
     @Sendable func results(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -56,10 +70,8 @@ struct ExperimentRoutes {
         func interval(_ x: ExperimentResults.Interval) -> IntervalBody {
             IntervalBody(value: finite(x.value), low: finite(x.low), high: finite(x.high))
         }
-        return ExperimentResultsBody(
-            experimentID: results.experimentID.rawValue,
-            metric: results.metric.name,
-            variants: results.variants.map {
+        func variants(_ variants: [ExperimentResults.Variant]) -> [ExperimentResultsBody.Variant] {
+            variants.map {
                 .init(
                     id: $0.id,
                     users: $0.users,
@@ -67,8 +79,10 @@ struct ExperimentRoutes {
                     mean: finite($0.mean),
                     variance: finite($0.variance)
                 )
-            },
-            comparisons: results.comparisons.map {
+            }
+        }
+        func comparisons(_ comparisons: [ExperimentResults.Comparison]) -> [ExperimentResultsBody.Comparison] {
+            comparisons.map {
                 .init(
                     variant: $0.variant,
                     baseline: $0.baseline,
@@ -79,6 +93,21 @@ struct ExperimentRoutes {
                     expectedLoss: finite($0.expectedLoss),
                     sequentialCI: [finite($0.sequentialInterval.low), finite($0.sequentialInterval.high)],
                     cupedAbsoluteDifference: $0.cupedDifference.map(interval)
+                )
+            }
+        }
+        return ExperimentResultsBody(
+            experimentID: results.experimentID.rawValue,
+            metric: results.metric.name,
+            variants: variants(results.variants),
+            comparisons: comparisons(results.comparisons),
+            guardrails: results.guardrails.map {
+                .init(
+                    metric: $0.guardrail.metric.name,
+                    harm: $0.guardrail.harm.rawValue,
+                    variants: variants($0.results.variants),
+                    comparisons: comparisons($0.results.comparisons),
+                    harmedBy: $0.harmedBy
                 )
             },
             srmPValue: finite(results.sampleRatioPValue),

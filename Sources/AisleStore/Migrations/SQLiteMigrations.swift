@@ -269,6 +269,15 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v14: experiment guardrails and targeting, exposures by time") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE experiments ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE experiments ADD COLUMN targeting TEXT NOT NULL DEFAULT '{}';
+                    CREATE INDEX experiment_exposures_by_time ON experiment_exposures(experiment_id, at);
+                    """
+            )
+        }
         return migrator
     }
 }

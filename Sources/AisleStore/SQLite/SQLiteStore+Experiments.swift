@@ -6,6 +6,8 @@ import GRDB
 extension SQLiteStore {
     public func putExperiment(_ experiment: Experiment, at now: Timestamp) async throws -> Experiment {
         let variants = String(decoding: try JSONEncoder().encode(experiment.variants), as: UTF8.self)
+        let guardrails = Self.guardrailsText(experiment.guardrails)
+        let targeting = Self.targetingText(experiment.targeting)
         return try await write { db in
             let existing = try Row.fetchOne(
                 db,
@@ -20,13 +22,16 @@ extension SQLiteStore {
                 started.map(Timestamp.init(millisecondsSinceEpoch:)) ?? (experiment.status == .running ? now : nil)
             try db.execute(
                 sql: """
-                    INSERT INTO experiments (id, variants, metric, status, created_at, updated_at, started_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO experiments
+                        (id, variants, metric, guardrails, targeting, status, created_at, updated_at, started_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET variants = excluded.variants, metric = excluded.metric,
-                        status = excluded.status, updated_at = excluded.updated_at, started_at = excluded.started_at
+                        guardrails = excluded.guardrails, targeting = excluded.targeting, status = excluded.status,
+                        updated_at = excluded.updated_at, started_at = excluded.started_at
                     """,
                 arguments: [
-                    experiment.id.rawValue, variants, experiment.metric.name, experiment.status.rawValue,
+                    experiment.id.rawValue, variants, experiment.metric.name, guardrails, targeting,
+                    experiment.status.rawValue,
                     stored.createdAt?.millisecondsSinceEpoch, now.millisecondsSinceEpoch,
                     stored.startedAt?.millisecondsSinceEpoch,
                 ]
@@ -114,6 +119,66 @@ extension SQLiteStore {
         }
     }
 
+    public func exposures(in experiment: ExperimentID, since time: Timestamp) async throws -> [Exposure] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT unit, variant, at FROM experiment_exposures WHERE experiment_id = ? AND at >= ?",
+                arguments: [experiment.rawValue, time.millisecondsSinceEpoch]
+            ).compactMap { row in
+                ExposureUnit(key: row["unit"]).map {
+                    Exposure(unit: $0, variant: row["variant"], at: Timestamp(millisecondsSinceEpoch: row["at"]))
+                }
+            }
+        }
+    }
+
+    /// Guardrails as stored: `[{"metric": NAME, "harm": "decrease"|"increase"}]`.
+    private static func guardrailsText(_ guardrails: [Guardrail]) -> String {
+        let value = JSONValue.array(
+            guardrails.map { .object(["metric": .string($0.metric.name), "harm": .string($0.harm.rawValue)]) }
+        )
+        return value.jsonText
+    }
+
+    /// Guardrails read back; one the current code cannot read is left out.
+    private static func guardrails(_ text: String) -> [Guardrail] {
+        guard case .array(let entries)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+            return []
+        }
+        return entries.compactMap { entry in
+            guard case .object(let members) = entry, case .string(let name)? = members["metric"],
+                let metric = try? ExperimentMetric(name: name, field: "metric")
+            else { return nil }
+            var harm = Guardrail.Harm.decrease
+            if case .string(let text)? = members["harm"], let read = Guardrail.Harm(rawValue: text) { harm = read }
+            return Guardrail(metric: metric, harm: harm)
+        }
+    }
+
+    /// Targeting as stored: `{"platforms": [...], "locales": [...]}`.
+    private static func targetingText(_ targeting: ExperimentTargeting) -> String {
+        JSONValue.object([
+            "platforms": .array(targeting.platforms.map(\.rawValue).sorted().map(JSONValue.string)),
+            "locales": .array(targeting.locales.map(JSONValue.string)),
+        ]).jsonText
+    }
+
+    /// Targeting read back; a platform the current code does not know is left out.
+    private static func targeting(_ text: String) -> ExperimentTargeting {
+        guard case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+            return ExperimentTargeting()
+        }
+        func strings(_ key: String) -> [String] {
+            guard case .array(let values)? = members[key] else { return [] }
+            return values.compactMap { if case .string(let text) = $0 { text } else { nil } }
+        }
+        return ExperimentTargeting(
+            platforms: Set(strings("platforms").compactMap(Platform.init)),
+            locales: strings("locales")
+        )
+    }
+
     /// An experiment as stored; a row the current code cannot read (a metric of a newer
     /// version) keeps its id with the fields it can.
     private static func experiment(_ row: Row) throws -> Experiment {
@@ -125,6 +190,8 @@ extension SQLiteStore {
             id: ExperimentID(row["id"] as String),
             variants: variants,
             metric: (try? ExperimentMetric(name: metricName, field: "metric")) ?? .conversion(.purchase),
+            guardrails: guardrails(row["guardrails"] ?? "[]"),
+            targeting: targeting(row["targeting"] ?? "{}"),
             status: ExperimentStatus(rawValue: statusName) ?? .stopped,
             createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
             updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]),

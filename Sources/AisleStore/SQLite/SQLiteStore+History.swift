@@ -65,6 +65,43 @@ extension SQLiteStore {
         }
     }
 
+    public func ownedEvents(after sequence: Int64, types: Set<EventType>, limit: Int) async throws -> [OwnedEvent] {
+        try await read { db in
+            // As interactionEvents: a block holding a number past `sequence` starts after
+            // sequence - maxEventsPerBlock.
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql:
+                        "SELECT first_seq, owner, attributed, events FROM event_blocks WHERE first_seq > ? ORDER BY first_seq"
+                ),
+                arguments: [sequence - Int64(EventBlockWriter.maxEventsPerBlock)]
+            )
+            var events: [OwnedEvent] = []
+            while events.count < limit, let row = try rows.next() {
+                for stored in try Self.decode(row) where stored.sequence > sequence && types.contains(stored.event.type)
+                {
+                    let event = stored.event
+                    guard
+                        let owner = event.userID.map({ "u:" + $0.rawValue })
+                            ?? event.deviceID.map({ "d:" + $0.rawValue })
+                    else { continue }
+                    events.append(
+                        OwnedEvent(
+                            sequence: stored.sequence,
+                            owner: owner,
+                            type: event.type,
+                            itemID: event.itemID,
+                            value: event.value,
+                            timestamp: event.timestamp
+                        )
+                    )
+                    if events.count == limit { break }
+                }
+            }
+            return events
+        }
+    }
+
     public func latestSequence() async throws -> Int64 {
         try await read { db in try Self.nextSequence(db) - 1 }
     }
