@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Experiments and bandits under load (docs/BENCHMARKS.md, "Experiments and bandits"): on the
 # synthetic store of scripts/bench-serving-ab.sh (1M events, 100k users; made here if missing),
-# a running experiment and a contextual bandit, then experiment assignments and bandit choices
-# at 1,000/s (open loop, 15 s each, users spread over 100k), then the results of the experiment
-# over everyone assigned (each exposed user's events read from the store).
+# a running experiment and a contextual bandit, then rounds of GET /health (the floor),
+# experiment assignments and bandit choices at 1,000/s (open loop, 15 s each, users spread over
+# 100k), then the results of the experiment over everyone assigned.
 # Usage: scripts/bench-experiments.sh [AISLE_BINARY]   (default .build/release/aisle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,10 +40,14 @@ curl -sf -X PUT "$url/v1/experiments/bench" -H "Authorization: Bearer $admin" -d
 curl -sf -X PUT "$url/v1/bandits/bench" -H "Authorization: Bearer $admin" -d '{"arms": [{"id": "a"}, {"id": "b"},
     {"id": "c"}], "reward": "click", "context": ["platform", "returning"]}' > /dev/null
 "$bench" load assignment --url "$url" --key "$ingest" --rate 200 --duration 2 --users 100000 > /dev/null
-echo "-- experiment assignment at 1,000/s: $("$bench" load assignment --url "$url" --key "$ingest" --rate 1000 \
-    --duration "$seconds" --users 100000 | grep latency)"
-echo "-- bandit choice at 1,000/s (contextual): $("$bench" load choice --url "$url" --key "$ingest" --rate 1000 \
-    --duration "$seconds" --users 100000 | grep latency)"
+# Interleaved rounds; /health at the same rate is the floor: what any request costs on this
+# machine with the load generator sharing its two cores.
+for round in $(seq 1 "${BENCH_ROUNDS:-3}"); do
+    for mode in health assignment choice; do
+        echo "-- round $round, $mode at 1,000/s: $("$bench" load "$mode" --url "$url" --key "$ingest" --rate 1000 \
+            --duration "$seconds" --users 100000 | grep latency)"
+    done
+done
 curl -sf "$url/v1/experiments/bench/results" -H "Authorization: Bearer $admin" -o "$out/experiment-results.json" \
     -w '%{time_total}\n' > "$out/experiment-results.seconds"
 exposed=$(python3 -c 'import json, sys; print(sum(v["users"] for v in json.load(open(sys.argv[1]))["variants"]))' \

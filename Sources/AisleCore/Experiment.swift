@@ -108,7 +108,7 @@ public indirect enum ExperimentMetric: Sendable, Equatable, Hashable {
     /// How many events of this type the user did.
     case count(EventType)
     /// The user's purchases: quantity (`value`, default 1) times the item's catalog price,
-    /// winsorised at the 99th percentile of all exposed users.
+    /// winsorised at the 99th percentile of the exposed users who bought.
     case revenue
     /// Σ numerator / Σ denominator over an arm's users (revenue per order, carts per view),
     /// compared with the delta method. Both parts are counts or revenue.

@@ -75,7 +75,13 @@ extension Engine {
     /// Saves the bandits with unsaved choices (`BanditSaveService` calls it every second).
     func saveBandits() async {
         for (id, state) in bandits.takeUnsaved() {
-            try? await store.saveBanditState(Array(state), of: id)
+            do {
+                try await store.saveBanditState(Array(state), of: id)
+            } catch {
+                // Not written (the store failed, or shutdown cancelled the write): the next
+                // save, the one at shutdown included, writes it again.
+                bandits.markUnsaved(id)
+            }
         }
     }
 

@@ -17,22 +17,25 @@ extension Engine {
     }
 
     /// Brings every running experiment's aggregates up to date (`ExperimentTallyService` calls
-    /// it every minute), so a results request only reads what came in since.
+    /// it at start and every minute), so a results request only reads what came in since; at
+    /// start it also loads their exposures for assignments.
     func refreshExperimentTallies() async throws {
         for experiment in try await store.experiments() where experiment.status == .running {
-            _ = try await refreshedTally(of: experiment)
+            startLoadingExposures(of: experiment.id)
+            _ = try await refreshedTally(of: experiment, paced: true)
         }
     }
 
     /// The experiment's tally with every exposure and event stored so far counted.
-    func refreshedTally(of experiment: Experiment) async throws -> ExperimentTally {
+    /// `paced`: a background refresh, which gives way to requests.
+    func refreshedTally(of experiment: Experiment, paced: Bool = false) async throws -> ExperimentTally {
         // Another refresh of this experiment is running: wait for it, then catch up.
         var waited = 0
         while true {
             if let taken = experimentTallies.take(experiment) {
                 var tally = taken
                 do {
-                    try await refresh(&tally, of: experiment.id)
+                    try await refresh(&tally, of: experiment.id, paced: paced)
                 } catch {
                     experimentTallies.putBack(nil, of: experiment.id)
                     throw error
@@ -59,7 +62,7 @@ extension Engine {
     /// Counts what is new: exposures made since the last read, and events stored since the last
     /// scan. A unit first seen after events were scanned has its earlier events read from its
     /// own history instead.
-    private func refresh(_ tally: inout ExperimentTally, of id: ExperimentID) async throws {
+    private func refresh(_ tally: inout ExperimentTally, of id: ExperimentID, paced: Bool) async throws {
         let latest = try await store.latestSequence()
         let readStart = Timestamp.now().millisecondsSinceEpoch
         let since = Timestamp(millisecondsSinceEpoch: max(0, tally.exposuresReadUntil - Self.exposureReadOverlap))
@@ -69,8 +72,32 @@ extension Engine {
             if tally.through > 0 { late.append((row, exposure)) }
         }
         tally.exposuresReadUntil = readStart
-        for (row, exposure) in late {
-            try await countHistory(of: exposure.unit, row: row, into: &tally)
+        // Late units' events the scan has passed, a few hundred units per read. In the
+        // background, pause as long as each read took, so a minute of newcomers never holds a
+        // core for long against the requests being served.
+        for start in stride(from: 0, to: late.count, by: 500) {
+            let began = ContinuousClock.now
+            let batch = late[start..<min(start + 500, late.count)]
+            let earliest = batch.map { tally.preExposureStart(row: $0.row) }.min() ?? 0
+            let events = try await store.ownedEvents(
+                of: batch.map(\.exposure.unit.key),
+                types: tally.eventTypes,
+                since: Timestamp(millisecondsSinceEpoch: earliest),
+                through: tally.through
+            )
+            let rows = Dictionary(batch.map { ($0.exposure.unit.key, $0.row) }, uniquingKeysWith: { first, _ in first })
+            for event in events {
+                guard let row = rows[event.owner] else { continue }
+                try await count(
+                    event.type,
+                    item: event.itemID,
+                    value: event.value,
+                    at: event.timestamp,
+                    row: row,
+                    into: &tally
+                )
+            }
+            if paced { try await Task.sleep(for: ContinuousClock.now - began) }
         }
         while tally.through < latest {
             let page = try await store.ownedEvents(after: tally.through, types: tally.eventTypes, limit: 50_000)
@@ -89,47 +116,6 @@ extension Engine {
             tally.through = min(last.sequence, latest)
         }
         tally.through = max(tally.through, latest)
-    }
-
-    /// Counts a late unit's events the scan has passed already (through `tally.through`).
-    private func countHistory(of unit: ExposureUnit, row: Int32, into tally: inout ExperimentTally) async throws {
-        let types = Array(tally.eventTypes)
-        switch unit {
-        case .user(let user):
-            var cursor: HistoryCursor?
-            // Newest first: stop at the first event before the pre-period.
-            while true {
-                let page = try await store.history(of: user, types: types, after: cursor, limit: 1_000)
-                for stored in page where stored.sequence <= tally.through {
-                    let time = stored.event.timestamp
-                    guard time.millisecondsSinceEpoch >= tally.preExposureStart(row: row) else { return }
-                    let event = stored.event
-                    try await count(
-                        event.type,
-                        item: event.itemID,
-                        value: event.value,
-                        at: time,
-                        row: row,
-                        into: &tally
-                    )
-                }
-                guard page.count == 1_000, let last = page.last else { return }
-                cursor = HistoryCursor(after: last)
-            }
-        case .device(let device):
-            for stored in try await store.anonymousHistory(of: device, limit: 10_000)
-            where stored.sequence <= tally.through && tally.eventTypes.contains(stored.event.type) {
-                let event = stored.event
-                try await count(
-                    event.type,
-                    item: event.itemID,
-                    value: event.value,
-                    at: event.timestamp,
-                    row: row,
-                    into: &tally
-                )
-            }
-        }
     }
 
     private func count(
@@ -296,7 +282,10 @@ public struct ExperimentResults: Sendable, Equatable {
                 values = values.map { $0.map { $0 > 0 ? 1 : 0 } }
                 covariates = covariates.map { $0.map { $0 > 0 ? 1 : 0 } }
             }
-            if metric == .revenue, let cap = Winsorization.cap(values.flatMap { $0 }, percentile: 99) {
+            // The cap is the 99th percentile of the buyers' revenue: with zeros counted, a shop
+            // where under 1% of shoppers buy would cap every order to 0.
+            if metric == .revenue, let cap = Winsorization.cap(values.flatMap { $0 }.filter { $0 > 0 }, percentile: 99)
+            {
                 values = values.map { $0.map { min($0, cap) } }
                 covariates = covariates.map { $0.map { min($0, cap) } }
             }

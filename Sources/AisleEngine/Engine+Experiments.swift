@@ -34,6 +34,21 @@ extension Engine {
         return experiment
     }
 
+    /// Whether this process is the only one writing exposures (the embedded store: its folder
+    /// lock allows one server), so the exposure log, once loaded, answers a miss by itself.
+    /// Several nodes on one database must read the store on a miss.
+    var exposuresAreLocal: Bool { true }
+
+    /// Loads the experiment's stored exposures into the exposure log in the background (once):
+    /// from then on a shopper not in the log has no exposure, and a newcomer's assignment reads
+    /// nothing from the store. Started at the first assignment, and at start for running ones.
+    func startLoadingExposures(of id: ExperimentID) {
+        guard exposuresAreLocal, exposureLog.beginLoading(id) else { return }
+        Task { [self] in
+            exposureLog.finishLoading(id, stored: try? await store.exposures(in: id))
+        }
+    }
+
     /// Writes the exposures assigned since the last write (`ExposureFlushService` calls it
     /// every 100 ms; results call it first). A failed write is kept to be tried again.
     public func flushExposures() async throws {
@@ -90,10 +105,13 @@ extension Engine {
                 weights: experiment.variants.map(\.weight)
             )
         else { return unexposed(0) }
+        startLoadingExposures(of: experiment.id)
         let first: Exposure
         if let known = exposureLog.exposure(of: unit, in: experiment.id) {
             first = known
-        } else if let stored = try await store.exposure(of: unit, in: experiment.id) {
+        } else if !(exposuresAreLocal && exposureLog.isComplete(experiment.id)),
+            let stored = try await store.exposure(of: unit, in: experiment.id)
+        {
             first = exposureLog.record(stored, in: experiment.id, stored: true)
         } else {
             // A user who turned tracking off gets a variant, but no exposure of theirs is stored.

@@ -117,6 +117,11 @@ public protocol HistoryStore: Sendable {
     /// Events of `types` in arrival order after `sequence`, at most `limit`, with their owners:
     /// the scan experiment results are tallied from.
     func ownedEvents(after sequence: Int64, types: Set<EventType>, limit: Int) async throws -> [OwnedEvent]
+    /// The events of `types` owned by each of `owners` (`ExposureUnit` keys), at or after
+    /// `since` and at most `sequence`, in one read: a late-exposed unit's events the scan
+    /// above has passed already.
+    func ownedEvents(of owners: [String], types: Set<EventType>, since: Timestamp, through sequence: Int64)
+        async throws -> [OwnedEvent]
 }
 
 /// Reviews with their analyses.

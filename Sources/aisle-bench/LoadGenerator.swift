@@ -45,9 +45,11 @@ struct LoadGenerator: AsyncParsableCommand {
         case assignment
         /// Open loop: bandit choices (--bandit) for random users at --rate per second.
         case choice
+        /// `GET /health`: the floor, what a request costs on this machine with this generator.
+        case health
     }
 
-    @Argument(help: "batch, single, history, feed, similar, search, assignment or choice.") var mode: Mode
+    @Argument(help: "batch, single, history, feed, similar, search, assignment, choice or health.") var mode: Mode
     @Option(help: "Server URL.") var url = "http://127.0.0.1:8080"
     @Option(help: "Admin key (history) / ingest key (events) — the admin key works for both.") var key: String
     @Option(help: "Seconds to run.") var duration: Double = 20
@@ -77,7 +79,8 @@ struct LoadGenerator: AsyncParsableCommand {
             switch mode {
             case .batch: report = try await batchLoad(client)
             case .search: report = try await searchLoad(client)
-            case .single, .history, .feed, .similar, .assignment, .choice: report = try await openLoop(client)
+            case .single, .history, .feed, .similar, .assignment, .choice, .health:
+                report = try await openLoop(client)
             }
         } catch {
             try? await client.shutdown()
@@ -202,17 +205,20 @@ struct LoadGenerator: AsyncParsableCommand {
                     let item = Int(UInt64(index) &* 2_654_435_761 % UInt64(items))
                     request = self.request("/v1/items/\(itemPrefix)\(item)/similar?limit=20", body: nil)
                 case .assignment:
-                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    // Each run its own users (mostly first assignments), as real traffic brings newcomers.
+                    let user = Int((UInt64(index) &+ run) &* 2_654_435_761 % UInt64(users))
                     request = self.request(
                         "/v1/experiments/\(experiment)/assignment?user_id=\(userPrefix)\(user)",
                         body: nil
                     )
                 case .choice:
-                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    let user = Int((UInt64(index) &+ run) &* 2_654_435_761 % UInt64(users))
                     request = self.request(
                         "/v1/bandits/\(bandit)/choice?user_id=\(userPrefix)\(user)&platform=ios",
                         body: nil
                     )
+                case .health:
+                    request = self.request("/health", body: nil)
                 default:
                     request = self.request("/v1/events", body: Array(eventJSON(index, run: run).utf8))
                 }

@@ -85,6 +85,8 @@ struct BanditSaveService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                // Shutting down: the save after the loop writes it, uncancelled.
+                guard !Task.isCancelled else { break }
                 await save()
             }
         }
@@ -100,6 +102,7 @@ struct ExposureFlushService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
+                guard !Task.isCancelled else { break }
                 await flush()
             }
         }
@@ -107,16 +110,17 @@ struct ExposureFlushService: Service {
     }
 }
 
-/// Brings running experiments' result aggregates up to date every minute, so a results request
-/// only counts the last minute's events and exposures.
+/// Builds running experiments' result aggregates at start (one scan of the event log) and
+/// brings them up to date every minute, so a results request only counts the last minute's
+/// events and exposures.
 struct ExperimentTallyService: Service {
     let refresh: @Sendable () async -> Void
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
                 await refresh()
+                try? await Task.sleep(for: .seconds(60))
             }
         }
     }

@@ -97,6 +97,11 @@ final class BanditRegistry: Sendable {
         }
     }
 
+    /// Marks a bandit's learning unsaved again after a failed save.
+    func markUnsaved(_ id: BanditID) {
+        live.withLock { $0[id]?.dirty = true }
+    }
+
     /// Forgets the choices made for these units (erasure).
     func forget(units keys: Set<String>) {
         live.withLock { bandits in

@@ -78,25 +78,37 @@ extension SQLiteStore {
             )
             var events: [OwnedEvent] = []
             while events.count < limit, let row = try rows.next() {
+                let owner: String = row[1]
                 for stored in try Self.decode(row) where stored.sequence > sequence && types.contains(stored.event.type)
                 {
-                    let event = stored.event
-                    guard
-                        let owner = event.userID.map({ "u:" + $0.rawValue })
-                            ?? event.deviceID.map({ "d:" + $0.rawValue })
-                    else { continue }
-                    events.append(
-                        OwnedEvent(
-                            sequence: stored.sequence,
-                            owner: owner,
-                            type: event.type,
-                            itemID: event.itemID,
-                            value: event.value,
-                            timestamp: event.timestamp
-                        )
-                    )
+                    events.append(OwnedEvent(stored, owner: owner))
                     if events.count == limit { break }
                 }
+            }
+            return events
+        }
+    }
+
+    public func ownedEvents(of owners: [String], types: Set<EventType>, since: Timestamp, through sequence: Int64)
+        async throws -> [OwnedEvent]
+    {
+        try await read { db in
+            var events: [OwnedEvent] = []
+            for owner in owners {
+                // Newest blocks first: stop at the first block wholly older than `since`.
+                try Self.forEachBlock(
+                    of: owner,
+                    db: db,
+                    continuing: { $0 >= since.millisecondsSinceEpoch },
+                    visit: { block in
+                        for stored in block
+                        where stored.sequence <= sequence && stored.event.timestamp >= since
+                            && types.contains(stored.event.type)
+                        {
+                            events.append(OwnedEvent(stored, owner: owner))
+                        }
+                    }
+                )
             }
             return events
         }
@@ -181,6 +193,19 @@ extension SQLiteStore {
             firstSequence: row[0],
             owner: row[1],
             attributed: (row[2] as Int64) != 0
+        )
+    }
+}
+
+extension OwnedEvent {
+    init(_ stored: BlockEvent, owner: String) {
+        self.init(
+            sequence: stored.sequence,
+            owner: owner,
+            type: stored.event.type,
+            itemID: stored.event.itemID,
+            value: stored.event.value,
+            timestamp: stored.event.timestamp
         )
     }
 }
