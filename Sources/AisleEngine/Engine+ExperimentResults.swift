@@ -88,14 +88,7 @@ extension Engine {
             let rows = Dictionary(batch.map { ($0.exposure.unit.key, $0.row) }, uniquingKeysWith: { first, _ in first })
             for event in events {
                 guard let row = rows[event.owner] else { continue }
-                try await count(
-                    event.type,
-                    item: event.itemID,
-                    value: event.value,
-                    at: event.timestamp,
-                    row: row,
-                    into: &tally
-                )
+                try await count(event, row: row, into: &tally)
             }
             if paced { try await Task.sleep(for: ContinuousClock.now - began) }
         }
@@ -103,14 +96,7 @@ extension Engine {
             let page = try await store.ownedEvents(after: tally.through, types: tally.eventTypes, limit: 50_000)
             for event in page where event.sequence <= latest {
                 guard let row = tally.row(of: event.owner) else { continue }
-                try await count(
-                    event.type,
-                    item: event.itemID,
-                    value: event.value,
-                    at: event.timestamp,
-                    row: row,
-                    into: &tally
-                )
+                try await count(event, row: row, into: &tally)
             }
             guard let last = page.last else { break }
             tally.through = min(last.sequence, latest)
@@ -118,16 +104,10 @@ extension Engine {
         tally.through = max(tally.through, latest)
     }
 
-    private func count(
-        _ type: EventType,
-        item: ItemID?,
-        value: Double?,
-        at time: Timestamp,
-        row: Int32,
-        into tally: inout ExperimentTally
-    ) async throws {
+    /// Counts one event of the unit in `row`, reading the item's price for revenue.
+    private func count(_ event: OwnedEvent, row: Int32, into tally: inout ExperimentTally) async throws {
         var price = 0.0
-        if type == .purchase, tally.countsRevenue, let item {
+        if event.type == .purchase, tally.countsRevenue, let item = event.itemID {
             if let known = tally.prices[item] {
                 price = known
             } else {
@@ -135,7 +115,7 @@ extension Engine {
                 tally.prices[item] = price
             }
         }
-        tally.count(type, value: value, price: price, at: time.millisecondsSinceEpoch, row: row)
+        tally.count(event.type, value: event.value, price: price, at: event.timestamp.millisecondsSinceEpoch, row: row)
     }
 }
 

@@ -31,15 +31,7 @@ extension SQLiteStore {
 
     public func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent] {
         try await read { db in
-            // A block holds at most maxEventsPerBlock events, so one holding a number past
-            // `sequence` starts after sequence - maxEventsPerBlock.
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql:
-                        "SELECT first_seq, owner, attributed, events FROM event_blocks WHERE first_seq > ? ORDER BY first_seq"
-                ),
-                arguments: [sequence - Int64(EventBlockWriter.maxEventsPerBlock)]
-            )
+            let rows = try Self.blocks(holdingEventsAfter: sequence, db: db)
             var events: [InteractionEvent] = []
             events.reserveCapacity(limit)
             while events.count < limit, let row = try rows.next() {
@@ -67,15 +59,7 @@ extension SQLiteStore {
 
     public func ownedEvents(after sequence: Int64, types: Set<EventType>, limit: Int) async throws -> [OwnedEvent] {
         try await read { db in
-            // As interactionEvents: a block holding a number past `sequence` starts after
-            // sequence - maxEventsPerBlock.
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql:
-                        "SELECT first_seq, owner, attributed, events FROM event_blocks WHERE first_seq > ? ORDER BY first_seq"
-                ),
-                arguments: [sequence - Int64(EventBlockWriter.maxEventsPerBlock)]
-            )
+            let rows = try Self.blocks(holdingEventsAfter: sequence, db: db)
             var events: [OwnedEvent] = []
             while events.count < limit, let row = try rows.next() {
                 let owner: String = row[1]
@@ -112,6 +96,19 @@ extension SQLiteStore {
             }
             return events
         }
+    }
+
+    /// The blocks that may hold events after `sequence`, in arrival order (the log scans). A
+    /// block holds at most maxEventsPerBlock events, so one holding a number past `sequence`
+    /// starts after sequence - maxEventsPerBlock.
+    static func blocks(holdingEventsAfter sequence: Int64, db: Database) throws -> RowCursor {
+        try Row.fetchCursor(
+            db.cachedStatement(
+                sql:
+                    "SELECT first_seq, owner, attributed, events FROM event_blocks WHERE first_seq > ? ORDER BY first_seq"
+            ),
+            arguments: [sequence - Int64(EventBlockWriter.maxEventsPerBlock)]
+        )
     }
 
     public func latestSequence() async throws -> Int64 {
