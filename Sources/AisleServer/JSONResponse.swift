@@ -1,6 +1,7 @@
 import AisleCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// JSON responses with the wire encoder (sorted keys, so the same state gives the same bytes).
 enum JSONResponse {
@@ -9,14 +10,31 @@ enum JSONResponse {
         do {
             data = try Wire.encoder().encode(value)
         } catch {
-            // Our wire types always encode; a failure here is a programming error.
-            preconditionFailure("wire type failed to encode: \(error)")
+            // Only a non-finite number fails (JSON has none; figures pass `finiteForJSON`): a
+            // logged 500 for this request, never a crash of the server.
+            Logger(label: "aisle.json").error(
+                "a response failed to encode",
+                metadata: ["error": "\(error)", "type": "\(type(of: value))"]
+            )
+            return internalError
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .ok { headers[.eTag] = entityTag(of: data) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// The 500 answer, pre-encoded (it cannot fail to encode itself).
+    static let internalError: Response = {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = #"{"error":{"code":"internal","message":"an internal error occurred; it has been logged"}}"#
+        return Response(
+            status: .internalServerError,
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+    }()
 
     /// A strong validator of the body: FNV-1a over its bytes (a cache check, not a security
     /// one). The same answer gives the same bytes (sorted keys), so the same tag.
