@@ -30,6 +30,7 @@ public final class DataFolder: Sendable {
     private let store: any BulkLoadingStore
     private let reviewAnalyzer: ReviewAnalyzer
     private let lock: DataDirectoryLock
+    private let consents = ConsentRegistry()
 
     /// Opens the folder of `configuration` (creating it), taking its lock. Throws `InUse` while
     /// a server or another import holds it. Reviews are analysed with `reviewAnalyzer`.
@@ -50,9 +51,10 @@ public final class DataFolder: Sendable {
 
     }
 
-    /// Appends events; duplicates by id are dropped. Devices link as the ingest path links them.
+    /// Appends events; duplicates by id are dropped; devices are not linked (past logs).
     public func importEvents(_ events: [Event]) async throws -> AppendOutcome {
-        try await store.appendEvents(events, receivedAt: .now())
+        // Consent holds for imports too: a user who turned tracking off gets none stored.
+        try await consents.appendTracked(events, receivedAt: .now(), linking: .none, store: store)
     }
 
     /// Creates or replaces items; returns how many were written.

@@ -36,31 +36,4 @@ extension Engine {
         guard let user else { return nil }
         return try await consent(of: user).personalization ? nil : user
     }
-
-    /// For each event, whether its user (or its device's linked user) turned tracking off; nil
-    /// when nobody did (the usual case: no per-event work).
-    func withoutTracking(_ events: [Event]) async throws -> [Bool]? {
-        guard try await consents.anyWithoutTracking(store: store) else { return nil }
-        var linked: [DeviceID: UserID?] = [:]
-        var answer: [Bool] = []
-        answer.reserveCapacity(events.count)
-        for event in events {
-            var user = event.userID
-            if user == nil, let device = event.deviceID {
-                if let known = linked[device] {
-                    user = known
-                } else {
-                    let found = try await store.linkedUser(of: device)
-                    linked[device] = .some(found)
-                    user = found
-                }
-            }
-            if let user {
-                answer.append(try await consent(of: user).tracking == false)
-            } else {
-                answer.append(false)
-            }
-        }
-        return answer
-    }
 }

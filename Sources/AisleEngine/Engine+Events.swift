@@ -13,7 +13,7 @@ extension Engine {
         linking: DeviceLinking,
         at now: Timestamp = .now()
     ) async throws -> AppendOutcome {
-        let outcome = try await appendTracked(events, receivedAt: now, linking: linking)
+        let outcome = try await consents.appendTracked(events, receivedAt: now, linking: linking, store: store)
         for (event, row) in zip(events, outcome.rows) where event.type == .click && row == .accepted {
             // Duplicates (a retried batch) are not accepted, so they do not count twice.
             guard let query = event.query, let item = event.itemID else { continue }
@@ -29,22 +29,6 @@ extension Engine {
             try await rewardBandits(with: zip(events, outcome.rows).filter { $0.1 == .accepted }.map(\.0))
         }
         return outcome
-    }
-
-    /// Stores the events whose users allow tracking; the others are answered `notTracked`.
-    private func appendTracked(_ events: [Event], receivedAt now: Timestamp, linking: DeviceLinking) async throws
-        -> AppendOutcome
-    {
-        guard let skipped = try await withoutTracking(events), skipped.contains(true) else {
-            return try await store.appendEvents(events, receivedAt: now, linking: linking)
-        }
-        let kept = zip(events, skipped).filter { !$0.1 }.map(\.0)
-        let stored = try await store.appendEvents(kept, receivedAt: now, linking: linking)
-        var rows = stored.rows.makeIterator()
-        return AppendOutcome(
-            rows: skipped.map { $0 ? .notTracked : rows.next() ?? .notTracked },
-            unknownItems: stored.unknownItems
-        )
     }
 
     /// Links `device` to `user` (its anonymous events become the user's).

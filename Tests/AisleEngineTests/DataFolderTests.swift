@@ -52,6 +52,24 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 
+    @Test("an import stores no events of a user who turned tracking off, as the server's ingest would not")
+    func importHonoursConsent() async throws {
+        let directory = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let (engine, lock) = try EngineSetup.open(configuration: Self.configuration(directory)) { _ in }
+            _ = try await engine.setConsent(of: UserID("quiet"), personalization: nil, tracking: false)
+            withExtendedLifetime(lock) {}
+        }
+        let folder = try DataFolder(configuration: Self.configuration(directory))
+        let outcome = try await folder.importEvents([
+            EngineFixture.event(.view, user: "quiet", item: "j1"),
+            EngineFixture.event(.view, user: "loud", item: "j1"),
+            EngineFixture.event(.purchase, user: "quiet", item: "j2"),
+        ])
+        #expect(outcome.rows == [.notTracked, .accepted, .notTracked])
+    }
+
     @Test("a folder another process holds is refused, naming the holder")
     func lockedFolder() throws {
         let directory = Self.temporaryFolder()

@@ -81,4 +81,51 @@ final class ConsentRegistry: Sendable {
             return read(state.restricted ?? fresh)
         }
     }
+
+    /// For each event, whether its user (or its device's linked user) turned tracking off; nil
+    /// when nobody did (the usual case: no per-event work).
+    func withoutTracking(_ events: [Event], store: any Store) async throws -> [Bool]? {
+        guard try await anyWithoutTracking(store: store) else { return nil }
+        var linked: [DeviceID: UserID?] = [:]
+        var answer: [Bool] = []
+        answer.reserveCapacity(events.count)
+        for event in events {
+            var user = event.userID
+            if user == nil, let device = event.deviceID {
+                if let known = linked[device] {
+                    user = known
+                } else {
+                    let found = try await store.linkedUser(of: device)
+                    linked[device] = .some(found)
+                    user = found
+                }
+            }
+            if let user {
+                answer.append(try await consent(of: user, store: store).tracking == false)
+            } else {
+                answer.append(false)
+            }
+        }
+        return answer
+    }
+
+    /// Stores the events whose users allow tracking; the others are answered `notTracked`. The
+    /// server's ingest and `aisle import` both write through this.
+    func appendTracked(
+        _ events: [Event],
+        receivedAt now: Timestamp,
+        linking: DeviceLinking,
+        store: any Store
+    ) async throws -> AppendOutcome {
+        guard let skipped = try await withoutTracking(events, store: store), skipped.contains(true) else {
+            return try await store.appendEvents(events, receivedAt: now, linking: linking)
+        }
+        let kept = zip(events, skipped).filter { !$0.1 }.map(\.0)
+        let stored = try await store.appendEvents(kept, receivedAt: now, linking: linking)
+        var rows = stored.rows.makeIterator()
+        return AppendOutcome(
+            rows: skipped.map { $0 ? .notTracked : rows.next() ?? .notTracked },
+            unknownItems: stored.unknownItems
+        )
+    }
 }

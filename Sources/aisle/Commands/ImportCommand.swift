@@ -210,6 +210,9 @@ struct ImportCommand: AsyncParsableCommand {
             "imported \(Progress.grouped(summary.stored)) \(kind.rawValue) of \(Progress.grouped(summary.rows)) rows"
         text += " in \(String(format: "%.1f", summary.seconds)) s (\(Progress.grouped(rate)) rows/s)"
         if summary.duplicates > 0 { text += "; \(Progress.grouped(summary.duplicates)) duplicates skipped" }
+        if summary.notTracked > 0 {
+            text += "; \(Progress.grouped(summary.notTracked)) not stored (their users turned tracking off)"
+        }
         if kind == .reviews {
             // A review of an unknown item is not stored: it is one of the rejected rows.
             if summary.rejected > 0 {

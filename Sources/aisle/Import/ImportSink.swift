@@ -31,6 +31,8 @@ extension ImportSink {
 struct SinkOutcome: Sendable {
     var stored = 0
     var duplicates = 0
+    /// Events not stored because their user turned tracking off (consent).
+    var notTracked = 0
     var unknownItems = 0
     /// Rows the destination refused, by position in the written batch.
     var rejected: [(index: Int, error: AisleError)] = []
@@ -51,7 +53,12 @@ struct FolderSink: ImportSink {
 
     func write(events: [Event]) async throws -> SinkOutcome {
         let outcome = try await folder.importEvents(events)
-        return SinkOutcome(stored: outcome.accepted, duplicates: outcome.duplicates, unknownItems: outcome.unknownItems)
+        return SinkOutcome(
+            stored: outcome.accepted,
+            duplicates: outcome.duplicates,
+            notTracked: outcome.notTracked,
+            unknownItems: outcome.unknownItems
+        )
     }
 
     func write(items: [Item]) async throws -> SinkOutcome {
@@ -99,6 +106,7 @@ struct HTTPSink: ImportSink {
         return SinkOutcome(
             stored: result.accepted,
             duplicates: result.duplicates,
+            notTracked: result.notTracked?.count ?? 0,
             unknownItems: result.unknownItems,
             rejected: result.errors.map(\.indexed)
         )

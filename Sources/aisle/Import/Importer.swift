@@ -13,6 +13,7 @@ struct Importer {
         var rows = 0
         var stored = 0
         var duplicates = 0
+        var notTracked = 0
         var unknownItems = 0
         var rejected = 0
         var seconds = 0.0
@@ -67,6 +68,7 @@ struct Importer {
             if let outcome {
                 summary.stored += outcome.stored
                 summary.duplicates += outcome.duplicates
+                summary.notTracked += outcome.notTracked
                 summary.unknownItems += outcome.unknownItems
                 for (index, error) in outcome.rejected where index < chunk.lines.count {
                     try rejects.add(line: chunk.lines[index], error: error, text: [])
