@@ -53,8 +53,6 @@ struct ExperimentTally: Sendable {
         self.parts == Self(experiment).parts && variantIDs == experiment.variants.map(\.id)
     }
 
-    var unitCount: Int { variant.count }
-
     /// Adds a unit at its first exposure; nil when it is known already, else its row.
     mutating func add(_ exposure: Exposure) -> Int32? {
         guard rows[exposure.unit.key] == nil else { return nil }

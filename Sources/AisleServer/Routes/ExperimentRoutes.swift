@@ -38,14 +38,8 @@ struct ExperimentRoutes {
     @Sendable func assignment(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try Self.id(context)
         let shopper = try ShopperParameters.required(request)
-        let platform = try request.queryString("platform").map { (name: String) throws(AisleError) -> Platform in
-            guard let platform = Platform(rawValue: name) else {
-                throw .invalid(
-                    "platform",
-                    "platform is one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name.prefix(32))\""
-                )
-            }
-            return platform
+        let platform = try request.queryString("platform").map {
+            try SearchRoutes.choice($0, of: Platform.self, field: "platform")
         }
         let locale = request.queryString("locale")
         if let locale, locale.utf8.count > 35 {
