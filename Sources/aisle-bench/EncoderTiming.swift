@@ -12,7 +12,7 @@ struct EncoderTiming: ParsableCommand {
         abstract: "Time the text encoder: load, batch throughput, single-query latency, RSS."
     )
 
-    @Option(help: "Model folder.") var model = "models/all-MiniLM-L6-v2"
+    @Option(help: "Model folder or packed file.") var model = "models/all-MiniLM-L6-v2"
     @Option(help: "Texts, one per line (the batch workload).") var texts: String
     @Option(help: "Texts per batch.") var batch = 32
     @Option(help: "Passes over the texts.") var rounds = 3
@@ -28,13 +28,13 @@ struct EncoderTiming: ParsableCommand {
         BLAS.setThreads(Parallelism(threads: blasThreads))
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let encoder = try TextEncoder(folder: model, parallelism: parallelism)
+        let encoder = try TextEncoder.load(model, parallelism: parallelism)
         let loadSeconds = (clock.now - loadStart).seconds
         let rssLoaded = Self.memory("VmRSS")
         let lines = try String(contentsOfFile: texts, encoding: .utf8).split(separator: "\n").map(String.init)
-        let tokens = lines.map { encoder.tokenizer.encode($0, maxLength: encoder.maxTokens).count }
+        let tokens = lines.map { encoder.tokens(of: $0).count }
         print(
-            "encoder: loaded in \(String(format: "%.3f", loadSeconds)) s, RSS \(rssLoaded / 1024) MiB; \(lines.count) texts of \(String(format: "%.1f", Double(tokens.reduce(0, +)) / Double(max(lines.count, 1)))) tokens on average"
+            "encoder: \(encoder.name) loaded in \(String(format: "%.3f", loadSeconds)) s, RSS \(rssLoaded / 1024) MiB; \(lines.count) texts of \(String(format: "%.1f", Double(tokens.reduce(0, +)) / Double(max(lines.count, 1)))) tokens on average"
         )
         _ = encoder.embed(Array(lines.prefix(batch)))
         let start = clock.now
@@ -48,7 +48,7 @@ struct EncoderTiming: ParsableCommand {
         print(
             "encoder: batches of \(batch) on \(threads) threads (OpenBLAS \(blasThreads)): \(embedded) texts in \(String(format: "%.2f", seconds)) s = \(Int(Double(embedded) / seconds)) texts/s"
         )
-        let queryTokens = encoder.tokenizer.encode(query).count
+        let queryTokens = encoder.tokens(of: query, as: .query).count
         let (p50, p99) = singleQueryLatency(encoder)
         print(
             "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms"
@@ -61,7 +61,7 @@ struct EncoderTiming: ParsableCommand {
         }
         // The same single query on float32 weights only, and how far float16 moves the
         // vectors of every text (each embedded alone, as queries are).
-        let exact = try TextEncoder(folder: model, parallelism: parallelism, halfPrecision: false)
+        let exact = try TextEncoder.load(model, parallelism: parallelism, halfPrecision: false)
         let (exactP50, exactP99) = singleQueryLatency(exact)
         print(
             "encoder: single query on float32 weights: p50 \(String(format: "%.2f", exactP50)) ms, p99 \(String(format: "%.2f", exactP99)) ms"
@@ -81,11 +81,11 @@ struct EncoderTiming: ParsableCommand {
     /// p50 and p99 (ms) of `queries` single embeddings of the query, after 50 warm-ups.
     func singleQueryLatency(_ encoder: TextEncoder) -> (p50: Double, p99: Double) {
         let clock = ContinuousClock()
-        for _ in 0..<50 { _ = encoder.embed(query) }
+        for _ in 0..<50 { _ = encoder.embed(query, as: .query) }
         var latencies: [Double] = []
         for _ in 0..<queries {
             let began = clock.now
-            _ = encoder.embed(query)
+            _ = encoder.embed(query, as: .query)
             latencies.append((clock.now - began).seconds * 1000)
         }
         latencies.sort()

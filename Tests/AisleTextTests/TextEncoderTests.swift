@@ -41,7 +41,7 @@ import Testing
         let reference = try Self.reference()
         #expect(reference.texts.count >= 300)
         var mismatches: [String] = []
-        for entry in reference.texts where encoder.tokenizer.encode(entry.text, maxLength: 256) != entry.ids {
+        for entry in reference.texts where encoder.tokens(of: entry.text) != entry.ids {
             mismatches.append(entry.text.debugDescription)
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) texts tokenise differently: \(mismatches.prefix(5))")

