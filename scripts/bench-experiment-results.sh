@@ -38,7 +38,7 @@ cp -a "$out/data" "$work"
 url="http://127.0.0.1:$port"
 serve() {
     AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_ON_START=false AISLE_TRAIN_EVERY_MINUTES=0 \
-        AISLE_TRAIN_AFTER_EVENTS=0 AISLE_MODEL_DIR=none "$bin" serve --data "$work" --port "$port" \
+        AISLE_TRAIN_AFTER_EVENTS=0 AISLE_MODEL_DIR=none AISLE_MULTILINGUAL_MODEL=none "$bin" serve --data "$work" --port "$port" \
         > "$out/serve.log" 2>&1 &
     server=$!
     until grep -q "aisle: ready" "$out/serve.log" 2>/dev/null; do sleep 0.3; done

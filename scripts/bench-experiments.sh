@@ -30,7 +30,7 @@ work="$out/work-experiments"
 rm -rf "$work"
 cp -a "$out/data" "$work"
 AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_EVERY_MINUTES=0 AISLE_TRAIN_AFTER_EVENTS=0 \
-    AISLE_MODEL_DIR=none "$bin" serve --data "$work" --port "$port" > "$out/experiments.log" 2>&1 &
+    AISLE_MODEL_DIR=none AISLE_MULTILINGUAL_MODEL=none "$bin" serve --data "$work" --port "$port" > "$out/experiments.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 until grep -q "aisle: ready" "$out/experiments.log" 2>/dev/null; do sleep 0.3; done

@@ -20,7 +20,7 @@ run() {
     "$bin" import events "$log" --data "$data" --rejects "$data.rejects.jsonl" 2>&1 | grep imported
     sync
     AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest "$bin" serve --data "$data" --port "$port" --log-level warning \
-        --model-dir none --train-on-start false --train-after-events 0 --train-every-minutes 0 > "$data.serve.log" 2>&1 &
+        --model-dir none --multilingual-model none --train-on-start false --train-after-events 0 --train-every-minutes 0 > "$data.serve.log" 2>&1 &
     local server=$!
     for _ in $(seq 100); do grep -q "listening" "$data.serve.log" 2>/dev/null && break; sleep 0.1; done
     "$bench" single --url "http://127.0.0.1:$port" --key "$ingest" --rate 1000 --duration 10 --users 200000 | grep latency

@@ -69,7 +69,7 @@ serve_and_load() {
         $bin/aisle import items "$items" --data "$data" --rejects "$dir/rejects.jsonl" 2>/dev/null | tail -1
     fi
     du -sm "$data" | awk '{print "aisle data folder (the SQLite store): " $1 " MiB"}'
-    AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_ON_START=false AISLE_MODEL_DIR=none \
+    AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_ON_START=false AISLE_MODEL_DIR=none AISLE_MULTILINGUAL_MODEL=none \
         $bin/aisle serve --data "$data" --port "$port" --log-level info > "$dir/serve.log" 2>&1 &
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT

@@ -50,7 +50,7 @@ start() {
     rm -rf "$work"
     cp -a "$data" "$work"
     AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_EVERY_MINUTES=0 AISLE_TRAIN_AFTER_EVENTS=0 \
-        AISLE_MODEL_DIR=none "$bin" serve --data "$work" --port "$port" --log-level info > "$out/$name.log" 2>&1 &
+        AISLE_MODEL_DIR=none AISLE_MULTILINGUAL_MODEL=none "$bin" serve --data "$work" --port "$port" --log-level info > "$out/$name.log" 2>&1 &
     local server=$! url="http://127.0.0.1:$port"
     until grep -q "search: indexed" "$out/$name.log" 2>/dev/null; do sleep 0.2; done
     until curl -sf -H "Authorization: Bearer $admin" "$url/v1/models" | grep -q trained_at; do sleep 0.2; done

@@ -14,7 +14,7 @@ start() {
     rm -rf "$out/switches-$1"
     cp -a "$out/data" "$out/switches-$1"
     AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest AISLE_TRAIN_EVERY_MINUTES=0 AISLE_TRAIN_AFTER_EVENTS=0 \
-        AISLE_MODEL_DIR=none "$2" serve --data "$out/switches-$1" --port "$3" > "$out/switches-$1.log" 2>&1 &
+        AISLE_MODEL_DIR=none AISLE_MULTILINGUAL_MODEL=none "$2" serve --data "$out/switches-$1" --port "$3" > "$out/switches-$1.log" 2>&1 &
     echo $!
 }
 switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }'; }

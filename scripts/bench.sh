@@ -47,7 +47,7 @@ echo "== serve"
 # at start (and again after every 100,000 new events) and embed 100,000 items, on the same two
 # cores as the phases measured here (docs/BENCHMARKS.md has the ingest figure with training on).
 AISLE_ADMIN_KEY=$admin AISLE_INGEST_KEY=$ingest $bin/aisle serve --data "$out/data" --port "$port" --log-level warning \
-    --model-dir none --train-on-start false --train-after-events 0 --train-every-minutes 0 > "$out/serve.log" 2>&1 &
+    --model-dir none --multilingual-model none --train-on-start false --train-after-events 0 --train-every-minutes 0 > "$out/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening" "$out/serve.log" 2>/dev/null && break; sleep 0.1; done

@@ -77,6 +77,15 @@ public struct AisleConfiguration: Sendable, Equatable {
         if text.model == .folder("") {
             throw .invalid("model_dir", "model_dir is a model folder or none")
         }
+        if text.multilingualModel == .folder("") {
+            throw .invalid("multilingual_model", "multilingual_model is a model folder or file, or none")
+        }
+        if case .named(let name) = text.searchModel, !TextConfiguration.modelNames.contains(name) {
+            throw .invalid(
+                "search_model",
+                "search_model is auto, \(TextConfiguration.modelNames.joined(separator: " or ")), got \"\(name.prefix(64))\""
+            )
+        }
         if !(1...1_000).contains(search.autocompleteMinimumShoppers) {
             throw .invalid(
                 "autocomplete_min_shoppers",
@@ -115,7 +124,30 @@ public struct TextConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Which model search embeds items and queries with.
+    public enum SearchModel: Sendable, Equatable {
+        /// all-MiniLM-L6-v2 when it is loaded, else multilingual-e5-small (docs/SEARCH.md has
+        /// the measurements behind the choice).
+        case auto
+        /// This model by name (`all-MiniLM-L6-v2` or `multilingual-e5-small`).
+        case named(String)
+
+        public init(setting: String) {
+            self = setting == "auto" ? .auto : .named(setting)
+        }
+    }
+
+    /// all-MiniLM-L6-v2 (English).
     public var model = Model.folder("models/all-MiniLM-L6-v2")
+    /// multilingual-e5-small (a folder holding `e5-small-q4.bin`, or the file).
+    public var multilingualModel = Model.folder("models/multilingual-e5-small")
+    public var searchModel = SearchModel.auto
+    /// Whether a model search does not use is loaded on its first request instead of at start
+    /// (search's own model always loads at start: items are embedded then).
+    public var loadLazily = false
+
+    /// The model names Aisle knows.
+    public static let modelNames = ["all-MiniLM-L6-v2", "multilingual-e5-small"]
 
     public init() {}
 }

@@ -45,12 +45,27 @@ extension Engine {
         return encoder.name
     }
 
-    /// The text model's vectors for `texts` and the tokens read, computed off the caller's
-    /// thread; `unavailable` without a model.
-    public func embed(_ texts: [String]) async throws(AisleError) -> (vectors: [[Float]], tokens: Int) {
-        guard let encoder else { throw Self.noTextModel }
-        return await encoder.embedInBackground(texts)
+    /// The vectors of `texts` from text model `model` (the default model for nil), read as
+    /// queries or as passages (what e5's prefix says; MiniLM reads both alike), the tokens
+    /// read and the model's name, computed off the caller's thread; `unavailable` without a
+    /// model, `invalid` for a model this server does not run.
+    public func embed(
+        _ texts: [String],
+        model: String? = nil,
+        asQueries: Bool = false
+    ) async throws(AisleError) -> (vectors: [[Float]], tokens: Int, model: String) {
+        let encoder = try await textModels.encoder(named: model)
+        let (vectors, tokens) = await encoder.embedInBackground(texts, as: asQueries ? .query : .passage)
+        return (vectors, tokens, encoder.name)
     }
+
+    /// `unavailable`, with what to do, when the server runs no text model at all.
+    public func requireAnyTextModel() throws(AisleError) {
+        if textModels.names.isEmpty { throw Self.noTextModel }
+    }
+
+    /// The text models this server runs (`GET /v1/models`).
+    public var textModelDescriptions: [TextModels.Description] { textModels.descriptions }
 
     static let noTextModel = AisleError(
         code: .unavailable,

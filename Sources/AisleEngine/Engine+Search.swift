@@ -39,7 +39,7 @@ extension Engine {
         }
         query.mode = try searchMode(asked, text: query.text)
         if query.mode != .lexical, let encoder {
-            query.vector = await encoder.embedInBackground([query.text]).vectors.first
+            query.vector = await encoder.embedInBackground([query.text], as: .query).vectors.first
         }
         if let shopper, try await withoutPersonalization(shopper) == nil {
             // The query log still tells shoppers apart when a variant turns re-ranking off.

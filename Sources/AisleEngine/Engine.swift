@@ -19,8 +19,10 @@ public final class Engine: Sendable {
     let recommendations: RecommendationService
     let searchEngine: SearchEngine
     let reviewAnalyzer: ReviewAnalyzer
-    /// Nil without a text model: no semantic search, no item embeddings.
+    /// Search's text model; nil without one: no semantic search, no item embeddings.
     let encoder: TextEncoder?
+    /// Every text model, for `/v1/embeddings` and `/v1/models`.
+    let textModels: TextModels
     let embedder: ItemEmbedder?
     /// What the services still load at start (for readiness).
     let startup = StartupProgress()
@@ -36,13 +38,15 @@ public final class Engine: Sendable {
     let seal: PersonalDataSeal?
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
-    /// configuration). `search` gets the encoder's calibrated bars for meaning-only matches.
+    /// configuration). `encoder` is search's text model, `textModels` all of them (by default
+    /// `encoder` alone); `search` gets the encoder's calibrated bars for meaning-only matches.
     public init(
         configuration: AisleConfiguration,
         store: any Store,
         recommendations: RecommendationService,
         reviews: ReviewAnalyzer = ReviewAnalyzer(model: nil),
         encoder: TextEncoder? = nil,
+        textModels: TextModels? = nil,
         search: SearchEngine? = nil,
         dataKey: [UInt8]? = nil
     ) {
@@ -52,6 +56,7 @@ public final class Engine: Sendable {
         self.recommendations = recommendations
         reviewAnalyzer = reviews
         self.encoder = encoder
+        self.textModels = textModels ?? TextModels(loaded: encoder.map { [$0] } ?? [], search: encoder)
         let searchEngine =
             search ?? SearchEngine(tuning: Self.searchTuning(configuration: configuration, encoder: encoder))
         self.searchEngine = searchEngine

@@ -32,13 +32,14 @@ public enum EngineSetup {
         )
         let recommendations = recommender(configuration: configuration, store: store)
         let reviews = try reviewAnalyzer(configuration.reviews.sentimentModel, dataDirectory: directory, report: report)
-        let encoder = try textEncoder(configuration: configuration, report: report)
+        let textModels = try textModels(configuration: configuration, report: report)
         let engine = Engine(
             configuration: configuration,
             store: store,
             recommendations: recommendations,
             reviews: reviews,
-            encoder: encoder,
+            encoder: textModels.search,
+            textModels: textModels,
             dataKey: try PersonalDataSeal.key(for: configuration)
         )
         return (engine, lock)
@@ -101,33 +102,84 @@ public enum EngineSetup {
         }
     }
 
-    /// The text encoder of `configuration`, nil when there is none (`none`, or no model there).
-    public static func textEncoder(configuration: AisleConfiguration, report: (String) -> Void) throws -> TextEncoder? {
-        guard case .folder(let folder) = configuration.text.model else { return nil }
-        guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
-        else {
-            report(
-                "no text encoder at \(folder) (make models fetches it): /v1/embeddings answers 503 and items are not embedded"
-            )
-            return nil
+    /// The text encoders of `configuration` (none when both are `none` or missing), and the
+    /// one search uses: the configured one, or for `auto` all-MiniLM-L6-v2 when it is there,
+    /// else multilingual-e5-small. Search's model loads now; the other loads now or, with
+    /// `loadLazily`, on its first request.
+    public static func textModels(configuration: AisleConfiguration, report: (String) -> Void) throws -> TextModels {
+        let text = configuration.text
+        var available: [(name: String, path: String, option: String)] = []
+        if case .folder(let folder) = text.model {
+            if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("model.safetensors"))
+            {
+                available.append(("all-MiniLM-L6-v2", folder, "--model-dir"))
+            } else {
+                report("no text encoder at \(folder) (make models fetches it): all-MiniLM-L6-v2 is not served")
+            }
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let encoder: TextEncoder
-        do {
-            encoder = try TextEncoder(folder: folder, parallelism: threads(configuration))
-        } catch {
-            throw Failure(option: "--model-dir", message: "\(error)")
+        if case .folder(let path) = text.multilingualModel {
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            let file = isFolder.boolValue ? (path as NSString).appendingPathComponent(TextEncoder.packedFileName) : path
+            if exists && FileManager.default.fileExists(atPath: file) {
+                available.append((TextEncoder.multilingualModelName, file, "--multilingual-model"))
+            } else {
+                report(
+                    "no multilingual text encoder at \(path) (make models fetches it): multilingual-e5-small is not served"
+                )
+            }
         }
-        let elapsed = clock.now - start
-        // OpenBLAS single-threaded: the encoder splits its products between its own workers,
-        // 1.3x faster for batches than OpenBLAS's threads (docs/BENCHMARKS.md), and training
-        // parallelises on the same workers; only ALS's small Gram products run on one thread.
-        // This must come after `recommender`, which sets the training threads.
-        BLAS.setThreads(.serial)
-        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        report("text encoder \(encoder.name) loaded in \(milliseconds) ms; items are embedded in the background")
-        return encoder
+        let searchName: String?
+        switch text.searchModel {
+        case .auto:
+            // MiniLM while it is there: on the hand-judged set, e5 alone ranks English queries
+            // worse (hybrid NDCG@10 0.855 against 0.902, docs/SEARCH.md).
+            searchName = available.first?.name
+        case .named(let name):
+            guard available.contains(where: { $0.name == name }) else {
+                throw Failure(
+                    option: "--search-model",
+                    message: "\(name) is not loaded (run make models, or check its option)"
+                )
+            }
+            searchName = name
+        }
+        if available.isEmpty {
+            report("no text encoder: /v1/embeddings answers 503, items are not embedded and search is lexical")
+        }
+        let parallelism = threads(configuration)
+        var loaded: [TextEncoder] = []
+        var lazy: [(name: String, load: @Sendable () throws -> TextEncoder)] = []
+        for model in available {
+            if text.loadLazily && model.name != searchName {
+                let path = model.path
+                lazy.append((model.name, { try TextEncoder.load(path, parallelism: parallelism) }))
+                report("text encoder \(model.name) loads on its first request")
+                continue
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let encoder: TextEncoder
+            do {
+                encoder = try TextEncoder.load(model.path, parallelism: parallelism)
+            } catch {
+                throw Failure(option: model.option, message: "\(error)")
+            }
+            let elapsed = clock.now - start
+            let milliseconds =
+                elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            let use = model.name == searchName ? "; search uses it, items are embedded in the background" : ""
+            report("text encoder \(encoder.name) loaded in \(milliseconds) ms\(use)")
+            loaded.append(encoder)
+        }
+        if !available.isEmpty {
+            // OpenBLAS single-threaded: the encoder splits its products between its own workers,
+            // 1.3x faster for batches than OpenBLAS's threads (docs/BENCHMARKS.md), and training
+            // parallelises on the same workers; only ALS's small Gram products run on one thread.
+            // This must come after `recommender`, which sets the training threads.
+            BLAS.setThreads(.serial)
+        }
+        return TextModels(loaded: loaded, lazy: lazy, search: loaded.first { $0.name == searchName })
     }
 
     static func threads(_ configuration: AisleConfiguration) -> Parallelism {

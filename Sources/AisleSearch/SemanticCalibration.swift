@@ -19,11 +19,16 @@ public enum SemanticCalibration {
         /// similarities for them are noise (MiniLM: 0.5–0.6 for unrelated items), so their
         /// queries get no meaning-only matches.
         public var readsCJK: Bool
+        /// The similarity the semantic part of hybrid relevance maps to 0 (e5 puts unrelated
+        /// titles at 0.75, where MiniLM puts them at 0.1–0.35), and that part's weight.
+        public var floor: Float = 0.2
+        public var weight: Float = 0.15
     }
 
     /// Bars by model name (the model folder's name, `TextEncoder.name`).
     public static let bars: [String: Bars] = [
-        "all-MiniLM-L6-v2": Bars(threshold: 0.27, margin: 0.15, readsCJK: false)
+        "all-MiniLM-L6-v2": Bars(threshold: 0.27, margin: 0.15, readsCJK: false),
+        "multilingual-e5-small": Bars(threshold: 0.81, margin: 0.04, readsCJK: true, floor: 0.75, weight: 0.15),
     ]
 
     /// The bars for `model`; a model not measured yet gets MiniLM's, and reads every script.
@@ -41,5 +46,7 @@ extension SearchTuning {
         semanticThreshold = bars.threshold
         semanticMargin = bars.margin
         semanticReadsCJK = bars.readsCJK
+        semanticFloor = bars.floor
+        semanticWeight = bars.weight
     }
 }

@@ -20,6 +20,7 @@ struct EncoderTiming: ParsableCommand {
     @Option(help: "OpenBLAS threads (1: the encoder splits products between its workers).") var blasThreads = 1
     @Option(help: "The single query.") var query = "red running shoes for men size 10 wide"
     @Option(help: "Single-query runs (after 50 warm-up runs).") var queries = 1000
+    @Option(help: "A second model loaded first and kept (RSS of both in one process).") var withModel: String?
     @Flag(inversion: .prefixedNo, help: "Also time float32 weights and compare the vectors.")
     var float32Comparison = true
 
@@ -27,6 +28,10 @@ struct EncoderTiming: ParsableCommand {
         let parallelism = Parallelism(threads: threads)
         BLAS.setThreads(Parallelism(threads: blasThreads))
         let clock = ContinuousClock()
+        let other = try withModel.map { try TextEncoder.load($0, parallelism: parallelism) }
+        if let other {
+            print("encoder: \(other.name) loaded first and kept, RSS \(Self.memory("VmRSS") / 1024) MiB")
+        }
         let loadStart = clock.now
         let encoder = try TextEncoder.load(model, parallelism: parallelism)
         let loadSeconds = (clock.now - loadStart).seconds
@@ -53,6 +58,10 @@ struct EncoderTiming: ParsableCommand {
         print(
             "encoder: single query (\(queryTokens) tokens), \(queries) runs: p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms"
         )
+        if let other {
+            _ = other.embed(Array(lines.prefix(batch)))
+            print("encoder: RSS with both models used \(Self.memory("VmRSS") / 1024) MiB")
+        }
         print("encoder: peak RSS \(Self.memory("VmHWM") / 1024) MiB")
         guard float32Comparison else { return }
         guard encoder.halfPrecision else {

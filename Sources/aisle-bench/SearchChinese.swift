@@ -63,7 +63,7 @@ struct SearchChinese: ParsableCommand {
         try lines.compactMap { $0.split(separator: "\t").last.map(String.init) }.joined(separator: "\n")
             .write(toFile: out + "/queries.txt", atomically: true, encoding: .utf8)
         guard let modelDir else { return }
-        let encoder = try TextEncoder(folder: modelDir)
+        let encoder = try TextEncoder.load(modelDir)
         let vectors = try EmbeddingCache.vectors(
             of: rows.map(\.text),
             encoder: encoder,
@@ -74,7 +74,7 @@ struct SearchChinese: ParsableCommand {
             lines.compactMap { line -> String? in
                 let fields = line.split(separator: "\t")
                 return fields.count == 2 ? String(fields[1]) : nil
-            }.map { ($0, encoder.embed($0)) },
+            }.map { ($0, encoder.embed($0, as: .query)) },
             uniquingKeysWith: { first, _ in first }
         )
         try evaluate(engine, rows: rows, lines: lines, mode: .semantic, vectors: queryVectors)

@@ -39,6 +39,11 @@ struct SearchJudged: ParsableCommand {
             "How far below the nearest item a meaning-only match may be (SearchTuning.semanticMargin; default: the model's calibrated one)."
     )
     var semanticMargin: Float?
+    @Option(help: "Similarity the semantic part maps to 0 (SearchTuning.semanticFloor; default: the model's).")
+    var semanticFloor: Float?
+    @Option(help: "A second text model whose vectors are joined to the first's (an ensemble).")
+    var ensembleWith: String?
+    @Option(help: "The second model's share of the ensemble's similarity.") var ensembleWeight: Float = 0.5
     @Option(help: "Suffix for the run files' names.") var runName = ""
 
     struct JudgedQuery: Decodable {
@@ -52,13 +57,28 @@ struct SearchJudged: ParsableCommand {
         let judged = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").map {
             try JSONDecoder().decode(JudgedQuery.self, from: Data($0.utf8))
         }
-        let encoder = try TextEncoder(folder: modelDir)
-        let vectors = try EmbeddingCache.vectors(
+        let encoder = try TextEncoder.load(modelDir)
+        var vectors = try EmbeddingCache.vectors(
             of: items.map(TextEncoder.itemText),
             encoder: encoder,
             cache: catalog + ".\(encoder.name).f32"
         )
-        let queryVectors = encoder.embed(judged.map(\.query))
+        var queryVectors = encoder.embed(judged.map(\.query), as: .query)
+        if let ensembleWith {
+            // Both models' vectors side by side, scaled so that a dot product is
+            // (1 − w) · cos₁ + w · cos₂.
+            let second = try TextEncoder.load(ensembleWith)
+            let secondVectors = try EmbeddingCache.vectors(
+                of: items.map(TextEncoder.itemText),
+                encoder: second,
+                cache: catalog + ".\(second.name).f32"
+            )
+            let (a, b) = ((1 - ensembleWeight).squareRoot(), ensembleWeight.squareRoot())
+            vectors = zip(vectors, secondVectors).map { $0.map { $0 * a } + $1.map { $0 * b } }
+            queryVectors = zip(queryVectors, second.embed(judged.map(\.query), as: .query)).map {
+                $0.map { $0 * a } + $1.map { $0 * b }
+            }
+        }
         if let calibrate {
             try writeCandidates(calibrate, items, vectors, judged, queryVectors)
             return
@@ -67,6 +87,8 @@ struct SearchJudged: ParsableCommand {
         base.calibrate(forModel: encoder.name)
         if let semanticThreshold { base.semanticThreshold = semanticThreshold }
         if let semanticMargin { base.semanticMargin = semanticMargin }
+        if let semanticFloor { base.semanticFloor = semanticFloor }
+        if ensembleWith != nil { base.semanticReadsCJK = true }
         if let functionWordWeight { base.functionWordWeight = functionWordWeight }
         func runs(_ tuning: SearchTuning, _ mode: SearchMode, _ name: String) throws {
             let engine = SearchEngine(tuning: tuning)
@@ -95,7 +117,9 @@ struct SearchJudged: ParsableCommand {
             tuning.semanticWeight = weight
             try runs(tuning, .hybrid, "hybrid-\(weight)")
         }
-        if graphCheck { compareGraph(items, vectors, queryVectors + encoder.embed(items.prefix(500).map(\.title))) }
+        if graphCheck {
+            compareGraph(items, vectors, queryVectors + encoder.embed(items.prefix(500).map(\.title), as: .query))
+        }
     }
 
     /// For each query, the items hybrid search could add by meaning alone: the 100 nearest by

@@ -17,6 +17,7 @@ import Testing
     /// (`POST /v1/models:train`), never on a timer or an event count in the middle of the run.
     static let environment = [
         "AISLE_MODEL_DIR": "none",
+        "AISLE_MULTILINGUAL_MODEL": "none",
         "AISLE_TRAIN_ON_START": "false",
         "AISLE_TRAIN_EVERY_MINUTES": "0",
         "AISLE_TRAIN_AFTER_EVENTS": "0",

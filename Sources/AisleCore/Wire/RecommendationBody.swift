@@ -155,7 +155,8 @@ public struct RecommendationRequestBody: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET /v1/models` and `POST /v1/models:train`: what the current snapshot was trained on.
+/// `GET /v1/models` and `POST /v1/models:train`: what the current snapshot was trained on, and
+/// (`GET` only) the text models.
 public struct TrainingReportBody: Codable, Sendable, Equatable {
     public var trainedAt: TimestampBody?
     public var events: Int
@@ -169,12 +170,15 @@ public struct TrainingReportBody: Codable, Sendable, Equatable {
     public var blend: [String: Float]
     public var blendSource: String
     public var training: Bool
+    /// The text models the server runs (`GET /v1/models` only).
+    public var textModels: [TextModelBody]?
 
     enum CodingKeys: String, CodingKey {
         case trainedAt = "trained_at"
         case events, interactions, shoppers, items, baskets, seconds, blend
         case blendSource = "blend_source"
         case training
+        case textModels = "text_models"
     }
 
     public init(

@@ -13,10 +13,15 @@ struct EmbeddingRoutes {
     }
 
     @Sendable func embed(request: Request, context: AisleRequestContext) async throws -> Response {
-        let model = try engine.requireTextModel()
+        try engine.requireAnyTextModel()
         var request = request
         let body = try await request.decodeBody(EmbeddingRequestBody.self, maxBytes: configuration.server.maxBodyBytes)
-        let (vectors, tokens) = try await engine.embed(try body.validated(model: model))
+        let texts = try body.validated()
+        let (vectors, tokens, model) = try await engine.embed(
+            texts,
+            model: body.model,
+            asQueries: body.inputType == .query
+        )
         return JSONResponse.encoded(EmbeddingResponseBody(vectors: vectors, model: model, tokens: tokens))
     }
 

@@ -95,7 +95,19 @@ struct RecommendationRoutes {
     }
 
     @Sendable func status(request: Request, context: AisleRequestContext) async throws -> Response {
-        JSONResponse.encoded(Self.report(engine.modelStatus()))
+        var report = Self.report(engine.modelStatus())
+        report.textModels = engine.textModelDescriptions.map {
+            TextModelBody(
+                id: $0.name,
+                dimensions: $0.dimension,
+                languages: $0.languages,
+                maxTokens: $0.maxTokens,
+                loaded: $0.loaded,
+                search: $0.usedBySearch,
+                isDefault: $0.isDefault
+            )
+        }
+        return JSONResponse.encoded(report)
     }
 
     @Sendable func train(request: Request, context: AisleRequestContext) async throws -> Response {

@@ -126,6 +126,27 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "multilingual-e5-small: a folder holding e5-small-q4.bin (make models), the file, or none (env AISLE_MULTILINGUAL_MODEL; default models/multilingual-e5-small)."
+    )
+    var multilingualModel: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Text model search uses: auto (all-MiniLM-L6-v2 when loaded, else multilingual-e5-small), all-MiniLM-L6-v2 or multilingual-e5-small (env AISLE_SEARCH_MODEL; default auto)."
+    )
+    var searchModel: String?
+
+    @Option(
+        name: .long,
+        help:
+            "When text models search does not use are loaded: start or lazy (on their first request) (env AISLE_LOAD_TEXT_MODELS; default start)."
+    )
+    var loadTextModels: String?
+
+    @Option(
+        name: .long,
+        help:
             "Distinct shoppers whose search must have found something before autocomplete suggests a query (env AISLE_AUTOCOMPLETE_MIN_SHOPPERS; default 5)."
     )
     var autocompleteMinShoppers: Int?
@@ -225,6 +246,18 @@ struct ServerOptions: ParsableArguments {
             configuration.reviews.sentimentModel = .init(setting: text)
         }
         if let text = setting(modelDir, "AISLE_MODEL_DIR") { configuration.text.model = .init(setting: text) }
+        if let text = setting(multilingualModel, "AISLE_MULTILINGUAL_MODEL") {
+            configuration.text.multilingualModel = .init(setting: text)
+        }
+        if let text = setting(searchModel, "AISLE_SEARCH_MODEL") {
+            configuration.text.searchModel = .init(setting: text)
+        }
+        if let text = setting(loadTextModels, "AISLE_LOAD_TEXT_MODELS") {
+            guard text == "start" || text == "lazy" else {
+                throw ValidationError("--load-text-models is start or lazy, got \"\(text.prefix(32))\"")
+            }
+            configuration.text.loadLazily = text == "lazy"
+        }
         configuration.search.autocompleteMinimumShoppers =
             try integer(autocompleteMinShoppers, "AISLE_AUTOCOMPLETE_MIN_SHOPPERS")
             ?? configuration.search.autocompleteMinimumShoppers

@@ -61,6 +61,7 @@ final class ServerProcess: @unchecked Sendable {
         environment["AISLE_INGEST_KEY"] = keys ? Self.ingestKey : nil
         // No text encoder unless a test asks for one (loading it costs seconds in a debug build).
         environment["AISLE_MODEL_DIR"] = "none"
+        environment["AISLE_MULTILINGUAL_MODEL"] = "none"
         for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let pipe = Pipe()
