@@ -71,9 +71,13 @@ public final class SearchEngine: Sendable {
     /// leaves items that already have a vector alone: the start-up load reads the store while
     /// the embedder may already have set a newer one.
     public func setVectors(_ vectors: [(itemID: ItemID, vector: [Float])], keepingNewer: Bool = false) {
+        let centering = tuning.languageCentering
         let snapshot = index.write { index in
             for (id, vector) in vectors where !keepingNewer || !index.vectors.has(id) {
-                index.vectors.set(id, vector: vector, slot: index.slotOfItem[id])
+                let slot = index.slotOfItem[id]
+                // Centred by the title's script (an item not indexed yet: as non-CJK).
+                let stored = centering.map { $0.centred(vector, text: slot.map(index.title(of:)) ?? "") } ?? vector
+                index.vectors.set(id, vector: stored, slot: slot)
             }
             return index.vectors.needsGraph ? index.vectors.graphSnapshot() : nil
         }
@@ -242,6 +246,10 @@ public final class SearchEngine: Sendable {
 
     /// The page of results for `query`.
     public func search(_ query: SearchQuery) -> SearchResults {
+        var query = query
+        if let centering = tuning.languageCentering, let vector = query.vector {
+            query.vector = centering.centred(vector, text: query.text)
+        }
         let clicks = behaviour.withLock { $0.clicks(after: query.text) }
         // New terms since the last search: sorted once, alone, so that searches only read.
         if query.mode != .semantic && index.read({ $0.needsTermsSorted }) { index.write { $0.sortTerms() } }

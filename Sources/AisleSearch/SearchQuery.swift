@@ -18,6 +18,9 @@ public struct SearchTuning: Sendable, Equatable {
     /// Whether queries with Chinese, Japanese or Korean text may match by meaning alone (false
     /// for an English model, whose similarities for them are noise).
     public var semanticReadsCJK = true
+    /// For a multilingual model, each language's mean taken out of item and query vectors
+    /// (`LanguageCentering`); nil for models that need none.
+    public var languageCentering: LanguageCentering?
     /// Weight of a function word (`for`, `the`, 的, 了: `FunctionWords`) against other query
     /// words (1): they hold a query together but say little of what is wanted.
     public var functionWordWeight: Float = 0.7

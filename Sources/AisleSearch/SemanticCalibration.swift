@@ -23,12 +23,20 @@ public enum SemanticCalibration {
         /// titles at 0.75, where MiniLM puts them at 0.1–0.35), and that part's weight.
         public var floor: Float = 0.2
         public var weight: Float = 0.15
+        public var centering: LanguageCentering? = nil
     }
 
     /// Bars by model name (the model folder's name, `TextEncoder.name`).
     public static let bars: [String: Bars] = [
         "all-MiniLM-L6-v2": Bars(threshold: 0.27, margin: 0.15, readsCJK: false),
-        "multilingual-e5-small": Bars(threshold: 0.81, margin: 0.04, readsCJK: true, floor: 0.75, weight: 0.15),
+        "multilingual-e5-small": Bars(
+            threshold: 0.34,
+            margin: 0.1,
+            readsCJK: true,
+            floor: 0.2,
+            weight: 0.1,
+            centering: .multilingualE5
+        ),
     ]
 
     /// The bars for `model`; a model not measured yet gets MiniLM's, and reads every script.
@@ -48,5 +56,6 @@ extension SearchTuning {
         semanticReadsCJK = bars.readsCJK
         semanticFloor = bars.floor
         semanticWeight = bars.weight
+        languageCentering = bars.centering
     }
 }

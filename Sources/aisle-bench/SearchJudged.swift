@@ -44,6 +44,8 @@ struct SearchJudged: ParsableCommand {
     @Option(help: "A second text model whose vectors are joined to the first's (an ensemble).")
     var ensembleWith: String?
     @Option(help: "The second model's share of the ensemble's similarity.") var ensembleWeight: Float = 0.5
+    @Option(help: "Share of each language's mean taken out (LanguageCentering.share; default: the model's).")
+    var centeringShare: Float?
     @Option(help: "Suffix for the run files' names.") var runName = ""
 
     struct JudgedQuery: Decodable {
@@ -79,12 +81,22 @@ struct SearchJudged: ParsableCommand {
                 $0.map { $0 * a } + $1.map { $0 * b }
             }
         }
-        if let calibrate {
-            try writeCandidates(calibrate, items, vectors, judged, queryVectors)
-            return
-        }
         var base = SearchTuning()
         base.calibrate(forModel: encoder.name)
+        if let centeringShare { base.languageCentering?.share = centeringShare }
+        if let calibrate {
+            // The engine centres what it is given; the candidates are scored here, so centre
+            // them here too.
+            let centering = base.languageCentering
+            try writeCandidates(
+                calibrate,
+                items,
+                centering.map { c in zip(items, vectors).map { c.centred($1, text: $0.title) } } ?? vectors,
+                judged,
+                centering.map { c in zip(judged, queryVectors).map { c.centred($1, text: $0.query) } } ?? queryVectors
+            )
+            return
+        }
         if let semanticThreshold { base.semanticThreshold = semanticThreshold }
         if let semanticMargin { base.semanticMargin = semanticMargin }
         if let semanticFloor { base.semanticFloor = semanticFloor }
