@@ -1,3 +1,5 @@
+import AisleCore
+
 /// Language centering for a multilingual text model: a vector minus a share of its language's
 /// mean vector, normalised again. multilingual-e5-small puts a text nearer others of its own
 /// language than the same thing said in another (a query and items in its language: 0.81 on
@@ -36,5 +38,44 @@ public struct LanguageCentering: Sendable, Equatable {
         let inverse = 1 / norm.squareRoot()
         for index in result.indices { result[index] *= inverse }
         return result
+    }
+}
+
+/// With a multilingual model (`SearchTuning.languageCentering` set), the semantic candidates
+/// split by script — CJK titles and the others — each with its own nearest similarity: a query
+/// is nearer texts of its own script, so a margin below the overall nearest would drop the right
+/// item in the other script. Without one, a single group (everything as before).
+struct ScriptGroups {
+    private var queryIsCJK = false
+    private var cjkSlots: Set<Int32> = []
+    private var nearestCJK: Float?
+    private var nearestOther: Float?
+    private let active: Bool
+    private let overall: Float?
+
+    init(query: SearchQuery, semantic: [(slot: Int32, score: Float)], index: SearchIndex, tuning: SearchTuning) {
+        active = tuning.languageCentering != nil
+        overall = semantic.first?.score
+        guard active else { return }
+        queryIsCJK = query.text.unicodeScalars.contains(where: SearchAnalyzer.isCJK)
+        for (slot, score) in semantic {
+            if index.title(of: slot).unicodeScalars.contains(where: SearchAnalyzer.isCJK) {
+                cjkSlots.insert(slot)
+                nearestCJK = max(nearestCJK ?? score, score)
+            } else {
+                nearestOther = max(nearestOther ?? score, score)
+            }
+        }
+    }
+
+    /// The nearest similarity among candidates of `slot`'s script.
+    func nearest(of slot: Int32) -> Float? {
+        guard active else { return overall }
+        return cjkSlots.contains(slot) ? nearestCJK : nearestOther
+    }
+
+    /// Whether `slot`'s title is in another script than the query.
+    func isCrossScript(_ slot: Int32) -> Bool {
+        active && cjkSlots.contains(slot) != queryIsCJK
     }
 }

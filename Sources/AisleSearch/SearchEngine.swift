@@ -394,12 +394,23 @@ public final class SearchEngine: Sendable {
         semantic: [(slot: Int32, score: Float)],
         index: SearchIndex
     ) -> [(slot: Int32, score: Float)] {
-        let bar = confidentSimilarity(query, nearest: semantic.first?.score)
         switch query.mode {
         case .lexical: return lexical
-        case .semantic: return semantic.filter { $0.score >= bar }
+        case .semantic:
+            // By meaning alone, each item is held to its own script's nearest (and, across
+            // scripts, to `crossScriptThreshold`) when the model is multilingual.
+            let scripts = ScriptGroups(query: query, semantic: semantic, index: index, tuning: tuning)
+            return semantic.filter {
+                $0.score
+                    >= confidentSimilarity(
+                        query,
+                        nearest: scripts.nearest(of: $0.slot),
+                        crossScript: scripts.isCrossScript($0.slot)
+                    )
+            }
         case .hybrid: break
         }
+        let bar = confidentSimilarity(query, nearest: semantic.first?.score)
         guard let vector = query.vector, let nearest = semantic.first?.score else { return lexical }
         let bestLexical = lexical.reduce(Float(0)) { max($0, $1.score) }
         let weight = tuning.semanticWeight
@@ -419,7 +430,8 @@ public final class SearchEngine: Sendable {
             fused.append((hit.slot, (1 - weight) * lexicalPart + weight * semanticPart(similarity)))
         }
         // Found by meaning alone: only confident ones, or every query would be padded with
-        // the catalog's nearest (unrelated) items.
+        // the catalog's nearest (unrelated) items. (Hybrid keeps one bar for every script: on
+        // the judged set, letting items of the other script in cost NDCG, docs/SEARCH.md.)
         for (slot, similarity) in semanticOnly where similarity >= bar {
             fused.append((slot, weight * semanticPart(similarity)))
         }
@@ -427,13 +439,15 @@ public final class SearchEngine: Sendable {
     }
 
     /// The similarity an item found by meaning alone needs: the model's threshold, and no
-    /// further than its margin below the query's nearest item; out of reach (infinity) for a
-    /// query in a script the model does not read.
-    private func confidentSimilarity(_ query: SearchQuery, nearest: Float?) -> Float {
+    /// further than its margin below the query's nearest item (of the item's own script, with a
+    /// multilingual model); out of reach (infinity) for a query in a script the model does not
+    /// read.
+    private func confidentSimilarity(_ query: SearchQuery, nearest: Float?, crossScript: Bool = false) -> Float {
         if !tuning.semanticReadsCJK && query.text.unicodeScalars.contains(where: SearchAnalyzer.isCJK) {
             return .infinity
         }
-        return max(tuning.semanticThreshold, (nearest ?? 0) - tuning.semanticMargin)
+        let threshold = crossScript ? tuning.crossScriptThreshold ?? tuning.semanticThreshold : tuning.semanticThreshold
+        return max(threshold, (nearest ?? 0) - tuning.semanticMargin)
     }
 
     /// The personal and click boosts of a slot (fractions of its relevance).

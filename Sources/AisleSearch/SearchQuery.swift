@@ -21,6 +21,10 @@ public struct SearchTuning: Sendable, Equatable {
     /// For a multilingual model, each language's mean taken out of item and query vectors
     /// (`LanguageCentering`); nil for models that need none.
     public var languageCentering: LanguageCentering?
+    /// With a multilingual model, the similarity an item found by meaning alone in semantic
+    /// mode needs when its title is in another script than the query (nil:
+    /// `semanticThreshold`): across scripts the similarities run lower.
+    public var crossScriptThreshold: Float?
     /// Weight of a function word (`for`, `the`, 的, 了: `FunctionWords`) against other query
     /// words (1): they hold a query together but say little of what is wanted.
     public var functionWordWeight: Float = 0.7

@@ -24,6 +24,8 @@ public enum SemanticCalibration {
         public var floor: Float = 0.2
         public var weight: Float = 0.15
         public var centering: LanguageCentering? = nil
+        /// The threshold for an item in another script than the query (nil: `threshold`).
+        public var crossScriptThreshold: Float? = nil
     }
 
     /// Bars by model name (the model folder's name, `TextEncoder.name`).
@@ -35,7 +37,8 @@ public enum SemanticCalibration {
             readsCJK: true,
             floor: 0.2,
             weight: 0.1,
-            centering: .multilingualE5
+            centering: .multilingualE5,
+            crossScriptThreshold: 0.25
         ),
     ]
 
@@ -57,5 +60,6 @@ extension SearchTuning {
         semanticFloor = bars.floor
         semanticWeight = bars.weight
         languageCentering = bars.centering
+        crossScriptThreshold = bars.crossScriptThreshold
     }
 }

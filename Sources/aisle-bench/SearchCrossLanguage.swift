@@ -17,6 +17,8 @@ struct SearchCrossLanguage: ParsableCommand {
 
     @Option(help: "The set.") var set = "bench/cross-language.jsonl"
     @Option(help: "Text model folder or packed file.") var modelDir = "models/multilingual-e5-small"
+    @Option(help: "SearchTuning.semanticMargin (default: the model's).") var semanticMargin: Float?
+    @Option(help: "SearchTuning.crossScriptThreshold (default: the model's).") var crossScriptThreshold: Float?
 
     struct Entry: Decodable {
         var id: String
@@ -35,6 +37,8 @@ struct SearchCrossLanguage: ParsableCommand {
         let queryVectors = encoder.embed(entries.map(\.query), as: .query)
         var tuning = SearchTuning()
         tuning.calibrate(forModel: encoder.name)
+        if let semanticMargin { tuning.semanticMargin = semanticMargin }
+        if let crossScriptThreshold { tuning.crossScriptThreshold = crossScriptThreshold }
         let engine = SearchEngine(tuning: tuning)
         engine.upsert(items)
         engine.setVectors(zip(items, vectors).map { ($0.id, $1) })

@@ -56,6 +56,36 @@ import Testing
         #expect(top(Self.centering) == "zh-jacket")
     }
 
+    @Test("semantic mode holds each item to its own script's nearest, and across scripts to the cross threshold")
+    func perScriptBars() {
+        func found(_ centering: LanguageCentering?, crossThreshold: Float? = nil) -> [String] {
+            var tuning = SearchTuning()
+            tuning.languageCentering = centering
+            tuning.semanticThreshold = 0.5
+            tuning.semanticMargin = 0.05
+            tuning.semanticFloor = 0
+            tuning.crossScriptThreshold = crossThreshold
+            let engine = SearchEngine(tuning: tuning)
+            engine.upsert([
+                SearchEngineTests.item("zh-jacket", "男士加厚羽绒服"),
+                SearchEngineTests.item("en-mug", "Ceramic coffee mug"),
+            ])
+            engine.setVectors([
+                (ItemID("zh-jacket"), [1, 0, 0, 0, 0]),
+                (ItemID("en-mug"), [0, 0, 1, 0, 0]),
+            ])
+            var query = SearchQuery(text: "warm jacket")
+            query.mode = .semantic
+            query.vector = SearchHybridTests.unit([0.6, 0, 1, 0, 0])
+            return engine.search(query).hits.map(\.itemID.rawValue)
+        }
+        // Similarities: mug 0.857, jacket 0.514 — far below the mug, and below 0.5 + margin.
+        let none = LanguageCentering(cjkMean: [0, 0, 0, 0, 0], otherMean: [0, 0, 0, 0, 0], share: 0)
+        #expect(found(nil) == ["en-mug"], "one script group: the jacket is more than the margin below the mug")
+        #expect(found(none) == ["en-mug", "zh-jacket"], "its own script's nearest is itself; 0.514 clears 0.5")
+        #expect(found(none, crossThreshold: 0.6) == ["en-mug"], "the cross-script threshold applies to it")
+    }
+
     @Test("multilingual-e5-small's calibration centres; MiniLM's does not")
     func calibration() {
         var e5 = SearchTuning()
