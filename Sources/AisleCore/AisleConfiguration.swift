@@ -143,8 +143,9 @@ public struct TextConfiguration: Sendable, Equatable {
     public var multilingualModel = Model.folder("models/multilingual-e5-small")
     public var searchModel = SearchModel.auto
     /// Whether a model search does not use is loaded on its first request instead of at start
-    /// (search's own model always loads at start: items are embedded then).
-    public var loadLazily = false
+    /// (search's own model always loads at start: items are embedded then). On by default: a
+    /// model nobody asks for costs no memory (multilingual-e5-small: about 155 MiB).
+    public var loadLazily = true
 
     /// The model names Aisle knows.
     public static let modelNames = ["all-MiniLM-L6-v2", "multilingual-e5-small"]

@@ -14,6 +14,7 @@ import Testing
         "AISLE_MODEL_DIR": EmbeddingEndToEndTests.modelFolder,
         "AISLE_MULTILINGUAL_MODEL": e5Folder,
         "AISLE_TRAIN_ON_START": "false",
+        "AISLE_LOAD_TEXT_MODELS": "start",
     ]
 
     static func textModels(_ http: HTTP) async throws -> [TextModelBody] {
@@ -120,12 +121,11 @@ import Testing
         }
     }
 
-    @Test("with --load-text-models lazy, the model search does not use loads on its first request")
+    @Test("by default (--load-text-models lazy), the model search does not use loads on its first request")
     func lazyLoading() async throws {
         let server = ServerProcess()
         var environment = Self.both
-        environment["AISLE_LOAD_TEXT_MODELS"] = "lazy"
-        environment["AISLE_SEARCH_MODEL"] = "all-MiniLM-L6-v2"
+        environment["AISLE_LOAD_TEXT_MODELS"] = nil
         try server.start(environment: environment)
         defer { server.stop() }
         #expect(server.printed.contains("text encoder multilingual-e5-small loads on its first request"))

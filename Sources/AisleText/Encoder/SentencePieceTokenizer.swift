@@ -62,7 +62,7 @@ public struct SentencePieceTokenizer: Sendable {
     @inline(__always)
     static func fnvStep(_ hash: UInt64, _ byte: UInt8) -> UInt64 { (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
 
-    /// The piece text of `id` (for tests and `aisle embed --tokens`).
+    /// The piece text of `id` ("" for an id outside the vocabulary), for tests and diagnostics.
     public func piece(_ id: Int32) -> String {
         guard id >= 0, Int(id) < scores.count else { return "" }
         return String(decoding: pieceBytes[Int(offsets[Int(id)])..<Int(offsets[Int(id) + 1])], as: UTF8.self)

@@ -289,14 +289,6 @@ public struct TextEncoder: Sendable {
         windows(of: text, as: type)[0]
     }
 
-    /// The text of token `id` (a WordPiece or SentencePiece piece).
-    public func piece(_ id: Int32) -> String {
-        switch tokenizer {
-        case .wordPiece(let wordPiece): wordPiece.piece(id)
-        case .sentencePiece(let sentencePiece): sentencePiece.piece(id)
-        }
-    }
-
     /// The embedding of already tokenised ids (one window, start and end tokens included).
     public func embed(tokens: [Int32]) -> [Float] {
         embed(batch: [tokens])[0]

@@ -61,12 +61,6 @@ public struct WordPieceTokenizer: Sendable {
         return ids
     }
 
-    /// The text of token `id` ("" when there is none); a scan of the vocabulary, for
-    /// diagnostics such as `aisle embed --tokens`.
-    public func piece(_ id: Int32) -> String {
-        vocabulary.first { $0.value == id }?.key ?? ""
-    }
-
     /// The word pieces of one pre-tokenised word.
     func pieces(_ word: [Unicode.Scalar]) -> [Int32] {
         if word.count > Self.maxCharactersPerWord { return [unknown] }

@@ -140,7 +140,7 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "When text models search does not use are loaded: start or lazy (on their first request) (env AISLE_LOAD_TEXT_MODELS; default start)."
+            "When text models search does not use are loaded: lazy (on their first request) or start (env AISLE_LOAD_TEXT_MODELS; default lazy)."
     )
     var loadTextModels: String?
 
