@@ -31,8 +31,8 @@ public enum EngineSetup {
             sessions: configuration.ingest.sessions
         )
         let recommendations = recommender(configuration: configuration, store: store)
-        let reviews = try reviewAnalyzer(configuration.reviews.sentimentModel, dataDirectory: directory, report: report)
         let textModels = try textModels(configuration: configuration, report: report)
+        let reviews = try reviewAnalyzer(configuration: configuration, textModels: textModels, report: report)
         let engine = Engine(
             configuration: configuration,
             store: store,
@@ -66,8 +66,56 @@ public enum EngineSetup {
         (configuration.store.dataDirectory as NSString).appendingPathComponent("models/snapshot.aisle")
     }
 
-    /// The review analyser, from `--sentiment-model`: auto (a model trained into the data
-    /// folder, else the shipped one, else the lexicon alone), none, or a model file.
+    /// The review analyser of `configuration`: its classifier (`--sentiment-model`) and, unless
+    /// `--review-embeddings none`, the shipped embedding head over multilingual-e5-small, taken
+    /// from `textModels` (an `aisle import` without a server: loaded on the first batch).
+    public static func reviewAnalyzer(
+        configuration: AisleConfiguration,
+        textModels: TextModels?,
+        report: (String) -> Void
+    ) throws -> ReviewAnalyzer {
+        let analyzer = try reviewAnalyzer(
+            configuration.reviews.sentimentModel,
+            dataDirectory: configuration.store.dataDirectory,
+            report: report
+        )
+        guard configuration.reviews.readsEmbeddings else {
+            report("reviews: embeddings not read (--review-embeddings none)")
+            return analyzer
+        }
+        let name = TextEncoder.multilingualModelName
+        var models = textModels
+        if models == nil, case .folder(let path) = configuration.text.multilingualModel {
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            let file = isFolder.boolValue ? (path as NSString).appendingPathComponent(TextEncoder.packedFileName) : path
+            if exists && FileManager.default.fileExists(atPath: file) {
+                let parallelism = threads(configuration)
+                let load: @Sendable () throws -> TextEncoder = { try TextEncoder.load(file, parallelism: parallelism) }
+                models = TextModels(loaded: [], lazy: [(name, load)], search: nil)
+            }
+        }
+        guard let models, models.names.contains(name) else {
+            report("reviews: \(name) is not installed, so polarity does not read embeddings (make models)")
+            return analyzer
+        }
+        guard let head = try EmbeddingPolarity.shipped() else {
+            report("reviews: no embedding head beside the binary (aisle_AisleText.resources)")
+            return analyzer
+        }
+        report("reviews: polarity also reads \(name) embeddings")
+        let reader = ReviewAnalyzer.EmbeddingReader(polarity: head) { texts in
+            guard let encoder = try? await models.encoder(named: name) else { return nil }
+            // The encoder's batch runs on its own workers; keep it off Swift's cooperative pool.
+            return await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: encoder.embed(texts)) }
+            }
+        }
+        return ReviewAnalyzer(model: analyzer.model, calibration: analyzer.calibration, embeddings: reader)
+    }
+
+    /// The review analyser's classifier, from `--sentiment-model`: auto (a model trained into
+    /// the data folder, else the shipped one, else the lexicon alone), none, or a model file.
     public static func reviewAnalyzer(
         _ choice: ReviewConfiguration.SentimentModel,
         dataDirectory: String,

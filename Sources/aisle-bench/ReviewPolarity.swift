@@ -42,51 +42,101 @@ struct ReviewPolarity: ParsableCommand {
         help: "Chinese shopping categories left out (default 酒店: its rows are the hotel reviews')."
     )
     var excludedCategories: [String] = ["酒店"]
+    @Option(help: "Also read each review's embedding with this text model folder (vectors cached in bench-out).")
+    var embeddingModel: String?
+    @Option(help: "Embedding head from aisle train-sentiment --embedding-model (default: the shipped one).")
+    var embeddingHead: String?
+    @Option(help: "Embedding weights to try (default: the shipped calibration's).") var embeddingWeight: [Float] = []
 
     func run() throws {
+        let encoder = try embeddingModel.map { try TextEncoder.load($0) }
+        let head =
+            encoder == nil ? nil : try embeddingHead.map(EmbeddingPolarity.load(from:)) ?? EmbeddingPolarity.shipped()
+        if encoder != nil && head == nil { throw ValidationError("no embedding head: pass --embedding-head") }
         let analyzer = ReviewAnalyzer(
-            model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped()
+            model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped(),
+            embeddings: head.map { ReviewAnalyzer.EmbeddingReader(polarity: $0, embed: { _ in nil }) }
         )
+        // Each corpus embedded whole (the search-zh benchmark's cache for the Chinese one).
+        func vectors(_ rows: [LabeledText], cache: String) throws -> [[Float]]? {
+            guard let encoder else { return nil }
+            return try EmbeddingCache.vectors(
+                of: rows.map(\.text),
+                encoder: encoder,
+                cache: cache + ".\(encoder.name).f32"
+            )
+        }
         let inPart: (LabeledText) -> Bool = part == .test ? { $0.isTest } : { $0.isValidation }
-        var sets: [(name: String, rows: [LabeledText])] = [
-            (
-                "zh shopping \(part.rawValue)",
-                try SentimentCorpus.chinese(zh).filter { inPart($0) && !excludedCategories.contains($0.source) }
-            ),
-            ("en \(part.rawValue)", try SentimentCorpus.english(en).filter(inPart)),
-        ]
-        if part == .test { sets.append(("zh hotel (all, out of domain)", try SentimentCorpus.hotel(hotel))) }
+        func select(_ rows: [LabeledText], _ vectors: [[Float]]?, _ keep: (LabeledText) -> Bool) -> (
+            [LabeledText], [[Float]]?
+        ) {
+            let kept = rows.indices.filter { keep(rows[$0]) }
+            return (kept.map { rows[$0] }, vectors.map { all in kept.map { all[$0] } })
+        }
+        let chinese = try SentimentCorpus.chinese(zh)
+        let english = try SentimentCorpus.english(en)
+        var sets: [(name: String, rows: [LabeledText], vectors: [[Float]]?)] = []
+        let (zhRows, zhVectors) = select(chinese, try vectors(chinese, cache: "bench-out/search-zh/documents")) {
+            inPart($0) && !excludedCategories.contains($0.source)
+        }
+        sets.append(("zh shopping \(part.rawValue)", zhRows, zhVectors))
+        let (enRows, enVectors) = select(english, try vectors(english, cache: "bench-out/review-polarity/en"), inPart)
+        sets.append(("en \(part.rawValue)", enRows, enVectors))
+        if part == .test {
+            let hotelRows = try SentimentCorpus.hotel(hotel)
+            sets.append(
+                (
+                    "zh hotel (all, out of domain)", hotelRows,
+                    try vectors(hotelRows, cache: "bench-out/review-polarity/hotel")
+                )
+            )
+        }
         let shipped = ReviewAnalyzer.Calibration.shipped
         var calibrations: [ReviewAnalyzer.Calibration] = []
         for weight in lexiconWeight.isEmpty ? [shipped.lexiconWeight] : lexiconWeight {
             for covered in coveredLexiconWeight.isEmpty ? [shipped.coveredLexiconWeight] : coveredLexiconWeight {
                 for band in undecided.isEmpty ? [shipped.undecided] : undecided {
-                    calibrations.append(.init(lexiconWeight: weight, coveredLexiconWeight: covered, undecided: band))
+                    for share in embeddingWeight.isEmpty ? [shipped.embeddingWeight] : embeddingWeight {
+                        calibrations.append(
+                            .init(
+                                lexiconWeight: weight,
+                                coveredLexiconWeight: covered,
+                                undecided: band,
+                                embeddingWeight: share
+                            )
+                        )
+                    }
                 }
             }
         }
         let parallelism = Parallelism(threads: threads)
         for set in sets {
             let texts = set.rows.map(\.text)
-            let readings = parallelism.map(texts.count, chunk: 64) { analyzer.read(texts[$0]) }
+            let readings = parallelism.map(texts.count, chunk: 64) {
+                analyzer.read(texts[$0], embedding: set.vectors?[$0])
+            }
             let labels = set.rows.map(\.label)
             for calibration in calibrations {
                 let decider = ReviewAnalyzer(model: nil, calibration: calibration)
+                let embedding =
+                    set.vectors == nil ? "" : String(format: ", embedding %.2f", calibration.embeddingWeight)
                 let scores = PolarityScores(readings.map { decider.decide($0) }, labels: labels)
                 print(
                     String(
                         format:
-                            "%@ (%d): lexicon weight %.2f (covered %.2f), undecided %.2f: accuracy %.4f (mixed %.1f %%, neutral %.1f %%, unknown %.1f %%); sign accuracy %.4f",
+                            "%@ (%d): lexicon weight %.2f (covered %.2f), undecided %.2f%@: accuracy %.4f (mixed %.1f %%, neutral %.1f %%, unknown %.1f %%); sign accuracy %.4f, macro-F1 %.4f",
                         set.name,
                         scores.count,
                         calibration.lexiconWeight,
                         calibration.coveredLexiconWeight,
                         calibration.undecided,
+                        embedding,
                         scores.accuracy,
                         100 * scores.mixed,
                         100 * scores.neutral,
                         100 * scores.unknown,
-                        scores.signAccuracy
+                        scores.signAccuracy,
+                        scores.signMacroF1
                     )
                 )
             }

@@ -17,8 +17,12 @@ struct ReviewTiming: ParsableCommand {
     @Option(help: "Chinese reviews.") var zh = "../shared/data/reviews-zh/online_shopping_10_cats.csv.gz"
     @Option(help: "English sentences.") var en = "../shared/data/reviews-en/sentences.tsv"
     @Option(help: "Worker threads.") var threads: Int = 2
+    @Option(help: "Also time analysis that reads each review's embedding with this model folder (a sample).")
+    var embeddingModel: String?
+    @Option(help: "Reviews in the embedding sample (spread over both datasets).") var sample = 2_000
 
     func run() throws {
+        if let embeddingModel { return try timeWithEmbeddings(modelFolder: embeddingModel) }
         let analyzer = ReviewAnalyzer(model: try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped())
         let chinese = try SentimentCorpus.chinese(zh)
         let rows = chinese + (try SentimentCorpus.english(en))
@@ -46,5 +50,39 @@ struct ReviewTiming: ParsableCommand {
                 "reviews: full analysis on the \(language) test rows (\(test.count)): accuracy \(String(format: "%.4f", scores.accuracy)), macro-F1 \(String(format: "%.4f", scores.macroF1))"
             )
         }
+    }
+
+    /// Reviews per second when each batch is embedded first (as the server does), on a sample
+    /// spread over both datasets, with and without the embedding.
+    func timeWithEmbeddings(modelFolder: String) throws {
+        let encoder = try TextEncoder.load(modelFolder, parallelism: Parallelism(threads: threads))
+        BLAS.setThreads(.serial)
+        guard let head = try EmbeddingPolarity.shipped() else { throw ValidationError("no shipped embedding head") }
+        let model = try SentimentModel.shipped()
+        let plain = ReviewAnalyzer(model: model)
+        let reading = ReviewAnalyzer(model: model, embeddings: .init(polarity: head, embed: { _ in nil }))
+        let rows = try SentimentCorpus.chinese(zh) + SentimentCorpus.english(en)
+        let step = max(1, rows.count / sample)
+        let texts = stride(from: 0, to: rows.count, by: step).prefix(sample).map { rows[$0].text }
+        let parallelism = Parallelism(threads: threads)
+        let clock = ContinuousClock()
+        var start = clock.now
+        _ = parallelism.map(texts.count, chunk: 64) { plain.analyze(texts[$0]) }
+        let plainSeconds = (clock.now - start).seconds
+        start = clock.now
+        var analysed = 0
+        for first in stride(from: 0, to: texts.count, by: 256) {
+            let batch = Array(texts[first..<min(first + 256, texts.count)])
+            let vectors = encoder.embed(batch)
+            analysed +=
+                parallelism.map(batch.count, chunk: 16) {
+                    reading.decide(reading.read(batch[$0], embedding: vectors[$0]))
+                }.count
+        }
+        let seconds = (clock.now - start).seconds
+        let characters = texts.reduce(0) { $0 + $1.count } / max(texts.count, 1)
+        print(
+            "reviews: \(analysed) reviews (\(characters) characters on average) on \(threads) threads: with embeddings \(String(format: "%.1f", Double(analysed) / seconds)) reviews/s (\(String(format: "%.1f", 1000 * seconds / Double(analysed))) ms each), without \(Int(Double(texts.count) / plainSeconds)) reviews/s"
+        )
     }
 }

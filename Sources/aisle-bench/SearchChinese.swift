@@ -69,7 +69,6 @@ struct SearchChinese: ParsableCommand {
             encoder: encoder,
             cache: out + "/documents.\(encoder.name).f32"
         )
-        engine.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
         let queryVectors = Dictionary(
             lines.compactMap { line -> String? in
                 let fields = line.split(separator: "\t")
@@ -77,13 +76,15 @@ struct SearchChinese: ParsableCommand {
             }.map { ($0, encoder.embed($0, as: .query)) },
             uniquingKeysWith: { first, _ in first }
         )
-        try evaluate(engine, rows: rows, lines: lines, mode: .semantic, vectors: queryVectors)
+        // The model's calibrated bars, as the engine sets them for the search model.
         var tuning = SearchTuning()
+        tuning.calibrate(forModel: encoder.name)
         tuning.semanticWeight = semanticWeight ?? tuning.semanticWeight
-        let hybrid = SearchEngine(tuning: tuning)
-        hybrid.upsert(items)
-        hybrid.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
-        try evaluate(hybrid, rows: rows, lines: lines, mode: .hybrid, vectors: queryVectors)
+        let calibrated = SearchEngine(tuning: tuning)
+        calibrated.upsert(items)
+        calibrated.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
+        try evaluate(calibrated, rows: rows, lines: lines, mode: .semantic, vectors: queryVectors)
+        try evaluate(calibrated, rows: rows, lines: lines, mode: .hybrid, vectors: queryVectors)
     }
 
     func evaluate(

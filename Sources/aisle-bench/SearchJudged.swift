@@ -214,35 +214,13 @@ struct SearchJudged: ParsableCommand {
 /// Embeddings of a benchmark's texts, computed once and kept in a file of float32s (rerunning a
 /// benchmark does not re-embed a catalog; a different text list has a different file name).
 enum EmbeddingCache {
+    /// `EmbeddingFileCache`, with progress on the console.
     static func vectors(of texts: [String], encoder: TextEncoder, cache: String) throws -> [[Float]] {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in texts.joined(separator: "\u{1}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let path = cache + "." + String(hash, radix: 16)
-        let dimension = encoder.dimension
-        if let data = FileManager.default.contents(atPath: path), data.count == texts.count * dimension * 4 {
-            let floats = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            return (0..<texts.count).map { Array(floats[($0 * dimension)..<(($0 + 1) * dimension)]) }
-        }
-        // The encoder splits products between its own workers; OpenBLAS's threads beside them
-        // would fight for the two cores (the server sets the same).
-        BLAS.setThreads(.serial)
         let clock = ContinuousClock()
         let start = clock.now
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
-        let batch = 256
-        for first in stride(from: 0, to: texts.count, by: batch) {
-            vectors += encoder.embed(Array(texts[first..<min(first + batch, texts.count)]))
-            if (first / batch) % 20 == 0 {
-                let seconds = (clock.now - start).seconds
-                print(
-                    "embedding: \(vectors.count)/\(texts.count) texts, \(Int(Double(vectors.count) / max(seconds, 0.001))) texts/s"
-                )
-            }
+        return try EmbeddingFileCache.vectors(of: texts, encoder: encoder, cache: cache) { done, total in
+            let seconds = (clock.now - start).seconds
+            print("embedding: \(done)/\(total) texts, \(Int(Double(done) / max(seconds, 0.001))) texts/s")
         }
-        var data = Data(capacity: texts.count * dimension * 4)
-        for vector in vectors { vector.withUnsafeBytes { data.append(contentsOf: $0) } }
-        try data.write(to: URL(fileURLWithPath: path))
-        return vectors
     }
 }

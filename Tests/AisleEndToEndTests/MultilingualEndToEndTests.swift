@@ -149,6 +149,49 @@ import Testing
         }
     }
 
+    @Test("review polarity reads multilingual-e5-small's vector when installed, and not with --review-embeddings none")
+    func reviewEmbeddings() async throws {
+        for reads in [true, false] {
+            let server = ServerProcess()
+            var environment = Self.both
+            environment["AISLE_LOAD_TEXT_MODELS"] = "lazy"
+            if !reads { environment["AISLE_REVIEW_EMBEDDINGS"] = "none" }
+            try server.start(environment: environment)
+            defer { server.stop() }
+            let said =
+                reads
+                ? "reviews: polarity also reads multilingual-e5-small embeddings"
+                : "reviews: embeddings not read (--review-embeddings none)"
+            #expect(server.printed.contains(said), "\(server.printed)")
+            try await withHTTP(server) { http in
+                let items = ItemBatch(items: [ItemBody(id: "room", title: "豪华大床房")])
+                #expect(try await http.post("/v1/items:batch", encoding: items).status == 200)
+                let reply = try await http.post(
+                    "/v1/items/room/reviews",
+                    key: ServerProcess.ingestKey,
+                    encoding: ReviewBody(userID: "u1", text: "房间隔音太差，一晚上都没睡好，前台也爱理不理")
+                )
+                #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+                #expect(try reply.decode(ReviewBody.self).analysis?.polarity == "negative")
+                // The lazy model loaded for the review, and only when reviews read it.
+                #expect(try await Self.textModels(http).map(\.loaded) == [true, reads])
+            }
+        }
+    }
+
+    @Test("--review-embeddings other than auto or none stops the server with the option named")
+    func badReviewEmbeddings() async throws {
+        let server = ServerProcess()
+        var environment = Self.both
+        environment["AISLE_REVIEW_EMBEDDINGS"] = "sometimes"
+        let error = #expect(throws: AisleError.self) {
+            try server.start(environment: environment, captureLogs: true)
+        }
+        server.stop()
+        let said = (error?.message ?? "") + server.logs
+        #expect(said.contains("--review-embeddings is auto or none"), "\(said)")
+    }
+
     @Test("a search model that is not there stops the server with the option named")
     func missingSearchModel() async throws {
         let server = ServerProcess()

@@ -13,6 +13,8 @@ public struct PolarityScores: Sendable, Equatable {
     public let unknown: Double
     /// Share whose overall score has the label's sign (≥ 0 positive): the binary figure.
     public let signAccuracy: Double
+    /// Macro-F1 of the same sign predictions (the classifier's figure in train-sentiment).
+    public let signMacroF1: Double
     /// Reviews scored.
     public let count: Int
 
@@ -36,5 +38,6 @@ public struct PolarityScores: Sendable, Equatable {
         neutral = Double(counts[.neutral] ?? 0) / total
         unknown = Double(counts[.unknown] ?? 0) / total
         signAccuracy = Double(signRight) / total
+        signMacroF1 = BinaryScores(predictions: analyses.map { $0.score >= 0 ? 1 : 0 }, labels: labels).macroF1
     }
 }

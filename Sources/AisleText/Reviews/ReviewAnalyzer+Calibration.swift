@@ -12,15 +12,24 @@ extension ReviewAnalyzer {
         /// Overall scores below this size are too close to call: mixed when the review has a
         /// clearly positive and a clearly negative clause, else neutral.
         public var undecided: Float
+        /// The embedding head's share of the classifier's part when the review's vector is
+        /// there; the n-gram classifier has the rest.
+        public var embeddingWeight: Float
 
         /// A calibration.
-        public init(lexiconWeight: Float, coveredLexiconWeight: Float, undecided: Float) {
+        public init(lexiconWeight: Float, coveredLexiconWeight: Float, undecided: Float, embeddingWeight: Float = 0.5) {
             self.lexiconWeight = lexiconWeight
             self.coveredLexiconWeight = coveredLexiconWeight
             self.undecided = undecided
+            self.embeddingWeight = embeddingWeight
         }
 
         /// The calibration Aisle ships with.
-        public static let shipped = Calibration(lexiconWeight: 0.3, coveredLexiconWeight: 0.8, undecided: 0.1)
+        public static let shipped = Calibration(
+            lexiconWeight: 0.3,
+            coveredLexiconWeight: 0.8,
+            undecided: 0.1,
+            embeddingWeight: 0.5
+        )
     }
 }

@@ -10,11 +10,28 @@ public struct ReviewAnalyzer: Sendable {
     public let model: SentimentModel?
     /// How the lexicon and the classifier are blended and where a review is too close to call.
     public let calibration: Calibration
+    /// The polarity read from a text model's embedding, and how to embed (nil: the n-gram
+    /// classifier alone is the classifier's part).
+    public let embeddings: EmbeddingReader?
 
-    /// An analyser using `model` when given.
-    public init(model: SentimentModel?, calibration: Calibration = .shipped) {
+    /// The embedding head and the function that embeds review texts with its model (as passages,
+    /// in one batch); `embed` returns nil when the model cannot be had right now (not
+    /// installed, failed to load), and the review is then read without it.
+    public struct EmbeddingReader: Sendable {
+        public let polarity: EmbeddingPolarity
+        public let embed: @Sendable ([String]) async -> [[Float]]?
+
+        public init(polarity: EmbeddingPolarity, embed: @escaping @Sendable ([String]) async -> [[Float]]?) {
+            self.polarity = polarity
+            self.embed = embed
+        }
+    }
+
+    /// An analyser using `model` and `embeddings` when given.
+    public init(model: SentimentModel?, calibration: Calibration = .shipped, embeddings: EmbeddingReader? = nil) {
         self.model = model
         self.calibration = calibration
+        self.embeddings = embeddings
     }
 
     /// The analysis of `text` (language detected when not given). A review in a language Aisle
@@ -34,6 +51,8 @@ public struct ReviewAnalyzer: Sendable {
         public let lexiconScore: Float?
         /// 2·P(positive) − 1 of the classifier; nil without a model for the language.
         public let classifierScore: Float?
+        /// 2·P(positive) − 1 of the embedding head; nil without the head or the vector.
+        public let embeddingScore: Float?
         /// Whether some clause scores ≥ 0.3, and some ≤ −0.3.
         let hasPositiveClause: Bool
         let hasNegativeClause: Bool
@@ -45,14 +64,16 @@ public struct ReviewAnalyzer: Sendable {
         let aspects: [ReviewAnalysis.AspectSentiment]
     }
 
-    /// Reads `text`: clauses, their lexicon scores and aspects, and the classifier's score.
-    public func read(_ text: String, language: TextLanguage? = nil) -> Reading {
+    /// Reads `text`: clauses, their lexicon scores and aspects, and the classifier's score;
+    /// with `embedding` (the review's vector from `embeddings`' model) the embedding head's too.
+    public func read(_ text: String, language: TextLanguage? = nil, embedding: [Float]? = nil) -> Reading {
         let language = language ?? TextLanguage.detect(text)
         guard language != .und else {
             return Reading(
                 language: .und,
                 lexiconScore: nil,
                 classifierScore: nil,
+                embeddingScore: nil,
                 hasPositiveClause: false,
                 hasNegativeClause: false,
                 meanClauseMagnitude: 0,
@@ -105,6 +126,11 @@ public struct ReviewAnalyzer: Sendable {
             language: language,
             lexiconScore: weights > 0 ? weightedSum / weights : nil,
             classifierScore: model?.positiveProbability(text, language: language).map { 2 * $0 - 1 },
+            embeddingScore: embeddings.flatMap { reader in
+                embedding.flatMap { $0.count == reader.polarity.weights.count ? $0 : nil }.map {
+                    2 * reader.polarity.positiveProbability($0) - 1
+                }
+            },
             hasPositiveClause: scored.contains { $0.score >= 0.3 },
             hasNegativeClause: scored.contains { $0.score <= -0.3 },
             meanClauseMagnitude: clauseMagnitudes.isEmpty
@@ -125,8 +151,18 @@ public struct ReviewAnalyzer: Sendable {
         let lexiconWeight =
             calibration.lexiconWeight + (calibration.coveredLexiconWeight - calibration.lexiconWeight)
             * reading.coverage
+        // The embedding head shares the classifier's part: it reads meaning where the n-grams
+        // know only the training domains' words.
+        let classifierScore: Float? =
+            switch (reading.classifierScore, reading.embeddingScore) {
+            case (let ngrams?, let embedding?):
+                (1 - calibration.embeddingWeight) * ngrams + calibration.embeddingWeight * embedding
+            case (let ngrams?, nil): ngrams
+            case (nil, let embedding?): embedding
+            case (nil, nil): nil
+            }
         let score: Float =
-            switch (reading.lexiconScore, reading.classifierScore) {
+            switch (reading.lexiconScore, classifierScore) {
             case (let lexicon?, let classifier?): lexiconWeight * lexicon + (1 - lexiconWeight) * classifier
             case (let lexicon?, nil): lexicon
             case (nil, let classifier?): classifier
@@ -298,24 +334,38 @@ extension ReviewAnalyzer {
     /// caller's thread (a 10,000-row batch is about a second of work: it must not hold a server
     /// event loop). Order is kept.
     public func analyze(_ submissions: [ReviewSubmission]) async -> [Review] {
+        // One batch through the text model first (it spreads its own work over the cores).
+        let vectors = await embeddings?.embed(submissions.map(\.text)).flatMap {
+            $0.count == submissions.count ? $0 : nil
+        }
         if submissions.count <= 8 {
-            return submissions.map { $0.analysed(analyze($0.text, language: $0.language)) }
+            return submissions.indices.map { index in
+                let submission = submissions[index]
+                return submission.analysed(
+                    decide(read(submission.text, language: submission.language, embedding: vectors?[index]))
+                )
+            }
         }
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: analyzeInParallel(submissions))
+                continuation.resume(returning: analyzeInParallel(submissions, vectors: vectors))
             }
         }
     }
 
     /// Splits the work into one chunk per processor.
-    func analyzeInParallel(_ submissions: [ReviewSubmission]) -> [Review] {
+    func analyzeInParallel(_ submissions: [ReviewSubmission], vectors: [[Float]]?) -> [Review] {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, submissions.count / 8))
         let results = Mutex([[Review]](repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let range =
                 (submissions.count * chunk / chunks)..<(submissions.count * (chunk + 1) / chunks)
-            let reviews = submissions[range].map { $0.analysed(analyze($0.text, language: $0.language)) }
+            let reviews = range.map { index in
+                let submission = submissions[index]
+                return submission.analysed(
+                    decide(read(submission.text, language: submission.language, embedding: vectors?[index]))
+                )
+            }
             results.withLock { $0[chunk] = reviews }
         }
         return results.withLock { $0.flatMap { $0 } }

@@ -82,12 +82,18 @@ public struct SentimentModel: Sendable {
     /// `aisle train-sentiment` with its defaults), or nil when its resource bundle is not beside
     /// the binary. Not `Bundle.module`: its accessor calls fatalError when the bundle is missing.
     public static func shipped() throws -> SentimentModel? {
+        guard let path = shippedResource("sentiment.aisle") else { return nil }
+        return try load(from: path)
+    }
+
+    /// The path of AisleText's resource `file` in the bundle beside the binary, if there.
+    static func shippedResource(_ file: String) -> String? {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let folders = [executable.deletingLastPathComponent(), Bundle.main.bundleURL, Bundle.main.resourceURL]
         for folder in folders.compactMap({ $0 }) {
             for bundle in ["aisle_AisleText.resources", "aisle_AisleText.bundle"] {
-                let path = folder.appendingPathComponent(bundle).appendingPathComponent("sentiment.aisle").path
-                if FileManager.default.fileExists(atPath: path) { return try load(from: path) }
+                let path = folder.appendingPathComponent(bundle).appendingPathComponent(file).path
+                if FileManager.default.fileExists(atPath: path) { return path }
             }
         }
         return nil

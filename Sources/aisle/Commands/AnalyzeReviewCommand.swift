@@ -18,6 +18,12 @@ struct AnalyzeReviewCommand: ParsableCommand {
     @Flag(help: "Use the lexicon alone, without the trained classifier.")
     var lexiconOnly = false
 
+    @Option(
+        help:
+            "multilingual-e5-small (folder or file) whose vector of each review polarity also reads, as the server does; none to skip."
+    )
+    var embeddingModel = "models/multilingual-e5-small"
+
     @Argument(help: "Review texts.")
     var texts: [String]
 
@@ -26,12 +32,18 @@ struct AnalyzeReviewCommand: ParsableCommand {
     }
 
     func run() throws {
+        let head = lexiconOnly || embeddingModel == "none" ? nil : try EmbeddingPolarity.shipped()
+        let textEncoder =
+            head != nil && FileManager.default.fileExists(atPath: embeddingModel)
+            ? try TextEncoder.load(embeddingModel) : nil
         let analyzer = ReviewAnalyzer(
-            model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped()
+            model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped(),
+            embeddings: textEncoder == nil ? nil : head.map { .init(polarity: $0, embed: { _ in nil }) }
         )
+        let vectors = textEncoder?.embed(texts)
         let encoder = Wire.encoder()
-        for text in texts {
-            let body = ReviewAnalysisBody(analyzer.analyze(text))
+        for (index, text) in texts.enumerated() {
+            let body = ReviewAnalysisBody(analyzer.decide(analyzer.read(text, embedding: vectors?[index])))
             Console.line(String(decoding: try encoder.encode(body), as: UTF8.self))
         }
     }

@@ -69,7 +69,19 @@ struct ImportCommand: AsyncParsableCommand {
     )
     var sentimentModel: String?
 
+    @Option(
+        help:
+            "Reviews only: auto (polarity also reads multilingual-e5-small's vector of each review when installed) or none (env AISLE_REVIEW_EMBEDDINGS)."
+    )
+    var reviewEmbeddings: String?
+
+    @Option(help: "Reviews only: the multilingual-e5-small folder (env AISLE_MULTILINGUAL_MODEL; none: not used).")
+    var multilingualModel: String?
+
     func validate() throws {
+        if let reviewEmbeddings, !["auto", "none"].contains(reviewEmbeddings) {
+            throw ValidationError("--review-embeddings must be auto or none")
+        }
         if url != nil && data != nil { throw ValidationError("use either --data or --url, not both") }
         if !["ms", "s"].contains(timestampUnit) { throw ValidationError("--timestamp-unit must be ms or s") }
         if let batchSize, !(1...100_000).contains(batchSize) {
@@ -107,13 +119,20 @@ struct ImportCommand: AsyncParsableCommand {
                     throw ValidationError(error.message)
                 }
             }
+            configuration.reviews.sentimentModel = .init(
+                setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto"
+            )
+            configuration.reviews.readsEmbeddings =
+                (reviewEmbeddings ?? environment["AISLE_REVIEW_EMBEDDINGS"] ?? "auto") != "none"
+            if let model = multilingualModel ?? environment["AISLE_MULTILINGUAL_MODEL"] {
+                configuration.text.multilingualModel = .init(setting: model)
+            }
             let analyzer =
                 kind == .reviews
                 ? try Setup.mappingFailures {
-                    try EngineSetup.reviewAnalyzer(
-                        .init(setting: sentimentModel ?? environment["AISLE_SENTIMENT_MODEL"] ?? "auto"),
-                        dataDirectory: configuration.store.dataDirectory
-                    ) { Console.error("import: \($0)") }
+                    try EngineSetup.reviewAnalyzer(configuration: configuration, textModels: nil) {
+                        Console.error("import: \($0)")
+                    }
                 }
                 : ReviewAnalyzer(model: nil)
             sink = FolderSink(folder: try DataFolder(configuration: configuration, reviewAnalyzer: analyzer))

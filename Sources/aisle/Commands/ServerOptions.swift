@@ -119,6 +119,13 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "Review polarity also reads multilingual-e5-small's vector of each review when that model is installed: auto or none (env AISLE_REVIEW_EMBEDDINGS; default auto)."
+    )
+    var reviewEmbeddings: String?
+
+    @Option(
+        name: .long,
+        help:
             "Text encoder folder from make models, or none (env AISLE_MODEL_DIR; default models/all-MiniLM-L6-v2)."
     )
     var modelDir: String?
@@ -244,6 +251,12 @@ struct ServerOptions: ParsableArguments {
         }
         if let text = setting(sentimentModel, "AISLE_SENTIMENT_MODEL") {
             configuration.reviews.sentimentModel = .init(setting: text)
+        }
+        if let text = setting(reviewEmbeddings, "AISLE_REVIEW_EMBEDDINGS") {
+            guard text == "auto" || text == "none" else {
+                throw ValidationError("--review-embeddings is auto or none, got \"\(text.prefix(32))\"")
+            }
+            configuration.reviews.readsEmbeddings = text == "auto"
         }
         if let text = setting(modelDir, "AISLE_MODEL_DIR") { configuration.text.model = .init(setting: text) }
         if let text = setting(multilingualModel, "AISLE_MULTILINGUAL_MODEL") {

@@ -14,6 +14,14 @@ struct TrainSentimentCommand: ParsableCommand {
             macro-F1 on the test part per language, and writes the model.
 
               aisle train-sentiment --out aisle-data/models/sentiment.aisle
+
+            With --embedding-model it also trains the embedding head (polarity from
+            multilingual-e5-small's vector of the review, on both languages' train rows) and
+            writes it beside the model as sentiment-e5.aisle. Embedding the 50,000 rows takes
+            about 10 minutes on 2 cores; --embedding-cache keeps the vectors for the next run.
+
+              aisle train-sentiment --out aisle-data/models/sentiment.aisle \\
+                --embedding-model models/multilingual-e5-small
             """
     )
 
@@ -48,6 +56,18 @@ struct TrainSentimentCommand: ParsableCommand {
 
     @Flag(help: "Also hold out the validation part (hash 1 modulo 5) and score it: the model calibration tunes on.")
     var validation = false
+
+    @Option(help: "Also train the embedding head on this multilingual-e5-small folder's vectors.")
+    var embeddingModel: String?
+
+    @Option(help: "Where to write the embedding head (default: sentiment-e5.aisle beside --out).")
+    var embeddingOut: String?
+
+    @Option(help: "Keep the datasets' vectors in files named after this path (and reuse them).")
+    var embeddingCache: String?
+
+    @Option(help: "L2 penalty of the embedding head (chosen on the validation part).")
+    var embeddingL2: Float = EmbeddingPolarity.defaultL2
 
     func validate() throws {
         guard dimension >= 1 << 10, dimension <= 1 << 24, dimension & (dimension - 1) == 0 else {
@@ -131,5 +151,67 @@ struct TrainSentimentCommand: ParsableCommand {
             }
             Console.line("train-sentiment: \(out) is byte for byte \(check)")
         }
+        if let embeddingModel { try trainEmbeddingHead(modelFolder: embeddingModel) }
+    }
+
+    /// Trains the embedding head on both languages' train rows, writes it, and scores it alone
+    /// on the held-out part per language.
+    func trainEmbeddingHead(modelFolder: String) throws {
+        let encoder = try TextEncoder.load(modelFolder)
+        let excluded = Set(excludedCategories)
+        var train: (vectors: [[Float]], labels: [Int]) = ([], [])
+        var held: [(language: TextLanguage, vectors: [[Float]], rows: [LabeledText])] = []
+        for (language, path) in [(TextLanguage.zh, zh), (.en, en)] {
+            let rows = language == .zh ? try SentimentCorpus.chinese(path) : try SentimentCorpus.english(path)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let vectors = try EmbeddingFileCache.vectors(
+                of: rows.map(\.text),
+                encoder: encoder,
+                cache: embeddingCache.map { "\($0).\(language.rawValue).\(encoder.name)" }
+            ) { done, total in
+                let seconds = (clock.now - start).seconds
+                Console.line(
+                    "train-sentiment: embedding \(language.rawValue): \(done)/\(total) reviews, \(Int(Double(done) / max(seconds, 0.001)))/s"
+                )
+            }
+            var heldVectors: [[Float]] = []
+            var heldRows: [LabeledText] = []
+            for (row, vector) in zip(rows, vectors) {
+                if validation ? row.isValidation : row.isTest {
+                    if !(language == .zh && excluded.contains(row.source)) {
+                        heldVectors.append(vector)
+                        heldRows.append(row)
+                    }
+                } else if !row.isTest && !(language == .zh && excluded.contains(row.source)) {
+                    train.vectors.append(vector)
+                    train.labels.append(row.label)
+                }
+            }
+            held.append((language, heldVectors, heldRows))
+        }
+        let head = try EmbeddingPolarity.train(
+            modelName: encoder.name,
+            vectors: train.vectors,
+            labels: train.labels,
+            l2: embeddingL2
+        )
+        let path =
+            embeddingOut
+            ?? ((out as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("sentiment-e5.aisle")
+        try head.save(to: path)
+        let written = try EmbeddingPolarity.load(from: path)
+        let part = validation ? "validation" : "test"
+        for (language, vectors, rows) in held {
+            let scores = BinaryScores(
+                predictions: vectors.map { written.positiveProbability($0) >= 0.5 ? 1 : 0 },
+                labels: rows.map(\.label)
+            )
+            Console.line(
+                "train-sentiment: embedding head, \(language.rawValue) \(part) rows (\(rows.count), trained categories): accuracy \(String(format: "%.4f", scores.accuracy)), macro-F1 \(String(format: "%.4f", scores.macroF1))"
+            )
+        }
+        Console.line("train-sentiment: wrote the embedding head (\(train.labels.count) train rows) to \(path)")
     }
 }
