@@ -131,26 +131,20 @@ public struct EmbeddingPolarity: Sendable, Equatable {
         guard bytes.count >= 16, Array(bytes.prefix(8)) == magic else {
             throw TextDataError("\(name): not an Aisle embedding polarity model")
         }
-        var offset = 8
-        func scalar() throws -> UInt32 {
-            guard offset + 4 <= bytes.count else { throw TextDataError("\(name): cut short") }
-            defer { offset += 4 }
-            return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
-                | UInt32(bytes[offset + 3]) << 24
-        }
-        let nameLength = Int(try scalar())
-        guard nameLength > 0, nameLength <= 256, offset + nameLength <= bytes.count else {
+        var reader = ModelFileReader(bytes, name: name, offset: 8)
+        let nameLength = Int(try reader.uint32())
+        guard nameLength > 0, nameLength <= 256, reader.offset + nameLength <= bytes.count else {
             throw TextDataError("\(name): bad model name")
         }
-        let modelName = String(decoding: bytes[offset..<offset + nameLength], as: UTF8.self)
-        offset += nameLength
-        let dimension = Int(try scalar())
+        let modelName = String(decoding: bytes[reader.offset..<reader.offset + nameLength], as: UTF8.self)
+        reader.offset += nameLength
+        let dimension = Int(try reader.uint32())
         guard dimension > 0, dimension <= 4096 else { throw TextDataError("\(name): bad dimension") }
-        let bias = Float(bitPattern: try scalar())
+        let bias = Float(bitPattern: try reader.uint32())
         var weights: [Float] = []
         weights.reserveCapacity(dimension)
-        for _ in 0..<dimension { weights.append(Float(bitPattern: try scalar())) }
-        guard offset == bytes.count else { throw TextDataError("\(name): unexpected bytes at the end") }
+        for _ in 0..<dimension { weights.append(Float(bitPattern: try reader.uint32())) }
+        guard reader.atEnd else { throw TextDataError("\(name): unexpected bytes at the end") }
         return EmbeddingPolarity(modelName: modelName, weights: weights, bias: bias)
     }
 

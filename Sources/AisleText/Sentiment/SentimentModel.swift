@@ -115,37 +115,33 @@ public struct SentimentModel: Sendable {
                 "\(name): not an Aisle sentiment model (or one from an older version: run aisle train-sentiment)"
             )
         }
-        var offset = 8
-        func scalar() throws -> UInt32 {
-            guard offset + 4 <= bytes.count else { throw TextDataError("\(name): cut short") }
-            defer { offset += 4 }
-            return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
-                | UInt32(bytes[offset + 3]) << 24
-        }
-        let dimension = Int(try scalar())
-        let count = Int(try scalar())
+        var reader = ModelFileReader(bytes, name: name, offset: 8)
+        let dimension = Int(try reader.uint32())
+        let count = Int(try reader.uint32())
         guard dimension > 0, dimension <= 1 << 24, dimension & (dimension - 1) == 0 else {
             throw TextDataError("\(name): bad dimension")
         }
         var classifiers: [TextLanguage: LogisticRegression] = [:]
         for _ in 0..<count {
-            guard offset + 2 <= bytes.count,
-                let language = TextLanguage(rawValue: String(decoding: bytes[offset..<offset + 2], as: UTF8.self))
+            guard reader.offset + 2 <= bytes.count,
+                let language = TextLanguage(
+                    rawValue: String(decoding: bytes[reader.offset..<reader.offset + 2], as: UTF8.self)
+                )
             else { throw TextDataError("\(name): unknown language block") }
-            offset += 2
-            let bias = Float(bitPattern: try scalar())
-            let scale = Float(bitPattern: try scalar())
-            guard offset + 2 * dimension <= bytes.count else { throw TextDataError("\(name): cut short") }
+            reader.offset += 2
+            let bias = Float(bitPattern: try reader.uint32())
+            let scale = Float(bitPattern: try reader.uint32())
+            guard reader.offset + 2 * dimension <= bytes.count else { throw TextDataError("\(name): cut short") }
             var weights = [Float](repeating: 0, count: dimension)
             for index in 0..<dimension {
-                let low = UInt16(bytes[offset + 2 * index])
-                let high = UInt16(bytes[offset + 2 * index + 1])
+                let low = UInt16(bytes[reader.offset + 2 * index])
+                let high = UInt16(bytes[reader.offset + 2 * index + 1])
                 weights[index] = Float(Int16(bitPattern: low | high << 8)) * scale
             }
-            offset += 2 * dimension
+            reader.offset += 2 * dimension
             classifiers[language] = LogisticRegression(weights: weights, bias: bias)
         }
-        guard offset == bytes.count else { throw TextDataError("\(name): unexpected bytes at the end") }
+        guard reader.atEnd else { throw TextDataError("\(name): unexpected bytes at the end") }
         return SentimentModel(features: SentimentFeatures(dimension: dimension), classifiers: classifiers)
     }
 }
