@@ -16,7 +16,7 @@ struct AisleBench: AsyncParsableCommand {
         subcommands: [
             LoadGenerator.self, ALSTiming.self, ReviewTiming.self, ReviewPolarity.self, EncoderTiming.self,
             SearchQuality.self,
-            SearchChinese.self, SearchJudged.self, SearchCrossLanguage.self, ClientTiming.self,
+            SearchChinese.self, SearchJudged.self, SearchCrossLanguage.self, ClientTiming.self, AspectSimilarity.self,
         ],
         defaultSubcommand: LoadGenerator.self
     )
