@@ -47,6 +47,8 @@ struct ReviewPolarity: ParsableCommand {
     @Option(help: "Embedding head from aisle train-sentiment --embedding-model (default: the shipped one).")
     var embeddingHead: String?
     @Option(help: "Embedding weights to try (default: the shipped calibration's).") var embeddingWeight: [Float] = []
+    @Flag(help: "Embed the reviews as queries (the e5 model card's advice for classification), not passages.")
+    var asQueries = false
 
     func run() throws {
         let encoder = try embeddingModel.map { try TextEncoder.load($0) }
@@ -63,7 +65,8 @@ struct ReviewPolarity: ParsableCommand {
             return try EmbeddingCache.vectors(
                 of: rows.map(\.text),
                 encoder: encoder,
-                cache: cache + ".\(encoder.name).f32"
+                cache: cache + ".\(encoder.name)\(asQueries ? ".query" : "").f32",
+                as: asQueries ? .query : .passage
             )
         }
         let inPart: (LabeledText) -> Bool = part == .test ? { $0.isTest } : { $0.isValidation }

@@ -215,10 +215,15 @@ struct SearchJudged: ParsableCommand {
 /// benchmark does not re-embed a catalog; a different text list has a different file name).
 enum EmbeddingCache {
     /// `EmbeddingFileCache`, with progress on the console.
-    static func vectors(of texts: [String], encoder: TextEncoder, cache: String) throws -> [[Float]] {
+    static func vectors(
+        of texts: [String],
+        encoder: TextEncoder,
+        cache: String,
+        as type: TextEncoder.InputType = .passage
+    ) throws -> [[Float]] {
         let clock = ContinuousClock()
         let start = clock.now
-        return try EmbeddingFileCache.vectors(of: texts, encoder: encoder, cache: cache) { done, total in
+        return try EmbeddingFileCache.vectors(of: texts, encoder: encoder, cache: cache, as: type) { done, total in
             let seconds = (clock.now - start).seconds
             print("embedding: \(done)/\(total) texts, \(Int(Double(done) / max(seconds, 0.001))) texts/s")
         }

@@ -5,13 +5,14 @@ import Foundation
 /// and again (training, benchmarks): the file holds the vectors as 32-bit floats, and its name
 /// carries a hash of the texts, so a changed list never reads stale vectors.
 public enum EmbeddingFileCache {
-    /// The vectors of `texts` (as passages) by `encoder`: read from `cache` + "." + the texts'
+    /// The vectors of `texts` (as `type`, passages by default) by `encoder`: read from `cache` + "." + the texts'
     /// hash when that file has the right size, else embedded (`progress` gets done and total
     /// counts every few batches) and written there (nil `cache`: embedded, kept nowhere).
     public static func vectors(
         of texts: [String],
         encoder: TextEncoder,
         cache: String?,
+        as type: TextEncoder.InputType = .passage,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> [[Float]] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -29,7 +30,7 @@ public enum EmbeddingFileCache {
         vectors.reserveCapacity(texts.count)
         let batch = 256
         for first in stride(from: 0, to: texts.count, by: batch) {
-            vectors += encoder.embed(Array(texts[first..<min(first + batch, texts.count)]))
+            vectors += encoder.embed(Array(texts[first..<min(first + batch, texts.count)]), as: type)
             if (first / batch) % 20 == 0 || vectors.count == texts.count { progress(vectors.count, texts.count) }
         }
         guard let path else { return vectors }
