@@ -85,15 +85,12 @@ public enum EngineSetup {
         }
         let name = TextEncoder.multilingualModelName
         var models = textModels
-        if models == nil, case .folder(let path) = configuration.text.multilingualModel {
-            var isFolder: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-            let file = isFolder.boolValue ? (path as NSString).appendingPathComponent(TextEncoder.packedFileName) : path
-            if exists && FileManager.default.fileExists(atPath: file) {
-                let parallelism = threads(configuration)
-                let load: @Sendable () throws -> TextEncoder = { try TextEncoder.load(file, parallelism: parallelism) }
-                models = TextModels(loaded: [], lazy: [(name, load)], search: nil)
-            }
+        if models == nil, case .folder(let path) = configuration.text.multilingualModel,
+            let file = packedModelFile(path)
+        {
+            let parallelism = threads(configuration)
+            let load: @Sendable () throws -> TextEncoder = { try TextEncoder.load(file, parallelism: parallelism) }
+            models = TextModels(loaded: [], lazy: [(name, load)], search: nil)
         }
         guard let models, models.names.contains(name) else {
             report("reviews: \(name) is not installed, so polarity does not read embeddings (make models)")
@@ -166,10 +163,7 @@ public enum EngineSetup {
             }
         }
         if case .folder(let path) = text.multilingualModel {
-            var isFolder: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-            let file = isFolder.boolValue ? (path as NSString).appendingPathComponent(TextEncoder.packedFileName) : path
-            if exists && FileManager.default.fileExists(atPath: file) {
+            if let file = packedModelFile(path) {
                 available.append((TextEncoder.multilingualModelName, file, "--multilingual-model"))
             } else {
                 report(
@@ -228,6 +222,14 @@ public enum EngineSetup {
             BLAS.setThreads(.serial)
         }
         return TextModels(loaded: loaded, lazy: lazy, search: loaded.first { $0.name == searchName })
+    }
+
+    /// The packed model file at `path` (a folder holding `e5-small-q4.bin`, or the file), if there.
+    static func packedModelFile(_ path: String) -> String? {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return nil }
+        let file = isFolder.boolValue ? (path as NSString).appendingPathComponent(TextEncoder.packedFileName) : path
+        return FileManager.default.fileExists(atPath: file) ? file : nil
     }
 
     static func threads(_ configuration: AisleConfiguration) -> Parallelism {
