@@ -1,6 +1,7 @@
 import AisleCore
 import AisleText
 import Foundation
+import Synchronization
 import Testing
 
 /// Issue 18: review polarity also reads multilingual-e5-small's vector of the review (the
@@ -122,5 +123,25 @@ import Testing
             let review = try #require(await analyzer.analyze([submission]).first)
             #expect(review.analysis == expected)
         }
+    }
+
+    @Test("reviews in a language Aisle does not read are not embedded: they get no analysis anyway")
+    func unreadLanguagesNotEmbedded() async throws {
+        let asked = Mutex<[String]>([])
+        let head = EmbeddingPolarity(modelName: "m", weights: [1, 0], bias: 0)
+        let analyzer = ReviewAnalyzer(
+            model: nil,
+            embeddings: .init(polarity: head) { texts in
+                asked.withLock { $0 += texts }
+                return texts.map { _ in [1, 0] }
+            }
+        )
+        let texts = ["Très bien, je recommande ce produit.", "质量很好", "とても良い商品です。", "Great value."]
+        let submissions = texts.enumerated().map {
+            ReviewSubmission(id: ReviewID("r\($0.offset)"), itemID: ItemID("i"), text: $0.element)
+        }
+        let reviews = await analyzer.analyze(submissions)
+        #expect(asked.withLock { $0 } == ["质量很好", "Great value."])
+        #expect(reviews.map(\.analysis.polarity) == [.unknown, .positive, .unknown, .positive])
     }
 }

@@ -126,11 +126,7 @@ public struct ReviewAnalyzer: Sendable {
             language: language,
             lexiconScore: weights > 0 ? weightedSum / weights : nil,
             classifierScore: model?.positiveProbability(text, language: language).map { 2 * $0 - 1 },
-            embeddingScore: embeddings.flatMap { reader in
-                embedding.flatMap { $0.count == reader.polarity.weights.count ? $0 : nil }.map {
-                    2 * reader.polarity.positiveProbability($0) - 1
-                }
-            },
+            embeddingScore: embedding.flatMap { embeddings?.polarity.score($0) },
             hasPositiveClause: scored.contains { $0.score >= 0.3 },
             hasNegativeClause: scored.contains { $0.score <= -0.3 },
             meanClauseMagnitude: clauseMagnitudes.isEmpty
@@ -334,17 +330,9 @@ extension ReviewAnalyzer {
     /// caller's thread (a 10,000-row batch is about a second of work: it must not hold a server
     /// event loop). Order is kept.
     public func analyze(_ submissions: [ReviewSubmission]) async -> [Review] {
-        // One batch through the text model first (it spreads its own work over the cores).
-        let vectors = await embeddings?.embed(submissions.map(\.text)).flatMap {
-            $0.count == submissions.count ? $0 : nil
-        }
+        let vectors = await vectors(of: submissions)
         if submissions.count <= 8 {
-            return submissions.indices.map { index in
-                let submission = submissions[index]
-                return submission.analysed(
-                    decide(read(submission.text, language: submission.language, embedding: vectors?[index]))
-                )
-            }
+            return submissions.indices.map { analysed(submissions[$0], embedding: vectors[$0]) }
         }
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
@@ -353,19 +341,36 @@ extension ReviewAnalyzer {
         }
     }
 
+    /// The review with its analysis.
+    func analysed(_ submission: ReviewSubmission, embedding: [Float]?) -> Review {
+        submission.analysed(decide(read(submission.text, language: submission.language, embedding: embedding)))
+    }
+
+    /// Each submission's vector from `embeddings`, in one batch through the text model (it
+    /// spreads its own work over the cores); nil for all without a model, and for reviews in a
+    /// language Aisle does not read, which get no analysis and should cost no embedding.
+    func vectors(of submissions: [ReviewSubmission]) async -> [[Float]?] {
+        let unread = [[Float]?](repeating: nil, count: submissions.count)
+        guard let embeddings else { return unread }
+        let readable = submissions.indices.filter {
+            (submissions[$0].language ?? TextLanguage.detect(submissions[$0].text)) != .und
+        }
+        guard !readable.isEmpty,
+            let found = await embeddings.embed(readable.map { submissions[$0].text }), found.count == readable.count
+        else { return unread }
+        var vectors = unread
+        for (index, vector) in zip(readable, found) { vectors[index] = vector }
+        return vectors
+    }
+
     /// Splits the work into one chunk per processor.
-    func analyzeInParallel(_ submissions: [ReviewSubmission], vectors: [[Float]]?) -> [Review] {
+    func analyzeInParallel(_ submissions: [ReviewSubmission], vectors: [[Float]?]) -> [Review] {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, submissions.count / 8))
         let results = Mutex([[Review]](repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let range =
                 (submissions.count * chunk / chunks)..<(submissions.count * (chunk + 1) / chunks)
-            let reviews = range.map { index in
-                let submission = submissions[index]
-                return submission.analysed(
-                    decide(read(submission.text, language: submission.language, embedding: vectors?[index]))
-                )
-            }
+            let reviews = range.map { analysed(submissions[$0], embedding: vectors[$0]) }
             results.withLock { $0[chunk] = reviews }
         }
         return results.withLock { $0.flatMap { $0 } }

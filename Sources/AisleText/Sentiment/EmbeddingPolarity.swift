@@ -37,6 +37,12 @@ public struct EmbeddingPolarity: Sendable, Equatable {
         return 1 / (1 + exp(-z))
     }
 
+    /// 2·P(positive) − 1 for `vector`, or nil when it is not of this head's dimension (another
+    /// model's vector is no evidence).
+    public func score(_ vector: [Float]) -> Float? {
+        vector.count == weights.count ? 2 * positiveProbability(vector) - 1 : nil
+    }
+
     /// Trains on `vectors` and labels (1 positive, 0 negative) by Newton's method with an L2
     /// penalty `l2` on the weights (not the intercept): exact and deterministic, and fast at
     /// 384 dimensions (one 385 × 385 solve per step, a dozen steps).

@@ -22,7 +22,9 @@ struct AnalyzeReviewCommand: ParsableCommand {
         help:
             "multilingual-e5-small (folder or file) whose vector of each review polarity also reads, as the server does; none to skip."
     )
-    var embeddingModel = "models/multilingual-e5-small"
+    var embeddingModel = Self.defaultEmbeddingModel
+
+    static let defaultEmbeddingModel = "models/multilingual-e5-small"
 
     @Argument(help: "Review texts.")
     var texts: [String]
@@ -33,12 +35,23 @@ struct AnalyzeReviewCommand: ParsableCommand {
 
     func run() throws {
         let head = lexiconOnly || embeddingModel == "none" ? nil : try EmbeddingPolarity.shipped()
-        let textEncoder =
-            head != nil && FileManager.default.fileExists(atPath: embeddingModel)
-            ? try TextEncoder.load(embeddingModel) : nil
+        var textEncoder: TextEncoder? = nil
+        if let head {
+            if FileManager.default.fileExists(atPath: embeddingModel) {
+                textEncoder = try TextEncoder.load(embeddingModel)
+            } else if embeddingModel != Self.defaultEmbeddingModel {
+                // The default may simply not be installed; a path the user typed must exist.
+                throw ValidationError("--embedding-model: nothing at \(embeddingModel) (make models fetches it)")
+            }
+            if let name = textEncoder?.name, name != head.modelName {
+                throw ValidationError("--embedding-model: the embedding head reads \(head.modelName), not \(name)")
+            }
+        }
         let analyzer = ReviewAnalyzer(
             model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped(),
-            embeddings: textEncoder == nil ? nil : head.map { .init(polarity: $0, embed: { _ in nil }) }
+            embeddings: textEncoder.flatMap { encoder in
+                head.map { .init(polarity: $0, embed: { encoder.embed($0) }) }
+            }
         )
         let vectors = textEncoder?.embed(texts)
         let encoder = Wire.encoder()

@@ -73,6 +73,9 @@ struct TrainSentimentCommand: ParsableCommand {
         guard dimension >= 1 << 10, dimension <= 1 << 24, dimension & (dimension - 1) == 0 else {
             throw ValidationError("--dimension must be a power of two from 1024 to 16777216")
         }
+        guard embeddingL2.isFinite, embeddingL2 > 0 else {
+            throw ValidationError("--embedding-l2 must be a positive number")
+        }
     }
 
     func run() throws {
