@@ -36,7 +36,7 @@ public enum SemanticCalibration {
             margin: 0.1,
             readsCJK: true,
             floor: 0.2,
-            weight: 0.1,
+            weight: 0.5,
             centering: .multilingualE5,
             crossScriptThreshold: 0.25
         ),

@@ -19,7 +19,14 @@ struct SearchChinese: ParsableCommand {
     @Option(help: "Where to write the documents for the peer.") var out = "bench-out/search-zh"
     @Option(help: "Also semantic and hybrid with this text model folder (embeds every review once, cached).")
     var modelDir: String?
-    @Option(help: "Hybrid semantic weight (default: the engine's).") var semanticWeight: Float?
+    @Option(help: "Hybrid semantic weight (default: the engine's); repeat it to compare weights in one run.")
+    var semanticWeight: [Float] = []
+    @Option(help: "Similarity the semantic part maps to 0 (default: the model's).") var semanticFloor: Float?
+    @Option(
+        help:
+            "Which queries: all, validation (the 1st, 3rd, … of each category, for choosing settings) or test (the 2nd, 4th, …)."
+    )
+    var part = "all"
 
     func run() throws {
         let rows = try SentimentCorpus.chinese(reviews)
@@ -47,7 +54,7 @@ struct SearchChinese: ParsableCommand {
         }
         try catalog.write(toFile: out + "/items.jsonl", atomically: true, encoding: .utf8)
         print("search-zh: RSS after indexing \(SearchQuality.residentMiB()) MiB (with the reviews' text)")
-        let lines = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst()
+        let lines = try queryLines()
         try evaluate(engine, rows: rows, lines: lines, mode: .lexical, vectors: nil)
         let requests = lines.compactMap { line -> SearchQuery? in
             let fields = line.split(separator: "\t")
@@ -79,12 +86,43 @@ struct SearchChinese: ParsableCommand {
         // The model's calibrated bars, as the engine sets them for the search model.
         var tuning = SearchTuning()
         tuning.calibrate(forModel: encoder.name)
-        tuning.semanticWeight = semanticWeight ?? tuning.semanticWeight
-        let calibrated = SearchEngine(tuning: tuning)
-        calibrated.upsert(items)
-        calibrated.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
-        try evaluate(calibrated, rows: rows, lines: lines, mode: .semantic, vectors: queryVectors)
-        try evaluate(calibrated, rows: rows, lines: lines, mode: .hybrid, vectors: queryVectors)
+        tuning.semanticFloor = semanticFloor ?? tuning.semanticFloor
+        func weightedEngine(_ weight: Float) -> SearchEngine {
+            var weighted = tuning
+            weighted.semanticWeight = weight
+            let engine = SearchEngine(tuning: weighted)
+            engine.upsert(items)
+            engine.setVectors(items.indices.map { (items[$0].id, vectors[$0]) })
+            return engine
+        }
+        try evaluate(
+            weightedEngine(tuning.semanticWeight),
+            rows: rows,
+            lines: lines,
+            mode: .semantic,
+            vectors: queryVectors
+        )
+        for weight in semanticWeight.isEmpty ? [tuning.semanticWeight] : semanticWeight {
+            print("search-zh: semantic weight \(weight)")
+            try evaluate(weightedEngine(weight), rows: rows, lines: lines, mode: .hybrid, vectors: queryVectors)
+        }
+    }
+
+    /// The query lines of `part`: every other query of each category for validation and test.
+    func queryLines() throws -> ArraySlice<Substring> {
+        let lines = try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst()
+        guard part != "all" else { return lines }
+        guard part == "validation" || part == "test" else {
+            throw ValidationError("--part is all, validation or test, not \(part)")
+        }
+        var seen: [Substring: Int] = [:]
+        return ArraySlice(
+            lines.filter { line in
+                let category = line.split(separator: "\t").first ?? ""
+                seen[category, default: 0] += 1
+                return (seen[category, default: 0] % 2 == 1) == (part == "validation")
+            }
+        )
     }
 
     func evaluate(
