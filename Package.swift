@@ -60,6 +60,10 @@ let package = Package(
             // is 50× slower unoptimised, which made the encoder tests take minutes.
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // Images through libvips (Debian libvips-dev); CVipsShim wraps its variadic calls.
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .target(name: "CVipsShim", dependencies: ["CVips"]),
+        .target(name: "AisleImage", dependencies: ["AisleCore", "CVipsShim"], swiftSettings: swiftSettings),
         .target(name: "AisleSearch", dependencies: ["AisleCore", "AisleMath"], swiftSettings: swiftSettings),
         .target(
             name: "AisleRecommend",
@@ -153,6 +157,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AisleImageTests", dependencies: ["AisleImage"], swiftSettings: swiftSettings),
         .testTarget(name: "AisleSearchTests", dependencies: ["AisleCore", "AisleSearch"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleTextTests",

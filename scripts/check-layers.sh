@@ -49,6 +49,11 @@ check Sources/AisleClient "AisleStore|AisleServer|AisleEngine|AisleRecommend|Ais
     "the app SDK ships in apps: AisleCore and Foundation only"
 check Sources/AisleText "AisleStore|AisleServer|AisleRecommend" "text analysis is a pure engine: no store, no HTTP"
 check Sources/AisleSearch "AisleStore|AisleServer|AisleRecommend" "the search engine is pure: the server feeds it"
+check Sources/AisleImage "AisleStore|AisleServer|AisleRecommend|AisleEngine" "image processing is a pure engine: no store, no HTTP"
+for target in Sources/*/; do
+    case "$target" in Sources/AisleImage/|Sources/CVipsShim/) continue ;; esac
+    check "$target" "CVips|CVipsShim" "libvips stays behind AisleImage"
+done
 # Small files: one concern each, readable in one sitting.
 while read -r lines file; do
     echo "check-layers: $file has $lines lines; split it by concern (at most 600)" >&2

@@ -6,7 +6,9 @@ set -euo pipefail
 # OpenBLAS and LAPACKE back AisleMath (the CBLAS system-library target).
 # zlib reads the gzip-compressed review datasets (AisleText) and gzip request bodies (AisleCore).
 # libcurl backs Foundation's URLSession on Linux, which AisleClient (the app SDK) uses.
-packages=(libsqlite3-dev sqlite3 curl libcurl4 libopenblas-dev liblapacke-dev zlib1g-dev)
+# libvips (with libjpeg-turbo, libwebp, libheif/AVIF, lcms2, libexif) backs AisleImage; its tools
+# (the `vips` command) are the peer of the image benchmark.
+packages=(libsqlite3-dev sqlite3 curl libcurl4 libopenblas-dev liblapacke-dev zlib1g-dev libvips-dev libvips-tools)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
