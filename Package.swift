@@ -89,6 +89,7 @@ let package = Package(
                 "AisleSearch",
                 "AisleText",
                 "AisleExperiment",
+                "AisleImage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -142,6 +143,7 @@ let package = Package(
                 "AisleRecommend",
                 "AisleText",
                 "AisleSearch",
+                "AisleImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -210,6 +212,7 @@ let package = Package(
             dependencies: [
                 "AisleCore",
                 "AisleClient",
+                "AisleImage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

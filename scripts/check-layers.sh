@@ -42,7 +42,7 @@ if grep -rnE "\b(Event|StoredEvent|EventBlock[A-Za-z]*|EventIDIndex|BulkEventIDs
 fi
 # The server is HTTP only: of ours it imports AisleEngine (the workflows) and AisleCore (the
 # values they take and answer), never an engine or the store directly.
-check Sources/AisleServer "AisleStore|AisleRecommend|AisleSearch|AisleText|AisleMath" \
+check Sources/AisleServer "AisleStore|AisleRecommend|AisleSearch|AisleText|AisleMath|AisleImage" \
     "the server reaches the engines and the store through AisleEngine"
 check Sources/AisleRecommend "AisleServer" "the engine knows no HTTP"
 check Sources/AisleClient "AisleStore|AisleServer|AisleEngine|AisleRecommend|AisleSearch|AisleText|AisleMath|Hummingbird.*|NIO.*|AsyncHTTPClient" \

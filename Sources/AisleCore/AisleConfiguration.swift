@@ -11,6 +11,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var reviews = ReviewConfiguration()
     public var text = TextConfiguration()
     public var search = SearchConfiguration()
+    public var images = ImageConfiguration()
 
     public init() {}
 
@@ -71,6 +72,7 @@ public struct AisleConfiguration: Sendable, Equatable {
         if let halfLife = recommend.interactionHalfLife, halfLife <= .zero {
             throw .invalid("interaction_half_life_days", "interaction_half_life_days must be positive")
         }
+        try images.validate()
         if reviews.sentimentModel == .file("") {
             throw .invalid("sentiment_model", "sentiment_model is auto, none or a model file's path")
         }
@@ -99,6 +101,41 @@ public struct AisleConfiguration: Sendable, Equatable {
 }
 
 /// Search and autocomplete.
+/// Product photos: uploads, renditions and their cache (docs/IMAGES.md).
+public struct ImageConfiguration: Sendable, Equatable {
+    /// The largest original accepted, in bytes.
+    public var maxUploadBytes = 25 * 1024 * 1024
+    /// The largest original accepted, in pixels (a small file claiming more is a decompression
+    /// bomb).
+    public var maxPixels = 100_000_000
+    /// Rendition widths: a requested width (times `dpr`) snaps up to the next one, so that a
+    /// cache holds few sizes of each photo.
+    public var widths = [160, 320, 480, 640, 960, 1280, 1920]
+    /// The rendition cache's size on disk; the least recently used renditions go first.
+    public var cacheBytes = 1024 * 1024 * 1024
+    /// Whether renditions are served without a key (an `<img>` cannot send one); false asks
+    /// for the ingest key.
+    public var publicRenditions = true
+    /// How long a browser may keep an item's current image (`/v1/items/{id}/image`); renditions
+    /// at content-addressed URLs (`/v1/images/{sha256}`) are immutable and kept a year.
+    public var itemImageMaxAge = Duration.seconds(300)
+
+    public init() {}
+
+    func validate() throws(AisleError) {
+        if !(1024...(512 * 1024 * 1024)).contains(maxUploadBytes) {
+            throw .invalid("image_max_bytes", "image_max_bytes must be 1 KiB to 512 MiB, got \(maxUploadBytes)")
+        }
+        if !(1...1_000_000_000).contains(maxPixels) {
+            throw .invalid("image_max_pixels", "image_max_pixels must be 1 to 1000000000, got \(maxPixels)")
+        }
+        if widths.isEmpty || widths.contains(where: { !(16...8192).contains($0) }) {
+            throw .invalid("image_widths", "image_widths are 16 to 8192 pixels, at least one")
+        }
+        if cacheBytes < 0 { throw .invalid("image_cache_bytes", "image_cache_bytes must not be negative") }
+    }
+}
+
 public struct SearchConfiguration: Sendable, Equatable {
     /// Distinct shoppers (user or device ids sent with the search) whose search for a query
     /// must have found something before autocomplete suggests it to everyone; searches without

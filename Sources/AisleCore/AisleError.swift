@@ -14,6 +14,10 @@ public struct AisleError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Too many requests from one key and address (`--rate-limit`); `Retry-After` says when.
         case rateLimited = "rate_limited"
         case unavailable
+        /// A body whose media type (`Content-Type`, or what its bytes are) is not accepted there.
+        case unsupportedMediaType = "unsupported_media_type"
+        /// An image in an accepted format whose bytes do not decode (truncated, corrupt).
+        case invalidImage = "invalid_image"
     }
 
     public var code: Code

@@ -3,6 +3,7 @@ public import AisleRecommend
 public import AisleSearch
 public import AisleStore
 public import AisleText
+import Foundation
 
 /// Aisle's application layer: every workflow that ties the store to the engines (catalog,
 /// events, identity, reviews, search, recommendations, users) is one call here, so the HTTP
@@ -36,6 +37,10 @@ public final class Engine: Sendable {
     let bandits = BanditRegistry()
     /// Seals personal profile attributes at rest; nil stores them as sent (tests).
     let seal: PersonalDataSeal?
+    /// Product photos' files: originals and the rendition cache.
+    let images: ImageLibrary
+    /// Product photos' looks, for visually similar items and near-duplicates.
+    let visualIndex = VisualIndex()
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
     /// configuration). `encoder` is search's text model, `textModels` all of them (by default
@@ -50,6 +55,11 @@ public final class Engine: Sendable {
         search: SearchEngine? = nil,
         dataKey: [UInt8]? = nil
     ) {
+        images = ImageLibrary(
+            directory: (configuration.store.dataDirectory as NSString).appendingPathComponent("images"),
+            maxPixels: configuration.images.maxPixels,
+            cacheBytes: configuration.images.cacheBytes
+        )
         seal = dataKey.map { PersonalDataSeal(key: $0, personalAttributes: configuration.privacy.personalAttributes) }
         self.configuration = configuration
         self.store = store

@@ -39,6 +39,24 @@ public struct ImageAnalysis: Sendable, Equatable {
         self.features = features
     }
 
+    /// How alike two photos look (higher is closer): their features' cosine similarity, plus
+    /// up to `hashWeight` for perceptual hashes within 16 bits (the same picture resized,
+    /// recompressed or slightly recoloured).
+    public static func similarity(
+        features a: [Float],
+        hash hashA: UInt64,
+        to b: [Float],
+        hash hashB: UInt64
+    ) -> (score: Float, distance: Int) {
+        let distance = hammingDistance(hashA, hashB)
+        var score: Float = 0
+        for index in 0..<min(a.count, b.count) { score += a[index] * b[index] }
+        return (score + hashWeight * Float(max(0, 16 - distance)) / 16, distance)
+    }
+
+    /// The weight of a close perceptual hash beside the features' similarity (0...1).
+    public static let hashWeight: Float = 0.5
+
     /// How many of the 64 hash bits differ.
     public static func hammingDistance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
 

@@ -203,7 +203,8 @@ public struct ImageCodec: Sendable {
         case .jpeg: Int32(AISLE_FORMAT_JPEG.rawValue)
         case .png: Int32(AISLE_FORMAT_PNG.rawValue)
         case .webp: Int32(AISLE_FORMAT_WEBP.rawValue)
-        case .avif, .heic: Int32(AISLE_FORMAT_AVIF.rawValue)
+        case .avif: Int32(AISLE_FORMAT_AVIF.rawValue)
+        case .heic: Int32(AISLE_FORMAT_HEIC.rawValue)
         }
     }
 

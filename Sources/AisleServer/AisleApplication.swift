@@ -45,6 +45,16 @@ public enum AisleApplication {
         experimentRoutes.register(reads: ingest)
         let banditRoutes = BanditRoutes(engine: engine)
         banditRoutes.register(reads: ingest)
+        let imageRoutes = ImageRoutes(engine: engine, configuration: configuration)
+        imageRoutes.register(reads: ingest)
+        if configuration.images.publicRenditions {
+            // An <img> sends no key: renditions answer anyone, rate-limited by address.
+            let open = router.group("v1").add(middleware: KnownQueryMiddleware())
+            open.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
+            imageRoutes.register(renditions: open)
+        } else {
+            imageRoutes.register(renditions: ingest)
+        }
 
         let admin = router.group("v1").add(
             middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
@@ -52,6 +62,7 @@ public enum AisleApplication {
         admin.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
         admin.add(middleware: AuditMiddleware(engine: engine, tokens: tokens))
         ItemRoutes(engine: engine, configuration: configuration).register(on: admin)
+        imageRoutes.register(admin: admin)
         EmbeddingRoutes(engine: engine, configuration: configuration).register(admin: admin)
         UserRoutes(engine: engine, configuration: configuration, tokens: tokens).register(on: admin)
         recommendationRoutes.register(admin: admin)

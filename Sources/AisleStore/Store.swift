@@ -7,8 +7,27 @@ public import AisleCore
 /// (`SQLiteStore+Catalog.swift`, `+Events`, `+History`, `+Identity`, `+Reviews`,
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
-    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, MaintainedStore
+    EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, ImageStore,
+    MaintainedStore
 {}
+
+/// Item photos' metadata (the originals' bytes are files in the data folder, named by their
+/// SHA-256; the engine keeps them).
+public protocol ImageStore: Sendable {
+    /// Sets the item's image, replacing its earlier one, which is returned (its original may
+    /// now be unused: `itemImageReferences`). Throws `not_found` when the item is not in the
+    /// catalog.
+    func putItemImage(_ image: ItemImage) async throws -> ItemImage?
+    /// The item's image, or nil.
+    func itemImage(_ id: ItemID) async throws -> ItemImage?
+    /// Removes the item's image; returns it, nil when it had none.
+    func deleteItemImage(_ id: ItemID) async throws -> ItemImage?
+    /// Images of catalog items (deleted items' skipped), in item id order after `cursor`, at
+    /// most `limit`.
+    func itemImages(after cursor: ItemID?, limit: Int) async throws -> [ItemImage]
+    /// How many items' images are this original.
+    func itemImageReferences(sha256: String) async throws -> Int
+}
 
 /// Bandits: their definitions, and what they learned as the engine's own bytes.
 public protocol BanditStore: Sendable {

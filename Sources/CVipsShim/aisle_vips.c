@@ -5,12 +5,17 @@
 #include <string.h>
 #include <vips/vips.h>
 
-// Enhancement: the noise level (standard deviation, 0...255) above which a median filter
-// runs, the luminance span (0.5 % to 99.5 %) under which levels are stretched, the unsharp
-// mask's sigma. Chosen on degraded photos (docs/IMAGES.md).
+// Enhancement: the noise level (standard deviation, 0...255) above which a 3x3 median runs;
+// the luminance span (0.5 % to 99.5 %) under which levels are stretched, towards which levels
+// and by at most which gain; the unsharp mask's sigma, and how many noise deviations count
+// as flat for it (docs/IMAGES.md).
 #define AISLE_ENHANCE_NOISE 4.0
 #define AISLE_ENHANCE_SPAN 200
+#define AISLE_ENHANCE_TARGET_LOW 16.0
+#define AISLE_ENHANCE_TARGET_HIGH 240.0
+#define AISLE_ENHANCE_MAX_GAIN 1.6
 #define AISLE_ENHANCE_SHARPEN 0.7
+#define AISLE_ENHANCE_FLAT_PER_NOISE 3.0
 
 // vips keeps one error buffer for the process; each failure takes (and clears) what is there.
 static int fail(char *error, size_t error_size, const char *what) {
@@ -152,11 +157,14 @@ done:
 }
 
 // Enhancement of the colour bands (alpha kept as it is), with parameters from the image's own
-// statistics: a 3x3 median when it is noisy, a level stretch when its luminance does not span
-// the range, and a gentle unsharp mask.
+// statistics: a 3x3 median when it is noisy, a capped level stretch when its luminance does
+// not span the range, and an unsharp mask that leaves noise-sized differences alone.
 static int enhance(VipsImage **image) {
     VipsImage *alpha = NULL;
     VipsImage *next = NULL;
+    // The statistics read the rendition before the filters do: decode it once into memory
+    // (a rendition is small) instead of streaming the original twice.
+    if (step(image, (next = vips_image_copy_memory(*image)) ? 0 : -1, next)) return -1;
     int bands = vips_image_get_bands(*image);
     if (vips_image_hasalpha(*image)) {
         if (vips_extract_band(*image, &alpha, bands - 1, NULL)) return -1;
@@ -165,12 +173,27 @@ static int enhance(VipsImage **image) {
     double noise = 0;
     int low = 0, high = 255;
     if (statistics(*image, &noise, &low, &high)) goto failed;
-    if (noise > AISLE_ENHANCE_NOISE && step(image, vips_median(*image, &next, 3, NULL), next)) goto failed;
-    if (high - low < AISLE_ENHANCE_SPAN && high > low + 16) {
-        double scale = 255.0 / (high - low);
-        if (step(image, vips_linear1(*image, &next, scale, -low * scale, "uchar", TRUE, NULL), next)) goto failed;
+    if (noise > AISLE_ENHANCE_NOISE) {
+        if (step(image, vips_median(*image, &next, 3, NULL), next)) goto failed;
+        // The levels and the noise left, of the denoised picture.
+        if (statistics(*image, &noise, &low, &high)) goto failed;
     }
-    if (step(image, vips_sharpen(*image, &next, "sigma", AISLE_ENHANCE_SHARPEN, NULL), next)) goto failed;
+    double gain = 1;
+    if (high - low < AISLE_ENHANCE_SPAN && high > low) {
+        // Around the middle, towards 16...240, the gain capped: a flat photo gains contrast
+        // without its remaining noise (or a hazy sky) being blown up.
+        gain = (AISLE_ENHANCE_TARGET_HIGH - AISLE_ENHANCE_TARGET_LOW) / (double)(high - low);
+        if (gain > AISLE_ENHANCE_MAX_GAIN) gain = AISLE_ENHANCE_MAX_GAIN;
+        double middle = (low + high) / 2.0;
+        double target = (AISLE_ENHANCE_TARGET_LOW + AISLE_ENHANCE_TARGET_HIGH) / 2.0;
+        if (step(image, vips_linear1(*image, &next, gain, target - middle * gain, "uchar", TRUE, NULL), next))
+            goto failed;
+    }
+    // Edges sharpen; differences under the noise level count as flat and stay as they are.
+    double flat = AISLE_ENHANCE_FLAT_PER_NOISE * noise * gain;
+    if (flat < 2) flat = 2;
+    if (step(image, vips_sharpen(*image, &next, "sigma", AISLE_ENHANCE_SHARPEN, "x1", flat, "m2", 2.0, NULL), next))
+        goto failed;
     if (vips_image_get_format(*image) != VIPS_FORMAT_UCHAR && to_srgb(image)) goto failed;
     if (alpha) {
         if (step(image, vips_bandjoin2(*image, alpha, &next, NULL), next)) goto failed;
@@ -194,6 +217,9 @@ static int save(VipsImage *image, int format, int quality, int strip, void **out
     case AISLE_FORMAT_AVIF:
         return vips_heifsave_buffer(image, out, out_length, "Q", quality, "compression",
                                     VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "effort", 2, "strip", strip, NULL);
+    case AISLE_FORMAT_HEIC:
+        return vips_heifsave_buffer(image, out, out_length, "Q", quality, "compression",
+                                    VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, "strip", strip, NULL);
     default:
         vips_error("aisle", "unknown output format %d", format);
         return -1;

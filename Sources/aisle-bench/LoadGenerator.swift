@@ -17,6 +17,7 @@ struct AisleBench: AsyncParsableCommand {
             LoadGenerator.self, ALSTiming.self, ReviewTiming.self, ReviewPolarity.self, EncoderTiming.self,
             SearchQuality.self,
             SearchChinese.self, SearchJudged.self, SearchCrossLanguage.self, ClientTiming.self, AspectSimilarity.self,
+            ImageBench.self,
         ],
         defaultSubcommand: LoadGenerator.self
     )

@@ -64,7 +64,7 @@ struct ImageCodecTests {
 
     @Test(
         "every accepted format is read back with its size, and sniffed from its bytes",
-        arguments: [ImageFormat.jpeg, .png, .webp, .avif]
+        arguments: [ImageFormat.jpeg, .png, .webp, .avif, .heic]
     )
     func formats(format: ImageFormat) throws {
         let bytes = try TestImages.photo(width: 120, height: 80, as: format)

@@ -94,6 +94,8 @@ extension AisleError.Code {
         case .methodNotAllowed: .methodNotAllowed
         case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .invalidImage: .badRequest
         }
     }
 }

@@ -35,11 +35,19 @@ enum KnownQuery {
         let list = ["limit", "cursor"]
         let listOptions = ["limit", "cursor", "category", "diversity", "explain", "min_review_score"]
         let feed = listOptions + ["exclude_purchased", "platform", "locale", "experiment"]
+        let rendition = ["w", "h", "fit", "format", "q", "enhance", "dpr"]
         return [
             "GET /v1/items": list,
             "GET /v1/items/{id}": [],
             "PUT /v1/items/{id}": [],
             "DELETE /v1/items/{id}": [],
+            "PUT /v1/items/{id}/image": [],
+            "DELETE /v1/items/{id}/image": [],
+            "GET /v1/items/{id}/image/info": [],
+            "GET /v1/items/{id}/image": rendition,
+            "GET /v1/images/{sha256}": rendition,
+            "GET /v1/items/{id}/visually-similar": ["limit"],
+            "GET /v1/images/duplicates": ["max_distance"],
             "POST /v1/items:batch": [],
             "PUT /v1/users/{id}": [],
             "GET /v1/users/{id}": [],

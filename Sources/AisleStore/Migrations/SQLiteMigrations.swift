@@ -278,6 +278,25 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v15: item images") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE item_images (
+                        item_id TEXT PRIMARY KEY NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        width INTEGER NOT NULL,
+                        height INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        colours TEXT NOT NULL,
+                        perceptual_hash INTEGER NOT NULL,
+                        features BLOB NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX item_images_by_sha256 ON item_images(sha256);
+                    """
+            )
+        }
         return migrator
     }
 }

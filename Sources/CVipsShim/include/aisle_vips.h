@@ -31,7 +31,14 @@ typedef struct {
 int aisle_image_header_read(const void *data, size_t length, aisle_image_header *header, char *error,
                             size_t error_size);
 
-enum aisle_image_format { AISLE_FORMAT_JPEG = 0, AISLE_FORMAT_PNG = 1, AISLE_FORMAT_WEBP = 2, AISLE_FORMAT_AVIF = 3 };
+// HEIC is written only by aisle_image_encode_rgb (test images): browsers do not show it.
+enum aisle_image_format {
+    AISLE_FORMAT_JPEG = 0,
+    AISLE_FORMAT_PNG = 1,
+    AISLE_FORMAT_WEBP = 2,
+    AISLE_FORMAT_AVIF = 3,
+    AISLE_FORMAT_HEIC = 4
+};
 
 typedef struct {
     int width;       // the box to fit in, > 0

@@ -130,6 +130,28 @@ struct ServerOptions: ParsableArguments {
     )
     var modelDir: String?
 
+    @Option(name: .long, help: "Largest product photo accepted, in MB (env AISLE_IMAGE_MAX_MB; default 25).")
+    var imageMaxMB: Int?
+
+    @Option(
+        name: .long,
+        help: "Largest product photo accepted, in megapixels (env AISLE_IMAGE_MAX_MEGAPIXELS; default 100)."
+    )
+    var imageMaxMegapixels: Int?
+
+    @Option(
+        name: .long,
+        help: "Disk space for cached image renditions, in MB; 0 caches none (env AISLE_IMAGE_CACHE_MB; default 1024)."
+    )
+    var imageCacheMB: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "Who may fetch image renditions: public (no key: an <img> sends none) or ingest (env AISLE_IMAGE_ACCESS; default public)."
+    )
+    var imageAccess: String?
+
     @Option(
         name: .long,
         help:
@@ -257,6 +279,30 @@ struct ServerOptions: ParsableArguments {
                 throw ValidationError("--review-embeddings is auto or none, got \"\(text.prefix(32))\"")
             }
             configuration.reviews.readsEmbeddings = text == "auto"
+        }
+        if let megabytes = try integer(imageMaxMB, "AISLE_IMAGE_MAX_MB") {
+            guard (1...512).contains(megabytes) else {
+                throw ValidationError("image-max-mb is 1 to 512, got \(megabytes)")
+            }
+            configuration.images.maxUploadBytes = megabytes * 1024 * 1024
+        }
+        if let megapixels = try integer(imageMaxMegapixels, "AISLE_IMAGE_MAX_MEGAPIXELS") {
+            guard (1...1000).contains(megapixels) else {
+                throw ValidationError("image-max-megapixels is 1 to 1000, got \(megapixels)")
+            }
+            configuration.images.maxPixels = megapixels * 1_000_000
+        }
+        if let megabytes = try integer(imageCacheMB, "AISLE_IMAGE_CACHE_MB") {
+            guard (0...1_048_576).contains(megabytes) else {
+                throw ValidationError("image-cache-mb is 0 to 1048576, got \(megabytes)")
+            }
+            configuration.images.cacheBytes = megabytes * 1024 * 1024
+        }
+        if let text = setting(imageAccess, "AISLE_IMAGE_ACCESS") {
+            guard text == "public" || text == "ingest" else {
+                throw ValidationError("image-access is public or ingest, got \"\(text.prefix(32))\"")
+            }
+            configuration.images.publicRenditions = text == "public"
         }
         if let text = setting(modelDir, "AISLE_MODEL_DIR") { configuration.text.model = .init(setting: text) }
         if let text = setting(multilingualModel, "AISLE_MULTILINGUAL_MODEL") {

@@ -45,6 +45,28 @@ struct HTTP: Sendable {
         return Reply(status: Int(response.status.code), body: Data(bytes.readableBytesView), headers: replyHeaders)
     }
 
+    /// A request with a raw body of `contentType` (none: no `Content-Type` header).
+    func call(
+        _ method: HTTPMethod,
+        _ path: String,
+        key: String? = ServerProcess.adminKey,
+        bytes: [UInt8],
+        contentType: String?,
+        headers: [String: String] = [:]
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: bytes))
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        var replyHeaders: [String: String] = [:]
+        for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
+        return Reply(status: Int(response.status.code), body: Data(body.readableBytesView), headers: replyHeaders)
+    }
+
     func call(
         _ method: HTTPMethod,
         _ path: String,

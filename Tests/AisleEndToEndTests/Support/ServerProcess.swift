@@ -106,6 +106,15 @@ final class ServerProcess: @unchecked Sendable {
     /// The log lines a server started with `captureLogs` wrote so far.
     var logs: String { logCollector.text }
 
+    /// The server's resident memory (Linux `/proc`), nil when it is not running.
+    var residentMiB: Int? {
+        guard let pid = process?.processIdentifier,
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 / 1024 }
+    }
+
     /// Everything the server printed on standard output so far.
     var printed: String { output.text }
 

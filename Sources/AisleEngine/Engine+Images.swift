@@ -1,0 +1,263 @@
+public import AisleCore
+import AisleImage
+import AisleStore
+
+/// What a client asks of a rendition (`GET /v1/items/{id}/image?w=&h=&fit=&format=&q=&enhance=&dpr=`).
+public struct RenditionRequest: Sendable, Equatable {
+    public enum Fit: String, Sendable, CaseIterable {
+        case cover, contain
+    }
+    public enum Format: String, Sendable, CaseIterable {
+        case auto, avif, webp, jpeg, png
+    }
+    /// CSS pixels; nil: the width the height allows, or the largest width of the ladder.
+    public var width: Int?
+    public var height: Int?
+    public var fit = Fit.contain
+    public var format = Format.auto
+    /// 1...100; nil: the format's default.
+    public var quality: Int?
+    public var enhance = false
+    /// Device pixels per CSS pixel (1...4).
+    public var devicePixelRatio = 1.0
+    /// The formats the client's `Accept` names (for `format=auto`).
+    public var acceptsAVIF = false
+    public var acceptsWebP = false
+
+    public init() {}
+}
+
+/// A rendition ready to send.
+public struct Rendition: Sendable {
+    public var bytes: [UInt8]
+    /// `image/webp`, …
+    public var mediaType: String
+    /// A strong `ETag` (quoted): the same original and settings always make the same tag.
+    public var entityTag: String
+    /// Whether the format was chosen from `Accept` (the answer then varies by it).
+    public var variesByAccept: Bool
+}
+
+/// Product photos: upload, metadata, renditions (docs/IMAGES.md).
+extension Engine {
+    /// Validates and keeps `bytes` as the item's photo (`mediaType` is the request's
+    /// `Content-Type`), replacing its earlier one; returns the stored metadata. The item keeps
+    /// its previous photo when anything is wrong.
+    public func putItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
+        let settings = configuration.images
+        guard bytes.count <= settings.maxUploadBytes else {
+            throw AisleError(
+                code: .payloadTooLarge,
+                message: "the image is \(bytes.count) bytes, over the limit of \(settings.maxUploadBytes)"
+            )
+        }
+        let accepted = "image/jpeg, image/png, image/webp, image/heic or image/avif"
+        guard let mediaType, let declared = ImageFormat(mediaType: mediaType) else {
+            throw AisleError(
+                code: .unsupportedMediaType,
+                message: "Content-Type must be \(accepted), got \(mediaType.map { "\"\($0.prefix(64))\"" } ?? "none")",
+                field: "Content-Type"
+            )
+        }
+        guard let actual = ImageFormat(sniffing: bytes) else {
+            throw AisleError(
+                code: .unsupportedMediaType,
+                message: "the body is not a JPEG, PNG, WebP, HEIC or AVIF image"
+            )
+        }
+        // HEIC and AVIF share one container; either type names either.
+        guard actual == declared || Set([actual, declared]) == [.heic, .avif] else {
+            throw AisleError(
+                code: .unsupportedMediaType,
+                message:
+                    "the body is a \(actual.rawValue.uppercased()) image, not \(declared.mediaType) as Content-Type says",
+                field: "Content-Type"
+            )
+        }
+        guard try await store.item(id) != nil else { throw AisleError.notFound("no item \"\(id)\"") }
+        let codec = images.codec
+        let side = ImageAnalysis.side
+        let (header, analysis): (ImageHeader, ImageAnalysis)
+        do {
+            (header, analysis) = try await images.decoding { () throws(ImageError) in
+                let header = try codec.header(of: bytes)
+                try codec.verify(bytes)
+                return (header, ImageAnalysis(rgb: try codec.pixels(of: bytes, width: side, height: side)))
+            }
+        } catch {
+            throw Self.aisleError(error)
+        }
+        let sha256 = ImageLibrary.sha256(bytes)
+        try images.saveOriginal(bytes, sha256: sha256)
+        let image = ItemImage(
+            itemID: id,
+            sha256: sha256,
+            format: header.format.rawValue,
+            width: header.displaySize.width,
+            height: header.displaySize.height,
+            bytes: bytes.count,
+            dominantColours: analysis.dominantColours.map { ItemImage.Colour(hex: $0.hex, share: $0.share) },
+            perceptualHash: analysis.perceptualHash,
+            features: analysis.features,
+            updatedAt: .now()
+        )
+        let previous = try await store.putItemImage(image)
+        visualIndex.update(image)
+        if let previous, previous.sha256 != sha256 { try await releaseOriginal(previous.sha256) }
+        return image
+    }
+
+    /// The item's photo metadata, nil without one.
+    public func itemImage(_ id: ItemID) async throws -> ItemImage? {
+        try await store.itemImage(id)
+    }
+
+    /// Removes the item's photo; false when it had none.
+    public func deleteItemImage(_ id: ItemID) async throws -> Bool {
+        guard let previous = try await store.deleteItemImage(id) else { return false }
+        visualIndex.remove(id)
+        try await releaseOriginal(previous.sha256)
+        return true
+    }
+
+    /// An item whose photo looks like another's.
+    public struct VisualMatch: Sendable, Equatable {
+        public var itemID: ItemID
+        /// Feature similarity plus up to 0.5 for a close perceptual hash; higher is closer.
+        public var score: Float
+        /// Bits the two perceptual hashes differ in (0...64).
+        public var hashDistance: Int
+    }
+
+    /// The items whose photos look most like the item's, best first; nil when it has no photo.
+    public func visuallySimilar(to id: ItemID, limit: Int) async throws -> [VisualMatch]? {
+        try await visualIndex.load(from: store)
+        return visualIndex.similar(to: id, limit: limit)?.map {
+            VisualMatch(itemID: $0.item, score: $0.score, hashDistance: $0.distance)
+        }
+    }
+
+    /// Groups of items (two or more) showing the same picture: the same bytes, or perceptual
+    /// hashes at most `maxDistance` (0...7) bits apart.
+    public func duplicateImages(maxDistance: Int) async throws -> [[ItemID]] {
+        try await visualIndex.load(from: store)
+        return visualIndex.duplicates(maxDistance: maxDistance)
+    }
+
+    /// Deletes an original (and its renditions) once no item uses it.
+    private func releaseOriginal(_ sha256: String) async throws {
+        if try await store.itemImageReferences(sha256: sha256) == 0 { images.removeOriginal(sha256) }
+    }
+
+    /// How the rendition of the item's current photo will be made, with its `ETag`, before it
+    /// is (`If-None-Match` is answered without decoding); nil when the item has no photo.
+    public func renditionPlan(itemID: ItemID, _ request: RenditionRequest) async throws -> RenditionPlan? {
+        guard let image = try await store.itemImage(itemID) else { return nil }
+        return renditionPlan(sha256: image.sha256, originalWidth: image.width, request)
+    }
+
+    /// The plan for a photo by its content address (`/v1/images/{sha256}`); nil when no item
+    /// uses that original.
+    public func renditionPlan(sha256: String, _ request: RenditionRequest) async throws -> RenditionPlan? {
+        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }),
+            try await store.itemImageReferences(sha256: sha256) > 0
+        else { return nil }
+        return renditionPlan(sha256: sha256, originalWidth: nil, request)
+    }
+
+    /// A rendition by its plan: from the cache, or made (and cached).
+    public func rendition(_ plan: RenditionPlan) async throws -> Rendition {
+        let path = images.renditionPath(plan.sha256, key: plan.key)
+        let answer = { (bytes: [UInt8]) in
+            Rendition(
+                bytes: bytes,
+                mediaType: plan.format.mediaType,
+                entityTag: plan.entityTag,
+                variesByAccept: plan.variesByAccept
+            )
+        }
+        if let cached = images.cachedRendition(path) { return answer(cached) }
+        let original = try images.original(plan.sha256)
+        let codec = images.codec
+        let spec = plan.spec
+        let bytes: [UInt8]
+        do {
+            bytes = try await images.decoding { () throws(ImageError) in try codec.render(original, spec) }
+        } catch {
+            throw Self.aisleError(error)
+        }
+        images.cacheRendition(bytes, at: path)
+        return answer(bytes)
+    }
+
+    /// The rendition cache's size in bytes.
+    public var renditionCacheBytes: Int { images.cachedBytes }
+
+    func renditionPlan(sha256: String, originalWidth: Int?, _ request: RenditionRequest) -> RenditionPlan {
+        let ladder = configuration.images.widths.sorted()
+        let largest = ladder.last ?? 1280
+        func snapped(_ pixels: Double) -> Int {
+            ladder.first { Double($0) >= pixels.rounded(.down) } ?? largest
+        }
+        let ratio = min(max(request.devicePixelRatio, 1), 4)
+        var width: Int?
+        var height: Int?
+        if let asked = request.width {
+            let snappedWidth = snapped(Double(asked) * ratio)
+            width = snappedWidth
+            // The box keeps its shape: its height grows with the width.
+            height = request.height.map { Int((Double($0) * Double(snappedWidth) / Double(asked)).rounded()) }
+        } else if let asked = request.height {
+            height = snapped(Double(asked) * ratio)
+        } else {
+            width = originalWidth.map { snapped(Double($0)) } ?? largest
+        }
+        let format: ImageFormat
+        switch request.format {
+        case .auto: format = request.acceptsAVIF ? .avif : request.acceptsWebP ? .webp : .jpeg
+        case .avif: format = .avif
+        case .webp: format = .webp
+        case .jpeg: format = .jpeg
+        case .png: format = .png
+        }
+        let quality = min(max(request.quality ?? (format == .avif ? 55 : 80), 1), 100)
+        let fit: RenditionSpec.Fit = request.fit == .cover && height != nil && width != nil ? .cover : .contain
+        let spec = RenditionSpec(
+            width: width ?? 10_000_000,
+            height: height,
+            fit: fit,
+            format: format,
+            quality: quality,
+            enhance: request.enhance
+        )
+        return RenditionPlan(sha256: sha256, spec: spec, variesByAccept: request.format == .auto)
+    }
+
+    static func aisleError(_ error: ImageError) -> AisleError {
+        switch error {
+        case .unsupported(let message): AisleError(code: .unsupportedMediaType, message: message)
+        case .corrupt(let message): AisleError(code: .invalidImage, message: message)
+        case .tooLarge(let message): AisleError(code: .payloadTooLarge, message: message)
+        case .failed(let message): AisleError(code: .unavailable, message: "image processing failed: \(message)")
+        }
+    }
+}
+
+/// How a rendition will be made, known before it is: its cache file and `ETag`.
+public struct RenditionPlan: Sendable {
+    let sha256: String
+    let spec: RenditionSpec
+    public let variesByAccept: Bool
+
+    var format: ImageFormat { spec.format }
+
+    /// The cache file's suffix: size, fit, quality, enhancement and format.
+    var key: String {
+        let height = spec.height.map(String.init) ?? "0"
+        let width = spec.width >= 10_000_000 ? "0" : String(spec.width)
+        return
+            "\(width)x\(height)-\(spec.fit.rawValue)-q\(spec.quality)-\(spec.enhance ? "e" : "n").\(spec.format.fileExtension)"
+    }
+
+    public var entityTag: String { "\"\(sha256.prefix(24))-\(key)\"" }
+}

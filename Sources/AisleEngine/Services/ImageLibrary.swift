@@ -1,0 +1,189 @@
+import AisleCore
+import AisleImage
+import Crypto
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The image files of a data folder (`<data>/images`): originals named by their SHA-256
+/// (`originals/ab/abcdef…`), and the rendition cache (`renditions/ab/abcdef…-480x0-contain-q80-n.webp`),
+/// capped in bytes with the least recently used renditions evicted first. Decoding runs on
+/// its own threads, at most `concurrency` images at once, so a burst of uploads cannot hold
+/// every core or the memory of many decoded photos.
+final class ImageLibrary: Sendable {
+    let directory: String
+    let codec: ImageCodec
+    let cacheBytes: Int
+    private let slots: DispatchSemaphore
+    private let cache = Mutex(CacheIndex())
+
+    /// What the rendition cache holds: each file's size and when it was last used.
+    struct CacheIndex {
+        var loaded = false
+        var entries: [String: (bytes: Int, lastUse: UInt64)] = [:]
+        var total = 0
+        var clock: UInt64 = 0
+    }
+
+    init(
+        directory: String,
+        maxPixels: Int,
+        cacheBytes: Int,
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
+        self.directory = directory
+        codec = ImageCodec(maxPixels: maxPixels, threads: 1)
+        self.cacheBytes = cacheBytes
+        slots = DispatchSemaphore(value: max(concurrency, 1))
+    }
+
+    /// Runs `work` on a decoding thread, when one of the slots is free.
+    func decoding<T: Sendable>(_ work: @escaping @Sendable () throws(ImageError) -> T) async throws(ImageError) -> T {
+        let result: Result<T, ImageError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { [slots] in
+                slots.wait()
+                defer { slots.signal() }
+                continuation.resume(returning: Result { () throws(ImageError) -> T in try work() })
+            }
+        }
+        return try result.get()
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func originalPath(_ sha256: String) -> String {
+        "\(directory)/originals/\(sha256.prefix(2))/\(sha256)"
+    }
+
+    /// Keeps an original (once: the same bytes are one file).
+    func saveOriginal(_ bytes: [UInt8], sha256: String) throws {
+        let path = originalPath(sha256)
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        try Self.writeAtomically(bytes, to: path)
+    }
+
+    func original(_ sha256: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: originalPath(sha256)) else {
+            throw AisleError(
+                code: .unavailable,
+                message: "the original image \(sha256.prefix(12))… is missing from the data folder"
+            )
+        }
+        return Array(data)
+    }
+
+    /// Deletes an original no item uses any more, and its renditions.
+    func removeOriginal(_ sha256: String) {
+        try? FileManager.default.removeItem(atPath: originalPath(sha256))
+        let folder = "\(directory)/renditions/\(sha256.prefix(2))"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names where name.hasPrefix(sha256) {
+            let path = "\(folder)/\(name)"
+            try? FileManager.default.removeItem(atPath: path)
+            cache.withLock { index in
+                if let entry = index.entries.removeValue(forKey: path) { index.total -= entry.bytes }
+            }
+        }
+    }
+
+    func renditionPath(_ sha256: String, key: String) -> String {
+        "\(directory)/renditions/\(sha256.prefix(2))/\(sha256)-\(key)"
+    }
+
+    /// A cached rendition, marked as just used; nil when it is not cached.
+    func cachedRendition(_ path: String) -> [UInt8]? {
+        loadCacheIndex()
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        cache.withLock { index in
+            index.clock += 1
+            if index.entries[path] == nil { index.total += data.count }
+            index.entries[path] = (data.count, index.clock)
+        }
+        return Array(data)
+    }
+
+    /// Caches a rendition, evicting the least recently used ones beyond the cap.
+    func cacheRendition(_ bytes: [UInt8], at path: String) {
+        guard cacheBytes > 0, bytes.count <= cacheBytes else { return }
+        loadCacheIndex()
+        do {
+            try Self.writeAtomically(bytes, to: path)
+        } catch {
+            return  // a full disk costs the cache, not the answer
+        }
+        let evicted = cache.withLock { index -> [String] in
+            index.clock += 1
+            if let old = index.entries[path] { index.total -= old.bytes }
+            index.entries[path] = (bytes.count, index.clock)
+            index.total += bytes.count
+            guard index.total > cacheBytes else { return [] }
+            // Down to 90 % of the cap at once, so that eviction is not paid on every write.
+            var evicted: [String] = []
+            for (oldPath, entry) in index.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+                guard index.total > cacheBytes * 9 / 10 else { break }
+                index.entries[oldPath] = nil
+                index.total -= entry.bytes
+                evicted.append(oldPath)
+            }
+            return evicted
+        }
+        for path in evicted { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// The renditions' total size (for tests and the dashboard).
+    var cachedBytes: Int {
+        loadCacheIndex()
+        return cache.withLock { $0.total }
+    }
+
+    /// Reads the cache folder once: the files a previous run left, oldest first by date.
+    private func loadCacheIndex() {
+        guard !cache.withLock({ $0.loaded }) else { return }
+        let root = "\(directory)/renditions"
+        var found: [(path: String, bytes: Int, date: Date)] = []
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? []
+            where !name.hasPrefix(".") {
+                let path = "\(root)/\(folder)/\(name)"
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+                found.append(
+                    (
+                        path, (attributes?[.size] as? Int) ?? 0,
+                        (attributes?[.modificationDate] as? Date) ?? .distantPast
+                    )
+                )
+            }
+        }
+        cache.withLock { index in
+            guard !index.loaded else { return }
+            index.loaded = true
+            for file in found.sorted(by: { $0.date < $1.date }) where index.entries[file.path] == nil {
+                index.clock += 1
+                index.entries[file.path] = (file.bytes, index.clock)
+                index.total += file.bytes
+            }
+        }
+    }
+
+    /// Writes through a temporary file and a rename, so that a reader never sees half a file.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = "\(folder)/.\(UUID().uuidString).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw AisleError(code: .unavailable, message: "could not write \(temporary)")
+        }
+        if rename(temporary, path) != 0 {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw AisleError(code: .unavailable, message: "could not write \(path) (errno \(errno))")
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import AisleCore
+import AisleImage
+import AisleStore
+import Synchronization
+
+/// Every photo's look in memory (features and perceptual hash by item), for visually similar
+/// items and near-duplicates. Loaded from the store on first use; every upload and removal
+/// after that updates it, including those made while it loads.
+final class VisualIndex: Sendable {
+    struct Entry: Sendable {
+        var features: [Float]
+        var hash: UInt64
+        var sha256: String
+    }
+
+    private struct State {
+        var entries: [ItemID: Entry] = [:]
+        /// Items whose photo changed while the store was read: the load keeps these as they are.
+        var touched: Set<ItemID> = []
+        var loading: Task<Void, any Error>?
+        var loaded = false
+    }
+
+    private let state = Mutex(State())
+
+    func update(_ image: ItemImage) {
+        state.withLock {
+            $0.entries[image.itemID] = Entry(features: image.features, hash: image.perceptualHash, sha256: image.sha256)
+            if !$0.loaded { $0.touched.insert(image.itemID) }
+        }
+    }
+
+    func remove(_ id: ItemID) {
+        state.withLock {
+            $0.entries[id] = nil
+            if !$0.loaded { $0.touched.insert(id) }
+        }
+    }
+
+    /// Loads the store's photos once (concurrent first callers share the load).
+    func load(from store: any ImageStore) async throws {
+        let task = state.withLock { current -> Task<Void, any Error>? in
+            if current.loaded { return nil }
+            if let loading = current.loading { return loading }
+            let task = Task { [self] in
+                var cursor: ItemID?
+                var found: [ItemID: Entry] = [:]
+                while true {
+                    let page = try await store.itemImages(after: cursor, limit: 1000)
+                    for image in page {
+                        found[image.itemID] = Entry(
+                            features: image.features,
+                            hash: image.perceptualHash,
+                            sha256: image.sha256
+                        )
+                    }
+                    guard let last = page.last, page.count == 1000 else { break }
+                    cursor = last.itemID
+                }
+                state.withLock { state in
+                    for (id, entry) in found where !state.touched.contains(id) { state.entries[id] = entry }
+                    state.touched = []
+                    state.loaded = true
+                    state.loading = nil
+                }
+            }
+            current.loading = task
+            return task
+        }
+        do {
+            try await task?.value
+        } catch {
+            state.withLock { $0.loading = nil }
+            throw error
+        }
+    }
+
+    /// The items whose photos look most like `id`'s, best first: feature similarity, plus a
+    /// share for a perceptual hash within 16 bits (the same picture resized, recompressed or
+    /// slightly recoloured). Nil when the item has no photo.
+    func similar(to id: ItemID, limit: Int) -> [(item: ItemID, score: Float, distance: Int)]? {
+        state.withLock { state in
+            guard let query = state.entries[id] else { return nil }
+            var scored: [(item: ItemID, score: Float, distance: Int)] = []
+            scored.reserveCapacity(state.entries.count)
+            for (other, entry) in state.entries where other != id {
+                let (score, distance) = ImageAnalysis.similarity(
+                    features: query.features,
+                    hash: query.hash,
+                    to: entry.features,
+                    hash: entry.hash
+                )
+                scored.append((other, score, distance))
+            }
+            return Array(
+                scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(limit)
+            )
+        }
+    }
+
+    /// Groups of items whose photos are the same picture: the same bytes, or perceptual
+    /// hashes at most `maxDistance` bits apart. The hash is cut into 8 bytes; two hashes within
+    /// 7 bits agree on at least one byte, so only items sharing a byte value at a position are
+    /// compared.
+    func duplicates(maxDistance: Int) -> [[ItemID]] {
+        let entries = state.withLock { Array($0.entries) }.sorted { $0.key < $1.key }
+        var parent = Array(entries.indices)
+        func root(_ index: Int) -> Int {
+            var index = index
+            while parent[index] != index {
+                parent[index] = parent[parent[index]]
+                index = parent[index]
+            }
+            return index
+        }
+        func join(_ a: Int, _ b: Int) {
+            let (ra, rb) = (root(a), root(b))
+            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+        }
+        var bySHA: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            if let first = bySHA[entry.value.sha256] { join(first, index) } else { bySHA[entry.value.sha256] = index }
+        }
+        let reach = min(maxDistance, 7)
+        for position in 0..<8 {
+            var buckets: [UInt8: [Int]] = [:]
+            for (index, entry) in entries.enumerated() {
+                buckets[UInt8(truncatingIfNeeded: entry.value.hash >> (8 * UInt64(position))), default: []].append(
+                    index
+                )
+            }
+            for bucket in buckets.values where bucket.count > 1 {
+                for i in 0..<bucket.count {
+                    for j in (i + 1)..<bucket.count
+                    where ImageAnalysis.hammingDistance(entries[bucket[i]].value.hash, entries[bucket[j]].value.hash)
+                        <= reach
+                    {
+                        join(bucket[i], bucket[j])
+                    }
+                }
+            }
+        }
+        var groups: [Int: [ItemID]] = [:]
+        for index in entries.indices { groups[root(index), default: []].append(entries[index].key) }
+        return groups.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+    }
+}
