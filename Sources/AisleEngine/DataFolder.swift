@@ -31,6 +31,7 @@ public final class DataFolder: Sendable {
     private let reviewAnalyzer: ReviewAnalyzer
     private let lock: DataDirectoryLock
     private let consents = ConsentRegistry()
+    private let images: ImageLibrary
 
     /// Opens the folder of `configuration` (creating it), taking its lock. Throws `InUse` while
     /// a server or another import holds it. Reviews are analysed with `reviewAnalyzer`.
@@ -48,6 +49,11 @@ public final class DataFolder: Sendable {
         )
         self.configuration = configuration
         self.reviewAnalyzer = reviewAnalyzer
+        images = ImageLibrary(
+            directory: (directory as NSString).appendingPathComponent("images"),
+            maxPixels: configuration.images.maxPixels,
+            cacheBytes: configuration.images.cacheBytes
+        )
 
     }
 
@@ -55,6 +61,18 @@ public final class DataFolder: Sendable {
     public func importEvents(_ events: [Event]) async throws -> AppendOutcome {
         // Consent holds for imports too: a user who turned tracking off gets none stored.
         try await consents.appendTracked(events, receivedAt: .now(), linking: .none, store: store)
+    }
+
+    /// Sets an item's photo, as `PUT /v1/items/{id}/image` does (the same checks and errors);
+    /// a server started on the folder later serves it.
+    public func importItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
+        try images.check(bytes, mediaType: mediaType, settings: configuration.images)
+        guard try await store.item(id) != nil else { throw AisleError.notFound("no item \"\(id)\"") }
+        let image = try await images.ingest(bytes, for: id)
+        if let previous = try await store.putItemImage(image), previous.sha256 != image.sha256 {
+            try await images.releaseOriginal(previous.sha256, store: store)
+        }
+        return image
     }
 
     /// Creates or replaces items; returns how many were written.

@@ -44,66 +44,12 @@ extension Engine {
     /// `Content-Type`), replacing its earlier one; returns the stored metadata. The item keeps
     /// its previous photo when anything is wrong.
     public func putItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
-        let settings = configuration.images
-        guard bytes.count <= settings.maxUploadBytes else {
-            throw AisleError(
-                code: .payloadTooLarge,
-                message: "the image is \(bytes.count) bytes, over the limit of \(settings.maxUploadBytes)"
-            )
-        }
-        let accepted = "image/jpeg, image/png, image/webp, image/heic or image/avif"
-        guard let mediaType, let declared = ImageFormat(mediaType: mediaType) else {
-            throw AisleError(
-                code: .unsupportedMediaType,
-                message: "Content-Type must be \(accepted), got \(mediaType.map { "\"\($0.prefix(64))\"" } ?? "none")",
-                field: "Content-Type"
-            )
-        }
-        guard let actual = ImageFormat(sniffing: bytes) else {
-            throw AisleError(
-                code: .unsupportedMediaType,
-                message: "the body is not a JPEG, PNG, WebP, HEIC or AVIF image"
-            )
-        }
-        // HEIC and AVIF share one container; either type names either.
-        guard actual == declared || Set([actual, declared]) == [.heic, .avif] else {
-            throw AisleError(
-                code: .unsupportedMediaType,
-                message:
-                    "the body is a \(actual.rawValue.uppercased()) image, not \(declared.mediaType) as Content-Type says",
-                field: "Content-Type"
-            )
-        }
+        try images.check(bytes, mediaType: mediaType, settings: configuration.images)
         guard try await store.item(id) != nil else { throw AisleError.notFound("no item \"\(id)\"") }
-        let codec = images.codec
-        let side = ImageAnalysis.side
-        let (header, analysis): (ImageHeader, ImageAnalysis)
-        do {
-            (header, analysis) = try await images.decoding { () throws(ImageError) in
-                let header = try codec.header(of: bytes)
-                try codec.verify(bytes)
-                return (header, ImageAnalysis(rgb: try codec.pixels(of: bytes, width: side, height: side)))
-            }
-        } catch {
-            throw Self.aisleError(error)
-        }
-        let sha256 = ImageLibrary.sha256(bytes)
-        try images.saveOriginal(bytes, sha256: sha256)
-        let image = ItemImage(
-            itemID: id,
-            sha256: sha256,
-            format: header.format.rawValue,
-            width: header.displaySize.width,
-            height: header.displaySize.height,
-            bytes: bytes.count,
-            dominantColours: analysis.dominantColours.map { ItemImage.Colour(hex: $0.hex, share: $0.share) },
-            perceptualHash: analysis.perceptualHash,
-            features: analysis.features,
-            updatedAt: .now()
-        )
+        let image = try await images.ingest(bytes, for: id)
         let previous = try await store.putItemImage(image)
         visualIndex.update(image)
-        if let previous, previous.sha256 != sha256 { try await releaseOriginal(previous.sha256) }
+        if let previous, previous.sha256 != image.sha256 { try await releaseOriginal(previous.sha256) }
         return image
     }
 
@@ -146,7 +92,7 @@ extension Engine {
 
     /// Deletes an original (and its renditions) once no item uses it.
     private func releaseOriginal(_ sha256: String) async throws {
-        if try await store.itemImageReferences(sha256: sha256) == 0 { images.removeOriginal(sha256) }
+        try await images.releaseOriginal(sha256, store: store)
     }
 
     /// How the rendition of the item's current photo will be made, with its `ETag`, before it
@@ -184,7 +130,7 @@ extension Engine {
         do {
             bytes = try await images.decoding { () throws(ImageError) in try codec.render(original, spec) }
         } catch {
-            throw Self.aisleError(error)
+            throw ImageLibrary.aisleError(error)
         }
         images.cacheRendition(bytes, at: path)
         return answer(bytes)
@@ -233,14 +179,6 @@ extension Engine {
         return RenditionPlan(sha256: sha256, spec: spec, variesByAccept: request.format == .auto)
     }
 
-    static func aisleError(_ error: ImageError) -> AisleError {
-        switch error {
-        case .unsupported(let message): AisleError(code: .unsupportedMediaType, message: message)
-        case .corrupt(let message): AisleError(code: .invalidImage, message: message)
-        case .tooLarge(let message): AisleError(code: .payloadTooLarge, message: message)
-        case .failed(let message): AisleError(code: .unavailable, message: "image processing failed: \(message)")
-        }
-    }
 }
 
 /// How a rendition will be made, known before it is: its cache file and `ETag`.

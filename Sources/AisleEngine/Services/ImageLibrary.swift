@@ -1,5 +1,6 @@
 import AisleCore
 import AisleImage
+import AisleStore
 import Crypto
 import Dispatch
 import Foundation
@@ -53,6 +54,85 @@ final class ImageLibrary: Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// Refuses, before any decoding, a body over the size limit, a media type Aisle does not
+    /// take, or bytes that are not what `mediaType` says.
+    func check(_ bytes: [UInt8], mediaType: String?, settings: ImageConfiguration) throws {
+        guard bytes.count <= settings.maxUploadBytes else {
+            throw AisleError(
+                code: .payloadTooLarge,
+                message: "the image is \(bytes.count) bytes, over the limit of \(settings.maxUploadBytes)"
+            )
+        }
+        let accepted = "image/jpeg, image/png, image/webp, image/heic or image/avif"
+        guard let mediaType, let declared = ImageFormat(mediaType: mediaType) else {
+            throw AisleError(
+                code: .unsupportedMediaType,
+                message: "Content-Type must be \(accepted), got \(mediaType.map { "\"\($0.prefix(64))\"" } ?? "none")",
+                field: "Content-Type"
+            )
+        }
+        guard let actual = ImageFormat(sniffing: bytes) else {
+            throw AisleError(
+                code: .unsupportedMediaType,
+                message: "the body is not a JPEG, PNG, WebP, HEIC or AVIF image"
+            )
+        }
+        // HEIC and AVIF share one container; either type names either.
+        guard actual == declared || Set([actual, declared]) == [.heic, .avif] else {
+            throw AisleError(
+                code: .unsupportedMediaType,
+                message:
+                    "the body is a \(actual.rawValue.uppercased()) image, not \(declared.mediaType) as Content-Type says",
+                field: "Content-Type"
+            )
+        }
+    }
+
+    /// Reads a checked upload whole (its header against the pixel limit, every pixel decoded,
+    /// its look analysed), keeps the original, and returns what the store keeps of it.
+    func ingest(_ bytes: [UInt8], for id: ItemID) async throws -> ItemImage {
+        let codec = self.codec
+        let side = ImageAnalysis.side
+        let (header, analysis): (ImageHeader, ImageAnalysis)
+        do {
+            (header, analysis) = try await decoding { () throws(ImageError) in
+                let header = try codec.header(of: bytes)
+                try codec.verify(bytes)
+                return (header, ImageAnalysis(rgb: try codec.pixels(of: bytes, width: side, height: side)))
+            }
+        } catch {
+            throw Self.aisleError(error)
+        }
+        let sha256 = Self.sha256(bytes)
+        try saveOriginal(bytes, sha256: sha256)
+        return ItemImage(
+            itemID: id,
+            sha256: sha256,
+            format: header.format.rawValue,
+            width: header.displaySize.width,
+            height: header.displaySize.height,
+            bytes: bytes.count,
+            dominantColours: analysis.dominantColours.map { ItemImage.Colour(hex: $0.hex, share: $0.share) },
+            perceptualHash: analysis.perceptualHash,
+            features: analysis.features,
+            updatedAt: .now()
+        )
+    }
+
+    /// Deletes an original (and its renditions) once no item of `store` uses it.
+    func releaseOriginal(_ sha256: String, store: any ImageStore) async throws {
+        if try await store.itemImageReferences(sha256: sha256) == 0 { removeOriginal(sha256) }
+    }
+
+    static func aisleError(_ error: ImageError) -> AisleError {
+        switch error {
+        case .unsupported(let message): AisleError(code: .unsupportedMediaType, message: message)
+        case .corrupt(let message): AisleError(code: .invalidImage, message: message)
+        case .tooLarge(let message): AisleError(code: .payloadTooLarge, message: message)
+        case .failed(let message): AisleError(code: .unavailable, message: "image processing failed: \(message)")
+        }
     }
 
     static func sha256(_ bytes: [UInt8]) -> String {

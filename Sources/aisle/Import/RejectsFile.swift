@@ -12,13 +12,6 @@ final class RejectsFile {
     }
 
     func add(line: Int, error: AisleError, text: ArraySlice<UInt8>) throws {
-        if handle == nil {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            guard let opened = FileHandle(forWritingAtPath: path) else {
-                throw ImportFailure("cannot write the rejects file \(path)")
-            }
-            handle = opened
-        }
         var record: [String: JSONValue] = [
             "line": .number(Double(line)),
             "code": .string(error.code.rawValue),
@@ -26,6 +19,18 @@ final class RejectsFile {
             "row": .string(String(decoding: text.prefix(4096), as: UTF8.self)),
         ]
         if let field = error.field { record["field"] = .string(field) }
+        try add(record: record)
+    }
+
+    /// Writes one record (a JSON object) as a line.
+    func add(record: [String: JSONValue]) throws {
+        if handle == nil {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            guard let opened = FileHandle(forWritingAtPath: path) else {
+                throw ImportFailure("cannot write the rejects file \(path)")
+            }
+            handle = opened
+        }
         handle?.write(Data((JSONValue.object(record).jsonText + "\n").utf8))
         count += 1
     }
