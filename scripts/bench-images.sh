@@ -23,7 +23,8 @@ if [ ! -s "$out/photos/coffee.png" ]; then
         cp "$out/wheel/skimage/data/$name" "$out/photos/"
     done
 fi
-swift build -c release --product aisle-bench --product aisle
+swift build -c release --product aisle-bench
+swift build -c release --product aisle
 bin=.build/release
 for part in bytes enhance twins; do
     if [[ $parts == *$part* ]]; then

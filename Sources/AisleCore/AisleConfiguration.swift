@@ -119,6 +119,15 @@ public struct ImageConfiguration: Sendable, Equatable {
     /// How long a browser may keep an item's current image (`/v1/items/{id}/image`); renditions
     /// at content-addressed URLs (`/v1/images/{sha256}`) are immutable and kept a year.
     public var itemImageMaxAge = Duration.seconds(300)
+    /// Whether items' `image_url` photos are fetched in the background (by `aisle serve`).
+    public var fetchesImageURLs = true
+    /// Whether `image_url` may point into private networks (loopback, 10/8, …); off, a catalog
+    /// cannot make the server reach inside its own network.
+    public var fetchAllowsPrivateAddresses = false
+    /// How long one fetch may take.
+    public var fetchTimeout = Duration.seconds(15)
+    /// When a failed fetch of the same URL is tried again.
+    public var fetchRetryAfter = Duration.seconds(86_400)
 
     public init() {}
 

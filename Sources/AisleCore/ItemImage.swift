@@ -55,3 +55,17 @@ public struct ItemImage: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 }
+
+/// The last fetch of an item's `image_url`.
+public struct ImageFetchRecord: Sendable, Equatable {
+    public var url: String
+    /// Why it failed; nil when the photo was stored.
+    public var error: String?
+    public var at: Timestamp
+
+    public init(url: String, error: String?, at: Timestamp) {
+        self.url = url
+        self.error = error
+        self.at = at
+    }
+}

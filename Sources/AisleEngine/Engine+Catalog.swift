@@ -14,6 +14,7 @@ extension Engine {
         let stored = try await store.upsertItems(items, at: now)
         recommendations.itemsUpserted(stored, at: now)
         embedder?.itemsChanged()
+        if stored.contains(where: { $0.imageURL != nil }) { imageURLChanges.continuation.yield() }
         searchEngine.upsert(stored)
         return stored
     }

@@ -45,9 +45,11 @@ extension Engine {
     /// its previous photo when anything is wrong.
     public func putItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
         try images.check(bytes, mediaType: mediaType, settings: configuration.images)
-        guard try await store.item(id) != nil else { throw AisleError.notFound("no item \"\(id)\"") }
+        guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
         let image = try await images.ingest(bytes, for: id)
         let previous = try await store.putItemImage(image)
+        // The newest photo wins: an upload stands for the item's image_url as it is now.
+        if let url = item.imageURL { try await store.recordImageFetch(id, url: url, error: nil, at: .now()) }
         visualIndex.update(image)
         if let previous, previous.sha256 != image.sha256 { try await releaseOriginal(previous.sha256) }
         return image
@@ -56,6 +58,11 @@ extension Engine {
     /// The item's photo metadata, nil without one.
     public func itemImage(_ id: ItemID) async throws -> ItemImage? {
         try await store.itemImage(id)
+    }
+
+    /// The last fetch of the item's `image_url`, nil when none was tried.
+    public func imageFetch(_ id: ItemID) async throws -> ImageFetchRecord? {
+        try await store.imageFetch(id)
     }
 
     /// Removes the item's photo; false when it had none.

@@ -35,6 +35,17 @@ extension Engine {
             ),
         ]
         if let embedder { services.append(ItemEmbeddingService(embedder: embedder, logger: logger)) }
+        if let imageDownloader {
+            let fetcher = ImageURLFetcher(
+                store: store,
+                downloader: imageDownloader,
+                maxBytes: configuration.images.maxUploadBytes,
+                retryAfter: configuration.images.fetchRetryAfter,
+                signals: imageURLChanges.stream,
+                put: { [self] in try await putItemImage($0, bytes: $1, mediaType: $2) }
+            )
+            services.append(ImageURLFetchService(fetcher: fetcher, logger: logger))
+        }
         return services
     }
 }

@@ -41,6 +41,11 @@ public final class Engine: Sendable {
     let images: ImageLibrary
     /// Product photos' looks, for visually similar items and near-duplicates.
     let visualIndex = VisualIndex()
+    /// Downloads items' `image_url` photos (nil: they are not fetched).
+    let imageDownloader: (any ImageDownloader)?
+    /// Wakes the image_url fetcher after catalog changes.
+    let imageURLChanges: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) =
+        AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
     /// configuration). `encoder` is search's text model, `textModels` all of them (by default
@@ -53,8 +58,10 @@ public final class Engine: Sendable {
         encoder: TextEncoder? = nil,
         textModels: TextModels? = nil,
         search: SearchEngine? = nil,
-        dataKey: [UInt8]? = nil
+        dataKey: [UInt8]? = nil,
+        imageDownloader: (any ImageDownloader)? = nil
     ) {
+        self.imageDownloader = configuration.images.fetchesImageURLs ? imageDownloader : nil
         images = ImageLibrary(
             directory: (configuration.store.dataDirectory as NSString).appendingPathComponent("images"),
             maxPixels: configuration.images.maxPixels,

@@ -21,6 +21,7 @@ public enum EngineSetup {
     /// returned lock lives.
     public static func open(
         configuration: AisleConfiguration,
+        imageDownloader: (any ImageDownloader)? = nil,
         report: (String) -> Void
     ) throws -> (engine: Engine, lock: DataDirectoryLock) {
         let directory = configuration.store.dataDirectory
@@ -40,7 +41,8 @@ public enum EngineSetup {
             reviews: reviews,
             encoder: textModels.search,
             textModels: textModels,
-            dataKey: try PersonalDataSeal.key(for: configuration)
+            dataKey: try PersonalDataSeal.key(for: configuration),
+            imageDownloader: imageDownloader
         )
         return (engine, lock)
     }

@@ -27,6 +27,15 @@ public protocol ImageStore: Sendable {
     func itemImages(after cursor: ItemID?, limit: Int) async throws -> [ItemImage]
     /// How many items' images are this original.
     func itemImageReferences(sha256: String) async throws -> Int
+    /// Catalog items whose `image_url` is due a fetch: never tried, another URL than the last
+    /// try, or a failure before `retryBefore`; in id order after `cursor`, at most `limit`.
+    func itemsNeedingImageFetch(retryBefore: Timestamp, after cursor: ItemID?, limit: Int) async throws -> [(
+        item: ItemID, url: String
+    )]
+    /// Records a fetch of the item's `url`: `error` nil when its photo was stored.
+    func recordImageFetch(_ item: ItemID, url: String, error: String?, at time: Timestamp) async throws
+    /// The item's last `image_url` fetch, or nil.
+    func imageFetch(_ item: ItemID) async throws -> ImageFetchRecord?
 }
 
 /// Bandits: their definitions, and what they learned as the engine's own bytes.

@@ -114,3 +114,83 @@ import Testing
         #expect(none.status != 0 && none.output.contains("no photos"), "\(none.output)")
     }
 }
+
+/// Items' `image_url` photos fetched by the server in the background.
+@Suite(.serialized) struct ImageURLEndToEndTests {
+    let codec = ImageCodec()
+
+    /// Polls the item's photo metadata until `done` says so (10 s at most).
+    func waitForInfo(_ http: HTTP, _ item: String, until done: (HTTP.Reply) -> Bool) async throws -> HTTP.Reply {
+        var reply = try await http.call(.GET, "/v1/items/\(item)/image/info")
+        for _ in 0..<100 where !done(reply) {
+            try await Task.sleep(for: .milliseconds(100))
+            reply = try await http.call(.GET, "/v1/items/\(item)/image/info")
+        }
+        return reply
+    }
+
+    @Test(
+        "a photo at image_url is fetched and served; private addresses, 404s and non-images are refused with the reason"
+    )
+    func fetches() async throws {
+        // The origin: another Aisle serving a photo at a content-addressed URL.
+        let origin = ServerProcess()
+        try origin.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { origin.stop() }
+        let photoURL = try await withHTTP(origin) { http in
+            #expect(
+                try await http.post("/v1/items:batch", encoding: ItemBatch(items: [ItemBody(id: "p", title: "p")]))
+                    .status == 200
+            )
+            let jpeg = try codec.encode(
+                rgb: ImageEndToEndTests.picture(width: 300, height: 400),
+                width: 300,
+                height: 400,
+                as: .jpeg
+            )
+            let image = try await http.call(.PUT, "/v1/items/p/image", bytes: jpeg, contentType: "image/jpeg").decode(
+                ImageBody.self
+            )
+            return origin.baseURL + image.url + "?format=jpeg&w=320"
+        }
+
+        // Allowed to reach loopback: the photo arrives.
+        let shop = ServerProcess()
+        try shop.start(environment: ["AISLE_TRAIN_ON_START": "false", "AISLE_IMAGE_FETCH_PRIVATE": "true"])
+        defer { shop.stop() }
+        try await withHTTP(shop) { http in
+            let items = ItemBatch(items: [
+                ItemBody(id: "fetched", title: "fetched", imageURL: photoURL),
+                ItemBody(
+                    id: "missing",
+                    title: "missing",
+                    imageURL: origin.baseURL + "/v1/images/" + String(repeating: "a", count: 64)
+                ),
+                ItemBody(id: "not-image", title: "not an image", imageURL: origin.baseURL + "/health"),
+            ])
+            #expect(try await http.post("/v1/items:batch", encoding: items).status == 200)
+            let info = try await waitForInfo(http, "fetched") { $0.status == 200 }
+            #expect(info.status == 200, "\(info.text)")
+            let image = try info.decode(ImageBody.self)
+            #expect(image.format == "jpeg" && image.width == 300 && image.height == 400)
+            let missing = try await waitForInfo(http, "missing") { $0.text.contains("failed") }
+            #expect(missing.status == 404 && missing.text.contains("answered 404"), "\(missing.text)")
+            let notImage = try await waitForInfo(http, "not-image") { $0.text.contains("failed") }
+            #expect(
+                notImage.status == 404 && notImage.text.contains("Content-Type must be image/jpeg"),
+                "\(notImage.text)"
+            )
+        }
+
+        // The default: a catalog cannot make the server reach inside its network.
+        let guarded = ServerProcess()
+        try guarded.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { guarded.stop() }
+        try await withHTTP(guarded) { http in
+            let item = ItemBody(id: "inside", title: "inside", imageURL: photoURL)
+            #expect(try await http.post("/v1/items:batch", encoding: ItemBatch(items: [item])).status == 200)
+            let refused = try await waitForInfo(http, "inside") { $0.text.contains("failed") }
+            #expect(refused.status == 404 && refused.text.contains("private address"), "\(refused.text)")
+        }
+    }
+}

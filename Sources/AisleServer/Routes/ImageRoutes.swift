@@ -49,7 +49,11 @@ struct ImageRoutes {
     @Sendable func info(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
         guard let image = try await engine.itemImage(id) else {
-            throw AisleError.notFound("item \"\(id)\" has no image")
+            var message = "item \"\(id)\" has no image"
+            if let fetch = try await engine.imageFetch(id), let error = fetch.error {
+                message += "; fetching its image_url failed at \(fetch.at): \(error)"
+            }
+            throw AisleError.notFound(message)
         }
         return JSONResponse.encoded(ImageBody(image))
     }

@@ -297,6 +297,18 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v16: image_url fetches") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE item_image_fetches (
+                        item_id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        error TEXT,
+                        attempted_at INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

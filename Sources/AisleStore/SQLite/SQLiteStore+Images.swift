@@ -65,6 +65,54 @@ extension SQLiteStore {
         }
     }
 
+    public func itemsNeedingImageFetch(retryBefore: Timestamp, after cursor: ItemID?, limit: Int) async throws
+        -> [(item: ItemID, url: String)]
+    {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT items.id, items.image_url FROM items
+                    LEFT JOIN item_image_fetches f ON f.item_id = items.id
+                    WHERE items.deleted_at IS NULL AND items.image_url IS NOT NULL AND items.id > ?
+                        AND (f.item_id IS NULL OR f.url != items.image_url
+                            OR (f.error IS NOT NULL AND f.attempted_at < ?))
+                    ORDER BY items.id LIMIT ?
+                    """,
+                arguments: [cursor?.rawValue ?? "", retryBefore.millisecondsSinceEpoch, limit]
+            ).map { (ItemID($0["id"]), $0["image_url"]) }
+        }
+    }
+
+    public func recordImageFetch(_ item: ItemID, url: String, error: String?, at time: Timestamp) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO item_image_fetches (item_id, url, error, attempted_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (item_id) DO UPDATE SET url = excluded.url, error = excluded.error,
+                        attempted_at = excluded.attempted_at
+                    """,
+                arguments: [item.rawValue, url, error.map { String($0.prefix(1000)) }, time.millisecondsSinceEpoch]
+            )
+        }
+    }
+
+    public func imageFetch(_ item: ItemID) async throws -> ImageFetchRecord? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT url, error, attempted_at FROM item_image_fetches WHERE item_id = ?",
+                arguments: [item.rawValue]
+            ).map {
+                ImageFetchRecord(
+                    url: $0["url"],
+                    error: $0["error"],
+                    at: Timestamp(millisecondsSinceEpoch: $0["attempted_at"])
+                )
+            }
+        }
+    }
+
     static let imageColumns =
         "i.item_id, i.sha256, i.format, i.width, i.height, i.bytes, i.colours, i.perceptual_hash, i.features, i.updated_at"
 

@@ -68,7 +68,13 @@ enum Server {
 /// setting it cannot use reported as the command-line error it is.
 enum Setup {
     static func engine(configuration: AisleConfiguration) throws -> (engine: Engine, lock: DataDirectoryLock) {
-        try mappingFailures { try EngineSetup.open(configuration: configuration, report: report) }
+        let downloader = SafeImageDownloader(
+            allowPrivateAddresses: configuration.images.fetchAllowsPrivateAddresses,
+            timeout: configuration.images.fetchTimeout
+        )
+        return try mappingFailures {
+            try EngineSetup.open(configuration: configuration, imageDownloader: downloader, report: report)
+        }
     }
 
     static func report(_ line: String) {

@@ -155,6 +155,20 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "Fetch items' image_url photos in the background: true or false (env AISLE_IMAGE_FETCH; default true)."
+    )
+    var imageFetch: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Let image_url point into private networks (loopback, 10/8, 192.168/16, …): true or false (env AISLE_IMAGE_FETCH_PRIVATE; default false)."
+    )
+    var imageFetchPrivate: String?
+
+    @Option(
+        name: .long,
+        help:
             "multilingual-e5-small: a folder holding e5-small-q4.bin (make models), the file, or none (env AISLE_MULTILINGUAL_MODEL; default models/multilingual-e5-small)."
     )
     var multilingualModel: String?
@@ -304,6 +318,12 @@ struct ServerOptions: ParsableArguments {
             }
             configuration.images.publicRenditions = text == "public"
         }
+        if let text = setting(imageFetch, "AISLE_IMAGE_FETCH") {
+            configuration.images.fetchesImageURLs = try Self.flag(text, "image-fetch")
+        }
+        if let text = setting(imageFetchPrivate, "AISLE_IMAGE_FETCH_PRIVATE") {
+            configuration.images.fetchAllowsPrivateAddresses = try Self.flag(text, "image-fetch-private")
+        }
         if let text = setting(modelDir, "AISLE_MODEL_DIR") { configuration.text.model = .init(setting: text) }
         if let text = setting(multilingualModel, "AISLE_MULTILINGUAL_MODEL") {
             configuration.text.multilingualModel = .init(setting: text)
@@ -341,5 +361,13 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("the interaction half-life is a positive number of days (at most 36500), got \(days)")
         }
         return .seconds(days * 86_400)
+    }
+
+    /// A true/false setting's value.
+    static func flag(_ text: String, _ name: String) throws -> Bool {
+        guard let value = ["true": true, "1": true, "false": false, "0": false][text.lowercased()] else {
+            throw ValidationError("\(name) must be true or false, got \"\(text.prefix(32))\"")
+        }
+        return value
     }
 }
