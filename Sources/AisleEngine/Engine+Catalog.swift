@@ -25,6 +25,7 @@ extension Engine {
         guard try await store.deleteItem(id, at: now) else { return false }
         recommendations.itemDeleted(id, at: now)
         searchEngine.remove(id)
+        visualIndex.remove(id)
         return true
     }
 

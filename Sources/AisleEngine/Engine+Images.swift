@@ -105,16 +105,17 @@ extension Engine {
     /// How the rendition of the item's current photo will be made, with its `ETag`, before it
     /// is (`If-None-Match` is answered without decoding); nil when the item has no photo.
     public func renditionPlan(itemID: ItemID, _ request: RenditionRequest) async throws -> RenditionPlan? {
-        guard let image = try await store.itemImage(itemID) else { return nil }
-        return renditionPlan(sha256: image.sha256, originalWidth: image.width, request)
+        try await visualIndex.load(from: store)
+        guard let original = visualIndex.original(of: itemID) else { return nil }
+        return renditionPlan(sha256: original.sha256, originalWidth: original.width, request)
     }
 
     /// The plan for a photo by its content address (`/v1/images/{sha256}`); nil when no item
     /// uses that original.
     public func renditionPlan(sha256: String, _ request: RenditionRequest) async throws -> RenditionPlan? {
-        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }),
-            try await store.itemImageReferences(sha256: sha256) > 0
-        else { return nil }
+        guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        try await visualIndex.load(from: store)
+        guard visualIndex.isUsed(sha256) else { return nil }
         return renditionPlan(sha256: sha256, originalWidth: nil, request)
     }
 

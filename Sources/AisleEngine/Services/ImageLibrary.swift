@@ -23,6 +23,32 @@ final class ImageLibrary: Sendable {
     let cacheBytes: Int
     private let slots: DispatchSemaphore
     private let cache = Mutex(CacheIndex())
+    /// The most used renditions in memory too, so that a hot one costs no file read.
+    private let hot = Mutex(HotRenditions())
+
+    struct HotRenditions {
+        var entries: [String: (bytes: [UInt8], lastUse: UInt64)] = [:]
+        var total = 0
+        var clock: UInt64 = 0
+
+        /// Keeps `bytes` for `path`, dropping the least recently used beyond `cap` (to 90 %).
+        mutating func keep(_ bytes: [UInt8], at path: String, cap: Int) {
+            guard bytes.count <= cap / 8 else { return }
+            clock += 1
+            if let old = entries[path] { total -= old.bytes.count }
+            entries[path] = (bytes, clock)
+            total += bytes.count
+            guard total > cap else { return }
+            for (oldPath, entry) in entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+                guard total > cap * 9 / 10 else { break }
+                entries[oldPath] = nil
+                total -= entry.bytes.count
+            }
+        }
+    }
+
+    /// Memory for hot renditions.
+    static let hotBytes = 32 * 1024 * 1024
 
     /// What the rendition cache holds: each file's size and when it was last used.
     struct CacheIndex {
@@ -171,6 +197,9 @@ final class ImageLibrary: Sendable {
             cache.withLock { index in
                 if let entry = index.entries.removeValue(forKey: path) { index.total -= entry.bytes }
             }
+            hot.withLock { hot in
+                if let entry = hot.entries.removeValue(forKey: path) { hot.total -= entry.bytes.count }
+            }
         }
     }
 
@@ -180,19 +209,29 @@ final class ImageLibrary: Sendable {
 
     /// A cached rendition, marked as just used; nil when it is not cached.
     func cachedRendition(_ path: String) -> [UInt8]? {
+        let inMemory = hot.withLock { hot -> [UInt8]? in
+            guard let entry = hot.entries[path] else { return nil }
+            hot.clock += 1
+            hot.entries[path]?.lastUse = hot.clock
+            return entry.bytes
+        }
+        if let inMemory { return inMemory }
         loadCacheIndex()
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let bytes = Array(data)
+        hot.withLock { $0.keep(bytes, at: path, cap: Self.hotBytes) }
         cache.withLock { index in
             index.clock += 1
             if index.entries[path] == nil { index.total += data.count }
             index.entries[path] = (data.count, index.clock)
         }
-        return Array(data)
+        return bytes
     }
 
     /// Caches a rendition, evicting the least recently used ones beyond the cap.
     func cacheRendition(_ bytes: [UInt8], at path: String) {
         guard cacheBytes > 0, bytes.count <= cacheBytes else { return }
+        hot.withLock { $0.keep(bytes, at: path, cap: min(Self.hotBytes, cacheBytes)) }
         loadCacheIndex()
         do {
             try Self.writeAtomically(bytes, to: path)
@@ -214,6 +253,11 @@ final class ImageLibrary: Sendable {
                 evicted.append(oldPath)
             }
             return evicted
+        }
+        hot.withLock { hot in
+            for path in evicted {
+                if let entry = hot.entries.removeValue(forKey: path) { hot.total -= entry.bytes.count }
+            }
         }
         for path in evicted { try? FileManager.default.removeItem(atPath: path) }
     }

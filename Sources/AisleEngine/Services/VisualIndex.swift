@@ -3,18 +3,28 @@ import AisleImage
 import AisleStore
 import Synchronization
 
-/// Every photo's look in memory (features and perceptual hash by item), for visually similar
-/// items and near-duplicates. Loaded from the store on first use; every upload and removal
+/// Every photo in memory (its original's hash and width, its features and perceptual hash, by
+/// item), for renditions without a store read, visually similar items and near-duplicates. Loaded from the store on first use; every upload and removal
 /// after that updates it, including those made while it loads.
 final class VisualIndex: Sendable {
     struct Entry: Sendable {
         var features: [Float]
         var hash: UInt64
         var sha256: String
+        var width: Int
+
+        init(_ image: ItemImage) {
+            features = image.features
+            hash = image.perceptualHash
+            sha256 = image.sha256
+            width = image.width
+        }
     }
 
     private struct State {
         var entries: [ItemID: Entry] = [:]
+        /// How many items use each original.
+        var originals: [String: Int] = [:]
         /// Items whose photo changed while the store was read: the load keeps these as they are.
         var touched: Set<ItemID> = []
         var loading: Task<Void, any Error>?
@@ -25,20 +35,41 @@ final class VisualIndex: Sendable {
 
     func update(_ image: ItemImage) {
         state.withLock {
-            $0.entries[image.itemID] = Entry(features: image.features, hash: image.perceptualHash, sha256: image.sha256)
+            Self.set(&$0, image.itemID, Entry(image))
             if !$0.loaded { $0.touched.insert(image.itemID) }
         }
     }
 
     func remove(_ id: ItemID) {
         state.withLock {
-            $0.entries[id] = nil
+            Self.set(&$0, id, nil)
             if !$0.loaded { $0.touched.insert(id) }
         }
     }
 
+    /// Sets or clears an item's entry, keeping the originals' counts.
+    private static func set(_ state: inout State, _ id: ItemID, _ entry: Entry?) {
+        if let old = state.entries[id] {
+            state.originals[old.sha256, default: 1] -= 1
+            if state.originals[old.sha256] == 0 { state.originals[old.sha256] = nil }
+        }
+        state.entries[id] = entry
+        if let entry { state.originals[entry.sha256, default: 0] += 1 }
+    }
+
+    /// The item's original (hash and width), nil when it has no photo. Call `load` first.
+    func original(of id: ItemID) -> (sha256: String, width: Int)? {
+        state.withLock { $0.entries[id].map { ($0.sha256, $0.width) } }
+    }
+
+    /// Whether an item uses this original. Call `load` first.
+    func isUsed(_ sha256: String) -> Bool {
+        state.withLock { $0.originals[sha256] != nil }
+    }
+
     /// Loads the store's photos once (concurrent first callers share the load).
     func load(from store: any ImageStore) async throws {
+        // After the first load, a lock and a flag: renditions ask on every request.
         let task = state.withLock { current -> Task<Void, any Error>? in
             if current.loaded { return nil }
             if let loading = current.loading { return loading }
@@ -47,18 +78,12 @@ final class VisualIndex: Sendable {
                 var found: [ItemID: Entry] = [:]
                 while true {
                     let page = try await store.itemImages(after: cursor, limit: 1000)
-                    for image in page {
-                        found[image.itemID] = Entry(
-                            features: image.features,
-                            hash: image.perceptualHash,
-                            sha256: image.sha256
-                        )
-                    }
+                    for image in page { found[image.itemID] = Entry(image) }
                     guard let last = page.last, page.count == 1000 else { break }
                     cursor = last.itemID
                 }
                 state.withLock { state in
-                    for (id, entry) in found where !state.touched.contains(id) { state.entries[id] = entry }
+                    for (id, entry) in found where !state.touched.contains(id) { Self.set(&state, id, entry) }
                     state.touched = []
                     state.loaded = true
                     state.loading = nil
