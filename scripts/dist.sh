@@ -37,7 +37,7 @@ cat > "$root/README.md" <<'TEXT'
 
 Needs a 64-bit Linux with these libraries (Debian/Ubuntu package names):
 
-    sudo apt-get install -y libopenblas0 liblapacke libsqlite3-0 zlib1g
+    sudo apt-get install -y libopenblas0 liblapacke libsqlite3-0 zlib1g libvips42
 
 Run from this folder (the encoder's weights are in models/ when the build had them):
 
