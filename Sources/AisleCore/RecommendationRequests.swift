@@ -32,6 +32,8 @@ public struct Reason: Sendable, Equatable {
         case matchesProfile = "matches_profile"
         /// Shares attributes (category, brand, tags, words) with the listed items.
         case similarContent = "similar_content"
+        /// Its photo looks like the listed item's (colour, texture, layout).
+        case looksSimilar = "looks_similar"
         /// Popular right now.
         case trending = "trending"
     }

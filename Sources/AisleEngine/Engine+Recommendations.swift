@@ -60,7 +60,12 @@ extension Engine {
     /// Items like `item`. Throws `notFound` for an item the model does not know.
     public func similar(to item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationAnswer {
         let recommender = recommendations.engine()
-        return Self.answer(try recommender.similar(to: item, options: options), from: recommender)
+        // Photos that look alike join the attributes (the index loads at start).
+        let lookalikes = visualIndex.lookalikes(of: item, limit: (options.offset + options.limit) * 2 + 32)
+        return Self.answer(
+            try recommender.similar(to: item, options: options, lookalikes: lookalikes),
+            from: recommender
+        )
     }
 
     /// Items bought with `item`.

@@ -419,3 +419,53 @@ enum ImageTestFiles {
         }
     }
 }
+
+/// Photos joining the recommender's similar items.
+@Suite(.serialized) struct LookalikeRecommendationEndToEndTests {
+    let codec = ImageCodec()
+
+    @Test("a new item's similar items include the one whose photo looks like it, explained as looks_similar")
+    func lookalikes() async throws {
+        let server = ServerProcess()
+        try server.start(environment: ["AISLE_TRAIN_ON_START": "false"])
+        defer { server.stop() }
+        try await withHTTP(server) { http in
+            // No words in common, no events: only the photos can relate them.
+            let items = ItemBatch(items: [
+                ItemBody(id: "red-dress", title: "Summer dress"), ItemBody(id: "red-scarf", title: "Silk scarf"),
+                ItemBody(id: "blue-kettle", title: "Electric kettle"),
+            ])
+            #expect(try await http.post("/v1/items:batch", encoding: items).status == 200)
+            func stripes(_ a: [UInt8], _ b: [UInt8]) throws -> [UInt8] {
+                var rgb: [UInt8] = []
+                for y in 0..<200 { for _ in 0..<200 { rgb += y % 50 < 25 ? a : b } }
+                return try codec.encode(rgb: rgb, width: 200, height: 200, as: .jpeg)
+            }
+            let red = try stripes([200, 20, 30], [240, 220, 210])
+            let redAgain = try codec.render(red, RenditionSpec(width: 150, format: .webp, quality: 60, enhance: false))
+            let blue = try codec.encode(
+                rgb: (0..<(200 * 200)).flatMap { $0 % 200 < 100 ? [20, 40, 180] as [UInt8] : [90, 90, 90] },
+                width: 200,
+                height: 200,
+                as: .png
+            )
+            for (id, bytes, type) in [
+                ("red-dress", red, "image/jpeg"), ("red-scarf", redAgain, "image/webp"),
+                ("blue-kettle", blue, "image/png"),
+            ] {
+                #expect(
+                    try await http.call(.PUT, "/v1/items/\(id)/image", bytes: bytes, contentType: type).status == 200
+                )
+            }
+            let reply = try await http.call(
+                .GET,
+                "/v1/items/red-dress/similar?explain=true&limit=2",
+                key: ServerProcess.ingestKey
+            )
+            #expect(reply.status == 200, "\(reply.text)")
+            let list = try reply.decode(RecommendationListBody.self)
+            #expect(list.data.first?.itemID == "red-scarf", "\(reply.text)")
+            #expect(list.data.first?.reason?.type == "looks_similar", "\(reply.text)")
+        }
+    }
+}

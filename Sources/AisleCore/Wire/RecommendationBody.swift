@@ -42,7 +42,7 @@ public struct RecommendationBody: Codable, Sendable, Equatable {
 }
 
 /// Why an item was recommended: `similar_to_viewed`, `bought_together`, `popular_in_category`,
-/// `matches_profile`, `similar_content` or `trending`.
+/// `matches_profile`, `similar_content`, `looks_similar` or `trending`.
 public struct ReasonBody: Codable, Sendable, Equatable {
     public var type: String
     /// The items the reason refers to (the shopper's viewed items, the cart items).

@@ -126,3 +126,21 @@ struct ImageURLFetchService: Service {
         }
     }
 }
+
+/// Loads the photos' visual index at start, so that similar items can use their looks.
+struct VisualIndexService: Service {
+    let load: @Sendable () async throws -> Void
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await load()
+        } catch {
+            logger.warning("the photos' visual index did not load (it loads on first use): \(error)")
+        }
+        // A service that returns would end the server: wait for the shutdown instead.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

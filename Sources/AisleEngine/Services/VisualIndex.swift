@@ -123,6 +123,23 @@ final class VisualIndex: Sendable {
         }
     }
 
+    /// The items whose photos look most like `id`'s by their features alone (cosine, 0...1),
+    /// best first; empty when the item has no photo or the index is not loaded yet.
+    func lookalikes(of id: ItemID, limit: Int) -> [(item: ItemID, similarity: Float)] {
+        state.withLock { state in
+            guard state.loaded, let query = state.entries[id] else { return [] }
+            var scored: [(item: ItemID, similarity: Float)] = []
+            for (other, entry) in state.entries where other != id {
+                var dot: Float = 0
+                for index in 0..<min(query.features.count, entry.features.count) {
+                    dot += query.features[index] * entry.features[index]
+                }
+                scored.append((other, max(dot, 0)))
+            }
+            return Array(scored.sorted { $0.similarity > $1.similarity }.prefix(limit))
+        }
+    }
+
     /// Groups of items whose photos are the same picture: the same bytes, or perceptual
     /// hashes at most `maxDistance` bits apart. The hash is cut into 8 bytes; two hashes within
     /// 7 bits agree on at least one byte, so only items sharing a byte value at a position are

@@ -278,9 +278,16 @@ public struct RecommendationEngine: Sendable {
     // MARK: - Item pages
 
     /// Items similar to `item`: co-interaction neighbours, filled up with content neighbours (all
-    /// of them for an item too new to have interactions). Throws `not_found` for an item neither
-    /// the snapshot nor the live catalog knows.
-    public func similar(to item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationPage {
+    /// of them for an item too new to have interactions). `lookalikes` are the items whose
+    /// photos look like the item's, with their visual similarity (0...1): they join the content
+    /// neighbours, each candidate scored by the mean of its attribute and its photo similarity
+    /// (a photo says as much as the words). Throws `not_found` for an item neither the snapshot
+    /// nor the live catalog knows.
+    public func similar(
+        to item: ItemID,
+        options: ListOptions,
+        lookalikes: [(item: ItemID, similarity: Float)] = []
+    ) throws(AisleError) -> RecommendationPage {
         let itemFacts = try requireKnown(item)
         var options = options
         options.exclude.insert(item)
@@ -292,12 +299,22 @@ public struct RecommendationEngine: Sendable {
         if ranked.count < options.offset + options.limit + 1 {
             // Deep enough for the page after filters drop some (category, exclusions, live changes).
             let depth = (options.offset + options.limit) * (options.category == nil ? 2 : 20) + 64
-            for neighbour in contentNeighbours(of: itemFacts, excluding: item, depth: depth)
-            where candidates[neighbour.itemID] == nil {
-                candidates[neighbour.itemID] = Recommendation(
-                    itemID: neighbour.itemID,
-                    score: neighbour.score,
-                    reason: Reason(.similarContent, itemIDs: [item])
+            var content: [ItemID: Float] = [:]
+            for neighbour in contentNeighbours(of: itemFacts, excluding: item, depth: depth) {
+                content[neighbour.itemID] = neighbour.score
+            }
+            let looks = Dictionary(lookalikes.filter { $0.item != item }.map { ($0.item, $0.similarity) }) {
+                max($0, $1)
+            }
+            for id in Set(content.keys).union(looks.keys) where candidates[id] == nil {
+                let words = content[id] ?? 0
+                let look = looks[id]
+                // With a photo the item's look counts half; words alone otherwise.
+                let score = lookalikes.isEmpty ? words : (words + (look ?? 0)) / 2
+                candidates[id] = Recommendation(
+                    itemID: id,
+                    score: score,
+                    reason: Reason((look ?? 0) > words ? .looksSimilar : .similarContent, itemIDs: [item])
                 )
             }
             ranked = filtered(Array(candidates.values), options: options)
