@@ -60,10 +60,11 @@ extension Engine {
     /// Items like `item`. Throws `notFound` for an item the model does not know.
     public func similar(to item: ItemID, options: ListOptions) throws(AisleError) -> RecommendationAnswer {
         let recommender = recommendations.engine()
-        // Photos that look alike join the attributes (the index loads at start).
-        let lookalikes = visualIndex.lookalikes(of: item, limit: (options.offset + options.limit) * 2 + 32)
+        // Photos that look alike join the attributes (the index loads at start); scanned only
+        // when content fills the list.
+        let visual = visualIndex
         return Self.answer(
-            try recommender.similar(to: item, options: options, lookalikes: lookalikes),
+            try recommender.similar(to: item, options: options) { visual.lookalikes(of: item, limit: $0) },
             from: recommender
         )
     }

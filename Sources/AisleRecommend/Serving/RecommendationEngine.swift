@@ -278,15 +278,15 @@ public struct RecommendationEngine: Sendable {
     // MARK: - Item pages
 
     /// Items similar to `item`: co-interaction neighbours, filled up with content neighbours (all
-    /// of them for an item too new to have interactions). `lookalikes` are the items whose
-    /// photos look like the item's, with their visual similarity (0...1): they join the content
-    /// neighbours, each candidate scored by the mean of its attribute and its photo similarity
-    /// (a photo says as much as the words). Throws `not_found` for an item neither the snapshot
-    /// nor the live catalog knows.
+    /// of them for an item too new to have interactions). `lookalikes(depth)` gives the items
+    /// whose photos look like the item's, with their visual similarity (0...1), asked only when
+    /// content fills the list: they join the content neighbours, each candidate scored by the
+    /// mean of its attribute and its photo similarity (a photo says as much as the words).
+    /// Throws `not_found` for an item neither the snapshot nor the live catalog knows.
     public func similar(
         to item: ItemID,
         options: ListOptions,
-        lookalikes: [(item: ItemID, similarity: Float)] = []
+        lookalikes: (Int) -> [(item: ItemID, similarity: Float)] = { _ in [] }
     ) throws(AisleError) -> RecommendationPage {
         let itemFacts = try requireKnown(item)
         var options = options
@@ -303,14 +303,13 @@ public struct RecommendationEngine: Sendable {
             for neighbour in contentNeighbours(of: itemFacts, excluding: item, depth: depth) {
                 content[neighbour.itemID] = neighbour.score
             }
-            let looks = Dictionary(lookalikes.filter { $0.item != item }.map { ($0.item, $0.similarity) }) {
-                max($0, $1)
-            }
+            let found = lookalikes(depth)
+            let looks = Dictionary(found.filter { $0.item != item }.map { ($0.item, $0.similarity) }) { max($0, $1) }
             for id in Set(content.keys).union(looks.keys) where candidates[id] == nil {
                 let words = content[id] ?? 0
                 let look = looks[id]
                 // With a photo the item's look counts half; words alone otherwise.
-                let score = lookalikes.isEmpty ? words : (words + (look ?? 0)) / 2
+                let score = found.isEmpty ? words : (words + (look ?? 0)) / 2
                 candidates[id] = Recommendation(
                     itemID: id,
                     score: score,
