@@ -69,7 +69,17 @@ public final class DataFolder: Sendable {
         try images.check(bytes, mediaType: mediaType, settings: configuration.images)
         guard try await store.item(id) != nil else { throw AisleError.notFound("no item \"\(id)\"") }
         let image = try await images.ingest(bytes, for: id)
-        if let previous = try await store.putItemImage(image), previous.sha256 != image.sha256 {
+        await images.writes.lock()
+        defer { images.writes.unlock() }
+        let previous: ItemImage?
+        do {
+            try images.saveOriginal(bytes, sha256: image.sha256)
+            previous = try await store.putItemImage(image)
+        } catch {
+            try? await images.releaseOriginal(image.sha256, store: store)
+            throw error
+        }
+        if let previous, previous.sha256 != image.sha256 {
             try await images.releaseOriginal(previous.sha256, store: store)
         }
         return image

@@ -47,7 +47,18 @@ extension Engine {
         try images.check(bytes, mediaType: mediaType, settings: configuration.images)
         guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
         let image = try await images.ingest(bytes, for: id)
-        let previous = try await store.putItemImage(image)
+        // One photo write at a time: a release must not delete an original that another upload
+        // has just decided to share.
+        await images.writes.lock()
+        defer { images.writes.unlock() }
+        let previous: ItemImage?
+        do {
+            try images.saveOriginal(bytes, sha256: image.sha256)
+            previous = try await store.putItemImage(image)
+        } catch {
+            try? await releaseOriginal(image.sha256)
+            throw error
+        }
         // The newest photo wins: an upload stands for the item's image_url as it is now.
         if let url = item.imageURL { try await store.recordImageFetch(id, url: url, error: nil, at: .now()) }
         visualIndex.update(image)
@@ -67,6 +78,8 @@ extension Engine {
 
     /// Removes the item's photo; false when it had none.
     public func deleteItemImage(_ id: ItemID) async throws -> Bool {
+        await images.writes.lock()
+        defer { images.writes.unlock() }
         guard let previous = try await store.deleteItemImage(id) else { return false }
         visualIndex.remove(id)
         try await releaseOriginal(previous.sha256)
@@ -131,12 +144,15 @@ extension Engine {
             )
         }
         if let cached = images.cachedRendition(path) { return answer(cached) }
-        let original = try images.original(plan.sha256)
-        let codec = images.codec
+        let library = images
         let spec = plan.spec
+        let sha256 = plan.sha256
         let bytes: [UInt8]
         do {
-            bytes = try await images.decoding { () throws(ImageError) in try codec.render(original, spec) }
+            // The original is read in the slot: a queue of misses holds no 25 MB files.
+            bytes = try await images.decoding { () throws(ImageError) in
+                try library.codec.render(try library.original(sha256), spec)
+            }
         } catch {
             throw ImageLibrary.aisleError(error)
         }
@@ -159,8 +175,12 @@ extension Engine {
         if let asked = request.width {
             let snappedWidth = snapped(Double(asked) * ratio)
             width = snappedWidth
-            // The box keeps its shape: its height grows with the width.
-            height = request.height.map { Int((Double($0) * Double(snappedWidth) / Double(asked)).rounded()) }
+            // The box keeps its shape, rounded to a twentieth so that the heights a client can
+            // ask for are few: its height grows with the width.
+            height = request.height.map { askedHeight in
+                let shape = min(max((Double(askedHeight) / Double(asked) * 20).rounded() / 20, 0.05), 8)
+                return max(Int((shape * Double(snappedWidth)).rounded()), 1)
+            }
         } else if let asked = request.height {
             height = snapped(Double(asked) * ratio)
         } else {
@@ -174,7 +194,9 @@ extension Engine {
         case .jpeg: format = .jpeg
         case .png: format = .png
         }
-        let quality = min(max(request.quality ?? (format == .avif ? 55 : 80), 1), 100)
+        // Qualities in steps of 5: twenty renditions per size at most, not a hundred.
+        let asked = request.quality ?? (format == .avif ? 55 : 80)
+        let quality = min(max((asked + 2) / 5 * 5, 5), 100)
         let fit: RenditionSpec.Fit = request.fit == .cover && height != nil && width != nil ? .cover : .contain
         let spec = RenditionSpec(
             width: width ?? 10_000_000,
@@ -197,13 +219,16 @@ public struct RenditionPlan: Sendable {
 
     var format: ImageFormat { spec.format }
 
-    /// The cache file's suffix: size, fit, quality, enhancement and format.
+    /// The cache file's suffix: how renditions are made (`version`, bumped when that changes,
+    /// so that immutable URLs get new tags), size, fit, quality, enhancement and format.
     var key: String {
         let height = spec.height.map(String.init) ?? "0"
         let width = spec.width >= 10_000_000 ? "0" : String(spec.width)
         return
-            "\(width)x\(height)-\(spec.fit.rawValue)-q\(spec.quality)-\(spec.enhance ? "e" : "n").\(spec.format.fileExtension)"
+            "\(Self.version)-\(width)x\(height)-\(spec.fit.rawValue)-q\(spec.quality)-\(spec.enhance ? "e" : "n").\(spec.format.fileExtension)"
     }
+
+    static let version = "r1"
 
     public var entityTag: String { "\"\(sha256.prefix(24))-\(key)\"" }
 }

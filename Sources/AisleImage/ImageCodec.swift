@@ -106,7 +106,8 @@ public struct ImageCodec: Sendable {
         return read
     }
 
-    /// A rendition of `bytes` (already checked by `header(of:)`).
+    /// A rendition of `bytes` (an original already verified: a failure here is the server's,
+    /// `.failed`, not the client's).
     public func render(_ bytes: [UInt8], _ spec: RenditionSpec) throws(ImageError) -> [UInt8] {
         guard spec.format.isRenditionFormat else { throw .unsupported("renditions are JPEG, PNG, WebP or AVIF") }
         try start()
@@ -124,7 +125,7 @@ public struct ImageCodec: Sendable {
         let status = bytes.withUnsafeBytes {
             aisle_image_render($0.baseAddress, $0.count, &options, &out, &length, &error, error.count)
         }
-        guard status == 0, let out else { throw .corrupt(Self.message(error)) }
+        guard status == 0, let out else { throw .failed(Self.message(error)) }
         defer { aisle_vips_free(out) }
         return Array(UnsafeRawBufferPointer(start: out, count: length))
     }

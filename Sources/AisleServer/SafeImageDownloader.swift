@@ -166,6 +166,9 @@ public struct SafeImageDownloader: ImageDownloader {
             case 192 where b == 168: return false
             case 192 where b == 0 && address[2] == 0: return false
             case 198 where b == 18 || b == 19: return false  // benchmarking
+            case 192 where b == 0 && address[2] == 2: return false  // TEST-NET-1
+            case 198 where b == 51 && address[2] == 100: return false  // TEST-NET-2
+            case 203 where b == 0 && address[2] == 113: return false  // TEST-NET-3
             case 224...255: return false  // multicast, reserved, broadcast
             default: return true
             }
@@ -179,6 +182,11 @@ public struct SafeImageDownloader: ImageDownloader {
         if address[0..<4] == [0x00, 0x64, 0xFF, 0x9B] && address[4..<12].allSatisfy({ $0 == 0 }) {
             return isPublic(Array(address[12..<16]))
         }
+        // IPv4-compatible (::a.b.c.d, deprecated) and 6to4 (2002:a.b.c.d::/48): the IPv4 decides.
+        if address[0..<12].allSatisfy({ $0 == 0 }) { return isPublic(Array(address[12..<16])) }
+        if address[0] == 0x20 && address[1] == 0x02 { return isPublic(Array(address[2..<6])) }
+        if address[0..<6] == [0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01] { return false }  // local NAT64 64:ff9b:1::/48
+        if address[0] == 0xFE && address[1] & 0xC0 == 0xC0 { return false }  // site-local fec0::/10
         if address[0] & 0xFE == 0xFC { return false }  // unique local fc00::/7
         if address[0] == 0xFE && address[1] & 0xC0 == 0x80 { return false }  // link-local fe80::/10
         if address[0] == 0xFF { return false }  // multicast

@@ -91,11 +91,14 @@ int aisle_image_header_read(const void *data, size_t length, aisle_image_header 
     return 0;
 }
 
-// Replaces *image by *next (dropping the old reference) when the step succeeded.
-static int step(VipsImage **image, int result, VipsImage *next) {
+// Replaces *image by *next (dropping the old reference) when the step succeeded. `next` is
+// passed by address so that it is read after the operation that sets it has run (C leaves
+// the order of a call's arguments unspecified).
+static int step(VipsImage **image, int result, VipsImage **next) {
     if (result != 0) return -1;
     g_object_unref(*image);
-    *image = next;
+    *image = *next;
+    *next = NULL;
     return 0;
 }
 
@@ -104,15 +107,15 @@ static int to_srgb(VipsImage **image) {
     VipsInterpretation interpretation = vips_image_guess_interpretation(*image);
     VipsImage *next = NULL;
     if (interpretation != VIPS_INTERPRETATION_sRGB && interpretation != VIPS_INTERPRETATION_B_W) {
-        if (step(image, vips_colourspace(*image, &next, VIPS_INTERPRETATION_sRGB, NULL), next)) return -1;
+        if (step(image, vips_colourspace(*image, &next, VIPS_INTERPRETATION_sRGB, NULL), &next)) return -1;
     }
     if (vips_image_get_format(*image) != VIPS_FORMAT_UCHAR) {
         // 16-bit PNG: scale down, not clip.
         VipsInterpretation target =
             vips_image_get_bands(*image) >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W;
-        if (step(image, vips_colourspace(*image, &next, target, NULL), next)) return -1;
+        if (step(image, vips_colourspace(*image, &next, target, NULL), &next)) return -1;
         if (vips_image_get_format(*image) != VIPS_FORMAT_UCHAR &&
-            step(image, vips_cast(*image, &next, VIPS_FORMAT_UCHAR, NULL), next))
+            step(image, vips_cast(*image, &next, VIPS_FORMAT_UCHAR, NULL), &next))
             return -1;
     }
     return 0;
@@ -124,7 +127,7 @@ static int flatten_on_white(VipsImage **image) {
     VipsImage *next = NULL;
     int result = vips_flatten(*image, &next, "background", white, NULL);
     vips_area_unref(VIPS_AREA(white));
-    return step(image, result, next);
+    return step(image, result, &next);
 }
 
 // Noise (Immerkaer's estimate of the standard deviation of Gaussian noise, from the response
@@ -164,17 +167,18 @@ static int enhance(VipsImage **image) {
     VipsImage *next = NULL;
     // The statistics read the rendition before the filters do: decode it once into memory
     // (a rendition is small) instead of streaming the original twice.
-    if (step(image, (next = vips_image_copy_memory(*image)) ? 0 : -1, next)) return -1;
+    next = vips_image_copy_memory(*image);
+    if (step(image, next ? 0 : -1, &next)) return -1;
     int bands = vips_image_get_bands(*image);
     if (vips_image_hasalpha(*image)) {
         if (vips_extract_band(*image, &alpha, bands - 1, NULL)) return -1;
-        if (step(image, vips_extract_band(*image, &next, 0, "n", bands - 1, NULL), next)) goto failed;
+        if (step(image, vips_extract_band(*image, &next, 0, "n", bands - 1, NULL), &next)) goto failed;
     }
     double noise = 0;
     int low = 0, high = 255;
     if (statistics(*image, &noise, &low, &high)) goto failed;
     if (noise > AISLE_ENHANCE_NOISE) {
-        if (step(image, vips_median(*image, &next, 3, NULL), next)) goto failed;
+        if (step(image, vips_median(*image, &next, 3, NULL), &next)) goto failed;
         // The levels and the noise left, of the denoised picture.
         if (statistics(*image, &noise, &low, &high)) goto failed;
     }
@@ -186,17 +190,17 @@ static int enhance(VipsImage **image) {
         if (gain > AISLE_ENHANCE_MAX_GAIN) gain = AISLE_ENHANCE_MAX_GAIN;
         double middle = (low + high) / 2.0;
         double target = (AISLE_ENHANCE_TARGET_LOW + AISLE_ENHANCE_TARGET_HIGH) / 2.0;
-        if (step(image, vips_linear1(*image, &next, gain, target - middle * gain, "uchar", TRUE, NULL), next))
+        if (step(image, vips_linear1(*image, &next, gain, target - middle * gain, "uchar", TRUE, NULL), &next))
             goto failed;
     }
     // Edges sharpen; differences under the noise level count as flat and stay as they are.
     double flat = AISLE_ENHANCE_FLAT_PER_NOISE * noise * gain;
     if (flat < 2) flat = 2;
-    if (step(image, vips_sharpen(*image, &next, "sigma", AISLE_ENHANCE_SHARPEN, "x1", flat, "m2", 2.0, NULL), next))
+    if (step(image, vips_sharpen(*image, &next, "sigma", AISLE_ENHANCE_SHARPEN, "x1", flat, "m2", 2.0, NULL), &next))
         goto failed;
     if (vips_image_get_format(*image) != VIPS_FORMAT_UCHAR && to_srgb(image)) goto failed;
     if (alpha) {
-        if (step(image, vips_bandjoin2(*image, alpha, &next, NULL), next)) goto failed;
+        if (step(image, vips_bandjoin2(*image, alpha, &next, NULL), &next)) goto failed;
         g_object_unref(alpha);
     }
     return 0;
@@ -256,11 +260,11 @@ int aisle_image_pixels(const void *data, size_t length, int width, int height, u
     VipsImage *next = NULL;
     if (to_srgb(&image) || flatten_on_white(&image) ||
         (vips_image_get_bands(image) < 3 &&
-         step(&image, vips_colourspace(image, &next, VIPS_INTERPRETATION_sRGB, NULL), next))) {
+         step(&image, vips_colourspace(image, &next, VIPS_INTERPRETATION_sRGB, NULL), &next))) {
         g_object_unref(image);
         return fail(error, error_size, "the image could not be converted");
     }
-    if (vips_image_get_bands(image) > 3 && step(&image, vips_extract_band(image, &next, 0, "n", 3, NULL), next)) {
+    if (vips_image_get_bands(image) > 3 && step(&image, vips_extract_band(image, &next, 0, "n", 3, NULL), &next)) {
         g_object_unref(image);
         return fail(error, error_size, "the image could not be converted");
     }
@@ -301,7 +305,7 @@ int aisle_image_encode_rgb(const uint8_t *rgb, int width, int height, int format
         vips_image_new_from_memory_copy(rgb, (size_t)width * height * 3, width, height, 3, VIPS_FORMAT_UCHAR);
     if (!image) return fail(error, error_size, "the pixels could not be read");
     VipsImage *next = NULL;
-    if (step(&image, vips_copy(image, &next, "interpretation", VIPS_INTERPRETATION_sRGB, NULL), next)) {
+    if (step(&image, vips_copy(image, &next, "interpretation", VIPS_INTERPRETATION_sRGB, NULL), &next)) {
         g_object_unref(image);
         return fail(error, error_size, "the pixels could not be read");
     }

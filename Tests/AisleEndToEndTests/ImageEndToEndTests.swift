@@ -76,6 +76,18 @@ import Testing
                 headers: ["If-None-Match": tag]
             )
             #expect(again.status == 304 && again.body.isEmpty && again.headers["etag"] == tag)
+            let weak = try await http.call(
+                .GET,
+                "/v1/items/shoe/image?w=480&format=webp",
+                key: nil,
+                headers: ["If-None-Match": "\"other\", W/\(tag)"]
+            )
+            #expect(weak.status == 304, "a weak tag matches too")
+            // Qualities come in steps of 5: 79 and 81 are the same rendition as 80.
+            for quality in [79, 81] {
+                let near = try await http.call(.GET, "/v1/items/shoe/image?w=480&format=webp&q=\(quality)", key: nil)
+                #expect(near.headers["etag"] == tag, "q=\(quality)")
+            }
 
             // Widths snap up to the ladder; dpr multiplies first: 200 × 2 → 480.
             let snapped = try await http.call(.GET, "/v1/items/shoe/image?w=200&dpr=2&format=jpeg", key: nil)
@@ -241,6 +253,8 @@ import Testing
             #expect(try await http.call(.GET, "/v1/items/shoe/image?w=160", key: nil).status == 401)
             let rendition = try await http.call(.GET, "/v1/items/shoe/image?w=160", key: ServerProcess.ingestKey)
             #expect(rendition.status == 200)
+            // Behind a key, shared caches must not keep a copy.
+            #expect(rendition.headers["cache-control"] == "private, max-age=300")
             let original = "\(server.dataDirectory)/images/originals/\(first.sha256.prefix(2))/\(first.sha256)"
             #expect(FileManager.default.fileExists(atPath: original))
 

@@ -22,6 +22,9 @@ final class ImageLibrary: Sendable {
     let codec: ImageCodec
     let cacheBytes: Int
     private let slots: DispatchSemaphore
+    /// Serialises photo writes (original saved, store written, replaced original released):
+    /// a release must not delete an original another upload has just decided to share.
+    let writes = AsyncLock()
     private let cache = Mutex(CacheIndex())
     /// The most used renditions in memory too, so that a hot one costs no file read.
     private let hot = Mutex(HotRenditions())
@@ -70,8 +73,22 @@ final class ImageLibrary: Sendable {
         slots = DispatchSemaphore(value: max(concurrency, 1))
     }
 
-    /// Runs `work` on a decoding thread, when one of the slots is free.
+    /// Images waiting for or in a decoding slot.
+    private let pending = Mutex(0)
+    /// Past this many images waiting, more are refused (503) instead of queued: each waiting
+    /// request holds a thread, and a burst of misses must not take them all.
+    static let maxPending = 64
+
+    /// Runs `work` on a decoding thread, when one of the slots is free; `.failed` when too many
+    /// images are waiting already.
     func decoding<T: Sendable>(_ work: @escaping @Sendable () throws(ImageError) -> T) async throws(ImageError) -> T {
+        let admitted = pending.withLock { count -> Bool in
+            guard count < Self.maxPending else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw .failed("too many images are being processed; retry in a moment") }
+        defer { pending.withLock { $0 -= 1 } }
         let result: Result<T, ImageError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { [slots] in
                 slots.wait()
@@ -117,7 +134,8 @@ final class ImageLibrary: Sendable {
     }
 
     /// Reads a checked upload whole (its header against the pixel limit, every pixel decoded,
-    /// its look analysed), keeps the original, and returns what the store keeps of it.
+    /// its look analysed) and returns what the store keeps of it; the caller keeps the original
+    /// (`saveOriginal`) under `writes`, with the store write.
     func ingest(_ bytes: [UInt8], for id: ItemID) async throws -> ItemImage {
         let codec = self.codec
         let side = ImageAnalysis.side
@@ -132,7 +150,6 @@ final class ImageLibrary: Sendable {
             throw Self.aisleError(error)
         }
         let sha256 = Self.sha256(bytes)
-        try saveOriginal(bytes, sha256: sha256)
         return ItemImage(
             itemID: id,
             sha256: sha256,
@@ -176,12 +193,10 @@ final class ImageLibrary: Sendable {
         try Self.writeAtomically(bytes, to: path)
     }
 
-    func original(_ sha256: String) throws -> [UInt8] {
+    /// An original's bytes; `.failed` when its file is missing.
+    func original(_ sha256: String) throws(ImageError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: originalPath(sha256)) else {
-            throw AisleError(
-                code: .unavailable,
-                message: "the original image \(sha256.prefix(12))… is missing from the data folder"
-            )
+            throw .failed("the original image \(sha256.prefix(12))… is missing from the data folder")
         }
         return Array(data)
     }
@@ -215,7 +230,14 @@ final class ImageLibrary: Sendable {
             hot.entries[path]?.lastUse = hot.clock
             return entry.bytes
         }
-        if let inMemory { return inMemory }
+        if let inMemory {
+            // The disk cache's order follows use too: the hottest file must not look oldest.
+            cache.withLock { index in
+                index.clock += 1
+                index.entries[path]?.lastUse = index.clock
+            }
+            return inMemory
+        }
         loadCacheIndex()
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let bytes = Array(data)
@@ -309,5 +331,36 @@ final class ImageLibrary: Sendable {
             try? FileManager.default.removeItem(atPath: temporary)
             throw AisleError(code: .unavailable, message: "could not write \(path) (errno \(errno))")
         }
+    }
+}
+
+/// A lock for async code: `lock` suspends (it does not block a thread) until the holder calls
+/// `unlock`; waiters go first come, first served.
+final class AsyncLock: Sendable {
+    private let state = Mutex<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func lock() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state -> Bool in
+                if !state.locked {
+                    state.locked = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    func unlock() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.locked = false
+                return nil
+            }
+            return state.waiters.removeFirst()  // the lock passes to it, still held
+        }
+        next?.resume()
     }
 }

@@ -83,6 +83,9 @@ final class VisualIndex: Sendable {
                     cursor = last.itemID
                 }
                 state.withLock { state in
+                    // A second load after a failed one may finish after the first succeeded:
+                    // its older reading must not overwrite what changed since.
+                    guard !state.loaded else { return }
                     for (id, entry) in found where !state.touched.contains(id) { Self.set(&state, id, entry) }
                     state.touched = []
                     state.loaded = true
@@ -95,7 +98,10 @@ final class VisualIndex: Sendable {
         do {
             try await task?.value
         } catch {
-            state.withLock { $0.loading = nil }
+            // Only the failed load is forgotten, not a newer one another caller started.
+            state.withLock { state in
+                if let task, let loading = state.loading, loading == task { state.loading = nil }
+            }
             throw error
         }
     }
@@ -104,40 +110,39 @@ final class VisualIndex: Sendable {
     /// share for a perceptual hash within 16 bits (the same picture resized, recompressed or
     /// slightly recoloured). Nil when the item has no photo.
     func similar(to id: ItemID, limit: Int) -> [(item: ItemID, score: Float, distance: Int)]? {
-        state.withLock { state in
-            guard let query = state.entries[id] else { return nil }
-            var scored: [(item: ItemID, score: Float, distance: Int)] = []
-            scored.reserveCapacity(state.entries.count)
-            for (other, entry) in state.entries where other != id {
-                let (score, distance) = ImageAnalysis.similarity(
-                    features: query.features,
-                    hash: query.hash,
-                    to: entry.features,
-                    hash: entry.hash
-                )
-                scored.append((other, score, distance))
-            }
-            return Array(
-                scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(limit)
+        // The scan runs on a copy (copy-on-write: the lock is held for a reference count), so
+        // that renditions, which read the index on every request, never wait for it.
+        let entries = state.withLock { $0.entries }
+        guard let query = entries[id] else { return nil }
+        var scored: [(item: ItemID, score: Float, distance: Int)] = []
+        scored.reserveCapacity(entries.count)
+        for (other, entry) in entries where other != id {
+            let (score, distance) = ImageAnalysis.similarity(
+                features: query.features,
+                hash: query.hash,
+                to: entry.features,
+                hash: entry.hash
             )
+            scored.append((other, score, distance))
         }
+        return Array(scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(limit))
     }
 
     /// The items whose photos look most like `id`'s by their features alone (cosine, 0...1),
     /// best first; empty when the item has no photo or the index is not loaded yet.
     func lookalikes(of id: ItemID, limit: Int) -> [(item: ItemID, similarity: Float)] {
-        state.withLock { state in
-            guard state.loaded, let query = state.entries[id] else { return [] }
-            var scored: [(item: ItemID, similarity: Float)] = []
-            for (other, entry) in state.entries where other != id {
-                var dot: Float = 0
-                for index in 0..<min(query.features.count, entry.features.count) {
-                    dot += query.features[index] * entry.features[index]
-                }
-                scored.append((other, max(dot, 0)))
+        let (loaded, entries) = state.withLock { ($0.loaded, $0.entries) }
+        guard loaded, let query = entries[id] else { return [] }
+        var scored: [(item: ItemID, similarity: Float)] = []
+        scored.reserveCapacity(entries.count)
+        for (other, entry) in entries where other != id {
+            var dot: Float = 0
+            for index in 0..<min(query.features.count, entry.features.count) {
+                dot += query.features[index] * entry.features[index]
             }
-            return Array(scored.sorted { $0.similarity > $1.similarity }.prefix(limit))
+            scored.append((other, max(dot, 0)))
         }
+        return Array(scored.sorted { $0.similarity > $1.similarity }.prefix(limit))
     }
 
     /// Groups of items whose photos are the same picture: the same bytes, or perceptual

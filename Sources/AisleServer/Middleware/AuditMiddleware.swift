@@ -49,7 +49,7 @@ struct AuditMiddleware: RouterMiddleware {
         switch action {
         case "users.erase": return id.map { "user " + tokens.pseudonym(of: UserID($0)) }
         case "users.put", "users.token", "users.export", "consent.set": return id.map { AuditTarget.user(UserID($0)) }
-        case "items.put", "items.delete": return id.map { AuditTarget.item(ItemID($0)) }
+        case "items.put", "items.delete", "images.put", "images.delete": return id.map { AuditTarget.item(ItemID($0)) }
         case "keys.revoke": return id.map(AuditTarget.key)
         case "keys.create":
             return response?.headers[.location].flatMap { $0.split(separator: "/").last.map(String.init) }
@@ -75,6 +75,8 @@ enum AuditActions {
         "PUT /v1/items/{id}": "items.put",
         "DELETE /v1/items/{id}": "items.delete",
         "POST /v1/items:batch": "items.batch",
+        "PUT /v1/items/{id}/image": "images.put",
+        "DELETE /v1/items/{id}/image": "images.delete",
         "PUT /v1/users/{id}": "users.put",
         "POST /v1/users:batch": "users.batch",
         "DELETE /v1/users/{id}": "users.erase",

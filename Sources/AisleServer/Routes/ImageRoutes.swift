@@ -91,7 +91,7 @@ struct ImageRoutes {
         }
         // The item's photo may change: browsers check again after a few minutes.
         let maxAge = configuration.images.itemImageMaxAge.components.seconds
-        return try await answer(request, plan, cacheControl: "public, max-age=\(maxAge)")
+        return try await answer(request, plan, cacheControl: "\(visibility), max-age=\(maxAge)")
     }
 
     @Sendable func contentRendition(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -101,8 +101,12 @@ struct ImageRoutes {
             throw AisleError.notFound("no image \"\(sha256.prefix(64))\"")
         }
         // The URL names the content: it never changes.
-        return try await answer(request, plan, cacheControl: "public, max-age=31536000, immutable")
+        return try await answer(request, plan, cacheControl: "\(visibility), max-age=31536000, immutable")
     }
+
+    /// Who may keep a copy: shared caches too when renditions are public; only the client when
+    /// they need a key (a shared cache would hand them out without one).
+    var visibility: String { configuration.images.publicRenditions ? "public" : "private" }
 
     /// The rendition, or 304 when the client holds it (answered before any decoding).
     func answer(_ request: Request, _ plan: RenditionPlan, cacheControl: String) async throws -> Response {
@@ -113,7 +117,9 @@ struct ImageRoutes {
         if let held = request.headers[.ifNoneMatch],
             held == "*"
                 || held.split(separator: ",").contains(where: {
-                    $0.trimmingCharacters(in: .whitespaces) == plan.entityTag
+                    // If-None-Match compares weakly (RFC 9110): W/"x" matches "x".
+                    let tag = $0.trimmingCharacters(in: .whitespaces)
+                    return (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == plan.entityTag
                 })
         {
             return Response(status: .notModified, headers: headers)
