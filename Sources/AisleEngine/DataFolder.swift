@@ -66,23 +66,7 @@ public final class DataFolder: Sendable {
     /// Sets an item's photo, as `PUT /v1/items/{id}/image` does (the same checks and errors);
     /// a server started on the folder later serves it.
     public func importItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
-        try images.check(bytes, mediaType: mediaType, settings: configuration.images)
-        guard try await store.item(id) != nil else { throw AisleError.notFound("no item \"\(id)\"") }
-        let image = try await images.ingest(bytes, for: id)
-        await images.writes.lock()
-        defer { images.writes.unlock() }
-        let previous: ItemImage?
-        do {
-            try images.saveOriginal(bytes, sha256: image.sha256)
-            previous = try await store.putItemImage(image)
-        } catch {
-            try? await images.releaseOriginal(image.sha256, store: store)
-            throw error
-        }
-        if let previous, previous.sha256 != image.sha256 {
-            try await images.releaseOriginal(previous.sha256, store: store)
-        }
-        return image
+        try await images.put(bytes, mediaType: mediaType, for: id, settings: configuration.images, store: store)
     }
 
     /// Creates or replaces items; returns how many were written.

@@ -44,26 +44,9 @@ extension Engine {
     /// `Content-Type`), replacing its earlier one; returns the stored metadata. The item keeps
     /// its previous photo when anything is wrong.
     public func putItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
-        try images.check(bytes, mediaType: mediaType, settings: configuration.images)
-        guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
-        let image = try await images.ingest(bytes, for: id)
-        // One photo write at a time: a release must not delete an original that another upload
-        // has just decided to share.
-        await images.writes.lock()
-        defer { images.writes.unlock() }
-        let previous: ItemImage?
-        do {
-            try images.saveOriginal(bytes, sha256: image.sha256)
-            previous = try await store.putItemImage(image)
-        } catch {
-            try? await releaseOriginal(image.sha256)
-            throw error
+        try await images.put(bytes, mediaType: mediaType, for: id, settings: configuration.images, store: store) {
+            visualIndex.update($0)
         }
-        // The newest photo wins: an upload stands for the item's image_url as it is now.
-        if let url = item.imageURL { try await store.recordImageFetch(id, url: url, error: nil, at: .now()) }
-        visualIndex.update(image)
-        if let previous, previous.sha256 != image.sha256 { try await releaseOriginal(previous.sha256) }
-        return image
     }
 
     /// The item's photo metadata, nil without one.
@@ -82,7 +65,7 @@ extension Engine {
         defer { images.writes.unlock() }
         guard let previous = try await store.deleteItemImage(id) else { return false }
         visualIndex.remove(id)
-        try await releaseOriginal(previous.sha256)
+        try await images.releaseOriginal(previous.sha256, store: store)
         return true
     }
 
@@ -108,11 +91,6 @@ extension Engine {
     public func duplicateImages(maxDistance: Int) async throws -> [[ItemID]] {
         try await visualIndex.load(from: store)
         return visualIndex.duplicates(maxDistance: maxDistance)
-    }
-
-    /// Deletes an original (and its renditions) once no item uses it.
-    private func releaseOriginal(_ sha256: String) async throws {
-        try await images.releaseOriginal(sha256, store: store)
     }
 
     /// How the rendition of the item's current photo will be made, with its `ETag`, before it

@@ -49,9 +49,14 @@ public struct ImageAnalysis: Sendable, Equatable {
         hash hashB: UInt64
     ) -> (score: Float, distance: Int) {
         let distance = hammingDistance(hashA, hashB)
-        var score: Float = 0
-        for index in 0..<min(a.count, b.count) { score += a[index] * b[index] }
-        return (score + hashWeight * Float(max(0, 16 - distance)) / 16, distance)
+        return (featureSimilarity(a, b) + hashWeight * Float(max(0, 16 - distance)) / 16, distance)
+    }
+
+    /// The cosine similarity of two feature vectors (both normalised: their dot product).
+    public static func featureSimilarity(_ a: [Float], _ b: [Float]) -> Float {
+        var dot: Float = 0
+        for index in 0..<min(a.count, b.count) { dot += a[index] * b[index] }
+        return dot
     }
 
     /// The weight of a close perceptual hash beside the features' similarity (0...1).

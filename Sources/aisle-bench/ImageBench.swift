@@ -232,7 +232,7 @@ struct ImageBench: AsyncParsableCommand {
             (
                 "features alone",
                 { (a: ImageAnalysis, b: ImageAnalysis) -> Float in
-                    zip(a.features, b.features).reduce(0) { $0 + $1.0 * $1.1 }
+                    ImageAnalysis.featureSimilarity(a.features, b.features)
                 }
             ),
             (

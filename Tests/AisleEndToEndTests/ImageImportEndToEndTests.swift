@@ -112,6 +112,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let none = try aisle(["import", "images", "empty", "--data", "data"], in: work)
         #expect(none.status != 0 && none.output.contains("no photos"), "\(none.output)")
+        let noMap = try aisle(["import", "images", "photos", "--map", "nope.csv", "--data", "data"], in: work)
+        #expect(noMap.status != 0 && noMap.output.contains("cannot read the mapping file nope.csv"), "\(noMap.output)")
     }
 }
 

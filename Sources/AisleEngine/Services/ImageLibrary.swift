@@ -164,6 +164,39 @@ final class ImageLibrary: Sendable {
         )
     }
 
+    /// Sets an item's photo: the upload checked and read whole, then — one write at a time —
+    /// the original kept, the record stored (an upload stands for the item's `image_url` as it
+    /// is now), `stored` told, and the replaced original released when no item uses it. The
+    /// server (`Engine.putItemImage`) and `aisle import images` (`DataFolder`) both write here.
+    func put(
+        _ bytes: [UInt8],
+        mediaType: String?,
+        for id: ItemID,
+        settings: ImageConfiguration,
+        store: any Store,
+        stored: (ItemImage) -> Void = { _ in }
+    ) async throws -> ItemImage {
+        try check(bytes, mediaType: mediaType, settings: settings)
+        guard let item = try await store.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
+        let image = try await ingest(bytes, for: id)
+        // One photo write at a time: a release must not delete an original that another upload
+        // has just decided to share.
+        await writes.lock()
+        defer { writes.unlock() }
+        let previous: ItemImage?
+        do {
+            try saveOriginal(bytes, sha256: image.sha256)
+            previous = try await store.putItemImage(image)
+        } catch {
+            try? await releaseOriginal(image.sha256, store: store)
+            throw error
+        }
+        if let url = item.imageURL { try await store.recordImageFetch(id, url: url, error: nil, at: .now()) }
+        stored(image)
+        if let previous, previous.sha256 != image.sha256 { try await releaseOriginal(previous.sha256, store: store) }
+        return image
+    }
+
     /// Deletes an original (and its renditions) once no item of `store` uses it.
     func releaseOriginal(_ sha256: String, store: any ImageStore) async throws {
         if try await store.itemImageReferences(sha256: sha256) == 0 { removeOriginal(sha256) }

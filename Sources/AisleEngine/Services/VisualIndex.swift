@@ -136,11 +136,7 @@ final class VisualIndex: Sendable {
         var scored: [(item: ItemID, similarity: Float)] = []
         scored.reserveCapacity(entries.count)
         for (other, entry) in entries where other != id {
-            var dot: Float = 0
-            for index in 0..<min(query.features.count, entry.features.count) {
-                dot += query.features[index] * entry.features[index]
-            }
-            scored.append((other, max(dot, 0)))
+            scored.append((other, max(ImageAnalysis.featureSimilarity(query.features, entry.features), 0)))
         }
         return Array(scored.sorted { $0.similarity > $1.similarity }.prefix(limit))
     }

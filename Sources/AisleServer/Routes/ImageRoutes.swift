@@ -29,13 +29,7 @@ struct ImageRoutes {
     @Sendable func upload(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
         var request = request
-        let maxBytes = configuration.images.maxUploadBytes
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try await request.collectBody(upTo: maxBytes).readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw AisleError(code: .payloadTooLarge, message: "the image is larger than the limit of \(maxBytes) bytes")
-        }
+        let bytes = try await request.bodyBytes(maxBytes: configuration.images.maxUploadBytes)
         let image = try await engine.putItemImage(id, bytes: bytes, mediaType: request.headers[.contentType])
         return JSONResponse.encoded(ImageBody(image))
     }

@@ -39,7 +39,9 @@ struct ImageImport {
             throw ImportFailure("\(directory) is not a folder")
         }
         if let mapping {
-            let text = try String(contentsOfFile: mapping, encoding: .utf8)
+            guard let text = try? String(contentsOfFile: mapping, encoding: .utf8) else {
+                throw ImportFailure("cannot read the mapping file \(mapping)")
+            }
             var lines = text.split(whereSeparator: \.isNewline).map {
                 $0.split(separator: ",", omittingEmptySubsequences: false)
             }
