@@ -9,8 +9,12 @@ DEMO_PORT ?= 8080
 demo:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
 
+# A crash prints its backtrace without waiting for a terminal and without the image list, and a
+# hung run stops after 40 minutes instead of holding CI to its limit.
 test:
-	scripts/install-deps.sh && scripts/fetch-models.sh && swift build --build-tests && swift test --skip-build
+	scripts/install-deps.sh && scripts/fetch-models.sh && swift build --build-tests && \
+	SWIFT_BACKTRACE=interactive=no,threads=all,registers=crashed,images=none,limit=40 \
+	timeout --kill-after=30s 40m swift test --skip-build
 
 # The text encoder's weights (docs/TEXT.md), into models/ (gitignored).
 models:

@@ -68,22 +68,15 @@ final class ServerProcess: @unchecked Sendable {
         process.standardOutput = pipe
         if captureLogs {
             let errors = Pipe()
-            let collector = logCollector
-            errors.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { collector.append(data) }
-            }
+            logCollector.follow(errors.fileHandleForReading)
             process.standardError = errors
         } else {
             process.standardError = FileHandle.standardError
         }
         output = OutputCollector()
         let collector = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { collector.append(data) }
-        }
         try process.run()
+        collector.follow(pipe.fileHandleForReading)
         self.process = process
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
@@ -146,6 +139,29 @@ final class OutputCollector: @unchecked Sendable {
     // Guarded by `lock`: appended on the pipe's thread, read by the test.
     private let lock = NSLock()
     private var data = Data()
+
+    /// Reads `handle` on a thread of its own until the end of file (the child exited), and
+    /// only then lets it close. Not `readabilityHandler`: its dispatch source stays registered
+    /// with epoll when the handle closes while it is active, and with servers started in
+    /// parallel (their children inheriting the pipe) epoll can report the closed descriptor
+    /// after its watcher was freed; a CI run crashed in libdispatch's event loop
+    /// (`_dispatch_event_loop_drain`) with these handlers in place.
+    func follow(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            // `read(2)`, which returns what is there (FileHandle's `read(upToCount:)` waits to fill it).
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    append(Data(buffer[0..<count]))
+                } else if count == 0 || errno != EINTR {
+                    return
+                }
+            }
+        }
+        thread.name = "aisle-e2e-output"
+        thread.start()
+    }
 
     func append(_ more: Data) {
         lock.lock()
