@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 DEMO_PORT ?= 8080
 
-.PHONY: demo test build release bench lint fuzz clean models dist
+.PHONY: demo test build release bench lint fuzz clean models dist browser-test
 
 demo:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
@@ -14,7 +14,8 @@ demo:
 test:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build --build-tests && \
 	SWIFT_BACKTRACE=interactive=no,threads=all,registers=crashed,images=none,limit=40 \
-	timeout --kill-after=30s 40m swift test --skip-build
+	timeout --kill-after=30s 40m swift test --skip-build && \
+	timeout --kill-after=30s 15m scripts/browser-tests.sh
 
 # The text encoder's weights (docs/TEXT.md), into models/ (gitignored).
 models:
@@ -36,6 +37,10 @@ bench:
 # Style (swift-format, with .swift-format) and the layer rules (scripts/check-layers.sh).
 lint:
 	swift format lint --strict --recursive Sources Tests Examples && scripts/check-layers.sh
+
+# The storefront and dashboard in headless Chromium (after swift build; part of make test).
+browser-test:
+	scripts/browser-tests.sh
 
 # schemathesis against the served OpenAPI document, admin and ingest key (after make test).
 fuzz:

@@ -115,7 +115,8 @@ let package = Package(
                 // image_url photos: SafeImageDownloader.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            // The OpenAPI document and the storefront and dashboard (docs/WEB.md).
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -8,7 +8,10 @@ set -euo pipefail
 # libcurl backs Foundation's URLSession on Linux, which AisleClient (the app SDK) uses.
 # libvips (with libjpeg-turbo, libwebp, libheif/AVIF, lcms2, libexif) backs AisleImage; its tools
 # (the `vips` command) are the peer of the image benchmark.
-packages=(libsqlite3-dev sqlite3 curl libcurl4 libopenblas-dev liblapacke-dev zlib1g-dev libvips-dev libvips-tools)
+# chromium-headless-shell and the CJK fonts run the browser tests of the storefront and dashboard
+# (docs/WEB.md); python3-venv holds their Playwright.
+packages=(libsqlite3-dev sqlite3 curl libcurl4 libopenblas-dev liblapacke-dev zlib1g-dev libvips-dev libvips-tools
+    chromium-headless-shell fonts-noto-cjk python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -8,6 +8,9 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case reviewsRead = "reviews:read"
     case reviewsWrite = "reviews:write"
     case assistant
+    /// The shop's visible items (`GET /v1/items`, `GET /v1/items/{id}`): what any shopper
+    /// sees anyway. Hidden items need `catalog:write`, which includes this.
+    case catalogRead = "catalog:read"
     case catalogWrite = "catalog:write"
     case usersRead = "users:read"
     case usersWrite = "users:write"
@@ -18,7 +21,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     /// out of it.
     public static let ingestBundle: Set<Permission> = [
         .eventsWrite, .identify, .recommendationsRead, .searchRead, .reviewsRead, .reviewsWrite, .assistant,
-        .experimentsRead,
+        .experimentsRead, .catalogRead,
     ]
 
     public static func < (lhs: Permission, rhs: Permission) -> Bool { lhs.rawValue < rhs.rawValue }

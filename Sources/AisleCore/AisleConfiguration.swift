@@ -12,6 +12,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var text = TextConfiguration()
     public var search = SearchConfiguration()
     public var images = ImageConfiguration()
+    public var web = WebConfiguration()
 
     public init() {}
 
@@ -253,6 +254,28 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var rateLimit: Int?
 
     public init() {}
+}
+
+/// The two browser apps `aisle serve` ships (docs/WEB.md).
+public struct WebConfiguration: Sendable, Equatable {
+    /// `development` serves both apps unless told otherwise; `production` serves neither
+    /// unless told to.
+    public enum Environment: String, Sendable, Equatable, CaseIterable {
+        case development, production
+    }
+
+    public var environment = Environment.development
+    /// The demo storefront at `/`; nil for the environment's default.
+    public var storefront: Bool?
+    /// The operator's dashboard at `/dashboard`; nil for the environment's default.
+    public var dashboard: Bool?
+
+    public init() {}
+
+    /// Whether `/` serves the storefront (and same-origin storefront calls are authorised).
+    public var servesStorefront: Bool { storefront ?? (environment == .development) }
+    /// Whether `/dashboard` serves the dashboard.
+    public var servesDashboard: Bool { dashboard ?? (environment == .development) }
 }
 
 /// How events and catalog are stored.

@@ -171,6 +171,9 @@ public struct TrainingReport: Sendable, Equatable, Codable {
     public var blend: [String: Float] = [:]
     /// "tuned on N validation shoppers (NDCG@10 x)" or "defaults (...)".
     public var blendSource = ""
+    /// NDCG@10 on the trainer's validation hold-out per model alone and for the blend; nil
+    /// when the blend was not tuned (too little or too much data).
+    public var validationNDCG: [String: Double]?
     /// The newest event sequence included.
     public var lastSequence: Int64 = 0
 

@@ -158,3 +158,23 @@ public struct OwnedEvent: Sendable, Equatable {
         self.timestamp = timestamp
     }
 }
+
+/// How much a store holds (the dashboard's data panel).
+public struct StoreCounts: Sendable, Equatable {
+    /// Items in the catalog (hidden ones too; not deleted ones).
+    public var items: Int
+    /// Users with a profile, or with events or linked devices.
+    public var users: Int
+    /// Devices seen: linked to a user, or with anonymous events of their own.
+    public var devices: Int
+    public var events: Int
+    public var reviews: Int
+
+    public init(items: Int, users: Int, devices: Int, events: Int, reviews: Int) {
+        self.items = items
+        self.users = users
+        self.devices = devices
+        self.events = events
+        self.reviews = reviews
+    }
+}

@@ -33,6 +33,16 @@ extension Engine {
         try await store.item(id)
     }
 
+    /// The items `ids` names that exist, in that order (each id once).
+    public func items(_ ids: [ItemID]) async throws -> [Item] {
+        var seen = Set<ItemID>()
+        var found: [Item] = []
+        for id in ids where seen.insert(id).inserted {
+            if let item = try await store.item(id) { found.append(item) }
+        }
+        return found
+    }
+
     /// Items in id order after `cursor`.
     public func items(after cursor: ItemID?, limit: Int) async throws -> [Item] {
         try await store.items(after: cursor, limit: limit)

@@ -49,6 +49,12 @@ extension Engine {
         }
     }
 
+    /// The item's photo as reads show it (original's hash and width), from memory; nil
+    /// without one.
+    public func photo(of id: ItemID) -> (sha256: String, width: Int)? {
+        visualIndex.original(of: id)
+    }
+
     /// The item's photo metadata, nil without one.
     public func itemImage(_ id: ItemID) async throws -> ItemImage? {
         try await store.itemImage(id)

@@ -83,6 +83,11 @@ extension Engine {
     }
 
     /// Queries that found nothing, most frequent first.
+    /// The most searched queries, most first.
+    public func topQueries(limit: Int) -> [SearchQueryStats] {
+        searchEngine.topQueries(limit: limit)
+    }
+
     public func zeroResultQueries(limit: Int) -> [SearchQueryStats] {
         searchEngine.zeroResultQueries(limit: limit)
     }

@@ -111,6 +111,10 @@ struct SearchBehaviour {
     }
 
     /// Queries that found nothing, most often first.
+    func topQueries(limit: Int) -> [SearchQueryStats] {
+        Array(queries.values.sorted { ($0.searches, $1.query) > ($1.searches, $0.query) }.prefix(limit))
+    }
+
     func zeroResultQueries(limit: Int) -> [SearchQueryStats] {
         Array(
             queries.values.filter { $0.zeroResults > 0 }

@@ -160,6 +160,11 @@ public final class SearchEngine: Sendable {
     }
 
     /// Queries that found nothing, most often first.
+    /// The most searched queries, most first.
+    public func topQueries(limit: Int) -> [SearchQueryStats] {
+        behaviour.withLock { $0.topQueries(limit: limit) }
+    }
+
     public func zeroResultQueries(limit: Int) -> [SearchQueryStats] {
         behaviour.withLock { $0.zeroResultQueries(limit: limit) }
     }

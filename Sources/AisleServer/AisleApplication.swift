@@ -27,9 +27,17 @@ public enum AisleApplication {
         router.add(middleware: AisleErrorMiddleware(allowedMethods: allowedMethods))
         SystemRoutes(engine: engine, metrics: metrics).register(on: router)
 
+        let web = configuration.web
+        let assets = web.servesStorefront || web.servesDashboard ? WebAssets.bundled() : nil
+        let storefront =
+            web.servesStorefront && assets != nil ? StorefrontSession(secret: keys.storefrontSecret) : nil
+        if let assets {
+            WebRoutes(assets: assets, storefront: storefront, servesDashboard: web.servesDashboard).register(on: router)
+        }
+
         let limiter = rateLimiter ?? RateLimiter(requestsPerSecond: configuration.server.rateLimit)
         let ingest = router.group("v1").add(
-            middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
+            middleware: KeyAuthMiddleware(keys: keys, tokens: tokens, storefront: storefront)
         ).add(middleware: KnownQueryMiddleware())
         ingest.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
         ingest.add(middleware: AuditMiddleware(engine: engine, tokens: tokens))
@@ -57,7 +65,7 @@ public enum AisleApplication {
         }
 
         let admin = router.group("v1").add(
-            middleware: KeyAuthMiddleware(keys: keys, tokens: tokens)
+            middleware: KeyAuthMiddleware(keys: keys, tokens: tokens, storefront: storefront)
         ).add(middleware: KnownQueryMiddleware())
         admin.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
         admin.add(middleware: AuditMiddleware(engine: engine, tokens: tokens))
@@ -70,10 +78,17 @@ public enum AisleApplication {
         searchRoutes.register(admin: admin)
         KeyRoutes(engine: engine, keys: keys).register(admin: admin)
         AuditRoutes(engine: engine).register(admin: admin)
+        StatsRoutes(engine: engine, metrics: metrics).register(admin: admin)
         experimentRoutes.register(admin: admin)
         banditRoutes.register(admin: admin)
         allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
+    }
+
+    /// Whether the configuration asks for a browser app whose files are not installed (the
+    /// resource bundle missing beside the binary).
+    public static func webAppsMissing(_ configuration: AisleConfiguration) -> Bool {
+        (configuration.web.servesStorefront || configuration.web.servesDashboard) && WebAssets.bundled() == nil
     }
 
     /// The application, ready for `runService()` (which stops gracefully on SIGTERM/SIGINT),

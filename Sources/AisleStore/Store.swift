@@ -8,8 +8,16 @@ public import AisleCore
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
     EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, ImageStore,
-    MaintainedStore
+    StatisticsStore, MaintainedStore
 {}
+
+/// What the operator's dashboard shows of the data: how much there is, and the newest events.
+public protocol StatisticsStore: Sendable {
+    /// Items (not deleted), users, devices, events and reviews stored.
+    func counts() async throws -> StoreCounts
+    /// The newest stored events, newest first, at most `limit`.
+    func newestEvents(limit: Int) async throws -> [StoredEvent]
+}
 
 /// Item photos' metadata (the originals' bytes are files in the data folder, named by their
 /// SHA-256; the engine keeps them).

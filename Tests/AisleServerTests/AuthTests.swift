@@ -30,7 +30,7 @@ import Testing
     @Test(
         "the ingest key gets 403 on admin routes",
         arguments: [
-            (HTTPRequest.Method.get, "/v1/items"), (.put, "/v1/items/a"), (.delete, "/v1/items/a"),
+            (HTTPRequest.Method.get, "/v1/items/a/image/info"), (.put, "/v1/items/a"), (.delete, "/v1/items/a"),
             (.get, "/v1/users/u/history"), (.delete, "/v1/users/u"), (.post, "/v1/items:batch"),
         ]
     )

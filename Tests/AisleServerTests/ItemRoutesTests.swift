@@ -70,4 +70,69 @@ import Testing
             #expect(try await api.call(.get, "/v1/items/a").decode(ItemBody.self).title == "A again")
         }
     }
+
+    @Test("catalog:read (the ingest key) sees visible items, by id or in pages; hidden ones need catalog:write")
+    func readingTheCatalog() async throws {
+        try await TestAPI().run { api in
+            let rows = [
+                #"{"id":"a","title":"A"}"#, #"{"id":"b","title":"B","hidden":true}"#, #"{"id":"c","title":"C"}"#,
+                #"{"id":"d","title":"D"}"#,
+            ].joined(separator: ",")
+            #expect(try await api.call(.post, "/v1/items:batch", body: #"{"items":[\#(rows)]}"#).status == .ok)
+            #expect(try await api.call(.get, "/v1/items/a", key: .ingest).status == .ok)
+            let hidden = try await api.call(.get, "/v1/items/b", key: .ingest)
+            #expect(hidden.status == .notFound)
+            #expect(
+                hidden.text
+                    == (try await api.call(.get, "/v1/items/nope", key: .ingest)).text.replacingOccurrences(
+                        of: "nope",
+                        with: "b"
+                    )
+            )
+            #expect(try await api.call(.get, "/v1/items/b").decode(ItemBody.self).hidden == true)
+
+            // By ids: in the order asked, each once, unknown and hidden ones left out.
+            let named = try await api.call(.get, "/v1/items?ids=d,b,zz,a,d", key: .ingest).decode(
+                PageBody<ItemBody>.self
+            )
+            #expect(named.data.compactMap(\.id) == ["d", "a"])
+            #expect(named.nextCursor == nil)
+            let asAdmin = try await api.call(.get, "/v1/items?ids=d,b", key: .admin).decode(PageBody<ItemBody>.self)
+            #expect(asAdmin.data.compactMap(\.id) == ["d", "b"])
+            let many = (0...100).map { "i\($0)" }.joined(separator: ",")
+            let tooMany = try await api.call(.get, "/v1/items?ids=\(many)", key: .ingest)
+            #expect(tooMany.status == .badRequest)
+            #expect(tooMany.error?.field == "ids")
+            let long = String(repeating: "x", count: 300)
+            #expect(try await api.call(.get, "/v1/items?ids=a,\(long)", key: .ingest).status == .badRequest)
+
+            // Pages skip hidden items but keep following the ids.
+            var seen: [String] = []
+            var uri = "/v1/items?limit=2"
+            while true {
+                let page = try await api.call(.get, uri, key: .ingest).decode(PageBody<ItemBody>.self)
+                seen += page.data.compactMap(\.id)
+                guard let next = page.nextCursor else { break }
+                uri = "/v1/items?limit=2&cursor=\(next)"
+            }
+            #expect(seen == ["a", "c", "d"])
+            // Reading is not writing.
+            #expect(try await api.call(.put, "/v1/items/a", key: .ingest, body: #"{"title":"X"}"#).status == .forbidden)
+        }
+    }
+
+    @Test("an item's photo shows in reads and cannot be sent with the item")
+    func photoIsReadOnly() async throws {
+        try await TestAPI().run { api in
+            #expect(try await api.call(.put, "/v1/items/a", body: #"{"title":"A"}"#).status == .ok)
+            #expect(try await api.call(.get, "/v1/items/a").decode(ItemBody.self).image == nil)
+            let sent = try await api.call(
+                .put,
+                "/v1/items/a",
+                body: #"{"title":"A","image":{"sha256":"00","width":10}}"#
+            )
+            #expect(sent.status == .badRequest)
+            #expect(sent.error?.field == "image")
+        }
+    }
 }

@@ -1,5 +1,18 @@
 import Foundation
 
+/// An item's photo as item reads show it: enough to ask for renditions by content
+/// (`/v1/images/{sha256}`, cacheable for a year) and to know one exists.
+public struct PhotoBody: Codable, Sendable, Equatable {
+    public var sha256: String
+    /// The original's width in pixels.
+    public var width: Int
+
+    public init(sha256: String, width: Int) {
+        self.sha256 = sha256
+        self.width = width
+    }
+}
+
 /// The JSON shape of an item, in requests (`PUT /v1/items/{id}`, `POST /v1/items:batch`) and
 /// responses. Only `title` is required on input; unknown fields are rejected.
 public struct ItemBody: Codable, Sendable, Equatable {
@@ -12,6 +25,8 @@ public struct ItemBody: Codable, Sendable, Equatable {
     public var currency: String?
     public var attributes: [String: JSONValue]?
     public var imageURL: String?
+    /// The item's uploaded photo, in responses only (set by `PUT /v1/items/{id}/image`).
+    public var image: PhotoBody?
     public var inStock: Bool?
     public var hidden: Bool?
     public var tags: [String]?
@@ -21,6 +36,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, title, description, categories, brand, price, currency, attributes
         case imageURL = "image_url"
+        case image
         case inStock = "in_stock"
         case hidden
         case tags
@@ -72,6 +88,7 @@ public struct ItemBody: Codable, Sendable, Equatable {
         currency = try container.decodeIfPresent(String.self, forKey: .currency)
         attributes = try container.decodeIfPresent([String: JSONValue].self, forKey: .attributes)
         imageURL = try container.decodeIfPresent(String.self, forKey: .imageURL)
+        image = try container.decodeIfPresent(PhotoBody.self, forKey: .image)
         inStock = try container.decodeIfPresent(Bool.self, forKey: .inStock)
         hidden = try container.decodeIfPresent(Bool.self, forKey: .hidden)
         tags = try container.decodeIfPresent([String].self, forKey: .tags)
@@ -107,6 +124,9 @@ public struct ItemBody: Codable, Sendable, Equatable {
         guard let title else { throw .invalid("title", "\"title\" is required") }
         if updatedAt != nil {
             throw .invalid("updated_at", "updated_at is set by Aisle and cannot be sent")
+        }
+        if image != nil {
+            throw .invalid("image", "image is set by PUT /v1/items/{id}/image and cannot be sent with the item")
         }
         return Item(
             id: itemID,

@@ -169,6 +169,9 @@ public struct TrainingReportBody: Codable, Sendable, Equatable {
     /// Feed blend weights by model.
     public var blend: [String: Float]
     public var blendSource: String
+    /// NDCG@10 on the trainer's validation hold-out, per model alone and for the blend
+    /// (absent when the blend was not tuned).
+    public var validationNDCG: [String: Double]?
     public var training: Bool
     /// The text models the server runs (`GET /v1/models` only).
     public var textModels: [TextModelBody]?
@@ -177,6 +180,7 @@ public struct TrainingReportBody: Codable, Sendable, Equatable {
         case trainedAt = "trained_at"
         case events, interactions, shoppers, items, baskets, seconds, blend
         case blendSource = "blend_source"
+        case validationNDCG = "validation_ndcg_at_10"
         case training
         case textModels = "text_models"
     }
@@ -254,5 +258,6 @@ extension TrainingReportBody {
             blendSource: report.blendSource,
             training: training
         )
+        validationNDCG = report.validationNDCG?.mapValues { ($0 * 10_000).rounded() / 10_000 }
     }
 }

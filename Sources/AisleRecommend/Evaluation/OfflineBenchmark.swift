@@ -80,7 +80,8 @@ public struct OfflineBenchmark: Sendable {
     /// Blend weights for `specs` tuned on validation by coordinate ascent (the best single model
     /// keeps weight 1; each other weight is tried over a fixed ladder, two rounds). Returns the
     /// weights in `specs` order and the validation NDCG@10 they reach.
-    public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double) {
+    /// Also returns each model's NDCG@10 alone (`singleNDCG`, in the order of `specs`).
+    public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
         let models = try specs.map { try $0.train(on: log, parallelism: parallelism) }
         // Only users with a validation target count; scoring the others would be wasted work.
@@ -117,10 +118,12 @@ public struct OfflineBenchmark: Sendable {
             return scorer.metrics(lists).value("NDCG", at: 10)
         }
         var best = (weights: [Float](repeating: 0, count: specs.count), ndcg: -1.0)
+        var singles: [Double] = []
         for index in specs.indices {
             var single = [Float](repeating: 0, count: specs.count)
             single[index] = 1
             let ndcg = validNDCG(single)
+            singles.append(ndcg)
             if ndcg > best.ndcg { best = (single, ndcg) }
         }
         let anchor = best.weights.firstIndex(of: 1) ?? 0
@@ -135,7 +138,7 @@ public struct OfflineBenchmark: Sendable {
                 }
             }
         }
-        return (best.weights, best.ndcg)
+        return (best.weights, best.ndcg, singles)
     }
 
     /// Candidates per model and user kept while tuning a blend.

@@ -203,9 +203,12 @@ public struct SnapshotTrainer: Sendable {
             }
         }
         let benchmark = OfflineBenchmark(split: split, parallelism: settings.parallelism)
-        let (weights, ndcg) = try benchmark.tuneHybrid(specs)
+        let (weights, ndcg, singles) = try benchmark.tuneHybrid(specs)
         report.blendSource =
             "tuned on \(split.valid.count) validation shoppers (NDCG@10 \(String(format: "%.4f", ndcg)))"
+        var quality = Dictionary(uniqueKeysWithValues: zip(kinds.map(\.rawValue), singles))
+        quality["blend"] = ndcg
+        report.validationNDCG = quality
         return Dictionary(uniqueKeysWithValues: zip(kinds, weights).filter { $0.1 != 0 })
     }
 }

@@ -30,7 +30,10 @@ public struct KeyHolder: Sendable, Equatable {
     public var isAdmin: Bool { permissions.contains(.admin) }
 
     /// Whether the key may call a route that needs `permission`.
-    public func may(_ permission: Permission) -> Bool { isAdmin || permissions.contains(permission) }
+    public func may(_ permission: Permission) -> Bool {
+        isAdmin || permissions.contains(permission)
+            || (permission == .catalogRead && permissions.contains(.catalogWrite))
+    }
 
     init(_ record: APIKeyRecord) {
         id = record.id
@@ -43,6 +46,15 @@ public struct KeyHolder: Sendable, Equatable {
     init(scope: KeyScope) {
         id = scope.rawValue
         permissions = scope.permissions
+    }
+
+    /// The storefront's same-origin calls (`StorefrontSession`): the ingest key's permissions,
+    /// rate-limited as their own caller.
+    static let storefront = KeyHolder(id: "storefront", permissions: Permission.ingestBundle)
+
+    private init(id: String, permissions: Set<Permission>) {
+        self.id = id
+        self.permissions = permissions
     }
 }
 
@@ -151,6 +163,10 @@ public final class KeyRing: Sendable {
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return "aisle_\(scope.rawValue)_" + Hex.string(bytes)
     }
+
+    /// The secret storefront cookies are signed with: derived from the ingest key's digest, so
+    /// nodes sharing the keys share it, and a new ingest key ends every storefront session.
+    var storefrontSecret: [UInt8] { digests[.ingest] ?? digests[.admin] ?? [] }
 
     static func digest(_ key: String) -> [UInt8] {
         Array(SHA256.hash(data: Data(key.utf8)))

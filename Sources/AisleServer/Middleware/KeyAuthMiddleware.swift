@@ -17,11 +17,16 @@ struct KeyAuthMiddleware: RouterMiddleware {
 
     let keys: KeyRing
     let tokens: UserTokens
+    /// Set when the server serves the storefront: its same-origin calls need no key.
+    var storefront: StorefrontSession? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         guard let header = request.headers[.authorization] else {
+            if let storefront, storefront.authorises(request.head, now: .now()) {
+                return try await authorised(request, context: context, as: .storefront, next: next)
+            }
             throw AisleError(code: .unauthorized, message: "send the API key as 'Authorization: Bearer KEY'")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
@@ -29,13 +34,23 @@ struct KeyAuthMiddleware: RouterMiddleware {
             throw AisleError(code: .unauthorized, message: "the Authorization header must be 'Bearer KEY'")
         }
         let key = try keys.holder(of: String(parts[1]).trimmingCharacters(in: .whitespaces), now: .now())
+        return try await authorised(request, context: context, as: key, next: next)
+    }
+
+    /// Checks `key`'s permission for the route and origin, then runs the route as `key`.
+    private func authorised(
+        _ request: Request,
+        context: Context,
+        as key: KeyHolder,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let required = RoutePermissions.required(method: request.method, route: context.endpointPath)
         guard key.may(required) else {
             if key.id == KeyScope.ingest.rawValue && required == .admin {
                 throw AisleError(
                     code: .forbidden,
                     message:
-                        "this route needs the admin key; the ingest key may only post events, identify devices and read recommendations"
+                        "this route needs the admin key; the ingest key may post events, identify devices, and read recommendations, search, reviews and the visible catalog"
                 )
             }
             let held = key.permissions.sorted().map(\.rawValue).joined(separator: ", ")
@@ -83,8 +98,9 @@ enum RoutePermissions {
         "GET /v1/items/{id}/review-summary": .reviewsRead,
         "GET /v1/reviews/{id}": .reviewsRead,
         // The catalog: a key that keeps it in sync may read it back.
-        "GET /v1/items": .catalogWrite,
-        "GET /v1/items/{id}": .catalogWrite,
+        // Visible items for any reader; hidden ones need catalog:write (ItemRoutes).
+        "GET /v1/items": .catalogRead,
+        "GET /v1/items/{id}": .catalogRead,
         "PUT /v1/items/{id}": .catalogWrite,
         "DELETE /v1/items/{id}": .catalogWrite,
         "PUT /v1/items/{id}/image": .catalogWrite,
@@ -116,6 +132,7 @@ enum RoutePermissions {
         "GET /v1/keys": .admin,
         "DELETE /v1/keys/{id}": .admin,
         "GET /v1/audit": .admin,
+        "GET /v1/stats": .admin,
         "GET /v1/users/{id}/export": .admin,
         "GET /v1/experiments/{id}/assignment": .experimentsRead,
         "PUT /v1/experiments/{id}": .admin,

@@ -37,7 +37,7 @@ enum KnownQuery {
         let feed = listOptions + ["exclude_purchased", "platform", "locale", "experiment"]
         let rendition = ["w", "h", "fit", "format", "q", "enhance", "dpr"]
         return [
-            "GET /v1/items": list,
+            "GET /v1/items": list + ["ids"],
             "GET /v1/items/{id}": [],
             "PUT /v1/items/{id}": [],
             "DELETE /v1/items/{id}": [],
@@ -74,6 +74,7 @@ enum KnownQuery {
             ],
             "GET /v1/autocomplete": ["q", "limit"],
             "GET /v1/search/zero-results": ["limit"],
+            "GET /v1/stats": ["events", "queries"],
             "GET /v1/search/synonyms": [],
             "PUT /v1/search/synonyms": [],
             "POST /v1/items/{id}/reviews": [],

@@ -69,7 +69,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard rate != nil || limiter.rate != nil else { return try await next(request, context) }
         let caller = "\(context.key?.id ?? "none") \(context.remoteAddress ?? "unknown")"
         guard let wait = limiter.take(caller, rate: rate) else { return try await next(request, context) }
-        metrics.rateLimited.increment()
+        metrics.recordRateLimited()
         let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
         var response = JSONResponse.error(
             AisleError(

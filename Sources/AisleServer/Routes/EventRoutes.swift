@@ -26,7 +26,7 @@ struct EventRoutes {
             // One event: bad input is the request's error, answered with 400.
             let event = try row.validated(now: now, maxFutureSkew: skew)
             let outcome = try await engine.appendEvents([event], linking: linking, at: now)
-            metrics.recordIngest(outcome, rejected: 0)
+            metrics.recordIngest(outcome, events: [event], rejected: 0)
             return JSONResponse.encoded(
                 IngestResultBody(outcome, errors: [], positions: [0])
             )
@@ -35,7 +35,7 @@ struct EventRoutes {
                 (row) throws(AisleError) in try row.validated(now: now, maxFutureSkew: skew)
             }
             let outcome = try await engine.appendEvents(batch.values, linking: linking, at: now)
-            metrics.recordIngest(outcome, rejected: batch.errors.count)
+            metrics.recordIngest(outcome, events: batch.values, rejected: batch.errors.count)
             return JSONResponse.encoded(
                 IngestResultBody(outcome, errors: batch.errors, positions: batch.positions)
             )

@@ -22,14 +22,32 @@ struct ItemRoutes {
         let item = try body.validated(pathID: id.rawValue)
         let stored = try await engine.upsertItems([item])
         guard let first = stored.first else { throw AisleError.notFound("no item \"\(id)\"") }
-        return JSONResponse.encoded(ItemBody(first))
+        return JSONResponse.encoded(shown(first))
     }
 
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
-        guard let item = try await engine.item(id) else { throw AisleError.notFound("no item \"\(id)\"") }
-        return JSONResponse.encoded(ItemBody(item))
+        guard let item = try await engine.item(id), Self.mayRead(item, context) else {
+            throw AisleError.notFound("no item \"\(id)\"")
+        }
+        return JSONResponse.encoded(shown(item))
     }
+
+    /// An item as reads show it: with its photo, when it has one.
+    func shown(_ item: Item) -> ItemBody {
+        var body = ItemBody(item)
+        body.image = engine.photo(of: item.id).map { PhotoBody(sha256: $0.sha256, width: $0.width) }
+        return body
+    }
+
+    /// Hidden items are the catalog manager's (`catalog:write`); a reader with `catalog:read`
+    /// alone (the ingest key, the storefront) does not learn they exist.
+    static func mayRead(_ item: Item, _ context: AisleRequestContext) -> Bool {
+        !item.hidden || (context.key?.may(.catalogWrite) ?? false)
+    }
+
+    /// Most ids one `GET /v1/items?ids=` names.
+    static let maxIDs = 100
 
     @Sendable func delete(request: Request, context: AisleRequestContext) async throws -> Response {
         let id = try context.pathID("id", as: ItemID.self)
@@ -38,12 +56,26 @@ struct ItemRoutes {
     }
 
     @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {
+        if let list = try request.queryString("ids") {
+            // The items a list names (a search or recommendation page), in its order; ids
+            // that are unknown or hidden are left out.
+            let names = list.split(separator: ",", omittingEmptySubsequences: true)
+            guard names.count <= Self.maxIDs else {
+                throw AisleError.invalid("ids", "ids names at most \(Self.maxIDs) items, got \(names.count)")
+            }
+            let ids = try names.map { try ItemID(validating: String($0), field: "ids") }
+            let items = try await engine.items(ids).filter { Self.mayRead($0, context) }
+            return JSONResponse.encoded(PageBody(data: items.map(shown), nextCursor: nil))
+        }
         let limit = try request.queryInt("limit", default: 100, in: 1...1000)
         let after = try request.queryString("cursor").map { try ItemID(validating: Cursor.decode($0), field: "cursor") }
-        let items = try await engine.items(after: after, limit: limit + 1)
-        let page = Array(items.prefix(limit))
-        let next = items.count > limit ? page.last.map { Cursor.encode($0.id.rawValue) } : nil
-        return JSONResponse.encoded(PageBody(data: page.map(ItemBody.init), nextCursor: next))
+        let scanned = try await engine.items(after: after, limit: limit + 1)
+        let window = Array(scanned.prefix(limit))
+        // A reader without catalog:write pages through the visible items: a page may come out
+        // shorter than `limit`, and the cursor still follows the ids scanned.
+        let page = (context.key?.may(.catalogWrite) ?? false) ? window : window.filter { !$0.hidden }
+        let next = scanned.count > limit ? window.last.map { Cursor.encode($0.id.rawValue) } : nil
+        return JSONResponse.encoded(PageBody(data: page.map(shown), nextCursor: next))
     }
 
     @Sendable func batch(request: Request, context: AisleRequestContext) async throws -> Response {

@@ -91,7 +91,7 @@ struct EvalCommand: ParsableCommand {
                 }
             }
             let start = clock.now
-            let (weights, validNDCG) = try benchmark.tuneHybrid(specs)
+            let (weights, validNDCG, _) = try benchmark.tuneHybrid(specs)
             let model = try benchmark.hybrid(specs, weights: weights, fit: .trainAndValid)
             let log = benchmark.log(.trainAndValid)
             let metrics = RankingMetrics(lists: benchmark.lists(model, log: log), split: benchmark.split, target: .test)

@@ -49,8 +49,21 @@ enum Server {
                 "aisle: warning: listening on \(host) without a rate limit; set --rate-limit (requests a second per key and address) before exposing the server"
             )
         }
+        if AisleApplication.webAppsMissing(configuration) {
+            Console.error(
+                "aisle: warning: the storefront and dashboard files are not beside the binary (copy aisle_AisleServer.resources with it); / and /dashboard answer 404"
+            )
+        }
         let app = AisleApplication.build(engine: engine, keys: keys, tokens: tokens, logger: logger) { port in
             Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
+            let web = configuration.web
+            if web.servesStorefront || web.servesDashboard {
+                let apps = [
+                    web.servesStorefront ? "storefront http://\(host):\(port)/" : nil,
+                    web.servesDashboard ? "dashboard http://\(host):\(port)/dashboard" : nil,
+                ].compactMap { $0 }
+                Console.line("aisle: \(apps.joined(separator: ", ")) (--env \(web.environment.rawValue))")
+            }
             // Readiness is the engine's to say: announce it without holding up the server's start.
             Task {
                 await engine.waitUntilStarted()

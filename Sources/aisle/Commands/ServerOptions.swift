@@ -169,6 +169,25 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "development (serves the storefront at / and the dashboard at /dashboard) or production (serves neither unless --storefront or --dashboard say so) (env AISLE_ENV; default development)."
+    )
+    var env: String?
+
+    @Option(
+        name: .long,
+        help: "Serve the demo storefront at /: true or false (env AISLE_STOREFRONT; default: true in development)."
+    )
+    var storefront: String?
+
+    @Option(
+        name: .long,
+        help: "Serve the dashboard at /dashboard: true or false (env AISLE_DASHBOARD; default: true in development)."
+    )
+    var dashboard: String?
+
+    @Option(
+        name: .long,
+        help:
             "multilingual-e5-small: a folder holding e5-small-q4.bin (make models), the file, or none (env AISLE_MULTILINGUAL_MODEL; default models/multilingual-e5-small)."
     )
     var multilingualModel: String?
@@ -323,6 +342,18 @@ struct ServerOptions: ParsableArguments {
         }
         if let text = setting(imageFetchPrivate, "AISLE_IMAGE_FETCH_PRIVATE") {
             configuration.images.fetchAllowsPrivateAddresses = try Self.flag(text, "image-fetch-private")
+        }
+        if let text = setting(env, "AISLE_ENV") {
+            guard let environment = WebConfiguration.Environment(rawValue: text) else {
+                throw ValidationError("env is development or production, got \"\(text.prefix(32))\"")
+            }
+            configuration.web.environment = environment
+        }
+        if let text = setting(storefront, "AISLE_STOREFRONT") {
+            configuration.web.storefront = try Self.flag(text, "storefront")
+        }
+        if let text = setting(dashboard, "AISLE_DASHBOARD") {
+            configuration.web.dashboard = try Self.flag(text, "dashboard")
         }
         if let text = setting(modelDir, "AISLE_MODEL_DIR") { configuration.text.model = .init(setting: text) }
         if let text = setting(multilingualModel, "AISLE_MULTILINGUAL_MODEL") {

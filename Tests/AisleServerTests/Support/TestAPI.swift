@@ -101,6 +101,14 @@ struct TestAPI {
             }
         }
 
+        /// A call with exactly `headers` (no key unless they hold one) and no body: what a
+        /// browser page sends.
+        func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields) async throws -> Reply {
+            try await client.execute(uri: uri, method: method, headers: headers, body: nil) { response in
+                Reply(status: response.status, body: Data(response.body.readableBytesView), headers: response.headers)
+            }
+        }
+
         /// A call with raw body bytes and extra headers (`Content-Encoding`).
         func call(
             _ method: HTTPRequest.Method,

@@ -1,0 +1,307 @@
+// Aisle's operator dashboard: live events and latency, data counts, models, search, and a
+// playground. Signed in with the admin key, kept in sessionStorage (this tab only) and sent
+// as an Authorization header, never in a URL.
+import { barChart, lineChart, percentile } from "./charts.js";
+
+const KEY = "aisle_admin_key";
+const POLL_MS = 2000;
+const HISTORY = 60;
+
+const $ = (id) => document.getElementById(id);
+
+class APIError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call(path, { method = "GET", body } = {}) {
+  const headers = { Authorization: "Bearer " + sessionStorage.getItem(KEY) };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch("/v1/" + path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit",
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    throw new APIError(response.status, "bad_answer", `HTTP ${response.status} without JSON`);
+  }
+  if (!response.ok) {
+    const error = (json && json.error) || {};
+    if (response.status === 401) signOut(error.message || "The key was refused.");
+    throw new APIError(response.status, error.code || "error", error.message || `HTTP ${response.status}`);
+  }
+  return json;
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+const number = new Intl.NumberFormat();
+
+// ---- signing in -----------------------------------------------------------------------------
+
+let timer = 0;
+
+function signOut(message) {
+  sessionStorage.removeItem(KEY);
+  clearInterval(timer);
+  $("panels").hidden = true;
+  $("tabs").hidden = true;
+  $("sign-out").hidden = true;
+  $("sign-in-panel").hidden = false;
+  const error = $("sign-in-error");
+  error.hidden = !message;
+  error.textContent = message || "";
+  document.body.dataset.state = "signed-out";
+}
+
+async function signIn(key) {
+  sessionStorage.setItem(KEY, key);
+  try {
+    await refresh();
+  } catch (error) {
+    if (error.status !== 401) signOut(error.message);
+    return;
+  }
+  $("sign-in-panel").hidden = true;
+  $("panels").hidden = false;
+  $("tabs").hidden = false;
+  $("sign-out").hidden = false;
+  document.body.dataset.state = "signed-in";
+  loadModels();
+  loadSynonyms();
+  clearInterval(timer);
+  timer = setInterval(() => refresh().catch((error) => { $("live-status").textContent = error.message; }), POLL_MS);
+}
+
+// ---- live numbers ---------------------------------------------------------------------------
+
+let previous = null;
+const samples = { types: new Map(), latency: { p50: [], p95: [], p99: [] }, rate: [] };
+
+function push(list, value) {
+  list.push(value);
+  if (list.length > HISTORY) list.shift();
+}
+
+async function refresh() {
+  const stats = await call("stats?events=12&queries=10");
+  const now = performance.now();
+  $("live-events").textContent = number.format(stats.events.accepted);
+  $("live-errors").textContent = number.format(stats.events.rejected);
+  if (previous) {
+    const seconds = Math.max(0.001, (now - previous.at) / 1000);
+    const rate = (stats.events.accepted - previous.stats.events.accepted) / seconds;
+    $("live-rate").textContent = rate.toFixed(1);
+    const types = new Set([...Object.keys(stats.events.by_type), ...samples.types.keys()]);
+    for (const type of types) {
+      if (!samples.types.has(type)) samples.types.set(type, new Array(samples.rate.length).fill(0));
+      const delta = (stats.events.by_type[type] || 0) - (previous.stats.events.by_type[type] || 0);
+      push(samples.types.get(type), Math.max(0, delta) / seconds);
+    }
+    push(samples.rate, rate);
+    // Percentiles of this interval's requests: the difference of two bucket counts.
+    const window = stats.requests.latency.map((bucket, index) => ({
+      le_ms: bucket.le_ms, count: bucket.count - (previous.stats.requests.latency[index]?.count || 0),
+    }));
+    const p = (fraction) => percentile(window, fraction);
+    const shown = [p(0.5), p(0.95), p(0.99)];
+    if (shown[0] !== null) {
+      push(samples.latency.p50, Math.min(shown[0], 5000));
+      push(samples.latency.p95, Math.min(shown[1], 5000));
+      push(samples.latency.p99, Math.min(shown[2], 5000));
+      $("live-latency").textContent = shown.map((value) => (value === Infinity ? "> 5000" : `≤ ${value}`)).join(" / ") + " ms";
+    }
+    lineChart($("chart-types"), [...samples.types.entries()].map(([name, points]) => ({ name, points })), { unit: "/s" });
+    lineChart($("chart-latency"), [
+      { name: "p50", points: samples.latency.p50 }, { name: "p95", points: samples.latency.p95 },
+      { name: "p99", points: samples.latency.p99 },
+    ], { unit: " ms" });
+  }
+  barChart($("chart-platforms"), Object.entries(stats.events.by_platform).sort((a, b) => b[1] - a[1])
+    .map(([name, value]) => ({ name, value })));
+  previous = { at: now, stats };
+  showData(stats);
+  showQueries(stats.search);
+  $("live-status").textContent = `Up ${Math.round(stats.uptime_seconds)} s · ${number.format(stats.requests.total)} requests, ` +
+    `${number.format(stats.requests.server_errors)} server errors, ${number.format(stats.requests.rate_limited)} rate-limited`;
+  document.body.dataset.polls = String(Number(document.body.dataset.polls || 0) + 1);
+}
+
+function showData(stats) {
+  const counts = $("counts");
+  counts.replaceChildren(...Object.entries(stats.counts).flatMap(([name, value]) => {
+    const row = element("div");
+    row.append(element("dt", name), element("dd", number.format(value)));
+    return [row];
+  }));
+  const body = $("newest-events").tBodies[0];
+  body.replaceChildren(...stats.newest_events.map((event) => {
+    const row = element("tr");
+    row.append(
+      element("td", new Date(event.timestamp).toLocaleTimeString()),
+      element("td", event.type),
+      element("td", event.item_id || ""),
+      element("td", event.user_id || event.device_id || ""),
+      element("td", (event.device && event.device.platform) || ""));
+    return row;
+  }));
+}
+
+function showQueries(search) {
+  const list = (node, queries, counted) => node.replaceChildren(...(queries.length
+    ? queries.map((query) => element("li", `${query.query} (${number.format(query[counted])})`))
+    : [element("li", "None yet.", "hint")]));
+  list($("top-queries"), search.top_queries, "searches");
+  list($("zero-queries"), search.zero_result_queries, "zero_results");
+}
+
+// ---- models ---------------------------------------------------------------------------------
+
+async function loadModels() {
+  try {
+    const report = await call("models");
+    showModel(report);
+    return report;
+  } catch (error) {
+    $("model-report").replaceChildren(element("p", error.message, "error"));
+    return null;
+  }
+}
+
+function showModel(report) {
+  const facts = [
+    ["Trained", report.trained_at ? new Date(report.trained_at).toLocaleString() : "never"],
+    ["Events", number.format(report.events)], ["Shoppers", number.format(report.shoppers)],
+    ["Items", number.format(report.items)],
+    ["Blend", Object.entries(report.blend).map(([name, weight]) => `${name} ${weight}`).join(", ") || "–"],
+    ["Chosen by", report.blend_source || "–"],
+  ];
+  const list = element("dl", undefined, "facts");
+  for (const [name, value] of facts) {
+    const row = element("div");
+    row.append(element("dt", name), element("dd", value));
+    list.append(row);
+  }
+  $("model-report").replaceChildren(list);
+  const quality = report.validation_ndcg_at_10;
+  if (quality) {
+    barChart($("chart-quality"), Object.entries(quality).sort((a, b) => b[1] - a[1])
+      .map(([name, value]) => ({ name, value })), { digits: 4 });
+  } else {
+    $("chart-quality").replaceChildren(element("p", "Not measured: the blend is tuned once 50 shoppers have 3 or more interactions.", "hint"));
+  }
+}
+
+async function train() {
+  const button = $("train");
+  const status = $("train-status");
+  button.disabled = true;
+  const started = performance.now();
+  const ticker = setInterval(() => {
+    status.textContent = `Training… ${((performance.now() - started) / 1000).toFixed(0)} s`;
+  }, 500);
+  status.textContent = "Training…";
+  try {
+    const report = await call("models:train", { method: "POST" });
+    showModel(report);
+    status.textContent = `Trained in ${((performance.now() - started) / 1000).toFixed(1)} s on ${number.format(report.interactions)} interactions.`;
+  } catch (error) {
+    status.textContent = error.code === "conflict" ? "A training is running already." : error.message;
+  } finally {
+    clearInterval(ticker);
+    button.disabled = false;
+  }
+}
+
+// ---- search ---------------------------------------------------------------------------------
+
+async function loadSynonyms() {
+  try {
+    const answer = await call("search/synonyms");
+    $("synonyms").value = JSON.stringify(answer.rules, null, 2);
+  } catch (error) {
+    $("synonyms-status").textContent = error.message;
+  }
+}
+
+async function saveSynonyms() {
+  const status = $("synonyms-status");
+  let rules;
+  try {
+    rules = JSON.parse($("synonyms").value || "[]");
+  } catch (error) {
+    status.textContent = "Not JSON: " + error.message;
+    return;
+  }
+  try {
+    const answer = await call("search/synonyms", { method: "PUT", body: { rules } });
+    $("synonyms").value = JSON.stringify(answer.rules, null, 2);
+    status.textContent = `Saved ${answer.rules.length} rule${answer.rules.length === 1 ? "" : "s"}.`;
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+// ---- playground -----------------------------------------------------------------------------
+
+async function titles(ids) {
+  const unique = [...new Set(ids)].slice(0, 100);
+  if (!unique.length) return new Map();
+  const answer = await call("items?ids=" + encodeURIComponent(unique.join(",")));
+  return new Map(answer.data.map((item) => [item.id, item.title]));
+}
+
+async function playground(event) {
+  event.preventDefault();
+  const kind = $("shopper-kind").value;
+  const id = $("shopper-id").value.trim();
+  const feed = $("playground-feed");
+  const history = $("playground-history");
+  try {
+    const [recommended, past] = await Promise.all([
+      call(`${kind}/${encodeURIComponent(id)}/recommendations?limit=10&explain=true`),
+      kind === "users" ? call(`users/${encodeURIComponent(id)}/history?limit=20`) : Promise.resolve({ data: [] }),
+    ]);
+    const names = await titles([...recommended.data.map((entry) => entry.item_id), ...past.data.map((entry) => entry.item_id || "")
+      .filter(Boolean), ...recommended.data.flatMap((entry) => (entry.reason && entry.reason.item_ids) || [])]);
+    feed.replaceChildren(...recommended.data.map((entry) => {
+      const row = element("li");
+      row.append(element("strong", names.get(entry.item_id) || entry.item_id), element("span", ` ${entry.score.toFixed(3)}`, "hint"));
+      if (entry.reason) {
+        const about = (entry.reason.item_ids || []).map((item) => names.get(item) || item).join(", ");
+        row.append(element("span", ` ${entry.reason.type.replaceAll("_", " ")}${about ? ": " + about : ""}${entry.reason.category ? ": " + entry.reason.category : ""}`, "reason"));
+      }
+      return row;
+    }));
+    history.replaceChildren(...(past.data.length ? past.data.map((entry) => element("li",
+      `${entry.type} ${names.get(entry.item_id) || entry.item_id || ""} · ${new Date(entry.timestamp).toLocaleString()}`))
+      : [element("li", kind === "users" ? "No events." : "Devices show their feed; their history is their user's.", "hint")]));
+  } catch (error) {
+    feed.replaceChildren(element("li", error.message, "error"));
+    history.replaceChildren();
+  }
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+$("sign-in-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  signIn($("admin-key").value.trim());
+});
+$("sign-out").addEventListener("click", () => signOut(""));
+$("train").addEventListener("click", train);
+$("save-synonyms").addEventListener("click", saveSynonyms);
+$("playground-form").addEventListener("submit", playground);
+
+if (sessionStorage.getItem(KEY)) signIn(sessionStorage.getItem(KEY));
+else signOut("");
