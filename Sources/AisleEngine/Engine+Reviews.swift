@@ -83,6 +83,26 @@ extension Engine {
         return ReviewSummary.summarize(reviews, item: item, period: period)
     }
 
+    /// The newest reviews the catalog-wide overview reads: enough for months of a busy shop,
+    /// and a bounded read.
+    public static let reviewOverviewLimit = 20_000
+
+    /// All items' newest reviews summarised together (aspects praised and criticised most, the
+    /// trend per `period`; the summary's item is `*`), how many were read, and the items with
+    /// the lowest mean review score (at least `minimumReviews` reviews), worst first.
+    public func reviewOverview(period: ReviewSummary.Period, worstItems: Int, minimumReviews: Int = 3) async throws
+        -> (summary: ReviewSummary, reviewsRead: Int, worstItems: [(item: ItemID, sentiment: ReviewSentiment)])
+    {
+        let reviews = try await store.newestReviews(limit: Self.reviewOverviewLimit)
+        let summary = ReviewSummary.summarize(reviews, item: ItemID("*"), period: period)
+        let worst = try await store.reviewSentiment()
+            .filter { $0.value.count >= minimumReviews }
+            .sorted { ($0.value.meanScore, $0.key.rawValue) < ($1.value.meanScore, $1.key.rawValue) }
+            .prefix(worstItems)
+            .map { (item: $0.key, sentiment: $0.value) }
+        return (summary, reviews.count, Array(worst))
+    }
+
     /// Analyses texts without storing anything.
     public func analyzeReviews(_ submissions: [ReviewSubmission]) async -> [Review] {
         await reviewAnalyzer.analyze(submissions)

@@ -174,6 +174,8 @@ public protocol ReviewStore: Sendable {
     func review(_ id: ReviewID) async throws -> Review?
     /// The item's reviews, newest first (creation time, then id), after `cursor`, at most `limit`.
     func reviews(of item: ItemID, after cursor: ReviewCursor?, limit: Int) async throws -> [Review]
+    /// Every item's reviews together, newest first, at most `limit` (the dashboard's overview).
+    func newestReviews(limit: Int) async throws -> [Review]
     /// The user's reviews, newest first, at most `limit` (a data export).
     func reviews(by user: UserID, limit: Int) async throws -> [Review]
     /// Deletes a review; false when there was none.

@@ -190,6 +190,17 @@ def seed(server):
     # Photos for a few items (the others show placeholders).
     for item, colour in [("down-jacket", (20, 60, 140)), ("headphones", (30, 30, 30)), ("rain-jacket", (200, 120, 0))]:
         server.expect("PUT", f"/v1/items/{item}/image", raw=png(800, 800, colour), content_type="image/png")
+    # An experiment with exposures and conversions after them, for the dashboard's intervals.
+    server.expect("PUT", "/v1/experiments/checkout-copy", {
+        "variants": [{"id": "control", "weight": 1}, {"id": "urgent", "weight": 1}], "metric": "purchase",
+        "status": "running"})
+    later = []
+    for index in range(40):
+        user = f"x-{index}"
+        server.expect("GET", f"/v1/experiments/checkout-copy/assignment?user_id={user}", key=INGEST_KEY)
+        if index % 3 == 0:
+            later.append({"type": "purchase", "user_id": user, "item_id": "mug"})
+    server.expect("POST", "/v1/events", {"events": later}, key=INGEST_KEY)
     server.expect("POST", "/v1/models:train")
 
 

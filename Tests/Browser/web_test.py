@@ -310,6 +310,16 @@ def dashboard(run, browser, server):
     assert page.locator("#chart-quality").inner_text() != ""
     assert support.horizontal_overflow(page) <= 0, "the dashboard scrolls sideways"
     run.shot(page, "dashboard-live")
+    # Reviews across the catalog: the sentiment trend, the aspects criticised most.
+    page.wait_for_selector("#chart-cons svg rect")
+    assert "6 newest reviews read" in page.locator("#reviews-read").inner_text()
+    assert page.locator("#chart-sentiment svg polyline").count() == 1
+    # The experiment's treatment against its baseline, with its interval.
+    page.wait_for_selector("#experiment-list .experiment")
+    experiment = page.locator("#experiment-list .experiment").first
+    assert "checkout-copy" in experiment.inner_text()
+    interval = experiment.locator("svg[role=img]")
+    assert interval.count() == 1 and "urgent − control" in interval.get_attribute("aria-label"), experiment.inner_text()
     # Train now: the report comes back and is drawn.
     page.get_by_role("button", name="Train now").click()
     page.get_by_role("status").filter(has_text="Trained in").wait_for(timeout=60_000)

@@ -274,3 +274,45 @@ public struct ReviewSummaryBody: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// `GET /v1/reviews/overview`: every item's newest reviews summarised together, and the items
+/// reviewed worst.
+public struct ReviewOverviewBody: Codable, Sendable, Equatable {
+    public struct ItemSentimentBody: Codable, Sendable, Equatable {
+        public var itemID: String
+        public var reviewCount: Int
+        public var averageScore: Double
+
+        enum CodingKeys: String, CodingKey {
+            case itemID = "item_id"
+            case reviewCount = "review_count"
+            case averageScore = "average_score"
+        }
+
+        public init(itemID: String, reviewCount: Int, averageScore: Double) {
+            self.itemID = itemID
+            self.reviewCount = reviewCount
+            self.averageScore = averageScore
+        }
+    }
+
+    /// How many of the newest reviews the summary read (at most 20,000).
+    public var reviewsRead: Int
+    /// As an item's summary, over all items (`item_id` is `*`): `cons` are the aspects
+    /// criticised most, `trend` the mean score per period.
+    public var summary: ReviewSummaryBody
+    /// Items with 3 or more reviews, lowest mean score first.
+    public var worstItems: [ItemSentimentBody]
+
+    enum CodingKeys: String, CodingKey {
+        case reviewsRead = "reviews_read"
+        case summary
+        case worstItems = "worst_items"
+    }
+
+    public init(reviewsRead: Int, summary: ReviewSummaryBody, worstItems: [ItemSentimentBody]) {
+        self.reviewsRead = reviewsRead
+        self.summary = summary
+        self.worstItems = worstItems
+    }
+}

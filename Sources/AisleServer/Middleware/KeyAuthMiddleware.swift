@@ -133,6 +133,7 @@ enum RoutePermissions {
         "DELETE /v1/keys/{id}": .admin,
         "GET /v1/audit": .admin,
         "GET /v1/stats": .admin,
+        "GET /v1/review-overview": .admin,
         "GET /v1/users/{id}/export": .admin,
         "GET /v1/experiments/{id}/assignment": .experimentsRead,
         "PUT /v1/experiments/{id}": .admin,

@@ -20,6 +20,36 @@ struct ReviewRoutes {
     func register(admin group: RouterGroup<AisleRequestContext>) {
         group.post("reviews:batch", use: batch)
         group.delete("reviews/{id}", use: delete)
+        group.get("review-overview", use: overview)
+    }
+
+    /// Every item's newest reviews summed up, and the items reviewed worst: the dashboard's.
+    @Sendable func overview(request: Request, context: AisleRequestContext) async throws -> Response {
+        let period = try Self.period(request)
+        let worst = try request.queryInt("limit", default: 10, in: 1...100)
+        let (summary, read, items) = try await engine.reviewOverview(period: period, worstItems: worst)
+        return JSONResponse.encoded(
+            ReviewOverviewBody(
+                reviewsRead: read,
+                summary: ReviewSummaryBody(summary),
+                worstItems: items.map {
+                    ReviewOverviewBody.ItemSentimentBody(
+                        itemID: $0.item.rawValue,
+                        reviewCount: $0.sentiment.count,
+                        averageScore: (Double($0.sentiment.meanScore) * 1000).rounded() / 1000
+                    )
+                }
+            )
+        )
+    }
+
+    /// The `period` parameter: week or month (the default).
+    static func period(_ request: Request) throws -> ReviewSummary.Period {
+        let name = request.queryString("period") ?? ReviewSummary.Period.month.rawValue
+        guard let period = ReviewSummary.Period(rawValue: name) else {
+            throw AisleError.invalid("period", "period is week or month, got \"\(name.prefix(16))\"")
+        }
+        return period
     }
 
     @Sendable func create(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -75,10 +105,7 @@ struct ReviewRoutes {
 
     @Sendable func summary(request: Request, context: AisleRequestContext) async throws -> Response {
         let item = try context.pathID("id", as: ItemID.self)
-        let periodName = request.queryString("period") ?? ReviewSummary.Period.month.rawValue
-        guard let period = ReviewSummary.Period(rawValue: periodName) else {
-            throw AisleError.invalid("period", "period is week or month, got \"\(periodName.prefix(16))\"")
-        }
+        let period = try Self.period(request)
         return JSONResponse.encoded(ReviewSummaryBody(try await engine.reviewSummary(of: item, period: period)))
     }
 

@@ -100,6 +100,16 @@ extension SQLiteStore {
         }
     }
 
+    public func newestReviews(limit: Int) async throws -> [Review] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.reviewColumns) FROM reviews ORDER BY created_at DESC, id DESC LIMIT ?",
+                arguments: [limit]
+            ).map(Self.review(from:))
+        }
+    }
+
     public func reviews(of item: ItemID, after cursor: ReviewCursor?, limit: Int) async throws -> [Review] {
         try await read { db in
             if let cursor {

@@ -1,7 +1,7 @@
 // Aisle's operator dashboard: live events and latency, data counts, models, search, and a
 // playground. Signed in with the admin key, kept in sessionStorage (this tab only) and sent
 // as an Authorization header, never in a URL.
-import { barChart, lineChart, percentile } from "./charts.js";
+import { barChart, intervalChart, lineChart, percentile } from "./charts.js";
 
 const KEY = "aisle_admin_key";
 const POLL_MS = 2000;
@@ -79,6 +79,8 @@ async function signIn(key) {
   document.body.dataset.state = "signed-in";
   loadModels();
   loadSynonyms();
+  loadExperiments();
+  loadReviews();
   clearInterval(timer);
   timer = setInterval(() => refresh().catch((error) => { $("live-status").textContent = error.message; }), POLL_MS);
 }
@@ -250,6 +252,74 @@ async function saveSynonyms() {
   } catch (error) {
     status.textContent = error.message;
   }
+}
+
+// ---- reviews --------------------------------------------------------------------------------
+
+async function loadReviews() {
+  try {
+    const overview = await call("review-overview?period=month&limit=8");
+    const summary = overview.summary;
+    $("reviews-read").textContent = `${number.format(overview.reviews_read)} newest reviews read; mean sentiment ` +
+      `${summary.average_score >= 0 ? "+" : ""}${summary.average_score.toFixed(2)}.`;
+    const trend = summary.trend || [];
+    lineChart($("chart-sentiment"), [{ name: "sentiment", points: trend.map((point) => point.average_score) }]);
+    $("chart-sentiment").querySelector("svg").setAttribute("aria-label",
+      "Mean review sentiment per month: " + (trend.map((point) => `${point.start.slice(0, 7)} ${point.average_score.toFixed(2)}`).join(", ") || "none yet"));
+    barChart($("chart-cons"), summary.cons.map((entry) => ({ name: entry.aspect.replaceAll("_", " "), value: entry.count })));
+    const names = await titles(overview.worst_items.map((entry) => entry.item_id));
+    $("worst-items").replaceChildren(...(overview.worst_items.length
+      ? overview.worst_items.map((entry) => element("li",
+        `${names.get(entry.item_id) || entry.item_id}: ${entry.average_score.toFixed(2)} over ${entry.review_count} reviews`))
+      : [element("li", "No item has 3 reviews yet.", "hint")]));
+  } catch (error) {
+    $("reviews-read").textContent = error.message;
+  }
+}
+
+// ---- experiments ----------------------------------------------------------------------------
+
+async function loadExperiments() {
+  const list = $("experiment-list");
+  try {
+    const experiments = (await call("experiments")).data;
+    if (!experiments.length) {
+      list.replaceChildren(element("p", "No experiments yet (PUT /v1/experiments/{id}).", "hint"));
+      return;
+    }
+    const results = await Promise.all(experiments.map((experiment) =>
+      call(`experiments/${encodeURIComponent(experiment.id)}/results`).catch((error) => ({ error }))));
+    list.replaceChildren(...experiments.map((experiment, index) => experimentCard(experiment, results[index])));
+  } catch (error) {
+    list.replaceChildren(element("p", error.message, "error"));
+  }
+}
+
+function experimentCard(experiment, results) {
+  const card = element("article", undefined, "experiment");
+  card.append(element("h3", `${experiment.id} · ${experiment.metric} · ${experiment.status}`));
+  if (results.error) {
+    card.append(element("p", results.error.message, "error"));
+    return card;
+  }
+  const variants = element("p", results.variants.map((variant) =>
+    `${variant.id}: ${number.format(variant.users)} shoppers, mean ${variant.mean.toFixed(4)}`).join(" · "));
+  card.append(variants);
+  if (results.comparisons.length) {
+    const chart = element("div", undefined, "chart");
+    intervalChart(chart, results.comparisons.map((comparison) => ({
+      name: `${comparison.variant} − ${comparison.baseline}`,
+      value: comparison.absolute_difference.value,
+      low: comparison.absolute_difference.ci[0],
+      high: comparison.absolute_difference.ci[1],
+    })));
+    card.append(chart);
+    card.append(...results.comparisons.map((comparison) => element("p",
+      `${comparison.variant}: p = ${comparison.p_value.toFixed(3)}, chance to beat ${comparison.baseline} ` +
+      `${(comparison.chance_to_beat * 100).toFixed(1)} %`, "hint")));
+  }
+  for (const warning of results.warnings || []) card.append(element("p", warning, "error"));
+  return card;
 }
 
 // ---- playground -----------------------------------------------------------------------------

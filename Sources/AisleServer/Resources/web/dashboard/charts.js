@@ -18,20 +18,25 @@ function niceMaximum(value) {
 }
 
 function format(value) {
-  if (value >= 100) return value.toFixed(0);
-  if (value >= 10) return value.toFixed(1);
-  return value.toFixed(2).replace(/\.?0+$/, "") || "0";
+  const size = Math.abs(value);
+  if (size >= 100) return value.toFixed(0);
+  if (size >= 10) return value.toFixed(1);
+  if (size >= 0.01 || size === 0) return value.toFixed(2).replace(/\.?0+$/, "") || "0";
+  return value.toPrecision(2);
 }
 
 /** Lines over time: `series` is [{name, points: [value…]}], all the same length. */
 export function lineChart(container, series, { unit = "" } = {}) {
   const width = 480, height = 180, left = 40, right = 8, top = 8, bottom = 22;
   const length = Math.max(1, ...series.map((line) => line.points.length));
-  const maximum = niceMaximum(Math.max(0, ...series.flatMap((line) => line.points)));
+  const values = series.flatMap((line) => line.points);
+  const maximum = niceMaximum(Math.max(0, ...values));
+  const lowest = Math.min(0, ...values);
+  const minimum = lowest < 0 ? -niceMaximum(-lowest) : 0;
   const x = (index) => left + (length <= 1 ? 0 : (index / (length - 1)) * (width - left - right));
-  const y = (value) => top + (1 - value / maximum) * (height - top - bottom);
+  const y = (value) => top + (1 - (value - minimum) / (maximum - minimum)) * (height - top - bottom);
   const grid = [0, 0.5, 1].map((fraction) => {
-    const value = maximum * fraction;
+    const value = minimum + (maximum - minimum) * fraction;
     return svg("g", { class: "grid" },
       svg("line", { x1: left, x2: width - right, y1: y(value), y2: y(value) }),
       svg("text", { x: left - 4, y: y(value) + 4, "text-anchor": "end" }, format(value)));
@@ -89,4 +94,30 @@ export function percentile(buckets, fraction) {
     if (seen >= fraction * total) return bucket.le_ms ?? Infinity;
   }
   return null;
+}
+
+/** Intervals around zero: `rows` is [{name, value, low, high}], drawn as a dot with its
+ *  interval, and a line at zero (no difference). */
+export function intervalChart(container, rows, { unit = "" } = {}) {
+  const rowHeight = 30, width = 480, label = 130, right = 16;
+  const height = rows.length * rowHeight + 24;
+  const extent = Math.max(1e-9, ...rows.flatMap((row) => [Math.abs(row.low), Math.abs(row.high), Math.abs(row.value)]));
+  const x = (value) => label + ((value + extent) / (2 * extent)) * (width - label - right);
+  const parts = [
+    svg("line", { class: "zero", x1: x(0), x2: x(0), y1: 0, y2: height - 20 }),
+    svg("text", { x: x(0), y: height - 4, "text-anchor": "middle" }, "0"),
+    svg("text", { x: x(-extent), y: height - 4, "text-anchor": "start" }, format(-extent) + unit),
+    svg("text", { x: x(extent), y: height - 4, "text-anchor": "end" }, format(extent) + unit),
+  ];
+  rows.forEach((row, index) => {
+    const y = index * rowHeight + 14;
+    const kind = row.low > 0 ? "better" : row.high < 0 ? "worse" : "unsure";
+    parts.push(
+      svg("text", { x: label - 6, y: y + 4, "text-anchor": "end" }, row.name),
+      svg("line", { class: `interval ${kind}`, x1: x(row.low), x2: x(row.high), y1: y, y2: y }),
+      svg("circle", { class: `estimate ${kind}`, cx: x(row.value), cy: y, r: 5 }));
+  });
+  const description = rows.map((row) =>
+    `${row.name}: ${format(row.value)}${unit} (${format(row.low)} to ${format(row.high)})`).join("; ");
+  container.replaceChildren(svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": description }, ...parts));
 }
