@@ -15,6 +15,15 @@ extension Engine {
         return try await banditSummary(bandit.id)
     }
 
+    /// Every bandit's summary, in id order.
+    public func banditSummaries() async throws -> [BanditSummary] {
+        var summaries: [BanditSummary] = []
+        for id in try await store.banditIDs() {
+            summaries.append(try await banditSummary(id))
+        }
+        return summaries
+    }
+
     /// The bandit with each arm's pulls, rewards and posterior mean with a 95% interval.
     public func banditSummary(_ id: BanditID) async throws -> BanditSummary {
         let summary = try await bandits.with(id, load: { try await loadBandit(id) }) { live in

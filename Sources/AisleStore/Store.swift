@@ -50,6 +50,8 @@ public protocol ImageStore: Sendable {
 public protocol BanditStore: Sendable {
     /// Inserts or replaces a bandit's definition; what it learned is kept.
     func putBandit(_ bandit: Bandit, at now: Timestamp) async throws
+    /// The ids of every bandit, in id order.
+    func banditIDs() async throws -> [BanditID]
     /// The bandit, or nil.
     func bandit(_ id: BanditID) async throws -> Bandit?
     /// Replaces what the bandit learned (opaque to the store).

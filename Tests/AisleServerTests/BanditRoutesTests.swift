@@ -116,4 +116,18 @@ import Testing
             #expect(read.arms.map(\.rewards) == [0, 0])
         }
     }
+
+    @Test("the list holds every bandit in id order with its arms; the ingest key may not read it")
+    func list() async throws {
+        try await TestAPI().run { client in
+            let empty = try await client.call(.get, "/v1/bandits").decode(PageBody<BanditBody>.self)
+            #expect(empty.data.isEmpty)
+            _ = try await client.call(.put, "/v1/bandits/zeta", body: Self.definition)
+            _ = try await client.call(.put, "/v1/bandits/alpha", body: Self.definition)
+            let listed = try await client.call(.get, "/v1/bandits").decode(PageBody<BanditBody>.self)
+            #expect(listed.data.map(\.id) == ["alpha", "zeta"])
+            #expect(listed.data.allSatisfy { $0.arms.count == 2 })
+            #expect(try await client.call(.get, "/v1/bandits", key: .ingest).status == .forbidden)
+        }
+    }
 }

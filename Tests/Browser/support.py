@@ -201,6 +201,13 @@ def seed(server):
         if index % 3 == 0:
             later.append({"type": "purchase", "user_id": user, "item_id": "mug"})
     server.expect("POST", "/v1/events", {"events": later}, key=INGEST_KEY)
+    # A bandit that has chosen and been rewarded.
+    server.expect("PUT", "/v1/bandits/home-hero", {"arms": [{"id": "spring"}, {"id": "sale"}], "reward": "click"})
+    for index in range(12):
+        user = f"b-{index}"
+        choice = server.expect("GET", f"/v1/bandits/home-hero/choice?user_id={user}", key=INGEST_KEY)
+        server.expect("POST", "/v1/bandits/home-hero/rewards",
+                      {"user_id": user, "arm": choice["arm"], "reward": 1 if index % 2 else 0}, key=INGEST_KEY)
     server.expect("POST", "/v1/models:train")
 
 

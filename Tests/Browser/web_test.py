@@ -213,6 +213,21 @@ def sign_in_links_devices(run, browser, server):
     context.close()
 
 
+def narrow_and_wide_phones(run, browser, server):
+    for width in (360, 414):
+        context = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 800}})
+        page = context.new_page()
+        for route, ready_as in [("/", "/"), ("/#/search?q=jacket", "/search"), ("/#/item/down-jacket", "/item/down-jacket"),
+                                ("/#/privacy", "/privacy")]:
+            page.goto(server.base + route)
+            ready(page, ready_as)
+            assert support.horizontal_overflow(page) <= 0, f"{route} scrolls sideways at {width} px"
+        page.goto(server.base + "/dashboard")
+        page.wait_for_selector('body[data-state="signed-out"]', state="attached")
+        assert support.horizontal_overflow(page) <= 0, f"the dashboard scrolls sideways at {width} px"
+        context.close()
+
+
 def accessible(run, browser, server):
     for scheme in ("light", "dark"):
         context = browser.new_context(**PHONE, color_scheme=scheme)
@@ -301,9 +316,16 @@ def dashboard(run, browser, server):
     assert live_count() >= first + 60
     page.wait_for_function("() => Number(document.body.dataset.polls || 0) >= 3", timeout=15_000)
     assert page.locator("#chart-types svg polyline").count() >= 1, "no event-rate lines"
-    assert page.locator("#chart-platforms svg rect").count() >= 2, "no platform bars (web and ios)"
+    assert page.locator("#chart-platforms svg polyline").count() >= 2, "no platform lines (web and ios)"
     assert page.locator("#chart-latency svg polyline").count() == 3, "no latency lines"
     assert "ios" in page.locator("#chart-platforms svg").get_attribute("aria-label")
+    # The posted events show as a rise in the per-second lines (by type and by platform).
+    for chart in ("#chart-types", "#chart-platforms"):
+        rose = page.evaluate("""(chart) => [...document.querySelectorAll(chart + ' polyline')].some(line => {
+            const ys = line.getAttribute('points').split(' ').map(point => Number(point.split(',')[1]));
+            return Math.min(...ys) < Math.max(...ys);
+        })""", chart)
+        assert rose, f"{chart} shows no rise"
     counts = page.locator("#counts").inner_text()
     assert "items" in counts and "events" in counts, counts
     assert page.locator("#newest-events tbody tr").count() >= 5
@@ -320,6 +342,9 @@ def dashboard(run, browser, server):
     assert "checkout-copy" in experiment.inner_text()
     interval = experiment.locator("svg[role=img]")
     assert interval.count() == 1 and "urgent − control" in interval.get_attribute("aria-label"), experiment.inner_text()
+    bandit = page.locator("#bandit-list svg[role=img]")
+    bandit.wait_for()
+    assert "spring" in bandit.get_attribute("aria-label") and "sale" in bandit.get_attribute("aria-label")
     # Train now: the report comes back and is drawn.
     page.get_by_role("button", name="Train now").click()
     page.get_by_role("status").filter(has_text="Trained in").wait_for(timeout=60_000)
@@ -377,6 +402,7 @@ def main():
                     ("the product page shows photo, review summary and similar items", product_page),
                     ("opening a product changes the feed and names it as the reason", click_changes_feed),
                     ("signing in links the device to the user; privacy choices show", sign_in_links_devices),
+                    ("no page scrolls sideways at 360 or 414 px", narrow_and_wide_phones),
                     ("names, labels, landmarks and contrast pass in light and dark", accessible),
                     ("security headers; the storefront session is same-origin only", security),
                     ("the dashboard signs in, draws live charts, counts events as they come, trains", dashboard),

@@ -144,5 +144,6 @@ enum RoutePermissions {
         "POST /v1/bandits/{id}/rewards": .eventsWrite,
         "PUT /v1/bandits/{id}": .admin,
         "GET /v1/bandits/{id}": .admin,
+        "GET /v1/bandits": .admin,
     ]
 }

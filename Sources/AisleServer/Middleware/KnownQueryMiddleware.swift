@@ -75,6 +75,7 @@ enum KnownQuery {
             "GET /v1/autocomplete": ["q", "limit"],
             "GET /v1/search/zero-results": ["limit"],
             "GET /v1/stats": ["events", "queries"],
+            "GET /v1/bandits": [],
             "GET /v1/review-overview": ["period", "limit"],
             "GET /v1/search/synonyms": [],
             "PUT /v1/search/synonyms": [],

@@ -16,6 +16,7 @@ struct BanditRoutes {
     func register(admin group: RouterGroup<AisleRequestContext>) {
         group.put("bandits/{id}", use: put)
         group.get("bandits/{id}", use: get)
+        group.get("bandits", use: list)
     }
 
     @Sendable func put(request: Request, context: AisleRequestContext) async throws -> Response {
@@ -27,6 +28,10 @@ struct BanditRoutes {
 
     @Sendable func get(request: Request, context: AisleRequestContext) async throws -> Response {
         JSONResponse.encoded(Self.body(try await engine.banditSummary(try Self.id(context))))
+    }
+
+    @Sendable func list(request: Request, context: AisleRequestContext) async throws -> Response {
+        JSONResponse.encoded(PageBody(data: try await engine.banditSummaries().map(Self.body), nextCursor: nil))
     }
 
     @Sendable func choice(request: Request, context: AisleRequestContext) async throws -> Response {

@@ -26,6 +26,12 @@ extension SQLiteStore {
         }
     }
 
+    public func banditIDs() async throws -> [BanditID] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM bandits ORDER BY id").map(BanditID.init)
+        }
+    }
+
     public func bandit(_ id: BanditID) async throws -> Bandit? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM bandits WHERE id = ?", arguments: [id.rawValue])

@@ -99,6 +99,8 @@ struct DemoCommand: AsyncParsableCommand {
           admin:  \(admin)
           ingest: \(ingest)
 
+        Open the shop at \(base)/ and the dashboard at \(base)/dashboard (sign in with the admin key).
+
         Try (copy and paste):
           curl -s \(base)/health
           curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/items/50

@@ -1,7 +1,7 @@
 // Aisle's operator dashboard: live events and latency, data counts, models, search, and a
 // playground. Signed in with the admin key, kept in sessionStorage (this tab only) and sent
 // as an Authorization header, never in a URL.
-import { barChart, intervalChart, lineChart, percentile } from "./charts.js";
+import { barChart, intervalChart, lineChart, meanChart, percentile } from "./charts.js";
 
 const KEY = "aisle_admin_key";
 const POLL_MS = 2000;
@@ -80,6 +80,7 @@ async function signIn(key) {
   loadModels();
   loadSynonyms();
   loadExperiments();
+  loadBandits();
   loadReviews();
   clearInterval(timer);
   timer = setInterval(() => refresh().catch((error) => { $("live-status").textContent = error.message; }), POLL_MS);
@@ -88,7 +89,7 @@ async function signIn(key) {
 // ---- live numbers ---------------------------------------------------------------------------
 
 let previous = null;
-const samples = { types: new Map(), latency: { p50: [], p95: [], p99: [] }, rate: [] };
+const samples = { types: new Map(), platforms: new Map(), latency: { p50: [], p95: [], p99: [] }, rate: [] };
 
 function push(list, value) {
   list.push(value);
@@ -104,12 +105,15 @@ async function refresh() {
     const seconds = Math.max(0.001, (now - previous.at) / 1000);
     const rate = (stats.events.accepted - previous.stats.events.accepted) / seconds;
     $("live-rate").textContent = rate.toFixed(1);
-    const types = new Set([...Object.keys(stats.events.by_type), ...samples.types.keys()]);
-    for (const type of types) {
-      if (!samples.types.has(type)) samples.types.set(type, new Array(samples.rate.length).fill(0));
-      const delta = (stats.events.by_type[type] || 0) - (previous.stats.events.by_type[type] || 0);
-      push(samples.types.get(type), Math.max(0, delta) / seconds);
-    }
+    // Per second in this interval, by type and by platform: the difference of two totals.
+    const rates = (series, now, before) => {
+      for (const name of new Set([...Object.keys(now), ...series.keys()])) {
+        if (!series.has(name)) series.set(name, new Array(samples.rate.length).fill(0));
+        push(series.get(name), Math.max(0, (now[name] || 0) - (before[name] || 0)) / seconds);
+      }
+    };
+    rates(samples.types, stats.events.by_type, previous.stats.events.by_type);
+    rates(samples.platforms, stats.events.by_platform, previous.stats.events.by_platform);
     push(samples.rate, rate);
     // Percentiles of this interval's requests: the difference of two bucket counts.
     const window = stats.requests.latency.map((bucket, index) => ({
@@ -124,13 +128,13 @@ async function refresh() {
       $("live-latency").textContent = shown.map((value) => (value === Infinity ? "> 5000" : `≤ ${value}`)).join(" / ") + " ms";
     }
     lineChart($("chart-types"), [...samples.types.entries()].map(([name, points]) => ({ name, points })), { unit: "/s" });
+    lineChart($("chart-platforms"), [...samples.platforms.entries()].map(([name, points]) => ({ name, points })),
+      { unit: "/s" });
     lineChart($("chart-latency"), [
       { name: "p50", points: samples.latency.p50 }, { name: "p95", points: samples.latency.p95 },
       { name: "p99", points: samples.latency.p99 },
     ], { unit: " ms" });
   }
-  barChart($("chart-platforms"), Object.entries(stats.events.by_platform).sort((a, b) => b[1] - a[1])
-    .map(([name, value]) => ({ name, value })));
   previous = { at: now, stats };
   showData(stats);
   showQueries(stats.search);
@@ -150,7 +154,7 @@ function showData(stats) {
   body.replaceChildren(...stats.newest_events.map((event) => {
     const row = element("tr");
     row.append(
-      element("td", new Date(event.timestamp).toLocaleTimeString()),
+      element("td", new Date(event.timestamp).toLocaleString()),
       element("td", event.type),
       element("td", event.item_id || ""),
       element("td", event.user_id || event.device_id || ""),
@@ -260,6 +264,12 @@ async function loadReviews() {
   try {
     const overview = await call("review-overview?period=month&limit=8");
     const summary = overview.summary;
+    if (overview.reviews_read === 0) {
+      $("reviews-read").textContent = "No reviews yet (POST /v1/items/{id}/reviews).";
+      for (const id of ["chart-sentiment", "chart-cons"]) $(id).replaceChildren(element("p", "Nothing yet.", "hint"));
+      $("worst-items").replaceChildren();
+      return;
+    }
     $("reviews-read").textContent = `${number.format(overview.reviews_read)} newest reviews read; mean sentiment ` +
       `${summary.average_score >= 0 ? "+" : ""}${summary.average_score.toFixed(2)}.`;
     const trend = summary.trend || [];
@@ -320,6 +330,29 @@ function experimentCard(experiment, results) {
   }
   for (const warning of results.warnings || []) card.append(element("p", warning, "error"));
   return card;
+}
+
+async function loadBandits() {
+  const list = $("bandit-list");
+  try {
+    const bandits = (await call("bandits")).data;
+    if (!bandits.length) {
+      list.replaceChildren(element("p", "No bandits yet (PUT /v1/bandits/{id}).", "hint"));
+      return;
+    }
+    list.replaceChildren(...bandits.map((bandit) => {
+      const card = element("article", undefined, "experiment");
+      card.append(element("h3", `${bandit.id} · reward ${bandit.reward}`));
+      const chart = element("div", undefined, "chart");
+      const arms = bandit.arms.filter((arm) => !arm.retired);
+      meanChart(chart, arms.map((arm) => ({ name: arm.id, value: arm.mean, low: arm.interval[0], high: arm.interval[1] })));
+      card.append(chart, element("p", arms.map((arm) =>
+        `${arm.id}: ${number.format(arm.pulls)} choices, ${number.format(arm.rewards)} rewards`).join(" · "), "hint"));
+      return card;
+    }));
+  } catch (error) {
+    list.replaceChildren(element("p", error.message, "error"));
+  }
 }
 
 // ---- playground -----------------------------------------------------------------------------

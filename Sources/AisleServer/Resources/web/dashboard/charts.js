@@ -121,3 +121,26 @@ export function intervalChart(container, rows, { unit = "" } = {}) {
     `${row.name}: ${format(row.value)}${unit} (${format(row.low)} to ${format(row.high)})`).join("; ");
   container.replaceChildren(svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": description }, ...parts));
 }
+
+/** Means with intervals on a scale from 0: `rows` is [{name, value, low, high}] (a bandit's
+ *  arms: reward rates with their posterior intervals). */
+export function meanChart(container, rows) {
+  const rowHeight = 30, width = 480, label = 130, right = 16;
+  const height = rows.length * rowHeight + 24;
+  const maximum = niceMaximum(Math.max(1e-9, ...rows.map((row) => row.high)));
+  const x = (value) => label + (Math.max(0, value) / maximum) * (width - label - right);
+  const parts = [
+    svg("text", { x: x(0), y: height - 4, "text-anchor": "start" }, "0"),
+    svg("text", { x: x(maximum), y: height - 4, "text-anchor": "end" }, format(maximum)),
+  ];
+  rows.forEach((row, index) => {
+    const y = index * rowHeight + 14;
+    parts.push(
+      svg("text", { x: label - 6, y: y + 4, "text-anchor": "end" }, row.name),
+      svg("line", { class: "interval unsure", x1: x(row.low), x2: x(row.high), y1: y, y2: y }),
+      svg("circle", { class: "estimate better", cx: x(row.value), cy: y, r: 5 }));
+  });
+  const description = rows.map((row) =>
+    `${row.name}: ${format(row.value)} (${format(row.low)} to ${format(row.high)})`).join("; ");
+  container.replaceChildren(svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": description }, ...parts));
+}
