@@ -4,6 +4,7 @@ public import AisleSearch
 public import AisleStore
 public import AisleText
 import Foundation
+import Synchronization
 
 /// Aisle's application layer: every workflow that ties the store to the engines (catalog,
 /// events, identity, reviews, search, recommendations, users) is one call here, so the HTTP
@@ -41,6 +42,9 @@ public final class Engine: Sendable {
     let images: ImageLibrary
     /// Product photos' looks, for visually similar items and near-duplicates.
     let visualIndex = VisualIndex()
+    /// The store's counts and when they were read: dashboards poll every few seconds, and
+    /// counting reads whole tables (`storeCounts`).
+    let countsCache = Mutex<(counts: StoreCounts, at: ContinuousClock.Instant)?>(nil)
     /// Downloads items' `image_url` photos (nil: they are not fetched).
     let imageDownloader: (any ImageDownloader)?
     /// Wakes the image_url fetcher after catalog changes.

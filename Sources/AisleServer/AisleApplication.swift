@@ -29,8 +29,10 @@ public enum AisleApplication {
 
         let web = configuration.web
         let assets = web.servesStorefront || web.servesDashboard ? WebAssets.bundled() : nil
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(configuration.server.host)
         let storefront =
-            web.servesStorefront && assets != nil ? StorefrontSession(secret: keys.storefrontSecret) : nil
+            web.servesStorefront && assets != nil
+            ? StorefrontSession(secret: keys.storefrontSecret, loopbackOnly: loopback) : nil
         if let assets {
             WebRoutes(assets: assets, storefront: storefront, servesDashboard: web.servesDashboard).register(on: router)
         }

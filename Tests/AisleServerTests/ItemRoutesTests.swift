@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Testing
 
+@testable import AisleServer
+
 @Suite struct ItemRoutesTests {
     @Test("CJK ids and titles with emoji round-trip byte for byte")
     func unicodeRoundTrip() async throws {
@@ -116,6 +118,14 @@ import Testing
                 uri = "/v1/items?limit=2&cursor=\(next)"
             }
             #expect(seen == ["a", "c", "d"])
+            // No cursor names a hidden item: b sits right after a.
+            let first = try await api.call(.get, "/v1/items?limit=1", key: .ingest).decode(PageBody<ItemBody>.self)
+            let cursor = try #require(first.nextCursor)
+            #expect(first.data.compactMap(\.id) == ["a"])
+            #expect(try Cursor.decode(cursor) == "a")
+            let second = try await api.call(.get, "/v1/items?limit=1&cursor=\(cursor)", key: .ingest)
+                .decode(PageBody<ItemBody>.self)
+            #expect(second.data.compactMap(\.id) == ["c"])
             // Reading is not writing.
             #expect(try await api.call(.put, "/v1/items/a", key: .ingest, body: #"{"title":"X"}"#).status == .forbidden)
         }

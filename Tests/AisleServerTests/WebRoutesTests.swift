@@ -28,12 +28,17 @@ import Testing
             #expect(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval"))
             #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
             #expect(page.headers[.xContentTypeOptions] == "nosniff")
-            #expect(page.headers[.cacheControl] == "no-cache")
             let cookie = try #require(page.headers[.setCookie])
             #expect(
                 cookie.hasPrefix("aisle_storefront=") && cookie.contains("HttpOnly")
                     && cookie.contains("SameSite=Strict")
             )
+            // The page is never a 304: each load renews the session.
+            #expect(page.headers[.eTag] == nil)
+            #expect(page.headers[.cacheControl] == "no-store")
+            let reload = try await api.send(.get, "/", headers: Self.headers([("If-None-Match", "*")]))
+            #expect(reload.status == .ok)
+            #expect(reload.headers[.setCookie].map { $0 != cookie } == true)
 
             let script = try await api.send(.get, "/storefront/app.js", headers: [:])
             #expect(script.status == .ok)
@@ -112,6 +117,11 @@ import Testing
                 #expect(reply.status == .unauthorized, "\(refused)")
             }
             #expect(try await api.send(.get, "/v1/trending", headers: [:]).status == .unauthorized)
+            // Behind a proxy that rewrites Host, the browser's own Sec-Fetch-Site decides.
+            let proxied = Self.headers([
+                ("Cookie", cookie), ("Sec-Fetch-Site", "same-origin"), ("Origin", "https://shop.example"),
+            ])
+            #expect(try await api.send(.get, "/v1/trending", headers: proxied).status == .ok)
             let forged = String(cookie.dropLast(2)) + (cookie.hasSuffix("00") ? "11" : "00")
             #expect(
                 try await api.send(.get, "/v1/trending", headers: Self.headers([("Cookie", forged)])).status
@@ -159,5 +169,33 @@ import Testing
         for bad in ["", "1.2.3", "x.\(String(repeating: "0", count: 32)).00", value + "0", "9" + value] {
             #expect(!session.isValid(bad, now: now), "\(bad)")
         }
+    }
+
+    @Test("a server on loopback takes storefront calls only for loopback names (no DNS rebinding)")
+    func loopbackNames() {
+        for name in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "LOCALHOST", "shop.localhost:80"] {
+            #expect(StorefrontSession.isLoopback(authority: name), "\(name)")
+        }
+        for name in ["evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example", "10.0.0.1:8080", ""] {
+            #expect(!StorefrontSession.isLoopback(authority: name), "\(name)")
+        }
+        #expect(!StorefrontSession.isLoopback(authority: nil))
+        let session = StorefrontSession(secret: Array("s".utf8), loopbackOnly: true)
+        let cookie = session.issue(now: .now())
+        func request(host: String) -> HTTPRequest {
+            let fields = Self.headers([("Cookie", "aisle_storefront=\(cookie)"), ("Sec-Fetch-Site", "same-origin")])
+            return HTTPRequest(
+                method: .get,
+                scheme: "http",
+                authority: host,
+                path: "/v1/trending",
+                headerFields: fields
+            )
+        }
+        #expect(session.authorises(request(host: "127.0.0.1:8080"), now: .now()))
+        #expect(!session.authorises(request(host: "rebound.example:8080"), now: .now()))
+        #expect(
+            StorefrontSession(secret: Array("s".utf8)).authorises(request(host: "rebound.example:8080"), now: .now())
+        )
     }
 }

@@ -209,6 +209,11 @@ def sign_in_links_devices(run, browser, server):
     page.goto(server.base + "/#/privacy")
     ready(page, "/privacy")
     assert page.get_by_label("Keep my views and clicks").is_checked()
+    # Signing out makes this browser a new anonymous device: later views are not u-7's.
+    page.get_by_role("button", name="Sign out u-7").click()
+    page.wait_for_function("() => document.querySelector('#account').textContent === 'Sign in'")
+    after = page.evaluate("() => { document.cookie; return document.querySelector('#who').textContent }")
+    assert device not in after and "Guest on device web-" in after, after
     assert not errors, f"console errors: {errors}"
     context.close()
 

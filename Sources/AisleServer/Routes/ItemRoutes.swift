@@ -69,12 +69,20 @@ struct ItemRoutes {
         }
         let limit = try request.queryInt("limit", default: 100, in: 1...1000)
         let after = try request.queryString("cursor").map { try ItemID(validating: Cursor.decode($0), field: "cursor") }
-        let scanned = try await engine.items(after: after, limit: limit + 1)
-        let window = Array(scanned.prefix(limit))
-        // A reader without catalog:write pages through the visible items: a page may come out
-        // shorter than `limit`, and the cursor still follows the ids scanned.
-        let page = (context.key?.may(.catalogWrite) ?? false) ? window : window.filter { !$0.hidden }
-        let next = scanned.count > limit ? window.last.map { Cursor.encode($0.id.rawValue) } : nil
+        // A reader without catalog:write pages through the visible items only: hidden ones
+        // are skipped while scanning, and the cursor names the last item shown, so neither
+        // the page nor the cursor tells that a hidden item exists.
+        let visibleOnly = !(context.key?.may(.catalogWrite) ?? false)
+        var found: [Item] = []
+        var scanFrom = after
+        while found.count <= limit {
+            let chunk = try await engine.items(after: scanFrom, limit: limit + 1)
+            found += visibleOnly ? chunk.filter { !$0.hidden } : chunk
+            guard chunk.count == limit + 1, let last = chunk.last else { break }
+            scanFrom = last.id
+        }
+        let page = Array(found.prefix(limit))
+        let next = found.count > limit ? page.last.map { Cursor.encode($0.id.rawValue) } : nil
         return JSONResponse.encoded(PageBody(data: page.map(shown), nextCursor: next))
     }
 

@@ -16,9 +16,12 @@ struct StorefrontSession: Sendable {
 
     /// The HMAC key's bytes (SymmetricKey is not Sendable).
     private let key: [UInt8]
+    /// Set when the server listens on loopback only: requests must then name a loopback host.
+    let loopbackOnly: Bool
 
     /// `secret` empty (a server without keys): a random one, good for this process only.
-    init(secret: [UInt8]) {
+    init(secret: [UInt8], loopbackOnly: Bool = false) {
+        self.loopbackOnly = loopbackOnly
         var generator = SystemRandomNumberGenerator()
         let material = secret.isEmpty ? (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) } : secret
         key = Array(SHA256.hash(data: Array("aisle storefront session v1".utf8) + material))
@@ -54,15 +57,32 @@ struct StorefrontSession: Sendable {
     /// Whether `request` carries a valid session cookie and comes from the page's own origin.
     func authorises(_ request: HTTPRequest, now: Timestamp) -> Bool {
         guard let cookie = Self.cookie(in: request), isValid(cookie, now: now) else { return false }
+        // DNS rebinding: a page of another site whose name now points at 127.0.0.1 would be
+        // "same-origin" with itself; a server on loopback answers only loopback names.
+        if loopbackOnly, !Self.isLoopback(authority: request.authority) { return false }
         // Browsers say where a request comes from; a page of another site is refused even if
-        // a browser sent the cookie with it.
-        if let site = request.headerFields[Self.fetchSite], site != "same-origin" { return false }
+        // a browser sent the cookie with it. Sec-Fetch-Site is the browser's own verdict (and
+        // holds behind a proxy that rewrites Host); Origin, compared with Host, for browsers
+        // that do not send it.
+        if let site = request.headerFields[Self.fetchSite] { return site == "same-origin" }
         if let origin = request.headerFields[.origin] {
             // HTTP/1.1's Host header is the request's authority.
             guard let host = request.authority else { return false }
-            guard origin == "http://\(host)" || origin == "https://\(host)" else { return false }
+            return origin == "http://\(host)" || origin == "https://\(host)"
         }
         return true
+    }
+
+    /// Whether a Host names this machine's loopback interface (with or without a port).
+    static func isLoopback(authority: String?) -> Bool {
+        guard let authority = authority?.lowercased() else { return false }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            host = authority.dropFirst().prefix { $0 != "]" }
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        return host == "localhost" || host == "::1" || host == "127.0.0.1" || host.hasSuffix(".localhost")
     }
 
     static let fetchSite: HTTPField.Name = {

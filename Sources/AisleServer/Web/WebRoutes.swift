@@ -38,14 +38,15 @@ struct WebRoutes {
     }
 
     /// An app's page; the storefront's also starts a session (a new cookie on every load, so
-    /// a page left open a week still gets one that lasts).
+    /// a page left open a week still gets one that lasts). Pages are never cached and carry no
+    /// ETag: a 304 would drop the new cookie, and a page is a kilobyte.
     func page(_ path: String, _ request: Request, newSession: Bool) throws -> Response {
         var response = try answer(path, request)
+        response.headers[.eTag] = nil
         if newSession, let storefront {
             response.headers[.setCookie] = storefront.setCookie(now: .now())
         }
-        // The page names its scripts by path: a reload must see a new deploy at once.
-        response.headers[.cacheControl] = "no-cache"
+        response.headers[.cacheControl] = "no-store"
         return response
     }
 

@@ -7,14 +7,14 @@ extension SQLiteStore {
         try await read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             // Users and devices are counted where they show: profiles, event owners ("u:" and
-            // "d:" block owners) and device links.
+            // "d:" block owners, by range so the owner index serves it) and device links.
             return StoreCounts(
                 items: try count("SELECT COUNT(*) FROM items WHERE deleted_at IS NULL"),
                 users: try count(
                     """
                     SELECT COUNT(*) FROM (
                         SELECT id FROM users
-                        UNION SELECT substr(owner, 3) FROM event_blocks WHERE owner LIKE 'u:%'
+                        UNION SELECT DISTINCT substr(owner, 3) FROM event_blocks WHERE owner >= 'u:' AND owner < 'u;'
                         UNION SELECT user_id FROM device_links)
                     """
                 ),
@@ -22,7 +22,7 @@ extension SQLiteStore {
                     """
                     SELECT COUNT(*) FROM (
                         SELECT device_id FROM device_links
-                        UNION SELECT substr(owner, 3) FROM event_blocks WHERE owner LIKE 'd:%')
+                        UNION SELECT DISTINCT substr(owner, 3) FROM event_blocks WHERE owner >= 'd:' AND owner < 'd;')
                     """
                 ),
                 events: try count("SELECT COALESCE(SUM(count), 0) FROM event_blocks"),

@@ -50,10 +50,13 @@ const number = new Intl.NumberFormat();
 // ---- signing in -----------------------------------------------------------------------------
 
 let timer = 0;
+// Each sign-in starts one polling loop; a loop from an earlier sign-in stops at its next turn.
+let loop = 0;
 
 function signOut(message) {
   sessionStorage.removeItem(KEY);
-  clearInterval(timer);
+  loop += 1;
+  clearTimeout(timer);
   $("panels").hidden = true;
   $("tabs").hidden = true;
   $("sign-out").hidden = true;
@@ -82,8 +85,20 @@ async function signIn(key) {
   loadExperiments();
   loadBandits();
   loadReviews();
-  clearInterval(timer);
-  timer = setInterval(() => refresh().catch((error) => { $("live-status").textContent = error.message; }), POLL_MS);
+  clearTimeout(timer);
+  const mine = ++loop;
+  // One poll at a time, the next after the last answer: a slow server is not asked twice,
+  // and answers cannot arrive out of order.
+  const poll = async () => {
+    if (mine !== loop) return;
+    try {
+      await refresh();
+    } catch (error) {
+      $("live-status").textContent = error.message;
+    }
+    if (mine === loop && sessionStorage.getItem(KEY)) timer = setTimeout(poll, POLL_MS);
+  };
+  timer = setTimeout(poll, POLL_MS);
 }
 
 // ---- live numbers ---------------------------------------------------------------------------

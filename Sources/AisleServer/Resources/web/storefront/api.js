@@ -23,6 +23,13 @@ export function setUserID(id) {
   else localStorage.removeItem(USER_KEY);
 }
 
+/** Signing out: this browser becomes a new anonymous device (the old id stays linked to the
+ *  user on the server, so its later views would still be theirs), and forgets what it viewed. */
+export function forgetDevice() {
+  document.cookie = `${DEVICE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`;
+  localStorage.removeItem("aisle_recent");
+}
+
 /** An API error with the server's code and message. */
 export class APIError extends Error {
   constructor(status, code, message) {

@@ -1,6 +1,6 @@
 // Aisle's demo storefront: home (feed, trending, recently viewed), search and product pages,
 // routed by the URL's hash (#/, #/search?q=…, #/item/ID, #/privacy). No framework, no build.
-import { APIError, call, deviceID, items, query, setUserID, track, userID } from "./api.js";
+import { APIError, call, deviceID, forgetDevice, items, query, setUserID, track, userID } from "./api.js";
 
 const main = document.getElementById("main");
 const RECENT_KEY = "aisle_recent";
@@ -22,6 +22,15 @@ function h(tag, attributes = {}, ...children) {
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return element;
+}
+
+// Each route() call is a generation; a page whose generation has passed draws nothing (the
+// shopper moved on while it loaded).
+let generation = 0;
+class Superseded extends Error {}
+
+function current(ticket) {
+  if (ticket !== generation) throw new Superseded();
 }
 
 function show(...nodes) {
@@ -57,7 +66,8 @@ function photo(item, sizes, eager = false) {
   const base = `/v1/images/${item.image.sha256}`;
   // The server never enlarges: widths past the original's would all be the original.
   const widths = WIDTHS.filter((width) => width < item.image.width);
-  widths.push(Math.min(item.image.width, WIDTHS[WIDTHS.length - 1]));
+  const widest = Math.min(item.image.width, WIDTHS[WIDTHS.length - 1]);
+  if (!widths.includes(widest)) widths.push(widest);
   const image = h("img", {
     src: `${base}?w=${widths[Math.min(2, widths.length - 1)]}`,
     srcset: widths.map((width) => `${base}?w=${width} ${width}w`).join(", "),
@@ -103,11 +113,12 @@ function reasonText(reason, names) {
   return label;
 }
 
-function card(item, { reason, list, position } = {}) {
+function card(item, { reason, list, position, query: searched } = {}) {
   return h("li", {},
     h("a", {
       class: "card", href: `#/item/${encodeURIComponent(item.id)}`, "data-item": item.id,
-      onclick: () => track("click", item.id, { context: { list, position } }),
+      onclick: () => track("click", item.id, searched ? { query: searched, context: { list, position } }
+        : { context: { list, position } }),
     },
       photo(item, "(min-width: 720px) 180px, 44vw"),
       h("span", { class: "title" }, item.title || item.id),
@@ -148,7 +159,7 @@ function remember(id) {
 
 // ---- pages --------------------------------------------------------------------------------
 
-async function home() {
+async function home(ticket) {
   document.title = "Aisle shop";
   const user = userID();
   const feedPath = user
@@ -162,10 +173,11 @@ async function home() {
       ? row("Recently viewed", "recent", async () => ({ data: viewed.map((id) => ({ item_id: id })) }), "")
       : null,
   ]);
+  current(ticket);
   show(h("h1", { class: "visually-hidden" }, "Home"), ...sections.filter(Boolean));
 }
 
-async function search(parameters) {
+async function search(parameters, ticket) {
   const q = parameters.get("q") || "";
   const category = parameters.get("category") || "";
   const explain = parameters.get("explain") === "1";
@@ -179,6 +191,7 @@ async function search(parameters) {
       device_id: deviceID(), user_id: userID() || undefined,
     }));
     const found = await items(answer.data.map((hit) => hit.item_id));
+    current(ticket);
     const heading = h("h1", {}, `${answer.total} result${answer.total === 1 ? "" : "s"} for “${q}”`);
     const corrections = Object.entries(answer.corrections || {});
     const corrected = corrections.length
@@ -199,14 +212,14 @@ async function search(parameters) {
       explain ? "Hide the ranking" : "Why this order?");
     const list = h("ul", { class: "cards", "data-list": "search" },
       answer.data.filter((hit) => found.has(hit.item_id)).map((hit, position) => {
-        const entry = card(found.get(hit.item_id), { list: "search", position });
-        entry.querySelector("a").addEventListener("click", () => track("click", hit.item_id, { query: q }));
+        const entry = card(found.get(hit.item_id), { list: "search", position, query: q });
         if (explain && hit.explain) entry.append(explainTable(hit));
         return entry;
       }));
     show(heading, corrected, chips, toggle,
       answer.data.length ? list : h("p", { class: "hint" }, "Nothing found. Try fewer or other words."));
   } catch (error) {
+    if (error instanceof Superseded) throw error;
     show(h("h1", {}, "Search"), failure(error));
   }
 }
@@ -217,14 +230,16 @@ function explainTable(hit) {
   return h("table", { class: "explain" }, h("caption", {}, `score ${hit.score.toFixed(3)}`), h("tbody", {}, parts));
 }
 
-async function product(id) {
+async function product(id, ticket) {
   show(h("p", { class: "hint" }, "Loading…"));
   let item;
   try {
     item = await call(`items/${encodeURIComponent(id)}`);
   } catch (error) {
+    current(ticket);
     return show(h("h1", {}, "Not found"), failure(error));
   }
+  current(ticket);
   document.title = `${item.title || item.id} – Aisle shop`;
   remember(item.id);
   track("view", item.id);
@@ -255,6 +270,7 @@ async function product(id) {
     row("Bought together", "together", () => call(`items/${encodeURIComponent(item.id)}/bought-together${query({ limit: 8 })}`),
       "Nobody has bought this with something else yet."),
   ]);
+  current(ticket);
   reviewSection.append(...summary);
   main.append(similar, together);
 }
@@ -324,7 +340,7 @@ function sparkline(trend) {
   return svg;
 }
 
-async function privacy() {
+async function privacy(ticket) {
   document.title = "Privacy choices – Aisle shop";
   const user = userID();
   if (!user) {
@@ -334,6 +350,7 @@ async function privacy() {
   }
   try {
     const consent = await call(`users/${encodeURIComponent(user)}/consent`);
+    current(ticket);
     const box = (name, label, hint) => h("div", { class: "choice" },
       h("input", { type: "checkbox", id: `consent-${name}`, name, checked: consent[name] }),
       h("label", { for: `consent-${name}` }, label), h("p", { class: "hint" }, hint));
@@ -357,6 +374,7 @@ async function privacy() {
       h("button", { type: "submit" }, "Save"), status);
     show(h("h1", {}, "Privacy choices"), form);
   } catch (error) {
+    if (error instanceof Superseded) throw error;
     show(h("h1", {}, "Privacy choices"), failure(error));
   }
 }
@@ -372,6 +390,7 @@ function setUpSearch() {
   let latest = 0;
 
   const close = () => {
+    latest += 1;
     box.hidden = true;
     box.replaceChildren();
     input.setAttribute("aria-expanded", "false");
@@ -448,6 +467,7 @@ function setUpAccount() {
   button.addEventListener("click", () => {
     if (userID()) {
       setUserID(null);
+      forgetDevice();
       refresh();
       route();
       return;
@@ -480,16 +500,18 @@ function setUpAccount() {
 // ---- routing --------------------------------------------------------------------------------
 
 async function route() {
+  const ticket = ++generation;
   delete document.body.dataset.ready;
   const hash = location.hash.slice(1) || "/";
   const [path, queryText = ""] = hash.split("?");
   const parameters = new URLSearchParams(queryText);
   try {
-    if (path.startsWith("/item/")) await product(decodeURIComponent(path.slice("/item/".length)));
-    else if (path === "/search") await search(parameters);
-    else if (path === "/privacy") await privacy();
-    else await home();
+    if (path.startsWith("/item/")) await product(decodeURIComponent(path.slice("/item/".length)), ticket);
+    else if (path === "/search") await search(parameters, ticket);
+    else if (path === "/privacy") await privacy(ticket);
+    else await home(ticket);
   } catch (error) {
+    if (error instanceof Superseded) return;
     console.error(error);
     show(failure(error));
   }
