@@ -87,10 +87,18 @@ extension Engine {
     /// The items whose photos look most like the item's, best first; nil when it has no photo.
     public func visuallySimilar(to id: ItemID, limit: Int) async throws -> [VisualMatch]? {
         try await visualIndex.load(from: store)
-        return visualIndex.similar(to: id, limit: limit)?.map {
-            VisualMatch(itemID: $0.item, score: $0.score, hashDistance: $0.distance)
+        // Hidden items are not shown to shoppers: a few more are asked for, and those dropped.
+        guard let matches = visualIndex.similar(to: id, limit: limit + Self.hiddenAllowance) else { return nil }
+        var shown: [VisualMatch] = []
+        for match in matches where shown.count < limit {
+            guard let item = try await store.item(match.item), !item.hidden else { continue }
+            shown.append(VisualMatch(itemID: match.item, score: match.score, hashDistance: match.distance))
         }
+        return shown
     }
+
+    /// How many hidden items a visually-similar list may skip and still come out full.
+    static let hiddenAllowance = 20
 
     /// Groups of items (two or more) showing the same picture: the same bytes, or perceptual
     /// hashes at most `maxDistance` (0...7) bits apart.

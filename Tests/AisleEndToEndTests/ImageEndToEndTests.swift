@@ -395,6 +395,17 @@ enum ImageTestFiles {
             #expect(fromOriginal.first?.itemID == "copy" && fromOriginal.first?.hashDistance == 0)
             #expect(fromOriginal.dropFirst().first?.itemID == "twin")
             #expect(fromOriginal.count == 4)
+            // A hidden item is not shown as a lookalike.
+            let hide = Data(#"{"title":"Copy","hidden":true}"#.utf8)
+            #expect(try await http.call(.PUT, "/v1/items/copy", body: hide).status == 200)
+            let withoutHidden = try await http.call(
+                .GET,
+                "/v1/items/original/visually-similar",
+                key: ServerProcess.ingestKey
+            )
+            .decode(VisualMatchesBody.self).data
+            #expect(withoutHidden.map(\.itemID).first == "twin" && !withoutHidden.contains { $0.itemID == "copy" })
+            #expect(try await http.call(.PUT, "/v1/items/copy", body: Data(#"{"title":"Copy"}"#.utf8)).status == 200)
 
             let groups = try await http.call(.GET, "/v1/images/duplicates?max_distance=7").decode(
                 DuplicateImagesBody.self
