@@ -52,6 +52,16 @@ def ready(page, route):
     page.wait_for_selector(f"body[data-ready={json.dumps(route)}]", state="attached", timeout=30_000)
 
 
+def open_phone(browser, server, route="/", ready_as="/"):
+    """A phone-sized page of the storefront at `route`, drawn, with its console watched."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto(server.base + route)
+    ready(page, ready_as)
+    return context, page, errors
+
+
 def card_ids(page, list_name):
     return page.eval_on_selector_all(f'[data-list="{list_name}"] a.card', "cards => cards.map(c => c.dataset.item)")
 
@@ -98,11 +108,7 @@ def storefront_loads(run, browser, server):
 
 
 def chinese_search(run, browser, server):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto(server.base + "/")
-    ready(page, "/")
+    context, page, errors = open_phone(browser, server)
     box = page.get_by_role("combobox", name="Search products")
     box.fill("羽绒服")
     box.press("Enter")
@@ -169,11 +175,7 @@ def product_page(run, browser, server):
 
 
 def click_changes_feed(run, browser, server):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto(server.base + "/")
-    ready(page, "/")
+    context, page, errors = open_phone(browser, server)
     before = card_ids(page, "feed")
     # A new device: its feed is what everyone sees. It opens the kettle, then comes back.
     with page.expect_response(lambda response: response.url.endswith("/v1/events")
@@ -193,11 +195,7 @@ def click_changes_feed(run, browser, server):
 
 
 def sign_in_links_devices(run, browser, server):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto(server.base + "/")
-    ready(page, "/")
+    context, page, errors = open_phone(browser, server)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("User id").fill("u-7")
     page.get_by_role("dialog").get_by_role("button", name="Sign in").click()
