@@ -20,6 +20,8 @@ extension Engine {
         /// Nil before a model learnt from an interaction.
         public var trainedAt: Timestamp?
         public var training: Bool
+        /// While training: its latest step (`als: 0.41 s`).
+        public var trainingStep: String?
     }
 
     /// `shopper`'s feed (their latest events are read from the store). With `experiment`, the
@@ -83,7 +85,9 @@ extension Engine {
 
     /// The model in use.
     public func modelStatus() -> ModelStatus {
-        Self.status(recommendations.snapshot, training: recommendations.isTraining)
+        var status = Self.status(recommendations.snapshot, training: recommendations.isTraining)
+        status.trainingStep = recommendations.trainingStep
+        return status
     }
 
     /// Puts the model saved in the data folder (by `aisle train` or an earlier server) in use;
@@ -104,7 +108,7 @@ extension Engine {
     }
 
     static func status(_ snapshot: RecommendationSnapshot, training: Bool) -> ModelStatus {
-        ModelStatus(report: snapshot.report, trainedAt: trainedAt(snapshot), training: training)
+        ModelStatus(report: snapshot.report, trainedAt: trainedAt(snapshot), training: training, trainingStep: nil)
     }
 
     /// Trained on at least one interaction: a training on an empty store is no model yet.

@@ -2,6 +2,7 @@ import AisleCore
 import AisleEngine
 import AisleRecommend
 import AisleStore
+import Synchronization
 import Testing
 
 /// Recommendations through the engine: live lists before a model, the model's stamp after.
@@ -34,6 +35,23 @@ import Testing
         let popular = try await fixture.engine.feed(for: .user(UserID("new")), query: FeedQuery())
         #expect(popular.page.items.first?.itemID.rawValue == "b1")
         #expect(fixture.engine.modelStatus().trainedAt == nil)
+    }
+
+    @Test("while a training runs its status names the step it is at; after, none")
+    func trainingStep() async throws {
+        let fixture = try EngineFixture()
+        _ = try await fixture.engine.upsertItems(EngineFixture.shop)
+        try await fixture.append(Self.history())
+        let engine = fixture.engine
+        let seen = Mutex<[(line: String, step: String?, training: Bool)]>([])
+        _ = try await engine.train { line in
+            let status = engine.modelStatus()
+            seen.withLock { $0.append((line, status.trainingStep, status.training)) }
+        }
+        let steps = seen.withLock { $0 }
+        #expect(!steps.isEmpty)
+        #expect(steps.allSatisfy { $0.training && $0.step == $0.line }, "\(steps)")
+        #expect(engine.modelStatus().trainingStep == nil && !engine.modelStatus().training)
     }
 
     @Test("after training, every list carries the training time of the model that made it")

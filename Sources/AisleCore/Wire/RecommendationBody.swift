@@ -173,6 +173,8 @@ public struct TrainingReportBody: Codable, Sendable, Equatable {
     /// (absent when the blend was not tuned).
     public var validationNDCG: [String: Double]?
     public var training: Bool
+    /// While `training`: the running training's latest step (`als: 0.41 s`).
+    public var trainingStep: String?
     /// The text models the server runs (`GET /v1/models` only).
     public var textModels: [TextModelBody]?
 
@@ -182,6 +184,7 @@ public struct TrainingReportBody: Codable, Sendable, Equatable {
         case blendSource = "blend_source"
         case validationNDCG = "validation_ndcg_at_10"
         case training
+        case trainingStep = "training_step"
         case textModels = "text_models"
     }
 

@@ -35,6 +35,9 @@ public final class RecommendationService: Sendable {
     private let settings: Settings
     private let current: Mutex<RecommendationSnapshot>
     private let training = Mutex(false)
+    /// The running training's latest step ("als: 0.41 s", "read 2000000 events"); nil when
+    /// none runs: what `GET /v1/models` shows as progress.
+    private let step = Mutex<String?>(nil)
     /// Catalog changes since the current snapshot's data was read.
     public let live = LiveCatalog()
     /// Events per item since the current snapshot's data was read (the answer before a model).
@@ -69,7 +72,15 @@ public final class RecommendationService: Sendable {
             return true
         }
         guard started else { throw AisleError(code: .conflict, message: "a training is already running") }
-        defer { training.withLock { $0 = false } }
+        step.withLock { $0 = "reading the catalog and the event log" }
+        defer {
+            step.withLock { $0 = nil }
+            training.withLock { $0 = false }
+        }
+        let noting: @Sendable (String) -> Void = { [self] line in
+            step.withLock { $0 = line }
+            progress(line)
+        }
         let readStart = Timestamp.now()
         var input = TrainingInput(weights: settings.weights)
         var userCursor: UserID?
@@ -93,7 +104,7 @@ public final class RecommendationService: Sendable {
             guard let last = page.last else { break }
             input.add(page)
             after = last.sequence
-            if input.eventsRead % 1_000_000 < settings.trainingPageSize { progress("read \(input.eventsRead) events") }
+            if input.eventsRead % 1_000_000 < settings.trainingPageSize { noting("read \(input.eventsRead) events") }
             try Task.checkCancellation()
         }
         let trainer = SnapshotTrainer(settings: settings.trainer)
@@ -103,7 +114,7 @@ public final class RecommendationService: Sendable {
         let stop = StopFlag()
         let snapshot = try await withTaskCancellationHandler {
             try await Self.onTrainingThread {
-                try trainer.train(finished, at: .now(), progress: progress, shouldStop: { stop.isSet })
+                try trainer.train(finished, at: .now(), progress: noting, shouldStop: { stop.isSet })
             }
         } onCancel: {
             stop.set()
@@ -125,6 +136,8 @@ public final class RecommendationService: Sendable {
 
     /// Whether a training is running now.
     public var isTraining: Bool { training.withLock { $0 } }
+    /// The running training's latest step, nil when none runs.
+    public var trainingStep: String? { step.withLock { $0 } }
 
     /// The personal feed of `shopper`; `query.events` is filled from the store here.
     public func feed(for shopper: Shopper, query: FeedQuery) async throws -> RecommendationPage {

@@ -154,7 +154,9 @@ struct RecommendationRoutes {
     }
 
     private static func report(_ status: Engine.ModelStatus) -> TrainingReportBody {
-        TrainingReportBody(status.report, trainedAt: status.trainedAt, training: status.training)
+        var body = TrainingReportBody(status.report, trainedAt: status.trainedAt, training: status.training)
+        body.trainingStep = status.trainingStep
+        return body
     }
 
     /// The feed's query parameters: the list options plus `exclude_purchased`, `platform`, `locale`.

@@ -228,9 +228,17 @@ async function train() {
   const status = $("train-status");
   button.disabled = true;
   const started = performance.now();
-  const ticker = setInterval(() => {
-    status.textContent = `Training… ${((performance.now() - started) / 1000).toFixed(0)} s`;
-  }, 500);
+  // The training answers when it is done; meanwhile its latest step is read every second.
+  let step = "";
+  const ticker = setInterval(async () => {
+    status.textContent = `Training… ${((performance.now() - started) / 1000).toFixed(0)} s${step ? ` · ${step}` : ""}`;
+    try {
+      const report = await call("models");
+      if (report.training_step) step = report.training_step;
+    } catch {
+      // The step is a courtesy; the training's own answer reports any failure.
+    }
+  }, 1000);
   status.textContent = "Training…";
   try {
     const report = await call("models:train", { method: "POST" });
