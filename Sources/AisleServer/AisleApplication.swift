@@ -28,7 +28,7 @@ public enum AisleApplication {
         SystemRoutes(engine: engine, metrics: metrics).register(on: router)
 
         let web = configuration.web
-        let assets = web.servesStorefront || web.servesDashboard ? WebAssets.bundled() : nil
+        let assets = web.servesStorefront || web.servesDashboard ? WebAssets.installed : nil
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(configuration.server.host)
         let storefront =
             web.servesStorefront && assets != nil
@@ -90,7 +90,7 @@ public enum AisleApplication {
     /// Whether the configuration asks for a browser app whose files are not installed (the
     /// resource bundle missing beside the binary).
     public static func webAppsMissing(_ configuration: AisleConfiguration) -> Bool {
-        (configuration.web.servesStorefront || configuration.web.servesDashboard) && WebAssets.bundled() == nil
+        (configuration.web.servesStorefront || configuration.web.servesDashboard) && WebAssets.installed == nil
     }
 
     /// The application, ready for `runService()` (which stops gracefully on SIGTERM/SIGINT),

@@ -31,7 +31,7 @@ struct StorefrontSession: Sendable {
     func issue(now: Timestamp) -> String {
         var generator = SystemRandomNumberGenerator()
         let nonce = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let payload = "\(now.millisecondsSinceEpoch / 1000).\(Self.hex(nonce))"
+        let payload = "\(now.millisecondsSinceEpoch / 1000).\(Hex.string(nonce))"
         return "\(payload).\(mac(payload))"
     }
 
@@ -42,11 +42,8 @@ struct StorefrontSession: Sendable {
         guard parts.count == 3, let issued = Int64(parts[0]), parts[1].count == 32 else { return false }
         let age = now.millisecondsSinceEpoch / 1000 - issued
         guard age >= -60, age <= Self.lifetime else { return false }
-        let expected = Array(mac("\(parts[0]).\(parts[1])").utf8)
-        let given = Array(parts[2].utf8)
-        guard expected.count == given.count else { return false }
         // Constant time: a guess learns nothing from how long the comparison took.
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return KeyRing.constantTimeEqual(Array(mac("\(parts[0]).\(parts[1])").utf8), Array(parts[2].utf8))
     }
 
     /// The `Set-Cookie` value for a new session.
@@ -101,10 +98,6 @@ struct StorefrontSession: Sendable {
     }
 
     private func mac(_ payload: String) -> String {
-        Self.hex(Array(HMAC<SHA256>.authenticationCode(for: Array(payload.utf8), using: SymmetricKey(data: key))))
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        Hex.string(HMAC<SHA256>.authenticationCode(for: Array(payload.utf8), using: SymmetricKey(data: key)))
     }
 }

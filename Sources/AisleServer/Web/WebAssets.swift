@@ -22,15 +22,18 @@ struct WebAssets: Sendable {
     init(files: [String: [UInt8]]) {
         var built: [String: File] = [:]
         for (path, bytes) in files {
-            let digest = SHA256.hash(data: bytes).prefix(12).map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.string(SHA256.hash(data: bytes).prefix(12))
             let gzipped = Gzip.compress(bytes).flatMap { $0.count < bytes.count ? $0 : nil }
             built[path] = File(bytes: bytes, gzipped: gzipped, contentType: Self.contentType(of: path), tag: digest)
         }
         self.files = built
     }
 
-    /// The files of `web/` in the server's resource bundle; nil when the bundle is not beside
-    /// the binary (the apps are then not served, and the server says why).
+    /// The files of `web/` in the server's resource bundle, read once per process; nil when
+    /// the bundle is not beside the binary (the apps are then not served, and the server says
+    /// why).
+    static let installed: WebAssets? = bundled()
+
     static func bundled() -> WebAssets? {
         guard let root = ServerResources.folder(named: "web") else { return nil }
         var files: [String: [UInt8]] = [:]
