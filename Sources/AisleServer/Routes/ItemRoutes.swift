@@ -43,7 +43,12 @@ struct ItemRoutes {
     /// Hidden items are the catalog manager's (`catalog:write`); a reader with `catalog:read`
     /// alone (the ingest key, the storefront) does not learn they exist.
     static func mayRead(_ item: Item, _ context: AisleRequestContext) -> Bool {
-        !item.hidden || (context.key?.may(.catalogWrite) ?? false)
+        !item.hidden || readsHidden(context)
+    }
+
+    /// Whether the caller sees hidden items: only with `catalog:write`.
+    static func readsHidden(_ context: AisleRequestContext) -> Bool {
+        context.key?.may(.catalogWrite) ?? false
     }
 
     /// Most ids one `GET /v1/items?ids=` names.
@@ -72,7 +77,7 @@ struct ItemRoutes {
         // A reader without catalog:write pages through the visible items only: hidden ones
         // are skipped while scanning, and the cursor names the last item shown, so neither
         // the page nor the cursor tells that a hidden item exists.
-        let visibleOnly = !(context.key?.may(.catalogWrite) ?? false)
+        let visibleOnly = !Self.readsHidden(context)
         var found: [Item] = []
         var scanFrom = after
         while found.count <= limit {

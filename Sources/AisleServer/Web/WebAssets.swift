@@ -34,7 +34,7 @@ struct WebAssets: Sendable {
     /// why).
     static let installed: WebAssets? = bundled()
 
-    static func bundled() -> WebAssets? {
+    private static func bundled() -> WebAssets? {
         guard let root = ServerResources.folder(named: "web") else { return nil }
         var files: [String: [UInt8]] = [:]
         let manager = FileManager.default
