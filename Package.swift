@@ -55,7 +55,9 @@ let package = Package(
         .target(
             name: "AisleText",
             dependencies: ["AisleCore", "AisleMath", "CZlib", "CHalfKernels"],
-            resources: [.copy("Resources/sentiment.aisle"), .copy("Resources/sentiment-e5.aisle")],
+            resources: [
+                .copy("Resources/sentiment.aisle"), .copy("Resources/sentiment-e5.aisle"), .copy("Resources/intents.aisle"),
+            ],
             // Optimised in debug builds too: the encoder's SIMD code (GELU, LayerNorm, softmax)
             // is 50× slower unoptimised, which made the encoder tests take minutes.
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]

@@ -82,7 +82,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    static func format(_ value: Double) -> String {
+    /// A number as JSON writes it: integers without a fraction, others in the shortest form.
+    public static func format(_ value: Double) -> String {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
             return String(Int64(value))
         }

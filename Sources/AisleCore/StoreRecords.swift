@@ -61,16 +61,23 @@ public struct UserErasure: Sendable, Equatable {
     public var events: Int
     public var devices: Int
     public var reviews: Int
+    public var orders: Int
+    /// Conversations with the assistant, the user's and their devices'.
+    public var conversations: Int
 
-    public init(profiles: Int, events: Int, devices: Int, reviews: Int = 0) {
+    public init(profiles: Int, events: Int, devices: Int, reviews: Int = 0, orders: Int = 0, conversations: Int = 0) {
         self.profiles = profiles
         self.events = events
         self.devices = devices
         self.reviews = reviews
+        self.orders = orders
+        self.conversations = conversations
     }
 
     /// Nothing of the user existed.
-    public var isEmpty: Bool { profiles == 0 && events == 0 && devices == 0 && reviews == 0 }
+    public var isEmpty: Bool {
+        profiles == 0 && events == 0 && devices == 0 && reviews == 0 && orders == 0 && conversations == 0
+    }
 }
 
 /// A stored item embedding.

@@ -74,6 +74,17 @@ public final class DataFolder: Sendable {
         try await store.upsertItems(items, at: .now()).count
     }
 
+    /// Replaces the assistant's FAQs; returns the set's revision. A server started on the folder
+    /// embeds them at its start.
+    public func importFAQs(_ faqs: [FAQ]) async throws -> Int {
+        try await store.setFAQs(faqs, at: .now())
+    }
+
+    /// Creates or replaces orders.
+    public func importOrders(_ orders: [Order]) async throws {
+        for order in orders { _ = try await store.putOrder(order, at: .now()) }
+    }
+
     /// Creates or replaces users; returns how many were written.
     public func importUsers(_ users: [User]) async throws -> Int {
         let seal = try sealer(makingKey: true)

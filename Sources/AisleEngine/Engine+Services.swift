@@ -28,6 +28,11 @@ extension Engine {
             BanditSaveService(save: { [self] in await saveBandits() }),
             ExposureFlushService(flush: { [self] in try? await flushExposures() }),
             ExperimentTallyService(refresh: { [self] in try? await refreshExperimentTallies() }),
+            AssistantWarmUpService(
+                warmUp: { [self] in await waitUntilFAQsEmbedded() },
+                cancel: { [assistant] in assistant.cancelEmbedding() },
+                logger: logger
+            ),
             TrainingScheduleService(
                 service: recommendations,
                 configuration: configuration.recommend,

@@ -16,7 +16,8 @@ extension Engine {
     }
 
     /// Erases everything stored of a user: profile, events from every device, device links,
-    /// reviews, consent and their searches' shopper digests. In the audit log their id is
+    /// reviews, consent, orders, conversations with the assistant (theirs and their devices')
+    /// and their searches' shopper digests. In the audit log their id is
     /// replaced by `auditPseudonym` (a keyed digest the server makes), so the log still shows
     /// that a user's data was changed and erased, not whose.
     public func eraseUser(_ id: UserID, auditPseudonym: String? = nil) async throws -> UserErasure {
@@ -37,17 +38,26 @@ extension Engine {
     }
 
     /// Everything stored of a user but their events (which `history` pages through): profile,
-    /// devices, consent and reviews, for a data export. Nil when nothing is stored of them.
+    /// devices, consent, reviews, orders and conversations with the assistant, for a data export. Nil when nothing is stored of them.
     public func exportProfile(of id: UserID) async throws -> UserExport? {
+        let devices = try await store.devices(of: id)
+        var conversations: [Conversation] = []
+        for conversation in try await store.conversationIDs(of: id, devices: devices.map(\.deviceID)) {
+            if let stored = try await store.conversation(conversation, turnLimit: Conversation.maxTurns) {
+                conversations.append(stored)
+            }
+        }
         let export = UserExport(
             user: try await user(id),
-            devices: try await store.devices(of: id),
+            devices: devices,
             consent: try await consent(of: id),
-            reviews: try await store.reviews(by: id, limit: 1_000_000)
+            reviews: try await store.reviews(by: id, limit: 1_000_000),
+            orders: try await store.orders(of: id, limit: 1_000_000),
+            conversations: conversations
         )
         let hasEvents = !(try await store.history(of: id, types: [], after: nil, limit: 1).isEmpty)
         if export.user == nil && export.devices.isEmpty && export.reviews.isEmpty && !hasEvents
-            && export.consent == .granted
+            && export.consent == .granted && export.orders.isEmpty && export.conversations.isEmpty
         {
             return nil
         }
@@ -60,6 +70,9 @@ extension Engine {
         public var devices: [DeviceLink]
         public var consent: Consent
         public var reviews: [Review]
+        public var orders: [Order]
+        /// Conversations with the assistant, the user's and their devices'.
+        public var conversations: [Conversation]
     }
 
     /// The user's linked devices, most recently linked first.

@@ -38,6 +38,8 @@ public final class Engine: Sendable {
     let bandits = BanditRegistry()
     /// Seals personal profile attributes at rest; nil stores them as sent (tests).
     let seal: PersonalDataSeal?
+    /// The assistant's intent model and FAQ index.
+    let assistant = AssistantKnowledge()
     /// Product photos' files: originals and the rendition cache.
     let images: ImageLibrary
     /// Product photos' looks, for visually similar items and near-duplicates.

@@ -57,6 +57,8 @@ public enum AisleApplication {
         banditRoutes.register(reads: ingest)
         let imageRoutes = ImageRoutes(engine: engine, configuration: configuration)
         imageRoutes.register(reads: ingest)
+        let assistantRoutes = AssistantRoutes(engine: engine, configuration: configuration)
+        assistantRoutes.register(reads: ingest)
         if configuration.images.publicRenditions {
             // An <img> sends no key: renditions answer anyone, rate-limited by address.
             let open = router.group("v1").add(middleware: KnownQueryMiddleware())
@@ -83,6 +85,7 @@ public enum AisleApplication {
         StatsRoutes(engine: engine, metrics: metrics).register(admin: admin)
         experimentRoutes.register(admin: admin)
         banditRoutes.register(admin: admin)
+        assistantRoutes.register(admin: admin)
         allowedMethods.learn(router.routes.map { ($0.path.description, $0.method.rawValue) })
         return router
     }

@@ -8,8 +8,33 @@ public import AisleCore
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
     EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, ImageStore,
-    StatisticsStore, MaintainedStore
+    StatisticsStore, AssistantStore, MaintainedStore
 {}
+
+/// The shopping assistant's knowledge and memory: the store's FAQs, shoppers' orders, and
+/// conversations. Orders and conversations are personal data (`UserStore.eraseUser` deletes
+/// them).
+public protocol AssistantStore: Sendable {
+    /// Replaces every FAQ in one write; returns the set's revision, one more than the last.
+    func setFAQs(_ faqs: [FAQ], at now: Timestamp) async throws -> Int
+    /// The FAQs in the order they were put (empty until set) and their revision (0 until set).
+    func faqs() async throws -> (entries: [FAQ], revision: Int)
+    /// Inserts or replaces an order; returns it as stored (`createdAt` kept from the first put,
+    /// `updatedAt` the order's own or `now`).
+    func putOrder(_ order: Order, at now: Timestamp) async throws -> Order
+    /// The order, or nil.
+    func order(_ id: OrderID) async throws -> Order?
+    /// The user's orders, most recently updated first (then by id), at most `limit`.
+    func orders(of user: UserID, limit: Int) async throws -> [Order]
+    /// Stores the conversation's owner and focus (created on the first save) and appends
+    /// `turns`; a conversation past `Conversation.maxTurns` keeps its newest.
+    func saveConversation(_ conversation: Conversation, appending turns: [ConversationTurn], at now: Timestamp)
+        async throws
+    /// The conversation with its newest `turnLimit` turns (oldest first), or nil.
+    func conversation(_ id: ConversationID, turnLimit: Int) async throws -> Conversation?
+    /// The ids of the conversations of a user or of their devices, newest first (a data export).
+    func conversationIDs(of user: UserID, devices: [DeviceID]) async throws -> [ConversationID]
+}
 
 /// What the operator's dashboard shows of the data: how much there is, and the newest events.
 public protocol StatisticsStore: Sendable {

@@ -7,7 +7,7 @@ struct Aisle: AsyncParsableCommand {
         abstract: "A self-hosted AI engine for online stores.",
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, EvalCommand.self, RecommendBatchCommand.self,
-            TrainSentimentCommand.self, AnalyzeReviewCommand.self, EmbedCommand.self,
+            TrainSentimentCommand.self, TrainIntentsCommand.self, AnalyzeReviewCommand.self, EmbedCommand.self,
             DemoCommand.self, KeysCommand.self, ExportCommand.self,
             SynthCommand.self,
         ]

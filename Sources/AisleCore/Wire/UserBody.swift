@@ -65,18 +65,31 @@ public struct UserErasureBody: Codable, Sendable, Equatable {
     public var events: Int
     public var devices: Int
     public var reviews: Int
+    public var orders: Int
+    /// Conversations with the assistant.
+    public var conversations: Int
 
     enum CodingKeys: String, CodingKey {
         case userID = "user_id"
-        case profiles, events, devices, reviews
+        case profiles, events, devices, reviews, orders, conversations
     }
 
-    public init(userID: String, profiles: Int, events: Int, devices: Int, reviews: Int) {
+    public init(
+        userID: String,
+        profiles: Int,
+        events: Int,
+        devices: Int,
+        reviews: Int,
+        orders: Int = 0,
+        conversations: Int = 0
+    ) {
         self.userID = userID
         self.profiles = profiles
         self.events = events
         self.devices = devices
         self.reviews = reviews
+        self.orders = orders
+        self.conversations = conversations
     }
 }
 
@@ -123,7 +136,9 @@ extension UserErasureBody {
             profiles: erased.profiles,
             events: erased.events,
             devices: erased.devices,
-            reviews: erased.reviews
+            reviews: erased.reviews,
+            orders: erased.orders,
+            conversations: erased.conversations
         )
     }
 }

@@ -155,6 +155,9 @@ extension UserRoutes {
         head += Data(",\"devices\":".utf8) + (try encoder.encode(profile.devices.map(DeviceLinkBody.init)))
         head += Data(",\"consent\":".utf8) + (try encoder.encode(ConsentBody(profile.consent)))
         head += Data(",\"reviews\":".utf8) + (try encoder.encode(profile.reviews.map(ReviewBody.init)))
+        head += Data(",\"orders\":".utf8) + (try encoder.encode(profile.orders.map(OrderBody.init)))
+        head +=
+            Data(",\"conversations\":".utf8) + (try encoder.encode(profile.conversations.map(ConversationBody.init)))
         head += Data(",\"events\":[".utf8)
         let opening = head
         var headers = HTTPFields()

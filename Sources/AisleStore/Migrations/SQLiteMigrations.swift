@@ -309,6 +309,47 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v17: the assistant's FAQs, orders and conversations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE assistant_faqs (
+                        position INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        question TEXT NOT NULL,
+                        answer TEXT NOT NULL,
+                        language TEXT
+                    );
+                    CREATE TABLE orders (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        user_id TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        lines TEXT NOT NULL,
+                        carrier TEXT,
+                        tracking_number TEXT,
+                        eta INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX orders_by_user ON orders(user_id, updated_at);
+                    CREATE TABLE assistant_conversations (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        user_id TEXT,
+                        device_id TEXT,
+                        focus TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX assistant_conversations_by_user ON assistant_conversations(user_id);
+                    CREATE INDEX assistant_conversations_by_device ON assistant_conversations(device_id);
+                    CREATE TABLE assistant_turns (
+                        conversation_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        turn TEXT NOT NULL,
+                        PRIMARY KEY (conversation_id, position)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -139,6 +139,9 @@ extension SQLiteStore {
             try index.save(db)
             try db.execute(sql: "DELETE FROM reviews WHERE user_id = ?", arguments: [id.rawValue])
             let reviews = db.changesCount
+            try db.execute(sql: "DELETE FROM orders WHERE user_id = ?", arguments: [id.rawValue])
+            let orders = db.changesCount
+            let conversations = try Self.eraseConversations(user: id, devices: devices.map(DeviceID.init), db: db)
             // The digests that counted the user and their devices among a query's shoppers.
             let digests = [ShopperDigest(user: id)] + devices.map { ShopperDigest(device: DeviceID($0)) }
             for digest in digests {
@@ -150,7 +153,14 @@ extension SQLiteStore {
             // Links and sessions of this user are cached; start the caches afresh. (The
             // bucket filter keeps the erased hashes: such a hash only costs a bucket read.)
             self.putCache(IngestCache(), after: db)
-            return UserErasure(profiles: profiles, events: events, devices: devices.count, reviews: reviews)
+            return UserErasure(
+                profiles: profiles,
+                events: events,
+                devices: devices.count,
+                reviews: reviews,
+                orders: orders,
+                conversations: conversations
+            )
         }
     }
 }

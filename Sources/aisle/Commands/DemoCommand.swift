@@ -59,6 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
                 Console.line("  " + ImportCommand.describe(summary, kind: kind, rejectsPath: "the data folder"))
             }
             try await sink.close()
+            try await Self.loadAssistantExamples(into: folder)
             // Train before serving, so the recommendation examples answer from the first request.
             let report = try await folder.train()
             Console.line(
@@ -71,6 +72,51 @@ struct DemoCommand: AsyncParsableCommand {
         try await Server.run(configuration: configuration, logger: logger, printKeys: false) { port in
             Console.line(Self.examples(base: "http://\(host):\(port)", admin: admin, ingest: ingest))
         }
+    }
+
+    /// The assistant's demo FAQs (bench/assistant/demo-faqs.json, when run from the checkout)
+    /// and a few orders of MovieLens users, so the assistant can be tried at once.
+    static func loadAssistantExamples(into folder: DataFolder) async throws {
+        let path = "bench/assistant/demo-faqs.json"
+        if let data = FileManager.default.contents(atPath: path) {
+            let faqs = try Wire.decode(FAQSetBody.self, from: data).entries()
+            _ = try await folder.importFAQs(faqs)
+            Console.line("  assistant: \(faqs.count) FAQs from \(path)")
+        } else {
+            Console.line("  assistant: no FAQs (\(path) is read when the demo runs from the checkout)")
+        }
+        let day: Int64 = 86_400_000
+        let now = Timestamp.now().millisecondsSinceEpoch
+        let orders = [
+            Order(
+                id: OrderID("5521"),
+                userID: UserID("196"),
+                status: .shipped,
+                lines: [Order.Line(itemID: ItemID("50"), quantity: 1, price: 19.99)],
+                carrier: "UPS",
+                trackingNumber: "1Z999AA10123456784",
+                eta: Timestamp(millisecondsSinceEpoch: now + 2 * day),
+                updatedAt: Timestamp(millisecondsSinceEpoch: now - day)
+            ),
+            Order(
+                id: OrderID("5307"),
+                userID: UserID("196"),
+                status: .delivered,
+                lines: [Order.Line(itemID: ItemID("181"), quantity: 1, price: 14.5)],
+                carrier: "DHL",
+                trackingNumber: "JD014600006281230",
+                updatedAt: Timestamp(millisecondsSinceEpoch: now - 20 * day)
+            ),
+            Order(
+                id: OrderID("6012"),
+                userID: UserID("7"),
+                status: .paid,
+                lines: [Order.Line(itemID: ItemID("100"), quantity: 2, price: 9.99)],
+                updatedAt: Timestamp(millisecondsSinceEpoch: now - 3_600_000)
+            ),
+        ]
+        try await folder.importOrders(orders)
+        Console.line("  assistant: \(orders.count) orders (5521 and 5307 of user 196, 6012 of user 7)")
     }
 
     /// Removes an earlier demo's database; refuses to touch a folder that is not Aisle's.
@@ -122,6 +168,9 @@ struct DemoCommand: AsyncParsableCommand {
           curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/search/zero-results
           curl -s -H 'Authorization: Bearer \(admin)' -d '{"input":["space adventure","a film about astronauts"]}' \(base)/v1/embeddings | head -c 300
           curl -s -H 'Authorization: Bearer \(admin)' \(base)/v1/items/50/embedding | head -c 200
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"device_id":"demo-phone","text":"how long do I have to return something?"}' \(base)/v1/assistant/messages
+          curl -s -H 'Authorization: Bearer \(ingest)' -d '{"device_id":"demo-phone","text":"退款多久到账"}' \(base)/v1/assistant/messages
+          curl -s -H 'Authorization: Bearer \(admin)' -d '{"user_id":"196","text":"where is my order 5521?"}' \(base)/v1/assistant/messages
           curl -s \(base)/metrics | grep aisle_events
         Stop with Ctrl-C.
         """

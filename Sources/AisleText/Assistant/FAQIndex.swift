@@ -1,0 +1,290 @@
+public import AisleCore
+import Foundation
+
+/// Finds the FAQ a shopper's message asks, by words and by meaning:
+///
+/// - **Lexical**: TF-IDF cosine between the message and each entry's question, and its
+///   question with its answer (English words without function words, lightly stemmed; Chinese
+///   characters and character pairs).
+/// - **Semantic**: cosine between the message's multilingual-e5-small query vector and the
+///   entry's question vector (embedded as a query too: matching a question to a question is a
+///   symmetric task, as the e5 model card advises).
+///
+/// The two are blended into one score in [0, 1]; below `Settings.minimumScore` nothing is
+/// answered. Built once per FAQ set and shared (immutable).
+public struct FAQIndex: Sendable {
+    /// Blend and bars, chosen on the paraphrase set's validation half (docs/ASSISTANT.md).
+    public struct Settings: Sendable, Equatable {
+        /// Weight of the semantic score (the lexical one has the rest).
+        public var semanticWeight: Float = 0.8
+        /// e5 cosines below this count as no similarity (unrelated texts sit around 0.7–0.8).
+        public var semanticFloor: Float = 0.75
+        /// The same for the mean of e5's and the English model's cosines (MiniLM puts
+        /// unrelated questions near 0.1–0.3).
+        public var englishFloor: Float = 0.3
+        /// Weight of the question with its answer in the lexical score (the question alone has
+        /// the rest).
+        public var answerWeight: Float = 0.3
+        /// Weight of the agreement between the message's intent and the entry's (the dot
+        /// product of their intent probabilities). Off: on the validation paraphrases it moved
+        /// answers to the wrong FAQ of a neighbouring intent ("swap for a smaller size" reads
+        /// as size advice; its FAQ is about exchanges), hit@1 0.85 → 0.71 at 0.3.
+        public var intentWeight: Float = 0
+        /// Least blended score that is an answer.
+        public var minimumScore: Float = 0.4
+        /// Least cosine between two entries' question vectors for them to be twins in two
+        /// languages, when their ids do not say so.
+        public var twinSimilarity: Float = 0.88
+
+        public init() {}
+    }
+
+    /// A match and its scores.
+    public struct Match: Sendable, Equatable {
+        /// Position in `entries`.
+        public var index: Int
+        public var score: Float
+        public var lexical: Float
+        /// Nil when the message or the entry had no vector.
+        public var semantic: Float?
+    }
+
+    public let entries: [FAQ]
+    /// Each entry's language (as given, else detected from its question).
+    public let languages: [TextLanguage]
+    public let settings: Settings
+    /// Question vectors by the text model, one per entry (nil where not embedded yet).
+    let vectors: [[Float]?]
+    /// English entries' question vectors by the English model (all-MiniLM-L6-v2), which was
+    /// trained on English paraphrases and tells English questions apart better than e5-small.
+    let englishVectors: [[Float]?]
+    /// Each entry's intent probabilities (the classifier's reading of its question), or empty.
+    let intents: [[Float]]
+    let questionTerms: [[Int: Float]]
+    let fullTerms: [[Int: Float]]
+    let vocabulary: [String: Int]
+    let idf: [Float]
+
+    /// An index of `entries`; `vectors` holds their question vectors in order (nil entries, or
+    /// no array: lexical only for those).
+    public init(
+        _ entries: [FAQ],
+        vectors: [[Float]?]? = nil,
+        englishVectors: [[Float]?]? = nil,
+        intents: [[Float]]? = nil,
+        settings: Settings = Settings()
+    ) {
+        self.entries = entries
+        self.intents = intents.flatMap { $0.count == entries.count ? $0 : nil } ?? []
+        self.settings = settings
+        languages = entries.map { $0.language ?? ChatText.language($0.question) }
+        let none = [[Float]?](repeating: nil, count: entries.count)
+        self.vectors = vectors.flatMap { $0.count == entries.count ? $0 : nil } ?? none
+        self.englishVectors = englishVectors.flatMap { $0.count == entries.count ? $0 : nil } ?? none
+        var vocabulary: [String: Int] = [:]
+        var documentFrequency: [Int] = []
+        func ids(_ terms: [String], adding: Bool) -> [Int] {
+            terms.compactMap { term in
+                if let id = vocabulary[term] { return id }
+                guard adding else { return nil }
+                vocabulary[term] = documentFrequency.count
+                documentFrequency.append(0)
+                return documentFrequency.count - 1
+            }
+        }
+        let questionIDs = entries.map { ids(Self.terms($0.question), adding: true) }
+        let answerIDs = entries.map { ids(Self.terms($0.answer), adding: true) }
+        for (question, answer) in zip(questionIDs, answerIDs) {
+            for id in Set(question + answer) { documentFrequency[id] += 1 }
+        }
+        let count = Float(max(entries.count, 1))
+        let idf = documentFrequency.map { log(1 + count / Float($0)) }
+        self.vocabulary = vocabulary
+        self.idf = idf
+        questionTerms = questionIDs.map { Self.weights($0, idf: idf) }
+        fullTerms = zip(questionIDs, answerIDs).map { Self.weights($0 + $1, idf: idf) }
+    }
+
+    /// Whether entry `index` has its vector.
+    public func hasVector(_ index: Int) -> Bool { vectors.indices.contains(index) && vectors[index] != nil }
+
+    /// The best matches of `text` (its query `vector`, when there is one), best first, at most
+    /// `limit`, ties broken by position. Entries in `language` get a small edge, so a shopper
+    /// gets the twin in their language when both match alike.
+    public func search(
+        _ text: String,
+        vector: [Float]?,
+        englishVector: [Float]? = nil,
+        intent: [Float]? = nil,
+        language: TextLanguage?,
+        limit: Int
+    ) -> [Match] {
+        guard !entries.isEmpty, limit > 0 else { return [] }
+        let query = Self.weights(Self.terms(text).compactMap { vocabulary[$0] }, idf: idf)
+        var matches: [Match] = []
+        matches.reserveCapacity(entries.count)
+        for index in entries.indices {
+            let lexical =
+                (1 - settings.answerWeight) * Self.cosine(query, questionTerms[index]) + settings.answerWeight
+                * Self.cosine(query, fullTerms[index])
+            var semantic: Float?
+            var floor = settings.semanticFloor
+            if let vector, let entryVector = vectors[index], entryVector.count == vector.count {
+                semantic = Self.dot(vector, entryVector)
+            }
+            // An English message and entry: both models' cosines, averaged.
+            if let englishVector, let entryVector = englishVectors[index], entryVector.count == englishVector.count {
+                let english = Self.dot(englishVector, entryVector)
+                semantic = semantic.map { ($0 + english) / 2 } ?? english
+                floor = settings.englishFloor
+            }
+            var score = lexical
+            if let semantic {
+                let scaled = max(0, (semantic - floor) / (1 - floor))
+                score = settings.semanticWeight * scaled + (1 - settings.semanticWeight) * lexical
+            }
+            if let intent, !intents.isEmpty, intents[index].count == intent.count {
+                score = (1 - settings.intentWeight) * score + settings.intentWeight * Self.dot(intent, intents[index])
+            }
+            if let language, languages[index] == language { score += 0.01 }
+            matches.append(Match(index: index, score: score, lexical: lexical, semantic: semantic))
+        }
+        matches.sort { ($0.score, $1.index) > ($1.score, $0.index) }
+        return Array(matches.prefix(limit))
+    }
+
+    /// The entry that says what entry `index` says in `language`: `index` itself when it is in
+    /// that language; else one whose id is the same but for a language mark (`returns` and
+    /// `returns-zh`, `faq.en` and `faq.zh`), else the most similar question in that language
+    /// when its vector is close enough. Nil when there is none.
+    public func twin(of index: Int, in language: TextLanguage) -> Int? {
+        guard entries.indices.contains(index) else { return nil }
+        if languages[index] == language { return index }
+        let stem = Self.idStem(entries[index].id.rawValue)
+        if let byID = entries.indices.first(where: {
+            languages[$0] == language && Self.idStem(entries[$0].id.rawValue) == stem
+        }) {
+            return byID
+        }
+        guard let vector = vectors[index] else { return nil }
+        var best: (index: Int, similarity: Float)?
+        for other in entries.indices where languages[other] == language {
+            guard let otherVector = vectors[other], otherVector.count == vector.count else { continue }
+            let similarity = Self.dot(vector, otherVector)
+            if similarity >= settings.twinSimilarity, similarity > (best?.similarity ?? -1) {
+                best = (other, similarity)
+            }
+        }
+        return best?.index
+    }
+
+    /// An id without a trailing language mark (`-zh`, `_en`, `.zh-cn`, `/zh`).
+    static func idStem(_ id: String) -> String {
+        let lower = id.lowercased()
+        for mark in ["zh-cn", "zh-hans", "zh", "cn", "en-us", "en-gb", "en"] {
+            for separator in ["-", "_", ".", "/", ":"] where lower.hasSuffix(separator + mark) {
+                return String(lower.dropLast(mark.count + 1))
+            }
+        }
+        return lower
+    }
+
+    // MARK: - Terms
+
+    /// English function words and chat filler that say nothing about which FAQ is meant.
+    public static let englishStopWords: Set<String> = [
+        "a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "it", "its", "is", "are", "was", "were",
+        "be", "been", "am", "do", "does", "did", "to", "of", "in", "on", "for", "with", "at", "by", "from", "and",
+        "or", "if", "so", "that", "this", "these", "those", "there", "what", "which", "who", "how", "when",
+        "where", "why", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "have", "has",
+        "had", "any", "some", "please", "hi", "hello", "hey", "thanks", "thank", "just", "about", "get", "got",
+        "im", "i'm", "it's", "dont", "don't", "not", "no", "yes", "ok", "okay", "still", "also", "too", "very",
+        "u", "ur", "pls", "plz", "there's", "want", "need", "like", "know", "tell",
+    ]
+
+    /// Chinese particles and pronouns (的, 了, 吗, 我 …): single characters that match everything.
+    public static let chineseStopCharacters: Set<Character> = [
+        "的", "了", "吗", "呢", "吧", "啊", "呀", "哈", "嘛", "呗", "我", "你", "您", "他", "她", "它", "们", "是",
+        "在", "有", "和", "就", "都", "也", "还", "要", "会", "能", "可", "以", "么", "什", "怎", "请", "问", "亲",
+        "一", "个", "这", "那", "吗", "啥", "咋", "不", "没",
+    ]
+
+    /// The index terms of a text: English words (stop words dropped, a plural or -ing/-ed
+    /// ending removed) and Chinese characters (particles dropped) and character pairs.
+    static func terms(_ text: String) -> [String] {
+        var terms: [String] = []
+        for piece in ChatText.pieces(text) {
+            switch piece {
+            case .word(let word):
+                let bare = word.replacingApostrophes
+                guard !englishStopWords.contains(bare), !englishStopWords.contains(word) else { continue }
+                terms.append("w:" + stem(bare))
+            case .han(let run):
+                for character in run where !chineseStopCharacters.contains(character) {
+                    terms.append("h:" + String(character))
+                }
+                if run.count >= 2 {
+                    for start in 0..<(run.count - 1) { terms.append("h:" + String(run[start...start + 1])) }
+                }
+            }
+        }
+        return terms
+    }
+
+    /// A light English stemmer: enough that "returns", "returning" and "returned" meet.
+    static func stem(_ word: String) -> String {
+        guard word.count > 4, word.allSatisfy(\.isLetter) else { return word }
+        for suffix in ["ing", "ed", "es", "s"] where word.hasSuffix(suffix) && word.count - suffix.count >= 3 {
+            if suffix == "s" && word.hasSuffix("ss") { return word }
+            return String(word.dropLast(suffix.count))
+        }
+        return word
+    }
+
+    /// Unit-length TF-IDF weights of term ids.
+    static func weights(_ ids: [Int], idf: [Float]) -> [Int: Float] {
+        var weights: [Int: Float] = [:]
+        for id in ids { weights[id, default: 0] += idf[id] }
+        let norm = weights.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard norm > 0 else { return [:] }
+        return weights.mapValues { $0 / norm }
+    }
+
+    static func cosine(_ a: [Int: Float], _ b: [Int: Float]) -> Float {
+        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
+        var sum: Float = 0
+        for (id, weight) in small { sum += weight * (large[id] ?? 0) }
+        return sum
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var sum: Float = 0
+        for index in a.indices { sum += a[index] * b[index] }
+        return sum
+    }
+}
+
+extension String {
+    /// The word with apostrophes removed (don't → dont).
+    fileprivate var replacingApostrophes: String { filter { $0 != "'" } }
+}
+
+/// The vectors `FAQIndex` compares: how each text model embeds the entries' questions.
+public enum FAQVectors {
+    /// Every entry's question by multilingual-e5-small, as a query (question to question is
+    /// symmetric).
+    public static func questions(_ entries: [FAQ], encoder: TextEncoder) -> [[Float]?] {
+        encoder.embed(entries.map(\.question), as: .query).map { Optional($0) }
+    }
+
+    /// English entries' questions by the English model; nil for the others.
+    public static func englishQuestions(_ entries: [FAQ], encoder: TextEncoder) -> [[Float]?] {
+        let english = entries.indices.filter {
+            (entries[$0].language ?? ChatText.language(entries[$0].question)) == .en
+        }
+        let vectors = encoder.embed(english.map { entries[$0].question }, as: .query)
+        var result = [[Float]?](repeating: nil, count: entries.count)
+        for (position, index) in english.enumerated() { result[index] = vectors[position] }
+        return result
+    }
+}
