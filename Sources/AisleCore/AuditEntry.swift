@@ -32,4 +32,6 @@ public enum AuditTarget {
     public static func review(_ id: String) -> String { "review " + id }
     public static func experiment(_ id: String) -> String { "experiment " + id }
     public static func bandit(_ id: String) -> String { "bandit " + id }
+    public static func order(_ id: String) -> String { "order " + id }
+    public static func conversation(_ id: String) -> String { "conversation " + id }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// `PUT /v1/assistant/faqs` and its answer: the whole FAQ set.
 public struct FAQSetBody: Codable, Sendable, Equatable {
     public var faqs: [Entry]
-    /// The set's revision (answers only).
+    /// The set's revision (in answers; ignored in a put).
     public var revision: Int?
 
     /// One entry as sent and answered.
@@ -56,9 +56,9 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if container.contains(.revision) { throw AisleError.invalid("revision", "revision is set by Aisle") }
         faqs = try container.decode([Entry].self, forKey: .faqs)
-        revision = nil
+        // Read back so that a GET's answer can be put again; a put ignores it.
+        revision = try container.decodeIfPresent(Int.self, forKey: .revision)
     }
 
     /// The entries, validated: every problem is reported, each with its row's path
@@ -135,7 +135,6 @@ public struct OrderBody: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if container.contains(.createdAt) { throw AisleError.invalid("created_at", "created_at is set by Aisle") }
         id = try container.decodeIfPresent(String.self, forKey: .id)
         userID = try container.decode(String.self, forKey: .userID)
         status = try container.decode(String.self, forKey: .status)
@@ -144,7 +143,8 @@ public struct OrderBody: Codable, Sendable, Equatable {
         trackingNumber = try container.decodeIfPresent(String.self, forKey: .trackingNumber)
         eta = try container.decodeIfPresent(TimestampBody.self, forKey: .eta)
         updatedAt = try container.decodeIfPresent(TimestampBody.self, forKey: .updatedAt)
-        createdAt = nil
+        // Read back so that a GET's answer can be put again; a put keeps the stored one.
+        createdAt = try container.decodeIfPresent(TimestampBody.self, forKey: .createdAt)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -57,6 +57,8 @@ struct AuditMiddleware: RouterMiddleware {
         case "reviews.delete": return id.map(AuditTarget.review)
         case "experiments.put": return id.map(AuditTarget.experiment)
         case "bandits.put": return id.map(AuditTarget.bandit)
+        case "orders.put": return id.map(AuditTarget.order)
+        case "conversations.read": return id.map(AuditTarget.conversation)
         default: return nil
         }
     }
@@ -89,6 +91,9 @@ enum AuditActions {
         "GET /v1/users/{id}/export": "users.export",
         "PUT /v1/experiments/{id}": "experiments.put",
         "PUT /v1/bandits/{id}": "bandits.put",
+        "PUT /v1/assistant/faqs": "faqs.set",
+        "PUT /v1/orders/{id}": "orders.put",
+        "GET /v1/assistant/conversations/{id}": "conversations.read",
     ]
 
     static var names: Set<String> { Set(table.values) }

@@ -76,10 +76,14 @@ struct TestAPI {
         let client: any TestClientProtocol
 
         @discardableResult
-        func call(_ method: HTTPRequest.Method, _ uri: String, key: Key = .admin, body: String? = nil) async throws
-            -> Reply
-        {
-            var headers = HTTPFields()
+        func call(
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            key: Key = .admin,
+            body: String? = nil,
+            headers extra: HTTPFields = [:]
+        ) async throws -> Reply {
+            var headers = extra
             if let header = key.header { headers[.authorization] = header }
             if body != nil { headers[.contentType] = "application/json" }
             return try await client.execute(
