@@ -15,9 +15,12 @@ extension Engine {
         return (faqs, revision)
     }
 
-    /// The FAQ set and its revision (0 before any was put).
-    public func faqs() async throws -> (entries: [FAQ], revision: Int) {
-        try await store.faqs()
+    /// The FAQ set, its revision (0 before any was put), and how many of its entries this
+    /// node matches by meaning already (their questions embedded; 0 without the text model).
+    public func faqs() async throws -> (entries: [FAQ], revision: Int, embedded: Int) {
+        let (entries, revision) = try await store.faqs()
+        _ = try await assistant.index(store: store, models: textModels)
+        return (entries, revision, assistant.embeddedCount(revision: revision) ?? 0)
     }
 
     /// Returns once the FAQs put last are embedded (at once without text models).
@@ -140,6 +143,9 @@ extension Engine {
             try await answerRecommendation(turn, focus: focus, into: &reply)
         case .productQuestion:
             try await answerProductQuestion(turn, focus: &focus, into: &reply)
+        case .sizeAdvice where focus.itemID != nil:
+            // "What sizes are there?" about the product in focus: its sizes, then the size guide.
+            try await answerProductQuestion(turn, focus: &focus, into: &reply, addingFAQ: true)
         case .returnRefund, .shippingPolicy, .payment, .sizeAdvice, .account, .promotion:
             if let faq = try await faqAnswer(turn) {
                 reply.text = faq.text
@@ -159,13 +165,13 @@ extension Engine {
     func faqAnswer(_ turn: AssistantTurn) async throws -> (text: String, sources: [AssistantSource])? {
         let index = try await assistant.index(store: store, models: textModels)
         guard
-            let best = index.search(
+            let best = index.answer(
                 turn.message.text,
                 vector: turn.vectors.e5,
                 englishVector: turn.vectors.english,
-                language: turn.language,
-                limit: 1
-            ).first, best.score >= index.settings.minimumScore
+                intent: turn.prediction.probabilities,
+                language: turn.language
+            )
         else { return nil }
         let chosen = index.twin(of: best.index, in: turn.language) ?? best.index
         let faq = index.entries[chosen]
@@ -244,7 +250,8 @@ extension Engine {
     func answerProductQuestion(
         _ turn: AssistantTurn,
         focus: inout ConversationFocus,
-        into reply: inout AssistantReply
+        into reply: inout AssistantReply,
+        addingFAQ: Bool = false
     ) async throws {
         var item = try await focus.itemID.asyncMap { try await self.item($0) } ?? nil
         if item == nil {
@@ -278,6 +285,10 @@ extension Engine {
             }
         } else {
             reply.text = turn.phrases.productFacts(item.title, answer.facts)
+            if addingFAQ, let faq = try await faqAnswer(turn) {
+                reply.text += " " + faq.text
+                reply.sources += faq.sources
+            }
         }
     }
 

@@ -31,6 +31,7 @@ struct AssistantFAQ: ParsableCommand {
     @Option(help: "English floors to try (default: the shipped setting).") var englishFloor: [Float] = []
     @Option(help: "Answer weights to try (default: the shipped setting).") var answerWeight: [Float] = []
     @Option(help: "Intent weights to try (default: the shipped setting).") var intentWeight: [Float] = []
+    @Option(help: "Agreed-intent bars to try (default: the shipped setting).") var agreedBar: [Float] = []
     @Flag(help: "Print each miss.") var misses = false
     @Flag(help: "Print each FAQ's intent and stop.") var showIntents = false
     @Option(help: "Print the five best FAQs for this message and stop.") var explain: String?
@@ -114,29 +115,32 @@ struct AssistantFAQ: ParsableCommand {
         let declined = queries(unanswered.map { ($0[0], nil, $0[1]) })
         print("\(entries.count) FAQs; \(part.rawValue): \(asked.count) paraphrases, \(declined.count) unanswerable")
         let defaults = FAQIndex.Settings()
-        for weight in semanticWeight.isEmpty ? [defaults.semanticWeight] : semanticWeight {
-            for floor in semanticFloor.isEmpty ? [defaults.semanticFloor] : semanticFloor {
-                for englishBar in englishFloor.isEmpty ? [defaults.englishFloor] : englishFloor {
-                    for answer in answerWeight.isEmpty ? [defaults.answerWeight] : answerWeight {
-                        for intentShare in intentWeight.isEmpty ? [defaults.intentWeight] : intentWeight {
-                            var settings = defaults
-                            settings.intentWeight = intentShare
-                            settings.semanticWeight = weight
-                            settings.semanticFloor = floor
-                            settings.englishFloor = englishBar
-                            settings.answerWeight = answer
-                            let index = FAQIndex(
-                                entries,
-                                vectors: vectors,
-                                englishVectors: englishVectors,
-                                intents: faqIntents,
-                                settings: settings
-                            )
-                            report(index, asked: asked, declined: declined)
-                        }
-                    }
+        func values(_ tried: [Float], _ shipped: Float) -> [Float] { tried.isEmpty ? [shipped] : tried }
+        var grid = [defaults]
+        func vary(_ tried: [Float], _ shipped: Float, _ set: (inout FAQIndex.Settings, Float) -> Void) {
+            grid = grid.flatMap { settings in
+                values(tried, shipped).map { value in
+                    var changed = settings
+                    set(&changed, value)
+                    return changed
                 }
             }
+        }
+        vary(semanticWeight, defaults.semanticWeight) { $0.semanticWeight = $1 }
+        vary(semanticFloor, defaults.semanticFloor) { $0.semanticFloor = $1 }
+        vary(englishFloor, defaults.englishFloor) { $0.englishFloor = $1 }
+        vary(answerWeight, defaults.answerWeight) { $0.answerWeight = $1 }
+        vary(intentWeight, defaults.intentWeight) { $0.intentWeight = $1 }
+        vary(agreedBar, defaults.agreedMinimumScore) { $0.agreedMinimumScore = $1 }
+        for settings in grid {
+            let index = FAQIndex(
+                entries,
+                vectors: vectors,
+                englishVectors: englishVectors,
+                intents: faqIntents,
+                settings: settings
+            )
+            report(index, asked: asked, declined: declined)
         }
     }
 
@@ -191,12 +195,24 @@ struct AssistantFAQ: ParsableCommand {
                 tally.all
             )
         }
-        // At the shipped bar: right answers still given, unanswerable questions declined.
-        let kept = rightScores.filter { $0 >= s.minimumScore }.count
-        let refused = wrongScores.filter { $0 < s.minimumScore }.count
+        // At the shipped bars (with the intent agreement): right answers still given,
+        // unanswerable questions declined.
+        func answered(_ query: Query) -> Int? {
+            index.answer(
+                query.text,
+                vector: query.vector,
+                englishVector: query.englishVector,
+                intent: query.intent,
+                language: query.language
+            ).map { index.twin(of: $0.index, in: query.language) ?? $0.index }
+        }
+        let kept = asked.filter { query in answered(query).map { index.entries[$0].id.rawValue } == query.expected }
+            .count
+        let refused = declined.filter { answered($0) == nil }.count
         line += String(
-            format: "; bar %.2f keeps %d/%d right answers, declines %d/%d unanswerable",
+            format: "; bars %.2f/%.2f keep %d/%d right answers, decline %d/%d unanswerable",
             s.minimumScore,
+            s.agreedMinimumScore,
             kept,
             rightScores.count,
             refused,

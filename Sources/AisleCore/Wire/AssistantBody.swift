@@ -5,6 +5,8 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
     public var faqs: [Entry]
     /// The set's revision (in answers; ignored in a put).
     public var revision: Int?
+    /// Entries this node already matches by meaning (`GET` answers only; ignored in a put).
+    public var embedded: Int?
 
     /// One entry as sent and answered.
     public struct Entry: Codable, Sendable, Equatable {
@@ -43,10 +45,11 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case faqs, revision
+        case faqs, revision, embedded
     }
 
-    public init(faqs: [FAQ], revision: Int?) {
+    public init(faqs: [FAQ], revision: Int?, embedded: Int? = nil) {
+        self.embedded = embedded
         self.faqs = faqs.map {
             Entry(id: $0.id.rawValue, question: $0.question, answer: $0.answer, language: $0.language?.rawValue)
         }
@@ -59,6 +62,7 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
         faqs = try container.decode([Entry].self, forKey: .faqs)
         // Read back so that a GET's answer can be put again; a put ignores it.
         revision = try container.decodeIfPresent(Int.self, forKey: .revision)
+        embedded = try container.decodeIfPresent(Int.self, forKey: .embedded)
     }
 
     /// The entries, validated: every problem is reported, each with its row's path

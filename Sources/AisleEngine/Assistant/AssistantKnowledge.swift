@@ -48,7 +48,7 @@ final class AssistantKnowledge: Sendable {
         let cached = vectors(for: entries)
         let published = current.withLock { state -> Bool in
             if let state, state.revision > revision { return false }
-            state = (revision, FAQIndex(entries, vectors: cached.e5, englishVectors: cached.english))
+            state = (revision, index(entries, vectors: cached))
             return true
         }
         guard published, !cached.complete else { return }
@@ -64,10 +64,19 @@ final class AssistantKnowledge: Sendable {
             }
             current.withLock { state in
                 guard state?.revision == revision else { return }
-                state = (revision, FAQIndex(entries, vectors: vectors.e5, englishVectors: vectors.english))
+                state = (revision, index(entries, vectors: vectors))
             }
         }
         embedding.withLock { $0 = task }
+    }
+
+    /// How many entries of the set served at `revision` are matched by meaning (their
+    /// question embedded by multilingual-e5-small); nil when another revision is served.
+    func embeddedCount(revision: Int) -> Int? {
+        current.withLock { state in
+            guard let state, state.revision == revision else { return nil }
+            return state.index.entries.indices.filter { state.index.hasVector($0) }.count
+        }
     }
 
     /// Stops embedding (the server's shutdown).
@@ -81,6 +90,15 @@ final class AssistantKnowledge: Sendable {
     }
 
     static let englishModelName = "all-MiniLM-L6-v2"
+
+    /// The index of `entries` with their vectors, and each question's intent as the classifier
+    /// reads it (with its vector when there is one), for the agreed-intent bar.
+    private func index(_ entries: [FAQ], vectors: (e5: [[Float]?], english: [[Float]?], complete: Bool)) -> FAQIndex {
+        let intents = (try? classifier.get()).map { model in
+            entries.indices.map { model.classify(entries[$0].question, vector: vectors.e5[$0]).probabilities }
+        }
+        return FAQIndex(entries, vectors: vectors.e5, englishVectors: vectors.english, intents: intents)
+    }
 
     /// The cached vectors of `entries`' questions by each model, and whether every one that
     /// can be embedded is.

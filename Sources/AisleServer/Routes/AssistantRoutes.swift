@@ -49,7 +49,9 @@ struct AssistantRoutes {
 
     @Sendable func getFAQs(request: Request, context: AisleRequestContext) async throws -> Response {
         let stored = try await engine.faqs()
-        return JSONResponse.encoded(FAQSetBody(faqs: stored.entries, revision: stored.revision))
+        return JSONResponse.encoded(
+            FAQSetBody(faqs: stored.entries, revision: stored.revision, embedded: stored.embedded)
+        )
     }
 
     @Sendable func conversation(request: Request, context: AisleRequestContext) async throws -> Response {

@@ -32,6 +32,11 @@ public struct FAQIndex: Sendable {
         public var intentWeight: Float = 0
         /// Least blended score that is an answer.
         public var minimumScore: Float = 0.4
+        /// A lower bar for an entry whose question reads as the same intent as the message,
+        /// when the classifier is at least `agreementConfidence` sure of the message's: "how do
+        /// I send back a jacket" shares no word with "how do I start a return".
+        public var agreedMinimumScore: Float = 0.35
+        public var agreementConfidence: Float = 0.8
         /// Least cosine between two entries' question vectors for them to be twins in two
         /// languages, when their ids do not say so.
         public var twinSimilarity: Float = 0.88
@@ -151,6 +156,38 @@ public struct FAQIndex: Sendable {
         }
         matches.sort { ($0.score, $1.index) > ($1.score, $0.index) }
         return Array(matches.prefix(limit))
+    }
+
+    /// The entry that answers the message, or nil below the bar (`minimumScore`, or
+    /// `agreedMinimumScore` when the message's intent, read with at least
+    /// `agreementConfidence`, is the entry's).
+    public func answer(
+        _ text: String,
+        vector: [Float]?,
+        englishVector: [Float]? = nil,
+        intent: [Float]? = nil,
+        language: TextLanguage?
+    ) -> Match? {
+        guard
+            let best = search(
+                text,
+                vector: vector,
+                englishVector: englishVector,
+                intent: intent,
+                language: language,
+                limit: 1
+            ).first
+        else { return nil }
+        if best.score >= settings.minimumScore { return best }
+        guard best.score >= settings.agreedMinimumScore, let intent, intents.indices.contains(best.index),
+            intents[best.index].count == intent.count, let asked = Self.argmax(intent),
+            intent[asked] >= settings.agreementConfidence, Self.argmax(intents[best.index]) == asked
+        else { return nil }
+        return best
+    }
+
+    static func argmax(_ values: [Float]) -> Int? {
+        values.indices.max { values[$0] < values[$1] }
     }
 
     /// The entry that says what entry `index` says in `language`: `index` itself when it is in
