@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// docs/API.md and docs/EXPERIMENTS.md run: every curl example, in document order, on one
+/// docs/API.md, docs/EXPERIMENTS.md and docs/ASSISTANT.md run: every curl example, in document order, on one
 /// fresh server per guide, answers what the guide shows. With AISLE_DOCS_UPDATE=1 the guide is
 /// rewritten with the real answers instead, for review with `git diff docs/`.
 @Suite(.serialized) struct DocsExamplesTests {
@@ -27,7 +27,7 @@ import Testing
 
     @Test(
         "every curl example in the guide answers, in order on a fresh server, what the guide shows",
-        arguments: [("docs/API.md", 40), ("docs/EXPERIMENTS.md", 5)]
+        arguments: [("docs/API.md", 40), ("docs/EXPERIMENTS.md", 5), ("docs/ASSISTANT.md", 8)]
     )
     func guideRuns(name: String, minimumExamples: Int) async throws {
         let guidePath = Self.guidePath(name)

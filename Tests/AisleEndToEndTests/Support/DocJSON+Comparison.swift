@@ -5,7 +5,7 @@ extension DocJSON {
     /// signs and how long training took. Their presence is still compared, never their value.
     static let volatileKeys: Set<String> = [
         "created_at", "updated_at", "received_at", "linked_at", "trained_at", "expires_at", "started_at",
-        "last_searched_at", "item_updated_at", "token", "seconds", "key", "at",
+        "last_searched_at", "item_updated_at", "token", "seconds", "key", "at", "conversation_id",
     ]
 
     /// Parts of messages that name the server's clock ("server time 2026-…Z").
