@@ -60,14 +60,14 @@ extension Engine {
         var focus = conversation.focus
         focus.language = language
         if let item = message.itemID { focus.itemID = item }
-        let vectors = await assistantVectors(message.text, english: language == .en)
-        let prediction = classifier.classify(message.text, vector: vectors.e5)
+        let vector = await queryVector(message.text, model: TextEncoder.multilingualModelName)
+        let prediction = classifier.classify(message.text, vector: vector)
         let context = AssistantTurn(
             message: message,
             verifiedUser: verifiedUser,
             language: language,
             prediction: prediction,
-            vectors: vectors
+            vector: vector
         )
         var reply = try await answer(context, focus: &focus)
         reply.conversationID = conversation.id
@@ -89,13 +89,13 @@ extension Engine {
     }
 
     /// What one message brings: who asks, in which language, what the classifier read, and
-    /// the message's vectors.
+    /// the message's multilingual-e5-small query vector.
     struct AssistantTurn {
         var message: AssistantMessage
         var verifiedUser: UserID?
         var language: TextLanguage
         var prediction: IntentClassifier.Prediction
-        var vectors: (e5: [Float]?, english: [Float]?)
+        var vector: [Float]?
         var phrases: AssistantPhrases { AssistantPhrases(language: language) }
         var intent: AssistantIntent { prediction.intent }
     }
@@ -117,6 +117,17 @@ extension Engine {
         {
             reply.text = faq.text
             reply.sources = faq.sources
+            return reply
+        }
+        // On a product page, "what does it cost?" or "any discount on it?" may read as a payment or
+        // promotion question: when the item itself answers it (its price, stock or a named
+        // attribute), the item answers.
+        if [.payment, .promotion, .shippingPolicy].contains(turn.intent), let id = focus.itemID,
+            let item = try await item(id), !item.hidden,
+            !ProductAnswer(item: item, phrases: phrases).facts(for: turn.message.text, summary: nil, strict: true)
+                .facts.isEmpty
+        {
+            try await answerProductQuestion(turn, focus: &focus, into: &reply)
             return reply
         }
         switch turn.intent {
@@ -164,11 +175,15 @@ extension Engine {
     /// below the answer bar.
     func faqAnswer(_ turn: AssistantTurn) async throws -> (text: String, sources: [AssistantSource])? {
         let index = try await assistant.index(store: store, models: textModels)
+        // The English model's vector only where it is read: an English message, FAQs in English.
+        let englishVector =
+            turn.language == .en
+            ? await queryVector(turn.message.text, model: AssistantKnowledge.englishModelName) : nil
         guard
             let best = index.answer(
                 turn.message.text,
-                vector: turn.vectors.e5,
-                englishVector: turn.vectors.english,
+                vector: turn.vector,
+                englishVector: englishVector,
                 intent: turn.prediction.probabilities,
                 language: turn.language
             )
@@ -356,21 +371,12 @@ extension Engine {
         return ChatText.language(text)
     }
 
-    /// The message's query vectors: e5's (the classifier and FAQs) and, for English, the
-    /// English model's (FAQs); nil for a model that is not installed.
-    func assistantVectors(_ text: String, english: Bool) async -> (e5: [Float]?, english: [Float]?) {
-        var vectors: (e5: [Float]?, english: [Float]?) = (nil, nil)
-        if textModels.names.contains(TextEncoder.multilingualModelName),
-            let encoder = try? await textModels.encoder(named: TextEncoder.multilingualModelName)
-        {
-            vectors.e5 = await encoder.embedInBackground([text], as: .query).vectors.first
+    /// The text's query vector by the text model `name`; nil when it is not installed.
+    func queryVector(_ text: String, model name: String) async -> [Float]? {
+        guard textModels.names.contains(name), let encoder = try? await textModels.encoder(named: name) else {
+            return nil
         }
-        if english, textModels.names.contains(AssistantKnowledge.englishModelName),
-            let encoder = try? await textModels.encoder(named: AssistantKnowledge.englishModelName)
-        {
-            vectors.english = await encoder.embedInBackground([text], as: .query).vectors.first
-        }
-        return vectors
+        return await encoder.embedInBackground([text], as: .query).vectors.first
     }
 }
 

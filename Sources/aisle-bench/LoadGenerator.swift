@@ -49,9 +49,13 @@ struct LoadGenerator: AsyncParsableCommand {
         case choice
         /// `GET /health`: the floor, what a request costs on this machine with this generator.
         case health
+        /// Open loop: assistant messages (the last tab-separated field of each --queries line)
+        /// from random users at --rate per second.
+        case assistant
     }
 
-    @Argument(help: "batch, single, history, feed, similar, search, assignment, choice or health.") var mode: Mode
+    @Argument(help: "batch, single, history, feed, similar, search, assignment, choice, health or assistant.")
+    var mode: Mode
     @Option(help: "Server URL.") var url = "http://127.0.0.1:8080"
     @Option(help: "Admin key (history) / ingest key (events) — the admin key works for both.") var key: String
     @Option(help: "Seconds to run.") var duration: Double = 20
@@ -81,7 +85,7 @@ struct LoadGenerator: AsyncParsableCommand {
             switch mode {
             case .batch: report = try await batchLoad(client)
             case .search: report = try await searchLoad(client)
-            case .single, .history, .feed, .similar, .assignment, .choice, .health:
+            case .single, .history, .feed, .similar, .assignment, .choice, .health, .assistant:
                 report = try await openLoop(client)
             }
         } catch {
@@ -188,6 +192,16 @@ struct LoadGenerator: AsyncParsableCommand {
 
     func openLoop(_ client: HTTPClient) async throws -> Report {
         let run = UInt64(Date().timeIntervalSince1970 * 1000) ^ seed
+        // Assistant messages: JSON-escaped once, before the clock starts.
+        let messages: [String] =
+            mode == .assistant
+            ? try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst().compactMap {
+                line in
+                try line.split(separator: "\t").last.map {
+                    String(decoding: try JSONEncoder().encode(String($0)), as: UTF8.self)
+                }
+            } : []
+        if mode == .assistant && messages.isEmpty { throw ValidationError("no messages in \(queries)") }
         let count = Int(duration * rate)
         let interval = Duration.nanoseconds(Int64(1e9 / rate))
         let started = ContinuousClock.now
@@ -221,6 +235,13 @@ struct LoadGenerator: AsyncParsableCommand {
                     )
                 case .health:
                     request = self.request("/health", body: nil)
+                case .assistant:
+                    let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
+                    let text = messages[index % messages.count]
+                    request = self.request(
+                        "/v1/assistant/messages",
+                        body: Array(#"{"user_id":"\#(userPrefix)\#(user)","text":\#(text)}"#.utf8)
+                    )
                 default:
                     request = self.request("/v1/events", body: Array(eventJSON(index, run: run).utf8))
                 }

@@ -208,6 +208,12 @@ def seed(server):
         choice = server.expect("GET", f"/v1/bandits/home-hero/choice?user_id={user}", key=INGEST_KEY)
         server.expect("POST", "/v1/bandits/home-hero/rewards",
                       {"user_id": user, "arm": choice["arm"], "reward": 1 if index % 2 else 0}, key=INGEST_KEY)
+    # The assistant's FAQs, a twin in each language.
+    server.expect("PUT", "/v1/assistant/faqs", {"faqs": [
+        {"id": "returns", "question": "How many days do I have to return an item?",
+         "answer": "You can return items within 30 days of delivery.", "language": "en"},
+        {"id": "returns-zh", "question": "多少天内可以退货？", "answer": "签收后30天内可以退货。", "language": "zh"},
+    ]})
     server.expect("POST", "/v1/models:train")
 
 

@@ -174,6 +174,36 @@ def product_page(run, browser, server):
     context.close()
 
 
+def assistant_chat(run, browser, server):
+    context, page, errors = open_phone(browser, server, "/#/item/headphones", "/item/headphones")
+    page.get_by_role("button", name="Ask us").click()
+    panel = page.get_by_role("region", name="Chat with the shop's assistant")
+    assert panel.is_visible(), "the chat panel did not open"
+
+    def ask(text, count):
+        panel.get_by_role("textbox", name="Message").fill(text)
+        panel.get_by_role("button", name="Send").click()
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.chat-message.assistant').length >= {count}", timeout=20_000)
+        return page.locator(".chat-message.assistant").nth(count - 1)
+
+    answer = ask("how many days do I have to return an item?", 1)
+    assert "30 days" in answer.inner_text(), answer.inner_text()
+    assert answer.get_attribute("data-intent") == "return_refund"
+    chinese = ask("退货期限是多久", 2)
+    assert "30天" in chinese.inner_text(), chinese.inner_text()
+    # The product on screen is what a product question is about.
+    about = ask("what does it cost?", 3)
+    assert "price" in about.inner_text(), about.inner_text()
+    assert about.get_by_role("link").count() >= 1, "no link to the product"
+    assert support.horizontal_overflow(page) <= 0, "the chat makes the page scroll sideways"
+    run.shot(page, "storefront-chat")
+    page.keyboard.press("Escape")
+    assert not panel.is_visible(), "Escape did not close the chat"
+    assert not errors, f"console errors: {errors}"
+    context.close()
+
+
 def click_changes_feed(run, browser, server):
     context, page, errors = open_phone(browser, server)
     before = card_ids(page, "feed")
@@ -403,6 +433,8 @@ def main():
                     ("a Chinese search shows the product; a typo finds headphones; explain on demand", chinese_search),
                     ("autocomplete suggests titles and opens the product by keyboard", autocomplete),
                     ("the product page shows photo, review summary and similar items", product_page),
+                    ("the assistant answers in the chat panel, in both languages, about the product on screen",
+                     assistant_chat),
                     ("opening a product changes the feed and names it as the reason", click_changes_feed),
                     ("signing in links the device to the user; privacy choices show", sign_in_links_devices),
                     ("no page scrolls sideways at 360 or 414 px", narrow_and_wide_phones),

@@ -39,8 +39,11 @@ struct ProductAnswer {
     let phrases: AssistantPhrases
 
     /// The facts that answer `question`, in the order found; empty when the item says nothing
-    /// about it.
-    func facts(for question: String, summary: ReviewSummary?) -> (facts: [String], usedReviews: [ReviewID]) {
+    /// about it. `strict` reads only attributes, price, stock and brand (no description
+    /// sentence): whether the item itself answers a question that may be about something else.
+    func facts(for question: String, summary: ReviewSummary?, strict: Bool = false) -> (
+        facts: [String], usedReviews: [ReviewID]
+    ) {
         let terms = Self.terms(question)
         var facts: [String] = []
         for key in item.attributes.keys.sorted() {
@@ -68,6 +71,7 @@ struct ProductAnswer {
         {
             facts.append("brand: \(brand)")
         }
+        if strict { return (facts, []) }
         if facts.isEmpty, let sentence = bestSentence(terms) { facts.append("\"\(sentence)\"") }
         var usedReviews: [ReviewID] = []
         if !terms.isDisjoint(with: Self.reviewWords) || Self.mentions(question, Self.reviewWords), let summary,

@@ -1,4 +1,5 @@
 public import AisleCore
+import AisleMath
 import Foundation
 
 /// Finds the FAQ a shopper's message asks, by words and by meaning:
@@ -58,17 +59,60 @@ public struct FAQIndex: Sendable {
     /// Each entry's language (as given, else detected from its question).
     public let languages: [TextLanguage]
     public let settings: Settings
-    /// Question vectors by the text model, one per entry (nil where not embedded yet).
-    let vectors: [[Float]?]
+    /// Question vectors by multilingual-e5-small, one row per entry (zeros where an entry has
+    /// none yet), so one matrix-vector product scores them all; and which rows are real.
+    let vectors: VectorRows
     /// English entries' question vectors by the English model (all-MiniLM-L6-v2), which was
     /// trained on English paraphrases and tells English questions apart better than e5-small.
-    let englishVectors: [[Float]?]
+    let englishVectors: VectorRows
     /// Each entry's intent probabilities (the classifier's reading of its question), or empty.
     let intents: [[Float]]
-    let questionTerms: [[Int: Float]]
-    let fullTerms: [[Int: Float]]
+    /// Per term, the entries whose question (and question with answer) has it, with its
+    /// unit-length TF-IDF weight: a message is scored against the entries sharing its terms only.
+    let questionPostings: [Int: [Posting]]
+    let fullPostings: [Int: [Posting]]
     let vocabulary: [String: Int]
     let idf: [Float]
+
+    struct Posting: Sendable {
+        var entry: Int32
+        var weight: Float
+    }
+
+    /// Vectors as the rows of one matrix (a row of zeros for an entry without one).
+    struct VectorRows: Sendable {
+        let matrix: DenseMatrix?
+        let present: [Bool]
+
+        init(_ vectors: [[Float]?], count: Int) {
+            let dimension = vectors.compactMap { $0?.count }.first ?? 0
+            var present = [Bool](repeating: false, count: count)
+            guard dimension > 0, vectors.count == count else {
+                matrix = nil
+                self.present = present
+                return
+            }
+            var values = [Float](repeating: 0, count: count * dimension)
+            for (row, vector) in vectors.enumerated() {
+                guard let vector, vector.count == dimension else { continue }
+                present[row] = true
+                values.replaceSubrange(row * dimension..<(row + 1) * dimension, with: vector)
+            }
+            matrix = DenseMatrix(rows: count, columns: dimension, values: values)
+            self.present = present
+        }
+
+        /// Every row's dot product with `vector`, or nil when its size is not the rows'.
+        func scores(_ vector: [Float]?) -> [Float]? {
+            guard let vector, let matrix, vector.count == matrix.columns else { return nil }
+            return BLAS.multiply(matrix, vector: vector)
+        }
+
+        func row(_ index: Int) -> ArraySlice<Float>? {
+            guard let matrix, present.indices.contains(index), present[index] else { return nil }
+            return matrix.row(index)
+        }
+    }
 
     /// An index of `entries`; `vectors` holds their question vectors in order (nil entries, or
     /// no array: lexical only for those).
@@ -83,39 +127,48 @@ public struct FAQIndex: Sendable {
         self.intents = intents.flatMap { $0.count == entries.count ? $0 : nil } ?? []
         self.settings = settings
         languages = entries.map { $0.language ?? ChatText.language($0.question) }
-        let none = [[Float]?](repeating: nil, count: entries.count)
-        self.vectors = vectors.flatMap { $0.count == entries.count ? $0 : nil } ?? none
-        self.englishVectors = englishVectors.flatMap { $0.count == entries.count ? $0 : nil } ?? none
+        self.vectors = VectorRows(vectors ?? [], count: entries.count)
+        self.englishVectors = VectorRows(englishVectors ?? [], count: entries.count)
         var vocabulary: [String: Int] = [:]
         var documentFrequency: [Int] = []
-        func ids(_ terms: [String], adding: Bool) -> [Int] {
-            terms.compactMap { term in
+        func ids(_ terms: [String]) -> [Int] {
+            terms.map { term in
                 if let id = vocabulary[term] { return id }
-                guard adding else { return nil }
                 vocabulary[term] = documentFrequency.count
                 documentFrequency.append(0)
                 return documentFrequency.count - 1
             }
         }
-        let questionIDs = entries.map { ids(Self.terms($0.question), adding: true) }
-        let answerIDs = entries.map { ids(Self.terms($0.answer), adding: true) }
+        let questionIDs = entries.map { ids(Self.terms($0.question)) }
+        let answerIDs = entries.map { ids(Self.terms($0.answer)) }
         for (question, answer) in zip(questionIDs, answerIDs) {
             for id in Set(question + answer) { documentFrequency[id] += 1 }
         }
         let count = Float(max(entries.count, 1))
         let idf = documentFrequency.map { log(1 + count / Float($0)) }
+        var questionPostings: [Int: [Posting]] = [:]
+        var fullPostings: [Int: [Posting]] = [:]
+        for entry in entries.indices {
+            for (term, weight) in Self.weights(questionIDs[entry], idf: idf) {
+                questionPostings[term, default: []].append(Posting(entry: Int32(entry), weight: weight))
+            }
+            for (term, weight) in Self.weights(questionIDs[entry] + answerIDs[entry], idf: idf) {
+                fullPostings[term, default: []].append(Posting(entry: Int32(entry), weight: weight))
+            }
+        }
         self.vocabulary = vocabulary
         self.idf = idf
-        questionTerms = questionIDs.map { Self.weights($0, idf: idf) }
-        fullTerms = zip(questionIDs, answerIDs).map { Self.weights($0 + $1, idf: idf) }
+        self.questionPostings = questionPostings
+        self.fullPostings = fullPostings
     }
 
     /// Whether entry `index` has its vector.
-    public func hasVector(_ index: Int) -> Bool { vectors.indices.contains(index) && vectors[index] != nil }
+    public func hasVector(_ index: Int) -> Bool { vectors.row(index) != nil }
 
     /// The best matches of `text` (its query `vector`, when there is one), best first, at most
     /// `limit`, ties broken by position. Entries in `language` get a small edge, so a shopper
-    /// gets the twin in their language when both match alike.
+    /// gets the twin in their language when both match alike. O(entries × dimension) for the
+    /// vectors (one BLAS product per model) plus the postings of the message's terms.
     public func search(
         _ text: String,
         vector: [Float]?,
@@ -126,20 +179,27 @@ public struct FAQIndex: Sendable {
     ) -> [Match] {
         guard !entries.isEmpty, limit > 0 else { return [] }
         let query = Self.weights(Self.terms(text).compactMap { vocabulary[$0] }, idf: idf)
+        var questionScores = [Float](repeating: 0, count: entries.count)
+        var fullScores = [Float](repeating: 0, count: entries.count)
+        for (term, weight) in query {
+            for posting in questionPostings[term] ?? [] {
+                questionScores[Int(posting.entry)] += weight * posting.weight
+            }
+            for posting in fullPostings[term] ?? [] { fullScores[Int(posting.entry)] += weight * posting.weight }
+        }
+        let e5Scores = vectors.scores(vector)
+        let englishScores = englishVectors.scores(englishVector)
         var matches: [Match] = []
         matches.reserveCapacity(entries.count)
         for index in entries.indices {
             let lexical =
-                (1 - settings.answerWeight) * Self.cosine(query, questionTerms[index]) + settings.answerWeight
-                * Self.cosine(query, fullTerms[index])
+                (1 - settings.answerWeight) * questionScores[index] + settings.answerWeight * fullScores[index]
             var semantic: Float?
             var floor = settings.semanticFloor
-            if let vector, let entryVector = vectors[index], entryVector.count == vector.count {
-                semantic = Self.dot(vector, entryVector)
-            }
+            if let e5Scores, vectors.present[index] { semantic = e5Scores[index] }
             // An English message and entry: both models' cosines, averaged.
-            if let englishVector, let entryVector = englishVectors[index], entryVector.count == englishVector.count {
-                let english = Self.dot(englishVector, entryVector)
+            if let englishScores, englishVectors.present[index] {
+                let english = englishScores[index]
                 semantic = semantic.map { ($0 + english) / 2 } ?? english
                 floor = settings.englishFloor
             }
@@ -154,8 +214,13 @@ public struct FAQIndex: Sendable {
             if let language, languages[index] == language { score += 0.01 }
             matches.append(Match(index: index, score: score, lexical: lexical, semantic: semantic))
         }
-        matches.sort { ($0.score, $1.index) > ($1.score, $0.index) }
-        return Array(matches.prefix(limit))
+        if matches.count > limit {
+            // Only the best `limit` need ordering.
+            matches = Array(matches.sorted { ($0.score, $1.index) > ($1.score, $0.index) }.prefix(limit))
+        } else {
+            matches.sort { ($0.score, $1.index) > ($1.score, $0.index) }
+        }
+        return matches
     }
 
     /// The entry that answers the message, or nil below the bar (`minimumScore`, or
@@ -203,11 +268,12 @@ public struct FAQIndex: Sendable {
         }) {
             return byID
         }
-        guard let vector = vectors[index] else { return nil }
+        guard let vector = vectors.row(index) else { return nil }
         var best: (index: Int, similarity: Float)?
         for other in entries.indices where languages[other] == language {
-            guard let otherVector = vectors[other], otherVector.count == vector.count else { continue }
-            let similarity = Self.dot(vector, otherVector)
+            guard let otherVector = vectors.row(other) else { continue }
+            var similarity: Float = 0
+            for (x, y) in zip(vector, otherVector) { similarity += x * y }
             if similarity >= settings.twinSimilarity, similarity > (best?.similarity ?? -1) {
                 best = (other, similarity)
             }
@@ -285,13 +351,6 @@ public struct FAQIndex: Sendable {
         let norm = weights.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard norm > 0 else { return [:] }
         return weights.mapValues { $0 / norm }
-    }
-
-    static func cosine(_ a: [Int: Float], _ b: [Int: Float]) -> Float {
-        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
-        var sum: Float = 0
-        for (id, weight) in small { sum += weight * (large[id] ?? 0) }
-        return sum
     }
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float {

@@ -1,6 +1,7 @@
 // Aisle's demo storefront: home (feed, trending, recently viewed), search and product pages,
 // routed by the URL's hash (#/, #/search?q=…, #/item/ID, #/privacy). No framework, no build.
 import { APIError, call, deviceID, forgetDevice, items, query, setUserID, track, userID } from "./api.js";
+import { setChatItem, setUpChat } from "./chat.js";
 
 const main = document.getElementById("main");
 const RECENT_KEY = "aisle_recent";
@@ -240,6 +241,7 @@ async function product(id, ticket) {
     return show(h("h1", {}, "Not found"), failure(error));
   }
   current(ticket);
+  setChatItem(item.id);
   document.title = `${item.title || item.id} – Aisle shop`;
   remember(item.id);
   track("view", item.id);
@@ -505,6 +507,7 @@ async function route() {
   const hash = location.hash.slice(1) || "/";
   const [path, queryText = ""] = hash.split("?");
   const parameters = new URLSearchParams(queryText);
+  setChatItem(null);
   try {
     if (path.startsWith("/item/")) await product(decodeURIComponent(path.slice("/item/".length)), ticket);
     else if (path === "/search") await search(parameters, ticket);
@@ -525,4 +528,5 @@ window.addEventListener("hashchange", () => {
 });
 setUpSearch();
 setUpAccount();
+setUpChat();
 route();
