@@ -234,11 +234,7 @@ public struct IntentClassifier: Sendable, Equatable {
             append(head.lexical)
             append(head.embedding)
         }
-        let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            throw TextDataError("\(path): cannot move the model into place (errno \(errno))")
-        }
+        try ModelFile.write(data, to: path)
     }
 
     /// Reads a classifier written by `save`.

@@ -116,11 +116,7 @@ public struct EmbeddingPolarity: Sendable, Equatable {
         append(UInt32(weights.count))
         append(bias.bitPattern)
         for weight in weights { append(weight.bitPattern) }
-        let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            throw TextDataError("\(path): cannot move the model into place (errno \(errno))")
-        }
+        try ModelFile.write(data, to: path)
     }
 
     /// Reads a head written by `save`.

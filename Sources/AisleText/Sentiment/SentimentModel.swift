@@ -71,11 +71,7 @@ public struct SentimentModel: Sendable {
                 append(Int16((weight / scale).rounded()))
             }
         }
-        let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            throw TextDataError("\(path): cannot move the model into place (errno \(errno))")
-        }
+        try ModelFile.write(data, to: path)
     }
 
     /// The model shipped with Aisle (`Sources/AisleText/Resources/sentiment.aisle`, written by
