@@ -47,7 +47,8 @@ final class AssistantKnowledge: Sendable {
     func publish(_ entries: [FAQ], revision: Int, models: TextModels) {
         let cached = vectors(for: entries)
         let published = current.withLock { state -> Bool in
-            if let state, state.revision > revision { return false }
+            // The same revision again is two first reads racing: the set is served already.
+            if let state, state.revision >= revision { return false }
             state = (revision, index(entries, vectors: cached))
             return true
         }
