@@ -19,7 +19,7 @@ extension Engine {
     /// node matches by meaning already (their questions embedded; 0 without the text model).
     public func faqs() async throws -> (entries: [FAQ], revision: Int, embedded: Int) {
         let (entries, revision) = try await store.faqs()
-        _ = try await assistant.index(store: store, models: textModels)
+        _ = assistant.served(entries, revision: revision, models: textModels)
         return (entries, revision, assistant.embeddedCount(revision: revision) ?? 0)
     }
 
@@ -127,7 +127,7 @@ extension Engine {
             !ProductAnswer(item: item, phrases: phrases).facts(for: turn.message.text, summary: nil, strict: true)
                 .facts.isEmpty
         {
-            try await answerProductQuestion(turn, focus: &focus, into: &reply)
+            try await answerProductQuestion(turn, focus: &focus, into: &reply, item: item)
             return reply
         }
         switch turn.intent {
@@ -266,11 +266,14 @@ extension Engine {
         _ turn: AssistantTurn,
         focus: inout ConversationFocus,
         into reply: inout AssistantReply,
-        addingFAQ: Bool = false
+        addingFAQ: Bool = false,
+        item known: Item? = nil
     ) async throws {
-        var item = try await focus.itemID.asyncMap { try await self.item($0) } ?? nil
+        var item = known
+        if item == nil { item = try await focus.itemID.asyncMap { try await self.item($0) } ?? nil }
         if item == nil {
-            // An item named in the message: the best search match, when it matches well.
+            // An item named in the message: the best search match (any match: a message that
+            // names no product of the shop finds none, or a loose one the reply names).
             let named = try await searchItems(Self.productQuery(turn.message.text), shopper: nil, limit: 1)
             item = named.first?.item
         }

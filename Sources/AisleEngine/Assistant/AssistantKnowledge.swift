@@ -38,6 +38,12 @@ final class AssistantKnowledge: Sendable {
     func index(store: any AssistantStore, models: TextModels) async throws -> FAQIndex {
         if let index = current.withLock({ $0?.index }) { return index }
         let (entries, revision) = try await store.faqs()
+        return served(entries, revision: revision, models: models)
+    }
+
+    /// The index of the served set, after serving `entries` at `revision` when nothing newer is
+    /// (a caller that has just read the set from the store need not read it again).
+    func served(_ entries: [FAQ], revision: Int, models: TextModels) -> FAQIndex {
         publish(entries, revision: revision, models: models)
         return current.withLock { $0?.index } ?? FAQIndex(entries)
     }
@@ -45,9 +51,11 @@ final class AssistantKnowledge: Sendable {
     /// Serves `entries` at `revision` (an older revision than the one served is ignored, so two
     /// puts answering out of order keep the newer): by words now, by meaning once embedded.
     func publish(_ entries: [FAQ], revision: Int, models: TextModels) {
+        // The same revision again is two first reads racing: the set is served already (checked
+        // before the cache look-ups, which cost a pass over the set).
+        if current.withLock({ $0.map { $0.revision >= revision } ?? false }) { return }
         let cached = vectors(for: entries)
         let published = current.withLock { state -> Bool in
-            // The same revision again is two first reads racing: the set is served already.
             if let state, state.revision >= revision { return false }
             state = (revision, index(entries, vectors: cached))
             return true

@@ -58,6 +58,8 @@ public struct FAQIndex: Sendable {
     public let entries: [FAQ]
     /// Each entry's language (as given, else detected from its question).
     public let languages: [TextLanguage]
+    /// Each entry's id without a language mark, for finding twins.
+    let idStems: [String]
     public let settings: Settings
     /// Question vectors by multilingual-e5-small, one row per entry (zeros where an entry has
     /// none yet), so one matrix-vector product scores them all; and which rows are real.
@@ -127,6 +129,7 @@ public struct FAQIndex: Sendable {
         self.intents = intents.flatMap { $0.count == entries.count ? $0 : nil } ?? []
         self.settings = settings
         languages = entries.map { $0.language ?? ChatText.language($0.question) }
+        idStems = entries.map { Self.idStem($0.id.rawValue) }
         self.vectors = VectorRows(vectors ?? [], count: entries.count)
         self.englishVectors = VectorRows(englishVectors ?? [], count: entries.count)
         var vocabulary: [String: Int] = [:]
@@ -208,19 +211,29 @@ public struct FAQIndex: Sendable {
                 let scaled = max(0, (semantic - floor) / (1 - floor))
                 score = settings.semanticWeight * scaled + (1 - settings.semanticWeight) * lexical
             }
-            if let intent, !intents.isEmpty, intents[index].count == intent.count {
+            if settings.intentWeight > 0, let intent, !intents.isEmpty, intents[index].count == intent.count {
                 score = (1 - settings.intentWeight) * score + settings.intentWeight * Self.dot(intent, intents[index])
             }
             if let language, languages[index] == language { score += 0.01 }
             matches.append(Match(index: index, score: score, lexical: lexical, semantic: semantic))
         }
-        if matches.count > limit {
-            // Only the best `limit` need ordering.
-            matches = Array(matches.sorted { ($0.score, $1.index) > ($1.score, $0.index) }.prefix(limit))
-        } else {
-            matches.sort { ($0.score, $1.index) > ($1.score, $0.index) }
+        return Self.best(limit, of: matches)
+    }
+
+    /// The `limit` best matches, best first, ties by position: one pass keeping a sorted
+    /// shortlist (a message asks for one or a few of up to 10k entries; sorting them all cost
+    /// more than scoring them).
+    static func best(_ limit: Int, of matches: [Match]) -> [Match] {
+        func before(_ a: Match, _ b: Match) -> Bool { (a.score, b.index) > (b.score, a.index) }
+        var shortlist: [Match] = []
+        shortlist.reserveCapacity(limit + 1)
+        for match in matches {
+            if shortlist.count == limit, let last = shortlist.last, !before(match, last) { continue }
+            let position = shortlist.firstIndex { before(match, $0) } ?? shortlist.count
+            shortlist.insert(match, at: position)
+            if shortlist.count > limit { shortlist.removeLast() }
         }
-        return matches
+        return shortlist
     }
 
     /// The entry that answers the message, or nil below the bar (`minimumScore`, or
@@ -262,10 +275,7 @@ public struct FAQIndex: Sendable {
     public func twin(of index: Int, in language: TextLanguage) -> Int? {
         guard entries.indices.contains(index) else { return nil }
         if languages[index] == language { return index }
-        let stem = Self.idStem(entries[index].id.rawValue)
-        if let byID = entries.indices.first(where: {
-            languages[$0] == language && Self.idStem(entries[$0].id.rawValue) == stem
-        }) {
+        if let byID = entries.indices.first(where: { languages[$0] == language && idStems[$0] == idStems[index] }) {
             return byID
         }
         guard let vector = vectors.row(index) else { return nil }
