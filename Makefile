@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 DEMO_PORT ?= 8080
 
-.PHONY: demo test build release bench lint fuzz clean models dist browser-test
+.PHONY: demo test build release bench lint fuzz clean models dist browser-test test-llm
 
 demo:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build -c release --product aisle && .build/release/aisle demo --port $(DEMO_PORT)
@@ -16,6 +16,11 @@ test:
 	SWIFT_BACKTRACE=interactive=no,threads=all,registers=crashed,images=none,limit=40 \
 	timeout --kill-after=30s 40m swift test --skip-build && \
 	timeout --kill-after=30s 15m scripts/browser-tests.sh
+
+# The assistant against a real local language model (SmolLM2-135M-Instruct served by
+# llama-cpp-python, built from source on first use: about 5 minutes). Opt-in; docs/ASSISTANT.md.
+test-llm:
+	scripts/install-deps.sh && scripts/fetch-models.sh && scripts/test-llm.sh
 
 # The text encoder's weights (docs/TEXT.md), into models/ (gitignored).
 models:

@@ -13,6 +13,7 @@ public struct AisleConfiguration: Sendable, Equatable {
     public var search = SearchConfiguration()
     public var images = ImageConfiguration()
     public var web = WebConfiguration()
+    public var assistant = AssistantConfiguration()
 
     public init() {}
 
@@ -74,6 +75,7 @@ public struct AisleConfiguration: Sendable, Equatable {
             throw .invalid("interaction_half_life_days", "interaction_half_life_days must be positive")
         }
         try images.validate()
+        try assistant.validate()
         if reviews.sentimentModel == .file("") {
             throw .invalid("sentiment_model", "sentiment_model is auto, none or a model file's path")
         }
@@ -254,6 +256,37 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var rateLimit: Int?
 
     public init() {}
+}
+
+/// The shopping assistant's optional language model (docs/ASSISTANT.md#the-language-model).
+public struct AssistantConfiguration: Sendable, Equatable {
+    /// An OpenAI-compatible API's base URL (`http://127.0.0.1:8091/v1`; `/chat/completions` is
+    /// added), or nil: replies are the templates' alone.
+    public var languageModelURL: String?
+    /// The model to ask for (the request's `model`).
+    public var languageModelName = "default"
+    /// The environment variable holding the API key (sent as `Authorization: Bearer`); the
+    /// key itself is never part of the configuration, so it is never printed.
+    public var languageModelKeyVariable = "AISLE_LLM_API_KEY"
+    /// How long a rewrite may take before the template reply is sent instead.
+    public var languageModelTimeout = Duration.seconds(4)
+
+    public init() {}
+
+    func validate() throws(AisleError) {
+        if let url = languageModelURL {
+            let lowered = url.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8, url.count <= 2000 else {
+                throw .invalid("llm_url", "llm_url must be an http or https URL, got \"\(url.prefix(64))\"")
+            }
+        }
+        if languageModelName.isEmpty || languageModelName.count > 200 {
+            throw .invalid("llm_model", "llm_model must be 1 to 200 characters")
+        }
+        if languageModelTimeout < .milliseconds(100) || languageModelTimeout > .seconds(120) {
+            throw .invalid("llm_timeout_ms", "llm_timeout_ms must be 100 to 120000")
+        }
+    }
 }
 
 /// The two browser apps `aisle serve` ships (docs/WEB.md).

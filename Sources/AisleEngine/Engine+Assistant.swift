@@ -71,6 +71,12 @@ extension Engine {
         )
         var reply = try await answer(context, focus: &focus)
         reply.conversationID = conversation.id
+        if let replyRewriter, reply.sharedFacts, !reply.handoff {
+            let phrased = await replyRewriter.rewrite(reply.text, question: message.text, language: language)
+            reply.text = phrased.text
+            reply.modelOutcome = phrased.outcome
+            if phrased.outcome == .written { reply.writtenBy = .model }
+        }
         conversation.focus = focus
         let turns = [
             ConversationTurn(role: .shopper, text: message.text, at: now),
@@ -117,6 +123,7 @@ extension Engine {
         {
             reply.text = faq.text
             reply.sources = faq.sources
+            reply.sharedFacts = true
             return reply
         }
         // On a product page, "what does it cost?" or "any discount on it?" may read as a payment or
@@ -161,6 +168,7 @@ extension Engine {
             if let faq = try await faqAnswer(turn) {
                 reply.text = faq.text
                 reply.sources = faq.sources
+                reply.sharedFacts = true
             } else {
                 reply.text = phrases.notSure
                 reply.actions = [AssistantAction(type: .contactHuman)]
@@ -281,6 +289,7 @@ extension Engine {
             if let faq = try await faqAnswer(turn) {
                 reply.text = faq.text
                 reply.sources = faq.sources
+                reply.sharedFacts = true
             } else {
                 reply.text = turn.phrases.whichProduct
             }
@@ -298,11 +307,13 @@ extension Engine {
             if let faq = try await faqAnswer(turn) {
                 reply.text = faq.text
                 reply.sources += faq.sources
+                reply.sharedFacts = true
             } else {
                 reply.text = turn.phrases.productUnknown(item.title)
             }
         } else {
             reply.text = turn.phrases.productFacts(item.title, answer.facts)
+            reply.sharedFacts = true
             if addingFAQ, let faq = try await faqAnswer(turn) {
                 reply.text += " " + faq.text
                 reply.sources += faq.sources

@@ -49,13 +49,16 @@ public final class Engine: Sendable {
     let countsCache = Mutex<(counts: StoreCounts, at: ContinuousClock.Instant)?>(nil)
     /// Downloads items' `image_url` photos (nil: they are not fetched).
     let imageDownloader: (any ImageDownloader)?
+    /// Phrases the assistant's shareable replies with a language model (nil: templates alone).
+    let replyRewriter: ReplyRewriter?
     /// Wakes the image_url fetcher after catalog changes.
     let imageURLChanges: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) =
         AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     /// An engine from parts already built (`EngineSetup.open` builds them from the
     /// configuration). `encoder` is search's text model, `textModels` all of them (by default
-    /// `encoder` alone); `search` gets the encoder's calibrated bars for meaning-only matches.
+    /// `encoder` alone); `search` gets the encoder's calibrated bars for meaning-only matches;
+    /// `chatModel` phrases the assistant's replies (docs/ASSISTANT.md#the-language-model).
     public init(
         configuration: AisleConfiguration,
         store: any Store,
@@ -65,9 +68,13 @@ public final class Engine: Sendable {
         textModels: TextModels? = nil,
         search: SearchEngine? = nil,
         dataKey: [UInt8]? = nil,
-        imageDownloader: (any ImageDownloader)? = nil
+        imageDownloader: (any ImageDownloader)? = nil,
+        chatModel: (any ChatModel)? = nil
     ) {
         self.imageDownloader = configuration.images.fetchesImageURLs ? imageDownloader : nil
+        replyRewriter = chatModel.map {
+            ReplyRewriter(model: $0, timeout: configuration.assistant.languageModelTimeout)
+        }
         images = ImageLibrary(
             directory: (configuration.store.dataDirectory as NSString).appendingPathComponent("images"),
             maxPixels: configuration.images.maxPixels,

@@ -22,6 +22,7 @@ public enum EngineSetup {
     public static func open(
         configuration: AisleConfiguration,
         imageDownloader: (any ImageDownloader)? = nil,
+        chatModel: (any ChatModel)? = nil,
         report: (String) -> Void
     ) throws -> (engine: Engine, lock: DataDirectoryLock) {
         let directory = configuration.store.dataDirectory
@@ -42,7 +43,8 @@ public enum EngineSetup {
             encoder: textModels.search,
             textModels: textModels,
             dataKey: try PersonalDataSeal.key(for: configuration),
-            imageDownloader: imageDownloader
+            imageDownloader: imageDownloader,
+            chatModel: chatModel
         )
         return (engine, lock)
     }

@@ -57,7 +57,7 @@ public enum AisleApplication {
         banditRoutes.register(reads: ingest)
         let imageRoutes = ImageRoutes(engine: engine, configuration: configuration)
         imageRoutes.register(reads: ingest)
-        let assistantRoutes = AssistantRoutes(engine: engine, configuration: configuration)
+        let assistantRoutes = AssistantRoutes(engine: engine, configuration: configuration, metrics: metrics)
         assistantRoutes.register(reads: ingest)
         if configuration.images.publicRenditions {
             // An <img> sends no key: renditions answer anyone, rate-limited by address.

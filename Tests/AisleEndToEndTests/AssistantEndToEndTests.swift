@@ -31,9 +31,12 @@ import Testing
 
     /// Starts a server with both models and the shop's catalog, FAQs and orders, and waits
     /// until the FAQs are matched by meaning.
-    static func withShop(_ body: (HTTP, [String: String]) async throws -> Void) async throws {
+    static func withShop(
+        environment: [String: String] = [:],
+        _ body: (HTTP, [String: String]) async throws -> Void
+    ) async throws {
         let server = ServerProcess()
-        try server.start(environment: MultilingualEndToEndTests.both)
+        try server.start(environment: MultilingualEndToEndTests.both.merging(environment) { _, new in new })
         defer { server.stop() }
         try await withHTTP(server) { http in
             #expect(try await http.call(.POST, "/v1/items:batch", json: items).status == 200)

@@ -227,6 +227,25 @@ public struct AssistantAction: Sendable, Equatable, Codable {
     }
 }
 
+/// Who wrote a reply's text.
+public enum ReplyAuthor: String, Sendable, Codable {
+    case template
+    case model
+}
+
+/// What became of asking the language model to phrase a reply.
+public enum ReplyModelOutcome: String, Sendable {
+    /// Its text was sent.
+    case written
+    /// It failed (could not be reached, answered an error or something unreadable).
+    case failed
+    /// It did not answer within `--llm-timeout-ms`.
+    case timedOut = "timed_out"
+    /// Its text was refused: empty, too long, in another language, or with a number, link or
+    /// address the facts do not hold.
+    case rejected
+}
+
 /// The assistant's answer, before it is encoded.
 public struct AssistantReply: Sendable {
     public var conversationID: ConversationID
@@ -238,6 +257,13 @@ public struct AssistantReply: Sendable {
     public var actions: [AssistantAction]
     public var sources: [AssistantSource]
     public var handoff: Bool
+    /// Whether the reply's facts are the same for every shopper (an FAQ, the catalog, reviews):
+    /// only such a reply is ever given to the language model to phrase.
+    public var sharedFacts = false
+    /// Who wrote `text`: the template, or the language model from the template's facts.
+    public var writtenBy = ReplyAuthor.template
+    /// What became of asking the language model (nil: it was not asked).
+    public var modelOutcome: ReplyModelOutcome?
 
     public init(
         conversationID: ConversationID,

@@ -315,6 +315,13 @@ public struct AssistantReplyBody: Codable, Sendable, Equatable {
         public var text: String
         public var items: [Item]
         public var actions: [AssistantAction]
+        /// `template`, or `model` when the language model phrased the template's facts.
+        public var writtenBy: String
+
+        enum CodingKeys: String, CodingKey {
+            case text, items, actions
+            case writtenBy = "written_by"
+        }
     }
 
     public var conversationID: String
@@ -338,7 +345,8 @@ public struct AssistantReplyBody: Codable, Sendable, Equatable {
             items: reply.items.map {
                 Item(itemID: $0.item.id.rawValue, title: $0.item.title, price: $0.item.price, score: $0.score)
             },
-            actions: reply.actions
+            actions: reply.actions,
+            writtenBy: reply.writtenBy.rawValue
         )
         sources = reply.sources
         handoff = reply.handoff

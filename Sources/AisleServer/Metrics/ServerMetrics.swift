@@ -84,6 +84,18 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// One assistant reply: who wrote it, and what became of asking the language model
+    /// (`not_asked` without one or for a reply that is not only shared facts).
+    func recordAssistantReply(writtenBy: ReplyAuthor, modelOutcome: ReplyModelOutcome?) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                metricName: "aisle_assistant_replies_total",
+                helpText: "Assistant replies by writer (template or model) and the language model's outcome."
+            ),
+            labels: [("written_by", writtenBy.rawValue), ("model_outcome", modelOutcome?.rawValue ?? "not_asked")]
+        ).increment()
+    }
+
     func recordRateLimited() {
         rateLimited.increment()
         totals.withLock { $0.rateLimited += 1 }

@@ -8,6 +8,7 @@ import Hummingbird
 struct AssistantRoutes {
     let engine: Engine
     let configuration: AisleConfiguration
+    let metrics: ServerMetrics
 
     func register(reads group: RouterGroup<AisleRequestContext>) {
         group.post("assistant/messages", use: message)
@@ -37,6 +38,7 @@ struct AssistantRoutes {
             }
         }
         let reply = try await engine.assistantReply(to: message, verifiedUser: verified)
+        metrics.recordAssistantReply(writtenBy: reply.writtenBy, modelOutcome: reply.modelOutcome)
         return JSONResponse.encoded(AssistantReplyBody(reply))
     }
 

@@ -85,8 +85,29 @@ enum Setup {
             allowPrivateAddresses: configuration.images.fetchAllowsPrivateAddresses,
             timeout: configuration.images.fetchTimeout
         )
+        let chatModel = configuration.assistant.languageModelURL.map { url in
+            let assistant = configuration.assistant
+            let key = ProcessInfo.processInfo.environment[assistant.languageModelKeyVariable]
+            let shown = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+            let limit = Int(assistant.languageModelTimeout / .milliseconds(1))
+            let keyNote = key == nil ? "no key" : "key from \(assistant.languageModelKeyVariable)"
+            report(
+                "the assistant phrases shared-fact replies with \(assistant.languageModelName) at \(shown) (\(keyNote), \(limit) ms limit)"
+            )
+            return OpenAIChatModel(
+                url: url,
+                model: assistant.languageModelName,
+                apiKey: key,
+                timeout: assistant.languageModelTimeout
+            )
+        }
         return try mappingFailures {
-            try EngineSetup.open(configuration: configuration, imageDownloader: downloader, report: report)
+            try EngineSetup.open(
+                configuration: configuration,
+                imageDownloader: downloader,
+                chatModel: chatModel,
+                report: report
+            )
         }
     }
 

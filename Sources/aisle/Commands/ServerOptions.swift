@@ -169,6 +169,30 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "The assistant's language model: an OpenAI-compatible API's base URL such as http://127.0.0.1:8091/v1, or none (env AISLE_LLM_URL; default none: template replies)."
+    )
+    var llmURL: String?
+
+    @Option(name: .long, help: "The model the language model API is asked for (env AISLE_LLM_MODEL; default default).")
+    var llmModel: String?
+
+    @Option(
+        name: .long,
+        help:
+            "The environment variable holding the language model API's key, sent as a bearer token (env AISLE_LLM_KEY_ENV; default AISLE_LLM_API_KEY)."
+    )
+    var llmKeyEnv: String?
+
+    @Option(
+        name: .long,
+        help:
+            "How long the language model may take to phrase a reply before the template reply is sent, in ms (env AISLE_LLM_TIMEOUT_MS; default 4000)."
+    )
+    var llmTimeoutMS: Int?
+
+    @Option(
+        name: .long,
+        help:
             "development (serves the storefront at / and the dashboard at /dashboard) or production (serves neither unless --storefront or --dashboard say so) (env AISLE_ENV; default development)."
     )
     var env: String?
@@ -342,6 +366,22 @@ struct ServerOptions: ParsableArguments {
         }
         if let text = setting(imageFetchPrivate, "AISLE_IMAGE_FETCH_PRIVATE") {
             configuration.images.fetchAllowsPrivateAddresses = try Self.flag(text, "image-fetch-private")
+        }
+        if let text = setting(llmURL, "AISLE_LLM_URL"), text != "none" {
+            configuration.assistant.languageModelURL = text
+        }
+        if let text = setting(llmModel, "AISLE_LLM_MODEL") { configuration.assistant.languageModelName = text }
+        if let text = setting(llmKeyEnv, "AISLE_LLM_KEY_ENV") {
+            guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw ValidationError("llm-key-env must name an environment variable, got \"\(text.prefix(32))\"")
+            }
+            configuration.assistant.languageModelKeyVariable = text
+        }
+        if let milliseconds = try integer(llmTimeoutMS, "AISLE_LLM_TIMEOUT_MS") {
+            guard (100...120_000).contains(milliseconds) else {
+                throw ValidationError("llm-timeout-ms is 100 to 120000, got \(milliseconds)")
+            }
+            configuration.assistant.languageModelTimeout = .milliseconds(milliseconds)
         }
         if let text = setting(env, "AISLE_ENV") {
             guard let environment = WebConfiguration.Environment(rawValue: text) else {
