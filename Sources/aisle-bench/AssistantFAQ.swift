@@ -31,7 +31,6 @@ struct AssistantFAQ: ParsableCommand {
     @Option(help: "English floors to try (default: the shipped setting).") var englishFloor: [Float] = []
     @Option(help: "Answer weights to try (default: the shipped setting).") var answerWeight: [Float] = []
     @Option(help: "Intent weights to try (default: the shipped setting).") var intentWeight: [Float] = []
-    @Option(help: "Passage weights to try (default: the shipped setting).") var passageWeight: [Float] = []
     @Option(help: "Agreed-intent bars to try (default: the shipped setting).") var agreedBar: [Float] = []
     @Flag(help: "Print each miss.") var misses = false
     @Flag(help: "Print each FAQ's intent and stop.") var showIntents = false
@@ -63,7 +62,6 @@ struct AssistantFAQ: ParsableCommand {
         let english = englishModel == "none" ? nil : try TextEncoder.load(englishModel)
         let vectors = e5.map { FAQVectors.questions(entries, encoder: $0) }
         let englishVectors = english.map { FAQVectors.englishQuestions(entries, encoder: $0) }
-        let passageVectors = e5.map { FAQVectors.passages(entries, encoder: $0) }
         let classifier = try IntentClassifier.shipped()
         let faqIntents = classifier.map { classifier in
             entries.indices.map { classifier.classify(entries[$0].question, vector: vectors?[$0]).probabilities }
@@ -96,13 +94,7 @@ struct AssistantFAQ: ParsableCommand {
         }
         if let explain {
             let query = queries([(ChatText.language(explain).rawValue, nil, explain)])[0]
-            let index = FAQIndex(
-                entries,
-                vectors: vectors,
-                englishVectors: englishVectors,
-                passageVectors: passageVectors,
-                intents: faqIntents
-            )
+            let index = FAQIndex(entries, vectors: vectors, englishVectors: englishVectors, intents: faqIntents)
             for match in index.search(
                 explain,
                 vector: query.vector,
@@ -139,14 +131,12 @@ struct AssistantFAQ: ParsableCommand {
         vary(englishFloor, defaults.englishFloor) { $0.englishFloor = $1 }
         vary(answerWeight, defaults.answerWeight) { $0.answerWeight = $1 }
         vary(intentWeight, defaults.intentWeight) { $0.intentWeight = $1 }
-        vary(passageWeight, defaults.passageWeight) { $0.passageWeight = $1 }
         vary(agreedBar, defaults.agreedMinimumScore) { $0.agreedMinimumScore = $1 }
         for settings in grid {
             let index = FAQIndex(
                 entries,
                 vectors: vectors,
                 englishVectors: englishVectors,
-                passageVectors: passageVectors,
                 intents: faqIntents,
                 settings: settings
             )
@@ -189,8 +179,7 @@ struct AssistantFAQ: ParsableCommand {
         }
         let s = index.settings
         var line = String(
-            format: "passage %.2f intent %.2f semantic %.2f floor %.2f english floor %.2f answer %.2f: hit@1",
-            s.passageWeight,
+            format: "intent %.2f semantic %.2f floor %.2f english floor %.2f answer %.2f: hit@1",
             s.intentWeight,
             s.semanticWeight,
             s.semanticFloor,

@@ -26,11 +26,6 @@ public struct FAQIndex: Sendable {
         /// Weight of the question with its answer in the lexical score (the question alone has
         /// the rest).
         public var answerWeight: Float = 0.3
-        /// Weight of the e5 cosine between the message (a query) and the entry's question with
-        /// its answer (a passage) in the e5 similarity; the question-to-question cosine has
-        /// the rest. A shopper describing a situation ("it's too small, can I still send it
-        /// back?") is often closer to the answer than to the question.
-        public var passageWeight: Float = 0
         /// Weight of the agreement between the message's intent and the entry's (the dot
         /// product of their intent probabilities). Off: on the validation paraphrases it moved
         /// answers to the wrong FAQ of a neighbouring intent ("swap for a smaller size" reads
@@ -72,8 +67,6 @@ public struct FAQIndex: Sendable {
     /// English entries' question vectors by the English model (all-MiniLM-L6-v2), which was
     /// trained on English paraphrases and tells English questions apart better than e5-small.
     let englishVectors: VectorRows
-    /// Each entry's question with its answer by multilingual-e5-small, as a passage.
-    let passageVectors: VectorRows
     /// Each entry's intent probabilities (the classifier's reading of its question), or empty.
     let intents: [[Float]]
     /// Per term, the entries whose question (and question with answer) has it, with its
@@ -129,7 +122,6 @@ public struct FAQIndex: Sendable {
         _ entries: [FAQ],
         vectors: [[Float]?]? = nil,
         englishVectors: [[Float]?]? = nil,
-        passageVectors: [[Float]?]? = nil,
         intents: [[Float]]? = nil,
         settings: Settings = Settings()
     ) {
@@ -140,7 +132,6 @@ public struct FAQIndex: Sendable {
         idStems = entries.map { Self.idStem($0.id.rawValue) }
         self.vectors = VectorRows(vectors ?? [], count: entries.count)
         self.englishVectors = VectorRows(englishVectors ?? [], count: entries.count)
-        self.passageVectors = VectorRows(passageVectors ?? [], count: entries.count)
         var vocabulary: [String: Int] = [:]
         var documentFrequency: [Int] = []
         func ids(_ terms: [String]) -> [Int] {
@@ -200,7 +191,6 @@ public struct FAQIndex: Sendable {
             for posting in fullPostings[term] ?? [] { fullScores[Int(posting.entry)] += weight * posting.weight }
         }
         let e5Scores = vectors.scores(vector)
-        let passageScores = settings.passageWeight > 0 ? passageVectors.scores(vector) : nil
         let englishScores = englishVectors.scores(englishVector)
         var matches: [Match] = []
         matches.reserveCapacity(entries.count)
@@ -210,11 +200,6 @@ public struct FAQIndex: Sendable {
             var semantic: Float?
             var floor = settings.semanticFloor
             if let e5Scores, vectors.present[index] { semantic = e5Scores[index] }
-            if let passageScores, passageVectors.present[index] {
-                semantic = semantic.map {
-                    (1 - settings.passageWeight) * $0 + settings.passageWeight * passageScores[index]
-                }
-            }
             // An English message and entry: both models' cosines, averaged.
             if let englishScores, englishVectors.present[index] {
                 let english = englishScores[index]
@@ -396,11 +381,6 @@ public enum FAQVectors {
     /// symmetric).
     public static func questions(_ entries: [FAQ], encoder: TextEncoder) -> [[Float]?] {
         encoder.embed(entries.map(\.question), as: .query).map { Optional($0) }
-    }
-
-    /// Every entry's question with its answer by multilingual-e5-small, as a passage.
-    public static func passages(_ entries: [FAQ], encoder: TextEncoder) -> [[Float]?] {
-        encoder.embed(entries.map { $0.question + " " + $0.answer }, as: .passage).map { Optional($0) }
     }
 
     /// English entries' questions by the English model; nil for the others.
