@@ -65,7 +65,8 @@ import Testing
             let reply = try await AssistantEndToEndTests.ask(http, question, user: "alice", token: tokens["alice"])
             let elapsed = clock.now - started
             #expect(reply.reply.writtenBy == "template")
-            #expect(elapsed < .seconds(3), "\(elapsed)")
+            // The limit is 400 ms; the client would wait 60 s for a server that waited on the model.
+            #expect(elapsed < .seconds(15), "\(elapsed)")
             let faq = try #require(reply.sources.first { $0.kind == .faq }, "\(reply.reply.text)")
             #expect(reply.reply.text == Self.faqs[faq.id])
 
