@@ -71,7 +71,9 @@ public struct OpenAIChatModel: ChatModel {
         request.headers.add(name: "Accept", value: "application/json")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
-        let milliseconds = Int64((timeout / .milliseconds(1)).rounded(.up))
+        // The engine gives up at `timeout` and cancels this request; the client's own deadline,
+        // a second later, only guards a caller that does not.
+        let milliseconds = Int64((timeout / .milliseconds(1)).rounded(.up)) + 1000
         let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(milliseconds))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else {

@@ -32,6 +32,8 @@ struct AssistantFAQ: ParsableCommand {
     @Option(help: "Answer weights to try (default: the shipped setting).") var answerWeight: [Float] = []
     @Option(help: "Intent weights to try (default: the shipped setting).") var intentWeight: [Float] = []
     @Option(help: "Agreed-intent bars to try (default: the shipped setting).") var agreedBar: [Float] = []
+    @Option(help: "Answer bars to try (default: the shipped setting).") var bar: [Float] = []
+    @Flag(help: "Leave out the FAQs' alternate questions (the questions alone).") var withoutAlternates = false
     @Flag(help: "Print each miss.") var misses = false
     @Flag(help: "Print each FAQ's intent and stop.") var showIntents = false
     @Option(help: "Print the five best FAQs for this message and stop.") var explain: String?
@@ -48,7 +50,10 @@ struct AssistantFAQ: ParsableCommand {
 
     func run() throws {
         let body = try JSONDecoder().decode(FAQSetBody.self, from: Data(contentsOf: URL(fileURLWithPath: faqs)))
-        let entries = try body.entries()
+        var entries = try body.entries()
+        if withoutAlternates {
+            for index in entries.indices { entries[index].alternateQuestions = [] }
+        }
         let allParaphrases = try Self.rows(paraphrases, columns: 3)
         // The first paraphrase of each FAQ is the validation half.
         let labelled = allParaphrases.enumerated().filter { position, row in
@@ -63,8 +68,11 @@ struct AssistantFAQ: ParsableCommand {
         let vectors = e5.map { FAQVectors.questions(entries, encoder: $0) }
         let englishVectors = english.map { FAQVectors.englishQuestions(entries, encoder: $0) }
         let classifier = try IntentClassifier.shipped()
+        let questionRows = FAQIndex.questionRows(entries)
         let faqIntents = classifier.map { classifier in
-            entries.indices.map { classifier.classify(entries[$0].question, vector: vectors?[$0]).probabilities }
+            entries.indices.map {
+                classifier.classify(entries[$0].question, vector: vectors?[questionRows[$0]]).probabilities
+            }
         }
         func queries(_ rows: [(language: String, expected: String?, text: String)]) -> [Query] {
             let texts = rows.map(\.text)
@@ -132,6 +140,7 @@ struct AssistantFAQ: ParsableCommand {
         vary(answerWeight, defaults.answerWeight) { $0.answerWeight = $1 }
         vary(intentWeight, defaults.intentWeight) { $0.intentWeight = $1 }
         vary(agreedBar, defaults.agreedMinimumScore) { $0.agreedMinimumScore = $1 }
+        vary(bar, defaults.minimumScore) { $0.minimumScore = $1 }
         for settings in grid {
             let index = FAQIndex(
                 entries,
@@ -210,9 +219,10 @@ struct AssistantFAQ: ParsableCommand {
             .count
         let refused = declined.filter { answered($0) == nil }.count
         line += String(
-            format: "; bars %.2f/%.2f keep %d/%d right answers, decline %d/%d unanswerable",
+            format: "; bars %.2f/%.2f (+%.2f with alternates) keep %d/%d right answers, decline %d/%d unanswerable",
             s.minimumScore,
             s.agreedMinimumScore,
+            s.alternatesBarRaise,
             kept,
             rightScores.count,
             refused,

@@ -174,6 +174,18 @@ import Testing
             (#"{"faqs": [{"id": "a", "question": " ", "answer": "a"}]}"#, "faqs[0].question"),
             (#"{"faqs": [{"id": "a", "question": "q", "answer": "a", "language": "de"}]}"#, "faqs[0].language"),
             (#"{"faqs": [{"id": "a", "question": "q", "answer": "a", "tags": []}]}"#, "faqs[0].tags"),
+            (
+                #"{"faqs": [{"id": "a", "question": "q", "answer": "a", "alternate_questions": ["ok", " "]}]}"#,
+                "faqs[0].alternate_questions[1]"
+            ),
+            (
+                #"{"faqs": [{"id": "a", "question": "q", "answer": "a", "alternate_questions": "q2"}]}"#,
+                "faqs[0].alternate_questions"
+            ),
+            (
+                #"{"faqs": [{"id": "a", "question": "q", "answer": "a", "alternate_questions": [\#((0..<21).map { "\"q\($0)\"" }.joined(separator: ","))]}]}"#,
+                "faqs[0].alternate_questions"
+            ),
             (#"{"faqs": [], "revision": "3"}"#, "revision"), (#"{"faq": []}"#, "faq"),
         ]
     )

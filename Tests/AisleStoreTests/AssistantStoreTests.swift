@@ -28,7 +28,12 @@ import Testing
         let first = [
             FAQ(id: FAQID("returns"), question: "How do returns work?", answer: "Within 30 days.", language: .en),
             FAQ(id: FAQID("returns-zh"), question: "怎么退货？", answer: "30天内可以退货。", language: .zh),
-            FAQ(id: FAQID("shipping"), question: "Shipping cost?", answer: "Free over $49."),
+            FAQ(
+                id: FAQID("shipping"),
+                question: "Shipping cost?",
+                answer: "Free over $49.",
+                alternateQuestions: ["postage", "运费 \"quoted\", 'too'"]
+            ),
         ]
         #expect(try await store.setFAQs(first, at: .t0) == 1)
         let stored = try await store.faqs()

@@ -43,6 +43,28 @@ import Testing
         #expect(byVector.twin(of: 4, in: .zh) == 1, "the nearest question in that language")
     }
 
+    @Test("an entry scores as its best phrasing: its alternate questions count by words and by meaning")
+    func alternates() {
+        var entries = Self.entries
+        entries[2].alternateQuestions = ["what is the postage to my house", "delivery fee"]
+        let index = FAQIndex(entries)
+        let plain = FAQIndex(Self.entries)
+        let message = "what's the postage to my house"
+        let before = plain.search(message, vector: nil, language: .en, limit: 1).first
+        let after = index.search(message, vector: nil, language: .en, limit: 1).first
+        #expect(after.map { index.entries[$0.index].id.rawValue } == "shipping")
+        #expect((after?.score ?? 0) > (before?.score ?? 0))
+        #expect(FAQIndex.questionRows(entries) == [0, 1, 2, 5, 6])
+        // By meaning: the alternate's vector is the message's, the question's is not.
+        var vectors: [[Float]?] = FAQIndex.phrasings(entries).map { _ in [0, 1, 0] }
+        vectors[3] = [1, 0, 0]
+        let byMeaning = FAQIndex(entries, vectors: vectors)
+        let best = byMeaning.search("zzz", vector: [1, 0, 0], language: .en, limit: 1).first
+        #expect(best.map { byMeaning.entries[$0.index].id.rawValue } == "shipping")
+        #expect(best?.semantic == 1)
+        #expect(byMeaning.hasVector(2))
+    }
+
     @Test("an unrelated message scores below the bar; the bar does not shut out a close one")
     func bar() {
         let index = FAQIndex(Self.entries)

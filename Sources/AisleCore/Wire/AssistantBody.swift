@@ -14,16 +14,26 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
         public var question: String
         public var answer: String
         public var language: String?
+        /// Left out of answers when there are none.
+        public var alternateQuestions: [String]?
 
-        public init(id: String, question: String, answer: String, language: String?) {
+        public init(
+            id: String,
+            question: String,
+            answer: String,
+            language: String?,
+            alternateQuestions: [String]? = nil
+        ) {
             self.id = id
             self.question = question
             self.answer = answer
             self.language = language
+            self.alternateQuestions = alternateQuestions
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case id, question, answer, language
+            case alternateQuestions = "alternate_questions"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -33,6 +43,7 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
             question = try container.decode(String.self, forKey: .question)
             answer = try container.decode(String.self, forKey: .answer)
             language = try container.decodeIfPresent(String.self, forKey: .language)
+            alternateQuestions = try container.decodeIfPresent([String].self, forKey: .alternateQuestions)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -41,6 +52,9 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
             try container.encode(question, forKey: .question)
             try container.encode(answer, forKey: .answer)
             try container.encodeIfPresent(language, forKey: .language)
+            if let alternateQuestions, !alternateQuestions.isEmpty {
+                try container.encode(alternateQuestions, forKey: .alternateQuestions)
+            }
         }
     }
 
@@ -51,7 +65,13 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
     public init(faqs: [FAQ], revision: Int?, embedded: Int? = nil) {
         self.embedded = embedded
         self.faqs = faqs.map {
-            Entry(id: $0.id.rawValue, question: $0.question, answer: $0.answer, language: $0.language?.rawValue)
+            Entry(
+                id: $0.id.rawValue,
+                question: $0.question,
+                answer: $0.answer,
+                language: $0.language?.rawValue,
+                alternateQuestions: $0.alternateQuestions.isEmpty ? nil : $0.alternateQuestions
+            )
         }
         self.revision = revision
     }
@@ -87,7 +107,13 @@ public struct FAQSetBody: Codable, Sendable, Equatable {
                     }
                     language = parsed
                 }
-                let faq = FAQ(id: id, question: entry.question, answer: entry.answer, language: language)
+                let faq = FAQ(
+                    id: id,
+                    question: entry.question,
+                    answer: entry.answer,
+                    language: language,
+                    alternateQuestions: entry.alternateQuestions ?? []
+                )
                 try faq.validate(prefix: "faqs[\(index)]")
                 entries.append(faq)
             } catch {

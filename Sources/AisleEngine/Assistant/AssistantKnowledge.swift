@@ -64,8 +64,8 @@ final class AssistantKnowledge: Sendable {
         let task = Task.detached(priority: .utility) { [self] in
             await embed(entries, models: models)
             let vectors = vectors(for: entries)
-            // Forget the questions of earlier sets.
-            let questions = Set(entries.map(\.question))
+            // Forget the phrasings of earlier sets.
+            let questions = Set(entries.flatMap(\.phrasings))
             vectorCache.withLock { cache in
                 cache = cache.filter { key, _ in
                     questions.contains(String(key.split(separator: "\u{1}", maxSplits: 1).last ?? ""))
@@ -103,33 +103,37 @@ final class AssistantKnowledge: Sendable {
     /// The index of `entries` with their vectors, and each question's intent as the classifier
     /// reads it (with its vector when there is one), for the agreed-intent bar.
     private func index(_ entries: [FAQ], vectors: (e5: [[Float]?], english: [[Float]?], complete: Bool)) -> FAQIndex {
+        let questionRows = FAQIndex.questionRows(entries)
         let intents = (try? classifier.get()).map { model in
-            entries.indices.map { model.classify(entries[$0].question, vector: vectors.e5[$0]).probabilities }
+            entries.indices.map { entry in
+                let row = questionRows[entry]
+                let vector = vectors.e5.indices.contains(row) ? vectors.e5[row] : nil
+                return model.classify(entries[entry].question, vector: vector).probabilities
+            }
         }
         return FAQIndex(entries, vectors: vectors.e5, englishVectors: vectors.english, intents: intents)
     }
 
-    /// The cached vectors of `entries`' questions by each model, and whether every one that
-    /// can be embedded is.
+    /// The cached vectors of `entries`' phrasings (`FAQIndex.phrasings`) by each model, and
+    /// whether every one that can be embedded is.
     private func vectors(for entries: [FAQ]) -> (e5: [[Float]?], english: [[Float]?], complete: Bool) {
-        vectorCache.withLock { cache in
+        let phrasings = FAQIndex.phrasings(entries)
+        return vectorCache.withLock { cache in
             var complete = true
-            let e5 = entries.map { entry -> [Float]? in
-                let vector = cache[TextEncoder.multilingualModelName + "\u{1}" + entry.question]
+            let e5 = phrasings.map { phrasing -> [Float]? in
+                let vector = cache[TextEncoder.multilingualModelName + "\u{1}" + phrasing.text]
                 if vector == nil { complete = false }
                 return vector
             }
-            let english = entries.map { entry -> [Float]? in
-                guard Self.isEnglish(entry) else { return nil }
-                let vector = cache[Self.englishModelName + "\u{1}" + entry.question]
+            let english = phrasings.map { phrasing -> [Float]? in
+                guard FAQVectors.isEnglish(entries[phrasing.entry]) else { return nil }
+                let vector = cache[Self.englishModelName + "\u{1}" + phrasing.text]
                 if vector == nil { complete = false }
                 return vector
             }
             return (e5, english, complete)
         }
     }
-
-    static func isEnglish(_ entry: FAQ) -> Bool { (entry.language ?? ChatText.language(entry.question)) == .en }
 
     /// Embeds the questions not cached yet, by each model that is installed, in batches.
     private func embed(_ entries: [FAQ], models: TextModels) async {
@@ -138,7 +142,7 @@ final class AssistantKnowledge: Sendable {
             let missing = vectorCache.withLock { cache in
                 Array(
                     Set(
-                        entries.filter { !english || Self.isEnglish($0) }.map(\.question)
+                        entries.filter { !english || FAQVectors.isEnglish($0) }.flatMap(\.phrasings)
                             .filter { cache[name + "\u{1}" + $0] == nil }
                     )
                 ).sorted()

@@ -350,6 +350,9 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v18: FAQ alternate questions") { db in
+            try db.execute(sql: "ALTER TABLE assistant_faqs ADD COLUMN alternate_questions TEXT")
+        }
         return migrator
     }
 }

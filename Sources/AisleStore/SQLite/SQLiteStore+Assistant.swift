@@ -2,17 +2,23 @@ public import AisleCore
 import Foundation
 import GRDB
 
-/// The assistant's FAQs, orders and conversations (migration v17).
+/// The assistant's FAQs, orders and conversations (migrations v17, v18).
 extension SQLiteStore {
     public func setFAQs(_ faqs: [FAQ], at now: Timestamp) async throws -> Int {
         try await write { db in
             try db.execute(sql: "DELETE FROM assistant_faqs")
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO assistant_faqs (position, id, question, answer, language) VALUES (?, ?, ?, ?, ?)"
+                sql: """
+                    INSERT INTO assistant_faqs (position, id, question, answer, language, alternate_questions)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
             )
             for (position, faq) in faqs.enumerated() {
+                let alternates =
+                    faq.alternateQuestions.isEmpty
+                    ? nil : String(decoding: try JSONEncoder().encode(faq.alternateQuestions), as: UTF8.self)
                 try insert.execute(arguments: [
-                    position, faq.id.rawValue, faq.question, faq.answer, faq.language?.rawValue,
+                    position, faq.id.rawValue, faq.question, faq.answer, faq.language?.rawValue, alternates,
                 ])
             }
             try db.execute(
@@ -33,13 +39,17 @@ extension SQLiteStore {
                 try Int.fetchOne(db, sql: "SELECT revision FROM settings WHERE key = 'assistant.faqs'") ?? 0
             let entries = try Row.fetchAll(
                 db,
-                sql: "SELECT id, question, answer, language FROM assistant_faqs ORDER BY position"
+                sql: "SELECT id, question, answer, language, alternate_questions FROM assistant_faqs ORDER BY position"
             ).map { row in
-                FAQ(
+                let alternates = try (row["alternate_questions"] as String?).map {
+                    try JSONDecoder().decode([String].self, from: Data($0.utf8))
+                }
+                return FAQ(
                     id: FAQID(row["id"] as String),
                     question: row["question"],
                     answer: row["answer"],
-                    language: (row["language"] as String?).flatMap(TextLanguage.init(rawValue:))
+                    language: (row["language"] as String?).flatMap(TextLanguage.init(rawValue:)),
+                    alternateQuestions: alternates ?? []
                 )
             }
             return (entries, revision)

@@ -11,6 +11,9 @@ import Foundation
 ///   entry's question vector (embedded as a query too: matching a question to a question is a
 ///   symmetric task, as the e5 model card advises).
 ///
+/// An entry's alternate questions are more phrasings of it: the entry scores as its best
+/// phrasing, by words and by meaning.
+///
 /// The two are blended into one score in [0, 1]; below `Settings.minimumScore` nothing is
 /// answered. Built once per FAQ set and shared (immutable).
 public struct FAQIndex: Sendable {
@@ -38,6 +41,11 @@ public struct FAQIndex: Sendable {
         /// I send back a jacket" shares no word with "how do I start a return".
         public var agreedMinimumScore: Float = 0.35
         public var agreementConfidence: Float = 0.8
+        /// How much higher both bars are for an entry with alternate questions: its best of
+        /// several phrasings lifts unrelated messages too (on the validation part, with four
+        /// alternates per FAQ, bars 0.40/0.35 declined 4 of 20 unanswerable questions; 0.50/0.45
+        /// declined 16 and kept 44 of 47 right answers).
+        public var alternatesBarRaise: Float = 0.1
         /// Least cosine between two entries' question vectors for them to be twins in two
         /// languages, when their ids do not say so.
         public var twinSimilarity: Float = 0.88
@@ -61,22 +69,28 @@ public struct FAQIndex: Sendable {
     /// Each entry's id without a language mark, for finding twins.
     let idStems: [String]
     public let settings: Settings
-    /// Question vectors by multilingual-e5-small, one row per entry (zeros where an entry has
+    /// Per phrasing (every entry's question, then its alternate questions: `phrasings`), its
+    /// entry; and per entry, its question's row.
+    let phrasingEntries: [Int32]
+    let questionRows: [Int]
+    /// Phrasing vectors by multilingual-e5-small, one row per phrasing (zeros where one has
     /// none yet), so one matrix-vector product scores them all; and which rows are real.
     let vectors: VectorRows
-    /// English entries' question vectors by the English model (all-MiniLM-L6-v2), which was
+    /// English entries' phrasing vectors by the English model (all-MiniLM-L6-v2), which was
     /// trained on English paraphrases and tells English questions apart better than e5-small.
     let englishVectors: VectorRows
     /// Each entry's intent probabilities (the classifier's reading of its question), or empty.
     let intents: [[Float]]
-    /// Per term, the entries whose question (and question with answer) has it, with its
-    /// unit-length TF-IDF weight: a message is scored against the entries sharing its terms only.
+    /// Per term, the phrasings (`questionPostings`) and the entries (their phrasings with the
+    /// answer: `fullPostings`) that have it, with its unit-length TF-IDF weight: a message is
+    /// scored against those sharing its terms only.
     let questionPostings: [Int: [Posting]]
     let fullPostings: [Int: [Posting]]
     let vocabulary: [String: Int]
     let idf: [Float]
 
     struct Posting: Sendable {
+        /// The phrasing's row (`questionPostings`) or the entry (`fullPostings`).
         var entry: Int32
         var weight: Float
     }
@@ -116,8 +130,26 @@ public struct FAQIndex: Sendable {
         }
     }
 
-    /// An index of `entries`; `vectors` holds their question vectors in order (nil entries, or
-    /// no array: lexical only for those).
+    /// Every entry's phrasings in order, each with its entry's position: the rows `vectors` and
+    /// `englishVectors` are given in.
+    public static func phrasings(_ entries: [FAQ]) -> [(entry: Int, text: String)] {
+        entries.indices.flatMap { entry in entries[entry].phrasings.map { (entry: entry, text: $0) } }
+    }
+
+    /// Per entry, the row of its question among `phrasings(entries)`.
+    public static func questionRows(_ entries: [FAQ]) -> [Int] {
+        var rows: [Int] = []
+        rows.reserveCapacity(entries.count)
+        var row = 0
+        for entry in entries {
+            rows.append(row)
+            row += 1 + entry.alternateQuestions.count
+        }
+        return rows
+    }
+
+    /// An index of `entries`; `vectors` holds their phrasings' vectors in the order of
+    /// `phrasings(entries)` (nil rows, or no array: lexical only for those).
     public init(
         _ entries: [FAQ],
         vectors: [[Float]?]? = nil,
@@ -130,8 +162,11 @@ public struct FAQIndex: Sendable {
         self.settings = settings
         languages = entries.map { $0.language ?? ChatText.language($0.question) }
         idStems = entries.map { Self.idStem($0.id.rawValue) }
-        self.vectors = VectorRows(vectors ?? [], count: entries.count)
-        self.englishVectors = VectorRows(englishVectors ?? [], count: entries.count)
+        let phrasings = Self.phrasings(entries)
+        phrasingEntries = phrasings.map { Int32($0.entry) }
+        questionRows = Self.questionRows(entries)
+        self.vectors = VectorRows(vectors ?? [], count: phrasings.count)
+        self.englishVectors = VectorRows(englishVectors ?? [], count: phrasings.count)
         var vocabulary: [String: Int] = [:]
         var documentFrequency: [Int] = []
         func ids(_ terms: [String]) -> [Int] {
@@ -142,7 +177,9 @@ public struct FAQIndex: Sendable {
                 return documentFrequency.count - 1
             }
         }
-        let questionIDs = entries.map { ids(Self.terms($0.question)) }
+        let phrasingIDs = phrasings.map { ids(Self.terms($0.text)) }
+        var questionIDs = [[Int]](repeating: [], count: entries.count)
+        for (row, phrasing) in phrasings.enumerated() { questionIDs[phrasing.entry] += phrasingIDs[row] }
         let answerIDs = entries.map { ids(Self.terms($0.answer)) }
         for (question, answer) in zip(questionIDs, answerIDs) {
             for id in Set(question + answer) { documentFrequency[id] += 1 }
@@ -151,10 +188,12 @@ public struct FAQIndex: Sendable {
         let idf = documentFrequency.map { log(1 + count / Float($0)) }
         var questionPostings: [Int: [Posting]] = [:]
         var fullPostings: [Int: [Posting]] = [:]
-        for entry in entries.indices {
-            for (term, weight) in Self.weights(questionIDs[entry], idf: idf) {
-                questionPostings[term, default: []].append(Posting(entry: Int32(entry), weight: weight))
+        for row in phrasings.indices {
+            for (term, weight) in Self.weights(phrasingIDs[row], idf: idf) {
+                questionPostings[term, default: []].append(Posting(entry: Int32(row), weight: weight))
             }
+        }
+        for entry in entries.indices {
             for (term, weight) in Self.weights(questionIDs[entry] + answerIDs[entry], idf: idf) {
                 fullPostings[term, default: []].append(Posting(entry: Int32(entry), weight: weight))
             }
@@ -165,8 +204,10 @@ public struct FAQIndex: Sendable {
         self.fullPostings = fullPostings
     }
 
-    /// Whether entry `index` has its vector.
-    public func hasVector(_ index: Int) -> Bool { vectors.row(index) != nil }
+    /// Whether entry `index`'s question has its vector.
+    public func hasVector(_ index: Int) -> Bool {
+        questionRows.indices.contains(index) && vectors.row(questionRows[index]) != nil
+    }
 
     /// The best matches of `text` (its query `vector`, when there is one), best first, at most
     /// `limit`, ties broken by position. Entries in `language` get a small edge, so a shopper
@@ -182,33 +223,44 @@ public struct FAQIndex: Sendable {
     ) -> [Match] {
         guard !entries.isEmpty, limit > 0 else { return [] }
         let query = Self.weights(Self.terms(text).compactMap { vocabulary[$0] }, idf: idf)
-        var questionScores = [Float](repeating: 0, count: entries.count)
+        var phrasingScores = [Float](repeating: 0, count: phrasingEntries.count)
         var fullScores = [Float](repeating: 0, count: entries.count)
         for (term, weight) in query {
             for posting in questionPostings[term] ?? [] {
-                questionScores[Int(posting.entry)] += weight * posting.weight
+                phrasingScores[Int(posting.entry)] += weight * posting.weight
             }
             for posting in fullPostings[term] ?? [] { fullScores[Int(posting.entry)] += weight * posting.weight }
         }
         let e5Scores = vectors.scores(vector)
         let englishScores = englishVectors.scores(englishVector)
+        // Per entry, its best phrasing by words, and by meaning (the scaled similarity and the
+        // cosine it came from).
+        var questionScores = [Float](repeating: 0, count: entries.count)
+        var semantics = [(scaled: Float, cosine: Float)?](repeating: nil, count: entries.count)
+        for (row, owner) in phrasingEntries.enumerated() {
+            let entry = Int(owner)
+            questionScores[entry] = max(questionScores[entry], phrasingScores[row])
+            var cosine: Float?
+            var floor = settings.semanticFloor
+            if let e5Scores, vectors.present[row] { cosine = e5Scores[row] }
+            // An English message and entry: both models' cosines, averaged.
+            if let englishScores, englishVectors.present[row] {
+                let english = englishScores[row]
+                cosine = cosine.map { ($0 + english) / 2 } ?? english
+                floor = settings.englishFloor
+            }
+            guard let cosine else { continue }
+            let scaled = max(0, (cosine - floor) / (1 - floor))
+            if scaled > semantics[entry]?.scaled ?? -1 { semantics[entry] = (scaled, cosine) }
+        }
         var matches: [Match] = []
         matches.reserveCapacity(entries.count)
         for index in entries.indices {
             let lexical =
                 (1 - settings.answerWeight) * questionScores[index] + settings.answerWeight * fullScores[index]
-            var semantic: Float?
-            var floor = settings.semanticFloor
-            if let e5Scores, vectors.present[index] { semantic = e5Scores[index] }
-            // An English message and entry: both models' cosines, averaged.
-            if let englishScores, englishVectors.present[index] {
-                let english = englishScores[index]
-                semantic = semantic.map { ($0 + english) / 2 } ?? english
-                floor = settings.englishFloor
-            }
+            let semantic = semantics[index]?.cosine
             var score = lexical
-            if let semantic {
-                let scaled = max(0, (semantic - floor) / (1 - floor))
+            if let scaled = semantics[index]?.scaled {
                 score = settings.semanticWeight * scaled + (1 - settings.semanticWeight) * lexical
             }
             if settings.intentWeight > 0, let intent, !intents.isEmpty, intents[index].count == intent.count {
@@ -256,8 +308,9 @@ public struct FAQIndex: Sendable {
                 limit: 1
             ).first
         else { return nil }
-        if best.score >= settings.minimumScore { return best }
-        guard best.score >= settings.agreedMinimumScore, let intent, intents.indices.contains(best.index),
+        let raise = entries[best.index].alternateQuestions.isEmpty ? 0 : settings.alternatesBarRaise
+        if best.score >= settings.minimumScore + raise { return best }
+        guard best.score >= settings.agreedMinimumScore + raise, let intent, intents.indices.contains(best.index),
             intents[best.index].count == intent.count, let asked = Self.argmax(intent),
             intent[asked] >= settings.agreementConfidence, Self.argmax(intents[best.index]) == asked
         else { return nil }
@@ -278,10 +331,10 @@ public struct FAQIndex: Sendable {
         if let byID = entries.indices.first(where: { languages[$0] == language && idStems[$0] == idStems[index] }) {
             return byID
         }
-        guard let vector = vectors.row(index) else { return nil }
+        guard let vector = vectors.row(questionRows[index]) else { return nil }
         var best: (index: Int, similarity: Float)?
         for other in entries.indices where languages[other] == language {
-            guard let otherVector = vectors.row(other) else { continue }
+            guard let otherVector = vectors.row(questionRows[other]) else { continue }
             var similarity: Float = 0
             for (x, y) in zip(vector, otherVector) { similarity += x * y }
             if similarity >= settings.twinSimilarity, similarity > (best?.similarity ?? -1) {
@@ -375,22 +428,26 @@ extension String {
     fileprivate var replacingApostrophes: String { filter { $0 != "'" } }
 }
 
-/// The vectors `FAQIndex` compares: how each text model embeds the entries' questions.
+/// The vectors `FAQIndex` compares: how each text model embeds the entries' phrasings (in the
+/// order of `FAQIndex.phrasings`).
 public enum FAQVectors {
-    /// Every entry's question by multilingual-e5-small, as a query (question to question is
-    /// symmetric).
+    /// Every phrasing by multilingual-e5-small, as a query (question to question is symmetric).
     public static func questions(_ entries: [FAQ], encoder: TextEncoder) -> [[Float]?] {
-        encoder.embed(entries.map(\.question), as: .query).map { Optional($0) }
+        encoder.embed(FAQIndex.phrasings(entries).map(\.text), as: .query).map { Optional($0) }
     }
 
-    /// English entries' questions by the English model; nil for the others.
+    /// English entries' phrasings by the English model; nil for the others.
     public static func englishQuestions(_ entries: [FAQ], encoder: TextEncoder) -> [[Float]?] {
-        let english = entries.indices.filter {
-            (entries[$0].language ?? ChatText.language(entries[$0].question)) == .en
-        }
-        let vectors = encoder.embed(english.map { entries[$0].question }, as: .query)
-        var result = [[Float]?](repeating: nil, count: entries.count)
-        for (position, index) in english.enumerated() { result[index] = vectors[position] }
+        let phrasings = FAQIndex.phrasings(entries)
+        let english = phrasings.indices.filter { isEnglish(entries[phrasings[$0].entry]) }
+        let vectors = encoder.embed(english.map { phrasings[$0].text }, as: .query)
+        var result = [[Float]?](repeating: nil, count: phrasings.count)
+        for (position, row) in english.enumerated() { result[row] = vectors[position] }
         return result
+    }
+
+    /// Whether the entry is in English (as given, else by its question).
+    public static func isEnglish(_ entry: FAQ) -> Bool {
+        (entry.language ?? ChatText.language(entry.question)) == .en
     }
 }
