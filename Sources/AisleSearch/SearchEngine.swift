@@ -276,14 +276,10 @@ public final class SearchEngine: Sendable {
                 semantic = Self.best(tuning.semanticDepth, of: near) { index.itemID(of: $0) }
             }
             var scored = fuse(query, lexical: lexical, semantic: semantic, index: index)
-            if !clicks.isEmpty || !(query.affinity?.isEmpty ?? true) {
-                var memo = AffinityMemo()
-                for position in scored.indices {
-                    let (personal, clicked) = boosts(scored[position].slot, query, clicks, index, &memo)
-                    scored[position].score *= 1 + personal + clicked
-                }
-            }
             let wanted = min(scored.count, query.offset + query.limit)
+            if !clicks.isEmpty || !(query.affinity?.isEmpty ?? true) {
+                boost(&scored, wanted: wanted, query, clicks, index)
+            }
             let ordered: [(slot: Int32, score: Float)]
             switch query.sort {
             case .relevance:
@@ -455,6 +451,44 @@ public final class SearchEngine: Sendable {
         }
         let threshold = crossScript ? tuning.crossScriptThreshold ?? tuning.semanticThreshold : tuning.semanticThreshold
         return max(threshold, (nearest ?? 0) - tuning.semanticMargin)
+    }
+
+    /// Multiplies the candidates' scores by their personal and click boosts. Ranked by
+    /// relevance, only the candidates that could still reach the page are boosted: taken in
+    /// order of relevance, the first whose score times the largest boost stays below the
+    /// `wanted`-th boosted score ends it, and every later one would too (a shopper's search with
+    /// 7k matches boosted them all for a page of 5; the page is the same).
+    private func boost(
+        _ scored: inout [(slot: Int32, score: Float)],
+        wanted: Int,
+        _ query: SearchQuery,
+        _ clicks: [ItemID: Int],
+        _ index: SearchIndex
+    ) {
+        var memo = AffinityMemo()
+        guard query.sort == .relevance, wanted > 0, scored.count > 4 * wanted else {
+            for position in scored.indices {
+                let (personal, clicked) = boosts(scored[position].slot, query, clicks, index, &memo)
+                scored[position].score *= 1 + personal + clicked
+            }
+            return
+        }
+        let ceiling = 1 + max(0, tuning.personalWeight) + max(0, tuning.clickWeight)
+        let order = scored.indices.sorted { scored[$0].score > scored[$1].score }
+        // The best `wanted` boosted scores so far, best first.
+        var page: [Float] = []
+        page.reserveCapacity(wanted + 1)
+        for position in order {
+            let score = scored[position].score
+            let reachable = score >= 0 ? score * ceiling : score
+            if page.count == wanted, let last = page.last, reachable < last { break }
+            let (personal, clicked) = boosts(scored[position].slot, query, clicks, index, &memo)
+            let boosted = score * (1 + personal + clicked)
+            scored[position].score = boosted
+            let at = page.firstIndex { boosted > $0 } ?? page.count
+            page.insert(boosted, at: at)
+            if page.count > wanted { page.removeLast() }
+        }
     }
 
     /// A query's affinity per category path and per brand as first looked up: the candidates

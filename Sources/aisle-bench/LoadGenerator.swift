@@ -193,23 +193,29 @@ struct LoadGenerator: AsyncParsableCommand {
     func openLoop(_ client: HTTPClient) async throws -> Report {
         let run = UInt64(Date().timeIntervalSince1970 * 1000) ^ seed
         // Assistant messages: JSON-escaped once, before the clock starts.
-        let messages: [String] =
+        // Each with its label (the fields before the text: language and intent), for latency by label.
+        let messages: [(label: String, json: String)] =
             mode == .assistant
             ? try String(contentsOfFile: queries, encoding: .utf8).split(separator: "\n").dropFirst().compactMap {
                 line in
-                try line.split(separator: "\t").last.map {
-                    String(decoding: try JSONEncoder().encode(String($0)), as: UTF8.self)
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                return try fields.last.map {
+                    (
+                        fields.dropLast().joined(separator: " "),
+                        String(decoding: try JSONEncoder().encode(String($0)), as: UTF8.self)
+                    )
                 }
             } : []
         if mode == .assistant && messages.isEmpty { throw ValidationError("no messages in \(queries)") }
         let count = Int(duration * rate)
         let interval = Duration.nanoseconds(Int64(1e9 / rate))
         let started = ContinuousClock.now
-        let total = try await withThrowingTaskGroup(of: (Duration, Bool).self) { group in
+        let total = try await withThrowingTaskGroup(of: (Duration, Bool, String?).self) { group in
             for index in 0..<count {
                 let scheduled = started + interval * index
                 try await Task.sleep(until: scheduled, clock: .continuous)
                 let request: HTTPClientRequest
+                var label: String?
                 switch mode {
                 case .history:
                     let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
@@ -237,21 +243,25 @@ struct LoadGenerator: AsyncParsableCommand {
                     request = self.request("/health", body: nil)
                 case .assistant:
                     let user = Int(UInt64(index) &* 2_654_435_761 % UInt64(users))
-                    let text = messages[index % messages.count]
+                    let message = messages[index % messages.count]
+                    label = message.label
                     request = self.request(
                         "/v1/assistant/messages",
-                        body: Array(#"{"user_id":"\#(userPrefix)\#(user)","text":\#(text)}"#.utf8)
+                        body: Array(#"{"user_id":"\#(userPrefix)\#(user)","text":\#(message.json)}"#.utf8)
                     )
                 default:
                     request = self.request("/v1/events", body: Array(eventJSON(index, run: run).utf8))
                 }
-                group.addTask {
+                group.addTask { [label] in
                     let status = try await send(client, request)
-                    return (ContinuousClock.now - scheduled, status == 200)
+                    return (ContinuousClock.now - scheduled, status == 200, label)
                 }
             }
             var report = Report()
-            for try await (latency, ok) in group { report.record(latency, ok: ok, units: 1) }
+            for try await (latency, ok, label) in group {
+                report.record(latency, ok: ok, units: 1)
+                if let label { report.byLabel[label, default: []].append(latency) }
+            }
             return report
         }
         var report = total
@@ -265,6 +275,8 @@ struct Report: Sendable {
     var failures = 0
     var units = 0
     var elapsed: Duration = .zero
+    /// Latencies by the request's label (assistant: the message's language and intent).
+    var byLabel: [String: [Duration]] = [:]
 
     mutating func record(_ latency: Duration, ok: Bool, units: Int) {
         latencies.append(latency)
@@ -275,6 +287,7 @@ struct Report: Sendable {
         latencies += other.latencies
         failures += other.failures
         units += other.units
+        byLabel.merge(other.byLabel) { $0 + $1 }
     }
 
     func text(mode: LoadGenerator.Mode) -> String {
@@ -289,10 +302,23 @@ struct Report: Sendable {
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let unit = mode == .batch ? "events" : "requests"
-        return """
+        var text = """
             mode=\(mode.rawValue) requests=\(latencies.count) failures=\(failures) seconds=\(String(format: "%.1f", seconds))
             throughput=\(Int(Double(units) / max(seconds, 0.001))) \(unit)/s
             latency p50=\(percentile(0.50)) p90=\(percentile(0.90)) p99=\(percentile(0.99)) p99.9=\(percentile(0.999)) max=\(percentile(1.0))
             """
+        // The slowest labels first, by their slowest request.
+        func milliseconds(_ value: Duration) -> Double { value / .milliseconds(1) }
+        for (label, values) in byLabel.sorted(by: { ($0.value.max() ?? .zero) > ($1.value.max() ?? .zero) }) {
+            let sorted = values.sorted()
+            text += String(
+                format: "\n  %@: n=%d p50=%.1f ms max=%.1f ms",
+                label,
+                sorted.count,
+                milliseconds(sorted[sorted.count / 2]),
+                milliseconds(sorted.last ?? .zero)
+            )
+        }
+        return text
     }
 }

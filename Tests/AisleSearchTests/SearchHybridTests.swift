@@ -235,6 +235,40 @@ import Testing
         #expect(engine.search(request).hits.count == 3, "affinity re-ranks, never adds items")
     }
 
+    @Test(
+        "a page of a personal search is the same whether every match is boosted or only those that can reach it",
+        arguments: [(0, 5), (0, 1), (3, 4), (10, 10)]
+    )
+    func personalPagesMatchFullBoosting(offset: Int, limit: Int) {
+        let engine = SearchEngine()
+        let brands = ["aurora", "nordkap", "stride", "fjell", "zenith"]
+        let categories = ["Clothing > Jackets", "Shoes > Running", "Home > Kitchen", "Clothing > Jackets > Down"]
+        // Titles repeat "jacket" 1 to 3 times, so relevance differs and ties are common.
+        engine.upsert(
+            (0..<400).map { number in
+                SearchEngineTests.item(
+                    "j\(number)",
+                    Array(repeating: "jacket", count: 1 + number % 3).joined(separator: " ") + " model \(number % 17)",
+                    brand: brands[number % brands.count],
+                    categories: [categories[(number / 5) % categories.count]]
+                )
+            }
+        )
+        var request = SearchQuery(text: "jacket model")
+        request.affinity = SearchAffinity(categories: ["Clothing > Jackets": 0.8], brands: ["stride": 1, "fjell": 0.4])
+        request.offset = offset
+        request.limit = limit
+        let pruned = engine.search(request).hits
+        // A page this large boosts every match (the pruning starts past 4 matches per place).
+        var full = request
+        full.offset = 0
+        full.limit = 400
+        let reference = Array(engine.search(full).hits.dropFirst(offset).prefix(limit))
+        #expect(pruned.map(\.itemID) == reference.map(\.itemID))
+        #expect(pruned.map(\.score) == reference.map(\.score))
+        #expect(pruned.count == limit)
+    }
+
     @Test("the query log: zero-result queries listed, popular queries suggested, drained once")
     func queryLog() throws {
         let engine = engine()
