@@ -121,9 +121,7 @@ extension Engine {
         if turn.prediction.confidence < Self.assistantIntentConfidence, turn.intent != .greeting,
             turn.intent != .humanAgent, let faq = try await faqAnswer(turn)
         {
-            reply.text = faq.text
-            reply.sources = faq.sources
-            reply.sharedFacts = true
+            reply.answer(with: faq)
             return reply
         }
         // On a product page, "what does it cost?" or "any discount on it?" may read as a payment or
@@ -166,9 +164,7 @@ extension Engine {
             try await answerProductQuestion(turn, focus: &focus, into: &reply, addingFAQ: true)
         case .returnRefund, .shippingPolicy, .payment, .sizeAdvice, .account, .promotion:
             if let faq = try await faqAnswer(turn) {
-                reply.text = faq.text
-                reply.sources = faq.sources
-                reply.sharedFacts = true
+                reply.answer(with: faq)
             } else {
                 reply.text = phrases.notSure
                 reply.actions = [AssistantAction(type: .contactHuman)]
@@ -287,9 +283,7 @@ extension Engine {
         }
         guard let item, !item.hidden else {
             if let faq = try await faqAnswer(turn) {
-                reply.text = faq.text
-                reply.sources = faq.sources
-                reply.sharedFacts = true
+                reply.answer(with: faq)
             } else {
                 reply.text = turn.phrases.whichProduct
             }
@@ -399,5 +393,15 @@ extension Optional {
     fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let self else { return nil }
         return try await transform(self)
+    }
+}
+
+extension AssistantReply {
+    /// The FAQ's answer as the reply: its text and source, shared facts the language model may
+    /// phrase.
+    fileprivate mutating func answer(with faq: (text: String, sources: [AssistantSource])) {
+        text = faq.text
+        sources = faq.sources
+        sharedFacts = true
     }
 }

@@ -31,8 +31,7 @@ public struct ChatModelMessage: Sendable, Equatable {
 ///   results (ordered for the shopper), account answers and handoffs never do.
 /// - The model gets the template reply (its facts) and the shopper's message with e-mail
 ///   addresses, long digit runs and order numbers masked; never ids, history or profile.
-/// - Its text is refused (and the template sent) when it is empty or rambles, is not in the
-///   shopper's language, or names a number, link or e-mail address the facts do not hold.
+/// - Its text is refused (and the template sent) on any of the checks of `accepted`.
 struct ReplyRewriter: Sendable {
     let model: any ChatModel
     let timeout: Duration
