@@ -50,8 +50,10 @@ let package = Package(
         // Experiment statistics and bandits: pure Swift, no dependencies.
         .target(name: "AisleExperiment", swiftSettings: swiftSettings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Float16-weight products (AVX2/F16C per function, checked at run time).
-        .target(name: "CHalfKernels"),
+        // Float16 and 8-bit integer products (AVX2/F16C, AVX-512 VNNI per function, checked at
+        // run time). Optimised in debug builds too: unoptimised intrinsics are many times slower,
+        // and batches of e5 go through them.
+        .target(name: "CHalfKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(
             name: "AisleText",
             dependencies: ["AisleCore", "AisleMath", "CZlib", "CHalfKernels"],

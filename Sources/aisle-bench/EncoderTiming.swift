@@ -23,6 +23,8 @@ struct EncoderTiming: ParsableCommand {
     @Option(help: "A second model loaded first and kept (RSS of both in one process).") var withModel: String?
     @Flag(inversion: .prefixedNo, help: "Also time float32 weights and compare the vectors.")
     var float32Comparison = true
+    @Flag(inversion: .prefixedNo, help: "A 4-bit model's single queries in 8-bit integers (on a CPU with VNNI).")
+    var integerProducts = true
 
     func run() throws {
         let parallelism = Parallelism(threads: threads)
@@ -33,7 +35,7 @@ struct EncoderTiming: ParsableCommand {
             print("encoder: \(other.name) loaded first and kept, RSS \(Self.memory("VmRSS") / 1024) MiB")
         }
         let loadStart = clock.now
-        let encoder = try TextEncoder.load(model, parallelism: parallelism)
+        let encoder = try TextEncoder.load(model, parallelism: parallelism, integerProducts: integerProducts)
         let loadSeconds = (clock.now - loadStart).seconds
         let rssLoaded = Self.memory("VmRSS")
         let lines = try String(contentsOfFile: texts, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -64,12 +66,13 @@ struct EncoderTiming: ParsableCommand {
         }
         print("encoder: peak RSS \(Self.memory("VmHWM") / 1024) MiB")
         guard float32Comparison else { return }
-        guard encoder.halfPrecision else {
+        let path = encoder.integerProducts ? "8-bit integer" : "float16"
+        guard encoder.halfPrecision || encoder.integerProducts else {
             print("encoder: no float16 path on this CPU (needs AVX2, FMA and F16C)")
             return
         }
-        // The same single query on float32 weights only, and how far float16 moves the
-        // vectors of every text (each embedded alone, as queries are).
+        // The same single query on float32 weights only, and how far float16 (or integer
+        // products) moves the vectors of every text (each embedded alone, as queries are).
         let exact = try TextEncoder.load(model, parallelism: parallelism, halfPrecision: false)
         let (exactP50, exactP99) = singleQueryLatency(exact)
         print(
@@ -83,7 +86,7 @@ struct EncoderTiming: ParsableCommand {
         }
         cosines.sort()
         print(
-            "encoder: float16 against float32, \(cosines.count) texts alone: cosine min \(String(format: "%.6f", cosines.first ?? 0)), median \(String(format: "%.6f", cosines[cosines.count / 2]))"
+            "encoder: \(path) products against float32, \(cosines.count) texts alone: cosine min \(String(format: "%.6f", cosines.first ?? 0)), median \(String(format: "%.6f", cosines[cosines.count / 2]))"
         )
     }
 

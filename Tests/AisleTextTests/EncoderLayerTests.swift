@@ -89,4 +89,66 @@ import Testing
             #expect(cosine > 0.999_99, "\(text)")
         }
     }
+
+    @Test(
+        "integer products equal rounding the input to 8 bits per block, then multiplying by the 4-bit weights",
+        .enabled(if: TextEncoder.integerProductsAvailable)
+    )
+    func integerProducts() throws {
+        let encoder = try MultilingualEncoderTests.encoder()
+        var random = SplitMix64(seed: 7)
+        for (inputs, outputs) in [(32, 16), (96, 48), (384, 1152)] {
+            let blocks = inputs / 32
+            let levels = (0..<(outputs * inputs)).map { _ in Int8.random(in: -8...7, using: &random) }
+            let scales = (0..<(outputs * blocks)).map { _ in Float.random(in: 0.001...0.05, using: &random) }
+            let weights = TextEncoder.Int8Weights(levels: levels, scales: scales, outputs: outputs, inputs: inputs)
+            let bias = (0..<outputs).map { _ in Float.random(in: -1...1, using: &random) }
+            for rows in [1, 2, 3, 4, 5, 9, 31, 40] {
+                var values = (0..<(rows * inputs)).map { _ in Float.random(in: -4...4, using: &random) }
+                // A block of zeros (scale 0) and one with a value far larger than the rest.
+                for index in 0..<min(32, values.count) { values[index] = 0 }
+                if values.count >= 64 { values[40] = 900 }
+                let x = DenseMatrix(rows: rows, columns: inputs, values: values)
+                let rounded = TextEncoder.roundedToInt8Blocks(x)
+                for gelu in [false, true] {
+                    let product = encoder.int8Linear(x, weights, bias, thenGELU: gelu)
+                    var worst: Double = 0
+                    for row in 0..<rows {
+                        for output in 0..<outputs {
+                            var sum = Double(bias[output])
+                            for input in 0..<inputs {
+                                let weight =
+                                    Double(levels[output * inputs + input])
+                                    * Double(scales[output * blocks + input / 32])
+                                sum += weight * Double(rounded.values[row * inputs + input])
+                            }
+                            let expected = gelu ? Double(TextEncoder.gelu(Float(sum))) : sum
+                            let error = abs(Double(product.values[row * outputs + output]) - expected)
+                            worst = max(worst, error / max(1, abs(expected)))
+                        }
+                    }
+                    #expect(worst < 1e-5, "\(rows) × \(inputs) → \(outputs), GELU \(gelu): relative error \(worst)")
+                }
+            }
+        }
+    }
+
+    @Test(
+        "e5's single queries on integer products are within a cosine of 0.9999 of float32 weights",
+        .enabled(if: TextEncoder.integerProductsAvailable)
+    )
+    func integerProductsAgreeWithFloat32() throws {
+        let fast = try MultilingualEncoderTests.encoder()
+        #expect(fast.integerProducts)
+        let exact = try TextEncoder.load(MultilingualEncoderTests.modelFile, halfPrecision: false)
+        #expect(!exact.integerProducts && !exact.halfPrecision)
+        let texts = try MultilingualEncoderTests.reference().texts.map(\.text).filter { $0.count < 60 }.prefix(60)
+        #expect(texts.count >= 30)
+        for text in texts {
+            let cosine = zip(fast.embed(text, as: .query), exact.embed(text, as: .query)).reduce(Float(0)) {
+                $0 + $1.0 * $1.1
+            }
+            #expect(cosine >= 0.9999, "\(text.prefix(40).debugDescription): \(cosine)")
+        }
+    }
 }

@@ -204,6 +204,28 @@ public struct PackedModelFile: Sendable {
         }
     }
 
+    /// The Q4_0 tensor `name` of `count` elements as its levels (−8…7, row-major as stored) and
+    /// one scale per block of 32: weight = level × scale.
+    func levels(_ name: String, count: Int) throws -> (levels: [Int8], scales: [Float]) {
+        let tensor = try tensor(name, kind: .q4, count: count)
+        var levels = [Int8](repeating: 0, count: count)
+        var scales = [Float](repeating: 0, count: count / Self.blockSize)
+        data.withUnsafeBytes { raw in
+            let blocks = UnsafeRawBufferPointer(rebasing: raw[tensor.range])
+            for block in scales.indices {
+                let start = block * Self.blockBytes
+                scales[block] = Float(Float16(bitPattern: blocks.loadUnaligned(fromByteOffset: start, as: UInt16.self)))
+                let offset = block * Self.blockSize
+                for index in 0..<16 {
+                    let byte = blocks[start + 2 + index]
+                    levels[offset + index] = Int8(Int(byte & 0x0F) - 8)
+                    levels[offset + index + 16] = Int8(Int(byte >> 4) - 8)
+                }
+            }
+        }
+        return (levels, scales)
+    }
+
     /// The byte range of Q4_0 tensor `name` (rows are `columns / 32` blocks each).
     func q4Range(_ name: String, count: Int) throws -> Range<Int> {
         try tensor(name, kind: .q4, count: count).range

@@ -14,6 +14,8 @@ extension TextEncoder {
     ///   10⁶) for OpenBLAS's small-matrix kernel, which reads the weights in place: the general
     ///   one packs the whole weight matrix on every call, half of a query's time
     ///   (docs/BENCHMARKS.md).
+    /// A 4-bit model on a CPU with VNNI multiplies 8-bit levels instead (`int8Linear`), short
+    /// inputs and batches alike.
     /// With `thenGELU`, GELU is applied to the result (by each part to its own block on the
     /// float16 path, so it is split between the threads too).
     func linear(
@@ -21,11 +23,15 @@ extension TextEncoder {
         _ weight: DenseMatrix,
         _ bias: [Float],
         half: HalfWeights? = nil,
+        int8: Int8Weights? = nil,
         thenGELU: Bool = false
     ) -> DenseMatrix {
         precondition(x.columns == weight.rows, "\(x.columns) inputs for a \(weight.rows)-input layer")
-        let x = roundsActivations ? Self.roundedToInt8Blocks(x) : x
         let short = x.rows < Self.shortInputRows
+        if let int8 {
+            return int8Linear(x, int8, bias, thenGELU: thenGELU)
+        }
+        let x = roundsActivations ? Self.roundedToInt8Blocks(x) : x
         if let half, short {
             return halfLinear(x, half, bias, thenGELU: thenGELU)
         }

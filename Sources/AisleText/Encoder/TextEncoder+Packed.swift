@@ -17,13 +17,19 @@ extension TextEncoder {
         packedModel path: String,
         maxWindows: Int = 8,
         parallelism: Parallelism = .machine,
-        halfPrecision: Bool = true
+        halfPrecision: Bool = true,
+        integerProducts: Bool = true
     ) throws {
         let file = try PackedModelFile(path: path)
         let shape = file.shape
         self.parallelism = parallelism
         queryWorkers = parallelism.threads > 1 ? QueryWorkersOwner(threads: parallelism.threads) : nil
-        self.halfPrecision = halfPrecision && aisle_half_kernels_supported() == 1
+        self.integerProducts =
+            integerProducts && Self.integerProductsAvailable
+            && TextEncoder.Int8Weights.fits(inputs: shape.hidden, outputs: shape.hidden)
+            && TextEncoder.Int8Weights.fits(inputs: shape.intermediate, outputs: shape.intermediate)
+        // Float16 copies only where the integer products do not serve short inputs.
+        self.halfPrecision = halfPrecision && !self.integerProducts && aisle_half_kernels_supported() == 1
         name = Self.multilingualModelName
         configuration = Configuration(
             hiddenSize: shape.hidden,
@@ -58,6 +64,7 @@ extension TextEncoder {
         )
         embeddingNorm = (try file.floats("emb.ln.w", count: h), try file.floats("emb.ln.b", count: h))
         let withHalves = self.halfPrecision
+        let withLevels = self.integerProducts
         let c = configuration
         layers = try (0..<shape.layers).map { index in
             func weight(_ part: String, _ count: Int) throws -> [Float] {
@@ -69,7 +76,16 @@ extension TextEncoder {
             func norm(_ part: String) throws -> (weight: [Float], bias: [Float]) {
                 (try file.floats("l\(index).\(part).w", count: h), try file.floats("l\(index).\(part).b", count: h))
             }
-            return Self.layer(
+            func levels(_ parts: [String], outputs: Int, inputs: Int) throws -> Int8Weights {
+                let read = try parts.map { try file.levels("l\(index).\($0).w", count: outputs * inputs) }
+                return Int8Weights(
+                    levels: read.flatMap(\.levels),
+                    scales: read.flatMap(\.scales),
+                    outputs: outputs * parts.count,
+                    inputs: inputs
+                )
+            }
+            var layer = Self.layer(
                 queryKeyValue: try weight("q", h * h) + weight("k", h * h) + weight("v", h * h),
                 queryKeyValueBias: try bias("q", h) + bias("k", h) + bias("v", h),
                 attentionOutput: try weight("ao", h * h),
@@ -83,6 +99,13 @@ extension TextEncoder {
                 configuration: c,
                 halves: withHalves
             )
+            if withLevels {
+                layer.int8 = (
+                    try levels(["q", "k", "v"], outputs: h, inputs: h), try levels(["ao"], outputs: h, inputs: h),
+                    try levels(["fi"], outputs: ff, inputs: h), try levels(["fo"], outputs: h, inputs: ff)
+                )
+            }
+            return layer
         }
     }
 }
@@ -116,22 +139,35 @@ extension TextEncoder {
 
     /// Loads the model at `path`: a packed 4-bit file, a folder holding one
     /// (`models/multilingual-e5-small`), or a safetensors model folder
-    /// (`models/all-MiniLM-L6-v2`).
+    /// (`models/all-MiniLM-L6-v2`). `halfPrecision: false` keeps short inputs on float32
+    /// weights too (no float16 copies, no integer products): the reference the fast paths are
+    /// compared with. `integerProducts: false` keeps a 4-bit model's short inputs on float16.
     public static func load(
         _ path: String,
         parallelism: Parallelism = .machine,
-        halfPrecision: Bool = true
+        halfPrecision: Bool = true,
+        integerProducts: Bool = true
     ) throws -> TextEncoder {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw TextDataError("\(path): no such model file or folder; run make models")
         }
         if !isFolder.boolValue {
-            return try TextEncoder(packedModel: path, parallelism: parallelism, halfPrecision: halfPrecision)
+            return try TextEncoder(
+                packedModel: path,
+                parallelism: parallelism,
+                halfPrecision: halfPrecision,
+                integerProducts: halfPrecision && integerProducts
+            )
         }
         let packed = (path as NSString).appendingPathComponent(packedFileName)
         if FileManager.default.fileExists(atPath: packed) {
-            return try TextEncoder(packedModel: packed, parallelism: parallelism, halfPrecision: halfPrecision)
+            return try TextEncoder(
+                packedModel: packed,
+                parallelism: parallelism,
+                halfPrecision: halfPrecision,
+                integerProducts: halfPrecision && integerProducts
+            )
         }
         return try TextEncoder(folder: path, parallelism: parallelism, halfPrecision: halfPrecision)
     }

