@@ -102,6 +102,8 @@ extension Engine {
         var language: TextLanguage
         var prediction: IntentClassifier.Prediction
         var vector: [Float]?
+        /// The message's all-MiniLM-L6-v2 vector, once embedded (English FAQ answers read it).
+        var englishVector: [Float]?
         var phrases: AssistantPhrases { AssistantPhrases(language: language) }
         var intent: AssistantIntent { prediction.intent }
     }
@@ -180,9 +182,10 @@ extension Engine {
     func faqAnswer(_ turn: AssistantTurn) async throws -> (text: String, sources: [AssistantSource])? {
         let index = try await assistant.index(store: store, models: textModels)
         // The English model's vector only where it is read: an English message, FAQs in English.
-        let englishVector =
-            turn.language == .en
-            ? await queryVector(turn.message.text, model: AssistantKnowledge.englishModelName) : nil
+        var englishVector = turn.englishVector
+        if englishVector == nil, turn.language == .en {
+            englishVector = await queryVector(turn.message.text, model: AssistantKnowledge.englishModelName)
+        }
         guard
             let best = index.answer(
                 turn.message.text,
@@ -267,19 +270,21 @@ extension Engine {
     }
 
     func answerProductQuestion(
-        _ turn: AssistantTurn,
+        _ asked: AssistantTurn,
         focus: inout ConversationFocus,
         into reply: inout AssistantReply,
         addingFAQ: Bool = false,
         item known: Item? = nil
     ) async throws {
+        var turn = asked
         var item = known
         if item == nil { item = try await focus.itemID.asyncMap { try await self.item($0) } ?? nil }
         if item == nil {
             // An item named in the message: the best search match (any match: a message that
             // names no product of the shop finds none, or a loose one the reply names).
-            let named = try await searchItems(Self.productQuery(turn.message.text), shopper: nil, limit: 1)
-            item = named.first?.item
+            let query = Self.productQuery(turn.message.text)
+            let vector = await searchVector(query, alongside: &turn)
+            item = try await searchItems(query, vector: vector, shopper: nil, limit: 1).first?.item
         }
         guard let item, !item.hidden else {
             if let faq = try await faqAnswer(turn) {
@@ -315,15 +320,32 @@ extension Engine {
         }
     }
 
-    /// Up to `limit` visible items for `query`, with their search scores.
-    func searchItems(_ query: String, shopper: Shopper?, limit: Int) async throws -> [(item: Item, score: Double)] {
+    /// Up to `limit` visible items for `query` (with its vector by search's model, when
+    /// embedded already), with their search scores.
+    func searchItems(_ query: String, vector: [Float]? = nil, shopper: Shopper?, limit: Int) async throws -> [(
+        item: Item, score: Double
+    )] {
         guard !query.isEmpty else { return [] }
         var search = SearchQuery(text: query)
         search.limit = limit
+        search.vector = vector
         let hits = try await self.search(search, shopper: shopper).results.hits
         let items = try await self.items(hits.map(\.itemID))
         let scores = Dictionary(hits.map { ($0.itemID, Double($0.score)) }, uniquingKeysWith: { a, _ in a })
         return items.filter { !$0.hidden }.map { (item: $0, score: scores[$0.id] ?? 0) }
+    }
+
+    /// `query`'s vector by search's text model (nil when search will not read one). When that
+    /// model is the English one the FAQs read and the message is English, the message is
+    /// embedded in the same batch and kept in `turn`: a product question that the item does
+    /// not answer goes to the FAQs next, and one pass over the weights serves both texts.
+    func searchVector(_ query: String, alongside turn: inout AssistantTurn) async -> [Float]? {
+        guard let encoder, !query.isEmpty, (try? searchMode(nil, text: query)) != .lexical else { return nil }
+        let both =
+            turn.language == .en && turn.englishVector == nil && encoder.name == AssistantKnowledge.englishModelName
+        let vectors = await encoder.embedInBackground(both ? [query, turn.message.text] : [query], as: .query).vectors
+        if both, vectors.count == 2 { turn.englishVector = vectors[1] }
+        return vectors.first
     }
 
     static func shopper(of message: AssistantMessage) -> Shopper {

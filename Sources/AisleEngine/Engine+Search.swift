@@ -38,7 +38,8 @@ extension Engine {
             assigned = assignment
         }
         query.mode = try searchMode(asked, text: query.text)
-        if query.mode != .lexical, let encoder {
+        // A vector the caller embedded already (the assistant batches its texts) is kept.
+        if query.mode != .lexical, query.vector == nil, let encoder {
             query.vector = await encoder.embedInBackground([query.text], as: .query).vectors.first
         }
         if let shopper, try await withoutPersonalization(shopper) == nil {

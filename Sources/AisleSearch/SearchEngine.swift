@@ -269,13 +269,19 @@ public final class SearchEngine: Sendable {
                 if query.hasFilters { lexical.removeAll { !index.passes($0.slot, query) } }
             }
             var semantic: [(slot: Int32, score: Float)] = []
+            var scanned: [Float]?
             if query.mode != .lexical, let vector = query.vector {
                 let near = index.vectors.nearest(vector, count: tuning.semanticDepth, floor: tuning.semanticFloor) {
                     slot in !query.hasFilters || index.passes(slot, query)
                 }
-                semantic = Self.best(tuning.semanticDepth, of: near) { index.itemID(of: $0) }
+                semantic = Self.best(tuning.semanticDepth, of: near.found) { index.itemID(of: $0) }
+                // The scan has every word match's similarity already: keep them by slot rather
+                // than read each match's vector again.
+                if query.mode == .hybrid, near.exhaustive, !lexical.isEmpty {
+                    scanned = Self.similarityBySlot(near.found, slots: index.vectors.rowOfSlot.count)
+                }
             }
-            var scored = fuse(query, lexical: lexical, semantic: semantic, index: index)
+            var scored = fuse(query, lexical: lexical, semantic: semantic, scanned: scanned, index: index)
             let wanted = min(scored.count, query.offset + query.limit)
             if !clicks.isEmpty || !(query.affinity?.isEmpty ?? true) {
                 boost(&scored, wanted: wanted, query, clicks, index)
@@ -395,6 +401,7 @@ public final class SearchEngine: Sendable {
         _ query: SearchQuery,
         lexical: [(slot: Int32, score: Float)],
         semantic: [(slot: Int32, score: Float)],
+        scanned: [Float]?,
         index: SearchIndex
     ) -> [(slot: Int32, score: Float)] {
         switch query.mode {
@@ -423,12 +430,15 @@ public final class SearchEngine: Sendable {
             guard let similarity else { return 0 }
             return min(max((similarity - floor) / span, 0), 1)
         }
+        func similarity(of slot: Int32) -> Float? {
+            guard let scanned else { return index.vectors.similarity(ofSlot: slot, to: vector) }
+            return Int(slot) < scanned.count ? scanned[Int(slot)] : nil
+        }
         var semanticOnly = Dictionary(uniqueKeysWithValues: semantic.map { ($0.slot, $0.score) })
         var fused: [(slot: Int32, score: Float)] = []
         fused.reserveCapacity(lexical.count + semantic.count)
         for hit in lexical {
-            let similarity =
-                semanticOnly.removeValue(forKey: hit.slot) ?? index.vectors.similarity(ofSlot: hit.slot, to: vector)
+            let similarity = semanticOnly.removeValue(forKey: hit.slot) ?? similarity(of: hit.slot)
             let lexicalPart = bestLexical > 0 ? hit.score / bestLexical : 0
             fused.append((hit.slot, (1 - weight) * lexicalPart + weight * semanticPart(similarity)))
         }
@@ -439,6 +449,14 @@ public final class SearchEngine: Sendable {
             fused.append((slot, weight * semanticPart(similarity)))
         }
         return fused
+    }
+
+    /// Similarities by slot from an exhaustive scan's items; −∞ for the rest, which were below
+    /// the floor (where any similarity counts the same: nothing).
+    static func similarityBySlot(_ found: [(slot: Int32, score: Float)], slots: Int) -> [Float] {
+        var bySlot = [Float](repeating: -.infinity, count: slots)
+        for (slot, score) in found where Int(slot) < slots { bySlot[Int(slot)] = score }
+        return bySlot
     }
 
     /// The similarity an item found by meaning alone needs: the model's threshold, and no

@@ -153,9 +153,12 @@ struct VectorIndex {
     /// Candidates for the `count` items nearest `query` among the slots `accept` admits, with
     /// similarities of at least `floor`: every such item (an exact scan) up to
     /// `exactSearchLimit` vectors, beyond it the best of an HNSW graph search (and the exact
-    /// scan after all when filters leave the graph's beam short). Unordered.
-    func nearest(_ query: [Float], count: Int, floor: Float, accept: (Int32) -> Bool) -> [(slot: Int32, score: Float)] {
-        guard query.count == dimension else { return [] }
+    /// scan after all when filters leave the graph's beam short). Unordered. `exhaustive`: every
+    /// admitted item at or above `floor` is there (a scan), so one missing is below it.
+    func nearest(_ query: [Float], count: Int, floor: Float, accept: (Int32) -> Bool) -> (
+        found: [(slot: Int32, score: Float)], exhaustive: Bool
+    ) {
+        guard query.count == dimension else { return ([], false) }
         if let graph {
             let beam = max(count, graphSearchBeam)
             let found =
@@ -172,10 +175,11 @@ struct VectorIndex {
             // A full beam holds the nearest admitted items; a short one means filters admitted
             // few of the rows the search walked, and only a scan finds them all.
             if found.count >= beam || found.count >= admittedCount(accept) {
-                return found.filter { $0.score >= floor }.map { (slot: slotOfRow[Int($0.row)], score: $0.score) }
+                let near = found.filter { $0.score >= floor }.map { (slot: slotOfRow[Int($0.row)], score: $0.score) }
+                return (near, false)
             }
         }
-        return scan(query, floor: floor, accept: accept)
+        return (scan(query, floor: floor, accept: accept), true)
     }
 
     /// Items with a vector that `accept` admits (when a graph search came back short).

@@ -86,6 +86,27 @@ import Testing
         #expect(engine.search(query("parka", mode: .semantic, vector: [1, 0])).total == 0)
     }
 
+    @Test("hybrid scores word matches the same whether their similarities come from the scan or are read one by one")
+    func hybridReusesTheScan() {
+        // Depth 1: every word match but the nearest item takes its similarity from outside the
+        // semantic list; the graph (limit 0) answers without a scan, so it reads them one by one.
+        var scanning = SearchTuning()
+        scanning.semanticDepth = 1
+        var reading = scanning
+        reading.exactSearchLimit = 0
+        reading.buildsGraphInBackground = false
+        let engines = [engine(tuning: scanning), engine(tuning: reading)]
+        for (text, vector) in [
+            ("jacket", Self.unit([1, 0, 0, 0])), ("boots socks jacket", Self.unit([0.3, 1, 0, 0])),
+            ("headphones jacket", Self.unit([0, 0.2, 1, 0])),
+        ] {
+            let answers = engines.map { $0.search(query(text, mode: .hybrid, vector: vector)).hits }
+            #expect(answers[0].count >= 2, "\(text)")
+            #expect(answers[0].map(\.itemID) == answers[1].map(\.itemID), "\(text)")
+            for (a, b) in zip(answers[0], answers[1]) { #expect(abs(a.score - b.score) < 1e-6, "\(text)") }
+        }
+    }
+
     @Test("explain shows each score part")
     func explain() throws {
         let engine = engine()
