@@ -10,8 +10,10 @@ set -euo pipefail
 # (the `vips` command) are the peer of the image benchmark.
 # chromium-headless-shell and the CJK fonts run the browser tests of the storefront and dashboard
 # (docs/WEB.md); python3-venv holds their Playwright.
+# postgresql: the tests start a server of their own (initdb into a temporary folder) for the
+# PostgreSQL store (issue 26); its cluster service is not used.
 packages=(libsqlite3-dev sqlite3 curl libcurl4 libopenblas-dev liblapacke-dev zlib1g-dev libvips-dev libvips-tools
-    chromium-headless-shell fonts-noto-cjk python3-venv)
+    chromium-headless-shell fonts-noto-cjk python3-venv postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

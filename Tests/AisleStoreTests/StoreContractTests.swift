@@ -4,35 +4,6 @@ import Testing
 
 /// The behaviour every `Store` must have; runs against each `StoreKind`.
 @Suite struct StoreContractTests {
-    @Test("an upserted item reads back field for field", arguments: StoreKind.allCases)
-    func itemRoundTrip(kind: StoreKind) async throws {
-        let store = try kind.make()
-        var item = Item.fixture("羽绒服-1", title: "这件羽绒服质量很好 🧥")
-        item.attributes = ["sizes": .array([.string("S"), .string("M")]), "weight_g": .number(850)]
-        item.tags = ["winter"]
-        _ = try await store.upsertItems([item], at: .t0)
-        let stored = try #require(try await store.item(item.id))
-        #expect(stored.title == item.title)
-        #expect(stored.attributes == item.attributes)
-        #expect(stored.categories == item.categories)
-        #expect(stored.tags == item.tags)
-        #expect(stored.createdAt == .t0)
-    }
-
-    @Test("hidden and out-of-stock flags read back, and a later upsert can clear them", arguments: StoreKind.allCases)
-    func visibilityFlags(kind: StoreKind) async throws {
-        let store = try kind.make()
-        var item = Item.fixture("a")
-        item.hidden = true
-        item.inStock = false
-        _ = try await store.upsertItems([item], at: .t0)
-        let stored = try #require(try await store.item(item.id))
-        #expect(stored.hidden && !stored.inStock)
-        _ = try await store.upsertItems([.fixture("a")], at: .t0(plusMinutes: 1))
-        let cleared = try #require(try await store.item(item.id))
-        #expect(!cleared.hidden && cleared.inStock)
-    }
-
     @Test(
         "the training scan pages through item events in arrival order per shopper, write after write",
         arguments: StoreKind.allCases
@@ -99,16 +70,6 @@ import Testing
         #expect(try await store.users(after: nil, limit: 1).first?.attributes["locale"] == .string("de-DE"))
     }
 
-    @Test("a second upsert keeps created_at and moves updated_at", arguments: StoreKind.allCases)
-    func upsertKeepsCreation(kind: StoreKind) async throws {
-        let store = try kind.make()
-        _ = try await store.upsertItems([.fixture("a")], at: .t0)
-        let second = try await store.upsertItems([.fixture("a", title: "Renamed")], at: .t0(plusMinutes: 5))
-        #expect(second[0].createdAt == .t0)
-        #expect(second[0].updatedAt == .t0(plusMinutes: 5))
-        #expect(second[0].title == "Renamed")
-    }
-
     @Test("a deleted item is hidden from reads and lists; its events stay", arguments: StoreKind.allCases)
     func deleteHides(kind: StoreKind) async throws {
         let store = try kind.make()
@@ -119,21 +80,6 @@ import Testing
         #expect(try await store.items(after: nil, limit: 10).map(\.id) == [ItemID("b")])
         #expect(try await store.history(of: UserID("u"), types: [], after: nil, limit: 10).count == 1)
         #expect(try await store.deleteItem(ItemID("a"), at: .t0) == false)
-    }
-
-    @Test("item pages are in byte order and cover every item once", arguments: StoreKind.allCases)
-    func itemPages(kind: StoreKind) async throws {
-        let store = try kind.make()
-        let ids = ["b", "a", "é", "Z", "羽", "c", "10", "9"]
-        _ = try await store.upsertItems(ids.map { Item.fixture($0) }, at: .t0)
-        var seen: [ItemID] = []
-        var cursor: ItemID?
-        repeat {
-            let page = try await store.items(after: cursor, limit: 3)
-            seen += page.map(\.id)
-            cursor = page.count == 3 ? page.last?.id : nil
-        } while cursor != nil
-        #expect(seen == ids.map(ItemID.init).sorted())
     }
 
     @Test("a repeated event_id is stored once, within a batch and across batches", arguments: StoreKind.allCases)
@@ -290,18 +236,6 @@ import Testing
         let restartedLast = try await restarted.history(of: UserID("u"), types: [], after: nil, limit: 1)
         #expect(warmLast.first?.event.sessionID == restartedLast.first?.event.sessionID)
         #expect(warmLast.first?.event.sessionID == SessionID("app-1"))
-    }
-
-    @Test("ids that differ only in Unicode normalization are two items", arguments: StoreKind.allCases)
-    func normalizationDistinct(kind: StoreKind) async throws {
-        let store = try kind.make()
-        _ = try await store.upsertItems(
-            [.fixture("caf\u{E9}", title: "NFC"), .fixture("cafe\u{301}", title: "NFD")],
-            at: .t0
-        )
-        #expect(try await store.item(ItemID("caf\u{E9}"))?.title == "NFC")
-        #expect(try await store.item(ItemID("cafe\u{301}"))?.title == "NFD")
-        #expect(try await store.items(after: nil, limit: 10).count == 2)
     }
 
     @Test("history pages are newest first, stable, filtered by type", arguments: StoreKind.allCases)

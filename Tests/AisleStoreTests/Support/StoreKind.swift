@@ -64,3 +64,21 @@ extension Item {
         Item(id: ItemID(id), title: title, categories: ["Clothing > Jackets"], price: 99, currency: "EUR")
     }
 }
+
+/// The stores the catalog's contract runs against: SQLite, and PostgreSQL (a real server the
+/// tests start, `PostgresTestServer`).
+enum CatalogStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqliteInMemory = "SQLite in memory"
+    case sqliteOnDisk = "SQLite on disk"
+    case postgres = "PostgreSQL"
+
+    var testDescription: String { rawValue }
+
+    func make() async throws -> any CatalogStore {
+        switch self {
+        case .sqliteInMemory: return try SQLiteStore.inMemory()
+        case .sqliteOnDisk: return try SQLiteStore.open(directory: TemporaryDirectory.make())
+        case .postgres: return try await PostgresStore.connect(url: try await PostgresTestServer.shared.newDatabase())
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Logging
+import PostgresNIO
+
+/// The schema, as numbered migrations: each runs once, in its own transaction, recorded in
+/// `aisle_migrations`. Text ids sort in byte order (`COLLATE "C"`), as the SQLite store's do.
+extension PostgresStore {
+    /// The advisory lock nodes take while migrating ("aisle" in ASCII).
+    static let migrationLock: Int64 = 0x6169_736c_65
+
+    static let migrations: [[PostgresQuery]] = [
+        // 1: the catalog.
+        [
+            """
+            CREATE TABLE items (
+                id text COLLATE "C" PRIMARY KEY,
+                title text NOT NULL,
+                description text,
+                categories jsonb NOT NULL,
+                brand text,
+                price double precision,
+                currency text,
+                attributes jsonb NOT NULL,
+                image_url text,
+                in_stock boolean NOT NULL,
+                hidden boolean NOT NULL,
+                tags jsonb NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                deleted_at bigint
+            )
+            """
+        ]
+    ]
+
+    /// Applies the migrations this database lacks, under the advisory lock.
+    func migrate() async throws {
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+            do {
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS aisle_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                    logger: logger
+                )
+                var applied = 0
+                for try await version in try await connection.query(
+                    "SELECT COALESCE(MAX(version), 0) FROM aisle_migrations",
+                    logger: logger
+                ).decode(Int.self) {
+                    applied = version
+                }
+                for (index, statements) in Self.migrations.enumerated() where index + 1 > applied {
+                    let version = index + 1
+                    try await connection.withTransaction(logger: logger) { transaction in
+                        for statement in statements { try await transaction.query(statement, logger: logger) }
+                        try await transaction.query(
+                            "INSERT INTO aisle_migrations (version) VALUES (\(version))",
+                            logger: logger
+                        )
+                    }
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+public import AisleCore
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// Aisle's data on a shared PostgreSQL database, for several `aisle serve` nodes (docs/DEPLOY.md;
+/// issue 26). The roles land one at a time, each passing the contract tests the SQLite store
+/// passes: so far the catalog (`CatalogStore`). `aisle serve` does not use it until every role
+/// is here.
+///
+/// One connection pool per store (`PostgresClient`, run by the store's own task until `close`).
+/// The schema is migrated once at connect, under an advisory lock, so nodes starting together
+/// migrate it once.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// What `connect` reads from a `postgres://` URL.
+    public struct Location: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        public var database: String
+        /// `sslmode=require` (TLS or no connection), `prefer` or `disable` (the default: a
+        /// database on the same host or a private network).
+        public var tls: TLSMode
+
+        public enum TLSMode: String, Sendable {
+            case disable, prefer, require
+        }
+
+        /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=…]` (or
+        /// `postgresql://`); throws `invalid` naming what is wrong, without echoing a password.
+        public init(url: String) throws {
+            guard let parts = URLComponents(string: url), let scheme = parts.scheme,
+                ["postgres", "postgresql"].contains(scheme.lowercased())
+            else {
+                throw AisleError.invalid("store", "expected postgres://user@host:port/database")
+            }
+            guard let host = parts.host, !host.isEmpty else {
+                throw AisleError.invalid("store", "the URL names no host")
+            }
+            guard let user = parts.user, !user.isEmpty else {
+                throw AisleError.invalid("store", "the URL names no user")
+            }
+            let database = String(parts.path.drop { $0 == "/" })
+            guard !database.isEmpty, !database.contains("/") else {
+                throw AisleError.invalid("store", "the URL names no database (postgres://user@host:port/database)")
+            }
+            var tls = TLSMode.disable
+            for item in parts.queryItems ?? [] {
+                guard item.name == "sslmode" else {
+                    throw AisleError.invalid(
+                        "store",
+                        "unknown URL parameter \"\(item.name.prefix(40))\" (sslmode is known)"
+                    )
+                }
+                guard let mode = item.value.flatMap(TLSMode.init(rawValue:)) else {
+                    throw AisleError.invalid("store", "sslmode must be disable, prefer or require")
+                }
+                tls = mode
+            }
+            self.host = host
+            self.port = parts.port ?? 5432
+            self.user = user
+            self.password = parts.password
+            self.database = database
+            self.tls = tls
+        }
+    }
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    /// Connects to the database at `url` (see `Location`) with at most `maximumConnections`, and
+    /// brings its schema up to date. Throws `unavailable` when the database cannot be reached
+    /// within `connectTimeout`.
+    public static func connect(
+        url: String,
+        maximumConnections: Int = 10,
+        connectTimeout: Duration = .seconds(10)
+    ) async throws -> PostgresStore {
+        let logger = Logger(label: "aisle.postgres")
+        let location = try Location(url: url)
+        var configuration = PostgresClient.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.user,
+            password: location.password,
+            database: location.database,
+            tls: {
+                switch location.tls {
+                case .disable: .disable
+                case .prefer: .prefer(.makeClientConfiguration())
+                case .require: .require(.makeClientConfiguration())
+                }
+            }()
+        )
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        configuration.options.connectTimeout = connectTimeout
+        let store = PostgresStore(
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger),
+            logger: logger
+        )
+        do {
+            try await store.migrate()
+        } catch {
+            await store.close()
+            throw AisleError(
+                code: .unavailable,
+                message: "PostgreSQL at \(location.host):\(location.port)/\(location.database): \(Self.describe(error))"
+            )
+        }
+        return store
+    }
+
+    /// Closes the pool's connections.
+    public func close() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    /// A PostgreSQL error's own message (the server's, when it sent one).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
+            return message
+        }
+        return String(describing: error).prefix(300).description
+    }
+}
