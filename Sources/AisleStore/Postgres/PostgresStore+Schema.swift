@@ -65,4 +65,16 @@ extension PostgresStore {
             try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
         }
     }
+
+    /// The migrations this database has had, in order.
+    func appliedMigrations() async throws -> [Int] {
+        var versions: [Int] = []
+        for try await version in try await client.query(
+            "SELECT version FROM aisle_migrations ORDER BY version",
+            logger: logger
+        ).decode(Int.self) {
+            versions.append(version)
+        }
+        return versions
+    }
 }

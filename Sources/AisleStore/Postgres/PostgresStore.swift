@@ -109,7 +109,23 @@ public final class PostgresStore: Sendable {
             logger: logger
         )
         do {
-            try await store.migrate()
+            // The pool retries a refused connection for as long as it is asked to wait: the first
+            // use gets the connect timeout, so an unreachable database is an error, not a hang.
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await store.migrate()
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: connectTimeout)
+                    return false
+                }
+                let migrated = try await group.next() ?? false
+                group.cancelAll()
+                guard migrated else {
+                    throw AisleError(code: .unavailable, message: "no connection within \(connectTimeout)")
+                }
+            }
         } catch {
             await store.close()
             throw AisleError(
@@ -131,6 +147,7 @@ public final class PostgresStore: Sendable {
         if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
             return message
         }
+        if let error = error as? AisleError { return error.message }
         return String(describing: error).prefix(300).description
     }
 }

@@ -1,0 +1,72 @@
+import AisleCore
+import Foundation
+import Testing
+
+@testable import AisleStore
+
+/// The PostgreSQL store's own behaviour: its URL, its migrations, an unreachable database.
+@Suite struct PostgresStoreTests {
+    @Test("a postgres:// URL gives host, port, user, password, database and TLS mode")
+    func location() throws {
+        let full = try PostgresStore.Location(url: "postgres://shop:s3cret@db.internal:6432/aisle?sslmode=require")
+        #expect(full.host == "db.internal" && full.port == 6432 && full.user == "shop")
+        #expect(full.password == "s3cret" && full.database == "aisle" && full.tls == .require)
+        let plain = try PostgresStore.Location(url: "postgresql://aisle@127.0.0.1/shop")
+        #expect(plain.port == 5432 && plain.password == nil && plain.tls == .disable)
+    }
+
+    @Test(
+        "a URL without a user, host or database, with another scheme or an unknown parameter is refused by name",
+        arguments: [
+            ("mysql://u@h/db", "postgres://"), ("postgres://h/db", "no user"), ("postgres://u@/db", "no host"),
+            ("postgres://u:pw@h:5432", "no database"), ("postgres://u@h/db?pool=3", "unknown URL parameter"),
+            ("postgres://u@h/db?sslmode=verify", "sslmode must be"),
+        ]
+    )
+    func badLocation(url: String, message: String) {
+        do {
+            _ = try PostgresStore.Location(url: url)
+            Issue.record("\(url) was accepted")
+        } catch let error as AisleError {
+            #expect(error.message.contains(message), "\(error.message)")
+            #expect(!error.message.contains("pw"), "the password is not echoed")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test("a database nobody listens on is `unavailable` within the connect timeout, not a hang")
+    func unreachable() async throws {
+        let port = try PostgresTestServer.freePort()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: AisleError.self) {
+            _ = try await PostgresStore.connect(
+                url: "postgres://aisle@127.0.0.1:\(port)/none",
+                connectTimeout: .seconds(1)
+            )
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("127.0.0.1:\(port)/none") == true, "\(error?.message ?? "")")
+        #expect(clock.now - start < .seconds(15))
+    }
+
+    @Test(
+        "nodes starting together migrate the schema once",
+        .enabled(if: PostgresTestServer.available)
+    )
+    func concurrentMigrations() async throws {
+        let url = try await PostgresTestServer.shared.newDatabase()
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresStore.connect(url: url) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(stores.count == 4)
+        for store in stores {
+            #expect(try await store.appliedMigrations() == Array(1...PostgresStore.migrations.count))
+        }
+        _ = try await stores[0].upsertItems([.fixture("a")], at: .t0)
+        #expect(try await stores[3].item(ItemID("a"))?.title == "Down jacket")
+        for store in stores { await store.close() }
+    }
+}
