@@ -29,7 +29,31 @@ extension PostgresStore {
                 deleted_at bigint
             )
             """
-        ]
+        ],
+        // 2: API keys: the built-in admin and ingest keys' hashes by scope, and the keys made with
+        // POST /v1/keys (a revoked one kept, so its id still names something in logs).
+        [
+            """
+            CREATE TABLE api_keys (
+                scope text PRIMARY KEY,
+                hash text NOT NULL,
+                created_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE made_api_keys (
+                id text COLLATE "C" PRIMARY KEY,
+                name text NOT NULL,
+                secret_digest text NOT NULL UNIQUE,
+                permissions text[] NOT NULL,
+                created_at bigint NOT NULL,
+                expires_at bigint,
+                allowed_origins text[],
+                rate_limit integer,
+                revoked_at bigint
+            )
+            """,
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.

@@ -4,10 +4,10 @@ import Logging
 import NIOSSL
 import PostgresNIO
 
-/// Aisle's data on a shared PostgreSQL database, for several `aisle serve` nodes (docs/DEPLOY.md;
-/// issue 26). The roles land one at a time, each passing the contract tests the SQLite store
-/// passes: so far the catalog (`CatalogStore`). `aisle serve` does not use it until every role
-/// is here.
+/// Aisle's data on a shared PostgreSQL database, for several `aisle serve` nodes (issue 26;
+/// docs/ARCHITECTURE.md). The roles land one at a time, each passing the contract tests the
+/// SQLite store passes: so far the catalog and API keys (`CatalogStore`, `KeyStore`).
+/// `aisle serve` does not use it until every role is here.
 ///
 /// One connection pool per store (`PostgresClient`, run by the store's own task until `close`).
 /// The schema is migrated once at connect, under an advisory lock, so nodes starting together

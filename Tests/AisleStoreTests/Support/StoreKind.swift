@@ -65,16 +65,19 @@ extension Item {
     }
 }
 
-/// The stores the catalog's contract runs against: SQLite, and PostgreSQL (a real server the
-/// tests start, `PostgresTestServer`).
-enum CatalogStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+/// The roles the PostgreSQL store has so far (issue 26: it gains them one at a time).
+typealias PortedRoles = CatalogStore & KeyStore
+
+/// The stores the ported roles' contracts run against: SQLite, and PostgreSQL (a real server
+/// the tests start, `PostgresTestServer`).
+enum RoleStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqliteInMemory = "SQLite in memory"
     case sqliteOnDisk = "SQLite on disk"
     case postgres = "PostgreSQL"
 
     var testDescription: String { rawValue }
 
-    func make() async throws -> any CatalogStore {
+    func make() async throws -> any PortedRoles {
         switch self {
         case .sqliteInMemory: return try SQLiteStore.inMemory()
         case .sqliteOnDisk: return try SQLiteStore.open(directory: TemporaryDirectory.make())
