@@ -54,6 +54,21 @@ extension PostgresStore {
             )
             """,
         ],
+        // 3: bandits, with what they learned as the engine's own bytes.
+        [
+            """
+            CREATE TABLE bandits (
+                id text COLLATE "C" PRIMARY KEY,
+                arms jsonb NOT NULL,
+                reward text NOT NULL,
+                context jsonb NOT NULL,
+                minimum_exploration double precision NOT NULL,
+                attribution_window_minutes integer NOT NULL,
+                updated_at bigint NOT NULL,
+                state bytea
+            )
+            """
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.
