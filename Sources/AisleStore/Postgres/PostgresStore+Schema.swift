@@ -69,6 +69,41 @@ extension PostgresStore {
             )
             """
         ],
+        // 4: search's query log, clicks, shoppers per query, and settings (the synonym rules).
+        [
+            """
+            CREATE TABLE search_queries (
+                query text COLLATE "C" PRIMARY KEY,
+                searches bigint NOT NULL,
+                zero_results bigint NOT NULL,
+                last_searched_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE search_clicks (
+                query text COLLATE "C" NOT NULL,
+                item_id text COLLATE "C" NOT NULL,
+                clicks bigint NOT NULL,
+                PRIMARY KEY (query, item_id)
+            )
+            """,
+            """
+            CREATE TABLE search_query_shoppers (
+                query text COLLATE "C" NOT NULL,
+                shopper bigint NOT NULL,
+                PRIMARY KEY (query, shopper)
+            )
+            """,
+            "CREATE INDEX search_query_shoppers_by_shopper ON search_query_shoppers (shopper)",
+            """
+            CREATE TABLE settings (
+                key text PRIMARY KEY,
+                value text NOT NULL,
+                updated_at bigint NOT NULL,
+                revision integer NOT NULL
+            )
+            """,
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.
