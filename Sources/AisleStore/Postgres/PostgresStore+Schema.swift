@@ -104,6 +104,21 @@ extension PostgresStore {
             )
             """,
         ],
+        // 5: the audit log of admin actions.
+        [
+            """
+            CREATE TABLE audit_log (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at bigint NOT NULL,
+                key_id text NOT NULL,
+                action text NOT NULL,
+                target text,
+                status integer NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_by_at ON audit_log (at)",
+            "CREATE INDEX audit_log_by_target ON audit_log (target)",
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.
