@@ -2,7 +2,7 @@ import AisleCore
 import AisleStore
 import Testing
 
-/// Experiments and exposures in the store contract; runs against each `StoreKind`.
+/// Experiments and exposures in the store contract, against SQLite and a real PostgreSQL server.
 @Suite struct ExperimentStoreTests {
     static func experiment(status: ExperimentStatus, weights: [Double] = [1, 1]) -> Experiment {
         Experiment(
@@ -17,10 +17,10 @@ import Testing
 
     @Test(
         "an experiment reads back; created is kept, started is set on the first run and kept after",
-        arguments: StoreKind.allCases
+        arguments: RoleStoreKind.allCases
     )
-    func roundTrip(kind: StoreKind) async throws {
-        let store = try kind.make()
+    func roundTrip(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         let draft = try await store.putExperiment(Self.experiment(status: .draft), at: .t0)
         #expect(draft.createdAt == .t0 && draft.startedAt == nil)
         _ = try await store.putExperiment(Self.experiment(status: .running), at: .t0(plusMinutes: 1))
@@ -39,9 +39,9 @@ import Testing
         #expect(try await store.experiment(ExperimentID("other")) == nil)
     }
 
-    @Test("a unit's first exposure is kept: a second record returns the first", arguments: StoreKind.allCases)
-    func firstExposureWins(kind: StoreKind) async throws {
-        let store = try kind.make()
+    @Test("a unit's first exposure is kept: a second record returns the first", arguments: RoleStoreKind.allCases)
+    func firstExposureWins(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         let id = ExperimentID("e")
         let first = Exposure(unit: .user(UserID("u1")), variant: "a", at: .t0)
         #expect(try await store.recordExposure(first, in: id) == first)
@@ -53,9 +53,9 @@ import Testing
         #expect(try await store.exposures(in: id) == [device, first])
     }
 
-    @Test("concurrent first exposures of one unit store one", arguments: StoreKind.allCases)
-    func concurrentExposures(kind: StoreKind) async throws {
-        let store = try kind.make()
+    @Test("concurrent first exposures of one unit store one", arguments: RoleStoreKind.allCases)
+    func concurrentExposures(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         let answers = try await withThrowingTaskGroup(of: Exposure.self) { group in
             for n in 0..<20 {
                 group.addTask {
@@ -73,10 +73,10 @@ import Testing
 
     @Test(
         "a batch of exposures keeps each unit's first, and one unit's exposure reads back",
-        arguments: StoreKind.allCases
+        arguments: RoleStoreKind.allCases
     )
-    func batchExposures(kind: StoreKind) async throws {
-        let store = try kind.make()
+    func batchExposures(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         let id = ExperimentID("e")
         let first = Exposure(unit: .device(DeviceID("d")), variant: "a", at: .t0)
         _ = try await store.recordExposure(first, in: id)

@@ -119,6 +119,32 @@ extension PostgresStore {
             "CREATE INDEX audit_log_by_at ON audit_log (at)",
             "CREATE INDEX audit_log_by_target ON audit_log (target)",
         ],
+        // 6: experiments and each unit's first exposure.
+        [
+            """
+            CREATE TABLE experiments (
+                id text COLLATE "C" PRIMARY KEY,
+                variants text NOT NULL,
+                metric text NOT NULL,
+                guardrails text,
+                targeting text,
+                status text NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                started_at bigint
+            )
+            """,
+            """
+            CREATE TABLE experiment_exposures (
+                experiment_id text NOT NULL,
+                unit text COLLATE "C" NOT NULL,
+                variant text NOT NULL,
+                at bigint NOT NULL,
+                PRIMARY KEY (experiment_id, unit)
+            )
+            """,
+            "CREATE INDEX experiment_exposures_by_unit ON experiment_exposures (unit)",
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.

@@ -6,9 +6,9 @@ import PostgresNIO
 
 /// Aisle's data on a shared PostgreSQL database, for several `aisle serve` nodes (issue 26;
 /// docs/ARCHITECTURE.md). The roles land one at a time, each passing the contract tests the
-/// SQLite store passes: so far the catalog, API keys, bandits, search settings and the audit
-/// log (`CatalogStore`, `KeyStore`, `BanditStore`, `SearchSettingsStore`, `AuditStore`).
-/// `aisle serve` does not use it until every role is here.
+/// SQLite store passes: so far the catalog, API keys, bandits, search settings, the audit log
+/// and experiments (`CatalogStore`, `KeyStore`, `BanditStore`, `SearchSettingsStore`,
+/// `AuditStore`, `ExperimentStore`). `aisle serve` does not use it until every role is here.
 ///
 /// One connection pool per store (`PostgresClient`, run by the store's own task until `close`).
 /// The schema is migrated once at connect, under an advisory lock, so nodes starting together

@@ -6,8 +6,8 @@ import GRDB
 extension SQLiteStore {
     public func putExperiment(_ experiment: Experiment, at now: Timestamp) async throws -> Experiment {
         let variants = String(decoding: try JSONEncoder().encode(experiment.variants), as: UTF8.self)
-        let guardrails = Self.guardrailsText(experiment.guardrails)
-        let targeting = Self.targetingText(experiment.targeting)
+        let guardrails = ExperimentColumns.guardrailsText(experiment.guardrails)
+        let targeting = ExperimentColumns.targetingText(experiment.targeting)
         return try await write { db in
             let existing = try Row.fetchOne(
                 db,
@@ -133,69 +133,18 @@ extension SQLiteStore {
         }
     }
 
-    /// Guardrails as stored: `[{"metric": NAME, "harm": "decrease"|"increase"}]`.
-    private static func guardrailsText(_ guardrails: [Guardrail]) -> String {
-        let value = JSONValue.array(
-            guardrails.map { .object(["metric": .string($0.metric.name), "harm": .string($0.harm.rawValue)]) }
-        )
-        return value.jsonText
-    }
-
-    /// Guardrails read back; one the current code cannot read is left out.
-    private static func guardrails(_ text: String) -> [Guardrail] {
-        guard case .array(let entries)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
-            return []
-        }
-        return entries.compactMap { entry in
-            guard case .object(let members) = entry, case .string(let name)? = members["metric"],
-                let metric = try? ExperimentMetric(name: name, field: "metric")
-            else { return nil }
-            var harm = Guardrail.Harm.decrease
-            if case .string(let text)? = members["harm"], let read = Guardrail.Harm(rawValue: text) { harm = read }
-            return Guardrail(metric: metric, harm: harm)
-        }
-    }
-
-    /// Targeting as stored: `{"platforms": [...], "locales": [...]}`.
-    private static func targetingText(_ targeting: ExperimentTargeting) -> String {
-        JSONValue.object([
-            "platforms": .array(targeting.platforms.map(\.rawValue).sorted().map(JSONValue.string)),
-            "locales": .array(targeting.locales.map(JSONValue.string)),
-        ]).jsonText
-    }
-
-    /// Targeting read back; a platform the current code does not know is left out.
-    private static func targeting(_ text: String) -> ExperimentTargeting {
-        guard case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
-            return ExperimentTargeting()
-        }
-        func strings(_ key: String) -> [String] {
-            guard case .array(let values)? = members[key] else { return [] }
-            return values.compactMap { if case .string(let text) = $0 { text } else { nil } }
-        }
-        return ExperimentTargeting(
-            platforms: Set(strings("platforms").compactMap(Platform.init)),
-            locales: strings("locales")
-        )
-    }
-
-    /// An experiment as stored; a row the current code cannot read (a metric of a newer
-    /// version) keeps its id with the fields it can.
+    /// An experiment as stored (`ExperimentColumns.experiment`).
     private static func experiment(_ row: Row) throws -> Experiment {
-        let variants = try JSONDecoder().decode([ExperimentVariant].self, from: Data((row["variants"] as String).utf8))
-        let metricName: String = row["metric"]
-        let statusName: String = row["status"]
-        let started: Int64? = row["started_at"]
-        return Experiment(
-            id: ExperimentID(row["id"] as String),
-            variants: variants,
-            metric: (try? ExperimentMetric(name: metricName, field: "metric")) ?? .conversion(.purchase),
-            guardrails: guardrails(row["guardrails"] ?? "[]"),
-            targeting: targeting(row["targeting"] ?? "{}"),
-            status: ExperimentStatus(rawValue: statusName) ?? .stopped,
-            createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
-            updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]),
-            startedAt: started.map(Timestamp.init(millisecondsSinceEpoch:))
+        try ExperimentColumns.experiment(
+            id: row["id"],
+            variants: row["variants"],
+            metric: row["metric"],
+            guardrails: row["guardrails"],
+            targeting: row["targeting"],
+            status: row["status"],
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"],
+            startedAt: row["started_at"]
         )
     }
 }

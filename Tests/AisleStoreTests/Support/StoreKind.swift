@@ -67,6 +67,7 @@ extension Item {
 
 /// The roles the PostgreSQL store has so far (issue 26: it gains them one at a time).
 typealias PortedRoles = CatalogStore & KeyStore & BanditStore & SearchSettingsStore & AuditStore
+    & ExperimentStore
 
 /// The stores the ported roles' contracts run against: SQLite, and PostgreSQL (a real server
 /// the tests start, `PostgresTestServer`).
