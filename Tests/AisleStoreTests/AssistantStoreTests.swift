@@ -19,10 +19,10 @@ import Testing
 
     @Test(
         "FAQs are replaced as a whole, read back in order, with a revision one more each time",
-        arguments: StoreKind.allCases
+        arguments: RoleStoreKind.allCases
     )
-    func faqs(kind: StoreKind) async throws {
-        let store = try kind.make()
+    func faqs(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         #expect(try await store.faqs().revision == 0)
         #expect(try await store.faqs().entries.isEmpty)
         let first = [
@@ -48,10 +48,10 @@ import Testing
 
     @Test(
         "an order reads back field for field; a later put replaces it and keeps created_at",
-        arguments: StoreKind.allCases
+        arguments: RoleStoreKind.allCases
     )
-    func orderRoundTrip(kind: StoreKind) async throws {
-        let store = try kind.make()
+    func orderRoundTrip(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         let stored = try await store.putOrder(Self.order("A-1043", user: "u1"), at: .t0)
         #expect(stored.createdAt == .t0)
         let read = try #require(try await store.order(OrderID("A-1043")))
@@ -70,9 +70,12 @@ import Testing
         #expect(try await store.putOrder(undated, at: .t0(plusMinutes: 9)).updatedAt == .t0(plusMinutes: 9))
     }
 
-    @Test("a user's orders: theirs only, most recently updated first, at most the limit", arguments: StoreKind.allCases)
-    func ordersOfUser(kind: StoreKind) async throws {
-        let store = try kind.make()
+    @Test(
+        "a user's orders: theirs only, most recently updated first, at most the limit",
+        arguments: RoleStoreKind.allCases
+    )
+    func ordersOfUser(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         for (id, user, minutes) in [("o1", "u1", 1), ("o2", "u1", 3), ("o3", "u2", 2), ("o4", "u1", 2)] {
             _ = try await store.putOrder(Self.order(id, user: user, minutes: minutes), at: .t0)
         }
@@ -82,9 +85,12 @@ import Testing
         #expect(try await store.orders(of: UserID("nobody"), limit: 10).isEmpty)
     }
 
-    @Test("a conversation keeps its owner and newest focus, and appends turns in order", arguments: StoreKind.allCases)
-    func conversations(kind: StoreKind) async throws {
-        let store = try kind.make()
+    @Test(
+        "a conversation keeps its owner and newest focus, and appends turns in order",
+        arguments: RoleStoreKind.allCases
+    )
+    func conversations(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         var conversation = Conversation(id: ConversationID("c1"), userID: UserID("u1"), deviceID: nil)
         let first = [
             ConversationTurn(role: .shopper, text: "这件有黑色吗？", at: .t0),
@@ -116,9 +122,9 @@ import Testing
         #expect(try await store.conversation(ConversationID("nope"), turnLimit: 10) == nil)
     }
 
-    @Test("a conversation past its turn limit keeps the newest turns", arguments: StoreKind.allCases)
-    func turnLimit(kind: StoreKind) async throws {
-        let store = try kind.make()
+    @Test("a conversation past its turn limit keeps the newest turns", arguments: RoleStoreKind.allCases)
+    func turnLimit(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
         let conversation = Conversation(id: ConversationID("long"), userID: nil, deviceID: DeviceID("d1"))
         let turns = (0..<(Conversation.maxTurns + 10)).map {
             ConversationTurn(role: .shopper, text: "message \($0)", at: .t0)
@@ -129,6 +135,43 @@ import Testing
         #expect(stored.turns.count == Conversation.maxTurns)
         #expect(stored.turns.last?.text == "message \(Conversation.maxTurns + 9)")
         #expect(stored.turns.first?.text == "message 10")
+    }
+
+    @Test(
+        "concurrent saves to one conversation keep every turn, each save's turns together; FAQ sets replaced at once leave one",
+        arguments: RoleStoreKind.allCases
+    )
+    func concurrentSaves(kind: RoleStoreKind) async throws {
+        let store = try await kind.make()
+        let conversation = Conversation(id: ConversationID("busy"), userID: UserID("u1"), deviceID: nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<6 {
+                group.addTask {
+                    let turns = (0..<3).map { ConversationTurn(role: .shopper, text: "w\(writer) t\($0)", at: .t0) }
+                    try await store.saveConversation(conversation, appending: turns, at: .t0(plusMinutes: writer))
+                }
+                group.addTask {
+                    let faqs = (0..<5).map {
+                        FAQ(
+                            id: FAQID("f\($0)"),
+                            question: "question \($0) of set \(writer)?",
+                            answer: "answer \(writer)"
+                        )
+                    }
+                    _ = try await store.setFAQs(faqs, at: .t0(plusMinutes: writer))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stored = try #require(try await store.conversation(conversation.id, turnLimit: 100))
+        #expect(stored.turns.count == 18)
+        for start in stride(from: 0, to: 18, by: 3) {
+            let writer = stored.turns[start].text.prefix(2)
+            #expect(stored.turns[start..<(start + 3)].map(\.text) == (0..<3).map { "\(writer) t\($0)" })
+        }
+        let (faqs, revision) = try await store.faqs()
+        #expect(revision == 6 && faqs.count == 5)
+        #expect(Set(faqs.map(\.answer)).count == 1, "one set whole, not a mix")
     }
 
     @Test(

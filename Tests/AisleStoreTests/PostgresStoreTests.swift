@@ -48,7 +48,7 @@ import Testing
         }
         #expect(error?.code == .unavailable)
         #expect(error?.message.contains("127.0.0.1:\(port)/none") == true, "\(error?.message ?? "")")
-        #expect(clock.now - start < .seconds(15))
+        #expect(clock.now - start < .seconds(30), "a busy machine may start the timer late, not stretch it")
     }
 
     @Test(
@@ -58,7 +58,11 @@ import Testing
     func concurrentMigrations() async throws {
         let url = try await PostgresTestServer.shared.newDatabase()
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
-            for _ in 0..<4 { group.addTask { try await PostgresStore.connect(url: url) } }
+            for _ in 0..<4 {
+                group.addTask {
+                    try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
+                }
+            }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(stores.count == 4)

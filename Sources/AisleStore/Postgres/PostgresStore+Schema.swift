@@ -145,6 +145,53 @@ extension PostgresStore {
             """,
             "CREATE INDEX experiment_exposures_by_unit ON experiment_exposures (unit)",
         ],
+        // 7: the assistant: FAQs in the order put, orders, conversations and their turns.
+        [
+            """
+            CREATE TABLE assistant_faqs (
+                position integer PRIMARY KEY,
+                id text NOT NULL,
+                question text NOT NULL,
+                answer text NOT NULL,
+                language text,
+                alternate_questions text
+            )
+            """,
+            """
+            CREATE TABLE orders (
+                id text COLLATE "C" PRIMARY KEY,
+                user_id text NOT NULL,
+                status text NOT NULL,
+                lines text NOT NULL,
+                carrier text,
+                tracking_number text,
+                eta bigint,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX orders_by_user ON orders (user_id, updated_at)",
+            """
+            CREATE TABLE assistant_conversations (
+                id text COLLATE "C" PRIMARY KEY,
+                user_id text,
+                device_id text,
+                focus text NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX assistant_conversations_by_user ON assistant_conversations (user_id)",
+            "CREATE INDEX assistant_conversations_by_device ON assistant_conversations (device_id)",
+            """
+            CREATE TABLE assistant_turns (
+                conversation_id text NOT NULL,
+                position integer NOT NULL,
+                turn text NOT NULL,
+                PRIMARY KEY (conversation_id, position)
+            )
+            """,
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.

@@ -3,12 +3,14 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// Aisle's data on a shared PostgreSQL database, for several `aisle serve` nodes (issue 26;
 /// docs/ARCHITECTURE.md). The roles land one at a time, each passing the contract tests the
-/// SQLite store passes: so far the catalog, API keys, bandits, search settings, the audit log
-/// and experiments (`CatalogStore`, `KeyStore`, `BanditStore`, `SearchSettingsStore`,
-/// `AuditStore`, `ExperimentStore`). `aisle serve` does not use it until every role is here.
+/// SQLite store passes: so far the catalog, API keys, bandits, search settings, the audit log,
+/// experiments and the assistant (`CatalogStore`, `KeyStore`, `BanditStore`,
+/// `SearchSettingsStore`, `AuditStore`, `ExperimentStore`, `AssistantStore`). `aisle serve`
+/// does not use it until every role is here.
 ///
 /// One connection pool per store (`PostgresClient`, run by the store's own task until `close`).
 /// The schema is migrated once at connect, under an advisory lock, so nodes starting together
@@ -16,7 +18,7 @@ import PostgresNIO
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
-    private let runner: Task<Void, Never>
+    let runner: Task<Void, Never>
 
     /// What `connect` reads from a `postgres://` URL.
     public struct Location: Sendable, Equatable {
@@ -109,32 +111,46 @@ public final class PostgresStore: Sendable {
             client: PostgresClient(configuration: configuration, backgroundLogger: logger),
             logger: logger
         )
+        // The pool retries a refused connection for as long as it is asked to wait: the first
+        // use gets the connect timeout, so an unreachable database is an error, not a hang. The
+        // migration is not waited for once the time is up (a cancelled lease may take the pool's
+        // retry time to notice), and the pool is abandoned, not closed, for the same reason.
         do {
-            // The pool retries a refused connection for as long as it is asked to wait: the first
-            // use gets the connect timeout, so an unreachable database is an error, not a hang.
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await store.migrate()
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: connectTimeout)
-                    return false
-                }
-                let migrated = try await group.next() ?? false
-                group.cancelAll()
-                guard migrated else {
-                    throw AisleError(code: .unavailable, message: "no connection within \(connectTimeout)")
-                }
+            guard try await Self.first(within: connectTimeout, { try await store.migrate() }) != nil else {
+                throw AisleError(code: .unavailable, message: "no connection within \(connectTimeout)")
             }
         } catch {
-            await store.close()
+            store.runner.cancel()
             throw AisleError(
                 code: .unavailable,
                 message: "PostgreSQL at \(location.host):\(location.port)/\(location.database): \(Self.describe(error))"
             )
         }
         return store
+    }
+
+    /// `operation`'s result, or nil when `timeout` passes first; then the operation is cancelled
+    /// and left to end on its own (this returns at once).
+    static func first<T: Sendable>(
+        within timeout: Duration,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T? {
+        let once = FirstClaim()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, any Error>) in
+            let work = Task {
+                do {
+                    let value = try await operation()
+                    if once.claim() { continuation.resume(returning: value) }
+                } catch {
+                    if once.claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                work.cancel()
+                if once.claim() { continuation.resume(returning: nil) }
+            }
+        }
     }
 
     /// Closes the pool's connections.
@@ -150,5 +166,18 @@ public final class PostgresStore: Sendable {
         }
         if let error = error as? AisleError { return error.message }
         return String(describing: error).prefix(300).description
+    }
+}
+
+/// A flag that only its first claim wins (which of two racing tasks resumes a continuation).
+final class FirstClaim: Sendable {
+    private let claimed = Mutex(false)
+
+    /// True for the first caller only.
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
+        }
     }
 }

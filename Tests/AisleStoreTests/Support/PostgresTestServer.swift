@@ -12,6 +12,8 @@ import Testing
 /// (postgres://user@host:port) points the tests at a server of your own instead.
 actor PostgresTestServer {
     static let shared = PostgresTestServer()
+    /// How long a test's store waits for its first connection.
+    static let connectTimeout: Duration = .seconds(120)
 
     enum Failure: Error, CustomStringConvertible {
         case notInstalled(String)

@@ -66,7 +66,7 @@ extension Item {
 }
 
 /// The roles the PostgreSQL store has so far (issue 26: it gains them one at a time).
-typealias PortedRoles = CatalogStore & KeyStore & BanditStore & SearchSettingsStore & AuditStore
+typealias PortedRoles = CatalogStore & KeyStore & BanditStore & SearchSettingsStore & AuditStore & AssistantStore
     & ExperimentStore
 
 /// The stores the ported roles' contracts run against: SQLite, and PostgreSQL (a real server
@@ -82,7 +82,13 @@ enum RoleStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
         switch self {
         case .sqliteInMemory: return try SQLiteStore.inMemory()
         case .sqliteOnDisk: return try SQLiteStore.open(directory: TemporaryDirectory.make())
-        case .postgres: return try await PostgresStore.connect(url: try await PostgresTestServer.shared.newDatabase())
+        case .postgres:
+            // A long wait: the whole suite on 2 cores can keep the pool's task from running for
+            // tens of seconds (CI saw the 10 s default pass before a connection was made).
+            return try await PostgresStore.connect(
+                url: try await PostgresTestServer.shared.newDatabase(),
+                connectTimeout: PostgresTestServer.connectTimeout
+            )
         }
     }
 }
