@@ -38,8 +38,6 @@ import Testing
     @Test("a database nobody listens on is `unavailable` within the connect timeout, not a hang")
     func unreachable() async throws {
         let port = try PostgresTestServer.freePort()
-        let clock = ContinuousClock()
-        let start = clock.now
         let error = await #expect(throws: AisleError.self) {
             _ = try await PostgresStore.connect(
                 url: "postgres://aisle@127.0.0.1:\(port)/none",
@@ -48,7 +46,9 @@ import Testing
         }
         #expect(error?.code == .unavailable)
         #expect(error?.message.contains("127.0.0.1:\(port)/none") == true, "\(error?.message ?? "")")
-        #expect(clock.now - start < .seconds(30), "a busy machine may start the timer late, not stretch it")
+        // The connect timeout answered, not the pool's own retries giving up (which take a
+        // minute): wall-clock bounds do not hold while the whole suite shares 2 cores.
+        #expect(error?.message.contains("no connection within 1.0 seconds") == true, "\(error?.message ?? "")")
     }
 
     @Test(
