@@ -19,9 +19,9 @@ import Testing
 
     @Test(
         "FAQs are replaced as a whole, read back in order, with a revision one more each time",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func faqs(kind: RoleStoreKind) async throws {
+    func faqs(kind: StoreKind) async throws {
         let store = try await kind.make()
         #expect(try await store.faqs().revision == 0)
         #expect(try await store.faqs().entries.isEmpty)
@@ -48,9 +48,9 @@ import Testing
 
     @Test(
         "an order reads back field for field; a later put replaces it and keeps created_at",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func orderRoundTrip(kind: RoleStoreKind) async throws {
+    func orderRoundTrip(kind: StoreKind) async throws {
         let store = try await kind.make()
         let stored = try await store.putOrder(Self.order("A-1043", user: "u1"), at: .t0)
         #expect(stored.createdAt == .t0)
@@ -72,9 +72,9 @@ import Testing
 
     @Test(
         "a user's orders: theirs only, most recently updated first, at most the limit",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func ordersOfUser(kind: RoleStoreKind) async throws {
+    func ordersOfUser(kind: StoreKind) async throws {
         let store = try await kind.make()
         for (id, user, minutes) in [("o1", "u1", 1), ("o2", "u1", 3), ("o3", "u2", 2), ("o4", "u1", 2)] {
             _ = try await store.putOrder(Self.order(id, user: user, minutes: minutes), at: .t0)
@@ -87,9 +87,9 @@ import Testing
 
     @Test(
         "a conversation keeps its owner and newest focus, and appends turns in order",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func conversations(kind: RoleStoreKind) async throws {
+    func conversations(kind: StoreKind) async throws {
         let store = try await kind.make()
         var conversation = Conversation(id: ConversationID("c1"), userID: UserID("u1"), deviceID: nil)
         let first = [
@@ -122,8 +122,8 @@ import Testing
         #expect(try await store.conversation(ConversationID("nope"), turnLimit: 10) == nil)
     }
 
-    @Test("a conversation past its turn limit keeps the newest turns", arguments: RoleStoreKind.allCases)
-    func turnLimit(kind: RoleStoreKind) async throws {
+    @Test("a conversation past its turn limit keeps the newest turns", arguments: StoreKind.allCases)
+    func turnLimit(kind: StoreKind) async throws {
         let store = try await kind.make()
         let conversation = Conversation(id: ConversationID("long"), userID: nil, deviceID: DeviceID("d1"))
         let turns = (0..<(Conversation.maxTurns + 10)).map {
@@ -139,9 +139,9 @@ import Testing
 
     @Test(
         "concurrent saves to one conversation keep every turn, each save's turns together; FAQ sets replaced at once leave one",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func concurrentSaves(kind: RoleStoreKind) async throws {
+    func concurrentSaves(kind: StoreKind) async throws {
         let store = try await kind.make()
         let conversation = Conversation(id: ConversationID("busy"), userID: UserID("u1"), deviceID: nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -179,7 +179,7 @@ import Testing
         arguments: StoreKind.allCases
     )
     func erasure(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.appendEvents([.fixture(device: "phone", item: "a")], receivedAt: .t0)
         _ = try await store.identify(device: DeviceID("phone"), as: UserID("u1"), at: .t0, relinking: .refuse)
         _ = try await store.putOrder(Self.order("o1", user: "u1"), at: .t0)

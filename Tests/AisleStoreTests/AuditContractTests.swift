@@ -10,9 +10,9 @@ import Testing
 
     @Test(
         "entries read back newest first, page by sequence, filter by action; pruning and pseudonyms",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func log(kind: RoleStoreKind) async throws {
+    func log(kind: StoreKind) async throws {
         let store = try await kind.make()
         #expect(try await store.auditEntries(before: nil, limit: 10, actions: nil).isEmpty)
         try await store.appendAudit(Self.entry("items.put", target: "i1", minute: 0))

@@ -15,8 +15,8 @@ import Testing
         )
     }
 
-    @Test("a bandit reads back field for field; ids are listed in byte order", arguments: RoleStoreKind.allCases)
-    func roundTrip(kind: RoleStoreKind) async throws {
+    @Test("a bandit reads back field for field; ids are listed in byte order", arguments: StoreKind.allCases)
+    func roundTrip(kind: StoreKind) async throws {
         let store = try await kind.make()
         #expect(try await store.bandit(BanditID("none")) == nil)
         for id in ["b", "a", "Z", "é"] { try await store.putBandit(Self.bandit(id), at: .t0) }
@@ -24,8 +24,8 @@ import Testing
         #expect(try await store.banditIDs() == ["Z", "a", "b", "é"].map(BanditID.init))
     }
 
-    @Test("what a bandit learned is kept as sent, and survives a new definition", arguments: RoleStoreKind.allCases)
-    func state(kind: RoleStoreKind) async throws {
+    @Test("what a bandit learned is kept as sent, and survives a new definition", arguments: StoreKind.allCases)
+    func state(kind: StoreKind) async throws {
         let store = try await kind.make()
         try await store.putBandit(Self.bandit("a"), at: .t0)
         #expect(try await store.banditState(of: BanditID("a")) == nil)

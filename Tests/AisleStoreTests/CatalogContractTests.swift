@@ -4,8 +4,8 @@ import Testing
 
 /// The catalog's contract (`CatalogStore`), against SQLite and a real PostgreSQL server.
 @Suite struct CatalogContractTests {
-    @Test("an upserted item reads back field for field", arguments: RoleStoreKind.allCases)
-    func itemRoundTrip(kind: RoleStoreKind) async throws {
+    @Test("an upserted item reads back field for field", arguments: StoreKind.allCases)
+    func itemRoundTrip(kind: StoreKind) async throws {
         let store = try await kind.make()
         var item = Item.fixture("羽绒服-1", title: "这件羽绒服质量很好 🧥")
         item.attributes = ["sizes": .array([.string("S"), .string("M")]), "weight_g": .number(850)]
@@ -21,9 +21,9 @@ import Testing
 
     @Test(
         "hidden and out-of-stock flags read back, and a later upsert can clear them",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func visibilityFlags(kind: RoleStoreKind) async throws {
+    func visibilityFlags(kind: StoreKind) async throws {
         let store = try await kind.make()
         var item = Item.fixture("a")
         item.hidden = true
@@ -36,8 +36,8 @@ import Testing
         #expect(!cleared.hidden && cleared.inStock)
     }
 
-    @Test("a second upsert keeps created_at and moves updated_at", arguments: RoleStoreKind.allCases)
-    func upsertKeepsCreation(kind: RoleStoreKind) async throws {
+    @Test("a second upsert keeps created_at and moves updated_at", arguments: StoreKind.allCases)
+    func upsertKeepsCreation(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await store.upsertItems([.fixture("a")], at: .t0)
         let second = try await store.upsertItems([.fixture("a", title: "Renamed")], at: .t0(plusMinutes: 5))
@@ -46,8 +46,8 @@ import Testing
         #expect(second[0].title == "Renamed")
     }
 
-    @Test("item pages are in byte order and cover every item once", arguments: RoleStoreKind.allCases)
-    func itemPages(kind: RoleStoreKind) async throws {
+    @Test("item pages are in byte order and cover every item once", arguments: StoreKind.allCases)
+    func itemPages(kind: StoreKind) async throws {
         let store = try await kind.make()
         let ids = ["b", "a", "é", "Z", "羽", "c", "10", "9"]
         _ = try await store.upsertItems(ids.map { Item.fixture($0) }, at: .t0)
@@ -61,8 +61,8 @@ import Testing
         #expect(seen == ids.map(ItemID.init).sorted())
     }
 
-    @Test("ids that differ only in Unicode normalization are two items", arguments: RoleStoreKind.allCases)
-    func normalizationDistinct(kind: RoleStoreKind) async throws {
+    @Test("ids that differ only in Unicode normalization are two items", arguments: StoreKind.allCases)
+    func normalizationDistinct(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await store.upsertItems(
             [.fixture("caf\u{E9}", title: "NFC"), .fixture("cafe\u{301}", title: "NFD")],
@@ -75,9 +75,9 @@ import Testing
 
     @Test(
         "a deleted item is hidden from reads and lists, and deleting it again reports nothing",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func deleteHidesItem(kind: RoleStoreKind) async throws {
+    func deleteHidesItem(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await store.upsertItems([.fixture("a"), .fixture("b")], at: .t0)
         #expect(try await store.deleteItem(ItemID("a"), at: .t0))
@@ -92,9 +92,9 @@ import Testing
 
     @Test(
         "concurrent upserts of the same items end with one row each and the last write's fields",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func concurrentUpserts(kind: RoleStoreKind) async throws {
+    func concurrentUpserts(kind: StoreKind) async throws {
         let store = try await kind.make()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<8 {

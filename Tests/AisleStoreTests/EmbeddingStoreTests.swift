@@ -9,7 +9,7 @@ import Testing
         arguments: StoreKind.allCases
     )
     func roundTripAndStaleness(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let stored = try await store.upsertItems([.fixture("a"), .fixture("b"), .fixture("c")], at: .t0)
         #expect(
             try await store.itemsNeedingEmbedding(model: "m", after: nil, limit: 10).map(\.id.rawValue) == [

@@ -17,9 +17,9 @@ import Testing
 
     @Test(
         "an experiment reads back; created is kept, started is set on the first run and kept after",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func roundTrip(kind: RoleStoreKind) async throws {
+    func roundTrip(kind: StoreKind) async throws {
         let store = try await kind.make()
         let draft = try await store.putExperiment(Self.experiment(status: .draft), at: .t0)
         #expect(draft.createdAt == .t0 && draft.startedAt == nil)
@@ -39,8 +39,8 @@ import Testing
         #expect(try await store.experiment(ExperimentID("other")) == nil)
     }
 
-    @Test("a unit's first exposure is kept: a second record returns the first", arguments: RoleStoreKind.allCases)
-    func firstExposureWins(kind: RoleStoreKind) async throws {
+    @Test("a unit's first exposure is kept: a second record returns the first", arguments: StoreKind.allCases)
+    func firstExposureWins(kind: StoreKind) async throws {
         let store = try await kind.make()
         let id = ExperimentID("e")
         let first = Exposure(unit: .user(UserID("u1")), variant: "a", at: .t0)
@@ -53,8 +53,8 @@ import Testing
         #expect(try await store.exposures(in: id) == [device, first])
     }
 
-    @Test("concurrent first exposures of one unit store one", arguments: RoleStoreKind.allCases)
-    func concurrentExposures(kind: RoleStoreKind) async throws {
+    @Test("concurrent first exposures of one unit store one", arguments: StoreKind.allCases)
+    func concurrentExposures(kind: StoreKind) async throws {
         let store = try await kind.make()
         let answers = try await withThrowingTaskGroup(of: Exposure.self) { group in
             for n in 0..<20 {
@@ -73,9 +73,9 @@ import Testing
 
     @Test(
         "a batch of exposures keeps each unit's first, and one unit's exposure reads back",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func batchExposures(kind: RoleStoreKind) async throws {
+    func batchExposures(kind: StoreKind) async throws {
         let store = try await kind.make()
         let id = ExperimentID("e")
         let first = Exposure(unit: .device(DeviceID("d")), variant: "a", at: .t0)

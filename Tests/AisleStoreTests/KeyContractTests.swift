@@ -4,8 +4,8 @@ import Testing
 
 /// API keys' contract (`KeyStore`), against SQLite and a real PostgreSQL server.
 @Suite struct KeyContractTests {
-    @Test("API key hashes are stored per scope and replaced", arguments: RoleStoreKind.allCases)
-    func keyHashes(kind: RoleStoreKind) async throws {
+    @Test("API key hashes are stored per scope and replaced", arguments: StoreKind.allCases)
+    func keyHashes(kind: StoreKind) async throws {
         let store = try await kind.make()
         #expect(try await store.apiKeyHash(scope: "admin") == nil)
         try await store.setAPIKeyHash("aa", scope: "admin", at: .t0)
@@ -13,8 +13,8 @@ import Testing
         #expect(try await store.apiKeyHash(scope: "admin") == "bb")
     }
 
-    @Test("made keys: stored with every field, listed oldest first, revoked once", arguments: RoleStoreKind.allCases)
-    func madeKeys(kind: RoleStoreKind) async throws {
+    @Test("made keys: stored with every field, listed oldest first, revoked once", arguments: StoreKind.allCases)
+    func madeKeys(kind: StoreKind) async throws {
         let store = try await kind.make()
         let full = APIKeyRecord(
             id: "key_00000000000000aa",

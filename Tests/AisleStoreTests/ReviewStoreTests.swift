@@ -32,7 +32,7 @@ import Testing
     }
 
     func storeWithItems(_ kind: StoreKind) async throws -> any Store {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.upsertItems([.fixture("jacket"), .fixture("boots")], at: .t0)
         return store
     }

@@ -3,10 +3,10 @@ import AisleStore
 import Testing
 
 /// Search settings in the store contract: against each `StoreKind`, and PostgreSQL where no other
-/// role is involved (`RoleStoreKind`).
+/// role is involved (`StoreKind`).
 @Suite struct SearchSettingsStoreTests {
-    @Test("synonym rules read back with a revision that grows with every write", arguments: RoleStoreKind.allCases)
-    func synonymRevisions(kind: RoleStoreKind) async throws {
+    @Test("synonym rules read back with a revision that grows with every write", arguments: StoreKind.allCases)
+    func synonymRevisions(kind: StoreKind) async throws {
         let store = try await kind.make()
         let none = try await store.searchSynonyms()
         #expect(none.rules.isEmpty && none.revision == 0)
@@ -25,7 +25,7 @@ import Testing
         arguments: StoreKind.allCases
     )
     func queryShoppers(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let alice = ShopperDigest(user: UserID("alice"))
         let bob = ShopperDigest(device: DeviceID("bob-phone"))
         let stats = SearchQueryStats(query: "rain jacket", searches: 3, zeroResults: 0, lastSearchedAt: .t0)
@@ -44,9 +44,9 @@ import Testing
 
     @Test(
         "flushes add to the query log, clicks and shoppers; concurrent flushes lose no count",
-        arguments: RoleStoreKind.allCases
+        arguments: StoreKind.allCases
     )
-    func concurrentFlushes(kind: RoleStoreKind) async throws {
+    func concurrentFlushes(kind: StoreKind) async throws {
         let store = try await kind.make()
         let queries = ["boots", "耳机", "Rain jacket", "parka"]
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -6,7 +6,7 @@ import Testing
 @Suite struct StatisticsStoreTests {
     @Test("counts: live items, users and devices wherever they show, events and reviews", arguments: StoreKind.allCases)
     func counts(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.counts() == StoreCounts(items: 0, users: 0, devices: 0, events: 0, reviews: 0))
         _ = try await store.upsertItems([.fixture("a"), .fixture("b"), .fixture("c")], at: .t0)
         _ = try await store.deleteItem(ItemID("c"), at: .t0)
@@ -30,7 +30,7 @@ import Testing
 
     @Test("the newest events come newest first, across shoppers and writes", arguments: StoreKind.allCases)
     func newest(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.newestEvents(limit: 5).isEmpty)
         // Interleaved shoppers in one write, then two more writes.
         let first = (0..<6).map { Event.fixture(user: "u\($0 % 3)", item: "first-\($0)") }

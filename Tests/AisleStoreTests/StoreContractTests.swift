@@ -9,7 +9,7 @@ import Testing
         arguments: StoreKind.allCases
     )
     func itemEventScan(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.latestSequence() == 0)
         let events =
             (0..<5).map { Event.fixture(user: "u\($0 % 2)", item: "i\($0)") }
@@ -38,7 +38,7 @@ import Testing
         arguments: StoreKind.allCases
     )
     func anonymousDeviceHistory(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let device = DeviceID("phone-1")
         _ = try await store.appendEvents(
             [Event(type: .view, deviceID: device, itemID: ItemID("a"), timestamp: .t0)],
@@ -53,7 +53,7 @@ import Testing
 
     @Test("profile pages are in byte order and cover every user once", arguments: StoreKind.allCases)
     func userPages(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let ids = ["b", "a", "é", "Z", "羽", "c"]
         _ = try await store.putUsers(
             ids.map { User(id: UserID($0), attributes: ["locale": .string("de-DE")]) },
@@ -72,7 +72,7 @@ import Testing
 
     @Test("a deleted item is hidden from reads and lists; its events stay", arguments: StoreKind.allCases)
     func deleteHides(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.upsertItems([.fixture("a"), .fixture("b")], at: .t0)
         _ = try await store.appendEvents([.fixture(user: "u", item: "a")], receivedAt: .t0)
         #expect(try await store.deleteItem(ItemID("a"), at: .t0))
@@ -84,7 +84,7 @@ import Testing
 
     @Test("a repeated event_id is stored once, within a batch and across batches", arguments: StoreKind.allCases)
     func duplicates(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let first = try await store.appendEvents(
             [.fixture(user: "u", id: "e1"), .fixture(user: "u", id: "e1"), .fixture(user: "u", id: "e2")],
             receivedAt: .t0
@@ -100,7 +100,7 @@ import Testing
 
     @Test("events for items not in the catalog are accepted and counted", arguments: StoreKind.allCases)
     func unknownItems(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.upsertItems([.fixture("known")], at: .t0)
         let outcome = try await store.appendEvents(
             [
@@ -115,7 +115,7 @@ import Testing
 
     @Test("sessions split after 30 minutes of inactivity, per shopper", arguments: StoreKind.allCases)
     func sessions(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.appendEvents(
             [
                 .fixture(user: "u", at: .t0), .fixture(user: "u", at: .t0(plusMinutes: 20)),
@@ -136,7 +136,7 @@ import Testing
 
     @Test("a client session_id is kept as sent", arguments: StoreKind.allCases)
     func clientSession(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var event = Event.fixture(user: "u")
         event.sessionID = SessionID("app-session-7")
         _ = try await store.appendEvents([event], receivedAt: .t0)
@@ -146,7 +146,7 @@ import Testing
 
     @Test("identify gives the user a device's past and future anonymous events", arguments: StoreKind.allCases)
     func identify(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.appendEvents(
             [
                 .fixture(device: "phone", item: "a", at: .t0),
@@ -179,7 +179,7 @@ import Testing
 
     @Test("a device identified by another user moves to that user from then on", arguments: StoreKind.allCases)
     func relink(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.identify(device: DeviceID("tablet"), as: UserID("ann"), at: .t0, relinking: .allow)
         _ = try await store.appendEvents([.fixture(device: "tablet", item: "a")], receivedAt: .t0)
         let outcome = try await store.identify(
@@ -207,7 +207,7 @@ import Testing
 
     @Test("a device linked to another user does not move under the refuse policy", arguments: StoreKind.allCases)
     func relinkRefused(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.identify(device: DeviceID("phone"), as: UserID("ann"), at: .t0, relinking: .refuse)
         _ = try await store.identify(device: DeviceID("phone"), as: UserID("ann"), at: .t0, relinking: .refuse)
         await #expect(throws: AisleError.self) {
@@ -240,7 +240,7 @@ import Testing
 
     @Test("history pages are newest first, stable, filtered by type", arguments: StoreKind.allCases)
     func historyPages(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var events: [Event] = []
         for index in 0..<25 {
             // Pairs share a timestamp, so ties must break by arrival.
@@ -264,7 +264,7 @@ import Testing
 
     @Test("erasing a user removes the profile, events from every device and the links", arguments: StoreKind.allCases)
     func erase(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await store.putUsers([User(id: UserID("u"), attributes: ["locale": .string("zh-CN")])], at: .t0)
         _ = try await store.appendEvents(
             [.fixture(device: "phone"), .fixture(user: "u"), .fixture(user: "other")],
@@ -285,7 +285,7 @@ import Testing
 
     @Test("concurrent writers lose no event", arguments: StoreKind.allCases)
     func concurrentWriters(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<4 {
                 group.addTask {

@@ -19,7 +19,7 @@ extension PostgresStore: AssistantStore {
         }
         let languages = faqs.map { $0.language?.rawValue ?? "" }
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.faqLock))", logger: logger)
             try await connection.query("DELETE FROM assistant_faqs", logger: logger)
             if !faqs.isEmpty {
@@ -51,7 +51,7 @@ extension PostgresStore: AssistantStore {
     public func faqs() async throws -> (entries: [FAQ], revision: Int) {
         let logger = self.logger
         // One snapshot for the set and its revision.
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             var revision = 0
             for try await value in try await connection.query(
@@ -152,7 +152,7 @@ extension PostgresStore: AssistantStore {
         let encoded = try turns.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let id = conversation.id.rawValue
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             // The upsert locks the conversation's row until the commit: appends queue behind it.
             try await connection.query(
                 """
@@ -192,7 +192,7 @@ extension PostgresStore: AssistantStore {
 
     public func conversation(_ id: ConversationID, turnLimit: Int) async throws -> Conversation? {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             var found: Conversation?
             for try await (user, device, focus, created, updated) in try await connection.query(

@@ -16,7 +16,7 @@ extension PostgresStore: CatalogStore {
         // Rows are written in id order, whatever the request's: two nodes upserting the same
         // items lock their rows in the same order, so neither waits on the other in a cycle.
         let order = items.indices.sorted { (items[$0].id.rawValue, $0) < (items[$1].id.rawValue, $1) }
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             var stored = [Item?](repeating: nil, count: items.count)
             for position in order {
                 let item = items[position]

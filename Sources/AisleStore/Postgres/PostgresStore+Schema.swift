@@ -192,6 +192,110 @@ extension PostgresStore {
             )
             """,
         ],
+        // 8: users and their consent, device links, the event log, reviews, item embeddings and
+        // images. Events are rows numbered by `event_counter`, whose one row every append locks:
+        // appends from all nodes commit in sequence order, so a scan "after sequence n" never
+        // passes an event that commits later with a smaller number.
+        [
+            """
+            CREATE TABLE users (
+                id text COLLATE "C" PRIMARY KEY,
+                attributes jsonb NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE user_consent (
+                user_id text COLLATE "C" PRIMARY KEY,
+                personalization boolean NOT NULL,
+                tracking boolean NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE device_links (
+                device_id text COLLATE "C" PRIMARY KEY,
+                user_id text COLLATE "C" NOT NULL,
+                linked_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX device_links_by_user ON device_links (user_id)",
+            "CREATE TABLE event_counter (last bigint NOT NULL)",
+            "INSERT INTO event_counter (last) VALUES (0)",
+            """
+            CREATE TABLE events (
+                seq bigint PRIMARY KEY,
+                owner text COLLATE "C" NOT NULL,
+                event_id text COLLATE "C" UNIQUE,
+                type text NOT NULL,
+                device_id text,
+                item_id text,
+                value double precision,
+                query text,
+                session_id text,
+                platform text,
+                device_model text,
+                app_version text,
+                ts bigint NOT NULL,
+                context text,
+                received_at bigint NOT NULL
+            )
+            """,
+            // Histories, sessions and experiment tallies read one owner's events newest first.
+            "CREATE INDEX events_by_owner ON events (owner, ts DESC, seq DESC)",
+            """
+            CREATE TABLE reviews (
+                id text COLLATE "C" PRIMARY KEY,
+                item_id text COLLATE "C" NOT NULL,
+                user_id text COLLATE "C",
+                rating integer,
+                text text NOT NULL,
+                language text NOT NULL,
+                polarity text NOT NULL,
+                score double precision NOT NULL,
+                intensity text NOT NULL,
+                aspects text NOT NULL,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX reviews_by_item ON reviews (item_id, created_at DESC, id DESC)",
+            "CREATE INDEX reviews_by_user ON reviews (user_id, created_at DESC, id DESC)",
+            "CREATE INDEX reviews_by_time ON reviews (created_at DESC, id DESC)",
+            """
+            CREATE TABLE item_embeddings (
+                item_id text COLLATE "C" NOT NULL,
+                model text NOT NULL,
+                vector bytea NOT NULL,
+                embedded_at bigint NOT NULL,
+                PRIMARY KEY (item_id, model)
+            )
+            """,
+            """
+            CREATE TABLE item_images (
+                item_id text COLLATE "C" PRIMARY KEY,
+                sha256 text NOT NULL,
+                format text NOT NULL,
+                width integer NOT NULL,
+                height integer NOT NULL,
+                bytes bigint NOT NULL,
+                colours text NOT NULL,
+                perceptual_hash bigint NOT NULL,
+                features bytea NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX item_images_by_sha256 ON item_images (sha256)",
+            """
+            CREATE TABLE item_image_fetches (
+                item_id text COLLATE "C" PRIMARY KEY,
+                url text NOT NULL,
+                error text,
+                attempted_at bigint NOT NULL
+            )
+            """,
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.

@@ -13,7 +13,7 @@ extension PostgresStore: SearchSettingsStore {
         let clicks = activity.clicks.sorted { ($0.query, $0.itemID.rawValue) < ($1.query, $1.itemID.rawValue) }
         let shoppers = activity.shoppers.sorted { ($0.query, $0.shopper.rawValue) < ($1.query, $1.shopper.rawValue) }
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             for stats in queries {
                 try await connection.query(
                     """

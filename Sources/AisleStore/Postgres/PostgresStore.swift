@@ -6,19 +6,19 @@ import PostgresNIO
 import Synchronization
 
 /// Aisle's data on a shared PostgreSQL database, for several `aisle serve` nodes (issue 26;
-/// docs/ARCHITECTURE.md). The roles land one at a time, each passing the contract tests the
-/// SQLite store passes: so far the catalog, API keys, bandits, search settings, the audit log,
-/// experiments and the assistant (`CatalogStore`, `KeyStore`, `BanditStore`,
-/// `SearchSettingsStore`, `AuditStore`, `ExperimentStore`, `AssistantStore`). `aisle serve`
-/// does not use it until every role is here.
+/// docs/ARCHITECTURE.md). Every role of `Store`, passing the contract tests the SQLite store
+/// passes, one file per role (`PostgresStore+Catalog.swift`, `+Events`, `+History`, …).
 ///
 /// One connection pool per store (`PostgresClient`, run by the store's own task until `close`).
 /// The schema is migrated once at connect, under an advisory lock, so nodes starting together
-/// migrate it once.
+/// migrate it once. Event appends lock one counter row until they commit (`+Events`), so the
+/// log's sequence numbers follow commit order across nodes.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     let runner: Task<Void, Never>
+    let sessions: SessionPolicy
+    let appends = GroupCommit<AppendRequest, AppendOutcome>()
 
     /// What `connect` reads from a `postgres://` URL.
     public struct Location: Sendable, Equatable {
@@ -75,9 +75,10 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, logger: Logger, sessions: SessionPolicy) {
         self.client = client
         self.logger = logger
+        self.sessions = sessions
         runner = Task { await client.run() }
     }
 
@@ -87,7 +88,8 @@ public final class PostgresStore: Sendable {
     public static func connect(
         url: String,
         maximumConnections: Int = 10,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10),
+        sessions: SessionPolicy = SessionPolicy()
     ) async throws -> PostgresStore {
         let logger = Logger(label: "aisle.postgres")
         let location = try Location(url: url)
@@ -109,7 +111,8 @@ public final class PostgresStore: Sendable {
         configuration.options.connectTimeout = connectTimeout
         let store = PostgresStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-            logger: logger
+            logger: logger,
+            sessions: sessions
         )
         // The pool retries a refused connection for as long as it is asked to wait: the first
         // use gets the connect timeout, so an unreachable database is an error, not a hang. The
@@ -150,6 +153,19 @@ public final class PostgresStore: Sendable {
                 work.cancel()
                 if once.claim() { continuation.resume(returning: nil) }
             }
+        }
+    }
+
+    /// Runs `body` in a transaction on one pooled connection; an error `body` threw comes out as
+    /// itself (PostgresNIO wraps it), so a `forbidden` or `conflict` reaches the caller as such.
+    func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+            throw error
         }
     }
 

@@ -14,96 +14,17 @@ struct AppendRequest: Sendable {
     var linking: DeviceLinking
 }
 
-/// Calls queued behind the running append transaction.
-struct AppendQueue: Sendable {
-    var writing = false
-    var waiting: [(AppendRequest, CheckedContinuation<AppendTurn, any Error>)] = []
-}
-
-/// What a queued caller is told: its outcome, or that it leads the next transaction.
-enum AppendTurn: Sendable {
-    case done(AppendOutcome)
-    case lead
-}
-
 extension SQLiteStore {
-    /// Concurrent calls are committed together (group commit): while one transaction runs,
-    /// later calls queue up; when it ends, the first of them leads the next transaction for
-    /// everything queued by then. Each caller waits for one transaction at most after its
-    /// turn comes. Every transaction rewrites the index pages it touches into the WAL, so
-    /// fewer, larger transactions write much less (measured in docs/BENCHMARKS.md).
+    /// Concurrent calls are committed together (`GroupCommit`). Every transaction rewrites the
+    /// index pages it touches into the WAL, so fewer, larger transactions write much less
+    /// (measured in docs/BENCHMARKS.md).
     public func appendEvents(_ events: [Event], receivedAt: Timestamp, linking: DeviceLinking) async throws
         -> AppendOutcome
     {
         if events.isEmpty { return AppendOutcome(rows: [], unknownItems: 0) }
-        let request = AppendRequest(events: events, receivedAt: receivedAt, linking: linking)
-        let leads = appendQueue.withLock { queue in
-            if queue.writing { return false }
-            queue.writing = true
-            return true
-        }
-        if leads { return try await leadAppends(first: request) }
-        let turn = try await withCheckedThrowingContinuation { continuation in
-            let queued = appendQueue.withLock { queue in
-                // The leader may have finished between the check above and now.
-                if queue.writing {
-                    queue.waiting.append((request, continuation))
-                    return true
-                }
-                queue.writing = true
-                return false
-            }
-            if !queued { continuation.resume(returning: AppendTurn.lead) }
-        }
-        switch turn {
-        case .done(let outcome): return outcome
-        case .lead: return try await leadAppends(first: request)
-        }
-    }
-
-    /// Commits `first` with everything queued now, answers the queued callers, and hands the
-    /// lead to the next one waiting (or marks the queue idle).
-    private func leadAppends(first: AppendRequest) async throws -> AppendOutcome {
-        let queued = appendQueue.withLock { queue in
-            let taken = queue.waiting
-            queue.waiting = []
-            return taken
-        }
-        let results = await commit([first] + queued.map(\.0))
-        for ((_, continuation), result) in zip(queued, results.dropFirst()) {
-            continuation.resume(with: result.map(AppendTurn.done))
-        }
-        let next = appendQueue.withLock { queue in
-            if queue.waiting.isEmpty {
-                queue.writing = false
-                return nil as CheckedContinuation<AppendTurn, any Error>?
-            }
-            return queue.waiting.removeFirst().1
-        }
-        // The next leader takes its own request back: it was queued with its continuation.
-        next?.resume(returning: .lead)
-        return try results[0].get()
-    }
-
-    /// One transaction for all requests; if it fails, each request alone, so one request's
-    /// failure is not another's.
-    private func commit(_ requests: [AppendRequest]) async -> [Result<AppendOutcome, any Error>] {
-        do {
-            let outcomes = try await write { db in try self.appendInTransaction(requests, db: db) }
-            return outcomes.map { .success($0) }
-        } catch {
-            if requests.count == 1 { return [.failure(error)] }
-            var results: [Result<AppendOutcome, any Error>] = []
-            for request in requests {
-                do {
-                    results.append(
-                        .success(try await write { db in try self.appendInTransaction([request], db: db)[0] })
-                    )
-                } catch {
-                    results.append(.failure(error))
-                }
-            }
-            return results
+        return try await appends.submit(AppendRequest(events: events, receivedAt: receivedAt, linking: linking)) {
+            requests in
+            try await self.write { db in try self.appendInTransaction(requests, db: db) }
         }
     }
 

@@ -16,7 +16,7 @@ public final class SQLiteStore: BulkLoadingStore {
     /// per event. Only touched inside `writer.write`, so it follows the writer's serial order.
     let cache = Mutex(IngestCache())
     /// Appends waiting for the running group commit (`appendEvents`).
-    let appendQueue = Mutex(AppendQueue())
+    let appends = GroupCommit<AppendRequest, AppendOutcome>()
     /// The hashes the event-id bucket index may hold. Read in the background once the store
     /// opens (`loadFiltersInBackground`) and replaced when a bulk load writes the index; only
     /// the writer changes the index.

@@ -3,19 +3,29 @@ import AisleStore
 import Foundation
 import Testing
 
-/// Every store implementation the contract suite runs against.
+/// Every store implementation the contract suite runs against: SQLite, and PostgreSQL (a real
+/// server the tests start, `PostgresTestServer`).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqliteInMemory = "SQLite in memory"
     case sqliteOnDisk = "SQLite on disk"
+    case postgres = "PostgreSQL"
 
     var testDescription: String { rawValue }
 
-    func make(sessions: SessionPolicy = SessionPolicy()) throws -> any Store {
+    func make(sessions: SessionPolicy = SessionPolicy()) async throws -> any Store {
         switch self {
         case .sqliteInMemory:
             return try SQLiteStore.inMemory(sessions: sessions)
         case .sqliteOnDisk:
             return try SQLiteStore.open(directory: TemporaryDirectory.make(), sessions: sessions)
+        case .postgres:
+            // A long wait: the whole suite on 2 cores can keep the pool's task from running for
+            // tens of seconds (CI saw the 10 s default pass before a connection was made).
+            return try await PostgresStore.connect(
+                url: try await PostgresTestServer.shared.newDatabase(),
+                connectTimeout: PostgresTestServer.connectTimeout,
+                sessions: sessions
+            )
         }
     }
 }
@@ -62,33 +72,5 @@ extension Event {
 extension Item {
     static func fixture(_ id: String, title: String = "Down jacket") -> Item {
         Item(id: ItemID(id), title: title, categories: ["Clothing > Jackets"], price: 99, currency: "EUR")
-    }
-}
-
-/// The roles the PostgreSQL store has so far (issue 26: it gains them one at a time).
-typealias PortedRoles = CatalogStore & KeyStore & BanditStore & SearchSettingsStore & AuditStore & AssistantStore
-    & ExperimentStore
-
-/// The stores the ported roles' contracts run against: SQLite, and PostgreSQL (a real server
-/// the tests start, `PostgresTestServer`).
-enum RoleStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqliteInMemory = "SQLite in memory"
-    case sqliteOnDisk = "SQLite on disk"
-    case postgres = "PostgreSQL"
-
-    var testDescription: String { rawValue }
-
-    func make() async throws -> any PortedRoles {
-        switch self {
-        case .sqliteInMemory: return try SQLiteStore.inMemory()
-        case .sqliteOnDisk: return try SQLiteStore.open(directory: TemporaryDirectory.make())
-        case .postgres:
-            // A long wait: the whole suite on 2 cores can keep the pool's task from running for
-            // tens of seconds (CI saw the 10 s default pass before a connection was made).
-            return try await PostgresStore.connect(
-                url: try await PostgresTestServer.shared.newDatabase(),
-                connectTimeout: PostgresTestServer.connectTimeout
-            )
-        }
     }
 }
