@@ -187,9 +187,13 @@ let package = Package(
             dependencies: ["AisleClient", "AisleCore"],
             swiftSettings: swiftSettings
         ),
+        // A real PostgreSQL server for the store and end-to-end tests (not in any product).
+        .target(name: "AisleTestPostgres", path: "Tests/Support/AisleTestPostgres", swiftSettings: swiftSettings),
         .testTarget(
             name: "AisleStoreTests",
-            dependencies: ["AisleCore", "AisleStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "AisleCore", "AisleStore", "AisleTestPostgres", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -220,6 +224,7 @@ let package = Package(
             name: "AisleEndToEndTests",
             dependencies: [
                 "AisleCore",
+                "AisleTestPostgres",
                 "AisleClient",
                 "AisleImage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -313,8 +313,16 @@ public struct WebConfiguration: Sendable, Equatable {
 
 /// How events and catalog are stored.
 public struct StoreConfiguration: Sendable, Equatable {
-    /// The data folder: `aisle.sqlite` (WAL) and its side files live here.
+    /// The data folder: `aisle.sqlite` (WAL) and its side files live here; with a `url`, only
+    /// local files (models, the image rendition cache, the data key unless set elsewhere).
     public var dataDirectory = "./aisle-data"
+    /// A shared PostgreSQL database (`postgres://user[:password]@host[:port]/database`,
+    /// `--store`) instead of the embedded SQLite store; nil for the embedded one.
+    public var url: String?
+    /// Most connections a node keeps open to the shared database (`--store-connections`).
+    public var maximumConnections = 10
+    /// How long a node waits for the shared database at start before it gives up.
+    public var connectTimeout = Duration.seconds(30)
     public var durability = Durability.processCrash
     /// Audit log entries older than this are deleted (`--audit-retention-days`).
     public var auditRetention = Duration.seconds(365 * 86_400)

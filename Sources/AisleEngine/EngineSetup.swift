@@ -16,22 +16,19 @@ public enum EngineSetup {
         public var description: String { "\(option): \(message)" }
     }
 
-    /// The engine over the data folder's SQLite store, with the recommender, the review model
-    /// and the text model the configuration names. Takes the folder's lock for as long as the
-    /// returned lock lives.
+    /// The engine over its store (the data folder's SQLite store, or the PostgreSQL database
+    /// `configuration.store.url` names), with the recommender, the review model and the text
+    /// model the configuration names. Takes the data folder's lock for as long as the returned
+    /// lock lives: with PostgreSQL the folder still holds this node's local files.
     public static func open(
         configuration: AisleConfiguration,
         imageDownloader: (any ImageDownloader)? = nil,
         chatModel: (any ChatModel)? = nil,
         report: (String) -> Void
-    ) throws -> (engine: Engine, lock: DataDirectoryLock) {
+    ) async throws -> (engine: Engine, lock: DataDirectoryLock) {
         let directory = configuration.store.dataDirectory
         let lock = try DataDirectoryLock(directory: directory)
-        let store = try SQLiteStore.open(
-            directory: directory,
-            durability: configuration.store.durability,
-            sessions: configuration.ingest.sessions
-        )
+        let store = try await store(configuration: configuration, report: report)
         let recommendations = recommender(configuration: configuration, store: store)
         let textModels = try textModels(configuration: configuration, report: report)
         let reviews = try reviewAnalyzer(configuration: configuration, textModels: textModels, report: report)
@@ -47,6 +44,40 @@ public enum EngineSetup {
             chatModel: chatModel
         )
         return (engine, lock)
+    }
+
+    /// The store `configuration` names: the PostgreSQL database of `store.url`, or the SQLite
+    /// store in the data folder. A database that cannot be reached is a `--store` failure.
+    public static func store(configuration: AisleConfiguration, report: (String) -> Void) async throws
+        -> any BulkLoadingStore
+    {
+        guard let url = configuration.store.url else {
+            return try SQLiteStore.open(
+                directory: configuration.store.dataDirectory,
+                durability: configuration.store.durability,
+                sessions: configuration.ingest.sessions
+            )
+        }
+        let location: PostgresStore.Location
+        do {
+            location = try PostgresStore.Location(url: url)
+        } catch {
+            throw Failure(option: "--store", message: "\(error)")
+        }
+        do {
+            let store = try await PostgresStore.connect(
+                url: url,
+                maximumConnections: configuration.store.maximumConnections,
+                connectTimeout: configuration.store.connectTimeout,
+                sessions: configuration.ingest.sessions
+            )
+            report(
+                "store: PostgreSQL at \(location.host):\(location.port)/\(location.database) (up to \(configuration.store.maximumConnections) connections)"
+            )
+            return store
+        } catch {
+            throw Failure(option: "--store", message: "\(error)")
+        }
     }
 
     /// The recommender over `store`, saving its snapshot in the data folder. Sets OpenBLAS to

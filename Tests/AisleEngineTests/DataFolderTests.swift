@@ -44,7 +44,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: folder.snapshotPath))
         }
         // The folder's lock went with it: a server opens the folder and serves the saved model.
-        let (engine, lock) = try EngineSetup.open(configuration: Self.configuration(directory)) { _ in }
+        let (engine, lock) = try await EngineSetup.open(configuration: Self.configuration(directory)) { _ in }
         #expect(engine.loadSavedModel())
         let feed = try await engine.feed(for: .user(UserID("u0")), query: FeedQuery())
         #expect(feed.modelTrainedAt != nil && feed.page.fallback == nil)
@@ -57,7 +57,7 @@ import Testing
         let directory = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            let (engine, lock) = try EngineSetup.open(configuration: Self.configuration(directory)) { _ in }
+            let (engine, lock) = try await EngineSetup.open(configuration: Self.configuration(directory)) { _ in }
             _ = try await engine.setConsent(of: UserID("quiet"), personalization: nil, tracking: false)
             withExtendedLifetime(lock) {}
         }

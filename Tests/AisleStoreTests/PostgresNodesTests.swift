@@ -1,4 +1,5 @@
 import AisleCore
+import AisleTestPostgres
 import Foundation
 import Testing
 

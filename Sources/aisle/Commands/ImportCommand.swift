@@ -136,7 +136,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let analyzer =
                 kind == .reviews
-                ? try Setup.mappingFailures {
+                ? try await Setup.mappingFailures {
                     try EngineSetup.reviewAnalyzer(configuration: configuration, textModels: nil) {
                         Console.error("import: \($0)")
                     }

@@ -33,12 +33,17 @@ enum Server {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let directory = configuration.store.dataDirectory
-        let (engine, lock) = try Setup.engine(configuration: configuration)
+        // Where the data is, as the console says it (never a database password).
+        let storeText =
+            configuration.store.url.flatMap { try? PostgresStore.Location(url: $0) }.map {
+                "PostgreSQL \($0.host):\($0.port)/\($0.database); local files in \(directory)"
+            } ?? "data in \(directory)"
+        let (engine, lock) = try await Setup.engine(configuration: configuration)
         let (keys, generated) = try await KeyRing.load(configuration: configuration.keys, engine: engine)
         if printKeys {
             for (scope, key) in generated.sorted(by: { $0.key < $1.key }) {
                 Console.line(
-                    "aisle: generated the \(scope.rawValue) key (shown once, stored hashed in \(directory)): \(key)"
+                    "aisle: generated the \(scope.rawValue) key (shown once, stored hashed in the store): \(key)"
                 )
             }
         }
@@ -55,7 +60,7 @@ enum Server {
             )
         }
         let app = AisleApplication.build(engine: engine, keys: keys, tokens: tokens, logger: logger) { port in
-            Console.line("aisle: listening on http://\(host):\(port) (data in \(directory))")
+            Console.line("aisle: listening on http://\(host):\(port) (\(storeText))")
             let web = configuration.web
             if web.servesStorefront || web.servesDashboard {
                 let apps = [
@@ -80,7 +85,7 @@ enum Server {
 /// The engine's setup as the commands use it: its choices printed as `aisle: …` lines, and a
 /// setting it cannot use reported as the command-line error it is.
 enum Setup {
-    static func engine(configuration: AisleConfiguration) throws -> (engine: Engine, lock: DataDirectoryLock) {
+    static func engine(configuration: AisleConfiguration) async throws -> (engine: Engine, lock: DataDirectoryLock) {
         let downloader = SafeImageDownloader(
             allowPrivateAddresses: configuration.images.fetchAllowsPrivateAddresses,
             timeout: configuration.images.fetchTimeout
@@ -101,8 +106,8 @@ enum Setup {
                 timeout: assistant.languageModelTimeout
             )
         }
-        return try mappingFailures {
-            try EngineSetup.open(
+        return try await mappingFailures {
+            try await EngineSetup.open(
                 configuration: configuration,
                 imageDownloader: downloader,
                 chatModel: chatModel,
@@ -115,9 +120,9 @@ enum Setup {
         Console.line("aisle: \(line)")
     }
 
-    static func mappingFailures<T>(_ work: () throws -> T) throws -> T {
+    static func mappingFailures<T>(_ work: () async throws -> T) async throws -> T {
         do {
-            return try work()
+            return try await work()
         } catch let failure as EngineSetup.Failure {
             throw ValidationError(failure.description)
         }

@@ -8,6 +8,19 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Data folder (env AISLE_DATA; default ./aisle-data).")
     var data: String?
 
+    @Option(
+        name: .long,
+        help:
+            "A shared PostgreSQL database, postgres://user[:password]@host[:port]/database[?sslmode=require], for several nodes (env AISLE_STORE; default: the embedded SQLite store in --data)."
+    )
+    var store: String?
+
+    @Option(
+        name: .long,
+        help: "Most connections this node opens to the --store database (env AISLE_STORE_CONNECTIONS; default 10)."
+    )
+    var storeConnections: Int?
+
     @Option(name: .long, help: "Interface to listen on (env AISLE_HOST; default 127.0.0.1).")
     var host: String?
 
@@ -250,6 +263,13 @@ struct ServerOptions: ParsableArguments {
             return value
         }
         configuration.store.dataDirectory = setting(data, "AISLE_DATA") ?? configuration.store.dataDirectory
+        configuration.store.url = setting(store, "AISLE_STORE").flatMap { $0.isEmpty ? nil : $0 }
+        if let connections = try integer(storeConnections, "AISLE_STORE_CONNECTIONS") {
+            guard (1...1000).contains(connections) else {
+                throw ValidationError("store-connections must be 1 to 1000, got \(connections)")
+            }
+            configuration.store.maximumConnections = connections
+        }
         configuration.server.host = setting(host, "AISLE_HOST") ?? configuration.server.host
         configuration.server.port = try integer(port, "AISLE_PORT") ?? configuration.server.port
         configuration.server.maxBodyBytes =

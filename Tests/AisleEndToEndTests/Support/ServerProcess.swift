@@ -1,4 +1,5 @@
 import AisleCore
+import AisleTestPostgres
 import Foundation
 import Testing
 
@@ -20,10 +21,18 @@ final class ServerProcess: @unchecked Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init(dataDirectory: String? = nil) {
+    /// The shared database the server stores into (`--store`), nil for the embedded store.
+    private(set) var store: String?
+
+    /// A server in `dataDirectory` (a new temporary folder by default), on the PostgreSQL
+    /// database `store` names if given. With `AISLE_E2E_POSTGRES` set to a server's base URL
+    /// (postgres://user@host:port), a server given no store gets a new database there: the
+    /// whole suite then runs on PostgreSQL (`make test-postgres-e2e`).
+    init(dataDirectory: String? = nil, store: String? = nil) {
         self.dataDirectory =
             dataDirectory
             ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-e2e-\(UUID().uuidString)")
+        self.store = store
     }
 
     /// The binary beside the test bundle (`swift build --build-tests` builds both), or AISLE_BINARY.
@@ -56,6 +65,12 @@ final class ServerProcess: @unchecked Sendable {
         process.arguments = [
             "serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", logLevel,
         ]
+        if store == nil, let base = ProcessInfo.processInfo.environment["AISLE_E2E_POSTGRES"] {
+            let name = "aisle_e2e_\(getpid())_\(UUID().uuidString.prefix(8).lowercased())"
+            try PostgresTestServer.run(["psql", "\(base)/postgres", "-q", "-c", "CREATE DATABASE \(name)"])
+            store = "\(base)/\(name)"
+        }
+        if let store { process.arguments? += ["--store", store] }
         var environment = ProcessInfo.processInfo.environment
         environment["AISLE_ADMIN_KEY"] = keys ? Self.adminKey : nil
         environment["AISLE_INGEST_KEY"] = keys ? Self.ingestKey : nil

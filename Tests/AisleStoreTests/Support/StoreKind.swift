@@ -1,4 +1,5 @@
 import AisleCore
+import AisleTestPostgres
 import AisleStore
 import Foundation
 import Testing

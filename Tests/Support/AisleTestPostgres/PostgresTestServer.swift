@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -10,16 +9,16 @@ import Testing
 /// test process. A watchdog shell stops it and removes the folder when the test process exits.
 /// Each test gets a database of its own (`newDatabase`). `AISLE_TEST_POSTGRES_URL`
 /// (postgres://user@host:port) points the tests at a server of your own instead.
-actor PostgresTestServer {
-    static let shared = PostgresTestServer()
+public actor PostgresTestServer {
+    public static let shared = PostgresTestServer()
     /// How long a test's store waits for its first connection.
-    static let connectTimeout: Duration = .seconds(120)
+    public static let connectTimeout: Duration = .seconds(120)
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case notInstalled(String)
         case failed(String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notInstalled(let detail): "PostgreSQL is not installed (\(detail)): run scripts/install-deps.sh"
             case .failed(let detail): detail
@@ -32,7 +31,7 @@ actor PostgresTestServer {
     private var databases = 0
 
     /// Where Debian puts the server's programs: the newest version's bin folder, or nil.
-    static var binaries: String? {
+    public static var binaries: String? {
         let root = "/usr/lib/postgresql"
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return versions.compactMap(Int.init).sorted().last.map { "\(root)/\($0)/bin" }
@@ -40,12 +39,12 @@ actor PostgresTestServer {
     }
 
     /// Whether the tests can have a server: an installed one, or one named by the environment.
-    static var available: Bool {
+    public static var available: Bool {
         ProcessInfo.processInfo.environment["AISLE_TEST_POSTGRES_URL"] != nil || binaries != nil
     }
 
     /// A URL of a new, empty database on the server (started on the first call).
-    func newDatabase() throws -> String {
+    public func newDatabase() throws -> String {
         let base = try baseURL()
         databases += 1
         let name = "aisle_test_\(getpid())_\(databases)"
@@ -94,7 +93,7 @@ actor PostgresTestServer {
     /// Runs a program to its end; throws with its output when it fails. Spawned and waited for
     /// directly (`posix_spawnp`, `waitpid`), its output in a file: Foundation's `Process` waited
     /// forever for a pg_ctl whose server kept running.
-    static func run(_ arguments: [String]) throws {
+    public static func run(_ arguments: [String]) throws {
         let log = (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-pg-run-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: log) }
         var actions = posix_spawn_file_actions_t()
@@ -120,7 +119,7 @@ actor PostgresTestServer {
     }
 
     /// A TCP port nothing listens on now (the kernel's pick for port 0).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure.failed("socket() failed") }
         defer { close(socket) }

@@ -1,0 +1,146 @@
+import AisleCore
+import AisleTestPostgres
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Two real `aisle serve` nodes on one PostgreSQL database (a server the tests start), each
+/// with its own data folder: any node takes any request, and what one stores the other serves.
+@Suite(.serialized, .enabled(if: PostgresTestServer.available)) struct TwoNodesEndToEndTests {
+    /// Two started nodes on a new database.
+    private func twoNodes() async throws -> (ServerProcess, ServerProcess) {
+        let url = try await PostgresTestServer.shared.newDatabase()
+        let a = ServerProcess(store: url)
+        try a.start()
+        let b = ServerProcess(store: url)
+        try b.start()
+        return (a, b)
+    }
+
+    private static func event(_ id: String, user: String? = nil, device: String? = nil, minute: Int) -> EventBody {
+        EventBody(
+            eventID: id,
+            type: "view",
+            userID: user,
+            deviceID: device,
+            itemID: "item-\(minute % 40)",
+            timestamp: TimestampBody(Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + Int64(minute) * 60_000))
+        )
+    }
+
+    @Test("the same events posted to both nodes at once are stored once; either node's history has them all")
+    func idempotentAcrossNodes() async throws {
+        let (a, b) = try await twoNodes()
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let events = (0..<600).map { Self.event("e\($0)", user: "user-\($0 % 6)", minute: $0) }
+        try await withHTTP(a) { httpA in
+            try await withHTTP(b) { httpB in
+                let totals = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                    for (index, http) in [httpA, httpB, httpA, httpB].enumerated() {
+                        let order = index < 2 ? events : events.reversed()
+                        group.addTask {
+                            var counts = (0, 0)
+                            for start in stride(from: 0, to: order.count, by: 150) {
+                                let reply = try await http.post(
+                                    "/v1/events",
+                                    key: ServerProcess.ingestKey,
+                                    encoding: EventBatch(events: Array(order[start..<(start + 150)]))
+                                )
+                                #expect(reply.status == 200, "\(reply.text)")
+                                let result = try reply.decode(IngestResultBody.self)
+                                counts.0 += result.accepted
+                                counts.1 += result.duplicates
+                            }
+                            return counts
+                        }
+                    }
+                    return try await group.reduce(into: (0, 0)) { $0 = ($0.0 + $1.0, $0.1 + $1.1) }
+                }
+                #expect(totals.0 == 600)
+                #expect(totals.1 == 1800)
+                for user in 0..<6 {
+                    let history = try await httpB.history(of: "user-\(user)")
+                    #expect(history.count == 100)
+                    #expect(Set(history.compactMap(\.eventID)).count == 100)
+                    #expect(try await httpA.history(of: "user-\(user)").count == 100)
+                }
+            }
+        }
+    }
+
+    @Test("a device identified on one node: its past events and those the other node takes later are the user's")
+    func identifyAcrossNodes() async throws {
+        let (a, b) = try await twoNodes()
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await withHTTP(a) { httpA in
+            try await withHTTP(b) { httpB in
+                let before = (0..<5).map { Self.event("p\($0)", device: "phone-1", minute: $0) }
+                #expect(
+                    try await httpB.post(
+                        "/v1/events",
+                        key: ServerProcess.ingestKey,
+                        encoding: EventBatch(events: before)
+                    ).status == 200
+                )
+                let identify = try await httpA.call(
+                    .POST,
+                    "/v1/identify",
+                    key: ServerProcess.ingestKey,
+                    json: #"{"device_id": "phone-1", "user_id": "ann"}"#
+                )
+                #expect(identify.status == 200, "\(identify.text)")
+                let after = (5..<9).map { Self.event("p\($0)", device: "phone-1", minute: $0) }
+                #expect(
+                    try await httpB.post(
+                        "/v1/events",
+                        key: ServerProcess.ingestKey,
+                        encoding: EventBatch(events: after)
+                    ).status == 200
+                )
+                let history = try await httpA.history(of: "ann")
+                #expect(history.count == 9)
+                #expect(history.allSatisfy { $0.userID == "ann" })
+            }
+        }
+    }
+
+    @Test("a node killed mid-write loses no acknowledged event; the other node serves them all")
+    func killedNodeLosesNothingAcknowledged() async throws {
+        let (a, b) = try await twoNodes()
+        defer { b.stop() }
+        let acknowledged = try await withHTTP(a) { http in
+            let writer = Task {
+                var stored: [String] = []
+                for batch in 0..<400 {
+                    let events = (0..<50).map { Self.event("k\(batch)-\($0)", user: "kim", minute: batch * 50 + $0) }
+                    guard
+                        let reply = try? await http.post(
+                            "/v1/events",
+                            key: ServerProcess.ingestKey,
+                            encoding: EventBatch(events: events)
+                        ), reply.status == 200
+                    else { break }
+                    stored += events.compactMap(\.eventID)
+                }
+                return stored
+            }
+            try await Task.sleep(for: .milliseconds(800))
+            a.kill9()
+            return await writer.value
+        }
+        #expect(!acknowledged.isEmpty)
+        try await withHTTP(b) { http in
+            let history = Set(try await http.history(of: "kim").compactMap(\.eventID))
+            #expect(
+                acknowledged.allSatisfy(history.contains),
+                "\(acknowledged.count) acknowledged, \(history.count) stored"
+            )
+        }
+    }
+}
