@@ -15,6 +15,7 @@ test:
 	scripts/install-deps.sh && scripts/fetch-models.sh && swift build --build-tests && \
 	SWIFT_BACKTRACE=interactive=no,threads=all,registers=crashed,images=none,limit=40 \
 	timeout --kill-after=30s 40m swift test --skip-build && \
+	timeout --kill-after=30s 20m scripts/test-e2e-postgres.sh && \
 	timeout --kill-after=30s 15m scripts/browser-tests.sh
 
 # The assistant against a real local language model (SmolLM2-135M-Instruct served by

@@ -33,20 +33,36 @@ public final class DataFolder: Sendable {
     private let consents = ConsentRegistry()
     private let images: ImageLibrary
 
-    /// Opens the folder of `configuration` (creating it), taking its lock. Throws `InUse` while
-    /// a server or another import holds it. Reviews are analysed with `reviewAnalyzer`.
-    public init(configuration: AisleConfiguration, reviewAnalyzer: ReviewAnalyzer = ReviewAnalyzer(model: nil)) throws {
-        directory = configuration.store.dataDirectory
+    /// Opens the folder of `configuration` (creating it), taking its lock, and its store: the
+    /// folder's SQLite store, or the PostgreSQL database `configuration.store.url` names (the
+    /// folder then keeps local files only: photos, the snapshot, the data key). Throws `InUse`
+    /// while a server or another import holds the folder. Reviews are analysed with
+    /// `reviewAnalyzer`.
+    public static func open(
+        configuration: AisleConfiguration,
+        reviewAnalyzer: ReviewAnalyzer = ReviewAnalyzer(model: nil),
+        report: (String) -> Void = { _ in }
+    ) async throws -> DataFolder {
+        let directory = configuration.store.dataDirectory
+        let lock: DataDirectoryLock
         do {
             lock = try DataDirectoryLock(directory: directory)
         } catch {
             throw InUse(directory: directory, reason: error)
         }
-        store = try SQLiteStore.open(
-            directory: directory,
-            durability: configuration.store.durability,
-            sessions: configuration.ingest.sessions
-        )
+        let store = try await EngineSetup.store(configuration: configuration, report: report)
+        return DataFolder(configuration: configuration, store: store, lock: lock, reviewAnalyzer: reviewAnalyzer)
+    }
+
+    private init(
+        configuration: AisleConfiguration,
+        store: any BulkLoadingStore,
+        lock: DataDirectoryLock,
+        reviewAnalyzer: ReviewAnalyzer
+    ) {
+        directory = configuration.store.dataDirectory
+        self.lock = lock
+        self.store = store
         self.configuration = configuration
         self.reviewAnalyzer = reviewAnalyzer
         images = ImageLibrary(
@@ -54,7 +70,6 @@ public final class DataFolder: Sendable {
             maxPixels: configuration.images.maxPixels,
             cacheBytes: configuration.images.cacheBytes
         )
-
     }
 
     /// Appends events; duplicates by id are dropped; devices are not linked (past logs).

@@ -21,7 +21,7 @@ import Testing
         let directory = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            let folder = try DataFolder(configuration: Self.configuration(directory))
+            let folder = try await DataFolder.open(configuration: Self.configuration(directory))
             #expect(try await folder.importItems(EngineFixture.shop) == 5)
             let history = EngineRecommendationTests.history().enumerated().map { index, event in
                 var event = event
@@ -61,7 +61,7 @@ import Testing
             _ = try await engine.setConsent(of: UserID("quiet"), personalization: nil, tracking: false)
             withExtendedLifetime(lock) {}
         }
-        let folder = try DataFolder(configuration: Self.configuration(directory))
+        let folder = try await DataFolder.open(configuration: Self.configuration(directory))
         let outcome = try await folder.importEvents([
             EngineFixture.event(.view, user: "quiet", item: "j1"),
             EngineFixture.event(.view, user: "loud", item: "j1"),
@@ -71,12 +71,12 @@ import Testing
     }
 
     @Test("a folder another process holds is refused, naming the holder")
-    func lockedFolder() throws {
+    func lockedFolder() async throws {
         let directory = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let holder = try DataFolder(configuration: Self.configuration(directory))
-        #expect {
-            _ = try DataFolder(configuration: Self.configuration(directory))
+        let holder = try await DataFolder.open(configuration: Self.configuration(directory))
+        await #expect {
+            _ = try await DataFolder.open(configuration: Self.configuration(directory))
         } throws: { error in
             guard let inUse = error as? DataFolder.InUse else { return false }
             return inUse.directory == directory && "\(inUse)".contains("another aisle process")

@@ -46,7 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(level: options.resolvedLogLevel(environment: environment))
         Console.line("aisle demo: loading MovieLens-100K from \(sourceFolder) into \(directory)")
         do {
-            let folder = try DataFolder(configuration: configuration)
+            let folder = try await DataFolder.open(configuration: configuration)
             let sink = FolderSink(folder: folder)
             for (kind, file) in zip([ImportCommand.Kind.items, .users, .events], files) {
                 let summary = try await ImportCommand.importFile(

@@ -33,7 +33,7 @@ struct ExportEventsCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let folder = try folderOptions.open()
+        let folder = try await folderOptions.open()
         let output: FileHandle
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])

@@ -39,6 +39,12 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Data folder to write into (env AISLE_DATA; default ./aisle-data).")
     var data: String?
 
+    @Option(
+        help:
+            "A shared PostgreSQL database to write into, postgres://user@host:port/database (env AISLE_STORE; default: the data folder's store)."
+    )
+    var store: String?
+
     @Option(help: "Import through a running server instead, e.g. http://127.0.0.1:8080.")
     var url: String?
 
@@ -142,7 +148,12 @@ struct ImportCommand: AsyncParsableCommand {
                     }
                 }
                 : ReviewAnalyzer(model: nil)
-            sink = FolderSink(folder: try DataFolder(configuration: configuration, reviewAnalyzer: analyzer))
+            configuration.store.url = store ?? environment["AISLE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            sink = FolderSink(
+                folder: try await Setup.mappingFailures {
+                    try await DataFolder.open(configuration: configuration, reviewAnalyzer: analyzer)
+                }
+            )
         }
         let summary: Importer.Summary
         do {
@@ -178,7 +189,8 @@ struct ImportCommand: AsyncParsableCommand {
         } else {
             var configuration = AisleConfiguration()
             configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
-            let folder = try DataFolder(configuration: configuration)
+            configuration.store.url = store ?? environment["AISLE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            let folder = try await Setup.mappingFailures { try await DataFolder.open(configuration: configuration) }
             summary = try await importer.run(into: .folder(folder))
             try await folder.finishImport()
         }

@@ -20,18 +20,22 @@ struct FolderOptions: ParsableArguments {
     @Option(help: "The data key file (env AISLE_DATA_KEY_FILE; default DATA/data.key).")
     var dataKeyFile: String?
 
+    @Option(help: "A shared PostgreSQL database (env AISLE_STORE; default: the data folder's store).")
+    var store: String?
+
     /// Opens the folder (which must exist), taking its lock; a running server is a clear error.
-    func open() throws -> DataFolder {
+    func open() async throws -> DataFolder {
         let environment = ProcessInfo.processInfo.environment
         var configuration = AisleConfiguration()
         configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
         configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
         configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
+        configuration.store.url = store ?? environment["AISLE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
         guard FileManager.default.fileExists(atPath: configuration.store.dataDirectory) else {
             throw ValidationError("no data folder at \(configuration.store.dataDirectory)")
         }
         do {
-            return try DataFolder(configuration: configuration)
+            return try await Setup.mappingFailures { try await DataFolder.open(configuration: configuration) }
         } catch is DataFolder.InUse {
             throw ValidationError("\(configuration.store.dataDirectory) is in use by a running server; stop it first")
         }
@@ -52,7 +56,7 @@ struct RotateDataKeyCommand: AsyncParsableCommand {
     @OptionGroup var folderOptions: FolderOptions
 
     func run() async throws {
-        let folder = try folderOptions.open()
+        let folder = try await folderOptions.open()
         do {
             let count = try await folder.rotateDataKey { Console.error("rotate-data-key: \($0) profiles re-sealed") }
             Console.line("rotate-data-key: \(count) profiles re-sealed under the new key; the key file is replaced")

@@ -19,6 +19,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Data folder (env AISLE_DATA; default ./aisle-data).")
     var data: String?
 
+    @Option(help: "A shared PostgreSQL database to train on (env AISLE_STORE; default: the data folder's store).")
+    var store: String?
+
     @Option(help: "Threads for training and OpenBLAS (env AISLE_THREADS; default: every processor).")
     var threads: Int?
 
@@ -28,13 +31,14 @@ struct TrainCommand: AsyncParsableCommand {
         var configuration = try ServerOptions.parse([]).configuration(environment: environment)
         configuration.store.dataDirectory = data ?? configuration.store.dataDirectory
         configuration.recommend.threads = threads ?? configuration.recommend.threads
+        configuration.store.url = store ?? configuration.store.url
         let directory = configuration.store.dataDirectory
-        guard FileManager.default.fileExists(atPath: directory) else {
+        guard configuration.store.url != nil || FileManager.default.fileExists(atPath: directory) else {
             throw ValidationError("no data folder at \(directory); import data first (aisle import) or pass --data")
         }
         let folder: DataFolder
         do {
-            folder = try DataFolder(configuration: configuration)
+            folder = try await Setup.mappingFailures { try await DataFolder.open(configuration: configuration) }
         } catch is DataFolder.InUse {
             throw ValidationError(
                 "\(directory) is in use by a running server; train through it: POST /v1/models:train with the admin key"

@@ -17,6 +17,15 @@ struct ProcessRun {
         process.arguments = arguments
         if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // A command on a data folder uses the folder's database when the suite runs on PostgreSQL.
+        if let position = arguments.firstIndex(of: "--data"), position + 1 < arguments.count,
+            case let data = arguments[position + 1],
+            let store = try ServerProcess.suiteDatabase(
+                for: data.hasPrefix("/") ? data : ((folder ?? FileManager.default.currentDirectoryPath) + "/" + data)
+            )
+        {
+            process.environment?["AISLE_STORE"] = store
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -1,6 +1,7 @@
 import AisleCore
 import AisleTestPostgres
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -35,6 +36,26 @@ final class ServerProcess: @unchecked Sendable {
         self.store = store
     }
 
+    /// With `AISLE_E2E_POSTGRES` set, the database of the data folder `directory` (made on
+    /// first use, so a server restarted on the folder, or a command run on it, finds its data).
+    static func suiteDatabase(for directory: String) throws -> String? {
+        guard let base = ProcessInfo.processInfo.environment["AISLE_E2E_POSTGRES"] else { return nil }
+        let directory = (directory as NSString).standardizingPath
+        return try suiteDatabases.withLock { databases in
+            if let known = databases[directory] { return known }
+            let name = "aisle_e2e_\(getpid())_\(databases.count)"
+            try PostgresTestServer.run(["psql", "\(base)/postgres", "-q", "-c", "CREATE DATABASE \(name)"])
+            databases[directory] = "\(base)/\(name)"
+            return "\(base)/\(name)"
+        }
+    }
+
+    /// Whether the suite runs on PostgreSQL (`AISLE_E2E_POSTGRES`): tests that read the SQLite
+    /// files of a data folder do not apply.
+    static var suiteOnPostgres: Bool { ProcessInfo.processInfo.environment["AISLE_E2E_POSTGRES"] != nil }
+
+    private static let suiteDatabases = Mutex<[String: String]>([:])
+
     /// The binary beside the test bundle (`swift build --build-tests` builds both), or AISLE_BINARY.
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["AISLE_BINARY"] { return path }
@@ -65,11 +86,7 @@ final class ServerProcess: @unchecked Sendable {
         process.arguments = [
             "serve", "--data", dataDirectory, "--host", "127.0.0.1", "--port", "0", "--log-level", logLevel,
         ]
-        if store == nil, let base = ProcessInfo.processInfo.environment["AISLE_E2E_POSTGRES"] {
-            let name = "aisle_e2e_\(getpid())_\(UUID().uuidString.prefix(8).lowercased())"
-            try PostgresTestServer.run(["psql", "\(base)/postgres", "-q", "-c", "CREATE DATABASE \(name)"])
-            store = "\(base)/\(name)"
-        }
+        if store == nil { store = try Self.suiteDatabase(for: dataDirectory) }
         if let store { process.arguments? += ["--store", store] }
         var environment = ProcessInfo.processInfo.environment
         environment["AISLE_ADMIN_KEY"] = keys ? Self.adminKey : nil

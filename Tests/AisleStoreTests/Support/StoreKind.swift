@@ -1,6 +1,6 @@
 import AisleCore
-import AisleTestPostgres
 import AisleStore
+import AisleTestPostgres
 import Foundation
 import Testing
 
