@@ -3,6 +3,7 @@ import AisleRecommend
 import AisleStore
 public import AisleText
 public import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -32,6 +33,13 @@ public final class DataFolder: Sendable {
     private let lock: DataDirectoryLock
     private let consents = ConsentRegistry()
     private let images: ImageLibrary
+    /// What an import changed that running nodes on a shared store hold in memory, told to them
+    /// once at `finishImport`.
+    private let changed = Mutex<Set<Change>>([])
+
+    private enum Change: Hashable {
+        case items, faqs
+    }
 
     /// Opens the folder of `configuration` (creating it), taking its lock, and its store: the
     /// folder's SQLite store, or the PostgreSQL database `configuration.store.url` names (the
@@ -86,13 +94,15 @@ public final class DataFolder: Sendable {
 
     /// Creates or replaces items; returns how many were written.
     public func importItems(_ items: [Item]) async throws -> Int {
-        try await store.upsertItems(items, at: .now()).count
+        changed.withLock { _ = $0.insert(.items) }
+        return try await store.upsertItems(items, at: .now()).count
     }
 
     /// Replaces the assistant's FAQs; returns the set's revision. A server started on the folder
     /// embeds them at its start.
     public func importFAQs(_ faqs: [FAQ]) async throws -> Int {
-        try await store.setFAQs(faqs, at: .now())
+        changed.withLock { _ = $0.insert(.faqs) }
+        return try await store.setFAQs(faqs, at: .now())
     }
 
     /// Creates or replaces orders.
@@ -127,6 +137,13 @@ public final class DataFolder: Sendable {
     /// inherit the import's write-ahead work.
     public func finishImport() async throws {
         try await store.checkpointAll()
+        let changes = changed.withLock { changes in
+            defer { changes = [] }
+            return changes
+        }
+        // Nodes serving a shared store re-read what the import changed.
+        if changes.contains(.items) { await store.publish(.items([])) }
+        if changes.contains(.faqs) { await store.publish(.faqs) }
     }
 
     /// Trains the recommendation models on everything in the folder and saves the snapshot

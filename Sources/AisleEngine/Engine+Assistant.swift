@@ -12,6 +12,7 @@ extension Engine {
     public func putFAQs(_ faqs: [FAQ]) async throws -> (entries: [FAQ], revision: Int) {
         let revision = try await store.setFAQs(faqs, at: .now())
         assistant.publish(faqs, revision: revision, models: textModels)
+        await store.publish(.faqs)
         return (faqs, revision)
     }
 

@@ -12,6 +12,7 @@ extension Engine {
         try bandit.validate()
         try await store.putBandit(bandit, at: .now())
         bandits.replace(bandit)
+        await store.publish(.bandit(bandit.id))
         return try await banditSummary(bandit.id)
     }
 

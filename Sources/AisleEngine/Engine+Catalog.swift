@@ -16,6 +16,7 @@ extension Engine {
         embedder?.itemsChanged()
         if stored.contains(where: { $0.imageURL != nil }) { imageURLChanges.continuation.yield() }
         searchEngine.upsert(stored)
+        await store.publish(.items(stored.map(\.id)))
         return stored
     }
 
@@ -26,6 +27,7 @@ extension Engine {
         recommendations.itemDeleted(id, at: now)
         searchEngine.remove(id)
         visualIndex.remove(id)
+        await store.publish(.items([id]))
         return true
     }
 

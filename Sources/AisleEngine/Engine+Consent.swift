@@ -19,6 +19,7 @@ extension Engine {
             at: .now()
         )
         consents.set(consent, of: user)
+        await store.publish(.consent(user))
         return consent
     }
 

@@ -21,6 +21,7 @@ extension Engine {
         }
         let stored = try await store.putExperiment(experiment, at: .now())
         exposureLog.remember(stored)
+        await store.publish(.experiment(stored.id))
         return stored
     }
 
@@ -37,7 +38,7 @@ extension Engine {
     /// Whether this process is the only one writing exposures (the embedded store: its folder
     /// lock allows one server), so the exposure log, once loaded, answers a miss by itself.
     /// Several nodes on one database must read the store on a miss.
-    var exposuresAreLocal: Bool { true }
+    var exposuresAreLocal: Bool { !store.isShared }
 
     /// Loads the experiment's stored exposures into the exposure log in the background (once):
     /// from then on a shopper not in the log has no exposure, and a newcomer's assignment reads

@@ -7,6 +7,7 @@ extension Engine {
     /// Stores a made key.
     public func createAPIKey(_ key: APIKeyRecord) async throws {
         try await store.createAPIKey(key)
+        await store.publish(.madeKeys)
     }
 
     /// The made keys not revoked, oldest first.
@@ -16,6 +17,8 @@ extension Engine {
 
     /// Revokes a made key; false when there is none by that id.
     public func revokeAPIKey(id: String, at now: Timestamp = .now()) async throws -> Bool {
-        try await store.revokeAPIKey(id: id, at: now)
+        let revoked = try await store.revokeAPIKey(id: id, at: now)
+        if revoked { await store.publish(.madeKeys) }
+        return revoked
     }
 }

@@ -106,5 +106,6 @@ extension Engine {
         }
         let revision = try await store.setSearchSynonyms(rules, at: .now())
         try searchEngine.setSynonyms(rules, revision: revision)
+        await store.publish(.synonyms)
     }
 }

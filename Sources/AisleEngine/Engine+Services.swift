@@ -24,6 +24,7 @@ extension Engine {
                 loaded: { [startup] in startup.finish(.searchIndex) }
             ),
             SearchGraphService(engine: searchEngine),
+            ChangeFeedService(engine: self, logger: logger),
             VisualIndexService(load: { [self] in try await visualIndex.load(from: store) }, logger: logger),
             BanditSaveService(save: { [self] in await saveBandits() }),
             ExposureFlushService(flush: { [self] in try? await flushExposures() }),

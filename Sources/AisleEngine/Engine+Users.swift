@@ -31,6 +31,7 @@ extension Engine {
         bandits.forget(units: units)
         let erased = try await store.eraseUser(id)
         consents.forget(id)
+        await store.publish(.userErased(id, units: units.sorted()))
         if let auditPseudonym {
             try await store.replaceAuditTarget(AuditTarget.user(id), with: "user " + auditPseudonym)
         }

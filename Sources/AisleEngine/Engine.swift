@@ -51,6 +51,9 @@ public final class Engine: Sendable {
     let imageDownloader: (any ImageDownloader)?
     /// Phrases the assistant's shareable replies with a language model (nil: templates alone).
     let replyRewriter: ReplyRewriter?
+    /// Ticks when another node may have made or revoked a key (`madeKeysChanged`).
+    let madeKeyChanges: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) =
+        AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     /// Wakes the image_url fetcher after catalog changes.
     let imageURLChanges: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) =
         AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

@@ -51,6 +51,12 @@ public final class SearchEngine: Sendable {
     /// Items with an embedding.
     public var vectorCount: Int { index.read { $0.vectors.count } }
 
+    /// The ids of the indexed items.
+    public var itemIDs: [ItemID] { index.read { Array($0.slotOfItem.keys) } }
+
+    /// The revision of the synonym rules in force (0 before any were set with one).
+    public var synonymRevision: Int { index.read { $0.synonymRevision } }
+
     /// Indexes (or re-indexes) items; hidden ones are taken out.
     public func upsert(_ items: [Item]) {
         index.write { index in

@@ -128,7 +128,7 @@ public enum AisleApplication {
                     logger: logger
                 )
             ),
-            services: engine.services(logger: logger),
+            services: engine.services(logger: logger) + [MadeKeySync(engine: engine, keys: keys, logger: logger)],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? configuration.server.port)
             },

@@ -8,8 +8,22 @@ public import AisleCore
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
     EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, ImageStore,
-    StatisticsStore, AssistantStore, MaintainedStore
+    StatisticsStore, AssistantStore, MaintainedStore, ChangeFeedStore
 {}
+
+/// Changes between the nodes that share a store: each node holds some of the data in memory
+/// (the search index, keys, consent, settings) and hears here what the others changed.
+public protocol ChangeFeedStore: Sendable {
+    /// Whether other processes may write this store (PostgreSQL): then reads that a lone process
+    /// could answer from memory must ask the store.
+    var isShared: Bool { get }
+    /// Tells the other nodes; a change that cannot be sent is logged, and their periodic
+    /// reconcile catches up.
+    func publish(_ change: StoreChange) async
+    /// The other nodes' changes, as they come, until the consuming task is cancelled; `.resync`
+    /// when the feed was interrupted. Finishes at once for a store no other process writes.
+    func changes() -> AsyncStream<StoreChange>
+}
 
 /// The shopping assistant's knowledge and memory: the store's FAQs, shoppers' orders, and
 /// conversations. Orders and conversations are personal data (`UserStore.eraseUser` deletes

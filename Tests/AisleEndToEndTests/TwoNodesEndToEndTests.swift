@@ -143,4 +143,78 @@ import Testing
             )
         }
     }
+
+    /// Waits up to 15 s for `condition` (a change reaches the other node by a notification).
+    private func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    @Test("what one node holds in memory follows the other's writes: catalog, synonyms, made keys, consent")
+    func changesReachTheOtherNode() async throws {
+        let (a, b) = try await twoNodes()
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await withHTTP(a) { httpA in
+            try await withHTTP(b) { httpB in
+                // An item put on A is found by search on B; deleted on A, it leaves B's index.
+                let put = try await httpA.call(
+                    .POST,
+                    "/v1/items:batch",
+                    json: #"{"items": [{"id": "parka-1", "title": "Quilted winter parka", "categories": ["Coats"]}]}"#
+                )
+                #expect(put.status == 200, "\(put.text)")
+                #expect(
+                    try await eventually { try await httpB.call(.GET, "/v1/search?q=parka").text.contains("parka-1") }
+                )
+                #expect(try await httpA.call(.DELETE, "/v1/items/parka-1").status == 204)
+                #expect(
+                    try await eventually {
+                        !(try await httpB.call(.GET, "/v1/search?q=parka").text.contains("parka-1"))
+                    }
+                )
+
+                // Synonyms set on A are in force on B.
+                let rules = #"{"rules": [{"from": "anorak", "to": ["parka"]}]}"#
+                #expect(try await httpA.call(.PUT, "/v1/search/synonyms", json: rules).status == 200)
+                #expect(
+                    try await eventually { try await httpB.call(.GET, "/v1/search/synonyms").text.contains("anorak") }
+                )
+
+                // A key made on A opens B; revoked on A, B refuses it.
+                let made = try await httpA.call(.POST, "/v1/keys", json: #"{"name": "s", "scopes": ["search:read"]}"#)
+                let key = try #require(try made.decode(KeyBody.self).key)
+                let id = try made.decode(KeyBody.self).id
+                #expect(try await eventually { try await httpB.call(.GET, "/v1/search?q=a", key: key).status == 200 })
+                #expect(try await httpA.call(.DELETE, "/v1/keys/\(id)").status == 200)
+                #expect(try await eventually { try await httpB.call(.GET, "/v1/search?q=a", key: key).status == 401 })
+
+                // Tracking turned off on A: B stores none of the user's events.
+                _ = try await httpB.call(.GET, "/v1/users/u1/consent", key: ServerProcess.ingestKey)
+                let off = try await httpA.call(
+                    .PUT,
+                    "/v1/users/u1/consent",
+                    key: ServerProcess.ingestKey,
+                    json: #"{"tracking": false}"#
+                )
+                #expect(off.status == 200)
+                #expect(
+                    try await eventually {
+                        let reply = try await httpB.post(
+                            "/v1/events",
+                            key: ServerProcess.ingestKey,
+                            encoding: EventBatch(events: [EventBody(type: "view", userID: "u1", itemID: "i1")])
+                        )
+                        return try reply.decode(IngestResultBody.self).accepted == 0
+                    }
+                )
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import AisleCore
 import AisleTestPostgres
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AisleStore
@@ -116,5 +117,48 @@ import Testing
             let stored = try await a.consent(of: user)
             #expect(stored?.personalization == false && stored?.tracking == false)
         }
+    }
+
+    @Test("a change one node publishes reaches the other's feed, not its own; each kind survives the trip")
+    func changeFeed() async throws {
+        let (a, b) = try await twoNodes()
+        let sent: [StoreChange] = [
+            .items([ItemID("i1"), ItemID("ü 2")]), .embeddings(model: "m", items: [ItemID("i1")]), .synonyms, .faqs,
+            .experiment(ExperimentID("x")), .bandit(BanditID("b")), .consent(UserID("u")),
+            .userErased(UserID("u"), units: ["u:u", "d:p"]), .madeKeys, .model, .resync,
+            // Too long for one notification: sent as "re-read the catalog".
+            .items((0..<2000).map { ItemID("item-\($0)") }),
+        ]
+        // LISTEN starts on a connection of its own: probes go out until the other node hears one.
+        let probe = StoreChange.experiment(ExperimentID("probe"))
+        let heard = Mutex(false)
+        let received = Task {
+            var changes: [StoreChange] = []
+            for await change in b.changes() {
+                if change == probe {
+                    heard.withLock { $0 = true }
+                    continue
+                }
+                changes.append(change)
+                if changes.count == sent.count { break }
+            }
+            return changes
+        }
+        let own = Task {
+            var changes: [StoreChange] = []
+            for await change in a.changes() { changes.append(change) }
+            return changes
+        }
+        while !heard.withLock({ $0 }) {
+            await a.publish(probe)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        for change in sent { await a.publish(change) }
+        let changes = await received.value
+        #expect(Array(changes.prefix(sent.count - 1)) == Array(sent.prefix(sent.count - 1)))
+        #expect(changes.last == .items([]))
+        own.cancel()
+        #expect(await own.value.isEmpty, "a node does not hear its own changes")
+
     }
 }

@@ -55,6 +55,17 @@ final class ConsentRegistry: Sendable {
         record(nil, of: user)
     }
 
+    /// Replaces what is held with the store's restricted consents (the nodes' reconcile); before
+    /// the first load there is nothing to replace (that load reads the store).
+    func replaceRestricted(_ stored: [(user: UserID, consent: Consent)]) {
+        state.withLock { state in
+            guard state.restricted != nil else { return }
+            var fresh = Restricted()
+            for (user, consent) in stored { fresh.set(consent, of: user) }
+            state.restricted = fresh
+        }
+    }
+
     private func record(_ consent: Consent?, of user: UserID) {
         state.withLock { state in
             if state.restricted == nil {

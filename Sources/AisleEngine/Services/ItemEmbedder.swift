@@ -44,6 +44,7 @@ final class ItemEmbedder: Sendable {
             }
             done += try await store.putItemEmbeddings(embeddings)
             search?.setVectors(embeddings.map { ($0.itemID, $0.vector) })
+            await store.publish(.embeddings(model: encoder.name, items: embeddings.map(\.itemID)))
             cursor = last.id
         }
     }

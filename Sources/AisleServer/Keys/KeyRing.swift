@@ -2,6 +2,8 @@ public import AisleCore
 public import AisleEngine
 import Crypto
 import Foundation
+import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The two built-in keys. The admin key may do everything; the ingest key, meant to ship
@@ -109,6 +111,13 @@ public final class KeyRing: Sendable {
         made.withLock { $0[record.secretDigest] = KeyHolder(record) }
     }
 
+    /// Accepts exactly these made keys (another node made or revoked one).
+    func replaceMade(_ records: [APIKeyRecord]) {
+        var byDigest: [String: KeyHolder] = [:]
+        for record in records { byDigest[record.secretDigest] = KeyHolder(record) }
+        made.withLock { $0 = byDigest }
+    }
+
     /// Stops accepting a made key at once.
     func remove(id: String) {
         made.withLock { keys in keys = keys.filter { $0.value.id != id } }
@@ -179,4 +188,24 @@ public final class KeyRing: Sendable {
         return difference == 0
     }
 
+}
+
+/// Keeps the made keys in step with the other nodes on a shared database: each time the engine
+/// hears keys may have changed (`Engine.madeKeysChanged`), they are read again.
+struct MadeKeySync: Service {
+    let engine: Engine
+    let keys: KeyRing
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in engine.madeKeysChanged {
+                do {
+                    keys.replaceMade(try await engine.apiKeys())
+                } catch {
+                    logger.warning("made keys not re-read (retried at the next change or reconcile): \(error)")
+                }
+            }
+        }
+    }
 }

@@ -19,6 +19,8 @@ public final class PostgresStore: Sendable {
     let runner: Task<Void, Never>
     let sessions: SessionPolicy
     let appends = GroupCommit<AppendRequest, AppendOutcome>()
+    /// This store's name among the nodes, so it skips its own notifications.
+    let node = UUID().uuidString
 
     /// What `connect` reads from a `postgres://` URL.
     public struct Location: Sendable, Equatable {

@@ -440,3 +440,14 @@ struct BulkEventIDs: Sendable {
         }
     }
 }
+
+/// The data folder's lock lets one process write the SQLite store: nobody to tell.
+extension SQLiteStore: ChangeFeedStore {
+    public var isShared: Bool { false }
+
+    public func publish(_ change: StoreChange) async {}
+
+    public func changes() -> AsyncStream<StoreChange> {
+        AsyncStream { $0.finish() }
+    }
+}
