@@ -58,7 +58,7 @@ extension Engine {
         case .madeKeys:
             madeKeyChanges.continuation.yield()
         case .model:
-            _ = loadSavedModel()
+            _ = await loadSavedModel()
         case .resync:
             try await reconcile()
             try await reloadCatalog()

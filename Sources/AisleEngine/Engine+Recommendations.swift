@@ -93,8 +93,8 @@ extension Engine {
     /// Puts the model saved in the data folder (by `aisle train` or an earlier server) in use;
     /// returns false when there is none or it cannot be read. The training service does this
     /// at start.
-    public func loadSavedModel() -> Bool {
-        recommendations.loadSaved()
+    public func loadSavedModel() async -> Bool {
+        await recommendations.loadSaved()
     }
 
     /// Trains a new model now and puts it in use; returns its status.

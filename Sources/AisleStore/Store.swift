@@ -8,8 +8,21 @@ public import AisleCore
 /// `+Embeddings`, `+Search`), so a second store implements them role by role.
 public protocol Store: CatalogStore, UserStore, EventStore, IdentityStore, HistoryStore, ReviewStore,
     EmbeddingStore, SearchSettingsStore, KeyStore, AuditStore, ExperimentStore, BanditStore, ImageStore,
-    StatisticsStore, AssistantStore, MaintainedStore, ChangeFeedStore
+    StatisticsStore, AssistantStore, MaintainedStore, ChangeFeedStore, ModelStore
 {}
+
+/// Where nodes sharing a store keep the recommendation model, and who trains it.
+public protocol ModelStore: Sendable {
+    /// Runs `work` as the one trainer among the nodes (a lock held while it runs, let go if the
+    /// node dies); nil, without running it, while another node trains. A store no other process
+    /// writes runs it at once.
+    func asTrainer<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T?
+    /// Keeps the latest snapshot's bytes for every node (a store no other process writes keeps
+    /// none: the snapshot is a file in the data folder).
+    func saveModel(_ bytes: [UInt8], at time: Timestamp) async throws
+    /// The latest snapshot's bytes, nil when none was saved here.
+    func savedModel() async throws -> [UInt8]?
+}
 
 /// Changes between the nodes that share a store: each node holds some of the data in memory
 /// (the search index, keys, consent, settings) and hears here what the others changed.

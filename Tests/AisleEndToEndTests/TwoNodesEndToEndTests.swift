@@ -217,4 +217,40 @@ import Testing
             }
         }
     }
+
+    @Test("a model trained on one node is the model the other serves; one node trains at a time")
+    func modelAcrossNodes() async throws {
+        let (a, b) = try await twoNodes()
+        defer {
+            a.stop()
+            b.stop()
+        }
+        try await withHTTP(a) { httpA in
+            try await withHTTP(b) { httpB in
+                let events = (0..<400).map { Self.event("m\($0)", user: "user-\($0 % 20)", minute: $0) }
+                #expect(
+                    try await httpB.post(
+                        "/v1/events",
+                        key: ServerProcess.ingestKey,
+                        encoding: EventBatch(events: events)
+                    )
+                    .status == 200
+                )
+                // Both asked at once: one node trains, the other answers 409 (or trains after).
+                async let first = httpA.train()
+                async let second = httpB.call(.POST, "/v1/models:train")
+                let (trainedA, askedB) = try await (first, second)
+                #expect(trainedA.status == 200, "\(trainedA.text)")
+                #expect([200, 409].contains(askedB.status), "\(askedB.text)")
+                let modelA = try await httpA.call(.GET, "/v1/models").decode(TrainingReportBody.self)
+                #expect(modelA.events == 400)
+                #expect(
+                    try await eventually {
+                        let modelB = try await httpB.call(.GET, "/v1/models").decode(TrainingReportBody.self)
+                        return modelB.events == 400 && modelB.interactions == modelA.interactions
+                    }
+                )
+            }
+        }
+    }
 }

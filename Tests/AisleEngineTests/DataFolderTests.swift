@@ -45,7 +45,7 @@ import Testing
         }
         // The folder's lock went with it: a server opens the folder and serves the saved model.
         let (engine, lock) = try await EngineSetup.open(configuration: Self.configuration(directory)) { _ in }
-        #expect(engine.loadSavedModel())
+        #expect(await engine.loadSavedModel())
         let feed = try await engine.feed(for: .user(UserID("u0")), query: FeedQuery())
         #expect(feed.modelTrainedAt != nil && feed.page.fallback == nil)
         #expect(!feed.page.items.map(\.itemID.rawValue).contains("j1"), "u0 bought j1")

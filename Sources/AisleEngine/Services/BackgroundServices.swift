@@ -18,12 +18,14 @@ struct TrainingScheduleService: Service {
         let logger = logger
         await cancelWhenGracefulShutdown {
             // The saved model serves at once, whether or not a first training is configured.
-            let loaded = service.loadSaved()
+            let loaded = await service.loadSaved()
             savedModelChecked()
             if configuration.trainOnStart && !loaded {
                 do {
                     let report = try await service.train { logger.info("training: \($0)") }
                     logger.info("first training done: \(report.interactions) interactions, \(report.items) items")
+                } catch let error as AisleError where error.code == .conflict {
+                    logger.info("first training: \(error.message)")
                 } catch {
                     logger.error("first training failed: \(error)")
                 }

@@ -53,8 +53,20 @@ public final class RecommendationService: Sendable {
     /// The snapshot requests are answered from now.
     public var snapshot: RecommendationSnapshot { current.withLock { $0 } }
 
-    /// Loads the saved snapshot, if there is a readable one. Returns whether it did.
-    public func loadSaved() -> Bool {
+    /// Loads the saved snapshot, if there is a readable one: from a shared store (several
+    /// nodes: the trainer's latest, unless this node holds a newer one), else from the data
+    /// folder. Returns whether it did.
+    public func loadSaved() async -> Bool {
+        if store.isShared {
+            guard let bytes = try? await store.savedModel(),
+                let snapshot = try? SnapshotArchive.decode(Data(bytes), source: "the shared store's snapshot")
+            else { return false }
+            return current.withLock { held in
+                guard held.report.events == 0 || snapshot.trainedAt >= held.trainedAt else { return false }
+                held = snapshot
+                return true
+            }
+        }
         guard let path = settings.snapshotPath, let snapshot = try? SnapshotArchive.load(from: path) else {
             return false
         }
@@ -64,8 +76,20 @@ public final class RecommendationService: Sendable {
 
     /// Trains a new snapshot from the store and swaps it in. Runs the numeric work on a plain
     /// thread, not the request executor, so serving keeps its threads. Throws `conflict` when a
-    /// training is already running.
+    /// training is already running, here or (a shared store) on another node, whose model
+    /// reaches this node when it is saved.
     public func train(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> TrainingReport {
+        guard store.isShared else { return try await trainHere(progress: progress) }
+        guard let report = try await store.asTrainer({ try await self.trainHere(progress: progress) }) else {
+            throw AisleError(
+                code: .conflict,
+                message: "another node is training; the model it saves reaches this node when it is done"
+            )
+        }
+        return report
+    }
+
+    private func trainHere(progress: @escaping @Sendable (String) -> Void) async throws -> TrainingReport {
         let started = training.withLock { running -> Bool in
             if running { return false }
             running = true
@@ -125,6 +149,11 @@ public final class RecommendationService: Sendable {
                 withIntermediateDirectories: true
             )
             try SnapshotArchive.save(snapshot, to: path)
+        }
+        if store.isShared {
+            // Every node loads it when told (`StoreChange.model`), or at its start.
+            try await store.saveModel([UInt8](try SnapshotArchive.encode(snapshot)), at: .now())
+            await store.publish(.model)
         }
         current.withLock { $0 = snapshot }
         live.prune(before: readStart)
@@ -261,7 +290,9 @@ public final class RecommendationService: Sendable {
             } catch {
                 return
             }
-            let dueByTime = every.map { ContinuousClock.now - lastTraining >= $0 } ?? false
+            // Since the model in use was trained, here or (a shared store) on another node.
+            let sinceTrained = Duration.milliseconds(Timestamp.now().milliseconds(since: snapshot.trainedAt))
+            let dueByTime = every.map { min(ContinuousClock.now - lastTraining, sinceTrained) >= $0 } ?? false
             var dueByEvents = false
             let threshold = Self.eventThreshold(afterEvents: afterEvents, trainedOnEvents: snapshot.report.events)
             if let threshold, let latest = try? await store.latestSequence() {
@@ -277,6 +308,8 @@ public final class RecommendationService: Sendable {
             do {
                 let report = try await train { log($0) }
                 log("training done: \(report.interactions) interactions, \(report.items) items; \(report.blendSource)")
+            } catch let error as AisleError where error.code == .conflict {
+                log("not training: \(error.message)")
             } catch {
                 log("training failed: \(error)")
             }

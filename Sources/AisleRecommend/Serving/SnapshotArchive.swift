@@ -1,6 +1,6 @@
 public import AisleCore
 public import AisleMath
-import Foundation
+public import Foundation
 
 /// Saves and loads a `RecommendationSnapshot` as one file: a JSON header (catalog, facts, report,
 /// settings) followed by the numeric arrays as raw little-endian bytes, so a 100k-item model loads
@@ -22,6 +22,19 @@ public enum SnapshotArchive {
 
     /// Writes `snapshot` to `path` atomically.
     public static func save(_ snapshot: RecommendationSnapshot, to path: String) throws {
+        let data = try encode(snapshot)
+        let temporary = path + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            throw AisleError(
+                code: .unavailable,
+                message: "cannot move the snapshot into place at \(path) (errno \(errno))"
+            )
+        }
+    }
+
+    /// The snapshot as the file's bytes (also what a shared store keeps).
+    public static func encode(_ snapshot: RecommendationSnapshot) throws -> Data {
         let header = Header(
             trainedAtMilliseconds: snapshot.trainedAt.millisecondsSinceEpoch,
             report: snapshot.report,
@@ -44,14 +57,7 @@ public enum SnapshotArchive {
             append(lists.weights, to: &data)
         }
         append(snapshot.factors?.itemFactors.values ?? [], to: &data)
-        let temporary = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else {
-            throw AisleError(
-                code: .unavailable,
-                message: "cannot move the snapshot into place at \(path) (errno \(errno))"
-            )
-        }
+        return data
     }
 
     /// Reads a snapshot written by `save`. Throws `unavailable` when the file is not one, or is
@@ -60,6 +66,11 @@ public enum SnapshotArchive {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw AisleError(code: .notFound, message: "no snapshot at \(path)")
         }
+        return try decode(data, source: path)
+    }
+
+    /// Reads bytes written by `encode`; `source` names them in errors.
+    public static func decode(_ data: Data, source path: String) throws -> RecommendationSnapshot {
         var reader = Reader(data: data)
         guard try reader.bytes(magic.count) == magic else {
             throw AisleError(code: .unavailable, message: "\(path) is not an Aisle snapshot")

@@ -296,6 +296,16 @@ extension PostgresStore {
             )
             """,
         ],
+        // 9: the recommendation model's latest snapshot, which every node loads.
+        [
+            """
+            CREATE TABLE model_snapshots (
+                name text PRIMARY KEY,
+                bytes bytea NOT NULL,
+                saved_at bigint NOT NULL
+            )
+            """
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.

