@@ -25,11 +25,15 @@ public struct AisleError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// JSON path of the offending field ("events[3].item_id"), when one field is to blame.
     public var field: String?
+    /// For `unavailable` that passes (the shared database out of reach): seconds to wait before
+    /// trying again, sent as `Retry-After`.
+    public var retryAfterSeconds: Int?
 
-    public init(code: Code, message: String, field: String? = nil) {
+    public init(code: Code, message: String, field: String? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// A field failed validation.

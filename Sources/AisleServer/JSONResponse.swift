@@ -54,6 +54,9 @@ enum JSONResponse {
         if error.code == .unauthorized {
             response.headers[.wwwAuthenticate] = "Bearer"
         }
+        if let seconds = error.retryAfterSeconds {
+            response.headers[.retryAfter] = String(seconds)
+        }
         return response
     }
 }

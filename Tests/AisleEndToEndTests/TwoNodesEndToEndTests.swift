@@ -253,4 +253,51 @@ import Testing
             }
         }
     }
+
+    @Test("with the database down a node answers 503 with Retry-After, keeps running, and recovers when it returns")
+    func databaseOutage() async throws {
+        let database = try PostgresTestServer.Instance()
+        let node = ServerProcess(store: try database.newDatabase("aisle"))
+        try node.start()
+        defer { node.stop() }
+        try await withHTTP(node) { http in
+            let before = (0..<20).map { Self.event("o\($0)", user: "ola", minute: $0) }
+            #expect(
+                try await http.post("/v1/events", key: ServerProcess.ingestKey, encoding: EventBatch(events: before))
+                    .status == 200
+            )
+            try database.stop()
+            let clock = ContinuousClock()
+            let started = clock.now
+            let during = try await http.post(
+                "/v1/events",
+                key: ServerProcess.ingestKey,
+                encoding: EventBatch(events: [Self.event("o-during", user: "ola", minute: 99)])
+            )
+            #expect(during.status == 503, "\(during.text)")
+            #expect(during.errorCode == "unavailable")
+            #expect(during.headers["retry-after"] == "2")
+            #expect(clock.now - started < .seconds(20), "answered within the request timeout, not hung")
+            let again = clock.now
+            let history = try await http.call(.GET, "/v1/users/ola/history")
+            #expect(history.status == 503 && history.headers["retry-after"] != nil)
+            #expect(clock.now - again < .seconds(10), "once the outage is known, 503 comes at once")
+            #expect(try await http.call(.GET, "/ready", key: nil).status == 503)
+            // The database comes back (a restart, as a promoted replica would be): the node
+            // serves again by itself, and nothing acknowledged was lost.
+            try database.start()
+            #expect(
+                try await eventually {
+                    let reply = try await http.post(
+                        "/v1/events",
+                        key: ServerProcess.ingestKey,
+                        encoding: EventBatch(events: [Self.event("o-after", user: "ola", minute: 100)])
+                    )
+                    return reply.status == 200
+                }
+            )
+            let stored = Set(try await http.history(of: "ola").compactMap(\.eventID))
+            #expect(Set(before.compactMap(\.eventID) + ["o-after"]).isSubset(of: stored))
+        }
+    }
 }

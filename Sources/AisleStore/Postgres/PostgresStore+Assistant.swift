@@ -84,7 +84,7 @@ extension PostgresStore: AssistantStore {
     public func putOrder(_ order: Order, at now: Timestamp) async throws -> Order {
         let lines = String(decoding: try JSONEncoder().encode(order.lines), as: UTF8.self)
         let updatedAt = order.updatedAt ?? now
-        let rows = try await client.query(
+        let rows = try await query(
             """
             INSERT INTO orders (\(unescaped: Self.orderColumns))
             VALUES (\(order.id.rawValue), \(order.userID.rawValue), \(order.status.rawValue), \(lines), \(order.carrier),
@@ -121,7 +121,7 @@ extension PostgresStore: AssistantStore {
 
     private func orders(_ query: PostgresQuery) async throws -> [Order] {
         var found: [Order] = []
-        for try await (id, user, status, lines, carrier, tracking, eta, created, updated) in try await client.query(
+        for try await (id, user, status, lines, carrier, tracking, eta, created, updated) in try await self.query(
             query,
             logger: logger
         ).decode((String, String, String, String, String?, String?, Int64?, Int64, Int64).self) {
@@ -230,7 +230,7 @@ extension PostgresStore: AssistantStore {
 
     public func conversationIDs(of user: UserID, devices: [DeviceID]) async throws -> [ConversationID] {
         var ids: [ConversationID] = []
-        for try await id in try await client.query(
+        for try await id in try await query(
             """
             SELECT id FROM assistant_conversations
             WHERE user_id = \(user.rawValue) OR device_id = ANY(\(devices.map(\.rawValue))::text[])

@@ -5,7 +5,7 @@ import PostgresNIO
 /// newest first.
 extension PostgresStore: AuditStore {
     public func appendAudit(_ entry: AuditEntry) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO audit_log (at, key_id, action, target, status)
             VALUES (\(entry.at.millisecondsSinceEpoch), \(entry.keyID), \(entry.action), \(entry.target), \(entry.status))
@@ -17,7 +17,7 @@ extension PostgresStore: AuditStore {
     public func auditEntries(before cursor: Int64?, limit: Int, actions: Set<String>?) async throws -> [AuditEntry] {
         // No action filter: every action; a filter is matched against the array as a whole.
         let filter = actions.map { $0.sorted() }
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT seq, at, key_id, action, target, status FROM audit_log
             WHERE seq < \(cursor ?? Int64.max) AND (\(filter)::text[] IS NULL OR action = ANY(\(filter)::text[]))
@@ -44,7 +44,7 @@ extension PostgresStore: AuditStore {
     }
 
     public func pruneAudit(before time: Timestamp) async throws -> Int {
-        let rows = try await client.query(
+        let rows = try await query(
             "DELETE FROM audit_log WHERE at < \(time.millisecondsSinceEpoch) RETURNING seq",
             logger: logger
         )
@@ -52,7 +52,7 @@ extension PostgresStore: AuditStore {
     }
 
     public func replaceAuditTarget(_ target: String, with replacement: String) async throws {
-        try await client.query(
+        try await query(
             "UPDATE audit_log SET target = \(replacement) WHERE target = \(target)",
             logger: logger
         )

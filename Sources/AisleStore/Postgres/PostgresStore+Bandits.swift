@@ -7,7 +7,7 @@ extension PostgresStore: BanditStore {
     public func putBandit(_ bandit: Bandit, at now: Timestamp) async throws {
         let arms = String(decoding: try JSONEncoder().encode(bandit.arms), as: UTF8.self)
         let context = String(decoding: try JSONEncoder().encode(bandit.context), as: UTF8.self)
-        try await client.query(
+        try await query(
             """
             INSERT INTO bandits (id, arms, reward, context, minimum_exploration, attribution_window_minutes,
                 updated_at)
@@ -23,7 +23,7 @@ extension PostgresStore: BanditStore {
 
     public func banditIDs() async throws -> [BanditID] {
         var ids: [BanditID] = []
-        for try await id in try await client.query("SELECT id FROM bandits ORDER BY id", logger: logger).decode(
+        for try await id in try await query("SELECT id FROM bandits ORDER BY id", logger: logger).decode(
             String.self
         ) {
             ids.append(BanditID(id))
@@ -32,7 +32,7 @@ extension PostgresStore: BanditStore {
     }
 
     public func bandit(_ id: BanditID) async throws -> Bandit? {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT arms::text, reward, context::text, minimum_exploration, attribution_window_minutes
             FROM bandits WHERE id = \(id.rawValue)
@@ -55,11 +55,11 @@ extension PostgresStore: BanditStore {
     }
 
     public func saveBanditState(_ state: [UInt8], of id: BanditID) async throws {
-        try await client.query("UPDATE bandits SET state = \(Data(state)) WHERE id = \(id.rawValue)", logger: logger)
+        try await query("UPDATE bandits SET state = \(Data(state)) WHERE id = \(id.rawValue)", logger: logger)
     }
 
     public func banditState(of id: BanditID) async throws -> [UInt8]? {
-        let rows = try await client.query("SELECT state FROM bandits WHERE id = \(id.rawValue)", logger: logger)
+        let rows = try await query("SELECT state FROM bandits WHERE id = \(id.rawValue)", logger: logger)
         for try await state in rows.decode(Data?.self) { return state.map(Array.init) }
         return nil
     }

@@ -54,7 +54,7 @@ extension PostgresStore: CatalogStore {
     }
 
     public func item(_ id: ItemID) async throws -> Item? {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = \(id.rawValue) AND deleted_at IS NULL
             """,
@@ -64,7 +64,7 @@ extension PostgresStore: CatalogStore {
     }
 
     public func items(after cursor: ItemID?, limit: Int) async throws -> [Item] {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT \(unescaped: Self.itemColumns) FROM items
             WHERE deleted_at IS NULL AND id > \(cursor?.rawValue ?? "") ORDER BY id LIMIT \(max(0, limit))
@@ -75,7 +75,7 @@ extension PostgresStore: CatalogStore {
     }
 
     public func deleteItem(_ id: ItemID, at now: Timestamp) async throws -> Bool {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             UPDATE items SET deleted_at = \(now.millisecondsSinceEpoch)
             WHERE id = \(id.rawValue) AND deleted_at IS NULL RETURNING id

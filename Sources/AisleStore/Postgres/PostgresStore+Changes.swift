@@ -18,7 +18,7 @@ extension PostgresStore: ChangeFeedStore {
         var payload = Self.payload(change, node: node)
         if payload.utf8.count > Self.payloadLimit { payload = Self.payload(Self.shortened(change), node: node) }
         do {
-            try await client.query("SELECT pg_notify(\(Self.changeChannel), \(payload))", logger: logger)
+            try await query("SELECT pg_notify(\(Self.changeChannel), \(payload))", logger: logger)
         } catch {
             logger.warning("change not sent to the other nodes (their reconcile catches up): \(Self.describe(error))")
         }

@@ -12,7 +12,7 @@ extension PostgresStore: ExperimentStore {
         let variants = String(decoding: try JSONEncoder().encode(experiment.variants), as: UTF8.self)
         let started: Int64? = experiment.status == .running ? now.millisecondsSinceEpoch : nil
         // created_at is kept from the first put, started_at from the first put while running.
-        let rows = try await client.query(
+        let rows = try await query(
             """
             INSERT INTO experiments (\(unescaped: Self.experimentColumns))
             VALUES (\(experiment.id.rawValue), \(variants), \(experiment.metric.name),
@@ -46,7 +46,7 @@ extension PostgresStore: ExperimentStore {
     }
 
     private func experiments(_ query: PostgresQuery) async throws -> [Experiment] {
-        let rows = try await client.query(query, logger: logger)
+        let rows = try await self.query(query, logger: logger)
         var found: [Experiment] = []
         for try await (id, variants, metric, guardrails, targeting, status, created, updated, started) in rows.decode(
             (String, String, String, String?, String?, String, Int64, Int64, Int64?).self
@@ -77,7 +77,7 @@ extension PostgresStore: ExperimentStore {
     public func recordExposures(_ exposures: [(experiment: ExperimentID, exposure: Exposure)]) async throws {
         guard !exposures.isEmpty else { return }
         // One statement for the batch; duplicates within it are the database's to drop.
-        try await client.query(
+        try await query(
             """
             INSERT INTO experiment_exposures (experiment_id, unit, variant, at)
             SELECT * FROM unnest(\(exposures.map(\.experiment.rawValue))::text[], \(exposures.map(\.exposure.unit.key))::text[],
@@ -89,7 +89,7 @@ extension PostgresStore: ExperimentStore {
     }
 
     public func exposure(of unit: ExposureUnit, in experiment: ExperimentID) async throws -> Exposure? {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT variant, at FROM experiment_exposures
             WHERE experiment_id = \(experiment.rawValue) AND unit = \(unit.key)
@@ -122,7 +122,7 @@ extension PostgresStore: ExperimentStore {
 
     private func exposures(_ query: PostgresQuery) async throws -> [Exposure] {
         var found: [Exposure] = []
-        for try await (unit, variant, at) in try await client.query(query, logger: logger).decode(
+        for try await (unit, variant, at) in try await self.query(query, logger: logger).decode(
             (String, String, Int64).self
         ) {
             guard let unit = ExposureUnit(key: unit) else { continue }

@@ -38,7 +38,7 @@ extension PostgresStore: HistoryStore, StatisticsStore {
     public func interactionEvents(after sequence: Int64, limit: Int) async throws -> [InteractionEvent] {
         var found: [InteractionEvent] = []
         found.reserveCapacity(max(0, min(limit, 100_000)))
-        for try await (seq, owner, type, device, item, value, session, platform, ts) in try await client.query(
+        for try await (seq, owner, type, device, item, value, session, platform, ts) in try await query(
             """
             SELECT seq, owner, type, device_id, item_id, value, session_id, platform, ts FROM events
             WHERE seq > \(sequence) AND item_id IS NOT NULL ORDER BY seq LIMIT \(max(0, limit))
@@ -63,7 +63,7 @@ extension PostgresStore: HistoryStore, StatisticsStore {
     }
 
     public func latestSequence() async throws -> Int64 {
-        for try await latest in try await client.query("SELECT COALESCE(MAX(seq), 0) FROM events", logger: logger)
+        for try await latest in try await query("SELECT COALESCE(MAX(seq), 0) FROM events", logger: logger)
             .decode(Int64.self)
         {
             return latest
@@ -95,7 +95,7 @@ extension PostgresStore: HistoryStore, StatisticsStore {
 
     private func ownedEvents(_ query: PostgresQuery) async throws -> [OwnedEvent] {
         var found: [OwnedEvent] = []
-        for try await (seq, owner, type, item, value, ts) in try await client.query(query, logger: logger).decode(
+        for try await (seq, owner, type, item, value, ts) in try await self.query(query, logger: logger).decode(
             (Int64, String, String, String?, Double?, Int64).self
         ) {
             found.append(
@@ -114,7 +114,7 @@ extension PostgresStore: HistoryStore, StatisticsStore {
 
     public func counts() async throws -> StoreCounts {
         // Users and devices are counted where they show: profiles, event owners and device links.
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT
                 (SELECT COUNT(*) FROM items WHERE deleted_at IS NULL),
@@ -150,7 +150,7 @@ extension PostgresStore: HistoryStore, StatisticsStore {
     /// Events selected as `eventColumns`.
     func events(_ query: PostgresQuery) async throws -> [StoredEvent] {
         var found: [StoredEvent] = []
-        let rows = try await client.query(query, logger: logger)
+        let rows = try await self.query(query, logger: logger)
         for try await row in rows {
             let columns = row.makeRandomAccess()
             func text(_ index: Int) throws -> String? { try columns[index].decode(String?.self) }

@@ -33,7 +33,7 @@ extension PostgresStore: IdentityStore {
 
     public func devices(of user: UserID) async throws -> [DeviceLink] {
         var links: [(device: String, linkedAt: Int64)] = []
-        for try await (device, linkedAt) in try await client.query(
+        for try await (device, linkedAt) in try await query(
             """
             SELECT device_id, linked_at FROM device_links WHERE user_id = \(user.rawValue)
             ORDER BY linked_at DESC, device_id
@@ -45,7 +45,7 @@ extension PostgresStore: IdentityStore {
         if links.isEmpty { return [] }
         // Each linked device's latest event among the user's.
         var latest: [CacheKey: (ts: Int64, device: DeviceInfo)] = [:]
-        for try await (device, ts, platform, model, appVersion) in try await client.query(
+        for try await (device, ts, platform, model, appVersion) in try await query(
             """
             SELECT d.device_id, e.ts, e.platform, e.device_model, e.app_version
             FROM unnest(\(links.map(\.device))::text[]) AS d(device_id)
@@ -73,7 +73,7 @@ extension PostgresStore: IdentityStore {
     }
 
     public func linkedUser(of device: DeviceID) async throws -> UserID? {
-        for try await user in try await client.query(
+        for try await user in try await query(
             "SELECT user_id FROM device_links WHERE device_id = \(device.rawValue)",
             logger: logger
         ).decode(String.self) {

@@ -5,13 +5,13 @@ import PostgresNIO
 /// API, as the SQLite store keeps them.
 extension PostgresStore: KeyStore {
     public func apiKeyHash(scope: String) async throws -> String? {
-        let rows = try await client.query("SELECT hash FROM api_keys WHERE scope = \(scope)", logger: logger)
+        let rows = try await query("SELECT hash FROM api_keys WHERE scope = \(scope)", logger: logger)
         for try await hash in rows.decode(String.self) { return hash }
         return nil
     }
 
     public func setAPIKeyHash(_ hash: String, scope: String, at now: Timestamp) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO api_keys (scope, hash, created_at) VALUES (\(scope), \(hash), \(now.millisecondsSinceEpoch))
             ON CONFLICT (scope) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at
@@ -21,7 +21,7 @@ extension PostgresStore: KeyStore {
     }
 
     public func createAPIKey(_ key: APIKeyRecord) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO made_api_keys
                 (id, name, secret_digest, permissions, created_at, expires_at, allowed_origins, rate_limit)
@@ -34,7 +34,7 @@ extension PostgresStore: KeyStore {
     }
 
     public func apiKeys() async throws -> [APIKeyRecord] {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT id, name, secret_digest, permissions, created_at, expires_at, allowed_origins, rate_limit
             FROM made_api_keys WHERE revoked_at IS NULL ORDER BY created_at, id
@@ -62,7 +62,7 @@ extension PostgresStore: KeyStore {
     }
 
     public func revokeAPIKey(id: String, at now: Timestamp) async throws -> Bool {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             UPDATE made_api_keys SET revoked_at = \(now.millisecondsSinceEpoch)
             WHERE id = \(id) AND revoked_at IS NULL RETURNING id

@@ -14,7 +14,7 @@ extension PostgresStore: EmbeddingStore {
         }
         let kept = latest.values.sorted().map { embeddings[$0] }
         let vectors = kept.map { ByteBuffer(bytes: SQLiteStore.blob($0.vector)) }
-        let rows = try await client.query(
+        let rows = try await query(
             """
             INSERT INTO item_embeddings (item_id, model, vector, embedded_at)
             SELECT e.item_id, e.model, e.vector, e.embedded_at
@@ -50,7 +50,7 @@ extension PostgresStore: EmbeddingStore {
             "items." + $0.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         .joined(separator: ", ")
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT \(unescaped: columns)
             FROM items LEFT JOIN item_embeddings e ON e.item_id = items.id AND e.model = \(model)
@@ -77,7 +77,7 @@ extension PostgresStore: EmbeddingStore {
 
     private func embeddings(_ query: PostgresQuery, model: String) async throws -> [ItemEmbedding] {
         var found: [ItemEmbedding] = []
-        for try await (id, vector, embeddedAt) in try await client.query(query, logger: logger).decode(
+        for try await (id, vector, embeddedAt) in try await self.query(query, logger: logger).decode(
             (String, ByteBuffer, Int64).self
         ) {
             found.append(
@@ -156,7 +156,7 @@ extension PostgresStore: ImageStore {
     }
 
     public func itemImageReferences(sha256: String) async throws -> Int {
-        for try await count in try await client.query(
+        for try await count in try await query(
             "SELECT COUNT(*) FROM item_images WHERE sha256 = \(sha256)",
             logger: logger
         ).decode(Int.self) {
@@ -169,7 +169,7 @@ extension PostgresStore: ImageStore {
         -> [(item: ItemID, url: String)]
     {
         var found: [(item: ItemID, url: String)] = []
-        for try await (id, url) in try await client.query(
+        for try await (id, url) in try await query(
             """
             SELECT items.id, items.image_url FROM items
             LEFT JOIN item_image_fetches f ON f.item_id = items.id
@@ -186,7 +186,7 @@ extension PostgresStore: ImageStore {
     }
 
     public func recordImageFetch(_ item: ItemID, url: String, error: String?, at time: Timestamp) async throws {
-        try await client.query(
+        try await query(
             """
             INSERT INTO item_image_fetches (item_id, url, error, attempted_at)
             VALUES (\(item.rawValue), \(url), \(error.map { String($0.prefix(1000)) }), \(time.millisecondsSinceEpoch))
@@ -198,7 +198,7 @@ extension PostgresStore: ImageStore {
     }
 
     public func imageFetch(_ item: ItemID) async throws -> ImageFetchRecord? {
-        for try await (url, error, at) in try await client.query(
+        for try await (url, error, at) in try await query(
             "SELECT url, error, attempted_at FROM item_image_fetches WHERE item_id = \(item.rawValue)",
             logger: logger
         ).decode((String, String?, Int64).self) {
@@ -209,7 +209,7 @@ extension PostgresStore: ImageStore {
 
     private func images(_ query: PostgresQuery) async throws -> [ItemImage] {
         let logger = self.logger
-        return try await client.withConnection { connection in try await Self.images(query, connection, logger) }
+        return try await withConnection { connection in try await Self.images(query, connection, logger) }
     }
 
     private static func images(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger)

@@ -127,14 +127,14 @@ extension PostgresStore: ReviewStore {
     }
 
     public func deleteReview(_ id: ReviewID) async throws -> Bool {
-        try await !client.query("DELETE FROM reviews WHERE id = \(id.rawValue) RETURNING id", logger: logger)
+        try await !query("DELETE FROM reviews WHERE id = \(id.rawValue) RETURNING id", logger: logger)
             .collect().isEmpty
     }
 
     // Reviews of polarity `unknown` make no sentiment claim (as in the SQLite store).
     public func reviewSentiment() async throws -> [ItemID: ReviewSentiment] {
         var result: [ItemID: ReviewSentiment] = [:]
-        for try await (item, count, mean) in try await client.query(
+        for try await (item, count, mean) in try await query(
             "SELECT item_id, COUNT(*), AVG(score) FROM reviews WHERE polarity <> 'unknown' GROUP BY item_id",
             logger: logger
         ).decode((String, Int, Double).self) {
@@ -145,7 +145,7 @@ extension PostgresStore: ReviewStore {
 
     private func reviews(_ query: PostgresQuery) async throws -> [Review] {
         let logger = self.logger
-        return try await client.withConnection { connection in try await Self.reviews(query, connection, logger) }
+        return try await withConnection { connection in try await Self.reviews(query, connection, logger) }
     }
 
     private static func reviews(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger)

@@ -345,7 +345,7 @@ extension PostgresStore {
     /// The migrations this database has had, in order.
     func appliedMigrations() async throws -> [Int] {
         var versions: [Int] = []
-        for try await version in try await client.query(
+        for try await version in try await query(
             "SELECT version FROM aisle_migrations ORDER BY version",
             logger: logger
         ).decode(Int.self) {

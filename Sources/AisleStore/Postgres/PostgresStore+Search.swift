@@ -50,7 +50,7 @@ extension PostgresStore: SearchSettingsStore {
     }
 
     public func searchQueries(limit: Int) async throws -> [SearchQueryStats] {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT query, searches, zero_results, last_searched_at FROM search_queries
             ORDER BY searches DESC, query LIMIT \(max(0, limit))
@@ -72,7 +72,7 @@ extension PostgresStore: SearchSettingsStore {
     }
 
     public func searchQueryShoppers(limit: Int) async throws -> [SearchQueryShopper] {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT s.query, s.shopper FROM search_query_shoppers s
             JOIN search_queries q ON q.query = s.query
@@ -88,7 +88,7 @@ extension PostgresStore: SearchSettingsStore {
     }
 
     public func searchClicks(limit: Int) async throws -> [SearchClickCount] {
-        let rows = try await client.query(
+        let rows = try await query(
             """
             SELECT query, item_id, clicks FROM search_clicks
             ORDER BY clicks DESC, query, item_id LIMIT \(max(0, limit))
@@ -103,7 +103,7 @@ extension PostgresStore: SearchSettingsStore {
     }
 
     public func searchSynonyms() async throws -> (rules: [SynonymRule], revision: Int) {
-        let rows = try await client.query(
+        let rows = try await query(
             "SELECT value, revision FROM settings WHERE key = 'search.synonyms'",
             logger: logger
         )
@@ -121,7 +121,7 @@ extension PostgresStore: SearchSettingsStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(rules), as: UTF8.self)
-        let rows = try await client.query(
+        let rows = try await query(
             """
             INSERT INTO settings (key, value, updated_at, revision)
             VALUES ('search.synonyms', \(text), \(now.millisecondsSinceEpoch), 1)

@@ -14,7 +14,7 @@ extension PostgresStore: UserStore {
         let positions = latest.values.sorted { users[$0].id.rawValue < users[$1].id.rawValue }
         let ids = positions.map { users[$0].id.rawValue }
         let attributes = positions.map { JSONValue.object(users[$0].attributes).jsonText }
-        let rows = try await client.query(
+        let rows = try await query(
             """
             INSERT INTO users (id, attributes, created_at, updated_at)
             SELECT id, attributes::jsonb, \(now.millisecondsSinceEpoch), \(now.millisecondsSinceEpoch)
@@ -52,7 +52,7 @@ extension PostgresStore: UserStore {
 
     private func users(_ query: PostgresQuery) async throws -> [User] {
         var found: [User] = []
-        for try await (id, attributes, created, updated) in try await client.query(query, logger: logger).decode(
+        for try await (id, attributes, created, updated) in try await self.query(query, logger: logger).decode(
             (String, String, Int64, Int64).self
         ) {
             found.append(try Self.user(id: id, attributes: attributes, created: created, updated: updated))
@@ -164,7 +164,7 @@ extension PostgresStore: UserStore {
 
     private func consents(_ query: PostgresQuery) async throws -> [(user: UserID, consent: Consent)] {
         var found: [(user: UserID, consent: Consent)] = []
-        for try await (user, personalization, tracking, updated) in try await client.query(query, logger: logger)
+        for try await (user, personalization, tracking, updated) in try await self.query(query, logger: logger)
             .decode((String, Bool, Bool, Int64).self)
         {
             found.append(

@@ -19,6 +19,13 @@ public final class PostgresStore: Sendable {
     let runner: Task<Void, Never>
     let sessions: SessionPolicy
     let appends = GroupCommit<AppendRequest, AppendOutcome>()
+    /// How long a statement or transaction may take, waiting for a connection included, before
+    /// the call answers `unavailable` (the database is down or overloaded) instead of hanging.
+    let requestTimeout: Duration
+    /// Whether the last call reached the database: while it is out of reach, calls wait
+    /// `outageTimeout` at most, so a node answers 503 at once rather than after `requestTimeout`.
+    let reachable = Mutex(true)
+    static let outageTimeout = Duration.seconds(2)
     /// This store's name among the nodes, so it skips its own notifications.
     let node = UUID().uuidString
 
@@ -77,8 +84,9 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    private init(client: PostgresClient, logger: Logger, sessions: SessionPolicy) {
+    private init(client: PostgresClient, logger: Logger, sessions: SessionPolicy, requestTimeout: Duration) {
         self.client = client
+        self.requestTimeout = requestTimeout
         self.logger = logger
         self.sessions = sessions
         runner = Task { await client.run() }
@@ -91,6 +99,7 @@ public final class PostgresStore: Sendable {
         url: String,
         maximumConnections: Int = 10,
         connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(15),
         sessions: SessionPolicy = SessionPolicy()
     ) async throws -> PostgresStore {
         let logger = Logger(label: "aisle.postgres")
@@ -114,7 +123,8 @@ public final class PostgresStore: Sendable {
         let store = PostgresStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger),
             logger: logger,
-            sessions: sessions
+            sessions: sessions,
+            requestTimeout: requestTimeout
         )
         // The pool retries a refused connection for as long as it is asked to wait: the first
         // use gets the connect timeout, so an unreachable database is an error, not a hang. The
@@ -135,7 +145,7 @@ public final class PostgresStore: Sendable {
     }
 
     /// `operation`'s result, or nil when `timeout` passes first; then the operation is cancelled
-    /// and left to end on its own (this returns at once).
+    /// and left to end on its own (this returns at once). The timer ends with the operation.
     static func first<T: Sendable>(
         within timeout: Duration,
         _ operation: @escaping @Sendable () async throws -> T
@@ -149,26 +159,92 @@ public final class PostgresStore: Sendable {
                 } catch {
                     if once.claim() { continuation.resume(throwing: error) }
                 }
+                once.cancelTimer()
             }
-            Task {
+            let clock = Task {
                 try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
                 work.cancel()
                 if once.claim() { continuation.resume(returning: nil) }
+            }
+            once.setTimer(clock)
+        }
+    }
+
+    /// Runs `body` in a transaction on one pooled connection, within `requestTimeout`; an error
+    /// `body` threw comes out as itself (PostgresNIO wraps it), so a `forbidden` or `conflict`
+    /// reaches the caller as such.
+    func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let (client, logger) = (self.client, self.logger)
+        return try await guarded {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+                throw error
             }
         }
     }
 
-    /// Runs `body` in a transaction on one pooled connection; an error `body` threw comes out as
-    /// itself (PostgresNIO wraps it), so a `forbidden` or `conflict` reaches the caller as such.
-    func transaction<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
-    ) async throws -> T {
+    /// Runs a statement on a pooled connection, within `requestTimeout`.
+    @discardableResult
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        let client = self.client
+        return try await guarded { try await client.query(query, logger: logger) }
+    }
+
+    /// Runs `body` on one pooled connection, within `requestTimeout`.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let client = self.client
+        return try await guarded { try await client.withConnection { connection in try await body(connection) } }
+    }
+
+    /// `operation`'s result within `requestTimeout`; an unreachable database (no connection, a
+    /// dropped one, a server shutting down, no answer in time) is `unavailable` with a
+    /// `Retry-After`, so a node answers 503 and recovers by itself once the database is back.
+    func guarded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = reachable.withLock { $0 } ? requestTimeout : Self.outageTimeout
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+            guard let value = try await Self.first(within: timeout, operation) else {
+                reachable.withLock { $0 = false }
+                throw AisleError(
+                    code: .unavailable,
+                    message: "the database did not answer within \(timeout); try again shortly",
+                    retryAfterSeconds: Self.retryAfterSeconds
+                )
+            }
+            reachable.withLock { $0 = true }
+            return value
+        } catch let error as AisleError {
             throw error
+        } catch {
+            guard let unavailable = Self.unavailable(error) else { throw error }
+            reachable.withLock { $0 = false }
+            throw unavailable
         }
+    }
+
+    /// Seconds a client is told to wait after the database could not be reached.
+    static let retryAfterSeconds = 2
+
+    /// `unavailable` for an error that says the database is out of reach, nil for any other.
+    static func unavailable(_ error: any Error) -> AisleError? {
+        guard let error = error as? PSQLError else { return nil }
+        if error.code == .server {
+            // Connection exceptions (08), an operator's shutdown or a recovery (57), too many
+            // connections (53) are the database's state; other server errors are the request's.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            guard ["08", "57", "53"].contains(String(state.prefix(2))) else { return nil }
+        }
+        return AisleError(
+            code: .unavailable,
+            message: "the database is unreachable (\(describe(error))); try again shortly",
+            retryAfterSeconds: retryAfterSeconds
+        )
     }
 
     /// Closes the pool's connections.
@@ -183,6 +259,8 @@ public final class PostgresStore: Sendable {
             return message
         }
         if let error = error as? AisleError { return error.message }
+        // PSQLError's own description hides everything; its code is safe to show.
+        if let error = error as? PSQLError { return "\(error.code)" }
         return String(describing: error).prefix(300).description
     }
 }
@@ -190,6 +268,18 @@ public final class PostgresStore: Sendable {
 /// A flag that only its first claim wins (which of two racing tasks resumes a continuation).
 final class FirstClaim: Sendable {
     private let claimed = Mutex(false)
+
+    private let timer = Mutex<Task<Void, Never>?>(nil)
+
+    /// Keeps the race's timer, to be cancelled when the operation ends (at once if it has).
+    func setTimer(_ task: Task<Void, Never>) {
+        timer.withLock { $0 = task }
+        if claimed.withLock({ $0 }) { task.cancel() }
+    }
+
+    func cancelTimer() {
+        timer.withLock { $0?.cancel() }
+    }
 
     /// True for the first caller only.
     func claim() -> Bool {

@@ -67,27 +67,57 @@ public actor PostgresTestServer {
     /// initdb, then pg_ctl start on a free port, as the `postgres` user when the tests run as root
     /// (PostgreSQL refuses to run as root).
     private static func start() throws -> String {
-        guard let bin = binaries else { throw Failure.notInstalled("no /usr/lib/postgresql/*/bin/initdb") }
-        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-pg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let asRoot = getuid() == 0
-        if asRoot { try run(["chown", "postgres:postgres", folder]) }
-        func asServer(_ arguments: [String]) -> [String] {
-            asRoot ? ["runuser", "-u", "postgres", "--"] + arguments : arguments
+        try Instance().base
+    }
+
+    /// A server of its own, which a test may stop and start again (an outage, a failover's
+    /// restart); stopped and removed when the test process ends, like the shared one.
+    public final class Instance: Sendable {
+        /// postgres://aisle@127.0.0.1:PORT (no database).
+        public let base: String
+        private let startCommand: [String]
+        private let stopCommand: [String]
+
+        public init() throws {
+            guard let bin = PostgresTestServer.binaries else {
+                throw Failure.notInstalled("no /usr/lib/postgresql/*/bin/initdb")
+            }
+            let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("aisle-pg-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let asRoot = getuid() == 0
+            if asRoot { try run(["chown", "postgres:postgres", folder]) }
+            func asServer(_ arguments: [String]) -> [String] {
+                asRoot ? ["runuser", "-u", "postgres", "--"] + arguments : arguments
+            }
+            let data = folder + "/data"
+            try run(
+                asServer(["\(bin)/initdb", "-D", data, "-U", "aisle", "--auth=trust", "-E", "UTF8", "--no-sync"])
+            )
+            let port = try freePort()
+            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+            startCommand = asServer(["\(bin)/pg_ctl", "-D", data, "-l", folder + "/log", "-o", options, "-w", "start"])
+            stopCommand = asServer(["\(bin)/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+            try run(startCommand)
+            // The watchdog: stop the server and remove its folder once this process is gone.
+            try run([
+                "sh", "-c",
+                "(while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stopCommand.joined(separator: " ")) "
+                    + ">/dev/null 2>&1; rm -rf \(folder)) >/dev/null 2>&1 &",
+            ])
+            base = "postgres://aisle@127.0.0.1:\(port)"
         }
-        let data = folder + "/data"
-        try run(asServer(["\(bin)/initdb", "-D", data, "-U", "aisle", "--auth=trust", "-E", "UTF8", "--no-sync"]))
-        let port = try freePort()
-        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        try run(asServer(["\(bin)/pg_ctl", "-D", data, "-l", folder + "/log", "-o", options, "-w", "start"]))
-        // The watchdog: stop the server and remove its folder once this process is gone.
-        let stop = asServer(["\(bin)/pg_ctl", "-D", data, "-m", "immediate", "stop"]).joined(separator: " ")
-        try run([
-            "sh", "-c",
-            "(while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf \(folder)) "
-                + ">/dev/null 2>&1 &",
-        ])
-        return "postgres://aisle@127.0.0.1:\(port)"
+
+        /// A URL of a new database on this server.
+        public func newDatabase(_ name: String) throws -> String {
+            try run(["psql", "\(base)/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"])
+            return "\(base)/\(name)"
+        }
+
+        /// Stops the server at once (as a crash would: no clean shutdown).
+        public func stop() throws { try run(stopCommand) }
+
+        /// Starts it again on the same port and data.
+        public func start() throws { try run(startCommand) }
     }
 
     /// Runs a program to its end; throws with its output when it fails. Spawned and waited for
