@@ -323,6 +323,9 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var maximumConnections = 10
     /// How long a node waits for the shared database at start before it gives up.
     public var connectTimeout = Duration.seconds(30)
+    /// How long one statement or transaction on the shared database may take before the call
+    /// answers `unavailable` (`--store-timeout-seconds`).
+    public var requestTimeout = Duration.seconds(15)
     public var durability = Durability.processCrash
     /// Audit log entries older than this are deleted (`--audit-retention-days`).
     public var auditRetention = Duration.seconds(365 * 86_400)

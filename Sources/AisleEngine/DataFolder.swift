@@ -233,6 +233,14 @@ public final class DataFolder: Sendable {
             guard page.count == 1_000, let last = page.last else { break }
             cursor = last.id
         }
+        // Nodes sharing the store check their key against this fingerprint at start.
+        if store.isShared {
+            try await store.setAPIKeyHash(
+                PersonalDataSeal.fingerprint(next),
+                scope: PersonalDataSeal.fingerprintScope,
+                at: .now()
+            )
+        }
         // rename(2): atomic, so the key file is the old key or the new one, never neither.
         guard rename(nextPath, path) == 0 else {
             throw EngineSetup.Failure(

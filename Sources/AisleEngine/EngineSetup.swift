@@ -29,6 +29,8 @@ public enum EngineSetup {
         let directory = configuration.store.dataDirectory
         let lock = try DataDirectoryLock(directory: directory)
         let store = try await store(configuration: configuration, report: report)
+        let dataKey = try PersonalDataSeal.key(for: configuration)
+        try await checkSharedDataKey(dataKey, store: store)
         let recommendations = recommender(configuration: configuration, store: store)
         let textModels = try textModels(configuration: configuration, report: report)
         let reviews = try reviewAnalyzer(configuration: configuration, textModels: textModels, report: report)
@@ -39,7 +41,7 @@ public enum EngineSetup {
             reviews: reviews,
             encoder: textModels.search,
             textModels: textModels,
-            dataKey: try PersonalDataSeal.key(for: configuration),
+            dataKey: dataKey,
             imageDownloader: imageDownloader,
             chatModel: chatModel
         )
@@ -69,6 +71,7 @@ public enum EngineSetup {
                 url: url,
                 maximumConnections: configuration.store.maximumConnections,
                 connectTimeout: configuration.store.connectTimeout,
+                requestTimeout: configuration.store.requestTimeout,
                 sessions: configuration.ingest.sessions
             )
             report(
@@ -78,6 +81,25 @@ public enum EngineSetup {
         } catch {
             throw Failure(option: "--store", message: "\(error)")
         }
+    }
+
+    /// Nodes on a shared store must seal profiles with one data key: the first node records the
+    /// key's fingerprint (a SHA-256, never the key) in the store, and a node with another key is
+    /// refused before it can seal a profile the others cannot open.
+    static func checkSharedDataKey(_ key: [UInt8], store: any Store) async throws {
+        guard store.isShared else { return }
+        let fingerprint = PersonalDataSeal.fingerprint(key)
+        if let stored = try await store.apiKeyHash(scope: PersonalDataSeal.fingerprintScope) {
+            guard stored == fingerprint else {
+                throw Failure(
+                    option: "AISLE_DATA_KEY",
+                    message:
+                        "this node's data key is not the one the shared store's profiles are sealed with; give every node the same AISLE_DATA_KEY (or key file)"
+                )
+            }
+            return
+        }
+        try await store.setAPIKeyHash(fingerprint, scope: PersonalDataSeal.fingerprintScope, at: .now())
     }
 
     /// The recommender over `store`, saving its snapshot in the data folder. Sets OpenBLAS to

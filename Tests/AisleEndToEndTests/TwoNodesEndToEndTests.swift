@@ -11,10 +11,30 @@ import Testing
     private func twoNodes() async throws -> (ServerProcess, ServerProcess) {
         let url = try await PostgresTestServer.shared.newDatabase()
         let a = ServerProcess(store: url)
-        try a.start()
+        try a.start(environment: Self.sharedKey)
         let b = ServerProcess(store: url)
-        try b.start()
+        try b.start(environment: Self.sharedKey)
         return (a, b)
+    }
+
+    /// Every node of a deployment seals profiles with the same data key.
+    static let sharedKey = ["AISLE_DATA_KEY": String(repeating: "7f", count: 32)]
+
+    @Test("a node whose data key differs from the one the shared store was sealed with is refused at start")
+    func differentDataKeyRefused() async throws {
+        let url = try await PostgresTestServer.shared.newDatabase()
+        let first = ServerProcess(store: url)
+        try first.start(environment: Self.sharedKey)
+        defer { first.stop() }
+        let second = ServerProcess(store: url)
+        let refused = #expect(throws: AisleError.self) {
+            try second.start(
+                environment: ["AISLE_DATA_KEY": String(repeating: "01", count: 32)],
+                captureLogs: true
+            )
+        }
+        #expect(refused?.message.contains("exited with 64") == true, "\(refused?.message ?? "")")
+        #expect(second.logs.contains("give every node the same AISLE_DATA_KEY"), "\(second.logs)")
     }
 
     private static func event(_ id: String, user: String? = nil, device: String? = nil, minute: Int) -> EventBody {
@@ -258,7 +278,7 @@ import Testing
     func databaseOutage() async throws {
         let database = try PostgresTestServer.Instance()
         let node = ServerProcess(store: try database.newDatabase("aisle"))
-        try node.start()
+        try node.start(environment: ["AISLE_STORE_TIMEOUT_SECONDS": "10"])
         defer { node.stop() }
         try await withHTTP(node) { http in
             let before = (0..<20).map { Self.event("o\($0)", user: "ola", minute: $0) }

@@ -12,8 +12,16 @@ import Testing
     /// Two stores (two pools) on one new database.
     private func twoNodes() async throws -> (PostgresStore, PostgresStore) {
         let url = try await PostgresTestServer.shared.newDatabase()
-        let first = try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
-        let second = try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
+        let first = try await PostgresStore.connect(
+            url: url,
+            connectTimeout: PostgresTestServer.connectTimeout,
+            requestTimeout: PostgresTestServer.connectTimeout
+        )
+        let second = try await PostgresStore.connect(
+            url: url,
+            connectTimeout: PostgresTestServer.connectTimeout,
+            requestTimeout: PostgresTestServer.connectTimeout
+        )
         return (first, second)
     }
 

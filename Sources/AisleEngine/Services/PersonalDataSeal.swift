@@ -117,6 +117,14 @@ final class PersonalDataSeal: Sendable {
     /// The data key of `configuration`: `dataKey` (64 hex digits), else the key file, made
     /// with a new random key (mode 0600) when missing.
     /// `making: false` (an export, a rotation) never makes one: no key there is an error.
+    /// Where a shared store keeps the data key's fingerprint (`EngineSetup.checkSharedDataKey`).
+    static let fingerprintScope = "data-key-fingerprint"
+
+    /// The key's SHA-256 in hex, domain-separated from any other digest of it.
+    static func fingerprint(_ key: [UInt8]) -> String {
+        Hex.string(Array(SHA256.hash(data: Array("aisle data key fingerprint".utf8) + key)))
+    }
+
     static func key(for configuration: AisleConfiguration, making: Bool = true) throws -> [UInt8] {
         if let text = configuration.privacy.dataKey {
             guard let bytes = Hex.bytes(text), bytes.count == 32 else {

@@ -21,6 +21,13 @@ struct ServerOptions: ParsableArguments {
     )
     var storeConnections: Int?
 
+    @Option(
+        name: .long,
+        help:
+            "Seconds a statement on the --store database may take before the request answers 503 (env AISLE_STORE_TIMEOUT_SECONDS; default 15)."
+    )
+    var storeTimeoutSeconds: Int?
+
     @Option(name: .long, help: "Interface to listen on (env AISLE_HOST; default 127.0.0.1).")
     var host: String?
 
@@ -269,6 +276,12 @@ struct ServerOptions: ParsableArguments {
                 throw ValidationError("store-connections must be 1 to 1000, got \(connections)")
             }
             configuration.store.maximumConnections = connections
+        }
+        if let seconds = try integer(storeTimeoutSeconds, "AISLE_STORE_TIMEOUT_SECONDS") {
+            guard (1...600).contains(seconds) else {
+                throw ValidationError("store-timeout-seconds must be 1 to 600, got \(seconds)")
+            }
+            configuration.store.requestTimeout = .seconds(seconds)
         }
         configuration.server.host = setting(host, "AISLE_HOST") ?? configuration.server.host
         configuration.server.port = try integer(port, "AISLE_PORT") ?? configuration.server.port

@@ -94,6 +94,8 @@ final class ServerProcess: @unchecked Sendable {
         // No text encoder unless a test asks for one (loading it costs seconds in a debug build).
         environment["AISLE_MODEL_DIR"] = "none"
         environment["AISLE_MULTILINGUAL_MODEL"] = "none"
+        // The whole suite shares 2 cores: a statement may wait long for its turn there.
+        environment["AISLE_STORE_TIMEOUT_SECONDS"] = "60"
         for (name, value) in extra { environment[name] = value }
         process.environment = environment
         let pipe = Pipe()

@@ -25,6 +25,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return try await PostgresStore.connect(
                 url: try await PostgresTestServer.shared.newDatabase(),
                 connectTimeout: PostgresTestServer.connectTimeout,
+                requestTimeout: PostgresTestServer.connectTimeout,
                 sessions: sessions
             )
         }
