@@ -58,9 +58,17 @@ public final class DataFolder: Sendable {
         } catch {
             throw InUse(directory: directory, reason: error)
         }
+        // Offline work (imports of 100,000-row batches, training scans) is not a shopper's
+        // request: a statement may take minutes on a large shared database.
+        var configuration = configuration
+        configuration.store.requestTimeout = max(configuration.store.requestTimeout, Self.offlineStatementTimeout)
         let store = try await EngineSetup.store(configuration: configuration, report: report)
         return DataFolder(configuration: configuration, store: store, lock: lock, reviewAnalyzer: reviewAnalyzer)
     }
+
+    /// The least time one statement on a shared database may take in a command run on the
+    /// folder (`import`, `train`, `export`, `migrate`), whatever `--store-timeout-seconds` says.
+    public static let offlineStatementTimeout = Duration.seconds(600)
 
     private init(
         configuration: AisleConfiguration,

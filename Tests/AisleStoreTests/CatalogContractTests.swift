@@ -46,6 +46,31 @@ import Testing
         #expect(second[0].title == "Renamed")
     }
 
+    @Test(
+        "a batch of new and stored items, one named twice: the later wins; each position reads the stored row",
+        arguments: StoreKind.allCases
+    )
+    func batchWithRepeats(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.upsertItems([.fixture("old")], at: .t0)
+        var dated = Item.fixture("dated")
+        dated.createdAt = .t0(plusMinutes: -60)
+        dated.price = nil
+        dated.brand = nil
+        let batch: [Item] = [
+            .fixture("new", title: "First"), .fixture("old", title: "Old renamed"), dated,
+            .fixture("new", title: "Second"),
+        ]
+        let stored = try await store.upsertItems(batch, at: .t0(plusMinutes: 5))
+        #expect(stored.map(\.id.rawValue) == ["new", "old", "dated", "new"])
+        #expect(stored.map(\.title) == ["Second", "Old renamed", dated.title, "Second"])
+        #expect(stored[1].createdAt == .t0)
+        #expect(stored[2].createdAt == .t0(plusMinutes: -60))
+        #expect(stored[2].price == nil && stored[2].brand == nil)
+        #expect(try await store.item(ItemID("new"))?.title == "Second")
+        #expect(try await store.item(ItemID("new"))?.createdAt == .t0(plusMinutes: 5))
+    }
+
     @Test("item pages are in byte order and cover every item once", arguments: StoreKind.allCases)
     func itemPages(kind: StoreKind) async throws {
         let store = try await kind.make()

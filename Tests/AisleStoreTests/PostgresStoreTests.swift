@@ -74,4 +74,90 @@ import Testing
         #expect(try await stores[3].item(ItemID("a"))?.title == "Down jacket")
         for store in stores { await store.close() }
     }
+
+    static func eventIndexes(_ store: PostgresStore) async throws -> [String] {
+        try await store.eventIndexNames()
+    }
+
+    @Test(
+        "a bulk load into an empty log builds the event indexes at its end, and after a failed load too",
+        .enabled(if: PostgresTestServer.available)
+    )
+    func bulkLoadIndexes() async throws {
+        let url = try await PostgresTestServer.shared.newDatabase()
+        let store = try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
+        let all = ["events_by_owner", "events_event_id_key", "events_pkey"]
+        #expect(try await Self.eventIndexes(store) == all)
+        struct Stop: Error {}
+        await #expect(throws: Stop.self) {
+            try await store.bulkLoad(
+                {
+                    _ = try await store.appendEvents([.fixture(user: "u", id: "a")], receivedAt: .t0)
+                    #expect(try await Self.eventIndexes(store) == ["events_pkey"])
+                    throw Stop()
+                },
+                indexing: {}
+            )
+        }
+        #expect(try await Self.eventIndexes(store) == all)
+        // The failed load's event is stored (its batch committed); its id is still found.
+        #expect(try await store.appendEvents([.fixture(user: "u", id: "a")], receivedAt: .t0).duplicates == 1)
+        await store.close()
+        let fresh = try await PostgresStore.connect(
+            url: try await PostgresTestServer.shared.newDatabase(),
+            connectTimeout: PostgresTestServer.connectTimeout
+        )
+        var reported = false
+        let loaded = try await fresh.bulkLoad(
+            {
+                try await fresh.appendEvents(
+                    (0..<500).map { .fixture(user: "u\($0 % 7)", id: "e\($0)") },
+                    receivedAt: .t0
+                )
+            },
+            indexing: { reported = true }
+        )
+        #expect(loaded.accepted == 500 && reported)
+        #expect(try await Self.eventIndexes(fresh) == all)
+        await fresh.close()
+    }
+
+    @Test(
+        "a node appending during another's bulk load: each id stored once, and a node starting meanwhile builds the indexes",
+        .enabled(if: PostgresTestServer.available)
+    )
+    func appendsDuringBulkLoad() async throws {
+        let url = try await PostgresTestServer.shared.newDatabase()
+        let importer = try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
+        let node = try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
+        let outcomes = try await importer.bulkLoad(
+            {
+                let first = try await importer.appendEvents(
+                    (0..<200).map { .fixture(user: "u\($0 % 5)", id: "e\($0)") },
+                    receivedAt: .t0
+                )
+                // The node sees the import's ids (no index now: its read scans the table).
+                let fromNode = try await node.appendEvents(
+                    [.fixture(user: "x", id: "e7"), .fixture(user: "x", id: "n1")],
+                    receivedAt: .t0
+                )
+                // A node that starts now builds the indexes before it serves.
+                let late = try await PostgresStore.connect(url: url, connectTimeout: PostgresTestServer.connectTimeout)
+                #expect(try await Self.eventIndexes(late).count == 3)
+                await late.close()
+                let second = try await importer.appendEvents(
+                    [.fixture(user: "u", id: "n1"), .fixture(user: "u", id: "e8"), .fixture(user: "u", id: "e200")],
+                    receivedAt: .t0
+                )
+                return (first, fromNode, second)
+            },
+            indexing: {}
+        )
+        #expect(outcomes.0.accepted == 200)
+        #expect(outcomes.1.accepted == 1 && outcomes.1.duplicates == 1)
+        // "n1" came from the node: the import's memory does not know it, the database does.
+        #expect(outcomes.2.accepted == 1 && outcomes.2.duplicates == 2)
+        await importer.close()
+        await node.close()
+    }
 }

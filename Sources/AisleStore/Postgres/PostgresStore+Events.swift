@@ -1,6 +1,7 @@
 public import AisleCore
 import Foundation
 import PostgresNIO
+import Synchronization
 
 /// Appending events on PostgreSQL (`EventStore`). An append locks the one row of
 /// `event_counter` first and holds it to its commit, so appends from every node take their turn:
@@ -37,33 +38,23 @@ extension PostgresStore: EventStore {
     }
 
     private func appendInTransaction(_ requests: [AppendRequest]) async throws -> [AppendOutcome] {
+        if bulk.withLock({ $0 != nil }) { return try await appendBulk(requests) }
         let logger = self.logger
         let sessions = self.sessions
         return try await transaction { connection in
             var next = try await Self.lockEventLog(connection, logger: logger) + 1
             let all = requests.flatMap(\.events)
-            var deviceOwners = try await Self.deviceOwners(
-                Set(all.compactMap(\.deviceID?.rawValue)),
-                connection,
+            // What the append needs to know, read in one statement after the lock (so it sees
+            // every append committed before this one): device links, known items, event ids
+            // stored already, and the last session of every owner the events may get.
+            var known = try await AppendContext.read(for: all, connection, logger: logger)
+            var deviceOwners = known.deviceOwners
+            let linked = try await Self.linkDevices(
+                of: requests,
+                owners: &deviceOwners,
+                connection: connection,
                 logger: logger
             )
-            try await Self.linkDevices(of: requests, owners: &deviceOwners, connection: connection, logger: logger)
-            let items = Array(Set(all.compactMap(\.itemID?.rawValue)))
-            var knownItems = Set<CacheKey>()
-            for try await id in try await connection.query(
-                "SELECT id FROM items WHERE id = ANY(\(items)::text[])",
-                logger: logger
-            ).decode(String.self) {
-                knownItems.insert(CacheKey(id))
-            }
-            var seenIDs = Set<CacheKey>()
-            let eventIDs = Array(Set(all.compactMap(\.eventID?.rawValue)))
-            for try await id in try await connection.query(
-                "SELECT event_id FROM events WHERE event_id = ANY(\(eventIDs)::text[])",
-                logger: logger
-            ).decode(String.self) {
-                seenIDs.insert(CacheKey(id))
-            }
             // Owners as the events will be stored, for their last sessions.
             func owner(_ event: Event) -> CacheKey {
                 if let user = event.userID { return CacheKey(Self.owner(user: user)) }
@@ -71,46 +62,25 @@ extension PostgresStore: EventStore {
                 if let user = deviceOwners[CacheKey(device.rawValue)] ?? nil { return CacheKey("u:" + user) }
                 return CacheKey(Self.owner(device: device))
             }
-            var lastSessions = try await Self.lastSessions(of: Set(all.map(owner)), connection, logger: logger)
-            var rows = EventRows()
-            var outcomes: [AppendOutcome] = []
-            for request in requests {
-                var outcome = AppendOutcome(rows: [], unknownItems: 0)
-                for var event in request.events {
-                    if let id = event.eventID?.rawValue {
-                        // A repeated event_id: stored once already, so this row changes nothing.
-                        guard seenIDs.insert(CacheKey(id)).inserted else {
-                            outcome.rows.append(.duplicate)
-                            continue
-                        }
-                    }
-                    let actor = owner(event)
-                    let previous = lastSessions[actor]
-                    if let clientSession = event.sessionID {
-                        // Remembered as the store would tell it: the latest event's session.
-                        if previous.map({ $0.lastSeen <= event.timestamp }) ?? true {
-                            lastSessions[actor] = SessionPolicy.State(
-                                sessionID: clientSession,
-                                lastSeen: event.timestamp
-                            )
-                        }
-                    } else {
-                        let assigned = sessions.assign(after: previous, actor: actor.text, at: event.timestamp)
-                        lastSessions[actor] = assigned.state
-                        event.sessionID = assigned.session
-                    }
-                    if let item = event.itemID, !knownItems.contains(CacheKey(item.rawValue)) {
-                        outcome.unknownItems += 1
-                    }
-                    rows.append(event, sequence: next, owner: actor.text, receivedAt: request.receivedAt)
-                    next += 1
-                    outcome.rows.append(.accepted)
+            var lastSessions = known.lastSessions
+            if !linked.isEmpty {
+                // A link moved a device's events to its user: the user's last session may be one of them.
+                let owners = Set(linked.map { CacheKey(Self.owner(user: $0)) })
+                for (owner, state) in try await Self.lastSessions(of: owners, connection, logger: logger) {
+                    lastSessions[owner] = state
                 }
-                outcomes.append(outcome)
             }
+            var placement = EventPlacement(next: next, lastSessions: lastSessions, sessions: sessions)
+            let outcomes = placement.place(
+                requests,
+                owner: owner,
+                isNew: { known.eventIDs.insert(CacheKey($0)).inserted },
+                isKnownItem: { known.items.contains(CacheKey($0)) }
+            )
+            let rows = placement.rows
+            next = placement.next
             if rows.count > 0 {
-                try await rows.insert(connection, logger: logger)
-                try await connection.query("UPDATE event_counter SET last = \(next - 1)", logger: logger)
+                try await rows.insert(connection, logger: logger, lastSequence: next - 1)
             }
             return outcomes
         }
@@ -134,12 +104,14 @@ extension PostgresStore: EventStore {
     /// Links the devices of events that carry both ids, as `identify` would, before any event
     /// is placed: the device's earlier anonymous events and its later device-only ones become
     /// the user's.
+    /// Returns the users that got a device.
     private static func linkDevices(
         of requests: [AppendRequest],
         owners: inout [CacheKey: String?],
         connection: PostgresConnection,
         logger: Logger
-    ) async throws {
+    ) async throws -> [UserID] {
+        var linked: [UserID] = []
         for request in requests where request.linking != .none {
             for event in request.events {
                 guard let user = event.userID, let device = event.deviceID else { continue }
@@ -156,8 +128,10 @@ extension PostgresStore: EventStore {
                 }
                 _ = try await link(device, to: user, at: request.receivedAt, connection: connection, logger: logger)
                 owners[CacheKey(device.rawValue)] = .some(user.rawValue)
+                linked.append(user)
             }
         }
+        return linked
     }
 
     /// Links `device` to `user` inside the running transaction (which holds the event log's
@@ -184,7 +158,7 @@ extension PostgresStore: EventStore {
     }
 
     /// Each owner's latest session: that of their latest event (by time, then sequence).
-    private static func lastSessions(of owners: Set<CacheKey>, _ connection: PostgresConnection, logger: Logger)
+    static func lastSessions(of owners: Set<CacheKey>, _ connection: PostgresConnection, logger: Logger)
         async throws -> [CacheKey: SessionPolicy.State]
     {
         var sessions: [CacheKey: SessionPolicy.State] = [:]
@@ -203,6 +177,57 @@ extension PostgresStore: EventStore {
             )
         }
         return sessions
+    }
+}
+
+/// Gives each new event of an append its sequence number, owner and session, in order, and
+/// collects the rows to store: the one place both append paths (a request's, an import's) decide
+/// what is stored.
+struct EventPlacement {
+    var next: Int64
+    var lastSessions: [CacheKey: SessionPolicy.State]
+    let sessions: SessionPolicy
+    var rows = EventRows()
+
+    /// `owner` names the owner an event is stored under; `isNew` says whether an `event_id` is
+    /// seen for the first time (and remembers it); `isKnownItem` whether an item is in the catalog.
+    mutating func place(
+        _ requests: [AppendRequest],
+        owner: (Event) -> CacheKey,
+        isNew: (String) -> Bool,
+        isKnownItem: (String) -> Bool
+    ) -> [AppendOutcome] {
+        var outcomes: [AppendOutcome] = []
+        for request in requests {
+            var outcome = AppendOutcome(rows: [], unknownItems: 0)
+            for var event in request.events {
+                // A repeated event_id: stored once already, so this row changes nothing.
+                if let id = event.eventID?.rawValue, !isNew(id) {
+                    outcome.rows.append(.duplicate)
+                    continue
+                }
+                let actor = owner(event)
+                let previous = lastSessions[actor]
+                if let clientSession = event.sessionID {
+                    // Remembered as the store would tell it: the latest event's session.
+                    if previous.map({ $0.lastSeen <= event.timestamp }) ?? true {
+                        lastSessions[actor] = SessionPolicy.State(sessionID: clientSession, lastSeen: event.timestamp)
+                    }
+                } else {
+                    let assigned = sessions.assign(after: previous, actor: actor.text, at: event.timestamp)
+                    lastSessions[actor] = assigned.state
+                    event.sessionID = assigned.session
+                }
+                if let item = event.itemID, !isKnownItem(item.rawValue) {
+                    outcome.unknownItems += 1
+                }
+                rows.append(event, sequence: next, owner: actor.text, receivedAt: request.receivedAt)
+                next += 1
+                outcome.rows.append(.accepted)
+            }
+            outcomes.append(outcome)
+        }
+        return outcomes
     }
 }
 
@@ -267,14 +292,64 @@ struct EventRows {
         absent.append(mask)
     }
 
-    func insert(_ connection: PostgresConnection, logger: Logger) async throws {
+    /// Calls `body` with each row's sequence number and event id, for rows that have one.
+    func forEachEventID(_ body: (Int64, String) -> Void) {
+        for row in sequences.indices where absent[row] & Absent.eventID == 0 {
+            body(sequences[row], eventIDs[row])
+        }
+    }
+
+    /// The column names, in the order of `insert` and `copy`.
+    static let columns = [
+        "seq", "owner", "event_id", "type", "device_id", "item_id", "value", "query", "session_id", "platform",
+        "device_model", "app_version", "ts", "context", "received_at",
+    ]
+
+    /// Streams the rows with `COPY … FROM STDIN` (text format: tab-separated, `\N` for NULL,
+    /// backslash escapes), the fastest way into a table (an import's path).
+    func copy(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.copyFrom(table: "events", columns: Self.columns, logger: logger) { writer in
+            var text = CopyText()
+            for row in sequences.indices {
+                let absent = self.absent[row]
+                text.integer(sequences[row])
+                text.field(owners[row])
+                text.field(eventIDs[row], absent: absent & Absent.eventID != 0)
+                text.field(types[row])
+                text.field(devices[row], absent: absent & Absent.device != 0)
+                text.field(items[row], absent: absent & Absent.item != 0)
+                // Swift's shortest form that reads back as the same double.
+                let noValue = absent & Absent.value != 0
+                text.field(noValue ? "" : values[row].description, absent: noValue)
+                text.field(queries[row], absent: absent & Absent.query != 0)
+                text.field(sessions[row], absent: absent & Absent.session != 0)
+                text.field(platforms[row], absent: absent & Absent.platform != 0)
+                text.field(models[row], absent: absent & Absent.model != 0)
+                text.field(appVersions[row], absent: absent & Absent.appVersion != 0)
+                text.separator()
+                text.integer(timestamps[row])
+                text.field(contexts[row], absent: absent & Absent.context != 0)
+                text.separator()
+                text.integer(receivedAts[row])
+                text.endRow()
+                if text.bytes.count >= 1 << 20 {
+                    try await writer.write(ByteBuffer(bytes: text.bytes))
+                    text.bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            if !text.bytes.isEmpty { try await writer.write(ByteBuffer(bytes: text.bytes)) }
+        }
+    }
+
+    /// Inserts the rows and moves the event counter to `lastSequence`, in one statement.
+    func insert(_ connection: PostgresConnection, logger: Logger, lastSequence: Int64) async throws {
         func present(_ column: String, _ bit: Int32) -> String {
             "CASE WHEN absent & \(bit) = 0 THEN \(column) END"
         }
         try await connection.query(
             """
-            INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
-                device_model, app_version, ts, context, received_at)
+            WITH inserted AS (INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query,
+                session_id, platform, device_model, app_version, ts, context, received_at)
             SELECT seq, owner, \(unescaped: present("event_id", Absent.eventID)), type,
                 \(unescaped: present("device_id", Absent.device)), \(unescaped: present("item_id", Absent.item)),
                 \(unescaped: present("value", Absent.value)), \(unescaped: present("query", Absent.query)),
@@ -287,9 +362,131 @@ struct EventRows {
                 \(platforms)::text[], \(models)::text[], \(appVersions)::text[], \(timestamps)::bigint[],
                 \(contexts)::text[], \(receivedAts)::bigint[], \(absent)::integer[])
                 AS e(seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
-                    device_model, app_version, ts, context, received_at, absent)
+                    device_model, app_version, ts, context, received_at, absent))
+            UPDATE event_counter SET last = \(lastSequence)
             """,
             logger: logger
         )
+    }
+}
+
+/// What an append reads under the event log's lock, in one round trip.
+struct AppendContext {
+    /// Each device of the events: the user it is linked to, or nil.
+    var deviceOwners: [CacheKey: String?] = [:]
+    /// The events' items that are in the catalog.
+    var items = Set<CacheKey>()
+    /// The events' `event_id`s stored already.
+    var eventIDs = Set<CacheKey>()
+    /// The last session of each owner the events may be stored under: their users, their
+    /// devices, and the users their devices are linked to.
+    var lastSessions: [CacheKey: SessionPolicy.State] = [:]
+
+    static func read(for events: [Event], _ connection: PostgresConnection, logger: Logger) async throws
+        -> AppendContext
+    {
+        var context = AppendContext()
+        var devices = Set<String>()
+        var owners = Set<String>()
+        for event in events {
+            if let user = event.userID { owners.insert(PostgresStore.owner(user: user)) }
+            if let device = event.deviceID {
+                devices.insert(device.rawValue)
+                owners.insert(PostgresStore.owner(device: device))
+            } else if event.userID == nil {
+                owners.insert(PostgresStore.owner(device: DeviceID("")))
+            }
+        }
+        for device in devices { context.deviceOwners[CacheKey(device)] = .some(nil) }
+        let items = Array(Set(events.compactMap(\.itemID?.rawValue)))
+        let eventIDs = Array(Set(events.compactMap(\.eventID?.rawValue)))
+        // kind 0: a device's link (key, user); 1: a known item; 2: a stored event id;
+        // 3: an owner's last session (key, session, time).
+        for try await (kind, key, value, time) in try await connection.query(
+            """
+            WITH links AS (SELECT device_id, user_id FROM device_links WHERE device_id = ANY(\(Array(devices))::text[])),
+            owners AS (SELECT unnest(\(Array(owners))::text[]) AS owner UNION SELECT 'u:' || user_id FROM links)
+            SELECT 0, device_id, user_id, 0::bigint FROM links
+            UNION ALL SELECT 1, id, NULL, 0 FROM items WHERE id = ANY(\(items)::text[])
+            UNION ALL SELECT 2, event_id, NULL, 0 FROM events WHERE event_id = ANY(\(eventIDs)::text[])
+            UNION ALL SELECT 3, o.owner, e.session_id, e.ts FROM owners o
+                CROSS JOIN LATERAL (SELECT session_id, ts FROM events WHERE events.owner = o.owner
+                    ORDER BY ts DESC, seq DESC LIMIT 1) e
+            """,
+            logger: logger
+        ).decode((Int32, String, String?, Int64).self) {
+            switch kind {
+            case 0: context.deviceOwners[CacheKey(key)] = .some(value)
+            case 1: context.items.insert(CacheKey(key))
+            case 2: context.eventIDs.insert(CacheKey(key))
+            default:
+                guard let value else { continue }
+                context.lastSessions[CacheKey(key)] = SessionPolicy.State(
+                    sessionID: SessionID(value),
+                    lastSeen: Timestamp(millisecondsSinceEpoch: time)
+                )
+            }
+        }
+        return context
+    }
+}
+
+/// Rows in `COPY`'s text format: fields separated by tabs, `\N` for NULL, and backslash, tab,
+/// newline and carriage return escaped with a backslash.
+struct CopyText {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity((1 << 20) + 4096) }
+
+    mutating func separator() { bytes.append(UInt8(ascii: "\t")) }
+
+    mutating func endRow() { bytes.append(UInt8(ascii: "\n")) }
+
+    /// A tab, then the text (or NULL).
+    mutating func field(_ text: String, absent: Bool = false) {
+        separator()
+        if absent {
+            bytes.append(UInt8(ascii: "\\"))
+            bytes.append(UInt8(ascii: "N"))
+            return
+        }
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most text needs no escape: copied whole.
+            guard utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case 92: bytes.append(92); bytes.append(92)
+                case 9: bytes.append(92); bytes.append(UInt8(ascii: "t"))
+                case 10: bytes.append(92); bytes.append(UInt8(ascii: "n"))
+                case 13: bytes.append(92); bytes.append(UInt8(ascii: "r"))
+                default: bytes.append(byte)
+                }
+            }
+        }
+    }
+
+    /// A number in decimal, without a separator before it.
+    mutating func integer(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { digits in
+            repeat {
+                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[index]) }
+        }
     }
 }

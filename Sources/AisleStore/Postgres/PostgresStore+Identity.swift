@@ -107,13 +107,3 @@ extension PostgresStore: MaintainedStore {
         }
     }
 }
-
-/// Imports on PostgreSQL (`BulkLoadingStore`): appends are already batched into one statement
-/// per transaction, and the server makes each commit durable itself.
-extension PostgresStore: BulkLoadingStore {
-    public func bulkLoad<T>(_ load: () async throws -> T, indexing: () -> Void) async throws -> T {
-        try await load()
-    }
-
-    public func checkpointAll() async throws {}
-}

@@ -334,6 +334,8 @@ extension PostgresStore {
                         )
                     }
                 }
+                // An import that died during its bulk load left the event indexes out.
+                for statement in Self.eventIndexes { try await connection.query(statement, logger: logger) }
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
                 throw error

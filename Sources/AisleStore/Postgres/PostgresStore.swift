@@ -19,6 +19,8 @@ public final class PostgresStore: Sendable {
     let runner: Task<Void, Never>
     let sessions: SessionPolicy
     let appends = GroupCommit<AppendRequest, AppendOutcome>()
+    /// An import's memory while it loads an empty event log (`bulkLoad`); nil otherwise.
+    let bulk = Mutex<BulkAppendState?>(nil)
     /// How long a statement or transaction may take, waiting for a connection included, before
     /// the call answers `unavailable` (the database is down or overloaded) instead of hanging.
     let requestTimeout: Duration

@@ -14,6 +14,11 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     var testDescription: String { rawValue }
 
     func make(sessions: SessionPolicy = SessionPolicy()) async throws -> any Store {
+        try await makeBulkLoading(sessions: sessions)
+    }
+
+    /// Every kind loads imports its own way (`BulkLoadingStore`).
+    func makeBulkLoading(sessions: SessionPolicy = SessionPolicy()) async throws -> any BulkLoadingStore {
         switch self {
         case .sqliteInMemory:
             return try SQLiteStore.inMemory(sessions: sessions)
