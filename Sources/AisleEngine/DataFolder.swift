@@ -259,6 +259,34 @@ public final class DataFolder: Sendable {
         return resealed
     }
 
+    /// Copies this folder's embedded store into the empty shared database at `url`
+    /// (`aisle migrate`), then checks the counts on both sides. The folder's data key stays the
+    /// key: the database records its fingerprint, and every node must be given the key.
+    public func migrate(
+        to url: String,
+        maximumConnections: Int,
+        progress: (String) -> Void
+    ) async throws -> StoreMigration.Report {
+        guard let source = store as? any MigrationSource else {
+            throw StoreMigration.Failure(description: "the source must be a data folder's embedded store")
+        }
+        var target = configuration
+        target.store.url = url
+        target.store.maximumConnections = maximumConnections
+        target.store.requestTimeout = max(target.store.requestTimeout, Self.offlineStatementTimeout)
+        let opened = try await EngineSetup.store(configuration: target, report: progress)
+        guard let destination = opened as? any MigrationDestination else {
+            throw StoreMigration.Failure(description: "the destination must be a PostgreSQL database (postgres://…)")
+        }
+        let report = try await StoreMigration.copy(from: source, to: destination, progress: progress)
+        let keyFile = PersonalDataSeal.keyFile(for: configuration)
+        if configuration.privacy.dataKey != nil || FileManager.default.fileExists(atPath: keyFile) {
+            let key = try PersonalDataSeal.key(for: configuration, making: false)
+            try await EngineSetup.checkSharedDataKey(key, store: destination)
+        }
+        return report
+    }
+
     /// The folder's seal: the configured key or key file; a new key file only for
     /// `makingKey` (an import of the first profiles), never for an export or a rotation.
     private func sealer(makingKey: Bool) throws -> PersonalDataSeal {

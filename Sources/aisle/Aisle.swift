@@ -8,7 +8,7 @@ struct Aisle: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, EvalCommand.self, RecommendBatchCommand.self,
             TrainSentimentCommand.self, TrainIntentsCommand.self, AnalyzeReviewCommand.self, EmbedCommand.self,
-            DemoCommand.self, KeysCommand.self, ExportCommand.self,
+            DemoCommand.self, KeysCommand.self, ExportCommand.self, MigrateCommand.self,
             SynthCommand.self,
         ]
     )

@@ -28,15 +28,7 @@ extension PostgresStore: BulkLoadingStore {
         for try await id in try await query("SELECT id FROM items", logger: logger).decode(String.self) {
             state.items.insert(CacheKey(id))
         }
-        let logger = self.logger
-        try await transaction { connection in
-            try await connection.query("DROP INDEX IF EXISTS events_by_owner", logger: logger)
-            try await connection.query(
-                "ALTER TABLE events DROP CONSTRAINT IF EXISTS events_event_id_key",
-                logger: logger
-            )
-            try await connection.query("DROP INDEX IF EXISTS events_event_id_key", logger: logger)
-        }
+        try await dropEventIndexes()
         bulk.withLock { $0 = state }
         let result: T
         do {
@@ -50,6 +42,19 @@ extension PostgresStore: BulkLoadingStore {
         indexing()
         try await ensureEventIndexes()
         return result
+    }
+
+    /// Sets the two secondary event indexes aside for a bulk load.
+    func dropEventIndexes() async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.query("DROP INDEX IF EXISTS events_by_owner", logger: logger)
+            try await connection.query(
+                "ALTER TABLE events DROP CONSTRAINT IF EXISTS events_event_id_key",
+                logger: logger
+            )
+            try await connection.query("DROP INDEX IF EXISTS events_event_id_key", logger: logger)
+        }
     }
 
     /// Builds the event indexes a bulk load dropped (no work when they exist).

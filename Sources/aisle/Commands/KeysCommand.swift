@@ -24,13 +24,15 @@ struct FolderOptions: ParsableArguments {
     var store: String?
 
     /// Opens the folder (which must exist), taking its lock; a running server is a clear error.
-    func open() async throws -> DataFolder {
+    /// `embeddedOnly` opens the folder's own store whatever --store and AISLE_STORE say.
+    func open(embeddedOnly: Bool = false) async throws -> DataFolder {
         let environment = ProcessInfo.processInfo.environment
         var configuration = AisleConfiguration()
         configuration.store.dataDirectory = data ?? environment["AISLE_DATA"] ?? "./aisle-data"
         configuration.privacy.dataKey = environment["AISLE_DATA_KEY"]
         configuration.privacy.dataKeyFile = dataKeyFile ?? environment["AISLE_DATA_KEY_FILE"]
-        configuration.store.url = store ?? environment["AISLE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.store.url =
+            embeddedOnly ? nil : store ?? environment["AISLE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
         guard FileManager.default.fileExists(atPath: configuration.store.dataDirectory) else {
             throw ValidationError("no data folder at \(configuration.store.dataDirectory)")
         }
