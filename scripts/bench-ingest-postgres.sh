@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# HTTP batch ingest, side by side in one run (docs/BENCHMARKS.md, "PostgreSQL"): one embedded
-# node, then two nodes on one PostgreSQL database on the same machine (the database shares the
-# cores). Each starts empty; 20 s of 1,000-event batches: 2 clients on the embedded node, one
-# client per node on the two nodes (their throughputs added). Then single POSTs and history
-# reads at --rate per second on a node of each. Release builds of aisle and aisle-bench.
+# The embedded store and PostgreSQL side by side in one run (docs/BENCHMARKS.md, "PostgreSQL"),
+# everything on this machine (the database shares the cores). Release builds.
+#  1. `aisle import events` of a synthetic log (BENCH_IMPORT_EVENTS, default 10M; 0 skips this
+#     part) into a data folder, then into an empty PostgreSQL database (COPY), then `aisle
+#     migrate` of that folder into another database.
+#  2. HTTP batch ingest: each side starts empty; 20 s of 1,000-event batches: 2 clients on the
+#     embedded node, one client per node on two nodes on one database (throughputs added).
+#  3. After `sync` (and a database CHECKPOINT), single POSTs and history reads at BENCH_RATE
+#     per second on a node of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 aisle=.build/release/aisle
@@ -39,20 +43,71 @@ batch() { # port clients
     "$bench" batch --url "http://127.0.0.1:$1" --key "$ingest" --clients "$2" --batch-size 1000 \
         --duration "$duration" --users 200000 --seed "$1"
 }
+url=$(scripts/local-postgres.sh start "$work/pg" "${BENCH_PG_PORT:-55499}")
+import_events=${BENCH_IMPORT_EVENTS:-10000000}
+if [ "$import_events" -gt 0 ]; then
+    log=bench-out/events-$import_events.jsonl
+    mkdir -p bench-out
+    if [ ! -f "$log" ]; then
+        echo "== synth: $import_events events, 200,000 users, 100,000 items"
+        "$aisle" synth --users 200000 --items 100000 --events "$import_events" --seed 1 --output "$log" \
+            --items-output bench-out/items.jsonl
+    fi
+    [ -f bench-out/items.jsonl ] || "$aisle" synth --users 200000 --items 100000 --events 1 --seed 1 \
+        --output "$work/one.jsonl" --items-output bench-out/items.jsonl
+    base=${url%/*}
+    for database in imported migrated; do psql "$url" -qc "CREATE DATABASE $database"; done
+    echo "== import $import_events events: embedded (SQLite)"
+    AISLE_DATA_KEY=$key "$aisle" import items bench-out/items.jsonl --data "$work/import" > /dev/null 2>&1
+    AISLE_DATA_KEY=$key "$aisle" import events "$log" --data "$work/import" 2>&1 | grep "^imported"
+    echo "== import $import_events events: PostgreSQL (COPY)"
+    AISLE_DATA_KEY=$key "$aisle" import items bench-out/items.jsonl --data "$work/import-pg" \
+        --store "$base/imported" > /dev/null 2>&1
+    AISLE_DATA_KEY=$key "$aisle" import events "$log" --data "$work/import-pg" --store "$base/imported" 2>&1 \
+        | grep "^imported"
+    echo "== aisle migrate of the embedded folder into PostgreSQL"
+    AISLE_DATA_KEY=$key "$aisle" migrate --from "$work/import" --to "$base/migrated" 2>&1 | grep -E "^migrated|verified"
+    for database in imported migrated; do psql "$url" -qc "DROP DATABASE $database"; done
+    rm -rf "$work/import" "$work/import-pg"
+fi
+# A first model before the phases: a node with none trains after its first 100 events, even
+# with the event trigger off, and that training would run during the measured phases.
+prime() { # port
+    "$bench" single --url "http://127.0.0.1:$1" --key "$ingest" --rate 200 --duration 1 --users 200 > /dev/null
+    for _ in $(seq 300); do
+        code=$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Authorization: Bearer $admin" \
+            "http://127.0.0.1:$1/v1/models:train")
+        [ "$code" = 200 ] && return
+        sleep 0.2
+    done
+    echo "the node on port $1 did not train" >&2
+    exit 1
+}
+# Reads and single writes are measured with the batch phase's writes on disk, not in flight.
+settle() {
+    sync
+    psql "$url" -qc "CHECKPOINT"
+    sleep 2
+}
+
 echo "== embedded (SQLite), one node, 2 clients"
 serve "$work/embedded" 18590
+prime 18590
 batch 18590 2 | grep -E "throughput|latency"
+settle
 "$bench" single --url http://127.0.0.1:18590 --key "$ingest" --rate "$rate" --duration 10 --users 200000 | grep latency
 "$bench" history --url http://127.0.0.1:18590 --key "$admin" --rate "$rate" --duration 10 --users 200000 | grep latency
 kill "${pids[0]}"
-url=$(scripts/local-postgres.sh start "$work/pg" "${BENCH_PG_PORT:-55499}")
 echo "== two nodes on PostgreSQL ($url), one client each"
 serve "$work/node1" 18591 "$url"
 serve "$work/node2" 18592 "$url"
+prime 18591
+sleep 2 # the model reaches node 2 by the change feed
 batch 18591 1 > "$work/b1.txt" &
 first=$!
 batch 18592 1 > "$work/b2.txt"
 wait "$first"
 grep -E "throughput|latency" "$work/b1.txt" "$work/b2.txt"
+settle
 "$bench" single --url http://127.0.0.1:18591 --key "$ingest" --rate "$rate" --duration 10 --users 200000 | grep latency
 "$bench" history --url http://127.0.0.1:18592 --key "$admin" --rate "$rate" --duration 10 --users 200000 | grep latency
