@@ -4,6 +4,8 @@
 public enum StoreChange: Sendable, Equatable {
     /// Items upserted or deleted; empty: too many to name, re-read the catalog.
     case items([ItemID])
+    /// Items' photos set or removed; empty: too many to name, re-read them all.
+    case images([ItemID])
     /// Item text embeddings stored by `model`.
     case embeddings(model: String, items: [ItemID])
     /// The search synonym rules were replaced.

@@ -38,7 +38,7 @@ public final class DataFolder: Sendable {
     private let changed = Mutex<Set<Change>>([])
 
     private enum Change: Hashable {
-        case items, faqs
+        case items, faqs, images
     }
 
     /// Opens the folder of `configuration` (creating it), taking its lock, and its store: the
@@ -97,7 +97,8 @@ public final class DataFolder: Sendable {
     /// Sets an item's photo, as `PUT /v1/items/{id}/image` does (the same checks and errors);
     /// a server started on the folder later serves it.
     public func importItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
-        try await images.put(bytes, mediaType: mediaType, for: id, settings: configuration.images, store: store)
+        changed.withLock { _ = $0.insert(.images) }
+        return try await images.put(bytes, mediaType: mediaType, for: id, settings: configuration.images, store: store)
     }
 
     /// Creates or replaces items; returns how many were written.
@@ -152,6 +153,7 @@ public final class DataFolder: Sendable {
         // Nodes serving a shared store re-read what the import changed.
         if changes.contains(.items) { await store.publish(.items([])) }
         if changes.contains(.faqs) { await store.publish(.faqs) }
+        if changes.contains(.images) { await store.publish(.images([])) }
     }
 
     /// Trains the recommendation models on everything in the folder and saves the snapshot
@@ -278,7 +280,26 @@ public final class DataFolder: Sendable {
         guard let destination = opened as? any MigrationDestination else {
             throw StoreMigration.Failure(description: "the destination must be a PostgreSQL database (postgres://…)")
         }
-        let report = try await StoreMigration.copy(from: source, to: destination, progress: progress)
+        var report = try await StoreMigration.copy(from: source, to: destination, progress: progress)
+        // The photos' originals: files in this folder, rows in the shared store.
+        if let originals = destination as? any ImageOriginalStore {
+            var cursor: ItemID?
+            var copied = Set<String>()
+            repeat {
+                let page = try await destination.itemImages(after: cursor, limit: 1_000)
+                for image in page where !copied.contains(image.sha256) {
+                    guard let bytes = FileManager.default.contents(atPath: images.originalPath(image.sha256)) else {
+                        progress("migrate: the original of item \(image.itemID)'s photo is missing from the folder")
+                        continue
+                    }
+                    try await originals.putImageOriginal(Array(bytes), sha256: image.sha256)
+                    copied.insert(image.sha256)
+                }
+                cursor = page.count == 1_000 ? page.last?.itemID : nil
+            } while cursor != nil
+            report.imageOriginals = copied.count
+            progress("migrate: \(copied.count) photo originals")
+        }
         let keyFile = PersonalDataSeal.keyFile(for: configuration)
         if configuration.privacy.dataKey != nil || FileManager.default.fileExists(atPath: keyFile) {
             let key = try PersonalDataSeal.key(for: configuration, making: false)

@@ -28,6 +28,16 @@ extension Engine {
                     visualIndex.remove(id)
                 }
             }
+        case .images(let ids) where ids.isEmpty:
+            try await visualIndex.reload(from: store)
+        case .images(let ids):
+            for id in ids {
+                if let image = try await store.itemImage(id) {
+                    visualIndex.update(image)
+                } else {
+                    visualIndex.remove(id)
+                }
+            }
         case .embeddings(let model, let ids):
             guard model == encoder?.name else { return }
             if ids.isEmpty {
@@ -62,6 +72,7 @@ extension Engine {
         case .resync:
             try await reconcile()
             try await reloadCatalog()
+            try await visualIndex.reload(from: store)
         }
     }
 

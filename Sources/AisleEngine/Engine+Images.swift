@@ -44,9 +44,15 @@ extension Engine {
     /// `Content-Type`), replacing its earlier one; returns the stored metadata. The item keeps
     /// its previous photo when anything is wrong.
     public func putItemImage(_ id: ItemID, bytes: [UInt8], mediaType: String?) async throws -> ItemImage {
-        try await images.put(bytes, mediaType: mediaType, for: id, settings: configuration.images, store: store) {
-            visualIndex.update($0)
-        }
+        let image = try await images.put(
+            bytes,
+            mediaType: mediaType,
+            for: id,
+            settings: configuration.images,
+            store: store
+        ) { visualIndex.update($0) }
+        await store.publish(.images([id]))
+        return image
     }
 
     /// The item's photo as reads show it (original's hash and width), from memory; nil
@@ -72,6 +78,7 @@ extension Engine {
         guard let previous = try await store.deleteItemImage(id) else { return false }
         visualIndex.remove(id)
         try await images.releaseOriginal(previous.sha256, store: store)
+        await store.publish(.images([id]))
         return true
     }
 
@@ -136,6 +143,7 @@ extension Engine {
             )
         }
         if let cached = images.cachedRendition(path) { return answer(cached) }
+        try await images.fetchOriginalIfMissing(plan.sha256, store: store)
         let library = images
         let spec = plan.spec
         let sha256 = plan.sha256

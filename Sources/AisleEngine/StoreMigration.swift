@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Not copied: assistant conversations (chat history, kept 30 days), the search query log and
 /// click counts (analytics that start again), photo fetch retries, and the trained model
-/// (`aisle train --store …` makes one). Photos' files stay in the data folder.
+/// (`aisle train --store …` makes one). Photos' files are copied by `DataFolder.migrate`.
 public enum StoreMigration {
     /// How many of each kind were copied.
     public struct Report: Sendable {
@@ -20,6 +20,8 @@ public enum StoreMigration {
         public var reviews = 0
         public var embeddings = 0
         public var images = 0
+        /// Distinct photo files copied into the shared store.
+        public var imageOriginals = 0
         public var orders = 0
         public var experiments = 0
         public var exposures = 0

@@ -71,8 +71,21 @@ public protocol StatisticsStore: Sendable {
     func newestEvents(limit: Int) async throws -> [StoredEvent]
 }
 
+/// Photos' originals kept in a shared store, so that every node can render any photo (the
+/// embedded store has none of this: its data folder's files are the originals).
+public protocol ImageOriginalStore: Sendable {
+    /// Keeps an original by its SHA-256 (once: the same bytes are one row).
+    func putImageOriginal(_ bytes: [UInt8], sha256: String) async throws
+    /// An original's bytes, nil when the store does not have it.
+    func imageOriginal(sha256: String) async throws -> [UInt8]?
+    /// Whether the store has the original.
+    func hasImageOriginal(sha256: String) async throws -> Bool
+    /// Deletes an original, unless an item uses it (another node may have just given it one).
+    func deleteImageOriginal(sha256: String) async throws
+}
+
 /// Item photos' metadata (the originals' bytes are files in the data folder, named by their
-/// SHA-256; the engine keeps them).
+/// SHA-256, that the engine keeps; a shared store also keeps them: `ImageOriginalStore`).
 public protocol ImageStore: Sendable {
     /// Sets the item's image, replacing its earlier one, which is returned (its original may
     /// now be unused: `itemImageReferences`). Throws `not_found` when the item is not in the

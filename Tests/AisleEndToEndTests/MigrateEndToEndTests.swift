@@ -1,4 +1,5 @@
 import AisleCore
+import AisleImage
 import AisleTestPostgres
 import Foundation
 import NIOHTTP1
@@ -75,6 +76,14 @@ import Testing
                 #expect(try await http.call(.PUT, "/v1/search/synonyms", json: rules).status == 200)
                 let made = try await http.call(.POST, "/v1/keys", json: #"{"name": "shop", "scopes": ["search:read"]}"#)
                 madeKey = try #require(try made.decode(KeyBody.self).key)
+                let jpeg = try ImageCodec().encode(
+                    rgb: ImageEndToEndTests.picture(width: 300, height: 400),
+                    width: 300,
+                    height: 400,
+                    as: .jpeg
+                )
+                let photo = try await http.call(.PUT, "/v1/items/item-2/image", bytes: jpeg, contentType: "image/jpeg")
+                #expect(photo.status == 200, "\(photo.text)")
                 for user in ["ann", "bob"] { before[user] = try await http.history(of: user) }
             }
         }
@@ -91,6 +100,7 @@ import Testing
         #expect(run.output.contains("migrate: 36 events"), "\(run.output)")
         #expect(run.output.contains("verified: 4 items"), "\(run.output)")
         #expect(run.output.contains("migrated 36 events, 4 items"), "\(run.output)")
+        #expect(run.output.contains("migrate: 1 photo originals"), "\(run.output)")
 
         // A second run is refused: the database is not empty any more.
         let again = try ProcessRun.run(
@@ -118,6 +128,9 @@ import Testing
             #expect(try await http.call(.GET, "/v1/items/item-1/reviews").text.contains("Warm and light"))
             #expect(try await http.call(.GET, "/v1/search/synonyms").text.contains("anorak"))
             #expect(try await http.call(.GET, "/v1/search?q=a", key: madeKey).status == 200)
+            // The photo's original came along: this node's own folder never had it.
+            let rendition = try await http.call(.GET, "/v1/items/item-2/image?w=160&format=jpeg", key: nil)
+            #expect(rendition.status == 200, "\(rendition.text)")
             // The phone stays linked: its next event is Ann's, and its past ones are hers.
             let later = try await http.post(
                 "/v1/events",

@@ -232,6 +232,7 @@ import Testing
         let plain = try Self.aisle(["export", "events", "--data", server.dataDirectory])
         #expect(plain.status == 0 && plain.output.contains("alice-export-7f3a"), "\(plain.output)")
         let out = (NSTemporaryDirectory() as NSString).appendingPathComponent("export-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try Self.aisle(["export", "events", "--data", server.dataDirectory, "--pseudonymize", "--out", out])
         #expect(run.status == 0 && run.output.contains("export: 8 events, pseudonymised"), "\(run.output)")
         let text = try String(contentsOfFile: out, encoding: .utf8)

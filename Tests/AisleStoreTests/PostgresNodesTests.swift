@@ -134,6 +134,7 @@ import Testing
             .items([ItemID("i1"), ItemID("ü 2")]), .embeddings(model: "m", items: [ItemID("i1")]), .synonyms, .faqs,
             .experiment(ExperimentID("x")), .bandit(BanditID("b")), .consent(UserID("u")),
             .userErased(UserID("u"), units: ["u:u", "d:p"]), .madeKeys, .model, .resync,
+            .images([ItemID("i1")]), .images([]),
             // Too long for one notification: sent as "re-read the catalog".
             .items((0..<2000).map { ItemID("item-\($0)") }),
         ]

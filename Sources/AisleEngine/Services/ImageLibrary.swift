@@ -184,9 +184,15 @@ final class ImageLibrary: Sendable {
         await writes.lock()
         defer { writes.unlock() }
         let previous: ItemImage?
+        let shared = store as? any ImageOriginalStore
         do {
             try saveOriginal(bytes, sha256: image.sha256)
+            try await shared?.putImageOriginal(bytes, sha256: image.sha256)
             previous = try await store.putItemImage(image)
+            // Another node may have released the same original between the two writes.
+            if let shared, try await !shared.hasImageOriginal(sha256: image.sha256) {
+                try await shared.putImageOriginal(bytes, sha256: image.sha256)
+            }
         } catch {
             try? await releaseOriginal(image.sha256, store: store)
             throw error
@@ -197,9 +203,27 @@ final class ImageLibrary: Sendable {
         return image
     }
 
-    /// Deletes an original (and its renditions) once no item of `store` uses it.
+    /// Deletes an original (and its renditions) once no item of `store` uses it, from a shared
+    /// store too.
     func releaseOriginal(_ sha256: String, store: any ImageStore) async throws {
-        if try await store.itemImageReferences(sha256: sha256) == 0 { removeOriginal(sha256) }
+        guard try await store.itemImageReferences(sha256: sha256) == 0 else { return }
+        removeOriginal(sha256)
+        if let shared = store as? any ImageOriginalStore { try await shared.deleteImageOriginal(sha256: sha256) }
+    }
+
+    /// Makes sure the original is in this node's folder: a photo another node stored is read
+    /// from the shared store once. No work for the embedded store, whose files are the originals.
+    func fetchOriginalIfMissing(_ sha256: String, store: any ImageStore) async throws {
+        guard let shared = store as? any ImageOriginalStore,
+            !FileManager.default.fileExists(atPath: originalPath(sha256))
+        else { return }
+        guard let bytes = try await shared.imageOriginal(sha256: sha256) else {
+            throw AisleError(
+                code: .unavailable,
+                message: "the original image \(sha256.prefix(12))… is missing from the shared store"
+            )
+        }
+        try saveOriginal(bytes, sha256: sha256)
     }
 
     static func aisleError(_ error: ImageError) -> AisleError {

@@ -67,6 +67,23 @@ final class VisualIndex: Sendable {
         state.withLock { $0.originals[sha256] != nil }
     }
 
+    /// Re-reads every photo from the store, for a node that may have missed other nodes'
+    /// changes; before the first `load`, no work (that load reads them).
+    func reload(from store: any ImageStore) async throws {
+        guard state.withLock({ $0.loaded }) else { return }
+        var cursor: ItemID?
+        var found: [ItemID: Entry] = [:]
+        while true {
+            let page = try await store.itemImages(after: cursor, limit: 1000)
+            for image in page { found[image.itemID] = Entry(image) }
+            guard let last = page.last, page.count == 1000 else { break }
+            cursor = last.itemID
+        }
+        state.withLock { state in
+            for id in Set(state.entries.keys).union(found.keys) { Self.set(&state, id, found[id]) }
+        }
+    }
+
     /// Loads the store's photos once (concurrent first callers share the load).
     func load(from store: any ImageStore) async throws {
         // After the first load, a lock and a flag: renditions ask on every request.

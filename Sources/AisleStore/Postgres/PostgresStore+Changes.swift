@@ -59,6 +59,7 @@ extension PostgresStore: ChangeFeedStore {
     static func shortened(_ change: StoreChange) -> StoreChange {
         switch change {
         case .items: .items([])
+        case .images: .images([])
         case .embeddings(let model, _): .embeddings(model: model, items: [])
         default: .resync
         }
@@ -68,6 +69,7 @@ extension PostgresStore: ChangeFeedStore {
         let parts: [String] =
             switch change {
             case .items(let ids): ["items"] + ids.map(\.rawValue)
+            case .images(let ids): ["images"] + ids.map(\.rawValue)
             case .embeddings(let model, let ids): ["embeddings", model] + ids.map(\.rawValue)
             case .synonyms: ["synonyms"]
             case .faqs: ["faqs"]
@@ -93,6 +95,7 @@ extension PostgresStore: ChangeFeedStore {
         let change: StoreChange
         switch (parts[1], arguments.first) {
         case ("items", _): change = .items(arguments.map(ItemID.init))
+        case ("images", _): change = .images(arguments.map(ItemID.init))
         case ("embeddings", let model?):
             change = .embeddings(model: model, items: arguments.dropFirst().map(ItemID.init))
         case ("synonyms", _): change = .synonyms

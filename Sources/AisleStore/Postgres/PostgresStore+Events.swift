@@ -343,30 +343,59 @@ struct EventRows {
 
     /// Inserts the rows and moves the event counter to `lastSequence`, in one statement.
     func insert(_ connection: PostgresConnection, logger: Logger, lastSequence: Int64) async throws {
-        func present(_ column: String, _ bit: Int32) -> String {
-            "CASE WHEN absent & \(bit) = 0 THEN \(column) END"
-        }
-        try await connection.query(
-            """
+        _ = try await connection.execute(Insert(rows: self, lastSequence: lastSequence), logger: logger)
+    }
+
+    /// The rows' insert and the counter's move, prepared once per connection (every append
+    /// runs it).
+    struct Insert: PostgresPreparedStatement {
+        static let sql = """
             WITH inserted AS (INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query,
                 session_id, platform, device_model, app_version, ts, context, received_at)
-            SELECT seq, owner, \(unescaped: present("event_id", Absent.eventID)), type,
-                \(unescaped: present("device_id", Absent.device)), \(unescaped: present("item_id", Absent.item)),
-                \(unescaped: present("value", Absent.value)), \(unescaped: present("query", Absent.query)),
-                \(unescaped: present("session_id", Absent.session)), \(unescaped: present("platform", Absent.platform)),
-                \(unescaped: present("device_model", Absent.model)),
-                \(unescaped: present("app_version", Absent.appVersion)), ts,
-                \(unescaped: present("context", Absent.context)), received_at
-            FROM unnest(\(sequences)::bigint[], \(owners)::text[], \(eventIDs)::text[], \(types)::text[],
-                \(devices)::text[], \(items)::text[], \(values)::float8[], \(queries)::text[], \(sessions)::text[],
-                \(platforms)::text[], \(models)::text[], \(appVersions)::text[], \(timestamps)::bigint[],
-                \(contexts)::text[], \(receivedAts)::bigint[], \(absent)::integer[])
+            SELECT seq, owner, \(present("event_id", Absent.eventID)), type, \(present("device_id", Absent.device)),
+                \(present("item_id", Absent.item)), \(present("value", Absent.value)),
+                \(present("query", Absent.query)), \(present("session_id", Absent.session)),
+                \(present("platform", Absent.platform)), \(present("device_model", Absent.model)),
+                \(present("app_version", Absent.appVersion)), ts, \(present("context", Absent.context)), received_at
+            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
+                $15::bigint[], $16::integer[])
                 AS e(seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
                     device_model, app_version, ts, context, received_at, absent))
-            UPDATE event_counter SET last = \(lastSequence)
-            """,
-            logger: logger
-        )
+            UPDATE event_counter SET last = $17
+            """
+        typealias Row = ()
+
+        let rows: EventRows
+        let lastSequence: Int64
+
+        static func present(_ column: String, _ bit: Int32) -> String {
+            "CASE WHEN absent & \(bit) = 0 THEN \(column) END"
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(rows.sequences)
+            bindings.append(rows.owners)
+            bindings.append(rows.eventIDs)
+            bindings.append(rows.types)
+            bindings.append(rows.devices)
+            bindings.append(rows.items)
+            bindings.append(rows.values)
+            bindings.append(rows.queries)
+            bindings.append(rows.sessions)
+            bindings.append(rows.platforms)
+            bindings.append(rows.models)
+            bindings.append(rows.appVersions)
+            bindings.append(rows.timestamps)
+            bindings.append(rows.contexts)
+            bindings.append(rows.receivedAts)
+            bindings.append(rows.absent)
+            bindings.append(lastSequence)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 }
 
@@ -400,21 +429,8 @@ struct AppendContext {
         for device in devices { context.deviceOwners[CacheKey(device)] = .some(nil) }
         let items = Array(Set(events.compactMap(\.itemID?.rawValue)))
         let eventIDs = Array(Set(events.compactMap(\.eventID?.rawValue)))
-        // kind 0: a device's link (key, user); 1: a known item; 2: a stored event id;
-        // 3: an owner's last session (key, session, time).
-        for try await (kind, key, value, time) in try await connection.query(
-            """
-            WITH links AS (SELECT device_id, user_id FROM device_links WHERE device_id = ANY(\(Array(devices))::text[])),
-            owners AS (SELECT unnest(\(Array(owners))::text[]) AS owner UNION SELECT 'u:' || user_id FROM links)
-            SELECT 0, device_id, user_id, 0::bigint FROM links
-            UNION ALL SELECT 1, id, NULL, 0 FROM items WHERE id = ANY(\(items)::text[])
-            UNION ALL SELECT 2, event_id, NULL, 0 FROM events WHERE event_id = ANY(\(eventIDs)::text[])
-            UNION ALL SELECT 3, o.owner, e.session_id, e.ts FROM owners o
-                CROSS JOIN LATERAL (SELECT session_id, ts FROM events WHERE events.owner = o.owner
-                    ORDER BY ts DESC, seq DESC LIMIT 1) e
-            """,
-            logger: logger
-        ).decode((Int32, String, String?, Int64).self) {
+        let statement = ReadStatement(devices: Array(devices), owners: Array(owners), items: items, eventIDs: eventIDs)
+        for try await (kind, key, value, time) in try await connection.execute(statement, logger: logger) {
             switch kind {
             case 0: context.deviceOwners[CacheKey(key)] = .some(value)
             case 1: context.items.insert(CacheKey(key))
@@ -428,6 +444,38 @@ struct AppendContext {
             }
         }
         return context
+    }
+
+    /// The read, prepared once per connection. Rows: kind 0, a device's link (key, user); 1, a
+    /// known item; 2, a stored event id; 3, an owner's last session (key, session, time).
+    struct ReadStatement: PostgresPreparedStatement {
+        static let sql = """
+            WITH links AS (SELECT device_id, user_id FROM device_links WHERE device_id = ANY($1::text[])),
+            owners AS (SELECT unnest($2::text[]) AS owner UNION SELECT 'u:' || user_id FROM links)
+            SELECT 0, device_id, user_id, 0::bigint FROM links
+            UNION ALL SELECT 1, id, NULL, 0 FROM items WHERE id = ANY($3::text[])
+            UNION ALL SELECT 2, event_id, NULL, 0 FROM events WHERE event_id = ANY($4::text[])
+            UNION ALL SELECT 3, o.owner, e.session_id, e.ts FROM owners o
+                CROSS JOIN LATERAL (SELECT session_id, ts FROM events WHERE events.owner = o.owner
+                    ORDER BY ts DESC, seq DESC LIMIT 1) e
+            """
+        typealias Row = (Int32, String, String?, Int64)
+
+        let devices: [String]
+        let owners: [String]
+        let items: [String]
+        let eventIDs: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(devices)
+            bindings.append(owners)
+            bindings.append(items)
+            bindings.append(eventIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }
 

@@ -13,17 +13,19 @@ extension PostgresStore: HistoryStore, StatisticsStore {
     public func history(of user: UserID, types: [EventType], after cursor: HistoryCursor?, limit: Int) async throws
         -> [StoredEvent]
     {
-        let wanted = types.map(\.rawValue)
-        return try await events(
-            """
-            SELECT \(unescaped: Self.eventColumns) FROM events
-            WHERE owner = \(Self.owner(user: user))
-                AND (cardinality(\(wanted)::text[]) = 0 OR type = ANY(\(wanted)::text[]))
-                AND (\(cursor == nil) OR ts < \(cursor?.timestamp.millisecondsSinceEpoch ?? 0)
-                    OR (ts = \(cursor?.timestamp.millisecondsSinceEpoch ?? 0) AND seq < \(cursor?.sequence ?? 0)))
-            ORDER BY ts DESC, seq DESC LIMIT \(max(0, limit))
-            """
+        let statement = HistoryStatement(
+            owner: Self.owner(user: user),
+            types: types.map(\.rawValue),
+            after: cursor,
+            limit: max(0, limit)
         )
+        let (client, logger) = (self.client, self.logger)
+        let rows = try await guarded {
+            var rows: [PostgresRow] = []
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+        return try rows.map(Self.storedEvent)
     }
 
     public func anonymousHistory(of device: DeviceID, limit: Int) async throws -> [StoredEvent] {
@@ -150,46 +152,75 @@ extension PostgresStore: HistoryStore, StatisticsStore {
     /// Events selected as `eventColumns`.
     func events(_ query: PostgresQuery) async throws -> [StoredEvent] {
         var found: [StoredEvent] = []
-        let rows = try await self.query(query, logger: logger)
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            func text(_ index: Int) throws -> String? { try columns[index].decode(String?.self) }
-            let seq = try columns[0].decode(Int64.self)
-            let owner = try columns[1].decode(String.self)
-            let eventID = try text(2)
-            let type = try columns[3].decode(String.self)
-            let (device, item) = (try text(4), try text(5))
-            let value = try columns[6].decode(Double?.self)
-            let (query, session, platform, model, appVersion) = (
-                try text(7), try text(8), try text(9), try text(10), try text(11)
-            )
-            let ts = try columns[12].decode(Int64.self)
-            let context = try text(13)
-            let receivedAt = try columns[14].decode(Int64.self)
-            found.append(
-                StoredEvent(
-                    sequence: seq,
-                    event: Event(
-                        eventID: eventID.map(EventID.init),
-                        type: EventType(stored: type),
-                        userID: Self.user(owning: owner),
-                        deviceID: device.map(DeviceID.init),
-                        itemID: item.map(ItemID.init),
-                        value: value,
-                        query: query,
-                        sessionID: session.map(SessionID.init),
-                        device: DeviceInfo(
-                            platform: platform.flatMap(Platform.init(rawValue:)),
-                            model: model,
-                            appVersion: appVersion
-                        ),
-                        timestamp: Timestamp(millisecondsSinceEpoch: ts),
-                        context: try context.map { try SQLiteStore.decodeJSON([String: JSONValue].self, $0) }
-                    ),
-                    receivedAt: Timestamp(millisecondsSinceEpoch: receivedAt)
-                )
-            )
-        }
+        for try await row in try await self.query(query, logger: logger) { found.append(try Self.storedEvent(row)) }
         return found
     }
+
+    /// An event row selected as `eventColumns`.
+    static func storedEvent(_ row: PostgresRow) throws -> StoredEvent {
+        let columns = row.makeRandomAccess()
+        func text(_ index: Int) throws -> String? { try columns[index].decode(String?.self) }
+        let seq = try columns[0].decode(Int64.self)
+        let owner = try columns[1].decode(String.self)
+        let eventID = try text(2)
+        let type = try columns[3].decode(String.self)
+        let (device, item) = (try text(4), try text(5))
+        let value = try columns[6].decode(Double?.self)
+        let (query, session, platform, model, appVersion) = (
+            try text(7), try text(8), try text(9), try text(10), try text(11)
+        )
+        let ts = try columns[12].decode(Int64.self)
+        let context = try text(13)
+        let receivedAt = try columns[14].decode(Int64.self)
+        return StoredEvent(
+            sequence: seq,
+            event: Event(
+                eventID: eventID.map(EventID.init),
+                type: EventType(stored: type),
+                userID: Self.user(owning: owner),
+                deviceID: device.map(DeviceID.init),
+                itemID: item.map(ItemID.init),
+                value: value,
+                query: query,
+                sessionID: session.map(SessionID.init),
+                device: DeviceInfo(
+                    platform: platform.flatMap(Platform.init(rawValue:)),
+                    model: model,
+                    appVersion: appVersion
+                ),
+                timestamp: Timestamp(millisecondsSinceEpoch: ts),
+                context: try context.map { try SQLiteStore.decodeJSON([String: JSONValue].self, $0) }
+            ),
+            receivedAt: Timestamp(millisecondsSinceEpoch: receivedAt)
+        )
+    }
+}
+
+/// A shopper's newest events (`history`), prepared once per connection: the hottest read.
+struct HistoryStatement: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(PostgresStore.eventColumns) FROM events
+        WHERE owner = $1 AND (cardinality($2::text[]) = 0 OR type = ANY($2::text[]))
+            AND ($3 OR ts < $4 OR (ts = $4 AND seq < $5))
+        ORDER BY ts DESC, seq DESC LIMIT $6
+        """
+    typealias Row = PostgresRow
+
+    var owner: String
+    var types: [String]
+    var after: HistoryCursor?
+    var limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(owner)
+        bindings.append(types)
+        bindings.append(after == nil)
+        bindings.append(after?.timestamp.millisecondsSinceEpoch ?? 0)
+        bindings.append(after?.sequence ?? 0)
+        bindings.append(Int64(limit))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }

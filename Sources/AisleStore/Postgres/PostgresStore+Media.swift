@@ -240,3 +240,46 @@ extension PostgresStore: ImageStore {
         return found
     }
 }
+
+/// Photos' originals on PostgreSQL (`ImageOriginalStore`): one `bytea` row per distinct
+/// original, so a photo uploaded through one node renders on every node.
+extension PostgresStore: ImageOriginalStore {
+    public func putImageOriginal(_ bytes: [UInt8], sha256: String) async throws {
+        try await query(
+            """
+            INSERT INTO image_originals (sha256, bytes, stored_at)
+            VALUES (\(sha256), \(ByteBuffer(bytes: bytes)), \(Timestamp.now().millisecondsSinceEpoch))
+            ON CONFLICT (sha256) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    public func imageOriginal(sha256: String) async throws -> [UInt8]? {
+        for try await bytes in try await query(
+            "SELECT bytes FROM image_originals WHERE sha256 = \(sha256)",
+            logger: logger
+        ).decode(ByteBuffer.self) {
+            return Array(bytes.readableBytesView)
+        }
+        return nil
+    }
+
+    public func hasImageOriginal(sha256: String) async throws -> Bool {
+        try await query(
+            "SELECT EXISTS (SELECT 1 FROM image_originals WHERE sha256 = \(sha256))",
+            logger: logger
+        ).collect().first?.decode(Bool.self) ?? false
+    }
+
+    public func deleteImageOriginal(sha256: String) async throws {
+        // Not while an item uses it: another node may have just given it to one.
+        try await query(
+            """
+            DELETE FROM image_originals WHERE sha256 = \(sha256)
+                AND NOT EXISTS (SELECT 1 FROM item_images WHERE sha256 = \(sha256))
+            """,
+            logger: logger
+        )
+    }
+}

@@ -306,6 +306,16 @@ extension PostgresStore {
             )
             """
         ],
+        // 10: photos' originals, so every node renders any photo.
+        [
+            """
+            CREATE TABLE image_originals (
+                sha256 text COLLATE "C" PRIMARY KEY,
+                bytes bytea NOT NULL,
+                stored_at bigint NOT NULL
+            )
+            """
+        ],
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock.

@@ -10,13 +10,12 @@ struct MigrateCommand: AsyncParsableCommand {
         abstract: "Copy a data folder's embedded store into an empty PostgreSQL database (no server may run on it).",
         discussion: """
             Copies items, users and their consent, device links, every event (sequence numbers,
-            owners and sessions kept), reviews, item vectors, photos' records, orders, FAQs,
-            synonyms, experiments with their exposures, bandits, keys and the audit trail, then
-            checks that both stores count the same items, users, devices, events and reviews.
-            Profiles stay sealed under the folder's data key: give every node that key. Not
-            copied: assistant conversations, the search query log, photo fetch retries and the
-            trained model (run `aisle train --store …` once). Photos' files stay in the folder:
-            serve with --data on it, or copy its images/ folder to each node.
+            owners and sessions kept), reviews, item vectors, photos (records and originals),
+            orders, FAQs, synonyms, experiments with their exposures, bandits, keys and the audit
+            trail, then checks that both stores count the same items, users, devices, events and
+            reviews. Profiles stay sealed under the folder's data key: give every node that key.
+            Not copied: assistant conversations, the search query log, photo fetch retries and
+            the trained model (run `aisle train --store …` once).
 
               aisle migrate --from ./aisle-data --to postgres://aisle@db.internal/aisle
             """
