@@ -121,6 +121,9 @@ public final class PostgresStore: Sendable {
             }()
         )
         configuration.options.maximumConnections = max(1, maximumConnections)
+        // Prepared statements skip the parse, but are planned for each call's values: a plan
+        // cached while a table was small (a sequential scan) would stay as it grows.
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_custom_plan")]
         configuration.options.connectTimeout = connectTimeout
         let store = PostgresStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger),
