@@ -67,10 +67,8 @@ final class VisualIndex: Sendable {
         state.withLock { $0.originals[sha256] != nil }
     }
 
-    /// Re-reads every photo from the store, for a node that may have missed other nodes'
-    /// changes; before the first `load`, no work (that load reads them).
-    func reload(from store: any ImageStore) async throws {
-        guard state.withLock({ $0.loaded }) else { return }
+    /// Every photo the store has, by item.
+    private static func readAll(from store: any ImageStore) async throws -> [ItemID: Entry] {
         var cursor: ItemID?
         var found: [ItemID: Entry] = [:]
         while true {
@@ -79,6 +77,14 @@ final class VisualIndex: Sendable {
             guard let last = page.last, page.count == 1000 else { break }
             cursor = last.itemID
         }
+        return found
+    }
+
+    /// Re-reads every photo from the store, for a node that may have missed other nodes'
+    /// changes; before the first `load`, no work (that load reads them).
+    func reload(from store: any ImageStore) async throws {
+        guard state.withLock({ $0.loaded }) else { return }
+        let found = try await Self.readAll(from: store)
         state.withLock { state in
             for id in Set(state.entries.keys).union(found.keys) { Self.set(&state, id, found[id]) }
         }
@@ -91,14 +97,7 @@ final class VisualIndex: Sendable {
             if current.loaded { return nil }
             if let loading = current.loading { return loading }
             let task = Task { [self] in
-                var cursor: ItemID?
-                var found: [ItemID: Entry] = [:]
-                while true {
-                    let page = try await store.itemImages(after: cursor, limit: 1000)
-                    for image in page { found[image.itemID] = Entry(image) }
-                    guard let last = page.last, page.count == 1000 else { break }
-                    cursor = last.itemID
-                }
+                let found = try await Self.readAll(from: store)
                 state.withLock { state in
                     // A second load after a failed one may finish after the first succeeded:
                     // its older reading must not overwrite what changed since.

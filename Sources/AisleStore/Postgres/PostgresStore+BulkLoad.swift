@@ -195,13 +195,13 @@ struct BulkAppendState: Sendable {
 
     /// The sequence number to read when `id` may be stored already; nil when it is not.
     func firstStored(with id: String) -> Int64? {
-        sequenceByHash[Self.hash(id)]
+        sequenceByHash[stableHash(id)]
     }
 
     /// Whether `id` is stored, given the ids at the sequence numbers `firstStored` named.
     func isStored(_ id: String, idAt: [Int64: String]) -> Bool {
         if collided[CacheKey(id)] != nil { return true }
-        guard let seq = sequenceByHash[Self.hash(id)] else { return false }
+        guard let seq = sequenceByHash[stableHash(id)] else { return false }
         return idAt[seq] == id
     }
 
@@ -214,23 +214,11 @@ struct BulkAppendState: Sendable {
     }
 
     mutating func remember(_ id: String, at seq: Int64) {
-        let hash = Self.hash(id)
+        let hash = stableHash(id)
         if sequenceByHash[hash] == nil {
             sequenceByHash[hash] = seq
         } else {
             collided[CacheKey(id)] = seq
         }
-    }
-
-    /// FNV-1a with a 64-bit finaliser: stable, cheap, well spread.
-    static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        hash = (hash ^ (hash >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        hash = (hash ^ (hash >> 27)) &* 0x94d0_49bb_1331_11eb
-        return hash ^ (hash >> 31)
     }
 }
