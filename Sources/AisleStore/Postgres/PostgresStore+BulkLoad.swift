@@ -134,12 +134,7 @@ extension PostgresStore: BulkLoadingStore {
                         idAt[seq] = id
                     }
                 }
-                func owner(_ event: Event) -> CacheKey {
-                    if let user = event.userID { return CacheKey(Self.owner(user: user)) }
-                    guard let device = event.deviceID else { return CacheKey(Self.owner(device: DeviceID(""))) }
-                    if let user = deviceOwners[CacheKey(device.rawValue)] ?? nil { return CacheKey("u:" + user) }
-                    return CacheKey(Self.owner(device: device))
-                }
+                func owner(_ event: Event) -> CacheKey { Self.storedOwner(of: event, deviceOwners: deviceOwners) }
                 let placed = try self.bulk.withLock { holder -> (EventRows, [AppendOutcome]) in
                     guard var state = holder.take() else {
                         throw AisleError(code: .unavailable, message: "the import's bulk load ended during a batch")

@@ -15,6 +15,15 @@ extension PostgresStore: EventStore {
     /// "d:" + the device's id: the owner of an unlinked device's events.
     static func owner(device: DeviceID) -> String { "d:" + device.rawValue }
 
+    /// The owner an event is stored under: its user, else its device's user when the device is
+    /// linked (`deviceOwners`: each device's user, or nil), else its device.
+    static func storedOwner(of event: Event, deviceOwners: [CacheKey: String?]) -> CacheKey {
+        if let user = event.userID { return CacheKey(owner(user: user)) }
+        guard let device = event.deviceID else { return CacheKey(owner(device: DeviceID(""))) }
+        if let user = deviceOwners[CacheKey(device.rawValue)] ?? nil { return CacheKey(owner(user: UserID(user))) }
+        return CacheKey(owner(device: device))
+    }
+
     /// Takes the event log's lock until the transaction ends; returns the last sequence number.
     @discardableResult
     static func lockEventLog(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
@@ -55,13 +64,8 @@ extension PostgresStore: EventStore {
                 connection: connection,
                 logger: logger
             )
-            // Owners as the events will be stored, for their last sessions.
-            func owner(_ event: Event) -> CacheKey {
-                if let user = event.userID { return CacheKey(Self.owner(user: user)) }
-                guard let device = event.deviceID else { return CacheKey(Self.owner(device: DeviceID(""))) }
-                if let user = deviceOwners[CacheKey(device.rawValue)] ?? nil { return CacheKey("u:" + user) }
-                return CacheKey(Self.owner(device: device))
-            }
+            let owners = deviceOwners
+            func owner(_ event: Event) -> CacheKey { Self.storedOwner(of: event, deviceOwners: owners) }
             var lastSessions = known.lastSessions
             if !linked.isEmpty {
                 // A link moved a device's events to its user: the user's last session may be one of them.
