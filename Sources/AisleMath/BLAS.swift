@@ -74,6 +74,97 @@ public enum BLAS {
         }
     }
 
+    /// `c = alpha · op(a) · op(b) + beta · c` on row-major buffers the caller owns: `op(a)` is
+    /// `m × k`, `op(b)` is `k × n`, `c` is `m × n`; `lda`, `ldb`, `ldc` are the stored row widths.
+    /// For networks that keep their weights and activations in flat buffers (the sequential
+    /// recommender); the caller guarantees the buffers hold the shapes. O(m n k) on BLAS threads.
+    public static func multiply(
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Float = 1,
+        _ a: UnsafePointer<Float>,
+        lda: Int,
+        transposeA: Transpose = .none,
+        _ b: UnsafePointer<Float>,
+        ldb: Int,
+        transposeB: Transpose = .none,
+        beta: Float = 0,
+        into c: UnsafeMutablePointer<Float>,
+        ldc: Int
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative shape \(m)×\(k)·\(k)×\(n)")
+        precondition(ldc >= n, "ldc \(ldc) below \(n) columns")
+        precondition(lda >= (transposeA == .none ? k : m), "lda \(lda) too small")
+        precondition(ldb >= (transposeB == .none ? n : k), "ldb \(ldb) too small")
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for row in 0..<m {
+                for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta }
+            }
+            return
+        }
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA == .none ? CblasNoTrans : CblasTrans,
+            transposeB == .none ? CblasNoTrans : CblasTrans,
+            Int32(m),
+            Int32(n),
+            Int32(k),
+            alpha,
+            a,
+            Int32(lda),
+            b,
+            Int32(ldb),
+            beta,
+            c,
+            Int32(ldc)
+        )
+    }
+
+    /// The same product with the result's rows split between `parallelism`'s workers when
+    /// OpenBLAS is serial (`setThreads(.serial)`, so its threads do not fight the workers), each
+    /// part one call writing its own rows; one threaded call otherwise. Every row of `c` is
+    /// computed the same way whatever the split, so results do not depend on the thread count.
+    public static func multiply(
+        m: Int,
+        n: Int,
+        k: Int,
+        _ a: UnsafePointer<Float>,
+        lda: Int,
+        transposeA: Transpose = .none,
+        _ b: UnsafePointer<Float>,
+        ldb: Int,
+        transposeB: Transpose = .none,
+        beta: Float = 0,
+        into c: UnsafeMutablePointer<Float>,
+        ldc: Int,
+        splitting parallelism: Parallelism
+    ) {
+        // With OpenBLAS threaded, one call (it splits the work itself). Parts of at least 32
+        // rows: smaller ones cost more in calls than they share.
+        let workers = threads == 1 ? parallelism.threads : 1
+        let part = max(32, (m + workers - 1) / workers)
+        let (a, b, c) = (SendableConstPointer(a), SendableConstPointer(b), SendablePointer(c))
+        parallelism.forEachRange(of: m, chunk: part) { rows in
+            guard let a = a.pointer, let b = b.pointer, let c = c.pointer else { return }
+            multiply(
+                m: rows.count,
+                n: n,
+                k: k,
+                transposeA == .none ? a + rows.lowerBound * lda : a + rows.lowerBound,
+                lda: lda,
+                transposeA: transposeA,
+                b,
+                ldb: ldb,
+                transposeB: transposeB,
+                beta: beta,
+                into: c + rows.lowerBound * ldc,
+                ldc: ldc
+            )
+        }
+    }
+
     /// `op(a) · op(b)`. O(m n k) on BLAS threads.
     public static func multiply(
         _ a: DenseMatrix,

@@ -26,9 +26,9 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: I
     return total
 }
 
-/// y += alpha · x
-@inline(__always)
-func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+/// y += alpha · x (SIMD; the sequential recommender's attention loops use it too).
+@inlinable @inline(__always)
+public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
     let scale = SIMD8<Float>(repeating: alpha)
     var index = 0
     while index + 8 <= count {

@@ -7,6 +7,7 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
     case sequence(SequenceModel.Parameters)
     case ease(EASEModel.Parameters)
     case als(ALSModel.Parameters)
+    case transformer(SequentialModel.Parameters)
 
     /// The model kind.
     public var kind: ModelKind {
@@ -16,6 +17,7 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .sequence: .sequence
         case .ease: .ease
         case .als: .als
+        case .transformer: .transformer
         }
     }
 
@@ -32,6 +34,11 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .ease(let parameters): try EASEModel(log: log, parameters: parameters, parallelism: parallelism)
         case .als(let parameters):
             ALSModel(log: log, parameters: parameters, parallelism: parallelism, onIteration: onIteration)
+        case .transformer(let parameters):
+            try SequentialTrainer(parameters: parameters, parallelism: parallelism).train(
+                on: log,
+                report: { onIteration($0.epoch, $0.seconds) }
+            ).model
         }
     }
 
@@ -45,6 +52,8 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .ease(let p): "ease(lambda=\(p.regularization))"
         case .als(let p):
             "als(factors=\(p.factors), reg=\(p.regularization), alpha=\(p.alpha), iterations=\(p.iterations))"
+        case .transformer(let p):
+            "transformer(dim=\(p.dimension), blocks=\(p.blocks), heads=\(p.heads), hidden=\(p.hidden), max_len=\(p.maxLength), dropout=\(p.dropout), lr=\(p.learningRate), batch=\(p.batchSize), epochs=\(p.epochs), negatives=\(p.sampledNegatives), seed=\(p.seed))"
         }
     }
 
@@ -56,6 +65,7 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .sequence: .sequence(.init())
         case .ease: .ease(.init())
         case .als: .als(.init())
+        case .transformer: .transformer(.init())
         case .hybrid: nil
         }
     }
@@ -103,6 +113,10 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
                 }
             }
             return points
+        case .transformer:
+            // Epochs are an upper bound: tuning stops each point early on validation and keeps
+            // the best epoch count for the refit.
+            return [0.2, 0.5].map { dropout in .transformer(.init(dropout: dropout)) }
         case .hybrid:
             return []
         }

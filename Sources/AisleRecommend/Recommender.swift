@@ -28,6 +28,8 @@ public enum ModelKind: String, Sendable, Codable, CaseIterable, CustomStringConv
     case ease = "ease"
     /// Implicit-feedback matrix factorisation by alternating least squares.
     case als = "als"
+    /// A causal self-attention network over the shopper's recent items (`SequentialModel`).
+    case transformer = "transformer"
     /// A weighted blend of the others, weights tuned on a validation split.
     case hybrid = "hybrid"
 

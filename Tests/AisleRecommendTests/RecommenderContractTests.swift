@@ -12,6 +12,7 @@ import Testing
         .sequence(.init()),
         .ease(.init(regularization: 10)),
         .als(.init(factors: 8, regularization: 0.1, alpha: 10, iterations: 5)),
+        .transformer(SequentialModelTests.small),
     ]
 
     private static let log = InteractionLog(Fixtures.twoTasteLog(), extraItems: ["new"])

@@ -40,11 +40,31 @@ public struct OfflineBenchmark: Sendable {
 
     /// Top-`listLength` lists for every user of `log`, history excluded, as raw ids.
     public func lists(_ model: any Recommender, log: InteractionLog) -> [String: [String]] {
+        lists(model, log: log, users: Array(log.users.indices))
+    }
+
+    /// Top-`listLength` lists for the users at `users` (indices into `log.users`).
+    func lists(_ model: any Recommender, log: InteractionLog, users: [Int]) -> [String: [String]] {
         let length = listLength
-        let ranked = parallelism.map(log.users.count, chunk: 16) { user in
-            model.rank(log.histories[user], limit: length).map { model.catalog.ids[$0.index].rawValue }
+        let ranked: [[String]]
+        if let sequential = model as? SequentialModel {
+            // The network scores many shoppers per pass far faster than one at a time.
+            ranked = stride(from: 0, to: users.count, by: 256).flatMap { first -> [[String]] in
+                let chunk = Array(users[first..<min(users.count, first + 256)])
+                let histories = chunk.map { log.histories[$0] }
+                let scores = sequential.scores(forBatch: histories, parallelism: parallelism)
+                return parallelism.map(chunk.count, chunk: 16) { position in
+                    var row = scores[position]
+                    for item in histories[position].items { row[Int(item)] = -.infinity }
+                    return TopK.select(length, from: row).map { model.catalog.ids[$0.index].rawValue }
+                }
+            }
+        } else {
+            ranked = parallelism.map(users.count, chunk: 16) { position in
+                model.rank(log.histories[users[position]], limit: length).map { model.catalog.ids[$0.index].rawValue }
+            }
         }
-        return Dictionary(uniqueKeysWithValues: zip(log.users, ranked))
+        return Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
     }
 
     /// Fits `spec` on `fit` and scores it on the matching target.
@@ -63,9 +83,21 @@ public struct OfflineBenchmark: Sendable {
     }
 
     /// Searches `ModelSpec.grid(for: kind)` on validation; returns the trials, best first (ties: grid order).
-    public func tune(_ kind: ModelKind, onTrial: (Trial) -> Void = { _ in }) throws -> [Trial] {
+    /// The transformer's points report each epoch through `onEpoch`.
+    public func tune(
+        _ kind: ModelKind,
+        onTrial: (Trial) -> Void = { _ in },
+        onEpoch: (SequentialTrainer.EpochReport) -> Void = { _ in }
+    ) throws -> [Trial] {
         var trials: [Trial] = []
         for spec in ModelSpec.grid(for: kind) {
+            if case .transformer(let parameters) = spec {
+                let (tunedSpec, ndcg) = try tuneEpochs(parameters, report: onEpoch)
+                let trial = Trial(spec: tunedSpec, validNDCG: ndcg)
+                onTrial(trial)
+                trials.append(trial)
+                continue
+            }
             let metrics = try score(spec, fit: .train).metrics
             let trial = Trial(spec: spec, validNDCG: metrics.value("NDCG", at: 10))
             onTrial(trial)
@@ -75,6 +107,32 @@ public struct OfflineBenchmark: Sendable {
             lhs.element.validNDCG != rhs.element.validNDCG
                 ? lhs.element.validNDCG > rhs.element.validNDCG : lhs.offset < rhs.offset
         }.map(\.element)
+    }
+
+    /// Trains the transformer on train with early stopping on validation NDCG@10; returns the
+    /// settings with the best epoch count (what the refit on train + valid runs) and its score.
+    public func tuneEpochs(
+        _ parameters: SequentialModel.Parameters,
+        report: (SequentialTrainer.EpochReport) -> Void = { _ in }
+    ) throws -> (spec: ModelSpec, validNDCG: Double) {
+        let log = log(.train)
+        let targetUsers = Set(split.valid.map(\.user))
+        let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
+        let scorer = RankingScorer(split: split, target: .valid)
+        var bestScore = 0.0
+        let trainer = SequentialTrainer(parameters: parameters, parallelism: parallelism)
+        let (_, bestEpoch) = try trainer.train(
+            on: log,
+            validate: { model in
+                let score = scorer.metrics(lists(model, log: log, users: users)).value("NDCG", at: 10)
+                bestScore = max(bestScore, score)
+                return score
+            },
+            report: report
+        )
+        var tuned = parameters
+        tuned.epochs = bestEpoch
+        return (.transformer(tuned), bestScore)
     }
 
     /// Blend weights for `specs` tuned on validation by coordinate ascent (the best single model

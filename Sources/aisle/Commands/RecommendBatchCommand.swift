@@ -22,7 +22,7 @@ struct RecommendBatchCommand: ParsableCommand {
     @Option(help: "Folder with train.tsv, valid.tsv and test.tsv from split.py.")
     var split: String
 
-    @Option(help: "Model: pop, itemknn, seq, ease, als or hybrid.")
+    @Option(help: "Model: pop, itemknn, seq, ease, als, transformer or hybrid.")
     var model: String
 
     @Option(help: "Output file (recs.tsv).")
@@ -75,13 +75,18 @@ struct RecommendBatchCommand: ParsableCommand {
                 }
                 spec = defaults
             } else {
-                guard let best = try benchmark.tune(model).first else {
+                guard let best = try benchmark.tune(model, onTrial: Self.printTrial, onEpoch: Self.printEpoch).first
+                else {
                     throw ValidationError("nothing to tune for \(model)")
                 }
                 spec = best.spec
             }
             Console.error("recommend-batch: \(spec)")
-            recommender = try spec.train(on: log, parallelism: benchmark.parallelism)
+            recommender = try spec.train(on: log, parallelism: benchmark.parallelism) { iteration, seconds in
+                if model == .transformer {
+                    Console.error("recommend-batch: refit epoch \(iteration) (\(String(format: "%.1f", seconds)) s)")
+                }
+            }
         }
         let lists = benchmark.lists(recommender, log: log)
         var text = "user_id\titems\n"
@@ -91,6 +96,19 @@ struct RecommendBatchCommand: ParsableCommand {
         try Data(text.utf8).write(to: URL(fileURLWithPath: out))
         Console.error(
             "recommend-batch: wrote \(log.users.count) lists of \(length) to \(out) in \(String(format: "%.2f", (clock.now - start).seconds)) s (fit on \(fit.rawValue))"
+        )
+    }
+
+    static func printTrial(_ trial: OfflineBenchmark.Trial) {
+        Console.error("recommend-batch: tried \(trial.spec): valid NDCG@10 \(String(format: "%.4f", trial.validNDCG))")
+    }
+
+    static func printEpoch(_ report: SequentialTrainer.EpochReport) {
+        let validation = report.validation.map {
+            ", valid NDCG@10 " + String(format: "%.4f", $0) + (report.isBest ? " (best)" : "")
+        }
+        Console.error(
+            "recommend-batch: epoch \(report.epoch)/\(report.epochs): loss \(String(format: "%.4f", report.loss))\(validation ?? "") in \(String(format: "%.1f", report.seconds)) s"
         )
     }
 }

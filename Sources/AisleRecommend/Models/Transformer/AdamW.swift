@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Adam with decoupled weight decay (Loshchilov and Hutter 2019) over one flat weight vector.
+struct AdamW: Sendable {
+    let learningRate: Float
+    let weightDecay: Float
+    let beta1: Float = 0.9
+    let beta2: Float = 0.98
+    let epsilon: Float = 1e-8
+    /// Weight ranges that decay (matrices and embeddings; not norms or biases).
+    let decayed: [Range<Int>]
+    private(set) var step = 0
+    private var firstMoment: [Float]
+    private var secondMoment: [Float]
+
+    init(count: Int, learningRate: Float, weightDecay: Float, decayed: [Range<Int>]) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.decayed = decayed
+        firstMoment = [Float](repeating: 0, count: count)
+        secondMoment = [Float](repeating: 0, count: count)
+    }
+
+    /// One step of `weights` against `gradients`.
+    mutating func update(_ weights: inout [Float], gradients: [Float]) {
+        precondition(weights.count == firstMoment.count && gradients.count == firstMoment.count, "one layout")
+        step += 1
+        let correction1 = 1 - pow(beta1, Float(step))
+        let correction2 = 1 - pow(beta2, Float(step))
+        let stepSize = learningRate / correction1
+        let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
+        if weightDecay > 0 {
+            let shrink = 1 - learningRate * weightDecay
+            for range in decayed {
+                for index in range { weights[index] *= shrink }
+            }
+        }
+        weights.withUnsafeMutableBufferPointer { w in
+            gradients.withUnsafeBufferPointer { g in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
+                        for index in 0..<w.count {
+                            let gradient = g[index]
+                            m[index] = beta1 * m[index] + (1 - beta1) * gradient
+                            v[index] = beta2 * v[index] + (1 - beta2) * gradient * gradient
+                            let denominator = (v[index] / correction2).squareRoot() + epsilon
+                            w[index] -= stepSize * m[index] / denominator
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import AisleCore
+public import AisleMath
+
+/// A Transformer that reads a shopper's recent items in order and scores what comes next
+/// (SASRec's causal self-attention, Kang and McAuley 2018, trained with a softmax over items, the
+/// loss that matters most: Klenitskiy and Vasilev 2023). Trained natively on BLAS
+/// (`SequentialTrainer`); the weights are one flat vector (`TransformerLayout`).
+///
+/// Serving encodes the shopper's last `maxLength` items at request time, so the last click changes
+/// the next answer without retraining.
+public struct SequentialModel: Recommender {
+    /// Settings.
+    public struct Parameters: Sendable, Codable, Equatable, Hashable {
+        /// Width of item, position and hidden vectors.
+        public var dimension: Int
+        /// Self-attention blocks.
+        public var blocks: Int
+        /// Attention heads per block (`dimension` must be a multiple).
+        public var heads: Int
+        /// Width of each block's feed-forward layer.
+        public var hidden: Int
+        /// Most recent items read.
+        public var maxLength: Int
+        /// Dropout rate on the input and each block's branches while training.
+        public var dropout: Float
+        /// Adam's step size.
+        public var learningRate: Float
+        /// Decoupled weight decay on embeddings and matrices.
+        public var weightDecay: Float
+        /// Sequences per step.
+        public var batchSize: Int
+        /// Passes over the data at most (early stopping may end sooner).
+        public var epochs: Int
+        /// Softmax candidates besides the batch's targets; 0 is the full softmax over every item.
+        public var sampledNegatives: Int
+        /// Seed of the weights, the order of sequences and the dropout masks.
+        public var seed: UInt64
+
+        /// Parameters; the defaults are a sound start for a catalog of thousands of items.
+        public init(
+            dimension: Int = 64,
+            blocks: Int = 2,
+            heads: Int = 1,
+            hidden: Int = 128,
+            maxLength: Int = 50,
+            dropout: Float = 0.3,
+            learningRate: Float = 0.001,
+            weightDecay: Float = 0,
+            batchSize: Int = 128,
+            epochs: Int = 200,
+            sampledNegatives: Int = 0,
+            seed: UInt64 = 42
+        ) {
+            self.dimension = dimension
+            self.blocks = blocks
+            self.heads = heads
+            self.hidden = hidden
+            self.maxLength = maxLength
+            self.dropout = dropout
+            self.learningRate = learningRate
+            self.weightDecay = weightDecay
+            self.batchSize = batchSize
+            self.epochs = epochs
+            self.sampledNegatives = sampledNegatives
+            self.seed = seed
+        }
+    }
+
+    public var kind: ModelKind { .transformer }
+    public let catalog: Catalog
+    /// Settings the model was trained with.
+    public let parameters: Parameters
+    /// The network's weights, laid out by `layout`.
+    let weights: [Float]
+    let layout: TransformerLayout
+
+    /// A model from trained weights.
+    init(catalog: Catalog, parameters: Parameters, weights: [Float]) {
+        let layout = Self.layout(items: catalog.count, parameters: parameters)
+        precondition(weights.count == layout.count, "weights for another layout")
+        self.catalog = catalog
+        self.parameters = parameters
+        self.layout = layout
+        self.weights = weights
+    }
+
+    static func layout(items: Int, parameters: Parameters) -> TransformerLayout {
+        TransformerLayout(
+            items: max(1, items),
+            dimension: parameters.dimension,
+            heads: parameters.heads,
+            hidden: parameters.hidden,
+            blocks: parameters.blocks,
+            maxLength: parameters.maxLength
+        )
+    }
+
+    /// The items the network reads for `items` (oldest first): consecutive repeats collapsed (a
+    /// second view of the same page says nothing new about what comes next), the newest
+    /// `maxLength` kept.
+    static func sequence(_ items: [Int32], maxLength: Int) -> ArraySlice<Int32> {
+        var collapsed: [Int32] = []
+        collapsed.reserveCapacity(items.count)
+        for item in items where collapsed.last != item { collapsed.append(item) }
+        return collapsed.suffix(maxLength)
+    }
+
+    public func scores(for history: History) -> [Float] {
+        scores(forBatch: [history], parallelism: .serial)[0]
+    }
+
+    /// Scores for many shoppers at once: their sequences go through the network as one batch, and
+    /// the item scores are one product. For offline ranking and validation.
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
+        let d = layout.dimension
+        let items = layout.items
+        var batch = TokenBatch()
+        for history in histories { batch.append(Self.sequence(history.items, maxLength: layout.maxLength)) }
+        let network = TransformerNetwork(layout: layout)
+        var last = [Float](repeating: 0, count: histories.count * d)
+        weights.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let activations = network.forward(batch, weights: base, dropout: nil, parallelism: parallelism)
+            for sequence in 0..<batch.sequenceCount {
+                let tokens = batch.range(of: sequence)
+                // An empty history keeps a zero vector: its scores are the item biases alone.
+                guard let newest = tokens.last else { continue }
+                for column in 0..<d { last[sequence * d + column] = activations.output[newest * d + column] }
+            }
+        }
+        var scores = [Float](repeating: 0, count: histories.count * items)
+        weights.withUnsafeBufferPointer { buffer in
+            last.withUnsafeBufferPointer { lastBuffer in
+                scores.withUnsafeMutableBufferPointer { scoreBuffer in
+                    guard let w = buffer.baseAddress, let h = lastBuffer.baseAddress, let out = scoreBuffer.baseAddress
+                    else { return }
+                    for row in 0..<histories.count {
+                        (out + row * items).update(from: w + layout.itemBias, count: items)
+                    }
+                    BLAS.multiply(
+                        m: histories.count,
+                        n: items,
+                        k: d,
+                        h,
+                        lda: d,
+                        w + layout.itemEmbedding,
+                        ldb: d,
+                        transposeB: .transposed,
+                        beta: 1,
+                        into: out,
+                        ldc: items,
+                        splitting: parallelism
+                    )
+                }
+            }
+        }
+        return (0..<histories.count).map { Array(scores[($0 * items)..<(($0 + 1) * items)]) }
+    }
+}

@@ -1,0 +1,169 @@
+import AisleCore
+public import AisleMath
+
+/// Trains a `SequentialModel`: every shopper's sequence predicts, at each step, the item that came
+/// next; AdamW over shuffled batches of whole sequences; optional early stopping on a validation
+/// score, keeping the best epoch's weights.
+public struct SequentialTrainer: Sendable {
+    /// One finished epoch, for progress output.
+    public struct EpochReport: Sendable {
+        /// 1-based.
+        public let epoch: Int
+        /// The most epochs this run may take.
+        public let epochs: Int
+        /// Mean next-item cross-entropy over the epoch's tokens.
+        public let loss: Double
+        /// The validation score after the epoch, when one is measured.
+        public let validation: Double?
+        /// Whether this epoch's weights are the best so far (and kept).
+        public let isBest: Bool
+        /// Seconds the epoch took (training and validation).
+        public let seconds: Double
+    }
+
+    /// The settings.
+    public let parameters: Parameters
+    /// Workers.
+    public let parallelism: Parallelism
+    /// Epochs without a better validation score before training stops.
+    public let patience: Int
+
+    public typealias Parameters = SequentialModel.Parameters
+
+    public init(parameters: Parameters, parallelism: Parallelism, patience: Int = 5) {
+        self.parameters = parameters
+        self.parallelism = parallelism
+        self.patience = max(1, patience)
+    }
+
+    /// The training sequences of `log`: each history (repeats collapsed) cut from its newest end
+    /// into windows of at most `maxLength` + 1 items, so every interaction is a target once.
+    static func sequences(_ log: InteractionLog, maxLength: Int) -> [[Int32]] {
+        var result: [[Int32]] = []
+        for history in log.histories {
+            let items = Array(SequentialModel.sequence(history.items, maxLength: Int.max))
+            var end = items.count
+            while end >= 2 {
+                result.append(Array(items[max(0, end - maxLength - 1)..<end]))
+                end -= maxLength
+            }
+        }
+        return result
+    }
+
+    /// Trains on `log`. `validate` (when given) scores a candidate model after each epoch, higher
+    /// is better; the best epoch's weights are returned with its number. Without it every epoch
+    /// runs and the last weights are kept.
+    public func train(
+        on log: InteractionLog,
+        validate: ((SequentialModel) -> Double)? = nil,
+        report: (EpochReport) -> Void = { _ in }
+    ) throws -> (model: SequentialModel, bestEpoch: Int) {
+        guard log.catalog.count > 0 else { throw TrainingError.noInteractions }
+        let sequences = Self.sequences(log, maxLength: parameters.maxLength)
+        guard !sequences.isEmpty else { throw TrainingError.noInteractions }
+        // The network splits its products between its own workers; OpenBLAS's threads beside
+        // them would fight for the cores (as in the text encoder).
+        let blasThreads = BLAS.threads
+        BLAS.setThreads(.serial)
+        defer { BLAS.setThreads(Parallelism(threads: blasThreads)) }
+        let layout = SequentialModel.layout(items: log.catalog.count, parameters: parameters)
+        let network = TransformerNetwork(layout: layout)
+        var weights = layout.initialWeights(seed: parameters.seed)
+        var optimizer = AdamW(
+            count: layout.count,
+            learningRate: parameters.learningRate,
+            weightDecay: parameters.weightDecay,
+            decayed: layout.decayed
+        )
+        var random = SplitMix64(seed: parameters.seed ^ 0x5EED_0F0D_E25A_11CE)
+        var order = Array(sequences.indices)
+        var best: (weights: [Float], score: Double, epoch: Int)?
+        var sinceBest = 0
+        var gradients = [Float](repeating: 0, count: layout.count)
+        let batchSize = max(1, parameters.batchSize)
+        let clock = ContinuousClock()
+        for epoch in 1...max(1, parameters.epochs) {
+            let start = clock.now
+            order.shuffle(using: &random)
+            var lossSum = 0.0
+            var lossTokens = 0
+            for first in stride(from: 0, to: order.count, by: batchSize) {
+                var batch = TokenBatch()
+                for index in order[first..<min(order.count, first + batchSize)] {
+                    let sequence = sequences[index]
+                    batch.append(sequence.dropLast(), next: sequence.dropFirst())
+                }
+                let candidates: TransformerNetwork.Candidates =
+                    parameters.sampledNegatives > 0
+                    ? .sampled(
+                        (0..<parameters.sampledNegatives).map { _ in
+                            Int32(truncatingIfNeeded: random.next() % UInt64(layout.items))
+                        }
+                    ) : .all
+                let dropout = TransformerNetwork.Dropout(rate: parameters.dropout, seed: random.next())
+                for index in gradients.indices { gradients[index] = 0 }
+                let loss = weights.withUnsafeBufferPointer { weightBuffer -> Double in
+                    gradients.withUnsafeMutableBufferPointer { gradientBuffer -> Double in
+                        guard let w = weightBuffer.baseAddress, let g = gradientBuffer.baseAddress else { return 0 }
+                        let activations = network.forward(batch, weights: w, dropout: dropout, parallelism: parallelism)
+                        let (loss, outputGradient) = network.nextItemLoss(
+                            activations,
+                            candidates: candidates,
+                            weights: w,
+                            gradients: g,
+                            parallelism: parallelism
+                        )
+                        network.backward(
+                            activations,
+                            outputGradient: outputGradient,
+                            weights: w,
+                            gradients: g,
+                            parallelism: parallelism
+                        )
+                        return loss
+                    }
+                }
+                optimizer.update(&weights, gradients: gradients)
+                lossSum += loss * Double(batch.tokenCount)
+                lossTokens += batch.tokenCount
+            }
+            let model = SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights)
+            let score = validate?(model)
+            var isBest = false
+            if let score {
+                if score > (best?.score ?? -.infinity) {
+                    best = (weights, score, epoch)
+                    sinceBest = 0
+                    isBest = true
+                } else {
+                    sinceBest += 1
+                }
+            }
+            report(
+                EpochReport(
+                    epoch: epoch,
+                    epochs: parameters.epochs,
+                    loss: lossSum / Double(max(1, lossTokens)),
+                    validation: score,
+                    isBest: isBest,
+                    seconds: (clock.now - start).seconds
+                )
+            )
+            if validate != nil, sinceBest >= patience { break }
+            if validate == nil, epoch == parameters.epochs {
+                return (model, epoch)
+            }
+        }
+        if let best {
+            return (SequentialModel(catalog: log.catalog, parameters: parameters, weights: best.weights), best.epoch)
+        }
+        return (SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights), parameters.epochs)
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

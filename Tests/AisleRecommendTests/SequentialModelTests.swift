@@ -1,0 +1,111 @@
+import AisleCore
+import AisleMath
+import Testing
+
+@testable import AisleRecommend
+
+/// The sequential recommender's promises beyond the contract every model keeps: it reads order
+/// (the newest click decides), training is repeatable, and the trainer stops early on validation.
+@Suite struct SequentialModelTests {
+    /// Settings small enough for a test, large enough to learn the fixture's orders.
+    static let small = SequentialModel.Parameters(
+        dimension: 16,
+        blocks: 2,
+        heads: 2,
+        hidden: 32,
+        maxLength: 8,
+        dropout: 0.1,
+        learningRate: 0.01,
+        batchSize: 8,
+        epochs: 60
+    )
+
+    private static let log = InteractionLog(Fixtures.twoTasteLog(), extraItems: ["new"])
+
+    private func train(_ parameters: SequentialModel.Parameters = small, threads: Int = 2) throws -> SequentialModel {
+        try SequentialTrainer(parameters: parameters, parallelism: Parallelism(threads: threads)).train(on: Self.log)
+            .model
+    }
+
+    private func history(_ ids: [String]) throws -> History {
+        var history = History()
+        for (step, id) in ids.enumerated() {
+            history.append(
+                item: try #require(Self.log.catalog.index(of: ItemID(id))),
+                weight: 1,
+                timestamp: Double(step)
+            )
+        }
+        return history
+    }
+
+    private func best(_ model: SequentialModel, after ids: [String]) throws -> String {
+        let top = try #require(model.rank(try history(ids), limit: 1).first)
+        return Self.log.catalog.ids[top.index].rawValue
+    }
+
+    @Test("it answers what comes after the newest item, and the next click changes the answer at once")
+    func newestClickDecides() throws {
+        let model = try train()
+        #expect(try best(model, after: ["a", "b"]) == "c")
+        #expect(try best(model, after: ["a", "b", "c"]) == "d")
+        // One more click, from the other taste group, and no retraining: the answer follows it.
+        #expect(try best(model, after: ["a", "b", "c", "w"]) == "x")
+        #expect(try best(model, after: ["v", "w", "x", "y"]) == "z")
+    }
+
+    @Test("the same seed gives the same weights; another seed other weights")
+    func deterministic() throws {
+        let first = try train()
+        let again = try train()
+        #expect(first.weights == again.weights)
+        var other = Self.small
+        other.seed = 7
+        #expect(try train(other).weights != first.weights)
+    }
+
+    @Test("the batched scores equal the one-shopper scores")
+    func batchedScores() throws {
+        let model = try train()
+        let histories = [try history(["a", "b"]), History(), try history(["v", "w", "x"])]
+        let batched = model.scores(forBatch: histories, parallelism: Parallelism(threads: 2))
+        for (history, scores) in zip(histories, batched) {
+            let single = model.scores(for: history)
+            #expect(zip(single, scores).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($0)) })
+        }
+    }
+
+    @Test("early stopping keeps the best epoch's weights and reports every epoch")
+    func earlyStopping() throws {
+        var parameters = Self.small
+        parameters.epochs = 30
+        var reports: [SequentialTrainer.EpochReport] = []
+        // A validation score that peaks at epoch 4: training stops `patience` epochs later.
+        let trainer = SequentialTrainer(parameters: parameters, parallelism: .serial, patience: 3)
+        var calls = 0
+        let (model, bestEpoch) = try trainer.train(
+            on: Self.log,
+            validate: { _ in
+                calls += 1
+                return -abs(Double(calls) - 4)
+            },
+            report: { reports.append($0) }
+        )
+        #expect(bestEpoch == 4)
+        #expect(reports.count == 7)
+        #expect(reports.map(\.isBest) == [true, true, true, true, false, false, false])
+        #expect(reports.allSatisfy { $0.loss.isFinite && $0.loss > 0 })
+        var fixed = parameters
+        fixed.epochs = 4
+        let refit = try SequentialTrainer(parameters: fixed, parallelism: .serial).train(on: Self.log).model
+        #expect(refit.weights == model.weights, "the best epoch's weights are the 4-epoch run's")
+    }
+
+    @Test("a log with no sequence of two items is refused with a clear error")
+    func nothingToLearn() {
+        let log = InteractionLog([Interaction(user: "u", item: "a", timestamp: 0)])
+        #expect(throws: TrainingError.noInteractions) {
+            try SequentialTrainer(parameters: Self.small, parallelism: .serial).train(on: log)
+        }
+    }
+}
