@@ -73,7 +73,9 @@ let package = Package(
         .target(
             name: "AisleRecommend",
             dependencies: ["AisleCore", "AisleStore", "AisleMath"],
-            swiftSettings: swiftSettings
+            // Optimised in debug builds too: the serving trainer trains the Transformer in the
+            // end-to-end tests, and its SIMD loops are many times slower unoptimised.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "AisleStore",

@@ -398,6 +398,9 @@ public struct RecommendConfiguration: Sendable, Equatable {
     public var eventWeights: [String: Double] = [:]
     /// Age at which an interaction counts half in training; nil counts all fully.
     public var interactionHalfLife: Duration?
+    /// Train the sequential Transformer with each snapshot (when the blend is tuned; it joins
+    /// the feed with the weight validation gives it).
+    public var transformer = true
 
     public init() {}
 }

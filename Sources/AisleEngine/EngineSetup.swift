@@ -115,6 +115,7 @@ public enum EngineSetup {
         settings.trainer.interactionHalfLifeSeconds = configuration.recommend.interactionHalfLife.map {
             Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
         }
+        if !configuration.recommend.transformer { settings.trainer.transformer = nil }
         return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
     }
 

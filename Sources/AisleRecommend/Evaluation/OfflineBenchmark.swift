@@ -23,10 +23,10 @@ public struct OfflineBenchmark: Sendable {
     public let listLength: Int
 
     /// A benchmark over `split`.
-    public init(split: Split, parallelism: Parallelism, listLength: Int = 50) {
+    public init(split: Split, parallelism: Parallelism, listLength: Int = 50, catalog: Catalog? = nil) {
         self.split = split
         self.parallelism = parallelism
-        self.catalog = Catalog(split.catalogItems)
+        self.catalog = catalog ?? Catalog(split.catalogItems)
         self.listLength = listLength
     }
 
@@ -80,6 +80,11 @@ public struct OfflineBenchmark: Sendable {
         public let spec: ModelSpec
         /// Validation NDCG@10.
         public let validNDCG: Double
+
+        public init(spec: ModelSpec, validNDCG: Double) {
+            self.spec = spec
+            self.validNDCG = validNDCG
+        }
     }
 
     /// Searches `ModelSpec.grid(for: kind)` on validation; returns the trials, best first (ties: grid order).
@@ -109,6 +114,12 @@ public struct OfflineBenchmark: Sendable {
         }.map(\.element)
     }
 
+    /// Indices of `log`'s users with a validation target (scoring the others is wasted work).
+    func validationUsers(of log: InteractionLog) -> [Int] {
+        let targetUsers = Set(split.valid.map(\.user))
+        return log.users.indices.filter { targetUsers.contains(log.users[$0]) }
+    }
+
     /// Trains the transformer on train with early stopping on validation NDCG@10; returns the
     /// settings with the best epoch count (what the refit on train + valid runs) and its score.
     public func tuneEpochs(
@@ -116,8 +127,7 @@ public struct OfflineBenchmark: Sendable {
         report: (SequentialTrainer.EpochReport) -> Void = { _ in }
     ) throws -> (spec: ModelSpec, validNDCG: Double) {
         let log = log(.train)
-        let targetUsers = Set(split.valid.map(\.user))
-        let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
+        let users = validationUsers(of: log)
         let scorer = RankingScorer(split: split, target: .valid)
         var bestScore = 0.0
         let trainer = SequentialTrainer(parameters: parameters, parallelism: parallelism)
@@ -141,7 +151,13 @@ public struct OfflineBenchmark: Sendable {
     /// Also returns each model's NDCG@10 alone (`singleNDCG`, in the order of `specs`).
     public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
-        let models = try specs.map { try $0.train(on: log, parallelism: parallelism) }
+        return tuneHybrid(models: try specs.map { try $0.train(on: log, parallelism: parallelism) })
+    }
+
+    /// The same for models already fitted on `log(.train)` (the serving trainer's transformer,
+    /// trained once with early stopping and then served).
+    public func tuneHybrid(models: [any Recommender]) -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
+        let log = log(.train)
         // Only users with a validation target count; scoring the others would be wasted work.
         let targetUsers = Set(split.valid.map(\.user))
         let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
@@ -175,10 +191,10 @@ public struct OfflineBenchmark: Sendable {
             let lists = Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
             return scorer.metrics(lists).value("NDCG", at: 10)
         }
-        var best = (weights: [Float](repeating: 0, count: specs.count), ndcg: -1.0)
+        var best = (weights: [Float](repeating: 0, count: models.count), ndcg: -1.0)
         var singles: [Double] = []
-        for index in specs.indices {
-            var single = [Float](repeating: 0, count: specs.count)
+        for index in models.indices {
+            var single = [Float](repeating: 0, count: models.count)
             single[index] = 1
             let ndcg = validNDCG(single)
             singles.append(ndcg)
@@ -187,7 +203,7 @@ public struct OfflineBenchmark: Sendable {
         let anchor = best.weights.firstIndex(of: 1) ?? 0
         let ladder: [Float] = [0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2]
         for _ in 0..<2 {
-            for index in specs.indices where index != anchor {
+            for index in models.indices where index != anchor {
                 for value in ladder where value != best.weights[index] {
                     var trial = best.weights
                     trial[index] = value

@@ -116,6 +116,7 @@ public struct RecommendationEngine: Sendable {
         }
         add(.sequence, sequenceScores)
         add(.itemKNN, neighbourScores)
+        if let sequential = snapshot.sequential { add(.transformer, sequential.scores(for: history)) }
         if let weight = blend[.popularity], weight != 0, snapshot.standardTrend.count == total.count {
             let trend = FeedComponent(kind: .popularity, weight: weight, standardised: snapshot.standardTrend)
             trend.add(into: &total)
@@ -202,6 +203,11 @@ public struct RecommendationEngine: Sendable {
         case .sequence?, .itemKNN?:
             let sources = neighbourSources(of: Int(index), history: history)
             if !sources.isEmpty { return Reason(.similarToViewed, itemIDs: sources) }
+            return Reason(.matchesProfile)
+        case .transformer?:
+            // The items the newest position attended to most drove the network's answer.
+            let sources = snapshot.sequential?.attention(for: history).prefix(3).map { snapshot.catalog.ids[$0.index] }
+            if let sources, !sources.isEmpty { return Reason(.similarToViewed, itemIDs: Array(sources)) }
             return Reason(.matchesProfile)
         case .popularity?:
             let liked = Set(history.items.compactMap { facts(of: snapshot.catalog.ids[Int($0)])?.categories.first })

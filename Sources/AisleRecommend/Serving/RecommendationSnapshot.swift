@@ -26,6 +26,9 @@ public final class RecommendationSnapshot: Sendable {
     public let boughtTogether: ItemKNNModel
     /// Factor model for the feed; nil when there was too little data.
     public let factors: ALSModel?
+    /// The sequential Transformer for the feed; nil when it was not trained (too little data to
+    /// validate it, or switched off).
+    public let sequential: SequentialModel?
     /// Content similarity over the catalog's attributes.
     public let content: ContentIndex
     /// The feed blend: component weights by model kind.
@@ -53,6 +56,7 @@ public final class RecommendationSnapshot: Sendable {
         next: SequenceModel,
         boughtTogether: ItemKNNModel,
         factors: ALSModel?,
+        sequential: SequentialModel? = nil,
         blend: [ModelKind: Float]
     ) {
         precondition(facts.count == catalog.count, "one fact per catalog item")
@@ -66,6 +70,7 @@ public final class RecommendationSnapshot: Sendable {
         self.next = next
         self.boughtTogether = boughtTogether
         self.factors = factors
+        self.sequential = sequential
         self.content = ContentIndex(facts: facts)
         self.blend = blend
         self.recommendable = facts.map(\.recommendable)

@@ -18,6 +18,9 @@ public enum SnapshotArchive {
         var sequence: SequenceModel.Parameters
         var factors: ALSModel.Parameters?
         var platforms: [String]
+        /// The sequential model's settings; nil when the snapshot has none (and in files written
+        /// before it existed).
+        var transformer: SequentialModel.Parameters?
     }
 
     /// Writes `snapshot` to `path` atomically.
@@ -43,7 +46,8 @@ public enum SnapshotArchive {
             blend: Dictionary(uniqueKeysWithValues: snapshot.blend.map { ($0.key.rawValue, $0.value) }),
             sequence: snapshot.next.parameters,
             factors: snapshot.factors?.parameters,
-            platforms: snapshot.segmentTrends.keys.sorted()
+            platforms: snapshot.segmentTrends.keys.sorted(),
+            transformer: snapshot.sequential?.parameters
         )
         var data = Data(magic)
         let json = try JSONEncoder().encode(header)
@@ -57,6 +61,7 @@ public enum SnapshotArchive {
             append(lists.weights, to: &data)
         }
         append(snapshot.factors?.itemFactors.values ?? [], to: &data)
+        if let sequential = snapshot.sequential { append(sequential.weights, to: &data) }
         return data
     }
 
@@ -107,6 +112,14 @@ public enum SnapshotArchive {
                 itemFactors: DenseMatrix(rows: catalog.count, columns: parameters.factors, values: factorValues)
             )
         }
+        var sequential: SequentialModel?
+        if let parameters = header.transformer {
+            let weights = try reader.array(Float.self, count: nil)
+            guard weights.count == SequentialModel.layout(items: catalog.count, parameters: parameters).count else {
+                throw AisleError(code: .unavailable, message: "\(path): the transformer's weights have the wrong size")
+            }
+            sequential = SequentialModel(catalog: catalog, parameters: parameters, weights: weights)
+        }
         return RecommendationSnapshot(
             trainedAt: Timestamp(millisecondsSinceEpoch: header.trainedAtMilliseconds),
             report: header.report,
@@ -118,6 +131,7 @@ public enum SnapshotArchive {
             next: SequenceModel(catalog: catalog, parameters: header.sequence, next: lists[1]),
             boughtTogether: ItemKNNModel(catalog: catalog, similar: lists[2]),
             factors: factors,
+            sequential: sequential,
             blend: Dictionary(
                 uniqueKeysWithValues: header.blend.compactMap { key, value in
                     ModelKind(rawValue: key).map { ($0, value) }

@@ -29,6 +29,14 @@ public struct SnapshotTrainer: Sendable {
         /// Age at which an interaction counts half in the models, in seconds (relative to the
         /// newest event); nil counts every interaction fully. Trends decay on their own.
         public var interactionHalfLifeSeconds: Double?
+        /// The sequential Transformer's settings (nil: not trained). It is trained only when the
+        /// blend is tuned: on the validation sample's training part, stopped early on its
+        /// held-out shoppers, so its weight in the feed is measured, never assumed.
+        public var transformer: SequentialModel.Parameters? = SequentialModel.Parameters(epochs: 60)
+        /// Held-out shoppers (with 3+ interactions) needed before the Transformer is trained:
+        /// on fewer, its validation score is too noisy to earn it a weight, and a network fitted
+        /// to a few dozen shoppers adds noise to the feed.
+        public var transformerMinimumShoppers = 200
         /// The blend used when it is not tuned.
         public var defaultBlend: [ModelKind: Float] = [.als: 1, .sequence: 1, .itemKNN: 0.5, .popularity: 0.1]
 
@@ -108,7 +116,26 @@ public struct SnapshotTrainer: Sendable {
                     }
                 }
             }
-        let blend = try timed("blend") { try chooseBlend(input, hasFactors: factors != nil, report: &report) }
+        let validation = ValidationSample.split(input.interactions, shoppers: settings.validationShoppers)
+        let benchmark = OfflineBenchmark(split: validation, parallelism: parallelism, catalog: catalog)
+        let tunesBlend = input.interactions.count <= settings.tuneBlendUpTo && validation.valid.count >= 50
+        let sequential: SequentialModel? =
+            tunesBlend && validation.valid.count >= settings.transformerMinimumShoppers
+            ? try settings.transformer.map { parameters in
+                try timed("transformer") {
+                    try trainSequential(parameters, benchmark: benchmark, progress: progress, shouldStop: shouldStop)
+                }
+            } : nil
+        let blend = try timed("blend") {
+            try chooseBlend(
+                input,
+                validation: validation,
+                benchmark: benchmark,
+                hasFactors: factors != nil,
+                sequential: sequential,
+                report: &report
+            )
+        }
         report.blend = Dictionary(uniqueKeysWithValues: blend.map { ($0.key.rawValue, $0.value) })
         progress("blend: \(report.blendSource)")
         return RecommendationSnapshot(
@@ -122,8 +149,36 @@ public struct SnapshotTrainer: Sendable {
             next: next,
             boughtTogether: boughtTogether,
             factors: factors,
+            sequential: sequential,
             blend: blend
         )
+    }
+
+    /// The Transformer trained on the validation sample's training part (everything but the
+    /// held-out shoppers' last interactions), stopped when validation NDCG@10 stops improving;
+    /// the best epoch's weights are served.
+    private func trainSequential(
+        _ parameters: SequentialModel.Parameters,
+        benchmark: OfflineBenchmark,
+        progress: (String) -> Void,
+        shouldStop: () -> Bool
+    ) throws -> SequentialModel {
+        let log = benchmark.log(.train)
+        let users = benchmark.validationUsers(of: log)
+        let scorer = RankingScorer(split: benchmark.split, target: .valid)
+        let trainer = SequentialTrainer(parameters: parameters, parallelism: settings.parallelism, patience: 3)
+        return try trainer.train(
+            on: log,
+            validate: { model in
+                scorer.metrics(benchmark.lists(model, log: log, users: users)).value("NDCG", at: 10)
+            },
+            report: { epoch in
+                progress(
+                    "transformer: epoch \(epoch.epoch)/\(epoch.epochs), loss \(String(format: "%.4f", epoch.loss)), valid NDCG@10 \(String(format: "%.4f", epoch.validation ?? 0))\(epoch.isBest ? " (best)" : "") (\(String(format: "%.2f", epoch.seconds)) s)"
+                )
+            },
+            shouldStop: shouldStop
+        ).model
     }
 
     /// `interactions` with each weight halved per `halfLife` seconds of age before the newest one.
@@ -178,16 +233,20 @@ public struct SnapshotTrainer: Sendable {
     /// Tunes the feed blend on a validation sample: each sampled shopper's last interaction is held
     /// out, the models are fitted on the rest, and the weights that rank the held-out items best
     /// (NDCG@10) win. Falls back to the default blend on little or very large data.
-    private func chooseBlend(_ input: TrainingInput, hasFactors: Bool, report: inout TrainingReport) throws
-        -> [ModelKind: Float]
-    {
+    private func chooseBlend(
+        _ input: TrainingInput,
+        validation split: Split,
+        benchmark: OfflineBenchmark,
+        hasFactors: Bool,
+        sequential: SequentialModel?,
+        report: inout TrainingReport
+    ) throws -> [ModelKind: Float] {
         var defaults = settings.defaultBlend
         if !hasFactors { defaults[.als] = nil }
         guard input.interactions.count <= settings.tuneBlendUpTo else {
             report.blendSource = "defaults (more than \(settings.tuneBlendUpTo) interactions)"
             return defaults
         }
-        let split = ValidationSample.split(input.interactions, shoppers: settings.validationShoppers)
         guard split.valid.count >= 50 else {
             report.blendSource = "defaults (only \(split.valid.count) shoppers with 3+ interactions)"
             return defaults
@@ -202,14 +261,20 @@ public struct SnapshotTrainer: Sendable {
             default: .popularity(.init(halfLifeSeconds: 7 * 86_400))
             }
         }
-        let benchmark = OfflineBenchmark(split: split, parallelism: settings.parallelism)
-        let (weights, ndcg, singles) = try benchmark.tuneHybrid(specs)
+        let log = benchmark.log(.train)
+        var models = try specs.map { try $0.train(on: log, parallelism: settings.parallelism) }
+        var names = kinds
+        if let sequential {
+            models.append(sequential)
+            names.append(.transformer)
+        }
+        let (weights, ndcg, singles) = benchmark.tuneHybrid(models: models)
         report.blendSource =
             "tuned on \(split.valid.count) validation shoppers (NDCG@10 \(String(format: "%.4f", ndcg)))"
-        var quality = Dictionary(uniqueKeysWithValues: zip(kinds.map(\.rawValue), singles))
+        var quality = Dictionary(uniqueKeysWithValues: zip(names.map(\.rawValue), singles))
         quality["blend"] = ndcg
         report.validationNDCG = quality
-        return Dictionary(uniqueKeysWithValues: zip(kinds, weights).filter { $0.1 != 0 })
+        return Dictionary(uniqueKeysWithValues: zip(names, weights).filter { $0.1 != 0 })
     }
 }
 

@@ -37,11 +37,14 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("protocol"), help: "Split: loo (leave-last-out) or global (80/10/10 by time).")
     var splitProtocol: String = "loo"
 
-    @Option(help: "Comma-separated models: pop, itemknn, seq, ease, als, hybrid.")
+    @Option(help: "Comma-separated models: pop, itemknn, seq, ease, als, transformer, hybrid.")
     var models: String = "pop,itemknn,seq,ease,als,hybrid"
 
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
+
+    @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.help))
+    var transformerSettings: String?
 
     @OptionGroup var engine: EngineOptions
 
@@ -50,6 +53,7 @@ struct EvalCommand: ParsableCommand {
             throw ValidationError("--protocol must be loo or global, got \"\(splitProtocol)\"")
         }
         let kinds = try ModelList.parse(models)
+        let transformerPoint = try transformerSettings.map(TransformerSettings.parse)
         let clock = ContinuousClock()
         let rows = try InteractionFile.read(input)
         let benchmark = OfflineBenchmark(split: Split(rows, protocol: split), parallelism: engine.parallelism)
@@ -60,7 +64,7 @@ struct EvalCommand: ParsableCommand {
         var tuned: [ModelKind: OfflineBenchmark.Trial] = [:]
         for kind in kinds where kind != .hybrid {
             let start = clock.now
-            let trials = try benchmark.tune(kind)
+            let trials = try tune(kind, benchmark: benchmark, point: transformerPoint)
             guard let best = trials.first else { continue }
             tuned[kind] = best
             let tuneSeconds = (clock.now - start).seconds
@@ -86,7 +90,7 @@ struct EvalCommand: ParsableCommand {
             for kind in base {
                 if let trial = tuned[kind] {
                     specs.append(trial.spec)
-                } else if let best = try benchmark.tune(kind).first {
+                } else if let best = try tune(kind, benchmark: benchmark, point: transformerPoint).first {
                     specs.append(best.spec)
                 }
             }
@@ -115,6 +119,20 @@ struct EvalCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(results).write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// `kind`'s tried settings, best first: its grid, or the one transformer point given. The
+    /// transformer prints every epoch.
+    private func tune(
+        _ kind: ModelKind,
+        benchmark: OfflineBenchmark,
+        point: SequentialModel.Parameters?
+    ) throws -> [OfflineBenchmark.Trial] {
+        if kind == .transformer, let point {
+            let (spec, ndcg) = try benchmark.tuneEpochs(point, report: RecommendBatchCommand.printEpoch)
+            return [OfflineBenchmark.Trial(spec: spec, validNDCG: ndcg)]
+        }
+        return try benchmark.tune(kind, onEpoch: RecommendBatchCommand.printEpoch)
     }
 }
 

@@ -37,10 +37,14 @@ struct RecommendBatchCommand: ParsableCommand {
     @Flag(help: "Use the model's default settings instead of tuning on the validation part.")
     var noTune = false
 
+    @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.help))
+    var transformerSettings: String?
+
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
         _ = try ModelList.parse(model)
+        if let transformerSettings { _ = try TransformerSettings.parse(transformerSettings) }
         guard length >= 20 else { throw ValidationError("--length must be at least 20 (evaluate.py reads the top 20)") }
         guard OfflineBenchmark.Fit(rawValue: fit) != nil else {
             throw ValidationError("--fit must be train+valid or train")
@@ -61,7 +65,7 @@ struct RecommendBatchCommand: ParsableCommand {
         let log = benchmark.log(fit)
         if model == .hybrid {
             let specs = try ModelKind.allCases.filter { $0 != .hybrid }.compactMap { kind in
-                noTune ? ModelSpec.defaults(for: kind) : try benchmark.tune(kind).first?.spec
+                noTune ? ModelSpec.defaults(for: kind) : try tuned(kind, benchmark: benchmark)
             }
             let weights = try benchmark.tuneHybrid(specs).weights
             recommender = try benchmark.hybrid(specs, weights: weights, fit: fit)
@@ -75,11 +79,10 @@ struct RecommendBatchCommand: ParsableCommand {
                 }
                 spec = defaults
             } else {
-                guard let best = try benchmark.tune(model, onTrial: Self.printTrial, onEpoch: Self.printEpoch).first
-                else {
+                guard let best = try tuned(model, benchmark: benchmark) else {
                     throw ValidationError("nothing to tune for \(model)")
                 }
-                spec = best.spec
+                spec = best
             }
             Console.error("recommend-batch: \(spec)")
             recommender = try spec.train(on: log, parallelism: benchmark.parallelism) { iteration, seconds in
@@ -99,6 +102,19 @@ struct RecommendBatchCommand: ParsableCommand {
         )
     }
 
+    /// The best settings of `kind` on validation: its grid, or the one transformer point given.
+    private func tuned(_ kind: ModelKind, benchmark: OfflineBenchmark) throws -> ModelSpec? {
+        if kind == .transformer, let transformerSettings {
+            let (spec, ndcg) = try benchmark.tuneEpochs(
+                try TransformerSettings.parse(transformerSettings),
+                report: Self.printEpoch
+            )
+            Self.printTrial(OfflineBenchmark.Trial(spec: spec, validNDCG: ndcg))
+            return spec
+        }
+        return try benchmark.tune(kind, onTrial: Self.printTrial, onEpoch: Self.printEpoch).first?.spec
+    }
+
     static func printTrial(_ trial: OfflineBenchmark.Trial) {
         Console.error("recommend-batch: tried \(trial.spec): valid NDCG@10 \(String(format: "%.4f", trial.validNDCG))")
     }
@@ -108,7 +124,7 @@ struct RecommendBatchCommand: ParsableCommand {
             ", valid NDCG@10 " + String(format: "%.4f", $0) + (report.isBest ? " (best)" : "")
         }
         Console.error(
-            "recommend-batch: epoch \(report.epoch)/\(report.epochs): loss \(String(format: "%.4f", report.loss))\(validation ?? "") in \(String(format: "%.1f", report.seconds)) s"
+            "transformer: epoch \(report.epoch)/\(report.epochs): loss \(String(format: "%.4f", report.loss))\(validation ?? "") in \(String(format: "%.1f", report.seconds)) s"
         )
     }
 }

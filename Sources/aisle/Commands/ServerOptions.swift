@@ -132,6 +132,13 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
+            "Train the sequential Transformer with each model: on or off (env AISLE_TRANSFORMER; default on; docs/RECOMMENDATIONS.md)."
+    )
+    var transformer: String?
+
+    @Option(
+        name: .long,
+        help:
             "Review polarity model: auto (<data>/models/sentiment.aisle if present, else the shipped one), none (lexicon only) or a file (env AISLE_SENTIMENT_MODEL; default auto)."
     )
     var sentimentModel: String?
@@ -360,6 +367,12 @@ struct ServerOptions: ParsableArguments {
                 throw ValidationError("AISLE_INTERACTION_HALF_LIFE_DAYS must be a number, got \"\(text)\"")
             }
             configuration.recommend.interactionHalfLife = try Self.halfLife(days: days)
+        }
+        if let text = setting(transformer, "AISLE_TRANSFORMER") {
+            guard text == "on" || text == "off" else {
+                throw ValidationError("--transformer is on or off, got \"\(text.prefix(32))\"")
+            }
+            configuration.recommend.transformer = text == "on"
         }
         if let text = setting(sentimentModel, "AISLE_SENTIMENT_MODEL") {
             configuration.reviews.sentimentModel = .init(setting: text)

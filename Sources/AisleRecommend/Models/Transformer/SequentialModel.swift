@@ -27,7 +27,7 @@ public struct SequentialModel: Recommender {
         public var learningRate: Float
         /// Decoupled weight decay on embeddings and matrices.
         public var weightDecay: Float
-        /// Sequences per step.
+        /// Sequences per step (fewer on a log of under 32 × this many sequences).
         public var batchSize: Int
         /// Passes over the data at most (early stopping may end sooner).
         public var epochs: Int
@@ -155,5 +155,30 @@ public struct SequentialModel: Recommender {
             }
         }
         return (0..<histories.count).map { Array(scores[($0 * items)..<(($0 + 1) * items)]) }
+    }
+
+    /// The shopper's items the newest position attends to in the last block, strongest first:
+    /// attention weights averaged over heads, summed over repeats of an item. What drove the
+    /// answer, for explanations. Empty for an empty history.
+    public func attention(for history: History) -> [ScoredIndex] {
+        let sequence = Self.sequence(history.items, maxLength: layout.maxLength)
+        guard !sequence.isEmpty else { return [] }
+        var batch = TokenBatch()
+        batch.append(sequence)
+        let n = sequence.count
+        let probabilities = weights.withUnsafeBufferPointer { buffer -> [Float] in
+            guard let base = buffer.baseAddress else { return [] }
+            let network = TransformerNetwork(layout: layout)
+            return network.forward(batch, weights: base, dropout: nil, parallelism: .serial).blocks.last?.probabilities
+                ?? []
+        }
+        guard probabilities.count == layout.heads * n * n else { return [] }
+        var strength: [Int32: Float] = [:]
+        for (position, item) in sequence.enumerated() {
+            for head in 0..<layout.heads {
+                strength[item, default: 0] += probabilities[(head * n + n - 1) * n + position] / Float(layout.heads)
+            }
+        }
+        return strength.map { ScoredIndex(index: Int($0.key), score: $0.value) }.sorted(by: ScoredIndex.ranksBefore)
     }
 }

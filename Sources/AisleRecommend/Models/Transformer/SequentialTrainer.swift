@@ -54,10 +54,13 @@ public struct SequentialTrainer: Sendable {
     /// Trains on `log`. `validate` (when given) scores a candidate model after each epoch, higher
     /// is better; the best epoch's weights are returned with its number. Without it every epoch
     /// runs and the last weights are kept.
+    /// `shouldStop` is asked before every epoch; when it answers true training throws
+    /// `CancellationError` (the server is shutting down or a newer run replaced this one).
     public func train(
         on log: InteractionLog,
         validate: ((SequentialModel) -> Double)? = nil,
-        report: (EpochReport) -> Void = { _ in }
+        report: (EpochReport) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
     ) throws -> (model: SequentialModel, bestEpoch: Int) {
         guard log.catalog.count > 0 else { throw TrainingError.noInteractions }
         let sequences = Self.sequences(log, maxLength: parameters.maxLength)
@@ -81,9 +84,12 @@ public struct SequentialTrainer: Sendable {
         var best: (weights: [Float], score: Double, epoch: Int)?
         var sinceBest = 0
         var gradients = [Float](repeating: 0, count: layout.count)
-        let batchSize = max(1, parameters.batchSize)
+        // At most `batchSize` sequences per step, fewer on a small log, so that an epoch takes
+        // at least about 32 steps: a few hundred shoppers would otherwise learn in 2 steps an epoch.
+        let batchSize = max(1, min(parameters.batchSize, sequences.count / 32))
         let clock = ContinuousClock()
         for epoch in 1...max(1, parameters.epochs) {
+            if shouldStop() { throw CancellationError() }
             let start = clock.now
             order.shuffle(using: &random)
             var lossSum = 0.0

@@ -190,7 +190,8 @@ enum TransformerKernels {
         var largest8 = SIMD8<Float>(repeating: -.infinity)
         var index = 0
         while index + 8 <= count {
-            largest8 = pointwiseMax(largest8, raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+            let values = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            largest8.replace(with: values, where: values .> largest8)
             index += 8
         }
         var largest = largest8.max()

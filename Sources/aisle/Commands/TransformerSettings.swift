@@ -1,0 +1,63 @@
+import AisleRecommend
+import ArgumentParser
+import Foundation
+
+/// `--transformer-settings dropout=0.5,negatives=1024`: one point instead of the transformer's
+/// tuning grid (still stopped early on validation).
+enum TransformerSettings {
+    static let help =
+        "Transformer settings instead of its grid, as key=value pairs: dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives, seed (e.g. dropout=0.5,negatives=1024)."
+
+    static func parse(_ text: String) throws -> SequentialModel.Parameters {
+        var parameters = SequentialModel.Parameters()
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else {
+                throw ValidationError("transformer settings are key=value pairs; got \"\(pair)\"")
+            }
+            let (key, value) = (parts[0], parts[1])
+            func integer() throws -> Int {
+                guard let number = Int(value), number > 0 else {
+                    throw ValidationError("\(key) must be a positive integer, got \"\(value)\"")
+                }
+                return number
+            }
+            func fraction(_ range: ClosedRange<Float>) throws -> Float {
+                guard let number = Float(value), range.contains(number) else {
+                    throw ValidationError("\(key) must be a number in \(range), got \"\(value)\"")
+                }
+                return number
+            }
+            switch key {
+            case "dim": parameters.dimension = try integer()
+            case "blocks": parameters.blocks = try integer()
+            case "heads": parameters.heads = try integer()
+            case "hidden": parameters.hidden = try integer()
+            case "max_len": parameters.maxLength = try integer()
+            case "dropout": parameters.dropout = try fraction(0...0.9)
+            case "lr": parameters.learningRate = try fraction(1e-6...1)
+            case "weight_decay": parameters.weightDecay = try fraction(0...10)
+            case "batch": parameters.batchSize = try integer()
+            case "epochs": parameters.epochs = try integer()
+            case "negatives":
+                guard let number = Int(value), number >= 0 else {
+                    throw ValidationError("negatives must be 0 (full softmax) or more, got \"\(value)\"")
+                }
+                parameters.sampledNegatives = number
+            case "seed":
+                guard let number = UInt64(value) else {
+                    throw ValidationError("seed must be an integer, got \"\(value)\"")
+                }
+                parameters.seed = number
+            default:
+                throw ValidationError(
+                    "unknown transformer setting \"\(key)\"; use dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives or seed"
+                )
+            }
+        }
+        guard parameters.dimension % parameters.heads == 0 else {
+            throw ValidationError("dim \(parameters.dimension) must be a multiple of heads \(parameters.heads)")
+        }
+        return parameters
+    }
+}
