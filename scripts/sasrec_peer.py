@@ -6,7 +6,8 @@ Same network as SequentialModel: item embedding x sqrt(d) + learned position (0 
 pre-LayerNorm blocks of causal multi-head attention and a GELU (tanh) feed-forward layer, final
 LayerNorm, scores h . E^T + b with tied item embeddings; cross-entropy over every item at every
 position; AdamW (0.9, 0.98); sequences cut from the newest end into windows of max_len + 1.
-Batches are padded to their longest sequence (PyTorch's usual way; Aisle packs without padding).
+Batches are padded on the right to their longest sequence (PyTorch's usual way; Aisle packs
+without padding); causal attention keeps real tokens from seeing the padding after them.
 
 Usage: sasrec_peer.py --split DIR [--epochs N] [--threads 2] [--out recs.tsv] [--fit train|train+valid]
 Prints one line per epoch (loss, validation NDCG@10 when fitting on train, seconds) and a
@@ -51,13 +52,13 @@ class SASRec(nn.Module):
         nn.init.uniform_(self.items.weight, -0.02 * math.sqrt(3), 0.02 * math.sqrt(3))
         nn.init.uniform_(self.positions.weight, -0.02 * math.sqrt(3), 0.02 * math.sqrt(3))
 
-    def forward(self, seqs, positions, padding):
+    def forward(self, seqs, positions):
         x = self.dropout(self.items(seqs) * self.scale + self.positions(positions))
         length = seqs.shape[1]
         causal = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
         for block in self.blocks:
             a = block["norm1"](x)
-            attended, _ = block["attention"](a, a, a, attn_mask=causal, key_padding_mask=padding, need_weights=False)
+            attended, _ = block["attention"](a, a, a, attn_mask=causal, need_weights=False)
             x = x + self.dropout(attended)
             f = block["down"](F.gelu(block["up"](block["norm2"](x)), approximate="tanh"))
             x = x + self.dropout(f)
@@ -77,22 +78,22 @@ def windows(histories, max_len):
     return result
 
 
-def batch_tensors(seqs, max_len, with_targets=True):
+def batch_tensors(seqs, with_targets=True):
+    """Inputs, targets (-100 where none), positions (0 = newest) and each row's last index."""
     length = max(len(s) - (1 if with_targets else 0) for s in seqs)
     inputs = torch.zeros(len(seqs), length, dtype=torch.long)
     targets = torch.full((len(seqs), length), -100, dtype=torch.long)
     positions = torch.zeros(len(seqs), length, dtype=torch.long)
-    padding = torch.ones(len(seqs), length, dtype=torch.bool)
+    last = torch.zeros(len(seqs), dtype=torch.long)
     for row, s in enumerate(seqs):
         x = s[:-1] if with_targets else s
         n = len(x)
-        offset = length - n  # left padding: the newest item is last
-        inputs[row, offset:] = torch.tensor(x)
-        positions[row, offset:] = torch.arange(n - 1, -1, -1)
-        padding[row, offset:] = False
+        inputs[row, :n] = torch.tensor(x)
+        positions[row, :n] = torch.arange(n - 1, -1, -1)
+        last[row] = n - 1
         if with_targets:
-            targets[row, offset:] = torch.tensor(s[1:])
-    return inputs, targets, positions, padding
+            targets[row, :n] = torch.tensor(s[1:])
+    return inputs, targets, positions, last
 
 
 def main():
@@ -145,8 +146,8 @@ def main():
                 chunk = [(u, h) for u, h in zip(users[first:first + 512], histories[first:first + 512]) if u in target and h]
                 if not chunk:
                     continue
-                inputs, _, positions, padding = batch_tensors([h[-args.max_len:] for _, h in chunk], args.max_len, False)
-                h = model(inputs, positions, padding)[:, -1, :]
+                inputs, _, positions, last = batch_tensors([h[-args.max_len:] for _, h in chunk], False)
+                h = model(inputs, positions)[torch.arange(len(chunk)), last]
                 scores = model.logits(h)
                 for row, (user, history) in enumerate(chunk):
                     scores[row, history] = -float("inf")
@@ -165,8 +166,8 @@ def main():
         random.shuffle(sequences)
         loss_sum, tokens = 0.0, 0
         for first in range(0, len(sequences), args.batch):
-            inputs, targets, positions, padding = batch_tensors(sequences[first:first + args.batch], args.max_len)
-            h = model(inputs, positions, padding)
+            inputs, targets, positions, _ = batch_tensors(sequences[first:first + args.batch])
+            h = model(inputs, positions)
             mask = targets >= 0
             logits = model.logits(h[mask])
             loss = F.cross_entropy(logits, targets[mask])
@@ -188,8 +189,8 @@ def main():
             f.write("user_id\titems\n")
             for first in range(0, len(users), 512):
                 chunk = [(u, h) for u, h in zip(users[first:first + 512], histories[first:first + 512]) if h]
-                inputs, _, positions, padding = batch_tensors([h[-args.max_len:] for _, h in chunk], args.max_len, False)
-                scores = model.logits(model(inputs, positions, padding)[:, -1, :])
+                inputs, _, positions, last = batch_tensors([h[-args.max_len:] for _, h in chunk], False)
+                scores = model.logits(model(inputs, positions)[torch.arange(len(chunk)), last])
                 for row, (_, history) in enumerate(chunk):
                     scores[row, history] = -float("inf")
                 top = torch.topk(scores, 50).indices.numpy()

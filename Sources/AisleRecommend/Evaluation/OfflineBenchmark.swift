@@ -80,10 +80,14 @@ public struct OfflineBenchmark: Sendable {
         public let spec: ModelSpec
         /// Validation NDCG@10.
         public let validNDCG: Double
+        /// The model fitted on train at these settings, when the search kept it (the
+        /// transformer's best epoch), so a blend need not train it again.
+        public let trained: (any Recommender)?
 
-        public init(spec: ModelSpec, validNDCG: Double) {
+        public init(spec: ModelSpec, validNDCG: Double, trained: (any Recommender)? = nil) {
             self.spec = spec
             self.validNDCG = validNDCG
+            self.trained = trained
         }
     }
 
@@ -97,8 +101,8 @@ public struct OfflineBenchmark: Sendable {
         var trials: [Trial] = []
         for spec in ModelSpec.grid(for: kind) {
             if case .transformer(let parameters) = spec {
-                let (tunedSpec, ndcg) = try tuneEpochs(parameters, report: onEpoch)
-                let trial = Trial(spec: tunedSpec, validNDCG: ndcg)
+                let (tunedSpec, ndcg, model) = try tuneEpochs(parameters, report: onEpoch)
+                let trial = Trial(spec: tunedSpec, validNDCG: ndcg, trained: model)
                 onTrial(trial)
                 trials.append(trial)
                 continue
@@ -125,13 +129,13 @@ public struct OfflineBenchmark: Sendable {
     public func tuneEpochs(
         _ parameters: SequentialModel.Parameters,
         report: (SequentialTrainer.EpochReport) -> Void = { _ in }
-    ) throws -> (spec: ModelSpec, validNDCG: Double) {
+    ) throws -> (spec: ModelSpec, validNDCG: Double, model: SequentialModel) {
         let log = log(.train)
         let users = validationUsers(of: log)
         let scorer = RankingScorer(split: split, target: .valid)
         var bestScore = 0.0
         let trainer = SequentialTrainer(parameters: parameters, parallelism: parallelism)
-        let (_, bestEpoch) = try trainer.train(
+        let (model, bestEpoch) = try trainer.train(
             on: log,
             validate: { model in
                 let score = scorer.metrics(lists(model, log: log, users: users)).value("NDCG", at: 10)
@@ -142,7 +146,7 @@ public struct OfflineBenchmark: Sendable {
         )
         var tuned = parameters
         tuned.epochs = bestEpoch
-        return (.transformer(tuned), bestScore)
+        return (.transformer(tuned), bestScore, model)
     }
 
     /// Blend weights for `specs` tuned on validation by coordinate ascent (the best single model
@@ -152,6 +156,12 @@ public struct OfflineBenchmark: Sendable {
     public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
         return tuneHybrid(models: try specs.map { try $0.train(on: log, parallelism: parallelism) })
+    }
+
+    /// The same for the best trials of a search: their kept models, the others fitted again.
+    public func tuneHybrid(trials: [Trial]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
+        let log = log(.train)
+        return tuneHybrid(models: try trials.map { try $0.trained ?? $0.spec.train(on: log, parallelism: parallelism) })
     }
 
     /// The same for models already fitted on `log(.train)` (the serving trainer's transformer,

@@ -86,16 +86,17 @@ struct EvalCommand: ParsableCommand {
         }
         if kinds.contains(.hybrid) {
             let base = ModelKind.allCases.filter { $0 != .hybrid }
-            var specs: [ModelSpec] = []
+            var trials: [OfflineBenchmark.Trial] = []
             for kind in base {
                 if let trial = tuned[kind] {
-                    specs.append(trial.spec)
+                    trials.append(trial)
                 } else if let best = try tune(kind, benchmark: benchmark, point: transformerPoint).first {
-                    specs.append(best.spec)
+                    trials.append(best)
                 }
             }
+            let specs = trials.map(\.spec)
             let start = clock.now
-            let (weights, validNDCG, _) = try benchmark.tuneHybrid(specs)
+            let (weights, validNDCG, _) = try benchmark.tuneHybrid(trials: trials)
             let model = try benchmark.hybrid(specs, weights: weights, fit: .trainAndValid)
             let log = benchmark.log(.trainAndValid)
             let metrics = RankingMetrics(lists: benchmark.lists(model, log: log), split: benchmark.split, target: .test)
@@ -129,8 +130,8 @@ struct EvalCommand: ParsableCommand {
         point: SequentialModel.Parameters?
     ) throws -> [OfflineBenchmark.Trial] {
         if kind == .transformer, let point {
-            let (spec, ndcg) = try benchmark.tuneEpochs(point, report: RecommendBatchCommand.printEpoch)
-            return [OfflineBenchmark.Trial(spec: spec, validNDCG: ndcg)]
+            let (spec, ndcg, model) = try benchmark.tuneEpochs(point, report: RecommendBatchCommand.printEpoch)
+            return [OfflineBenchmark.Trial(spec: spec, validNDCG: ndcg, trained: model)]
         }
         return try benchmark.tune(kind, onEpoch: RecommendBatchCommand.printEpoch)
     }

@@ -64,10 +64,13 @@ struct RecommendBatchCommand: ParsableCommand {
         let recommender: any Recommender
         let log = benchmark.log(fit)
         if model == .hybrid {
-            let specs = try ModelKind.allCases.filter { $0 != .hybrid }.compactMap { kind in
-                noTune ? ModelSpec.defaults(for: kind) : try tuned(kind, benchmark: benchmark)
+            let trials = try ModelKind.allCases.filter { $0 != .hybrid }.compactMap { kind in
+                noTune
+                    ? ModelSpec.defaults(for: kind).map { OfflineBenchmark.Trial(spec: $0, validNDCG: 0) }
+                    : try tuned(kind, benchmark: benchmark)
             }
-            let weights = try benchmark.tuneHybrid(specs).weights
+            let specs = trials.map(\.spec)
+            let weights = try benchmark.tuneHybrid(trials: trials).weights
             recommender = try benchmark.hybrid(specs, weights: weights, fit: fit)
             let blend = zip(specs, weights).filter { $0.1 != 0 }.map { "\($0.1)×\($0.0)" }.joined(separator: " + ")
             Console.error("recommend-batch: hybrid \(blend)")
@@ -82,7 +85,7 @@ struct RecommendBatchCommand: ParsableCommand {
                 guard let best = try tuned(model, benchmark: benchmark) else {
                     throw ValidationError("nothing to tune for \(model)")
                 }
-                spec = best
+                spec = best.spec
             }
             Console.error("recommend-batch: \(spec)")
             recommender = try spec.train(on: log, parallelism: benchmark.parallelism) { iteration, seconds in
@@ -103,16 +106,17 @@ struct RecommendBatchCommand: ParsableCommand {
     }
 
     /// The best settings of `kind` on validation: its grid, or the one transformer point given.
-    private func tuned(_ kind: ModelKind, benchmark: OfflineBenchmark) throws -> ModelSpec? {
+    private func tuned(_ kind: ModelKind, benchmark: OfflineBenchmark) throws -> OfflineBenchmark.Trial? {
         if kind == .transformer, let transformerSettings {
-            let (spec, ndcg) = try benchmark.tuneEpochs(
+            let (spec, ndcg, model) = try benchmark.tuneEpochs(
                 try TransformerSettings.parse(transformerSettings),
                 report: Self.printEpoch
             )
-            Self.printTrial(OfflineBenchmark.Trial(spec: spec, validNDCG: ndcg))
-            return spec
+            let trial = OfflineBenchmark.Trial(spec: spec, validNDCG: ndcg, trained: model)
+            Self.printTrial(trial)
+            return trial
         }
-        return try benchmark.tune(kind, onTrial: Self.printTrial, onEpoch: Self.printEpoch).first?.spec
+        return try benchmark.tune(kind, onTrial: Self.printTrial, onEpoch: Self.printEpoch).first
     }
 
     static func printTrial(_ trial: OfflineBenchmark.Trial) {
@@ -124,7 +128,7 @@ struct RecommendBatchCommand: ParsableCommand {
             ", valid NDCG@10 " + String(format: "%.4f", $0) + (report.isBest ? " (best)" : "")
         }
         Console.error(
-            "transformer: epoch \(report.epoch)/\(report.epochs): loss \(String(format: "%.4f", report.loss))\(validation ?? "") in \(String(format: "%.1f", report.seconds)) s"
+            "transformer: epoch \(report.epoch)/\(report.epochs): loss \(String(format: "%.4f", report.loss))\(validation ?? "") in \(String(format: "%.1f", report.seconds)) s (training \(String(format: "%.2f", report.trainingSeconds)) s)"
         )
     }
 }

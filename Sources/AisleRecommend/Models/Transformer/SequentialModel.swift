@@ -43,7 +43,7 @@ public struct SequentialModel: Recommender {
             heads: Int = 1,
             hidden: Int = 128,
             maxLength: Int = 50,
-            dropout: Float = 0.3,
+            dropout: Float = 0.5,
             learningRate: Float = 0.001,
             weightDecay: Float = 0,
             batchSize: Int = 128,

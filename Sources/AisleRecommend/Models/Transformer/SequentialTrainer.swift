@@ -19,6 +19,8 @@ public struct SequentialTrainer: Sendable {
         public let isBest: Bool
         /// Seconds the epoch took (training and validation).
         public let seconds: Double
+        /// Of which training (the passes over the data and the weight updates).
+        public let trainingSeconds: Double
     }
 
     /// The settings.
@@ -134,6 +136,7 @@ public struct SequentialTrainer: Sendable {
                 lossSum += loss * Double(batch.tokenCount)
                 lossTokens += batch.tokenCount
             }
+            let trainingSeconds = (clock.now - start).seconds
             let model = SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights)
             let score = validate?(model)
             var isBest = false
@@ -153,7 +156,8 @@ public struct SequentialTrainer: Sendable {
                     loss: lossSum / Double(max(1, lossTokens)),
                     validation: score,
                     isBest: isBest,
-                    seconds: (clock.now - start).seconds
+                    seconds: (clock.now - start).seconds,
+                    trainingSeconds: trainingSeconds
                 )
             )
             if validate != nil, sinceBest >= patience { break }
