@@ -85,7 +85,9 @@ struct EvalCommand: ParsableCommand {
             )
         }
         if kinds.contains(.hybrid) {
-            let base = ModelKind.allCases.filter { $0 != .hybrid }
+            // The listed models, or every model when the hybrid is asked for alone.
+            let listed = kinds.filter { $0 != .hybrid }
+            let base = listed.isEmpty ? ModelKind.allCases.filter { $0 != .hybrid } : listed
             var trials: [OfflineBenchmark.Trial] = []
             for kind in base {
                 if let trial = tuned[kind] {

@@ -34,17 +34,24 @@ struct RecommendBatchCommand: ParsableCommand {
     @Option(help: "Items per list.")
     var length: Int = 50
 
-    @Flag(help: "Use the model's default settings instead of tuning on the validation part.")
+    @Flag(
+        help:
+            "Use the model's default settings (or --transformer-settings as given, epochs included) instead of tuning on the validation part."
+    )
     var noTune = false
 
     @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.help))
     var transformerSettings: String?
+
+    @Option(help: "Models the hybrid blends, comma-separated (default: pop, itemknn, seq, ease, als, transformer).")
+    var blend: String?
 
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
         _ = try ModelList.parse(model)
         if let transformerSettings { _ = try TransformerSettings.parse(transformerSettings) }
+        if let blend { _ = try ModelList.parse(blend) }
         guard length >= 20 else { throw ValidationError("--length must be at least 20 (evaluate.py reads the top 20)") }
         guard OfflineBenchmark.Fit(rawValue: fit) != nil else {
             throw ValidationError("--fit must be train+valid or train")
@@ -64,7 +71,8 @@ struct RecommendBatchCommand: ParsableCommand {
         let recommender: any Recommender
         let log = benchmark.log(fit)
         if model == .hybrid {
-            let trials = try ModelKind.allCases.filter { $0 != .hybrid }.compactMap { kind in
+            let blended = try blend.map(ModelList.parse) ?? ModelKind.allCases
+            let trials = try blended.filter { $0 != .hybrid }.compactMap { kind in
                 noTune
                     ? ModelSpec.defaults(for: kind).map { OfflineBenchmark.Trial(spec: $0, validNDCG: 0) }
                     : try tuned(kind, benchmark: benchmark)
@@ -76,7 +84,10 @@ struct RecommendBatchCommand: ParsableCommand {
             Console.error("recommend-batch: hybrid \(blend)")
         } else {
             let spec: ModelSpec
-            if noTune {
+            if noTune, model == .transformer, let transformerSettings {
+                // The given settings as they are: their epoch count, no early stopping.
+                spec = .transformer(try TransformerSettings.parse(transformerSettings))
+            } else if noTune {
                 guard let defaults = ModelSpec.defaults(for: model) else {
                     throw ValidationError("no defaults for \(model)")
                 }
