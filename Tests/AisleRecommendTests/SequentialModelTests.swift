@@ -96,6 +96,9 @@ import Testing
         #expect(reports.count == 7)
         #expect(reports.map(\.isBest) == [true, true, true, true, false, false, false])
         #expect(reports.allSatisfy { $0.loss.isFinite && $0.loss > 0 })
+        #expect(reports.map(\.stopsAfter) == [4, 5, 6, 7, 7, 7, 7], "where training ends if nothing improves")
+        #expect(reports[0].line.contains("epoch 1/30: loss ") && reports[0].line.contains("ETA at most"))
+        #expect(reports[4].line.contains("stops after epoch 7 unless validation improves"))
         var fixed = parameters
         fixed.epochs = 4
         let refit = try SequentialTrainer(parameters: fixed, parallelism: .serial).train(on: Self.log).model

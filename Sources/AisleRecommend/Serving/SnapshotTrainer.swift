@@ -172,11 +172,7 @@ public struct SnapshotTrainer: Sendable {
             validate: { model in
                 scorer.metrics(benchmark.lists(model, log: log, users: users)).value("NDCG", at: 10)
             },
-            report: { epoch in
-                progress(
-                    "transformer: epoch \(epoch.epoch)/\(epoch.epochs), loss \(String(format: "%.4f", epoch.loss)), valid NDCG@10 \(String(format: "%.4f", epoch.validation ?? 0))\(epoch.isBest ? " (best)" : "") (\(String(format: "%.2f", epoch.seconds)) s)"
-                )
-            },
+            report: { epoch in progress("transformer: " + epoch.line) },
             shouldStop: shouldStop
         ).model
     }

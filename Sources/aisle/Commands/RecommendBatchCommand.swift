@@ -135,11 +135,6 @@ struct RecommendBatchCommand: ParsableCommand {
     }
 
     static func printEpoch(_ report: SequentialTrainer.EpochReport) {
-        let validation = report.validation.map {
-            ", valid NDCG@10 " + String(format: "%.4f", $0) + (report.isBest ? " (best)" : "")
-        }
-        Console.error(
-            "transformer: epoch \(report.epoch)/\(report.epochs): loss \(String(format: "%.4f", report.loss))\(validation ?? "") in \(String(format: "%.1f", report.seconds)) s (training \(String(format: "%.2f", report.trainingSeconds)) s)"
-        )
+        Console.error("transformer: " + report.line)
     }
 }

@@ -1,5 +1,6 @@
 import AisleCore
 public import AisleMath
+import Foundation
 
 /// Trains a `SequentialModel`: every shopper's sequence predicts, at each step, the item that came
 /// next; AdamW over shuffled batches of whole sequences; optional early stopping on a validation
@@ -21,6 +22,32 @@ public struct SequentialTrainer: Sendable {
         public let seconds: Double
         /// Of which training (the passes over the data and the weight updates).
         public let trainingSeconds: Double
+        /// Seconds since training started.
+        public let elapsedSeconds: Double
+        /// The epoch early stopping ends on if validation does not improve again; nil without
+        /// validation.
+        public let stopsAfter: Int?
+
+        /// At most this many seconds are left: the mean epoch so far times the epochs left.
+        public var remainingSecondsAtMost: Double {
+            elapsedSeconds / Double(max(1, epoch)) * Double(max(0, epochs - epoch))
+        }
+
+        /// One progress line: epoch, loss, validation score, time and what is left.
+        public var line: String {
+            var text = "epoch \(epoch)/\(epochs): loss \(String(format: "%.4f", loss))"
+            if let validation {
+                text += ", valid NDCG@10 \(String(format: "%.4f", validation))\(isBest ? " (best)" : "")"
+            }
+            text += " in \(String(format: "%.1f", seconds)) s (training \(String(format: "%.2f", trainingSeconds)) s)"
+            if epoch < epochs {
+                text += "; ETA at most \(Int(remainingSecondsAtMost.rounded())) s"
+                if let stopsAfter, stopsAfter < epochs {
+                    text += ", stops after epoch \(stopsAfter) unless validation improves"
+                }
+            }
+            return text
+        }
     }
 
     /// The settings.
@@ -90,6 +117,7 @@ public struct SequentialTrainer: Sendable {
         // at least about 32 steps: a few hundred shoppers would otherwise learn in 2 steps an epoch.
         let batchSize = max(1, min(parameters.batchSize, sequences.count / 32))
         let clock = ContinuousClock()
+        let trainingStart = clock.now
         for epoch in 1...max(1, parameters.epochs) {
             if shouldStop() { throw CancellationError() }
             let start = clock.now
@@ -157,7 +185,9 @@ public struct SequentialTrainer: Sendable {
                     validation: score,
                     isBest: isBest,
                     seconds: (clock.now - start).seconds,
-                    trainingSeconds: trainingSeconds
+                    trainingSeconds: trainingSeconds,
+                    elapsedSeconds: (clock.now - trainingStart).seconds,
+                    stopsAfter: validate == nil ? nil : epoch + patience - sinceBest
                 )
             )
             if validate != nil, sinceBest >= patience { break }
