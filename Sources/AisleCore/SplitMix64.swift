@@ -8,6 +8,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         state = seed
     }
 
+    /// The generator's position: `SplitMix64(seed: g.position)` continues exactly where `g` is
+    /// (a resumed training draws what the uninterrupted one would have).
+    public var position: UInt64 { state }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

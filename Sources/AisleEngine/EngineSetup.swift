@@ -116,6 +116,8 @@ public enum EngineSetup {
             Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
         }
         if !configuration.recommend.transformer { settings.trainer.transformer = nil }
+        settings.trainer.transformerCheckpointPath = (configuration.store.dataDirectory as NSString)
+            .appendingPathComponent("models/transformer.checkpoint")
         return RecommendationService(store: store, settings: settings, initial: .empty(at: .now()))
     }
 

@@ -1,5 +1,6 @@
 import AisleCore
 import AisleMath
+import Foundation
 import Testing
 
 @testable import AisleRecommend
@@ -103,6 +104,80 @@ import Testing
         fixed.epochs = 4
         let refit = try SequentialTrainer(parameters: fixed, parallelism: .serial).train(on: Self.log).model
         #expect(refit.weights == model.weights, "the best epoch's weights are the 4-epoch run's")
+    }
+
+    @Test("a training stopped after epoch 3 continues from its checkpoint to the weights it would have reached")
+    func resumesFromCheckpoint() throws {
+        var parameters = Self.small
+        parameters.epochs = 8
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-\(UUID()).checkpoint").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trainer = SequentialTrainer(parameters: parameters, parallelism: .serial, patience: 20)
+        // A validation score that is a function of the weights, so both runs see the same scores.
+        let validate = { (model: SequentialModel) in Double(model.weights.prefix(64).reduce(0, +)) }
+        let (uninterrupted, uninterruptedBest) = try trainer.train(on: Self.log, validate: validate)
+
+        var epochs = 0
+        #expect(throws: CancellationError.self) {
+            try trainer.train(
+                on: Self.log,
+                validate: validate,
+                report: { _ in epochs += 1 },
+                shouldStop: { epochs >= 3 },
+                checkpoint: path
+            )
+        }
+        #expect(FileManager.default.fileExists(atPath: path), "a cancelled training keeps its checkpoint")
+        var resumedEpochs: [Int] = []
+        let (resumed, resumedBest) = try trainer.train(
+            on: Self.log,
+            validate: validate,
+            report: { resumedEpochs.append($0.epoch) },
+            checkpoint: path
+        )
+        #expect(resumedEpochs == [4, 5, 6, 7, 8])
+        #expect(resumed.weights == uninterrupted.weights)
+        #expect(resumedBest == uninterruptedBest)
+        #expect(!FileManager.default.fileExists(atPath: path), "a finished training removes its checkpoint")
+    }
+
+    @Test("a checkpoint of other settings, or a cut one, is ignored: training starts afresh")
+    func foreignCheckpointIgnored() throws {
+        var parameters = Self.small
+        parameters.epochs = 3
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aisle-\(UUID()).checkpoint").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var epochs = 0
+        var other = parameters
+        other.seed = 99
+        #expect(throws: CancellationError.self) {
+            try SequentialTrainer(parameters: other, parallelism: .serial).train(
+                on: Self.log,
+                report: { _ in epochs += 1 },
+                shouldStop: { epochs >= 1 },
+                checkpoint: path
+            )
+        }
+        var seen: [Int] = []
+        let model = try SequentialTrainer(parameters: parameters, parallelism: .serial).train(
+            on: Self.log,
+            report: { seen.append($0.epoch) },
+            checkpoint: path
+        ).model
+        #expect(seen == [1, 2, 3])
+        #expect(
+            model.weights
+                == (try SequentialTrainer(parameters: parameters, parallelism: .serial).train(on: Self.log).model
+                    .weights)
+        )
+        try Data("AISLETC1 cut".utf8).write(to: URL(fileURLWithPath: path))
+        seen = []
+        _ = try SequentialTrainer(parameters: parameters, parallelism: .serial).train(
+            on: Self.log,
+            report: { seen.append($0.epoch) },
+            checkpoint: path
+        )
+        #expect(seen == [1, 2, 3])
     }
 
     @Test("a log with no sequence of two items is refused with a clear error")

@@ -37,6 +37,10 @@ public struct SnapshotTrainer: Sendable {
         /// on fewer, its validation score is too noisy to earn it a weight, and a network fitted
         /// to a few dozen shoppers adds noise to the feed.
         public var transformerMinimumShoppers = 200
+        /// Where the Transformer's training saves its state after every epoch, so that a
+        /// training cut short (a restart, a killed `aisle train`) continues when the next one
+        /// reads the same events; nil saves nothing.
+        public var transformerCheckpointPath: String?
         /// The blend used when it is not tuned.
         public var defaultBlend: [ModelKind: Float] = [.als: 1, .sequence: 1, .itemKNN: 0.5, .popularity: 0.1]
 
@@ -173,7 +177,8 @@ public struct SnapshotTrainer: Sendable {
                 scorer.metrics(benchmark.lists(model, log: log, users: users)).value("NDCG", at: 10)
             },
             report: { epoch in progress("transformer: " + epoch.line) },
-            shouldStop: shouldStop
+            shouldStop: shouldStop,
+            checkpoint: settings.transformerCheckpointPath
         ).model
     }
 

@@ -14,8 +14,8 @@ struct AdamW: Sendable {
     /// Weight ranges that decay (matrices and embeddings; not norms or biases).
     let decayed: [Range<Int>]
     private(set) var step = 0
-    private var firstMoment: [Float]
-    private var secondMoment: [Float]
+    private(set) var firstMoment: [Float]
+    private(set) var secondMoment: [Float]
 
     init(count: Int, learningRate: Float, weightDecay: Float, decayed: [Range<Int>]) {
         self.learningRate = learningRate
@@ -23,6 +23,23 @@ struct AdamW: Sendable {
         self.decayed = decayed
         firstMoment = [Float](repeating: 0, count: count)
         secondMoment = [Float](repeating: 0, count: count)
+    }
+
+    /// An optimiser continuing from saved moments after `step` steps (a resumed training).
+    init(
+        learningRate: Float,
+        weightDecay: Float,
+        decayed: [Range<Int>],
+        step: Int,
+        firstMoment: [Float],
+        secondMoment: [Float]
+    ) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.decayed = decayed
+        self.step = step
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
     }
 
     /// One step of `weights` against `gradients`.

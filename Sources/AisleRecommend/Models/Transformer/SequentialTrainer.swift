@@ -85,11 +85,15 @@ public struct SequentialTrainer: Sendable {
     /// runs and the last weights are kept.
     /// `shouldStop` is asked before every epoch; when it answers true training throws
     /// `CancellationError` (the server is shutting down or a newer run replaced this one).
+    /// With `checkpoint`, the state after every epoch is saved to that file and a training of the
+    /// same settings and log continues from it (`SequentialCheckpoint`); the file is removed when
+    /// training ends.
     public func train(
         on log: InteractionLog,
         validate: ((SequentialModel) -> Double)? = nil,
         report: (EpochReport) -> Void = { _ in },
-        shouldStop: () -> Bool = { false }
+        shouldStop: () -> Bool = { false },
+        checkpoint: String? = nil
     ) throws -> (model: SequentialModel, bestEpoch: Int) {
         guard log.catalog.count > 0 else { throw TrainingError.noInteractions }
         let sequences = Self.sequences(log, maxLength: parameters.maxLength)
@@ -112,13 +116,48 @@ public struct SequentialTrainer: Sendable {
         var order = Array(sequences.indices)
         var best: (weights: [Float], score: Double, epoch: Int)?
         var sinceBest = 0
+        var firstEpoch = 1
+        var earlierSeconds = 0.0
+        let key = checkpoint.map { _ in
+            SequentialCheckpoint.key(
+                parameters: parameters,
+                patience: patience,
+                items: layout.items,
+                sequences: sequences
+            )
+        }
+        if let checkpoint, let key, let saved = SequentialCheckpoint.load(from: checkpoint, key: key),
+            saved.weights.count == layout.count, saved.order.count == order.count
+        {
+            weights = saved.weights
+            optimizer = AdamW(
+                learningRate: parameters.learningRate,
+                weightDecay: parameters.weightDecay,
+                decayed: layout.decayed,
+                step: saved.step,
+                firstMoment: saved.firstMoment,
+                secondMoment: saved.secondMoment
+            )
+            random = SplitMix64(seed: saved.random)
+            order = saved.order.map { Int($0) }
+            best = saved.best
+            sinceBest = saved.sinceBest
+            firstEpoch = saved.epoch + 1
+            earlierSeconds = saved.elapsedSeconds
+        }
+        // Only a finished training removes its checkpoint: a cancelled one continues from it.
+        func finished(_ result: (model: SequentialModel, bestEpoch: Int)) -> (model: SequentialModel, bestEpoch: Int) {
+            if let checkpoint { try? FileManager.default.removeItem(atPath: checkpoint) }
+            return result
+        }
         var gradients = [Float](repeating: 0, count: layout.count)
         // At most `batchSize` sequences per step, fewer on a small log, so that an epoch takes
         // at least about 32 steps: a few hundred shoppers would otherwise learn in 2 steps an epoch.
         let batchSize = max(1, min(parameters.batchSize, sequences.count / 32))
         let clock = ContinuousClock()
         let trainingStart = clock.now
-        for epoch in 1...max(1, parameters.epochs) {
+        let lastEpoch = max(1, parameters.epochs)
+        for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
             if shouldStop() { throw CancellationError() }
             let start = clock.now
             order.shuffle(using: &random)
@@ -186,19 +225,40 @@ public struct SequentialTrainer: Sendable {
                     isBest: isBest,
                     seconds: (clock.now - start).seconds,
                     trainingSeconds: trainingSeconds,
-                    elapsedSeconds: (clock.now - trainingStart).seconds,
+                    elapsedSeconds: earlierSeconds + (clock.now - trainingStart).seconds,
                     stopsAfter: validate == nil ? nil : epoch + patience - sinceBest
                 )
             )
+            if let checkpoint, let key {
+                // A checkpoint is a convenience: a folder it cannot be written to does not stop
+                // the training (it would only start over if cut short).
+                try? SequentialCheckpoint(
+                    key: key,
+                    epoch: epoch,
+                    weights: weights,
+                    step: optimizer.step,
+                    firstMoment: optimizer.firstMoment,
+                    secondMoment: optimizer.secondMoment,
+                    random: random.position,
+                    order: order.map { Int32($0) },
+                    best: best,
+                    sinceBest: sinceBest,
+                    elapsedSeconds: earlierSeconds + (clock.now - trainingStart).seconds
+                ).save(to: checkpoint)
+            }
             if validate != nil, sinceBest >= patience { break }
             if validate == nil, epoch == parameters.epochs {
-                return (model, epoch)
+                return finished((model, epoch))
             }
         }
         if let best {
-            return (SequentialModel(catalog: log.catalog, parameters: parameters, weights: best.weights), best.epoch)
+            return finished(
+                (SequentialModel(catalog: log.catalog, parameters: parameters, weights: best.weights), best.epoch)
+            )
         }
-        return (SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights), parameters.epochs)
+        return finished(
+            (SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights), parameters.epochs)
+        )
     }
 }
 
