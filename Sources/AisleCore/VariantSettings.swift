@@ -4,7 +4,7 @@
 /// the assignment untouched.
 public struct VariantSettings: Sendable, Equatable {
     /// The feed's model names: the trained blend, or one model alone.
-    public static let feedModels = ["hybrid", "als", "seq", "itemknn", "pop"]
+    public static let feedModels = ["hybrid", "als", "seq", "itemknn", "pop", "transformer"]
 
     /// Feed blend weights by model name instead of the trained blend; nil keeps the trained one.
     /// `"model": "seq"` is the blend `{"seq": 1}`.
