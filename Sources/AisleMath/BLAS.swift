@@ -180,21 +180,20 @@ public enum BLAS {
         a.values.withUnsafeBufferPointer { aBuffer in
             b.values.withUnsafeBufferPointer { bBuffer in
                 result.values.withUnsafeMutableBufferPointer { cBuffer in
-                    cblas_sgemm(
-                        CblasRowMajor,
-                        transposeA == .none ? CblasNoTrans : CblasTrans,
-                        transposeB == .none ? CblasNoTrans : CblasTrans,
-                        Int32(m),
-                        Int32(n),
-                        Int32(k),
-                        1,
-                        aBuffer.baseAddress,
-                        Int32(max(1, a.columns)),
-                        bBuffer.baseAddress,
-                        Int32(max(1, b.columns)),
-                        0,
-                        cBuffer.baseAddress,
-                        Int32(n)
+                    guard let a = aBuffer.baseAddress, let b = bBuffer.baseAddress, let c = cBuffer.baseAddress
+                    else { return }
+                    multiply(
+                        m: m,
+                        n: n,
+                        k: k,
+                        a,
+                        lda: max(1, transposeA == .none ? k : m),
+                        transposeA: transposeA,
+                        b,
+                        ldb: max(1, transposeB == .none ? n : k),
+                        transposeB: transposeB,
+                        into: c,
+                        ldc: n
                     )
                 }
             }

@@ -88,16 +88,10 @@ struct TransformerNetwork: Sendable {
                 )
             )
         }
-        var normalized = [Float](repeating: 0, count: tokens * d)
-        var inverse = [Float](repeating: 0, count: tokens)
-        var output = [Float](repeating: 0, count: tokens * d)
-        normalize(
+        let (normalized, inverse, output) = normalize(
             x,
             gain: weights + layout.finalNormGain,
             bias: weights + layout.finalNormBias,
-            normalized: &normalized,
-            inverse: &inverse,
-            output: &output,
             parallelism: parallelism
         )
         return TransformerActivations(
@@ -123,16 +117,10 @@ struct TransformerNetwork: Sendable {
         let d = layout.dimension
         let f = layout.hidden
         let tokens = batch.tokenCount
-        var attentionNormalized = [Float](repeating: 0, count: tokens * d)
-        var attentionInverse = [Float](repeating: 0, count: tokens)
-        var attentionInput = [Float](repeating: 0, count: tokens * d)
-        normalize(
+        let (attentionNormalized, attentionInverse, attentionInput) = normalize(
             x,
             gain: weights + block.attentionNormGain,
             bias: weights + block.attentionNormBias,
-            normalized: &attentionNormalized,
-            inverse: &attentionInverse,
-            output: &attentionInput,
             parallelism: parallelism
         )
         let queryKeyValue = Self.linear(
@@ -167,16 +155,10 @@ struct TransformerNetwork: Sendable {
         Self.scale(&attended, by: attentionMask)
         for index in x.indices { x[index] += attended[index] }
 
-        var feedForwardNormalized = [Float](repeating: 0, count: tokens * d)
-        var feedForwardInverse = [Float](repeating: 0, count: tokens)
-        var feedForwardInput = [Float](repeating: 0, count: tokens * d)
-        normalize(
+        let (feedForwardNormalized, feedForwardInverse, feedForwardInput) = normalize(
             x,
             gain: weights + block.feedForwardNormGain,
             bias: weights + block.feedForwardNormBias,
-            normalized: &feedForwardNormalized,
-            inverse: &feedForwardInverse,
-            output: &feedForwardInput,
             parallelism: parallelism
         )
         let up = Self.linear(
@@ -273,18 +255,19 @@ struct TransformerNetwork: Sendable {
         }
     }
 
-    /// LayerNorm of every row of `x`, split over the workers.
+    /// LayerNorm of every row of `x`, split over the workers: the normalised rows and each row's
+    /// inverse deviation (for the backward pass) and the output.
     private func normalize(
         _ x: [Float],
         gain: UnsafePointer<Float>,
         bias: UnsafePointer<Float>,
-        normalized: inout [Float],
-        inverse: inout [Float],
-        output: inout [Float],
         parallelism: Parallelism
-    ) {
+    ) -> (normalized: [Float], inverse: [Float], output: [Float]) {
         let d = layout.dimension
-        let rows = inverse.count
+        let rows = x.count / d
+        var normalized = [Float](repeating: 0, count: rows * d)
+        var inverse = [Float](repeating: 0, count: rows)
+        var output = [Float](repeating: 0, count: rows * d)
         let (gain, bias) = (SendableConstPointer(gain), SendableConstPointer(bias))
         x.withUnsafeBufferPointer { input in
             normalized.withUnsafeMutableBufferPointer { normalizedBuffer in
@@ -314,6 +297,7 @@ struct TransformerNetwork: Sendable {
                 }
             }
         }
+        return (normalized, inverse, output)
     }
 
     /// `input · matrix + bias` for `rows` rows (`matrix` is inputs × outputs, row-major).
