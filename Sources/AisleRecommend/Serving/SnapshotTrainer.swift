@@ -120,7 +120,12 @@ public struct SnapshotTrainer: Sendable {
                     }
                 }
             }
-        let validation = ValidationSample.split(input.interactions, shoppers: settings.validationShoppers)
+        // The validation sample is only needed where the blend is tuned: above the limit the
+        // split would be a pass over every interaction for nothing.
+        let validation =
+            input.interactions.count <= settings.tuneBlendUpTo
+            ? ValidationSample.split(input.interactions, shoppers: settings.validationShoppers)
+            : Split(train: [], valid: [], test: [])
         let benchmark = OfflineBenchmark(split: validation, parallelism: parallelism, catalog: catalog)
         let tunesBlend = input.interactions.count <= settings.tuneBlendUpTo && validation.valid.count >= 50
         let sequential: SequentialModel? =

@@ -59,6 +59,9 @@ struct TransformerNetwork: Sendable {
     ) -> TransformerActivations {
         let d = layout.dimension
         let tokens = batch.tokenCount
+        // Out-of-range indices would read other weights silently, not crash: refuse them.
+        precondition(batch.items.allSatisfy { $0 >= 0 && Int($0) < layout.items }, "item outside the catalog")
+        precondition(batch.positions.allSatisfy { Int($0) < layout.maxLength }, "sequence longer than maxLength")
         var masks = MaskSource(dropout)
         var probabilityStarts = [0]
         for sequence in 0..<batch.sequenceCount {
