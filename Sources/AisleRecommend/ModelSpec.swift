@@ -22,9 +22,12 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 
     /// Trains the model on `log`. Throws `TrainingError` or `MathError` when it cannot.
+    /// `content` (of `log.catalog`'s items) is fused into the transformer's item vectors; the
+    /// other models read behaviour only.
     public func train(
         on log: InteractionLog,
         parallelism: Parallelism,
+        content: ItemContent? = nil,
         onIteration: (_ iteration: Int, _ seconds: Double) -> Void = { _, _ in }
     ) throws -> any Recommender {
         switch self {
@@ -37,6 +40,7 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .transformer(let parameters):
             try SequentialTrainer(parameters: parameters, parallelism: parallelism).train(
                 on: log,
+                content: content,
                 report: { onIteration($0.epoch, $0.seconds) }
             ).model
         }

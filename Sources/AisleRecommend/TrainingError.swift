@@ -4,6 +4,8 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     case catalogTooLarge(model: ModelKind, items: Int, limit: Int)
     /// There is nothing to learn from.
     case noInteractions
+    /// Item content given for another catalog.
+    case contentMismatch(items: Int, content: Int)
 
     public var description: String {
         switch self {
@@ -11,6 +13,8 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(model) handles at most \(limit) items; the catalog has \(items)"
         case .noInteractions:
             "the log has no interactions with catalog items"
+        case .contentMismatch(let items, let content):
+            "item content covers \(content) items; the catalog has \(items)"
         }
     }
 }

@@ -21,13 +21,23 @@ public struct OfflineBenchmark: Sendable {
     public let catalog: Catalog
     /// List length written per user (the scorer reads the top 20).
     public let listLength: Int
+    /// Attributes and text of `catalog`'s items, fused into the transformer's item vectors.
+    public let content: ItemContent?
 
-    /// A benchmark over `split`.
-    public init(split: Split, parallelism: Parallelism, listLength: Int = 50, catalog: Catalog? = nil) {
+    /// A benchmark over `split`, ranking `catalog` (default: the split's items); `content` must
+    /// describe that catalog.
+    public init(
+        split: Split,
+        parallelism: Parallelism,
+        listLength: Int = 50,
+        catalog: Catalog? = nil,
+        content: ItemContent? = nil
+    ) {
         self.split = split
         self.parallelism = parallelism
         self.catalog = catalog ?? Catalog(split.catalogItems)
         self.listLength = listLength
+        self.content = content
     }
 
     /// The training log for `fit`.
@@ -70,7 +80,7 @@ public struct OfflineBenchmark: Sendable {
     /// Fits `spec` on `fit` and scores it on the matching target.
     public func score(_ spec: ModelSpec, fit: Fit) throws -> (model: any Recommender, metrics: RankingMetrics) {
         let log = log(fit)
-        let model = try spec.train(on: log, parallelism: parallelism)
+        let model = try spec.train(on: log, parallelism: parallelism, content: content)
         return (model, RankingMetrics(lists: lists(model, log: log), split: split, target: Self.target(of: fit)))
     }
 
@@ -137,6 +147,7 @@ public struct OfflineBenchmark: Sendable {
         let trainer = SequentialTrainer(parameters: parameters, parallelism: parallelism)
         let (model, bestEpoch) = try trainer.train(
             on: log,
+            content: content,
             validate: { model in
                 let score = scorer.metrics(lists(model, log: log, users: users)).value("NDCG", at: 10)
                 bestScore = max(bestScore, score)
@@ -155,13 +166,17 @@ public struct OfflineBenchmark: Sendable {
     /// Also returns each model's NDCG@10 alone (`singleNDCG`, in the order of `specs`).
     public func tuneHybrid(_ specs: [ModelSpec]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
-        return tuneHybrid(models: try specs.map { try $0.train(on: log, parallelism: parallelism) })
+        return tuneHybrid(models: try specs.map { try $0.train(on: log, parallelism: parallelism, content: content) })
     }
 
     /// The same for the best trials of a search: their kept models, the others fitted again.
     public func tuneHybrid(trials: [Trial]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
-        return tuneHybrid(models: try trials.map { try $0.trained ?? $0.spec.train(on: log, parallelism: parallelism) })
+        return tuneHybrid(
+            models: try trials.map {
+                try $0.trained ?? $0.spec.train(on: log, parallelism: parallelism, content: content)
+            }
+        )
     }
 
     /// The same for models already fitted on `log(.train)` (the serving trainer's transformer,
@@ -232,7 +247,10 @@ public struct OfflineBenchmark: Sendable {
     public func hybrid(_ specs: [ModelSpec], weights: [Float], fit: Fit) throws -> HybridModel {
         let log = log(fit)
         let components = try zip(specs, weights).filter { $0.1 != 0 }.map { spec, weight in
-            HybridModel.Component(model: try spec.train(on: log, parallelism: parallelism), weight: weight)
+            HybridModel.Component(
+                model: try spec.train(on: log, parallelism: parallelism, content: content),
+                weight: weight
+            )
         }
         return HybridModel(components: components)
     }

@@ -132,7 +132,13 @@ public struct SnapshotTrainer: Sendable {
             tunesBlend && validation.valid.count >= settings.transformerMinimumShoppers
             ? try settings.transformer.map { parameters in
                 try timed("transformer") {
-                    try trainSequential(parameters, benchmark: benchmark, progress: progress, shouldStop: shouldStop)
+                    try trainSequential(
+                        parameters,
+                        benchmark: benchmark,
+                        content: Self.content(catalog: catalog, facts: facts),
+                        progress: progress,
+                        shouldStop: shouldStop
+                    )
                 }
             } : nil
         let blend = try timed("blend") {
@@ -169,6 +175,7 @@ public struct SnapshotTrainer: Sendable {
     private func trainSequential(
         _ parameters: SequentialModel.Parameters,
         benchmark: OfflineBenchmark,
+        content: ItemContent?,
         progress: (String) -> Void,
         shouldStop: () -> Bool
     ) throws -> SequentialModel {
@@ -176,8 +183,12 @@ public struct SnapshotTrainer: Sendable {
         let users = benchmark.validationUsers(of: log)
         let scorer = RankingScorer(split: benchmark.split, target: .valid)
         let trainer = SequentialTrainer(parameters: parameters, parallelism: settings.parallelism, patience: 3)
+        if let content, !content.isEmpty {
+            progress("transformer: item vectors fuse \(content.attributeCount) category and brand values")
+        }
         return try trainer.train(
             on: log,
+            content: content,
             validate: { model in
                 scorer.metrics(benchmark.lists(model, log: log, users: users)).value("NDCG", at: 10)
             },
@@ -185,6 +196,15 @@ public struct SnapshotTrainer: Sendable {
             shouldStop: shouldStop,
             checkpoint: settings.transformerCheckpointPath
         ).model
+    }
+
+    /// The transformer's item content from the catalog: each item's category paths (every level)
+    /// and brand as attributes, so items of one shelf or maker share part of their vectors.
+    static func content(catalog: Catalog, facts: [ItemFacts]) -> ItemContent? {
+        let attributes = zip(catalog.ids, facts).map { id, facts in
+            (id, facts.tokens.filter { $0.hasPrefix("category:") || $0.hasPrefix("brand:") })
+        }
+        return try? ItemContent(catalog: catalog, attributes: Dictionary(uniqueKeysWithValues: attributes), text: [:])
     }
 
     /// `interactions` with each weight halved per `halfLife` seconds of age before the newest one.

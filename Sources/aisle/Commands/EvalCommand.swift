@@ -46,6 +46,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.help))
     var transformerSettings: String?
 
+    @OptionGroup var itemContent: ItemContentOptions
+
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -56,7 +58,14 @@ struct EvalCommand: ParsableCommand {
         let transformerPoint = try transformerSettings.map(TransformerSettings.parse)
         let clock = ContinuousClock()
         let rows = try InteractionFile.read(input)
-        let benchmark = OfflineBenchmark(split: Split(rows, protocol: split), parallelism: engine.parallelism)
+        let parts = Split(rows, protocol: split)
+        let catalog = Catalog(parts.catalogItems)
+        let benchmark = OfflineBenchmark(
+            split: parts,
+            parallelism: engine.parallelism,
+            catalog: catalog,
+            content: try itemContent.content(for: catalog)
+        )
         Console.error(
             "eval: \(input), protocol \(split.rawValue): \(benchmark.split.train.count) / \(benchmark.split.valid.count) / \(benchmark.split.test.count) train / valid / test rows, \(benchmark.catalog.count) items, \(engine.parallelism.threads) threads"
         )

@@ -46,6 +46,8 @@ struct RecommendBatchCommand: ParsableCommand {
     @Option(help: "Models the hybrid blends, comma-separated (default: pop, itemknn, seq, ease, als, transformer).")
     var blend: String?
 
+    @OptionGroup var itemContent: ItemContentOptions
+
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
@@ -61,10 +63,14 @@ struct RecommendBatchCommand: ParsableCommand {
     func run() throws {
         let fit = OfflineBenchmark.Fit(rawValue: fit) ?? .trainAndValid
         guard let model = try ModelList.parse(self.model).first else { return }
+        let split = try Split(folder: split)
+        let catalog = Catalog(split.catalogItems)
         let benchmark = OfflineBenchmark(
-            split: try Split(folder: split),
+            split: split,
             parallelism: engine.parallelism,
-            listLength: length
+            listLength: length,
+            catalog: catalog,
+            content: try itemContent.content(for: catalog)
         )
         let clock = ContinuousClock()
         let start = clock.now
@@ -99,7 +105,9 @@ struct RecommendBatchCommand: ParsableCommand {
                 spec = best.spec
             }
             Console.error("recommend-batch: \(spec)")
-            recommender = try spec.train(on: log, parallelism: benchmark.parallelism) { iteration, seconds in
+            recommender = try spec.train(on: log, parallelism: benchmark.parallelism, content: benchmark.content) {
+                iteration,
+                seconds in
                 if model == .transformer {
                     Console.error("recommend-batch: refit epoch \(iteration) (\(String(format: "%.1f", seconds)) s)")
                 }

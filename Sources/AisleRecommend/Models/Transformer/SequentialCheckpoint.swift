@@ -45,7 +45,13 @@ struct SequentialCheckpoint: Equatable {
     }
 
     /// The key of a training: its settings, patience and every item of every sequence (FNV-1a).
-    static func key(parameters: SequentialModel.Parameters, patience: Int, items: Int, sequences: [[Int32]]) -> UInt64 {
+    static func key(
+        parameters: SequentialModel.Parameters,
+        patience: Int,
+        items: Int,
+        sequences: [[Int32]],
+        content: UInt64 = 0
+    ) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         func mix(_ value: UInt64) {
             var value = value
@@ -57,6 +63,7 @@ struct SequentialCheckpoint: Equatable {
         for byte in String(describing: ModelSpec.transformer(parameters)).utf8 { mix(UInt64(byte)) }
         mix(UInt64(patience))
         mix(UInt64(items))
+        mix(content)
         mix(UInt64(sequences.count))
         for sequence in sequences {
             mix(UInt64(sequence.count))

@@ -84,14 +84,18 @@ public struct SequentialModel: Recommender {
         self.weights = weights
     }
 
-    static func layout(items: Int, parameters: Parameters) -> TransformerLayout {
+    static func layout(items: Int, parameters: Parameters, attributes: Int = 0, textWidth: Int = 0)
+        -> TransformerLayout
+    {
         TransformerLayout(
             items: max(1, items),
             dimension: parameters.dimension,
             heads: parameters.heads,
             hidden: parameters.hidden,
             blocks: parameters.blocks,
-            maxLength: parameters.maxLength
+            maxLength: parameters.maxLength,
+            attributes: attributes,
+            textWidth: textWidth
         )
     }
 

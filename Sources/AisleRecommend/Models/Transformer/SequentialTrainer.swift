@@ -59,6 +59,10 @@ public struct SequentialTrainer: Sendable {
 
     public typealias Parameters = SequentialModel.Parameters
 
+    /// With item content, the share of items whose id parts sit out each step (DropoutNet's
+    /// idea): content alone must then predict them, as it must for an item nobody has bought.
+    static let contentOnlyShare: Float = 0.2
+
     public init(parameters: Parameters, parallelism: Parallelism, patience: Int = 5) {
         self.parameters = parameters
         self.parallelism = parallelism
@@ -85,11 +89,14 @@ public struct SequentialTrainer: Sendable {
     /// runs and the last weights are kept.
     /// `shouldStop` is asked before every epoch; when it answers true training throws
     /// `CancellationError` (the server is shutting down or a newer run replaced this one).
+    /// With `content` (attributes and text of `log.catalog`'s items), item vectors fuse it with
+    /// their id embeddings; the model returned has it folded in (`TransformerNetwork.folded`).
     /// With `checkpoint`, the state after every epoch is saved to that file and a training of the
     /// same settings and log continues from it (`SequentialCheckpoint`); the file is removed when
     /// training ends.
     public func train(
         on log: InteractionLog,
+        content: ItemContent? = nil,
         validate: ((SequentialModel) -> Double)? = nil,
         report: (EpochReport) -> Void = { _ in },
         shouldStop: () -> Bool = { false },
@@ -103,8 +110,31 @@ public struct SequentialTrainer: Sendable {
         let blasThreads = BLAS.threads
         BLAS.setThreads(.serial)
         defer { BLAS.setThreads(Parallelism(threads: blasThreads)) }
-        let layout = SequentialModel.layout(items: log.catalog.count, parameters: parameters)
+        if let content, content.attributes.count != log.catalog.count {
+            throw TrainingError.contentMismatch(items: log.catalog.count, content: content.attributes.count)
+        }
+        let content = content.flatMap { $0.isEmpty ? nil : $0 }
+        let layout = SequentialModel.layout(
+            items: log.catalog.count,
+            parameters: parameters,
+            attributes: content?.attributeCount ?? 0,
+            textWidth: content?.textWidth ?? 0
+        )
         let network = TransformerNetwork(layout: layout)
+        // Items no training sequence holds: their id parts only learned that they never came, so
+        // a model serves their content parts alone.
+        var unseen = [Bool](repeating: true, count: layout.items)
+        for sequence in sequences { for item in sequence { unseen[Int(item)] = false } }
+        // What a model keeps: the weights with content folded into the item vectors.
+        func model(_ weights: [Float]) -> SequentialModel {
+            SequentialModel(
+                catalog: log.catalog,
+                parameters: parameters,
+                weights: content.map {
+                    network.folded(weights, content: $0, unseen: unseen, parallelism: parallelism)
+                } ?? weights
+            )
+        }
         var weights = layout.initialWeights(seed: parameters.seed)
         var optimizer = AdamW(
             count: layout.count,
@@ -123,7 +153,8 @@ public struct SequentialTrainer: Sendable {
                 parameters: parameters,
                 patience: patience,
                 items: layout.items,
-                sequences: sequences
+                sequences: sequences,
+                content: content?.digest ?? 0
             )
         }
         if let checkpoint, let key, let saved = SequentialCheckpoint.load(from: checkpoint, key: key),
@@ -177,26 +208,26 @@ public struct SequentialTrainer: Sendable {
                         }
                     ) : .all
                 let dropout = TransformerNetwork.Dropout(rate: parameters.dropout, seed: random.next())
+                // With content, a share of items read their content alone this step (drawn from
+                // the dropout seed, so runs without content draw exactly as before).
+                var idDraws = SplitMix64(seed: dropout.seed ^ 0x1D_D50F)
+                let withoutID =
+                    content == nil
+                    ? [] : (0..<layout.items).map { _ in idDraws.nextUnit() < Self.contentOnlyShare }
                 for index in gradients.indices { gradients[index] = 0 }
                 let loss = weights.withUnsafeBufferPointer { weightBuffer -> Double in
                     gradients.withUnsafeMutableBufferPointer { gradientBuffer -> Double in
                         guard let w = weightBuffer.baseAddress, let g = gradientBuffer.baseAddress else { return 0 }
-                        let activations = network.forward(batch, weights: w, dropout: dropout, parallelism: parallelism)
-                        let (loss, outputGradient) = network.nextItemLoss(
-                            activations,
+                        return network.lossAndGradients(
+                            batch,
                             candidates: candidates,
+                            dropout: dropout,
+                            content: content,
+                            withoutID: withoutID,
                             weights: w,
                             gradients: g,
                             parallelism: parallelism
                         )
-                        network.backward(
-                            activations,
-                            outputGradient: outputGradient,
-                            weights: w,
-                            gradients: g,
-                            parallelism: parallelism
-                        )
-                        return loss
                     }
                 }
                 optimizer.update(&weights, gradients: gradients)
@@ -204,8 +235,7 @@ public struct SequentialTrainer: Sendable {
                 lossTokens += batch.tokenCount
             }
             let trainingSeconds = (clock.now - start).seconds
-            let model = SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights)
-            let score = validate?(model)
+            let score = validate?(model(weights))
             var isBest = false
             if let score {
                 if score > (best?.score ?? -.infinity) {
@@ -248,17 +278,13 @@ public struct SequentialTrainer: Sendable {
             }
             if validate != nil, sinceBest >= patience { break }
             if validate == nil, epoch == parameters.epochs {
-                return finished((model, epoch))
+                return finished((model(weights), epoch))
             }
         }
         if let best {
-            return finished(
-                (SequentialModel(catalog: log.catalog, parameters: parameters, weights: best.weights), best.epoch)
-            )
+            return finished((model(best.weights), best.epoch))
         }
-        return finished(
-            (SequentialModel(catalog: log.catalog, parameters: parameters, weights: weights), parameters.epochs)
-        )
+        return finished((model(weights), parameters.epochs))
     }
 }
 

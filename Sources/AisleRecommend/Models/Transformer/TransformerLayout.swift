@@ -44,13 +44,35 @@ struct TransformerLayout: Sendable, Equatable {
     let position: Int
     let finalNormGain: Int
     let finalNormBias: Int
+    /// Distinct item attribute values fused into item vectors (`ItemContent`); 0 without.
+    let attributes: Int
+    /// Width of the item text vectors fused into item vectors; 0 without.
+    let textWidth: Int
+    /// `attributes × dimension`, then one bias each: an item's vector and bias add the mean of its
+    /// attributes'. After the network's own weights, so a layout without content is a prefix.
+    let attributeEmbedding: Int
+    let attributeBias: Int
+    /// `textWidth × dimension`, then `textWidth` weights: an item's vector adds its text vector
+    /// times the projection, its bias the text vector's dot product with the weights.
+    let textProjection: Int
+    let textBias: Int
     /// Total floats.
     let count: Int
     /// Ranges that weight decay applies to (embeddings and matrices; not norms or biases).
     let decayed: [Range<Int>]
 
-    init(items: Int, dimension: Int, heads: Int, hidden: Int, blocks: Int, maxLength: Int) {
+    init(
+        items: Int,
+        dimension: Int,
+        heads: Int,
+        hidden: Int,
+        blocks: Int,
+        maxLength: Int,
+        attributes: Int = 0,
+        textWidth: Int = 0
+    ) {
         precondition(items > 0 && dimension > 0 && heads > 0 && hidden > 0 && blocks > 0 && maxLength > 0)
+        precondition(attributes >= 0 && textWidth >= 0)
         precondition(dimension % heads == 0, "dimension \(dimension) is not a multiple of \(heads) heads")
         self.items = items
         self.dimension = dimension
@@ -89,8 +111,30 @@ struct TransformerLayout: Sendable, Equatable {
         self.blocks = layers
         finalNormGain = take(dimension)
         finalNormBias = take(dimension)
+        self.attributes = attributes
+        self.textWidth = textWidth
+        attributeEmbedding = take(attributes * dimension, decay: true)
+        attributeBias = take(attributes)
+        textProjection = take(textWidth * dimension, decay: true)
+        textBias = take(textWidth)
         count = next
         self.decayed = decayed
+    }
+
+    /// Whether item content is fused into the item vectors.
+    var fusesContent: Bool { attributes > 0 || textWidth > 0 }
+
+    /// The same network without content: the layout of the weights once content is folded into
+    /// the item vectors (`TransformerNetwork.folded`), a prefix of this one.
+    var withoutContent: TransformerLayout {
+        TransformerLayout(
+            items: items,
+            dimension: dimension,
+            heads: heads,
+            hidden: hidden,
+            blocks: blocks.count,
+            maxLength: maxLength
+        )
     }
 
     /// Width of one head.
@@ -108,6 +152,9 @@ struct TransformerLayout: Sendable, Equatable {
         let embeddingLimit = Float(0.02) * Float(3).squareRoot()
         uniform(itemEmbedding, items * dimension, limit: embeddingLimit)
         uniform(position, maxLength * dimension, limit: embeddingLimit)
+        // Content parts start at the id embedding's scale (text vectors have unit length).
+        uniform(attributeEmbedding, attributes * dimension, limit: embeddingLimit)
+        uniform(textProjection, textWidth * dimension, limit: embeddingLimit)
         func xavier(_ start: Int, rows: Int, columns: Int) {
             uniform(start, rows * columns, limit: (6 / Float(rows + columns)).squareRoot())
         }

@@ -5,11 +5,13 @@ extension TransformerNetwork {
     /// the network's output) through the pass that made `activations`, adding every weight's
     /// gradient into `gradients` (laid out as the weights). Sums over tokens run in token order on
     /// one thread or inside BLAS, so the same batch gives the same gradients every run.
+    /// The item vectors' gradients go to `itemVectorGradients` when given (a fused table's).
     func backward(
         _ activations: TransformerActivations,
         outputGradient: [Float],
         weights: UnsafePointer<Float>,
         gradients: UnsafeMutablePointer<Float>,
+        itemVectorGradients: UnsafeMutablePointer<Float>? = nil,
         parallelism: Parallelism
     ) {
         let d = layout.dimension
@@ -39,11 +41,12 @@ extension TransformerNetwork {
         }
         Self.scale(&dx, by: activations.inputMask)
         let inputScale = Float(d).squareRoot()
+        let itemGradients = itemVectorGradients ?? gradients + layout.itemEmbedding
         dx.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             for token in 0..<tokens {
                 let row = base + token * d
-                axpy(inputScale, row, gradients + layout.itemEmbedding + Int(batch.items[token]) * d, d)
+                axpy(inputScale, row, itemGradients + Int(batch.items[token]) * d, d)
                 axpy(1, row, gradients + layout.position + Int(batch.positions[token]) * d, d)
             }
         }

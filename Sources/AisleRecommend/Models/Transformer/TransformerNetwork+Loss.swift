@@ -14,13 +14,16 @@ extension TransformerNetwork {
     /// tied item embeddings (`output · Eᵀ + bias`). Returns the mean loss and its gradient with
     /// respect to the output; adds the item embeddings' and biases' gradients into `gradients`.
     /// Logits are made `chunkRows` tokens at a time, so memory stays chunk × candidates.
+    /// `items` (a fused table, `fusedItems`) replaces the id embedding and biases when given.
     func nextItemLoss(
         _ activations: TransformerActivations,
         candidates: Candidates,
         weights: UnsafePointer<Float>,
         gradients: UnsafeMutablePointer<Float>,
+        items: ItemRows? = nil,
         parallelism: Parallelism
     ) -> (loss: Double, outputGradient: [Float]) {
+        let items = items ?? ItemRows(layout: layout, weights: weights, gradients: gradients)
         let d = layout.dimension
         let batch = activations.batch
         let tokens = batch.tokenCount
@@ -44,9 +47,9 @@ extension TransformerNetwork {
             embeddings.reserveCapacity(columns.count * d)
             for (column, item) in columns.enumerated() {
                 columnOf[item] = Int32(column)
-                let row = weights + layout.itemEmbedding + Int(item) * d
+                let row = items.vectors + Int(item) * d
                 embeddings.append(contentsOf: UnsafeBufferPointer(start: row, count: d))
-                biases.append(weights[layout.itemBias + Int(item)])
+                biases.append(items.biases[Int(item)])
             }
         }
         var embeddingGradient = [Float](repeating: 0, count: columns == nil ? 0 : width * d)
@@ -153,12 +156,7 @@ extension TransformerNetwork {
             }
         }
         if columns == nil {
-            score(
-                weights + layout.itemEmbedding,
-                weights + layout.itemBias,
-                gradients + layout.itemEmbedding,
-                gradients + layout.itemBias
-            )
+            score(items.vectors, items.biases, items.vectorGradients, items.biasGradients)
         } else {
             embeddings.withUnsafeBufferPointer { e in
                 biases.withUnsafeBufferPointer { b in
@@ -175,9 +173,9 @@ extension TransformerNetwork {
         }
         if let columns {
             for (column, item) in columns.enumerated() {
-                let row = gradients + layout.itemEmbedding + Int(item) * d
+                let row = items.vectorGradients + Int(item) * d
                 for index in 0..<d { row[index] += embeddingGradient[column * d + index] }
-                gradients[layout.itemBias + Int(item)] += biasGradient[column]
+                items.biasGradients[Int(item)] += biasGradient[column]
             }
         }
         return (losses.reduce(0, +) / Double(targeted), outputGradient)

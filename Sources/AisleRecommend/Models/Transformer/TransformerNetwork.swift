@@ -50,10 +50,12 @@ struct TransformerNetwork: Sendable {
         let seed: UInt64
     }
 
-    /// Runs the batch forward. `dropout` nil is inference (no masks).
+    /// Runs the batch forward. `dropout` nil is inference (no masks). The item vectors come from
+    /// `itemVectors` when given (content fused in, `fusedItems`), else from the id embedding.
     func forward(
         _ batch: TokenBatch,
         weights: UnsafePointer<Float>,
+        itemVectors: UnsafePointer<Float>? = nil,
         dropout: Dropout?,
         parallelism: Parallelism
     ) -> TransformerActivations {
@@ -70,8 +72,9 @@ struct TransformerNetwork: Sendable {
         }
         var x = [Float](repeating: 0, count: tokens * d)
         let inputScale = Float(d).squareRoot()
+        let itemRows = itemVectors ?? weights + layout.itemEmbedding
         for token in 0..<tokens {
-            let item = weights + layout.itemEmbedding + Int(batch.items[token]) * d
+            let item = itemRows + Int(batch.items[token]) * d
             let position = weights + layout.position + Int(batch.positions[token]) * d
             for column in 0..<d { x[token * d + column] = item[column] * inputScale + position[column] }
         }
