@@ -74,57 +74,95 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The points searched on a validation split for `kind`, about as wide as the peers' grids in
-    /// ../shared/bench/recs/PEERS.md.
+    /// Every point of `kind`'s search space (see `SearchSpace`), in order: what an exhaustive
+    /// search would try.
     public static func grid(for kind: ModelKind) -> [ModelSpec] {
+        SearchSpace(for: kind)?.grid ?? []
+    }
+}
+
+/// The settings a validation search may try for one model kind: axes of values (about as wide as
+/// the peers' grids in ../shared/bench/recs/PEERS.md), the point it starts from (the defaults)
+/// and how a point becomes settings. `OfflineBenchmark.tune` walks it by coordinate ascent rather
+/// than trying every combination: on an 18k-item set the full grids cost most of the hybrid's time.
+public struct SearchSpace: Sendable {
+    /// Values of each setting, in order.
+    public let axes: [[Double]]
+    /// Index on each axis of the starting point.
+    public let start: [Int]
+    private let make: @Sendable ([Double]) -> ModelSpec
+
+    /// The settings at `indices` (one per axis).
+    public func spec(_ indices: [Int]) -> ModelSpec {
+        make(zip(axes, indices).map { $0[$1] })
+    }
+
+    /// Every combination, duplicates (points that differ only in a setting that does not apply)
+    /// removed, in order.
+    public var grid: [ModelSpec] {
+        var points: [[Int]] = [[]]
+        for axis in axes { points = points.flatMap { point in axis.indices.map { point + [$0] } } }
+        var seen = Set<ModelSpec>()
+        return points.map(spec).filter { seen.insert($0).inserted }
+    }
+
+    /// The space of `kind`; nil for the hybrid (built from the others).
+    public init?(for kind: ModelKind) {
         switch kind {
         case .popularity:
-            return [nil, 7.0, 30.0, 180.0].map { days in .popularity(.init(halfLifeSeconds: days.map { $0 * 86_400 })) }
+            // -1: no half-life (all-time counts).
+            self.init(axes: [[-1, 7, 30, 180]], start: [0]) { values in
+                .popularity(.init(halfLifeSeconds: values[0] < 0 ? nil : values[0] * 86_400))
+            }
         case .itemKNN:
-            return [10, 20, 50, 100, 200, 400].map { .itemKNN(.init(neighbours: $0)) }
+            self.init(axes: [[10, 20, 50, 100, 200, 400]], start: [2]) { values in
+                .itemKNN(.init(neighbours: Int(values[0])))
+            }
         case .sequence:
-            var points: [ModelSpec] = []
-            for window in [1, 3, 5, 10] {
-                for stepDecay: Float in [0.5, 0.8] where window > 1 || stepDecay == 0.5 {
-                    for recent in [1, 3, 5, 10] {
-                        for recency: Float in [0.5, 0.7, 0.9] where recent > 1 || recency == 0.5 {
-                            points.append(
-                                .sequence(
-                                    .init(
-                                        window: window,
-                                        stepDecay: stepDecay,
-                                        recentItems: recent,
-                                        recencyDecay: recency
-                                    )
-                                )
-                            )
-                        }
-                    }
-                }
+            // The step decay applies only to windows past 1 item, the recency decay only to more
+            // than 1 recent item.
+            self.init(axes: [[1, 3, 5, 10], [0.5, 0.8], [1, 3, 5, 10], [0.5, 0.7, 0.9]], start: [2, 0, 2, 1]) {
+                values in
+                let window = Int(values[0])
+                let recent = Int(values[2])
+                return .sequence(
+                    .init(
+                        window: window,
+                        stepDecay: window > 1 ? Float(values[1]) : 0.5,
+                        recentItems: recent,
+                        recencyDecay: recent > 1 ? Float(values[3]) : 0.5
+                    )
+                )
             }
-            return points
         case .ease:
-            return [10, 50, 100, 200, 300, 500, 1000, 2000, 5000].map { .ease(.init(regularization: $0)) }
-        case .als:
-            var points: [ModelSpec] = []
-            for factors in [32, 64, 128] {
-                for regularization: Float in [0.01, 0.1, 1, 10] {
-                    for alpha: Float in [1, 10, 40] {
-                        points.append(
-                            .als(.init(factors: factors, regularization: regularization, alpha: alpha, iterations: 15))
-                        )
-                    }
-                }
+            self.init(axes: [[10, 50, 100, 200, 300, 500, 1000, 2000, 5000]], start: [4]) { values in
+                .ease(.init(regularization: Float(values[0])))
             }
-            return points
+        case .als:
+            self.init(axes: [[32, 64, 128], [0.01, 0.1, 1, 10], [1, 10, 40]], start: [1, 1, 1]) { values in
+                .als(
+                    .init(
+                        factors: Int(values[0]),
+                        regularization: Float(values[1]),
+                        alpha: Float(values[2]),
+                        iterations: 15
+                    )
+                )
+            }
         case .transformer:
-            // Epochs are an upper bound: tuning stops each point early on validation and keeps
-            // the best epoch count for the refit.
-            // One point: each costs a full training, and dropout 0.5 beat 0.2 clearly on
-            // Beauty's validation part (0.0722 against 0.0652, docs/RECOMMENDATIONS.md).
-            return [.transformer(.init())]
+            // One point: each costs a full training (stopped early on validation; the best
+            // epoch count is what the refit runs), and dropout 0.5 beat 0.2 clearly on Beauty's
+            // validation part (0.0722 against 0.0652, docs/RECOMMENDATIONS.md).
+            self.init(axes: [[0]], start: [0]) { _ in .transformer(.init()) }
         case .hybrid:
-            return []
+            return nil
         }
+    }
+
+    init(axes: [[Double]], start: [Int], make: @escaping @Sendable ([Double]) -> ModelSpec) {
+        precondition(axes.count == start.count && zip(axes, start).allSatisfy { $0.indices.contains($1) })
+        self.axes = axes
+        self.start = start
+        self.make = make
     }
 }

@@ -32,3 +32,52 @@ struct MovieLensQualityTests {
         #expect(metrics.value("NDCG", at: 10) > 0.0451 * 1.05)
     }
 }
+
+/// The validation search: its spaces, and coordinate ascent against the exhaustive grid.
+@Suite struct SearchSpaceTests {
+    @Test("the spaces hold the grids the search used to try in full (inapplicable settings collapsed)")
+    func gridSizes() {
+        let sizes = ModelKind.allCases.map { ($0, ModelSpec.grid(for: $0).count) }
+        #expect(
+            sizes.map(\.1)
+                == ModelKind.allCases.map { kind in
+                    switch kind {
+                    case .popularity: 4
+                    case .itemKNN: 6
+                    case .sequence: 70
+                    case .ease: 9
+                    case .als: 36
+                    case .transformer: 1
+                    case .hybrid: 0
+                    }
+                },
+            "\(sizes)"
+        )
+        for kind in ModelKind.allCases where kind != .hybrid {
+            let space = SearchSpace(for: kind)
+            #expect(space.map { ModelSpec.grid(for: kind).contains($0.spec($0.start)) } == true)
+        }
+    }
+
+    @Test(
+        "coordinate ascent tries a fraction of the grid and lands on a point as good as the grid's best on MovieLens",
+        .enabled(if: Fixtures.hasMovieLens, "needs ../shared/data/ml-100k beside the checkout")
+    )
+    func ascentMatchesGrid() throws {
+        let benchmark = OfflineBenchmark(
+            split: Split(try InteractionFile.read(Fixtures.movieLensPath), protocol: .leaveLastOut),
+            parallelism: .machine
+        )
+        let trials = try benchmark.tune(.sequence)
+        let best = try #require(trials.first)
+        #expect(best.trained != nil, "the best point keeps its fitted model")
+        #expect(trials.count < ModelSpec.grid(for: .sequence).count / 2, "\(trials.count) points tried")
+        #expect(zip(trials, trials.dropFirst()).allSatisfy { $0.validNDCG >= $1.validNDCG }, "best first")
+        // The exhaustive grid's best, for comparison: the ascent may stop on a local best, but
+        // not one far below.
+        let gridBest =
+            try ModelSpec.grid(for: .sequence).map { try benchmark.score($0, fit: .train).metrics }
+            .map { $0.value("NDCG", at: 10) }.max() ?? 0
+        #expect(best.validNDCG >= gridBest * 0.97, "ascent \(best.validNDCG), grid \(gridBest)")
+    }
+}

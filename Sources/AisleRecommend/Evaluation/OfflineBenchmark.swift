@@ -1,5 +1,6 @@
 import AisleCore
 public import AisleMath
+import Foundation
 
 /// Offline evaluation on a split, with the benchmark's protocol (../shared/bench/recs/README.md):
 /// tune each model on validation (fit on train, history = train), refit the best point on
@@ -23,6 +24,10 @@ public struct OfflineBenchmark: Sendable {
     public let listLength: Int
     /// Attributes and text of `catalog`'s items, fused into the transformer's item vectors.
     public let content: ItemContent?
+    /// How the transformer is refitted on train + valid: nil trains afresh for the best epoch
+    /// count; a number continues the model tuned on train for that many epochs on train + valid
+    /// (without item content only: a tuned model keeps its content folded in).
+    public var transformerRefitEpochs: Int?
 
     /// A benchmark over `split`, ranking `catalog` (default: the split's items); `content` must
     /// describe that catalog.
@@ -101,31 +106,62 @@ public struct OfflineBenchmark: Sendable {
         }
     }
 
-    /// Searches `ModelSpec.grid(for: kind)` on validation; returns the trials, best first (ties: grid order).
-    /// The transformer's points report each epoch through `onEpoch`.
+    /// Searches `kind`'s `SearchSpace` on validation by coordinate ascent: from the defaults,
+    /// try every value of one setting with the others held, move to the best, go on to the next
+    /// setting, and repeat until a whole round finds nothing better. Each point is fitted on
+    /// train and scored once. Returns the trials, best first (ties: the order tried); the best
+    /// trial keeps its fitted model, so a blend need not fit it again. The transformer's points
+    /// report each epoch through `onEpoch`.
     public func tune(
         _ kind: ModelKind,
         onTrial: (Trial) -> Void = { _ in },
         onEpoch: (SequentialTrainer.EpochReport) -> Void = { _ in }
     ) throws -> [Trial] {
+        guard let space = SearchSpace(for: kind) else { return [] }
         var trials: [Trial] = []
-        for spec in ModelSpec.grid(for: kind) {
+        var scores: [ModelSpec: Double] = [:]
+        var best: (model: any Recommender, ndcg: Double)?
+        func evaluate(_ spec: ModelSpec) throws -> Double {
+            if let known = scores[spec] { return known }
+            let model: any Recommender
+            let ndcg: Double
+            var tried = spec
             if case .transformer(let parameters) = spec {
-                let (tunedSpec, ndcg, model) = try tuneEpochs(parameters, report: onEpoch)
-                let trial = Trial(spec: tunedSpec, validNDCG: ndcg, trained: model)
-                onTrial(trial)
-                trials.append(trial)
-                continue
+                let tuned = try tuneEpochs(parameters, report: onEpoch)
+                (tried, ndcg, model) = (tuned.spec, tuned.validNDCG, tuned.model)
+            } else {
+                let scored = try score(spec, fit: .train)
+                (model, ndcg) = (scored.model, scored.metrics.value("NDCG", at: 10))
             }
-            let metrics = try score(spec, fit: .train).metrics
-            let trial = Trial(spec: spec, validNDCG: metrics.value("NDCG", at: 10))
+            scores[spec] = ndcg
+            let trial = Trial(spec: tried, validNDCG: ndcg)
             onTrial(trial)
             trials.append(trial)
+            if ndcg > best?.ndcg ?? -.infinity { best = (model, ndcg) }
+            return ndcg
         }
-        return trials.enumerated().sorted { lhs, rhs in
+        var point = space.start
+        var current = try evaluate(space.spec(point))
+        var improved = true
+        while improved {
+            improved = false
+            for axis in space.axes.indices where space.axes[axis].count > 1 {
+                for value in space.axes[axis].indices where value != point[axis] {
+                    var candidate = point
+                    candidate[axis] = value
+                    let ndcg = try evaluate(space.spec(candidate))
+                    if ndcg > current {
+                        (point, current, improved) = (candidate, ndcg, true)
+                    }
+                }
+            }
+        }
+        let ranked = trials.enumerated().sorted { lhs, rhs in
             lhs.element.validNDCG != rhs.element.validNDCG
                 ? lhs.element.validNDCG > rhs.element.validNDCG : lhs.offset < rhs.offset
         }.map(\.element)
+        guard let first = ranked.first else { return [] }
+        return [Trial(spec: first.spec, validNDCG: first.validNDCG, trained: best?.model)] + ranked.dropFirst()
     }
 
     /// Indices of `log`'s users with a validation target (scoring the others is wasted work).
@@ -170,19 +206,36 @@ public struct OfflineBenchmark: Sendable {
     }
 
     /// The same for the best trials of a search: their kept models, the others fitted again.
-    public func tuneHybrid(trials: [Trial]) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
+    public func tuneHybrid(
+        trials: [Trial],
+        progress: (String) -> Void = { _ in }
+    ) throws -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
-        return tuneHybrid(
-            models: try trials.map {
-                try $0.trained ?? $0.spec.train(on: log, parallelism: parallelism, content: content)
-            }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let models = try trials.map {
+            try $0.trained ?? $0.spec.train(on: log, parallelism: parallelism, content: content)
+        }
+        let refitted = trials.filter { $0.trained == nil }.count
+        progress(
+            "blend: \(refitted) of \(trials.count) models fitted on train again in \(Self.format(clock.now - start)) s"
         )
+        return tuneHybrid(models: models, progress: progress)
+    }
+
+    static func format(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
     /// The same for models already fitted on `log(.train)` (the serving trainer's transformer,
     /// trained once with early stopping and then served).
-    public func tuneHybrid(models: [any Recommender]) -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
+    public func tuneHybrid(
+        models: [any Recommender],
+        progress: (String) -> Void = { _ in }
+    ) -> (weights: [Float], validNDCG: Double, singleNDCG: [Double]) {
         let log = log(.train)
+        let clock = ContinuousClock()
+        var start = clock.now
         // Only users with a validation target count; scoring the others would be wasted work.
         let targetUsers = Set(split.valid.map(\.user))
         let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
@@ -201,8 +254,12 @@ public struct OfflineBenchmark: Sendable {
             let items = union.sorted()
             return BlendCandidates(items: items, scores: standardised.map { scores in items.map { scores[$0] } })
         }
+        progress("blend: candidates of \(users.count) validation shoppers in \(Self.format(clock.now - start)) s")
+        start = clock.now
+        var tried = 0
         let scorer = RankingScorer(split: split, target: .valid)
         func validNDCG(_ weights: [Float]) -> Double {
+            tried += 1
             let length = listLength
             let ranked = parallelism.map(users.count, chunk: 16) { position -> [String] in
                 let user = candidates[position]
@@ -237,6 +294,7 @@ public struct OfflineBenchmark: Sendable {
                 }
             }
         }
+        progress("blend: \(tried) weightings tried in \(Self.format(clock.now - start)) s")
         return (best.weights, best.ndcg, singles)
     }
 
@@ -245,14 +303,37 @@ public struct OfflineBenchmark: Sendable {
 
     /// A hybrid of `specs` with `weights`, fitted on `fit`.
     public func hybrid(_ specs: [ModelSpec], weights: [Float], fit: Fit) throws -> HybridModel {
-        let log = log(fit)
-        let components = try zip(specs, weights).filter { $0.1 != 0 }.map { spec, weight in
-            HybridModel.Component(
-                model: try spec.train(on: log, parallelism: parallelism, content: content),
-                weight: weight
-            )
+        try hybrid(trials: specs.map { Trial(spec: $0, validNDCG: 0) }, weights: weights, fit: fit)
+    }
+
+    /// A hybrid of `trials`' models with `weights`, fitted on `fit` (`model(_:fit:)`).
+    public func hybrid(trials: [Trial], weights: [Float], fit: Fit) throws -> HybridModel {
+        let components = try zip(trials, weights).filter { $0.1 != 0 }.map { trial, weight in
+            HybridModel.Component(model: try model(trial, fit: fit), weight: weight)
         }
         return HybridModel(components: components)
+    }
+
+    /// `trial`'s model fitted on `fit`: the one the search kept when that is train; on train +
+    /// valid a transformer with `transformerRefitEpochs` continues the kept one; else fitted anew.
+    public func model(
+        _ trial: Trial,
+        fit: Fit,
+        onIteration: (_ iteration: Int, _ seconds: Double) -> Void = { _, _ in }
+    ) throws -> any Recommender {
+        if fit == .train, let trained = trial.trained { return trained }
+        if fit == .trainAndValid, content == nil, let epochs = transformerRefitEpochs,
+            let tuned = trial.trained as? SequentialModel
+        {
+            var parameters = tuned.parameters
+            parameters.epochs = max(1, epochs)
+            return try SequentialTrainer(parameters: parameters, parallelism: parallelism).train(
+                on: log(fit),
+                startingFrom: tuned,
+                report: { onIteration($0.epoch, $0.seconds) }
+            ).model
+        }
+        return try trial.spec.train(on: log(fit), parallelism: parallelism, content: content, onIteration: onIteration)
     }
 }
 

@@ -46,6 +46,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.help))
     var transformerSettings: String?
 
+    @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.refitHelp))
+    var transformerRefit = "scratch"
+
     @OptionGroup var itemContent: ItemContentOptions
 
     @OptionGroup var engine: EngineOptions
@@ -60,12 +63,13 @@ struct EvalCommand: ParsableCommand {
         let rows = try InteractionFile.read(input)
         let parts = Split(rows, protocol: split)
         let catalog = Catalog(parts.catalogItems)
-        let benchmark = OfflineBenchmark(
+        var benchmark = OfflineBenchmark(
             split: parts,
             parallelism: engine.parallelism,
             catalog: catalog,
             content: try itemContent.content(for: catalog)
         )
+        benchmark.transformerRefitEpochs = try TransformerSettings.refitEpochs(transformerRefit)
         Console.error(
             "eval: \(input), protocol \(split.rawValue): \(benchmark.split.train.count) / \(benchmark.split.valid.count) / \(benchmark.split.test.count) train / valid / test rows, \(benchmark.catalog.count) items, \(engine.parallelism.threads) threads"
         )
@@ -78,7 +82,13 @@ struct EvalCommand: ParsableCommand {
             tuned[kind] = best
             let tuneSeconds = (clock.now - start).seconds
             let fitStart = clock.now
-            let (_, metrics) = try benchmark.score(best.spec, fit: .trainAndValid)
+            let refitted = try benchmark.model(best, fit: .trainAndValid)
+            let log = benchmark.log(.trainAndValid)
+            let metrics = RankingMetrics(
+                lists: benchmark.lists(refitted, log: log),
+                split: benchmark.split,
+                target: .test
+            )
             let fitSeconds = (clock.now - fitStart).seconds
             Console.error(
                 "eval: \(kind): \(trials.count) settings tried in \(String(format: "%.1f", tuneSeconds)) s, best \(best.spec) (valid NDCG@10 \(String(format: "%.4f", best.validNDCG)))"
@@ -108,7 +118,7 @@ struct EvalCommand: ParsableCommand {
             let specs = trials.map(\.spec)
             let start = clock.now
             let (weights, validNDCG, _) = try benchmark.tuneHybrid(trials: trials)
-            let model = try benchmark.hybrid(specs, weights: weights, fit: .trainAndValid)
+            let model = try benchmark.hybrid(trials: trials, weights: weights, fit: .trainAndValid)
             let log = benchmark.log(.trainAndValid)
             let metrics = RankingMetrics(lists: benchmark.lists(model, log: log), split: benchmark.split, target: .test)
             let settings = zip(specs, weights).filter { $0.1 != 0 }.map { "\($0.1)×\($0.0.kind)" }.joined(

@@ -43,6 +43,9 @@ struct RecommendBatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.help))
     var transformerSettings: String?
 
+    @Option(help: ArgumentHelp(stringLiteral: TransformerSettings.refitHelp))
+    var transformerRefit = "scratch"
+
     @Option(help: "Models the hybrid blends, comma-separated (default: pop, itemknn, seq, ease, als, transformer).")
     var blend: String?
 
@@ -53,6 +56,7 @@ struct RecommendBatchCommand: ParsableCommand {
     func validate() throws {
         _ = try ModelList.parse(model)
         if let transformerSettings { _ = try TransformerSettings.parse(transformerSettings) }
+        _ = try TransformerSettings.refitEpochs(transformerRefit)
         if let blend { _ = try ModelList.parse(blend) }
         guard length >= 20 else { throw ValidationError("--length must be at least 20 (evaluate.py reads the top 20)") }
         guard OfflineBenchmark.Fit(rawValue: fit) != nil else {
@@ -65,13 +69,14 @@ struct RecommendBatchCommand: ParsableCommand {
         guard let model = try ModelList.parse(self.model).first else { return }
         let split = try Split(folder: split)
         let catalog = Catalog(split.catalogItems)
-        let benchmark = OfflineBenchmark(
+        var benchmark = OfflineBenchmark(
             split: split,
             parallelism: engine.parallelism,
             listLength: length,
             catalog: catalog,
             content: try itemContent.content(for: catalog)
         )
+        benchmark.transformerRefitEpochs = try TransformerSettings.refitEpochs(transformerRefit)
         let clock = ContinuousClock()
         let start = clock.now
         let recommender: any Recommender
@@ -84,30 +89,36 @@ struct RecommendBatchCommand: ParsableCommand {
                     : try tuned(kind, benchmark: benchmark)
             }
             let specs = trials.map(\.spec)
-            let weights = try benchmark.tuneHybrid(trials: trials).weights
-            recommender = try benchmark.hybrid(specs, weights: weights, fit: fit)
+            let weights = try benchmark.tuneHybrid(
+                trials: trials,
+                progress: { Console.error("recommend-batch: " + $0) }
+            )
+            .weights
+            let refitStart = clock.now
+            recommender = try benchmark.hybrid(trials: trials, weights: weights, fit: fit)
+            Console.error(
+                "recommend-batch: blended models fitted on \(fit.rawValue) in \(String(format: "%.1f", (clock.now - refitStart).seconds)) s"
+            )
             let blend = zip(specs, weights).filter { $0.1 != 0 }.map { "\($0.1)×\($0.0)" }.joined(separator: " + ")
             Console.error("recommend-batch: hybrid \(blend)")
         } else {
-            let spec: ModelSpec
+            let trial: OfflineBenchmark.Trial
             if noTune, model == .transformer, let transformerSettings {
                 // The given settings as they are: their epoch count, no early stopping.
-                spec = .transformer(try TransformerSettings.parse(transformerSettings))
+                trial = .init(spec: .transformer(try TransformerSettings.parse(transformerSettings)), validNDCG: 0)
             } else if noTune {
                 guard let defaults = ModelSpec.defaults(for: model) else {
                     throw ValidationError("no defaults for \(model)")
                 }
-                spec = defaults
+                trial = .init(spec: defaults, validNDCG: 0)
             } else {
                 guard let best = try tuned(model, benchmark: benchmark) else {
                     throw ValidationError("nothing to tune for \(model)")
                 }
-                spec = best.spec
+                trial = best
             }
-            Console.error("recommend-batch: \(spec)")
-            recommender = try spec.train(on: log, parallelism: benchmark.parallelism, content: benchmark.content) {
-                iteration,
-                seconds in
+            Console.error("recommend-batch: \(trial.spec)")
+            recommender = try benchmark.model(trial, fit: fit) { iteration, seconds in
                 if model == .transformer {
                     Console.error("recommend-batch: refit epoch \(iteration) (\(String(format: "%.1f", seconds)) s)")
                 }
@@ -135,7 +146,12 @@ struct RecommendBatchCommand: ParsableCommand {
             Self.printTrial(trial)
             return trial
         }
-        return try benchmark.tune(kind, onTrial: Self.printTrial, onEpoch: Self.printEpoch).first
+        let start = ContinuousClock.now
+        let trials = try benchmark.tune(kind, onTrial: Self.printTrial, onEpoch: Self.printEpoch)
+        Console.error(
+            "recommend-batch: \(kind): \(trials.count) settings tried in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s"
+        )
+        return trials.first
     }
 
     static func printTrial(_ trial: OfflineBenchmark.Trial) {

@@ -8,6 +8,18 @@ enum TransformerSettings {
     static let help =
         "Transformer settings instead of its grid, as key=value pairs: dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives, seed (e.g. dropout=0.5,negatives=1024)."
 
+    static let refitHelp =
+        "How the transformer is refitted on train+valid: scratch (trained afresh for the best epoch count) or a number of epochs that continue the model tuned on train (without --items)."
+
+    /// `--transformer-refit`: nil for scratch, else the epochs to continue for.
+    static func refitEpochs(_ text: String) throws -> Int? {
+        if text == "scratch" { return nil }
+        guard let epochs = Int(text), epochs > 0 else {
+            throw ValidationError("--transformer-refit is scratch or a positive number of epochs, got \"\(text)\"")
+        }
+        return epochs
+    }
+
     static func parse(_ text: String) throws -> SequentialModel.Parameters {
         var parameters = SequentialModel.Parameters()
         for pair in text.split(separator: ",") {

@@ -89,6 +89,8 @@ public struct SequentialTrainer: Sendable {
     /// runs and the last weights are kept.
     /// `shouldStop` is asked before every epoch; when it answers true training throws
     /// `CancellationError` (the server is shutting down or a newer run replaced this one).
+    /// With `startingFrom`, training continues from that model's weights (same catalog and
+    /// settings, no content) with a fresh optimiser: a refit on more data.
     /// With `content` (attributes and text of `log.catalog`'s items), item vectors fuse it with
     /// their id embeddings; the model returned has it folded in (`TransformerNetwork.folded`).
     /// With `checkpoint`, the state after every epoch is saved to that file and a training of the
@@ -97,6 +99,7 @@ public struct SequentialTrainer: Sendable {
     public func train(
         on log: InteractionLog,
         content: ItemContent? = nil,
+        startingFrom: SequentialModel? = nil,
         validate: ((SequentialModel) -> Double)? = nil,
         report: (EpochReport) -> Void = { _ in },
         shouldStop: () -> Bool = { false },
@@ -136,6 +139,14 @@ public struct SequentialTrainer: Sendable {
             )
         }
         var weights = layout.initialWeights(seed: parameters.seed)
+        if let startingFrom {
+            // Continuing a trained model (a refit on more data): same catalog and network, no content
+            // (a model keeps its content folded in, so its weights are not this layout's).
+            guard startingFrom.catalog == log.catalog, content == nil, startingFrom.weights.count == layout.count else {
+                throw TrainingError.incompatibleStart
+            }
+            weights = startingFrom.weights
+        }
         var optimizer = AdamW(
             count: layout.count,
             learningRate: parameters.learningRate,
@@ -148,6 +159,8 @@ public struct SequentialTrainer: Sendable {
         var sinceBest = 0
         var firstEpoch = 1
         var earlierSeconds = 0.0
+        // A continued training is short and its start is not in the key: no checkpoint.
+        let checkpoint = startingFrom == nil ? checkpoint : nil
         let key = checkpoint.map { _ in
             SequentialCheckpoint.key(
                 parameters: parameters,
