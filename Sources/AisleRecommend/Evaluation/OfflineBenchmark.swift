@@ -107,8 +107,8 @@ public struct OfflineBenchmark: Sendable {
     }
 
     /// Searches `kind`'s `SearchSpace` on validation by coordinate ascent: from the defaults,
-    /// try every value of one setting with the others held, move to the best, go on to the next
-    /// setting, and repeat until a whole round finds nothing better. Each point is fitted on
+    /// step one setting's value down and up (the others held) while each step scores better, go
+    /// on to the next setting, and repeat until a whole round finds nothing better. Each point is fitted on
     /// train and scored once. Returns the trials, best first (ties: the order tried); the best
     /// trial keeps its fitted model, so a blend need not fit it again. The transformer's points
     /// report each epoch through `onEpoch`.
@@ -145,13 +145,17 @@ public struct OfflineBenchmark: Sendable {
         var improved = true
         while improved {
             improved = false
-            for axis in space.axes.indices where space.axes[axis].count > 1 {
-                for value in space.axes[axis].indices where value != point[axis] {
+            for axis in space.axes.indices {
+                // Along one setting, step down then up from the current value while each step
+                // scores better (validation curves over one setting are mostly single-peaked).
+                for direction in [-1, 1] {
                     var candidate = point
-                    candidate[axis] = value
-                    let ndcg = try evaluate(space.spec(candidate))
-                    if ndcg > current {
+                    candidate[axis] += direction
+                    while space.axes[axis].indices.contains(candidate[axis]) {
+                        let ndcg = try evaluate(space.spec(candidate))
+                        guard ndcg > current else { break }
                         (point, current, improved) = (candidate, ndcg, true)
+                        candidate[axis] += direction
                     }
                 }
             }
