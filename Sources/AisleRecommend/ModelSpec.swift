@@ -57,7 +57,7 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .als(let p):
             "als(factors=\(p.factors), reg=\(p.regularization), alpha=\(p.alpha), iterations=\(p.iterations))"
         case .transformer(let p):
-            "transformer(dim=\(p.dimension), blocks=\(p.blocks), heads=\(p.heads), hidden=\(p.hidden), max_len=\(p.maxLength), dropout=\(p.dropout), lr=\(p.learningRate), batch=\(p.batchSize), epochs=\(p.epochs), negatives=\(p.sampledNegatives), seed=\(p.seed))"
+            "transformer(dim=\(p.dimension), blocks=\(p.blocks), heads=\(p.heads), hidden=\(p.hidden), max_len=\(p.maxLength), dropout=\(p.dropout), lr=\(p.learningRate), batch=\(p.batchSize), epochs=\(p.epochs), negatives=\(p.sampledNegatives), seed=\(p.seed)\(p.decayEpochs > 0 ? ", decay=\(p.decayEpochs)" : ""))"
         }
     }
 

@@ -18,7 +18,8 @@ import Testing
         dropout: 0.1,
         learningRate: 0.01,
         batchSize: 8,
-        epochs: 60
+        epochs: 60,
+        decayEpochs: 0
     )
 
     private static let log = InteractionLog(Fixtures.twoTasteLog(), extraItems: ["new"])
@@ -186,5 +187,26 @@ import Testing
         #expect(throws: TrainingError.noInteractions) {
             try SequentialTrainer(parameters: Self.small, parallelism: .serial).train(on: log)
         }
+    }
+
+    @Test(
+        "the step size falls along a half cosine to a twentieth, then stays; settings saved before the schedule read as constant"
+    )
+    func learningRateSchedule() throws {
+        let parameters = SequentialModel.Parameters(learningRate: 0.002, decayEpochs: 20)
+        let rates = (1...30).map { parameters.learningRate(epoch: $0) }
+        #expect(rates[0] == 0.002)
+        #expect(zip(rates, rates.dropFirst()).allSatisfy { $0 >= $1 })
+        #expect(abs(rates[10] - 0.002 * 0.525) < 1e-6, "half way: the mean of the start and the floor")
+        #expect(rates[20...].allSatisfy { abs($0 - 0.0001) < 1e-7 })
+        #expect(SequentialModel.Parameters(decayEpochs: 0).learningRate(epoch: 50) == 0.002)
+
+        var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(parameters)) as? [String: Any] ?? [:]
+        saved["decayEpochs"] = nil
+        let old = try JSONDecoder().decode(
+            SequentialModel.Parameters.self,
+            from: JSONSerialization.data(withJSONObject: saved)
+        )
+        #expect(old.decayEpochs == 0 && old.learningRate == 0.002 && old.dimension == parameters.dimension)
     }
 }

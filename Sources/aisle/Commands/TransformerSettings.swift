@@ -6,7 +6,7 @@ import Foundation
 /// tuning grid (still stopped early on validation).
 enum TransformerSettings {
     static let help =
-        "Transformer settings instead of its grid, as key=value pairs: dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives, seed (e.g. dropout=0.5,negatives=1024)."
+        "Transformer settings instead of its grid, as key=value pairs: dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives, seed, decay (epochs of cosine step-size decay) (e.g. dropout=0.5,negatives=1024)."
 
     static let refitHelp =
         "How the transformer is refitted on train+valid: scratch (trained afresh for the best epoch count) or a number of epochs that continue the model tuned on train (without --items)."
@@ -51,6 +51,7 @@ enum TransformerSettings {
             case "weight_decay": parameters.weightDecay = try fraction(0...10)
             case "batch": parameters.batchSize = try integer()
             case "epochs": parameters.epochs = try integer()
+            case "decay": parameters.decayEpochs = try integer()
             case "negatives":
                 guard let number = Int(value), number >= 0 else {
                     throw ValidationError("negatives must be 0 (full softmax) or more, got \"\(value)\"")
@@ -63,7 +64,7 @@ enum TransformerSettings {
                 parameters.seed = number
             default:
                 throw ValidationError(
-                    "unknown transformer setting \"\(key)\"; use dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives or seed"
+                    "unknown transformer setting \"\(key)\"; use dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives, seed or decay"
                 )
             }
         }

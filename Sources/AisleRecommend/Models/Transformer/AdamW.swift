@@ -6,7 +6,8 @@
 
 /// Adam with decoupled weight decay (Loshchilov and Hutter 2019) over one flat weight vector.
 struct AdamW: Sendable {
-    let learningRate: Float
+    /// The step size; a schedule may change it between steps.
+    var learningRate: Float
     let weightDecay: Float
     let beta1: Float = 0.9
     let beta2: Float = 0.98

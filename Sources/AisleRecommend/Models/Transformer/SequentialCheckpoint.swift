@@ -17,6 +17,7 @@ struct SequentialCheckpoint: Equatable {
         var bestScore: Double?
         var bestEpoch: Int?
         var sinceBest: Int
+        var patienceScore: Double?
         var elapsedSeconds: Double
     }
 
@@ -34,6 +35,8 @@ struct SequentialCheckpoint: Equatable {
     var order: [Int32]
     var best: (weights: [Float], score: Double, epoch: Int)?
     var sinceBest: Int
+    /// The score early stopping's patience counts from.
+    var patienceScore: Double?
     /// Training time before this point (for the ETA).
     var elapsedSeconds: Double
 
@@ -42,6 +45,7 @@ struct SequentialCheckpoint: Equatable {
             && lhs.firstMoment == rhs.firstMoment && lhs.secondMoment == rhs.secondMoment && lhs.random == rhs.random
             && lhs.order == rhs.order && lhs.best?.weights == rhs.best?.weights && lhs.best?.score == rhs.best?.score
             && lhs.best?.epoch == rhs.best?.epoch && lhs.sinceBest == rhs.sinceBest
+            && lhs.patienceScore == rhs.patienceScore
     }
 
     /// The key of a training: its settings, patience and every item of every sequence (FNV-1a).
@@ -83,6 +87,7 @@ struct SequentialCheckpoint: Equatable {
             bestScore: best?.score,
             bestEpoch: best?.epoch,
             sinceBest: sinceBest,
+            patienceScore: patienceScore,
             elapsedSeconds: elapsedSeconds
         )
         var data = Data(Self.magic)
@@ -147,6 +152,7 @@ struct SequentialCheckpoint: Equatable {
             order: order,
             best: best,
             sinceBest: header.sinceBest,
+            patienceScore: header.patienceScore,
             elapsedSeconds: header.elapsedSeconds
         )
     }

@@ -1,5 +1,6 @@
 import AisleCore
 public import AisleMath
+import Foundation
 
 /// A Transformer that reads a shopper's recent items in order and scores what comes next
 /// (SASRec's causal self-attention, Kang and McAuley 2018, trained with a softmax over items, the
@@ -35,6 +36,9 @@ public struct SequentialModel: Recommender {
         public var sampledNegatives: Int
         /// Seed of the weights, the order of sequences and the dropout masks.
         public var seed: UInt64
+        /// Epochs over which the step size falls from `learningRate` to a twentieth of it along
+        /// a half cosine (and stays there); 0 keeps it constant.
+        public var decayEpochs: Int
 
         /// Parameters; the defaults are a sound start for a catalog of thousands of items.
         public init(
@@ -44,12 +48,13 @@ public struct SequentialModel: Recommender {
             hidden: Int = 128,
             maxLength: Int = 50,
             dropout: Float = 0.5,
-            learningRate: Float = 0.001,
+            learningRate: Float = 0.002,
             weightDecay: Float = 0,
             batchSize: Int = 128,
             epochs: Int = 200,
             sampledNegatives: Int = 0,
-            seed: UInt64 = 42
+            seed: UInt64 = 42,
+            decayEpochs: Int = 20
         ) {
             self.dimension = dimension
             self.blocks = blocks
@@ -63,6 +68,38 @@ public struct SequentialModel: Recommender {
             self.epochs = epochs
             self.sampledNegatives = sampledNegatives
             self.seed = seed
+            self.decayEpochs = decayEpochs
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case dimension, blocks, heads, hidden, maxLength, dropout, learningRate, weightDecay, batchSize, epochs
+            case sampledNegatives, seed, decayEpochs
+        }
+
+        /// Decodes saved settings; files written before `decayEpochs` existed read as constant.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            dimension = try container.decode(Int.self, forKey: .dimension)
+            blocks = try container.decode(Int.self, forKey: .blocks)
+            heads = try container.decode(Int.self, forKey: .heads)
+            hidden = try container.decode(Int.self, forKey: .hidden)
+            maxLength = try container.decode(Int.self, forKey: .maxLength)
+            dropout = try container.decode(Float.self, forKey: .dropout)
+            learningRate = try container.decode(Float.self, forKey: .learningRate)
+            weightDecay = try container.decode(Float.self, forKey: .weightDecay)
+            batchSize = try container.decode(Int.self, forKey: .batchSize)
+            epochs = try container.decode(Int.self, forKey: .epochs)
+            sampledNegatives = try container.decode(Int.self, forKey: .sampledNegatives)
+            seed = try container.decode(UInt64.self, forKey: .seed)
+            decayEpochs = try container.decodeIfPresent(Int.self, forKey: .decayEpochs) ?? 0
+        }
+
+        /// The step size of `epoch` (1-based).
+        func learningRate(epoch: Int) -> Float {
+            guard decayEpochs > 0 else { return learningRate }
+            let progress = Float(min(epoch - 1, decayEpochs)) / Float(decayEpochs)
+            let floor: Float = 0.05
+            return learningRate * (floor + (1 - floor) * 0.5 * (1 + Float(cos(Double.pi * Double(progress)))))
         }
     }
 

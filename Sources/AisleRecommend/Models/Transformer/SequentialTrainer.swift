@@ -63,6 +63,10 @@ public struct SequentialTrainer: Sendable {
     /// idea): content alone must then predict them, as it must for an item nobody has bought.
     static let contentOnlyShare: Float = 0.2
 
+    /// The relative validation gain that resets early stopping's patience (0.5 %); smaller gains
+    /// still keep their epoch's weights when they are the best.
+    static let minimumGain = 0.005
+
     public init(parameters: Parameters, parallelism: Parallelism, patience: Int = 5) {
         self.parameters = parameters
         self.parallelism = parallelism
@@ -157,6 +161,7 @@ public struct SequentialTrainer: Sendable {
         var order = Array(sequences.indices)
         var best: (weights: [Float], score: Double, epoch: Int)?
         var sinceBest = 0
+        var patienceScore: Double?
         var firstEpoch = 1
         var earlierSeconds = 0.0
         // A continued training is short and its start is not in the key: no checkpoint.
@@ -186,6 +191,7 @@ public struct SequentialTrainer: Sendable {
             order = saved.order.map { Int($0) }
             best = saved.best
             sinceBest = saved.sinceBest
+            patienceScore = saved.patienceScore ?? saved.best?.score
             firstEpoch = saved.epoch + 1
             earlierSeconds = saved.elapsedSeconds
         }
@@ -204,6 +210,7 @@ public struct SequentialTrainer: Sendable {
         for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
             if shouldStop() { throw CancellationError() }
             let start = clock.now
+            optimizer.learningRate = parameters.learningRate(epoch: epoch)
             order.shuffle(using: &random)
             var lossSum = 0.0
             var lossTokens = 0
@@ -253,8 +260,13 @@ public struct SequentialTrainer: Sendable {
             if let score {
                 if score > (best?.score ?? -.infinity) {
                     best = (weights, score, epoch)
-                    sinceBest = 0
                     isBest = true
+                }
+                // Patience counts from the last gain worth the epochs: a slowly decayed step size
+                // keeps finding gains of a few parts in a thousand for many epochs.
+                if score > patienceScore.map({ $0 + Self.minimumGain * abs($0) }) ?? -.infinity {
+                    patienceScore = score
+                    sinceBest = 0
                 } else {
                     sinceBest += 1
                 }
@@ -286,6 +298,7 @@ public struct SequentialTrainer: Sendable {
                     order: order.map { Int32($0) },
                     best: best,
                     sinceBest: sinceBest,
+                    patienceScore: patienceScore,
                     elapsedSeconds: earlierSeconds + (clock.now - trainingStart).seconds
                 ).save(to: checkpoint)
             }
