@@ -209,4 +209,29 @@ import Testing
         )
         #expect(old.decayEpochs == 0 && old.learningRate == 0.002 && old.dimension == parameters.dimension)
     }
+
+    @Test("candidate scores and the exact catalog mean and deviation agree with scoring every item")
+    func candidateScoring() throws {
+        let model = try train(Self.small.with(epochs: 5))
+        let history = try history(["a", "b", "w"])
+        let all = model.scores(for: history)
+        let hidden = model.hidden(for: history)
+        let items: [Int32] = [0, 3, Int32(all.count - 1)]
+        for (item, score) in zip(items, model.scores(of: items, hidden: hidden)) {
+            #expect(abs(score - all[Int(item)]) < 1e-4)
+        }
+        let mean = all.reduce(0, +) / Float(all.count)
+        let deviation = (all.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(all.count)).squareRoot()
+        let exact = model.scoreStatistics(of: hidden)
+        #expect(abs(exact.mean - mean) < 1e-3 && abs(exact.deviation - deviation) < 1e-3 * max(1, deviation))
+        #expect(deviation > 0.01, "scores that differ, or the check is empty")
+    }
+}
+
+extension SequentialModel.Parameters {
+    fileprivate func with(epochs: Int) -> Self {
+        var copy = self
+        copy.epochs = epochs
+        return copy
+    }
 }

@@ -25,8 +25,9 @@ public struct OfflineBenchmark: Sendable {
     /// Attributes and text of `catalog`'s items, fused into the transformer's item vectors.
     public let content: ItemContent?
     /// How the transformer is refitted on train + valid: nil trains afresh for the best epoch
-    /// count; a number continues the model tuned on train for that many epochs on train + valid
-    /// (without item content only: a tuned model keeps its content folded in).
+    /// count; a number continues the model tuned on train for that many epochs on train + valid,
+    /// at the step size its schedule had reached (without item content only: a tuned model keeps
+    /// its content folded in).
     public var transformerRefitEpochs: Int?
 
     /// A benchmark over `split`, ranking `catalog` (default: the split's items); `content` must
@@ -329,7 +330,12 @@ public struct OfflineBenchmark: Sendable {
         if fit == .trainAndValid, content == nil, let epochs = transformerRefitEpochs,
             let tuned = trial.trained as? SequentialModel
         {
+            // Continue where the schedule was: at the step size of the best epoch, held.
             var parameters = tuned.parameters
+            if case .transformer(let best) = trial.spec {
+                parameters.learningRate = best.learningRate(epoch: best.epochs)
+            }
+            parameters.decayEpochs = 0
             parameters.epochs = max(1, epochs)
             return try SequentialTrainer(parameters: parameters, parallelism: parallelism).train(
                 on: log(fit),

@@ -96,16 +96,24 @@ public struct RecommendationEngine: Sendable {
         }
         let sequenceScores = snapshot.next.scores(for: history)
         let neighbourScores = snapshot.similar.scores(for: history)
-        if let factors = snapshot.factors, let weight = blend[.als], weight != 0 {
-            // The factor model scores only candidates: the items the shopper's neighbours point
-            // to and the trending head. Its mean and deviation over the whole catalog are exact
-            // (from the factors' moments), and every other item counts as average for it: scoring
-            // all items streamed the whole factor matrix per request (docs/BENCHMARKS.md).
+        // The factor model and the transformer score only candidates: the items the shopper's
+        // neighbours point to and the trending head. Their mean and deviation over the whole
+        // catalog are exact (from the item vectors' moments), and every other item counts as
+        // average for them: scoring all items streamed a whole item matrix per request
+        // (docs/BENCHMARKS.md).
+        let needsCandidates =
+            (snapshot.factors != nil && blend[.als, default: 0] != 0)
+            || (snapshot.sequential != nil && blend[.transformer, default: 0] != 0)
+        let candidates: [Int32] = {
+            guard needsCandidates else { return [] }
             var candidates = Set(snapshot.trendHead)
             for index in sequenceScores.indices where sequenceScores[index] != 0 || neighbourScores[index] != 0 {
                 candidates.insert(Int32(index))
             }
-            let ordered = candidates.sorted()
+            return candidates.sorted()
+        }()
+        if let factors = snapshot.factors, let weight = blend[.als], weight != 0 {
+            let ordered = candidates
             let vector = factors.userVector(for: history)
             let (mean, deviation) = factors.scoreStatistics(of: vector)
             var raw = [Float](repeating: mean, count: catalog.count)
@@ -116,7 +124,23 @@ public struct RecommendationEngine: Sendable {
         }
         add(.sequence, sequenceScores)
         add(.itemKNN, neighbourScores)
-        if let sequential = snapshot.sequential { add(.transformer, sequential.scores(for: history)) }
+        if let sequential = snapshot.sequential, let weight = blend[.transformer], weight != 0 {
+            let hidden = sequential.hidden(for: history)
+            let (mean, deviation) = sequential.scoreStatistics(of: hidden)
+            var raw = [Float](repeating: mean, count: catalog.count)
+            for (item, score) in zip(candidates, sequential.scores(of: candidates, hidden: hidden)) {
+                raw[Int(item)] = score
+            }
+            let component = FeedComponent(
+                kind: .transformer,
+                weight: weight,
+                raw: raw,
+                mean: mean,
+                deviation: deviation
+            )
+            component.add(into: &total)
+            components.append(component)
+        }
         if let weight = blend[.popularity], weight != 0, snapshot.standardTrend.count == total.count {
             let trend = FeedComponent(kind: .popularity, weight: weight, standardised: snapshot.standardTrend)
             trend.add(into: &total)

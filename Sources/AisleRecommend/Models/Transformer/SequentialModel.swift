@@ -110,6 +110,11 @@ public struct SequentialModel: Recommender {
     /// The network's weights, laid out by `layout`.
     let weights: [Float]
     let layout: TransformerLayout
+    /// Over every item, the mean of (item vector, bias) and their second moment matrix
+    /// ((d + 1)², row-major): a shopper's score mean and deviation over the catalog follow
+    /// exactly from these, so the feed scores only its candidates.
+    let itemMean: [Float]
+    let itemSecondMoment: [Float]
 
     /// A model from trained weights.
     init(catalog: Catalog, parameters: Parameters, weights: [Float]) {
@@ -119,6 +124,92 @@ public struct SequentialModel: Recommender {
         self.parameters = parameters
         self.layout = layout
         self.weights = weights
+        (itemMean, itemSecondMoment) = Self.moments(weights: weights, layout: layout)
+    }
+
+    /// Mean and second moment of the items' (vector, bias) rows.
+    private static func moments(weights: [Float], layout: TransformerLayout) -> (mean: [Float], second: [Float]) {
+        let d = layout.dimension
+        let width = d + 1
+        let items = layout.items
+        var rows = [Float](repeating: 0, count: items * width)
+        for item in 0..<items {
+            for column in 0..<d { rows[item * width + column] = weights[layout.itemEmbedding + item * d + column] }
+            rows[item * width + d] = weights[layout.itemBias + item]
+        }
+        var mean = [Float](repeating: 0, count: width)
+        for item in 0..<items { for column in 0..<width { mean[column] += rows[item * width + column] } }
+        let scale = 1 / Float(items)
+        for column in 0..<width { mean[column] *= scale }
+        var second = [Float](repeating: 0, count: width * width)
+        rows.withUnsafeBufferPointer { source in
+            second.withUnsafeMutableBufferPointer { target in
+                guard let a = source.baseAddress, let c = target.baseAddress else { return }
+                BLAS.multiply(
+                    m: width,
+                    n: width,
+                    k: items,
+                    a,
+                    lda: width,
+                    transposeA: .transposed,
+                    a,
+                    ldb: width,
+                    into: c,
+                    ldc: width,
+                    splitting: .serial
+                )
+            }
+        }
+        for index in second.indices { second[index] *= scale }
+        return (mean, second)
+    }
+
+    /// The network's output at the shopper's newest item: what `scores(of:hidden:)` scores with.
+    /// Zero for an empty history (its scores are the item biases).
+    public func hidden(for history: History) -> [Float] {
+        let d = layout.dimension
+        var batch = TokenBatch()
+        batch.append(Self.sequence(history.items, maxLength: layout.maxLength))
+        guard batch.tokenCount > 0 else { return [Float](repeating: 0, count: d) }
+        return weights.withUnsafeBufferPointer { buffer -> [Float] in
+            guard let base = buffer.baseAddress else { return [Float](repeating: 0, count: d) }
+            let output = TransformerNetwork(layout: layout).forward(
+                batch,
+                weights: base,
+                dropout: nil,
+                parallelism: .serial
+            ).output
+            return Array(output[((batch.tokenCount - 1) * d)..<(batch.tokenCount * d)])
+        }
+    }
+
+    /// The scores of `items` for the output `hidden`.
+    public func scores(of items: [Int32], hidden: [Float]) -> [Float] {
+        let d = layout.dimension
+        return weights.withUnsafeBufferPointer { w in
+            items.map { item in
+                let row = layout.itemEmbedding + Int(item) * d
+                var sum = w[layout.itemBias + Int(item)]
+                for column in 0..<d { sum += w[row + column] * hidden[column] }
+                return sum
+            }
+        }
+    }
+
+    /// The mean and standard deviation over every catalog item of the scores `hidden` gives,
+    /// exact, in O(d²) (as `ALSModel.scoreStatistics`).
+    public func scoreStatistics(of hidden: [Float]) -> (mean: Float, deviation: Float) {
+        let width = layout.dimension + 1
+        let augmented = hidden + [1]
+        var mean: Float = 0
+        var second: Float = 0
+        for a in 0..<width {
+            mean += itemMean[a] * augmented[a]
+            var row: Float = 0
+            for b in 0..<width { row += itemSecondMoment[a * width + b] * augmented[b] }
+            second += augmented[a] * row
+        }
+        return (mean, max(0, second - mean * mean).squareRoot())
     }
 
     static func layout(items: Int, parameters: Parameters, attributes: Int = 0, textWidth: Int = 0)
