@@ -87,19 +87,11 @@ import Testing
             var nonzero = 0
             for _ in 0..<8 {
                 let index = start + Int(random.next() % UInt64(count))
-                let step: Float = 1e-3
-                var plus = weights
-                plus[index] += step
-                var minus = weights
-                minus[index] -= step
-                let numeric =
-                    (Self.loss(plus, candidates: candidates, gradients: &scratch)
-                        - Self.loss(minus, candidates: candidates, gradients: &scratch)) / Double(2 * step)
+                let numeric = centralDifference(of: weights, at: index, step: 1e-3) {
+                    Self.loss($0, candidates: candidates, gradients: &scratch)
+                }
                 let analytic = Double(gradients[index])
-                #expect(
-                    abs(numeric - analytic) <= 2e-3 + 0.03 * max(abs(numeric), abs(analytic)),
-                    "\(name) [\(index)]: analytic \(analytic), numeric \(numeric)"
-                )
+                #expect(agrees(numeric, analytic), "\(name) [\(index)]: analytic \(analytic), numeric \(numeric)")
                 if abs(analytic) > 1e-5 { nonzero += 1 }
             }
             // Every content part learns: a part with only zero gradients would pass trivially.

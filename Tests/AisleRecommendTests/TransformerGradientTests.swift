@@ -103,19 +103,11 @@ import Testing
         var scratch = [Float](repeating: 0, count: Self.layout.count)
         var checked = 0
         for (name, index) in Self.probes() {
-            let step: Float = 5e-3
-            var plus = weights
-            plus[index] += step
-            var minus = weights
-            minus[index] -= step
-            let numeric =
-                (Self.loss(plus, candidates: candidates, gradients: &scratch)
-                    - Self.loss(minus, candidates: candidates, gradients: &scratch)) / Double(2 * step)
+            let numeric = centralDifference(of: weights, at: index, step: 5e-3) {
+                Self.loss($0, candidates: candidates, gradients: &scratch)
+            }
             let analytic = Double(gradients[index])
-            #expect(
-                abs(numeric - analytic) <= 2e-3 + 0.03 * max(abs(numeric), abs(analytic)),
-                "\(name) [\(index)]: analytic \(analytic), numeric \(numeric)"
-            )
+            #expect(agrees(numeric, analytic), "\(name) [\(index)]: analytic \(analytic), numeric \(numeric)")
             checked += 1
         }
         #expect(checked > 100)
@@ -154,4 +146,23 @@ import Testing
             #expect(abs(Double(y) - exact) < 1e-5, "gelu(\(x))")
         }
     }
+}
+
+/// `(loss(w + step·eᵢ) − loss(w − step·eᵢ)) / 2·step`: the loss's slope along weight `index`.
+func centralDifference(
+    of weights: [Float],
+    at index: Int,
+    step: Float,
+    loss: ([Float]) -> Double
+) -> Double {
+    var plus = weights
+    plus[index] += step
+    var minus = weights
+    minus[index] -= step
+    return (loss(plus) - loss(minus)) / Double(2 * step)
+}
+
+/// Whether a numeric and an analytic gradient agree: within 2e-3 plus 3 % of the larger.
+func agrees(_ numeric: Double, _ analytic: Double) -> Bool {
+    abs(numeric - analytic) <= 2e-3 + 0.03 * max(abs(numeric), abs(analytic))
 }

@@ -198,13 +198,21 @@ extension TransformerNetwork {
         gradients: UnsafeMutablePointer<Float>,
         parallelism: Parallelism
     ) -> Double {
-        guard let content, layout.fusesContent else {
-            let activations = forward(batch, weights: weights, dropout: dropout, parallelism: parallelism)
+        // Forward, loss and backward against `items` (the id rows when nil).
+        func pass(_ items: ItemRows?) -> Double {
+            let activations = forward(
+                batch,
+                weights: weights,
+                itemVectors: items?.vectors,
+                dropout: dropout,
+                parallelism: parallelism
+            )
             let (loss, outputGradient) = nextItemLoss(
                 activations,
                 candidates: candidates,
                 weights: weights,
                 gradients: gradients,
+                items: items,
                 parallelism: parallelism
             )
             backward(
@@ -212,10 +220,12 @@ extension TransformerNetwork {
                 outputGradient: outputGradient,
                 weights: weights,
                 gradients: gradients,
+                itemVectorGradients: items?.vectorGradients,
                 parallelism: parallelism
             )
             return loss
         }
+        guard let content, layout.fusesContent else { return pass(nil) }
         let (vectors, biases) = fusedItems(
             weights: weights,
             content: content,
@@ -231,30 +241,7 @@ extension TransformerNetwork {
                         guard let v = vectorBuffer.baseAddress, let b = biasBuffer.baseAddress,
                             let dv = dvBuffer.baseAddress, let db = dbBuffer.baseAddress
                         else { return .nan }
-                        let activations = forward(
-                            batch,
-                            weights: weights,
-                            itemVectors: v,
-                            dropout: dropout,
-                            parallelism: parallelism
-                        )
-                        let (loss, outputGradient) = nextItemLoss(
-                            activations,
-                            candidates: candidates,
-                            weights: weights,
-                            gradients: gradients,
-                            items: ItemRows(vectors: v, biases: b, vectorGradients: dv, biasGradients: db),
-                            parallelism: parallelism
-                        )
-                        backward(
-                            activations,
-                            outputGradient: outputGradient,
-                            weights: weights,
-                            gradients: gradients,
-                            itemVectorGradients: dv,
-                            parallelism: parallelism
-                        )
-                        return loss
+                        return pass(ItemRows(vectors: v, biases: b, vectorGradients: dv, biasGradients: db))
                     }
                 }
             }
