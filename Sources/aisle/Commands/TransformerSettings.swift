@@ -51,7 +51,13 @@ enum TransformerSettings {
             case "weight_decay": parameters.weightDecay = try fraction(0...10)
             case "batch": parameters.batchSize = try integer()
             case "epochs": parameters.epochs = try integer()
-            case "decay": parameters.decayEpochs = try integer()
+            case "decay":
+                guard let number = Int(value), number >= 0 else {
+                    throw ValidationError(
+                        "decay must be 0 (a constant step size) or a number of epochs, got \"\(value)\""
+                    )
+                }
+                parameters.decayEpochs = number
             case "negatives":
                 guard let number = Int(value), number >= 0 else {
                     throw ValidationError("negatives must be 0 (full softmax) or more, got \"\(value)\"")

@@ -43,7 +43,7 @@ public struct SequentialTrainer: Sendable {
             if epoch < epochs {
                 text += "; ETA at most \(Int(remainingSecondsAtMost.rounded())) s"
                 if let stopsAfter, stopsAfter < epochs {
-                    text += ", stops after epoch \(stopsAfter) unless validation improves"
+                    text += ", stops after epoch \(stopsAfter) unless validation improves by 0.5 %"
                 }
             }
             return text
@@ -54,7 +54,7 @@ public struct SequentialTrainer: Sendable {
     public let parameters: Parameters
     /// Workers.
     public let parallelism: Parallelism
-    /// Epochs without a better validation score before training stops.
+    /// Epochs without a validation gain of `minimumGain` or more before training stops.
     public let patience: Int
 
     public typealias Parameters = SequentialModel.Parameters
@@ -130,7 +130,12 @@ public struct SequentialTrainer: Sendable {
         let network = TransformerNetwork(layout: layout)
         // Items no training sequence holds: their id parts only learned that they never came, so
         // a model serves their content parts alone.
-        var unseen = [Bool](repeating: true, count: layout.items)
+        // An item with no content keeps its id parts either way (nothing else would rank it).
+        var unseen = (0..<layout.items).map { item in
+            guard let content else { return false }
+            let text = content.text[(item * content.textWidth)..<((item + 1) * content.textWidth)]
+            return !content.attributes[item].isEmpty || text.contains { $0 != 0 }
+        }
         for sequence in sequences { for item in sequence { unseen[Int(item)] = false } }
         // What a model keeps: the weights with content folded into the item vectors.
         func model(_ weights: [Float]) -> SequentialModel {
@@ -146,7 +151,7 @@ public struct SequentialTrainer: Sendable {
         if let startingFrom {
             // Continuing a trained model (a refit on more data): same catalog and network, no content
             // (a model keeps its content folded in, so its weights are not this layout's).
-            guard startingFrom.catalog == log.catalog, content == nil, startingFrom.weights.count == layout.count else {
+            guard startingFrom.catalog == log.catalog, content == nil, startingFrom.layout == layout else {
                 throw TrainingError.incompatibleStart
             }
             weights = startingFrom.weights
