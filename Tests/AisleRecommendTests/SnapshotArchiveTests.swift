@@ -11,7 +11,13 @@ import Testing
     /// 240 shoppers walking 24 items in order (enough held-out shoppers to validate the Transformer).
     private static func input() -> TrainingInput {
         var input = TrainingInput()
-        input.add((0..<24).map { Item(id: ItemID("s\($0)"), title: "Step \($0)") })
+        // Two shelves, and one item nobody has bought yet (served by the transformer on content).
+        input.add(
+            (0..<24).map {
+                Item(id: ItemID("s\($0)"), title: "Step \($0)", categories: [$0 % 2 == 0 ? "Shoes" : "Socks"])
+            }
+                + [Item(id: ItemID("new"), title: "New shoe", categories: ["Shoes"])]
+        )
         var events: [InteractionEvent] = []
         for shopper in 0..<240 {
             for step in 0..<6 {
@@ -50,6 +56,8 @@ import Testing
         let back = try #require(loaded.sequential)
         #expect(back.parameters == sequential.parameters)
         #expect(back.weights == sequential.weights)
+        #expect(sequential.contentOnlyItems == [try #require(snapshot.catalog.index(of: ItemID("new")))])
+        #expect(back.contentOnlyItems == sequential.contentOnlyItems)
         var history = History()
         history.append(item: try #require(snapshot.catalog.index(of: ItemID("s3"))), weight: 1, timestamp: 1)
         #expect(back.scores(for: history) == sequential.scores(for: history))
@@ -62,7 +70,7 @@ import Testing
         #expect(snapshot.report.validationNDCG?["transformer"] == nil)
         let loaded = try SnapshotArchive.decode(try SnapshotArchive.encode(snapshot), source: "test")
         #expect(loaded.sequential == nil)
-        #expect(loaded.catalog.count == 24)
+        #expect(loaded.catalog.count == 25, "24 walked items and one never bought")
     }
 
     @Test("a file cut inside the transformer's weights is refused, not half-loaded")

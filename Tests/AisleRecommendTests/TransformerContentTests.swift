@@ -201,6 +201,9 @@ import Testing
             }
         let model = try SequentialTrainer(parameters: Self.parameters, parallelism: Parallelism(threads: 2))
             .train(on: Self.log, content: content).model
+        let cold = Set(["shoe-new", "sock-new"].compactMap { catalog.index(of: ItemID($0)) })
+        // The feed scores these beside its candidates: nothing else points to a never-bought item.
+        #expect(Set(model.contentOnlyItems) == (content == nil ? [] : cold))
         let sockAfterShoe = try Self.rank(of: "sock-new", after: "shoe-2", in: model)
         let shoeAfterSock = try Self.rank(of: "shoe-new", after: "sock-4", in: model)
         if content != nil {

@@ -128,7 +128,8 @@ public struct RecommendationEngine: Sendable {
             let hidden = sequential.hidden(for: history)
             let (mean, deviation) = sequential.scoreStatistics(of: hidden)
             var raw = [Float](repeating: mean, count: catalog.count)
-            for (item, score) in zip(candidates, sequential.scores(of: candidates, hidden: hidden)) {
+            let scored = sequential.contentOnlyItems.isEmpty ? candidates : candidates + sequential.contentOnlyItems
+            for (item, score) in zip(scored, sequential.scores(of: scored, hidden: hidden)) {
                 raw[Int(item)] = score
             }
             let component = FeedComponent(

@@ -21,6 +21,8 @@ public enum SnapshotArchive {
         /// The sequential model's settings; nil when the snapshot has none (and in files written
         /// before it existed).
         var transformer: SequentialModel.Parameters?
+        /// The transformer's items served on their content alone (never bought when it trained).
+        var transformerContentOnly: [Int32]?
     }
 
     /// Writes `snapshot` to `path` atomically.
@@ -47,7 +49,8 @@ public enum SnapshotArchive {
             sequence: snapshot.next.parameters,
             factors: snapshot.factors?.parameters,
             platforms: snapshot.segmentTrends.keys.sorted(),
-            transformer: snapshot.sequential?.parameters
+            transformer: snapshot.sequential?.parameters,
+            transformerContentOnly: snapshot.sequential?.contentOnlyItems
         )
         var data = Data(magic)
         let json = try JSONEncoder().encode(header)
@@ -118,7 +121,13 @@ public enum SnapshotArchive {
             guard weights.count == SequentialModel.layout(items: catalog.count, parameters: parameters).count else {
                 throw AisleError(code: .unavailable, message: "\(path): the transformer's weights have the wrong size")
             }
-            sequential = SequentialModel(catalog: catalog, parameters: parameters, weights: weights)
+            let contentOnly = (header.transformerContentOnly ?? []).filter { $0 >= 0 && Int($0) < catalog.count }
+            sequential = SequentialModel(
+                catalog: catalog,
+                parameters: parameters,
+                weights: weights,
+                contentOnlyItems: contentOnly
+            )
         }
         return RecommendationSnapshot(
             trainedAt: Timestamp(millisecondsSinceEpoch: header.trainedAtMilliseconds),

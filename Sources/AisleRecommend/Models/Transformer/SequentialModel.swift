@@ -115,15 +115,19 @@ public struct SequentialModel: Recommender {
     /// exactly from these, so the feed scores only its candidates.
     let itemMean: [Float]
     let itemSecondMoment: [Float]
+    /// Items no training sequence held, whose vectors are their content alone: the feed adds
+    /// them to the candidates it scores (nothing else points to a never-bought item).
+    public let contentOnlyItems: [Int32]
 
     /// A model from trained weights.
-    init(catalog: Catalog, parameters: Parameters, weights: [Float]) {
+    init(catalog: Catalog, parameters: Parameters, weights: [Float], contentOnlyItems: [Int32] = []) {
         let layout = Self.layout(items: catalog.count, parameters: parameters)
         precondition(weights.count == layout.count, "weights for another layout")
         self.catalog = catalog
         self.parameters = parameters
         self.layout = layout
         self.weights = weights
+        self.contentOnlyItems = contentOnlyItems
         (itemMean, itemSecondMoment) = Self.moments(weights: weights, layout: layout)
     }
 

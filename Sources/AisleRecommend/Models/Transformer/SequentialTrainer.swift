@@ -138,13 +138,15 @@ public struct SequentialTrainer: Sendable {
         }
         for sequence in sequences { for item in sequence { unseen[Int(item)] = false } }
         // What a model keeps: the weights with content folded into the item vectors.
+        let contentOnly = unseen.indices.filter { unseen[$0] }.map { Int32($0) }
         func model(_ weights: [Float]) -> SequentialModel {
             SequentialModel(
                 catalog: log.catalog,
                 parameters: parameters,
                 weights: content.map {
                     network.folded(weights, content: $0, unseen: unseen, parallelism: parallelism)
-                } ?? weights
+                } ?? weights,
+                contentOnlyItems: contentOnly
             )
         }
         var weights = layout.initialWeights(seed: parameters.seed)
