@@ -228,9 +228,7 @@ public struct OfflineBenchmark: Sendable {
         return tuneHybrid(models: models, progress: progress)
     }
 
-    static func format(_ duration: Duration) -> String {
-        String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
+    static func format(_ duration: Duration) -> String { String(format: "%.1f", duration.seconds) }
 
     /// The same for models already fitted on `log(.train)` (the serving trainer's transformer,
     /// trained once with early stopping and then served).

@@ -90,11 +90,7 @@ public struct ALSModel: Recommender {
                 conjugateGradientSteps: parameters.conjugateGradientSteps,
                 parallelism: parallelism
             )
-            let elapsed = clock.now - start
-            onIteration(
-                iteration + 1,
-                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            )
+            onIteration(iteration + 1, (clock.now - start).seconds)
         }
         itemFactors = items
         regularizedGram = ImplicitLeastSquares.regularizedGram(items, regularization: parameters.regularization)

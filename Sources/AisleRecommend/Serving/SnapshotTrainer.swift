@@ -77,7 +77,7 @@ public struct SnapshotTrainer: Sendable {
             let start = clock.now
             let result = try work()
             let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             report.seconds[name] = seconds
             progress("\(name): \(String(format: "%.2f", seconds)) s")
             return result

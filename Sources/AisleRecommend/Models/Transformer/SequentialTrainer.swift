@@ -322,7 +322,8 @@ public struct SequentialTrainer: Sendable {
 }
 
 extension Duration {
-    fileprivate var seconds: Double {
+    /// The duration in seconds, for progress lines and reports (module-wide).
+    var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
