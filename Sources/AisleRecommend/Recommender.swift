@@ -14,6 +14,10 @@ public protocol Recommender: Sendable {
     /// in the history are meaningless; `rank` masks them. An empty history gets the model's
     /// non-personal answer (popularity, or all zeros).
     func scores(for history: History) -> [Float]
+    /// `scores(for:)` of many shoppers, in order. The default runs one shopper per worker; models
+    /// with a matrix of item vectors override it with one product for the whole batch (offline
+    /// ranking, validation and blend tuning score tens of thousands of shoppers).
+    func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]]
 }
 
 /// The models Aisle trains.
@@ -37,6 +41,10 @@ public enum ModelKind: String, Sendable, Codable, CaseIterable, CustomStringConv
 }
 
 extension Recommender {
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
+        parallelism.map(histories.count, chunk: 8) { scores(for: histories[$0]) }
+    }
+
     /// The best `limit` items for `history`, best first, never an item in `excluded` (the history's
     /// items when `excludeHistory`, and whatever the caller adds: hidden, out of stock). Ties go to
     /// the lower index (id order).

@@ -32,6 +32,26 @@ import Testing
         #expect(try train(spec).scores(for: history) == scores, "training is deterministic")
     }
 
+    @Test("batch scores equal one shopper's scores, empty histories included", arguments: specs)
+    func batchScores(spec: ModelSpec) throws {
+        let model = try train(spec)
+        let histories = Self.log.histories + [History()]
+        let batch = model.scores(forBatch: histories, parallelism: Parallelism(threads: 2))
+        #expect(batch.count == histories.count)
+        for (history, scores) in zip(histories, batch) {
+            let single = model.scores(for: history)
+            #expect(scores.count == single.count)
+            // A product over the batch sums in another order than one shopper's dot products.
+            #expect(zip(scores, single).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        }
+        let blend = HybridModel(components: [
+            .init(model: model, weight: 1), .init(model: try train(.sequence(.init())), weight: 0.5),
+        ])
+        for (history, scores) in zip(histories, blend.scores(forBatch: histories, parallelism: .serial)) {
+            #expect(zip(scores, blend.scores(for: history)).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) })
+        }
+    }
+
     @Test("ranked lists leave out the history, never repeat an item, and break ties by id", arguments: specs)
     func rankedLists(spec: ModelSpec) throws {
         let model = try train(spec)

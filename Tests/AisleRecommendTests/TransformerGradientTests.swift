@@ -92,8 +92,11 @@ import Testing
     }
 
     @Test(
-        "analytic gradients match central differences of the loss, full and sampled softmax",
-        arguments: [TransformerNetwork.Candidates.all, .sampled([0, 2, 7])]
+        "analytic gradients match central differences of the loss, full and sampled softmax (with and without logQ correction)",
+        arguments: [
+            TransformerNetwork.Candidates.all, .sampled([0, 2, 7]),
+            .sampled([0, 2, 7], shares: [0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0]),
+        ]
     )
     func gradientsMatchFiniteDifferences(candidates: TransformerNetwork.Candidates) {
         let weights = Self.weights()
@@ -124,6 +127,27 @@ import Testing
         let sampledLoss = Self.loss(weights, candidates: .sampled(Array(0..<9)), gradients: &sampled)
         #expect(abs(fullLoss - sampledLoss) < 1e-5)
         #expect(zip(full, sampled).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
+    @Test("the logQ correction moves only items whose chances of being sampled differ")
+    func logQCorrection() {
+        let weights = Self.weights()
+        var scratch = [Float](repeating: 0, count: Self.layout.count)
+        let plain = Self.loss(weights, candidates: .sampled([0, 2, 7]), gradients: &scratch)
+        // Equal shares lower every logit alike: the softmax does not change.
+        let even = Self.loss(
+            weights,
+            candidates: .sampled([0, 2, 7], shares: Array(repeating: 0.01, count: 9)),
+            gradients: &scratch
+        )
+        // Uneven shares raise the rarely sampled items against the popular ones.
+        let uneven = Self.loss(
+            weights,
+            candidates: .sampled([0, 2, 7], shares: [0.4, 0.001, 0.3, 0.001, 0.2, 0.001, 0.05, 0.047, 0]),
+            gradients: &scratch
+        )
+        #expect(abs(plain - even) < 1e-4)
+        #expect(uneven.isFinite && abs(uneven - plain) > 1e-3, "\(uneven) against \(plain)")
     }
 
     @Test("e^x and GELU kernels agree with the C library")

@@ -61,27 +61,34 @@ public struct OfflineBenchmark: Sendable {
 
     /// Top-`listLength` lists for the users at `users` (indices into `log.users`).
     func lists(_ model: any Recommender, log: InteractionLog, users: [Int]) -> [String: [String]] {
-        let length = listLength
-        let ranked: [[String]]
-        if let sequential = model as? SequentialModel {
-            // The network scores many shoppers per pass far faster than one at a time.
-            ranked = stride(from: 0, to: users.count, by: 256).flatMap { first -> [[String]] in
-                let chunk = Array(users[first..<min(users.count, first + 256)])
-                let histories = chunk.map { log.histories[$0] }
-                let scores = sequential.scores(forBatch: histories, parallelism: parallelism)
-                return parallelism.map(chunk.count, chunk: 16) { position in
-                    var row = scores[position]
-                    for item in histories[position].items { row[Int(item)] = -.infinity }
-                    return TopK.select(length, from: row).map { model.catalog.ids[$0.index].rawValue }
-                }
-            }
-        } else {
-            ranked = parallelism.map(users.count, chunk: 16) { position in
-                model.rank(log.histories[users[position]], limit: length).map { model.catalog.ids[$0.index].rawValue }
-            }
+        let ranked = rankings(model, log: log, users: users, length: listLength).map { ranking in
+            ranking.map { model.catalog.ids[$0].rawValue }
         }
         return Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
     }
+
+    /// NDCG@10 of `model` (fitted on `log`) by `scorer`: a validation score in a search.
+    func score(_ model: any Recommender, log: InteractionLog, scorer: IndexedNDCG) -> Double {
+        scorer.score(rankings(model, log: log, users: scorer.users, length: IndexedNDCG.cutoff))
+    }
+
+    /// Top-`length` catalog indices for the users at `users`, history excluded, best first.
+    func rankings(_ model: any Recommender, log: InteractionLog, users: [Int], length: Int) -> [[Int]] {
+        // Shoppers in chunks: models with item vectors score a chunk in one product.
+        stride(from: 0, to: users.count, by: Self.scoringChunk).flatMap { first -> [[Int]] in
+            let chunk = Array(users[first..<min(users.count, first + Self.scoringChunk)])
+            let histories = chunk.map { log.histories[$0] }
+            let scores = model.scores(forBatch: histories, parallelism: parallelism)
+            return parallelism.map(chunk.count, chunk: 16) { position in
+                var row = scores[position]
+                for item in histories[position].items { row[Int(item)] = -.infinity }
+                return TopK.select(length, from: row).map(\.index)
+            }
+        }
+    }
+
+    /// Shoppers scored per batch offline: 256 rows of a 100k catalog are 100 MB.
+    static let scoringChunk = 256
 
     /// Fits `spec` on `fit` and scores it on the matching target.
     public func score(_ spec: ModelSpec, fit: Fit) throws -> (model: any Recommender, metrics: RankingMetrics) {
@@ -118,10 +125,13 @@ public struct OfflineBenchmark: Sendable {
         onTrial: (Trial) -> Void = { _ in },
         onEpoch: (SequentialTrainer.EpochReport) -> Void = { _ in }
     ) throws -> [Trial] {
-        guard let space = SearchSpace(for: kind) else { return [] }
+        let log = log(.train)
+        let perItem = Double(log.interactionCount) / Double(max(1, log.catalog.count))
+        guard let space = SearchSpace(for: kind, interactionsPerItem: perItem) else { return [] }
         var trials: [Trial] = []
         var scores: [ModelSpec: Double] = [:]
         var best: (model: any Recommender, ndcg: Double)?
+        let scorer = IndexedNDCG(split: split, target: .valid, log: log)
         func evaluate(_ spec: ModelSpec) throws -> Double {
             if let known = scores[spec] { return known }
             let model: any Recommender
@@ -131,8 +141,8 @@ public struct OfflineBenchmark: Sendable {
                 let tuned = try tuneEpochs(parameters, report: onEpoch)
                 (tried, ndcg, model) = (tuned.spec, tuned.validNDCG, tuned.model)
             } else {
-                let scored = try score(spec, fit: .train)
-                (model, ndcg) = (scored.model, scored.metrics.value("NDCG", at: 10))
+                model = try spec.train(on: log, parallelism: parallelism, content: content)
+                ndcg = score(model, log: log, scorer: scorer)
             }
             scores[spec] = ndcg
             let trial = Trial(spec: tried, validNDCG: ndcg)
@@ -169,12 +179,6 @@ public struct OfflineBenchmark: Sendable {
         return [Trial(spec: first.spec, validNDCG: first.validNDCG, trained: best?.model)] + ranked.dropFirst()
     }
 
-    /// Indices of `log`'s users with a validation target (scoring the others is wasted work).
-    func validationUsers(of log: InteractionLog) -> [Int] {
-        let targetUsers = Set(split.valid.map(\.user))
-        return log.users.indices.filter { targetUsers.contains(log.users[$0]) }
-    }
-
     /// Trains the transformer on train with early stopping on validation NDCG@10; returns the
     /// settings with the best epoch count (what the refit on train + valid runs) and its score.
     public func tuneEpochs(
@@ -182,17 +186,16 @@ public struct OfflineBenchmark: Sendable {
         report: (SequentialTrainer.EpochReport) -> Void = { _ in }
     ) throws -> (spec: ModelSpec, validNDCG: Double, model: SequentialModel) {
         let log = log(.train)
-        let users = validationUsers(of: log)
-        let scorer = RankingScorer(split: split, target: .valid)
+        let scorer = IndexedNDCG(split: split, target: .valid, log: log)
         var bestScore = 0.0
         let trainer = SequentialTrainer(parameters: parameters, parallelism: parallelism)
         let (model, bestEpoch) = try trainer.train(
             on: log,
             content: content,
             validate: { model in
-                let score = scorer.metrics(lists(model, log: log, users: users)).value("NDCG", at: 10)
-                bestScore = max(bestScore, score)
-                return score
+                let ndcg = score(model, log: log, scorer: scorer)
+                bestScore = max(bestScore, ndcg)
+                return ndcg
             },
             report: report
         )
@@ -240,41 +243,44 @@ public struct OfflineBenchmark: Sendable {
         let clock = ContinuousClock()
         var start = clock.now
         // Only users with a validation target count; scoring the others would be wasted work.
-        let targetUsers = Set(split.valid.map(\.user))
-        let users = log.users.indices.filter { targetUsers.contains(log.users[$0]) }
+        let scorer = IndexedNDCG(split: split, target: .valid, log: log)
+        let users = scorer.users
         // Per user, only the candidates some model ranks in its top `candidateDepth` are kept,
         // with every model's standardised score: an item no model ranks that high does not
         // reach a blend's top 10, and the memory stays users × candidates, not users × catalog.
         let depth = Self.candidateDepth
-        let candidates: [BlendCandidates] = parallelism.map(users.count, chunk: 8) { position in
-            let history = log.histories[users[position]]
-            let standardised = models.map { HybridModel.standardised($0.scores(for: history), kind: $0.kind) }
-            var union = Set<Int>()
-            for var scores in standardised {
-                for item in history.items { scores[Int(item)] = -.infinity }
-                for entry in TopK.select(depth, from: scores) { union.insert(entry.index) }
+        let candidates = stride(from: 0, to: users.count, by: Self.scoringChunk).flatMap { first in
+            let histories = users[first..<min(users.count, first + Self.scoringChunk)].map { log.histories[$0] }
+            let batches = models.map { $0.scores(forBatch: histories, parallelism: parallelism) }
+            return parallelism.map(histories.count, chunk: 8) { position -> BlendCandidates in
+                let history = histories[position]
+                let standardised = zip(models, batches).map { model, batch in
+                    HybridModel.standardised(batch[position], kind: model.kind)
+                }
+                var union = Set<Int>()
+                for var scores in standardised {
+                    for item in history.items { scores[Int(item)] = -.infinity }
+                    for entry in TopK.select(depth, from: scores) { union.insert(entry.index) }
+                }
+                let items = union.sorted()
+                return BlendCandidates(items: items, scores: standardised.map { scores in items.map { scores[$0] } })
             }
-            let items = union.sorted()
-            return BlendCandidates(items: items, scores: standardised.map { scores in items.map { scores[$0] } })
         }
         progress("blend: candidates of \(users.count) validation shoppers in \(Self.format(clock.now - start)) s")
         start = clock.now
         var tried = 0
-        let scorer = RankingScorer(split: split, target: .valid)
         func validNDCG(_ weights: [Float]) -> Double {
             tried += 1
-            let length = listLength
-            let ranked = parallelism.map(users.count, chunk: 16) { position -> [String] in
+            let ranked = parallelism.map(users.count, chunk: 16) { position -> [Int] in
                 let user = candidates[position]
                 var blend = [Float](repeating: 0, count: user.items.count)
                 for (model, weight) in weights.enumerated() where weight != 0 {
                     let scores = user.scores[model]
                     for index in blend.indices { blend[index] += weight * scores[index] }
                 }
-                return TopK.select(length, from: blend).map { catalog.ids[user.items[$0.index]].rawValue }
+                return TopK.select(IndexedNDCG.cutoff, from: blend).map { user.items[$0.index] }
             }
-            let lists = Dictionary(uniqueKeysWithValues: zip(users.map { log.users[$0] }, ranked))
-            return scorer.metrics(lists).value("NDCG", at: 10)
+            return scorer.score(ranked)
         }
         var best = (weights: [Float](repeating: 0, count: models.count), ndcg: -1.0)
         var singles: [Double] = []
@@ -298,6 +304,8 @@ public struct OfflineBenchmark: Sendable {
             }
         }
         progress("blend: \(tried) weightings tried in \(Self.format(clock.now - start)) s")
+        let alone = zip(models, singles).map { "\($0.kind) \(String(format: "%.4f", $1))" }.joined(separator: ", ")
+        progress("blend: valid NDCG@10 \(String(format: "%.4f", best.ndcg)) blended; alone: \(alone)")
         return (best.weights, best.ndcg, singles)
     }
 

@@ -1,3 +1,5 @@
+import AisleCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -80,5 +82,76 @@ public struct RankingScorer: Sendable {
         }
         let count = Double(max(1, targets.count))
         return RankingMetrics(cutoffs: cutoffs, means: sums.mapValues { $0 / count }, users: targets.count)
+    }
+}
+
+/// NDCG@10 of rankings given as catalog indices, for the many scorings of one search (every
+/// transformer epoch, every blend weighting): the figure `RankingScorer` gives for the same lists,
+/// without building an id string per ranked item.
+struct IndexedNDCG: Sendable {
+    /// Positions in the log's users of the users that are scored (those with a target).
+    let users: [Int]
+    /// Per entry of `users`: the target items' catalog indices (-1: an item outside the catalog,
+    /// never ranked, still counted in the ideal DCG).
+    private let wanted: [[Int32]]
+    /// Per entry of `users`: the history items a ranking skips before the cut-off.
+    private let seen: [Set<Int32>]
+    /// Target users the log has no history for (each scores zero, as in `RankingScorer`).
+    private let missingUsers: Int
+    static let cutoff = 10
+
+    /// `split`'s `target` items for the users of `log` (whose histories are the target's history:
+    /// train for valid, train + valid for test).
+    init(split: Split, target: EvaluationTarget, log: InteractionLog) {
+        let index = Dictionary(
+            uniqueKeysWithValues: log.catalog.ids.enumerated().map { ($0.element.rawValue, Int32($0.offset)) }
+        )
+        // The same targets as `RankingScorer`, then read as indices.
+        var history: [String: Set<String>] = [:]
+        for row in target == .valid ? split.train : split.train + split.valid {
+            history[row.user, default: []].insert(row.item)
+        }
+        let trainUsers = Set(split.train.map(\.user))
+        var targets: [String: Set<String>] = [:]
+        for row in target == .valid ? split.valid : split.test where trainUsers.contains(row.user) {
+            if history[row.user]?.contains(row.item) == true { continue }
+            targets[row.user, default: []].insert(row.item)
+        }
+        var users: [Int] = []
+        var wanted: [[Int32]] = []
+        var seen: [Set<Int32>] = []
+        for (position, user) in log.users.enumerated() {
+            guard let items = targets[user] else { continue }
+            users.append(position)
+            wanted.append(items.map { index[$0] ?? -1 })
+            seen.append(Set((history[user] ?? []).compactMap { index[$0] }))
+        }
+        self.users = users
+        self.wanted = wanted
+        self.seen = seen
+        // A target user missing from the log has no ranking and scores zero.
+        missingUsers = targets.count - users.count
+    }
+
+    /// Mean NDCG@10 over the target users; `rankings[i]` ranks (catalog indices, best first) for
+    /// `users[i]`.
+    func score(_ rankings: [[Int]]) -> Double {
+        guard !users.isEmpty else { return 0 }
+        var sum = 0.0
+        for (entry, ranking) in rankings.enumerated() where entry < users.count {
+            let wanted = self.wanted[entry]
+            var rank = 0
+            var dcg = 0.0
+            for item in ranking {
+                let item = Int32(item)
+                if seen[entry].contains(item) { continue }
+                rank += 1
+                if rank > Self.cutoff { break }
+                if wanted.contains(item) { dcg += 1 / log2(Double(rank) + 1) }
+            }
+            let ideal = (1...min(Self.cutoff, wanted.count)).reduce(0.0) { $0 + 1 / log2(Double($1) + 1) }
+            sum += dcg / ideal
+        }
+        return sum / Double(users.count + missingUsers)
     }
 }

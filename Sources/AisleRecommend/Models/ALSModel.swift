@@ -178,6 +178,37 @@ public struct ALSModel: Recommender {
         return itemFactors.multiplyOnCallingThread(userVector(for: history))
     }
 
+    /// Each shopper's vector folded in on the workers, then one product with the item factors.
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
+        let f = itemFactors.columns
+        let n = catalog.count
+        guard n > 0, !histories.isEmpty else { return histories.map { _ in [Float](repeating: 0, count: n) } }
+        let vectors = parallelism.map(histories.count, chunk: 8) { userVector(for: histories[$0]) }.flatMap { $0 }
+        var scores = [Float](repeating: 0, count: histories.count * n)
+        vectors.withUnsafeBufferPointer { users in
+            itemFactors.values.withUnsafeBufferPointer { items in
+                scores.withUnsafeMutableBufferPointer { out in
+                    guard let users = users.baseAddress, let items = items.baseAddress, let out = out.baseAddress
+                    else { return }
+                    BLAS.multiply(
+                        m: histories.count,
+                        n: n,
+                        k: f,
+                        users,
+                        lda: f,
+                        items,
+                        ldb: f,
+                        transposeB: .transposed,
+                        into: out,
+                        ldc: n,
+                        splitting: parallelism
+                    )
+                }
+            }
+        }
+        return (0..<histories.count).map { Array(scores[($0 * n)..<(($0 + 1) * n)]) }
+    }
+
     private static func columnMeans(_ matrix: DenseMatrix) -> [Float] {
         var means = [Double](repeating: 0, count: matrix.columns)
         for row in 0..<matrix.rows {

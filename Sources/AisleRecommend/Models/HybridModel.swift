@@ -1,3 +1,5 @@
+public import AisleMath
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -45,6 +47,24 @@ public struct HybridModel: Recommender {
             for index in total.indices { total[index] += component.weight * standard[index] }
         }
         return total
+    }
+
+    /// Each component's batch scores (one product for the models that have one), standardised
+    /// and summed per shopper.
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
+        var totals = histories.map { _ in [Float](repeating: 0, count: catalog.count) }
+        for component in components where component.weight != 0 {
+            let batch = component.model.scores(forBatch: histories, parallelism: parallelism)
+            let kind = component.model.kind
+            let sums = totals
+            totals = parallelism.map(histories.count, chunk: 8) { position in
+                var total = sums[position]
+                let standard = Self.standardised(batch[position], kind: kind)
+                for index in total.indices { total[index] += component.weight * standard[index] }
+                return total
+            }
+        }
+        return totals
     }
 
     /// `scores` shifted and scaled to zero mean and unit deviation; all zeros when they are constant.

@@ -180,8 +180,7 @@ public struct SnapshotTrainer: Sendable {
         shouldStop: () -> Bool
     ) throws -> SequentialModel {
         let log = benchmark.log(.train)
-        let users = benchmark.validationUsers(of: log)
-        let scorer = RankingScorer(split: benchmark.split, target: .valid)
+        let scorer = IndexedNDCG(split: benchmark.split, target: .valid, log: log)
         let trainer = SequentialTrainer(parameters: parameters, parallelism: settings.parallelism, patience: 3)
         if let content, !content.isEmpty {
             progress("transformer: item vectors fuse \(content.attributeCount) category and brand values")
@@ -190,7 +189,7 @@ public struct SnapshotTrainer: Sendable {
             on: log,
             content: content,
             validate: { model in
-                scorer.metrics(benchmark.lists(model, log: log, users: users)).value("NDCG", at: 10)
+                benchmark.score(model, log: log, scorer: scorer)
             },
             report: { epoch in progress("transformer: " + epoch.line) },
             shouldStop: shouldStop,

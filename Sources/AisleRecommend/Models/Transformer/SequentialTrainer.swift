@@ -207,6 +207,15 @@ public struct SequentialTrainer: Sendable {
             if let checkpoint { try? FileManager.default.removeItem(atPath: checkpoint) }
             return result
         }
+        // Each item's share of the targets: a sampled softmax corrects for how often its sample
+        // holds each item.
+        var targetShares: [Float]?
+        if parameters.sampledNegatives > 0 {
+            var counts = [Int](repeating: 0, count: layout.items)
+            for sequence in sequences { for item in sequence.dropFirst() { counts[Int(item)] += 1 } }
+            let total = Float(max(1, counts.reduce(0, +)))
+            targetShares = counts.map { Float($0) / total }
+        }
         var gradients = [Float](repeating: 0, count: layout.count)
         // At most `batchSize` sequences per step, fewer on a small log, so that an epoch takes
         // at least about 32 steps: a few hundred shoppers would otherwise learn in 2 steps an epoch.
@@ -232,7 +241,8 @@ public struct SequentialTrainer: Sendable {
                     ? .sampled(
                         (0..<parameters.sampledNegatives).map { _ in
                             Int32(truncatingIfNeeded: random.next() % UInt64(layout.items))
-                        }
+                        },
+                        shares: targetShares
                     ) : .all
                 let dropout = TransformerNetwork.Dropout(rate: parameters.dropout, seed: random.next())
                 // With content, a share of items read their content alone this step (drawn from

@@ -1,13 +1,19 @@
 import AisleCore
 import AisleMath
+import Foundation
 
 extension TransformerNetwork {
     /// Which items each token's softmax runs over.
     enum Candidates: Sendable, Equatable {
         /// Every catalog item: the exact cross-entropy.
         case all
-        /// The batch's own targets plus these items (a sampled softmax, for large catalogs).
-        case sampled([Int32])
+        /// The batch's own targets plus these items, drawn uniformly (a sampled softmax, for large
+        /// catalogs). With `shares` (each item's share of all training targets), each column's
+        /// logit is lowered by the log of the chance that the sample holds its item (the logQ
+        /// correction of Bengio and Senécal 2008; Yi et al. 2019): popular items, nearly always in
+        /// the batch, are then not under-penalised against rare ones, as the full softmax would
+        /// not.
+        case sampled([Int32], shares: [Float]? = nil)
     }
 
     /// Softmax cross-entropy of the next item at every token with a target, scored against the
@@ -35,8 +41,18 @@ extension TransformerNetwork {
         let columns: [Int32]?
         switch candidates {
         case .all: columns = nil
-        case .sampled(let extra):
+        case .sampled(let extra, _):
             columns = Array(Set(batch.targets.filter { $0 >= 0 } + extra)).sorted()
+        }
+        // log P(item in the sample): a batch of `targeted` draws from the target shares, and
+        // `extra.count` uniform draws.
+        var logInclusion: (Int32) -> Float = { _ in 0 }
+        if case .sampled(let extra, let shares?) = candidates, shares.count == layout.items {
+            let uniformMiss = Double(extra.count) * log1p(-1 / Double(max(2, layout.items)))
+            logInclusion = { item in
+                let miss = Double(targeted) * log1p(-min(0.999_999, Double(shares[Int(item)]))) + uniformMiss
+                return Float(log(max(1e-12, -expm1(miss))))
+            }
         }
         let width = columns?.count ?? layout.items
         var columnOf: [Int32: Int32] = [:]
@@ -49,7 +65,7 @@ extension TransformerNetwork {
                 columnOf[item] = Int32(column)
                 let row = items.vectors + Int(item) * d
                 embeddings.append(contentsOf: UnsafeBufferPointer(start: row, count: d))
-                biases.append(items.biases[Int(item)])
+                biases.append(items.biases[Int(item)] - logInclusion(item))
             }
         }
         var embeddingGradient = [Float](repeating: 0, count: columns == nil ? 0 : width * d)
