@@ -58,7 +58,7 @@ public enum ModelSpec: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .als(let p):
             "als(factors=\(p.factors), reg=\(p.regularization), alpha=\(p.alpha), iterations=\(p.iterations))"
         case .transformer(let p):
-            "transformer(dim=\(p.dimension), blocks=\(p.blocks), heads=\(p.heads), hidden=\(p.hidden), max_len=\(p.maxLength), dropout=\(p.dropout), lr=\(p.learningRate), batch=\(p.batchSize), epochs=\(p.epochs), negatives=\(p.sampledNegatives), seed=\(p.seed)\(p.decayEpochs > 0 ? ", decay=\(p.decayEpochs)" : ""))"
+            "transformer(dim=\(p.dimension), blocks=\(p.blocks), heads=\(p.heads), hidden=\(p.hidden), max_len=\(p.maxLength), dropout=\(p.dropout), lr=\(p.learningRate), batch=\(p.batchSize), epochs=\(p.epochs), negatives=\(p.sampledNegatives.map(String.init) ?? "auto"), seed=\(p.seed)\(p.decayEpochs > 0 ? ", decay=\(p.decayEpochs)" : ""))"
         }
     }
 
@@ -110,8 +110,10 @@ public struct SearchSpace: Sendable {
     /// The space of `kind`; nil for the hybrid (built from the others). `interactionsPerItem`
     /// (the training log's mean) moves EASE's start to about 5 × it: its best λ grows with how
     /// heavily items are bought (300 on MovieLens-100K at 58 per item, 50 on Amazon Sports at 12),
-    /// and each point it walks past costs a cubic fit.
-    public init?(for kind: ModelKind, interactionsPerItem: Double? = nil) {
+    /// and each point it walks past costs a cubic fit. Above `largeCatalog` `items`, EASE's space
+    /// is that start alone: a fit of 18k items takes 40 s on 2 cores, and on Sports the start was
+    /// the best of the whole grid (docs/RECOMMENDATIONS.md).
+    public init?(for kind: ModelKind, interactionsPerItem: Double? = nil, items: Int? = nil) {
         switch kind {
         case .popularity:
             // -1: no half-life (all-time counts).
@@ -147,7 +149,8 @@ public struct SearchSpace: Sendable {
                         abs(log(lambdas[$0] / (5 * perItem))) < abs(log(lambdas[$1] / (5 * perItem)))
                     }
                 } ?? 4
-            self.init(axes: [lambdas], start: [start]) { values in
+            let large = (items ?? 0) > Self.largeCatalog
+            self.init(axes: [large ? [lambdas[start]] : lambdas], start: [large ? 0 : start]) { values in
                 .ease(.init(regularization: Float(values[0])))
             }
         case .als:
@@ -170,6 +173,9 @@ public struct SearchSpace: Sendable {
             return nil
         }
     }
+
+    /// Catalogs above this many items search EASE at its start point only.
+    public static let largeCatalog = 16_384
 
     init(axes: [[Double]], start: [Int], make: @escaping @Sendable ([Double]) -> ModelSpec) {
         precondition(axes.count == start.count && zip(axes, start).allSatisfy { $0.indices.contains($1) })

@@ -14,10 +14,11 @@ public protocol Recommender: Sendable {
     /// in the history are meaningless; `rank` masks them. An empty history gets the model's
     /// non-personal answer (popularity, or all zeros).
     func scores(for history: History) -> [Float]
-    /// `scores(for:)` of many shoppers, in order. The default runs one shopper per worker; models
-    /// with a matrix of item vectors override it with one product for the whole batch (offline
-    /// ranking, validation and blend tuning score tens of thousands of shoppers).
-    func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]]
+    /// `scores(for:)` of many shoppers, one row of `catalog.count` after another (one flat
+    /// array: offline ranking, validation and blend tuning score tens of thousands of shoppers,
+    /// and copying rows would cost more than scoring them). The default runs one shopper per
+    /// worker; models with a matrix of item vectors override it with one product for the batch.
+    func scores(forBatch histories: [History], parallelism: Parallelism) -> [Float]
 }
 
 /// The models Aisle trains.
@@ -41,8 +42,22 @@ public enum ModelKind: String, Sendable, Codable, CaseIterable, CustomStringConv
 }
 
 extension Recommender {
-    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
-        parallelism.map(histories.count, chunk: 8) { scores(for: histories[$0]) }
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [Float] {
+        let n = catalog.count
+        var rows = [Float](repeating: 0, count: histories.count * n)
+        rows.withUnsafeMutableBufferPointer { buffer in
+            let output = SendablePointer(buffer.baseAddress)
+            parallelism.forEachRange(of: histories.count, chunk: 8) { range in
+                guard let output = output.pointer else { return }
+                for row in range {
+                    self.scores(for: histories[row]).withUnsafeBufferPointer { scores in
+                        guard let first = scores.baseAddress else { return }
+                        (output + row * n).update(from: first, count: min(n, scores.count))
+                    }
+                }
+            }
+        }
+        return rows
     }
 
     /// The best `limit` items for `history`, best first, never an item in `excluded` (the history's

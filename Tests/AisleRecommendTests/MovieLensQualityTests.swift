@@ -59,6 +59,20 @@ struct MovieLensQualityTests {
         }
     }
 
+    @Test("EASE starts near 5 × the mean interactions per item; a large catalog keeps that one point")
+    func easeStart() throws {
+        func start(perItem: Double, items: Int = 1_000) throws -> [ModelSpec] {
+            let space = try #require(SearchSpace(for: .ease, interactionsPerItem: perItem, items: items))
+            return [space.spec(space.start)] + (space.axes[0].count == 1 ? [] : [space.spec([space.axes[0].count - 1])])
+        }
+        #expect(try start(perItem: 58)[0] == .ease(.init(regularization: 300)))
+        #expect(try start(perItem: 12)[0] == .ease(.init(regularization: 50)))
+        #expect(try start(perItem: 500)[0] == .ease(.init(regularization: 2000)))
+        #expect(try start(perItem: 12).count == 2, "a small catalog keeps the whole axis")
+        #expect(try start(perItem: 12, items: 20_000) == [.ease(.init(regularization: 50))])
+        #expect(SearchSpace(for: .ease)?.spec([4]) == .ease(.init()), "without a log: the defaults")
+    }
+
     @Test(
         "coordinate ascent tries a fraction of the grid and lands on a point as good as the grid's best on MovieLens",
         .enabled(if: Fixtures.hasMovieLens, "needs ../shared/data/ml-100k beside the checkout")

@@ -36,19 +36,27 @@ import Testing
     func batchScores(spec: ModelSpec) throws {
         let model = try train(spec)
         let histories = Self.log.histories + [History()]
+        let n = Self.log.catalog.count
         let batch = model.scores(forBatch: histories, parallelism: Parallelism(threads: 2))
-        #expect(batch.count == histories.count)
-        for (history, scores) in zip(histories, batch) {
+        #expect(batch.count == histories.count * n)
+        for (row, history) in histories.enumerated() {
             let single = model.scores(for: history)
-            #expect(scores.count == single.count)
+            #expect(single.count == n)
             // A product over the batch sums in another order than one shopper's dot products.
-            #expect(zip(scores, single).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+            #expect(
+                zip(batch[(row * n)..<((row + 1) * n)], single).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
+            )
         }
         let blend = HybridModel(components: [
             .init(model: model, weight: 1), .init(model: try train(.sequence(.init())), weight: 0.5),
         ])
-        for (history, scores) in zip(histories, blend.scores(forBatch: histories, parallelism: .serial)) {
-            #expect(zip(scores, blend.scores(for: history)).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) })
+        let blended = blend.scores(forBatch: histories, parallelism: .serial)
+        for (row, history) in histories.enumerated() {
+            #expect(
+                zip(blended[(row * n)..<((row + 1) * n)], blend.scores(for: history)).allSatisfy {
+                    abs($0 - $1) <= 1e-3 * max(1, abs($1))
+                }
+            )
         }
     }
 

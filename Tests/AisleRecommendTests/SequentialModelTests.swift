@@ -72,9 +72,13 @@ import Testing
         let model = try train()
         let histories = [try history(["a", "b"]), History(), try history(["v", "w", "x"])]
         let batched = model.scores(forBatch: histories, parallelism: Parallelism(threads: 2))
-        for (history, scores) in zip(histories, batched) {
+        let n = model.catalog.count
+        #expect(batched.count == histories.count * n)
+        for (row, history) in histories.enumerated() {
             let single = model.scores(for: history)
-            #expect(zip(single, scores).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($0)) })
+            #expect(
+                zip(single, batched[(row * n)..<((row + 1) * n)]).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($0)) }
+            )
         }
     }
 

@@ -78,13 +78,30 @@ public struct OfflineBenchmark: Sendable {
         stride(from: 0, to: users.count, by: Self.scoringChunk).flatMap { first -> [[Int]] in
             let chunk = Array(users[first..<min(users.count, first + Self.scoringChunk)])
             let histories = chunk.map { log.histories[$0] }
+            let n = model.catalog.count
             let scores = model.scores(forBatch: histories, parallelism: parallelism)
-            return parallelism.map(chunk.count, chunk: 16) { position in
-                var row = scores[position]
-                for item in histories[position].items { row[Int(item)] = -.infinity }
-                return TopK.select(length, from: row).map(\.index)
+            return scores.withUnsafeBufferPointer { buffer in
+                let rows = SendableConstPointer(buffer.baseAddress)
+                return parallelism.map(chunk.count, chunk: 16) { position in
+                    guard let rows = rows.pointer else { return [] }
+                    return Self.best(
+                        length,
+                        of: UnsafeBufferPointer(start: rows + position * n, count: n),
+                        skipping: histories[position]
+                    )
+                }
             }
         }
+    }
+
+    /// The best `count` item indices of one shopper's `scores`, best first, never an item of
+    /// `history` (as if masked: the best `count` + history's entries, history dropped).
+    static func best(_ count: Int, of scores: UnsafeBufferPointer<Float>, skipping history: History) -> [Int] {
+        let seen = Set(history.items)
+        return Array(
+            TopK.select(count + seen.count, from: scores).lazy.map(\.index).filter { !seen.contains(Int32($0)) }
+                .prefix(count)
+        )
     }
 
     /// Shoppers scored per batch offline: 256 rows of a 100k catalog are 100 MB.
@@ -127,7 +144,9 @@ public struct OfflineBenchmark: Sendable {
     ) throws -> [Trial] {
         let log = log(.train)
         let perItem = Double(log.interactionCount) / Double(max(1, log.catalog.count))
-        guard let space = SearchSpace(for: kind, interactionsPerItem: perItem) else { return [] }
+        guard let space = SearchSpace(for: kind, interactionsPerItem: perItem, items: log.catalog.count) else {
+            return []
+        }
         var trials: [Trial] = []
         var scores: [ModelSpec: Double] = [:]
         var best: (model: any Recommender, ndcg: Double)?
@@ -252,18 +271,31 @@ public struct OfflineBenchmark: Sendable {
         let candidates = stride(from: 0, to: users.count, by: Self.scoringChunk).flatMap { first in
             let histories = users[first..<min(users.count, first + Self.scoringChunk)].map { log.histories[$0] }
             let batches = models.map { $0.scores(forBatch: histories, parallelism: parallelism) }
+            let kinds = models.map(\.kind)
+            let n = catalog.count
             return parallelism.map(histories.count, chunk: 8) { position -> BlendCandidates in
                 let history = histories[position]
-                let standardised = zip(models, batches).map { model, batch in
-                    HybridModel.standardised(batch[position], kind: model.kind)
-                }
+                let rows = (position * n)..<((position + 1) * n)
                 var union = Set<Int>()
-                for var scores in standardised {
-                    for item in history.items { scores[Int(item)] = -.infinity }
-                    for entry in TopK.select(depth, from: scores) { union.insert(entry.index) }
+                for batch in batches {
+                    batch.withUnsafeBufferPointer { batch in
+                        union.formUnion(
+                            Self.best(depth, of: UnsafeBufferPointer(rebasing: batch[rows]), skipping: history)
+                        )
+                    }
                 }
                 let items = union.sorted()
-                return BlendCandidates(items: items, scores: standardised.map { scores in items.map { scores[$0] } })
+                // Standardised as `HybridModel.standardised` would, for the kept items only.
+                let scores = zip(batches, kinds).map { batch, kind -> [Float] in
+                    batch.withUnsafeBufferPointer { batch in
+                        let row = UnsafeBufferPointer(rebasing: batch[rows])
+                        guard let (shift, scale) = HybridModel.standardisation(row, kind: kind) else {
+                            return [Float](repeating: 0, count: items.count)
+                        }
+                        return items.map { (HybridModel.value(row[$0], kind: kind) - shift) * scale }
+                    }
+                }
+                return BlendCandidates(items: items, scores: scores)
             }
         }
         progress("blend: candidates of \(users.count) validation shoppers in \(Self.format(clock.now - start)) s")

@@ -179,10 +179,10 @@ public struct ALSModel: Recommender {
     }
 
     /// Each shopper's vector folded in on the workers, then one product with the item factors.
-    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [Float] {
         let f = itemFactors.columns
         let n = catalog.count
-        guard n > 0, !histories.isEmpty else { return histories.map { _ in [Float](repeating: 0, count: n) } }
+        guard n > 0, !histories.isEmpty else { return [] }
         let vectors = parallelism.map(histories.count, chunk: 8) { userVector(for: histories[$0]) }.flatMap { $0 }
         var scores = [Float](repeating: 0, count: histories.count * n)
         vectors.withUnsafeBufferPointer { users in
@@ -206,7 +206,7 @@ public struct ALSModel: Recommender {
                 }
             }
         }
-        return (0..<histories.count).map { Array(scores[($0 * n)..<(($0 + 1) * n)]) }
+        return scores
     }
 
     private static func columnMeans(_ matrix: DenseMatrix) -> [Float] {

@@ -50,39 +50,63 @@ public struct HybridModel: Recommender {
     }
 
     /// Each component's batch scores (one product for the models that have one), standardised
-    /// and summed per shopper.
-    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [[Float]] {
-        var totals = histories.map { _ in [Float](repeating: 0, count: catalog.count) }
+    /// and summed per shopper; rows as `Recommender.scores(forBatch:parallelism:)`.
+    public func scores(forBatch histories: [History], parallelism: Parallelism) -> [Float] {
+        let n = catalog.count
+        var totals = [Float](repeating: 0, count: histories.count * n)
         for component in components where component.weight != 0 {
             let batch = component.model.scores(forBatch: histories, parallelism: parallelism)
-            let kind = component.model.kind
-            let sums = totals
-            totals = parallelism.map(histories.count, chunk: 8) { position in
-                var total = sums[position]
-                let standard = Self.standardised(batch[position], kind: kind)
-                for index in total.indices { total[index] += component.weight * standard[index] }
-                return total
+            let (kind, weight) = (component.model.kind, component.weight)
+            batch.withUnsafeBufferPointer { batch in
+                totals.withUnsafeMutableBufferPointer { totals in
+                    let (input, output) = (SendableConstPointer(batch.baseAddress), SendablePointer(totals.baseAddress))
+                    parallelism.forEachRange(of: histories.count, chunk: 8) { rows in
+                        guard let input = input.pointer, let output = output.pointer else { return }
+                        for row in rows {
+                            let scores = UnsafeBufferPointer(start: input + row * n, count: n)
+                            let total = output + row * n
+                            guard let (shift, scale) = Self.standardisation(scores, kind: kind) else { continue }
+                            for index in 0..<n {
+                                total[index] += weight * ((Self.value(scores[index], kind: kind) - shift) * scale)
+                            }
+                        }
+                    }
+                }
             }
         }
         return totals
     }
 
-    /// `scores` shifted and scaled to zero mean and unit deviation; all zeros when they are constant.
-    public static func standardised(_ scores: [Float], kind: ModelKind) -> [Float] {
-        var values = scores
-        if kind == .popularity { values = values.map { log1p(max(0, $0)) } }
-        guard !values.isEmpty else { return values }
+    /// What `standardised` subtracts and multiplies by: the mean and the inverse deviation of
+    /// `scores` (after log(1 + score) for popularity); nil when they are constant (all zeros then).
+    static func standardisation(_ scores: UnsafeBufferPointer<Float>, kind: ModelKind) -> (shift: Float, scale: Float)?
+    {
+        guard !scores.isEmpty else { return nil }
         var sum: Double = 0
         var squares: Double = 0
-        for value in values {
-            sum += Double(value)
-            squares += Double(value) * Double(value)
+        for score in scores {
+            let value = Double(Self.value(score, kind: kind))
+            sum += value
+            squares += value * value
         }
-        let count = Double(values.count)
+        let count = Double(scores.count)
         let mean = sum / count
         let deviation = (max(0, squares / count - mean * mean)).squareRoot()
-        guard deviation > 1e-12 else { return [Float](repeating: 0, count: values.count) }
-        let (shift, scale) = (Float(mean), Float(1 / deviation))
-        return values.map { ($0 - shift) * scale }
+        guard deviation > 1e-12 else { return nil }
+        return (Float(mean), Float(1 / deviation))
+    }
+
+    /// A score as standardisation reads it: popularity counts through log(1 + count).
+    @inline(__always)
+    static func value(_ score: Float, kind: ModelKind) -> Float {
+        kind == .popularity ? log1p(max(0, score)) : score
+    }
+
+    /// `scores` shifted and scaled to zero mean and unit deviation; all zeros when they are constant.
+    public static func standardised(_ scores: [Float], kind: ModelKind) -> [Float] {
+        guard let (shift, scale) = scores.withUnsafeBufferPointer({ standardisation($0, kind: kind) }) else {
+            return [Float](repeating: 0, count: scores.count)
+        }
+        return scores.map { (value($0, kind: kind) - shift) * scale }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// tuning grid (still stopped early on validation).
 enum TransformerSettings {
     static let help =
-        "Transformer settings instead of its grid, as key=value pairs: dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives, seed, decay (epochs of cosine step-size decay) (e.g. dropout=0.5,negatives=1024)."
+        "Transformer settings instead of its grid, as key=value pairs: dim, blocks, heads, hidden, max_len, dropout, lr, weight_decay, batch, epochs, negatives (items drawn per step for a logQ-corrected sampled softmax; 0: the full softmax; by default full up to 16,384 items, 2,048 drawn above), seed, decay (epochs of cosine step-size decay) (e.g. dropout=0.5,negatives=1024)."
 
     static let refitHelp =
         "How the transformer is refitted on train+valid: scratch (trained afresh for the best epoch count) or a number of epochs that continue the model tuned on train (without --items)."

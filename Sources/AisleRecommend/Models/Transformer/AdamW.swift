@@ -1,3 +1,5 @@
+import AisleMath
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -43,13 +45,13 @@ struct AdamW: Sendable {
         self.secondMoment = secondMoment
     }
 
-    /// One step of `weights` against `gradients`.
-    mutating func update(_ weights: inout [Float], gradients: [Float]) {
+    /// One step of `weights` against `gradients`, split in ranges over the workers (the same
+    /// result on any number of them: each weight's step reads only its own entries).
+    mutating func update(_ weights: inout [Float], gradients: [Float], parallelism: Parallelism = .serial) {
         precondition(weights.count == firstMoment.count && gradients.count == firstMoment.count, "one layout")
         step += 1
-        let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
-        let stepSize = learningRate / correction1
+        let stepSize = learningRate / (1 - pow(beta1, Float(step)))
         let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
         if weightDecay > 0 {
             let shrink = 1 - learningRate * weightDecay
@@ -61,12 +63,22 @@ struct AdamW: Sendable {
             gradients.withUnsafeBufferPointer { g in
                 firstMoment.withUnsafeMutableBufferPointer { m in
                     secondMoment.withUnsafeMutableBufferPointer { v in
-                        for index in 0..<w.count {
-                            let gradient = g[index]
-                            m[index] = beta1 * m[index] + (1 - beta1) * gradient
-                            v[index] = beta2 * v[index] + (1 - beta2) * gradient * gradient
-                            let denominator = (v[index] / correction2).squareRoot() + epsilon
-                            w[index] -= stepSize * m[index] / denominator
+                        let (weightsOut, first, second) = (
+                            SendablePointer(w.baseAddress), SendablePointer(m.baseAddress),
+                            SendablePointer(v.baseAddress)
+                        )
+                        let gradient = SendableConstPointer(g.baseAddress)
+                        parallelism.forEachRange(of: w.count, chunk: 1 << 16) { range in
+                            guard let w = weightsOut.pointer, let m = first.pointer, let v = second.pointer,
+                                let g = gradient.pointer
+                            else { return }
+                            for index in range {
+                                let gradient = g[index]
+                                m[index] = beta1 * m[index] + (1 - beta1) * gradient
+                                v[index] = beta2 * v[index] + (1 - beta2) * gradient * gradient
+                                let denominator = (v[index] / correction2).squareRoot() + epsilon
+                                w[index] -= stepSize * m[index] / denominator
+                            }
                         }
                     }
                 }

@@ -210,7 +210,8 @@ public struct SequentialTrainer: Sendable {
         // Each item's share of the targets: a sampled softmax corrects for how often its sample
         // holds each item.
         var targetShares: [Float]?
-        if parameters.sampledNegatives > 0 {
+        let negatives = parameters.negatives(forItems: layout.items)
+        if negatives > 0 {
             var counts = [Int](repeating: 0, count: layout.items)
             for sequence in sequences { for item in sequence.dropFirst() { counts[Int(item)] += 1 } }
             let total = Float(max(1, counts.reduce(0, +)))
@@ -237,9 +238,9 @@ public struct SequentialTrainer: Sendable {
                     batch.append(sequence.dropLast(), next: sequence.dropFirst())
                 }
                 let candidates: TransformerNetwork.Candidates =
-                    parameters.sampledNegatives > 0
+                    negatives > 0
                     ? .sampled(
-                        (0..<parameters.sampledNegatives).map { _ in
+                        (0..<negatives).map { _ in
                             Int32(truncatingIfNeeded: random.next() % UInt64(layout.items))
                         },
                         shares: targetShares
@@ -267,7 +268,7 @@ public struct SequentialTrainer: Sendable {
                         )
                     }
                 }
-                optimizer.update(&weights, gradients: gradients)
+                optimizer.update(&weights, gradients: gradients, parallelism: parallelism)
                 lossSum += loss * Double(batch.tokenCount)
                 lossTokens += batch.tokenCount
             }
