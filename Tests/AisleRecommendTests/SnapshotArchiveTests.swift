@@ -9,7 +9,7 @@ import Testing
 /// (switched off, or written before it existed) still load, and a cut file is refused.
 @Suite struct SnapshotArchiveTests {
     /// 240 shoppers walking 24 items in order (enough held-out shoppers to validate the Transformer).
-    private static func input() -> TrainingInput {
+    static func input() -> TrainingInput {
         var input = TrainingInput()
         // Two shelves, and one item nobody has bought yet (served by the transformer on content).
         input.add(

@@ -21,9 +21,13 @@ public struct SnapshotTrainer: Sendable {
         public var neighbours = 50
         /// Next-item settings.
         public var sequence = SequenceModel.Parameters()
-        /// Tune the blend when there are at most this many interactions (tuning trains every
-        /// model twice); above it the default blend is used.
+        /// Tune the blend on every interaction when there are at most this many (tuning trains
+        /// every model twice); above it, on the interactions of a sample of shoppers holding about
+        /// `tuningSampleInteractions` (the weights tuned there are served with models fitted on
+        /// everything, and the Transformer is the one trained on the sample).
         public var tuneBlendUpTo = 2_000_000
+        /// Interactions in the shopper sample the blend is tuned on above `tuneBlendUpTo`.
+        public var tuningSampleInteractions = 500_000
         /// Shoppers sampled for blend validation.
         public var validationShoppers = 2_000
         /// Age at which an interaction counts half in the models, in seconds (relative to the
@@ -120,14 +124,19 @@ public struct SnapshotTrainer: Sendable {
                     }
                 }
             }
-        // The validation sample is only needed where the blend is tuned: above the limit the
-        // split would be a pass over every interaction for nothing.
-        let validation =
+        // Above the limit the blend is tuned on a sample of whole shoppers: tuning fits every
+        // model again, and the Transformer's epochs grow with the interactions it reads.
+        let tuningInput =
             input.interactions.count <= settings.tuneBlendUpTo
-            ? ValidationSample.split(input.interactions, shoppers: settings.validationShoppers)
-            : Split(train: [], valid: [], test: [])
+            ? input.interactions
+            : ShopperSample.interactions(of: input.interactions, about: settings.tuningSampleInteractions)
+        let sampled = tuningInput.count < input.interactions.count
+        if sampled {
+            progress("blend: tuned on a sample of shoppers holding \(tuningInput.count) of the interactions")
+        }
+        let validation = ValidationSample.split(tuningInput, shoppers: settings.validationShoppers)
         let benchmark = OfflineBenchmark(split: validation, parallelism: parallelism, catalog: catalog)
-        let tunesBlend = input.interactions.count <= settings.tuneBlendUpTo && validation.valid.count >= 50
+        let tunesBlend = validation.valid.count >= 50
         let sequential: SequentialModel? =
             tunesBlend && validation.valid.count >= settings.transformerMinimumShoppers
             ? try settings.transformer.map { parameters in
@@ -143,11 +152,11 @@ public struct SnapshotTrainer: Sendable {
             } : nil
         let blend = try timed("blend") {
             try chooseBlend(
-                input,
                 validation: validation,
                 benchmark: benchmark,
                 hasFactors: factors != nil,
                 sequential: sequential,
+                sampled: sampled,
                 report: &report
             )
         }
@@ -259,19 +268,15 @@ public struct SnapshotTrainer: Sendable {
     /// out, the models are fitted on the rest, and the weights that rank the held-out items best
     /// (NDCG@10) win. Falls back to the default blend on little or very large data.
     private func chooseBlend(
-        _ input: TrainingInput,
         validation split: Split,
         benchmark: OfflineBenchmark,
         hasFactors: Bool,
         sequential: SequentialModel?,
+        sampled: Bool,
         report: inout TrainingReport
     ) throws -> [ModelKind: Float] {
         var defaults = settings.defaultBlend
         if !hasFactors { defaults[.als] = nil }
-        guard input.interactions.count <= settings.tuneBlendUpTo else {
-            report.blendSource = "defaults (more than \(settings.tuneBlendUpTo) interactions)"
-            return defaults
-        }
         guard split.valid.count >= 50 else {
             report.blendSource = "defaults (only \(split.valid.count) shoppers with 3+ interactions)"
             return defaults
@@ -294,12 +299,28 @@ public struct SnapshotTrainer: Sendable {
             names.append(.transformer)
         }
         let (weights, ndcg, singles) = benchmark.tuneHybrid(models: models)
+        let sample =
+            sampled ? " of a sample of shoppers holding \(split.train.count + split.valid.count) interactions" : ""
         report.blendSource =
-            "tuned on \(split.valid.count) validation shoppers (NDCG@10 \(String(format: "%.4f", ndcg)))"
+            "tuned on \(split.valid.count) validation shoppers\(sample) (NDCG@10 \(String(format: "%.4f", ndcg)))"
         var quality = Dictionary(uniqueKeysWithValues: zip(names.map(\.rawValue), singles))
         quality["blend"] = ndcg
         report.validationNDCG = quality
         return Dictionary(uniqueKeysWithValues: zip(names, weights).filter { $0.1 != 0 })
+    }
+}
+
+/// The shoppers a large log's blend is tuned on.
+enum ShopperSample {
+    /// The interactions (in their order) of every k-th shopper of the id-sorted list, k chosen
+    /// so that they hold about `target` interactions: the same sample run to run, and whole
+    /// histories, so each sampled shopper's sequence reads as it does in the feed.
+    static func interactions(of interactions: [Interaction], about target: Int) -> [Interaction] {
+        guard interactions.count > target, target > 0 else { return interactions }
+        let shoppers = IDOrder.sorted(Array(Set(interactions.map(\.user))))
+        let step = max(1, Int((Double(interactions.count) / Double(target)).rounded(.up)))
+        let kept = Set(stride(from: 0, to: shoppers.count, by: step).map { shoppers[$0] })
+        return interactions.filter { kept.contains($0.user) }
     }
 }
 
