@@ -50,7 +50,10 @@ import Testing
             "\(snapshot.report.blendSource)"
         )
         #expect(lines.contains { $0.contains("tuned on a sample of shoppers holding 720") })
-        #expect(snapshot.sequential != nil)
+        let sequential = try #require(snapshot.sequential)
+        // Items the sample missed but others bought come through the other models' candidates;
+        // only the never-bought one is served on content alone as an extra candidate.
+        #expect(sequential.contentOnlyItems == [try #require(snapshot.catalog.index(of: ItemID("new")))])
         #expect(snapshot.report.validationNDCG?["transformer"] != nil)
         // The served models still read every shopper.
         #expect(snapshot.report.shoppers == 240)

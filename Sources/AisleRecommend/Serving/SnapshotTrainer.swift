@@ -141,13 +141,16 @@ public struct SnapshotTrainer: Sendable {
             tunesBlend && validation.valid.count >= settings.transformerMinimumShoppers
             ? try settings.transformer.map { parameters in
                 try timed("transformer") {
-                    try trainSequential(
+                    // Only never-bought items are served on content alone as extra candidates.
+                    var bought = [Bool](repeating: false, count: catalog.count)
+                    for history in log.histories { for item in history.items { bought[Int(item)] = true } }
+                    return try trainSequential(
                         parameters,
                         benchmark: benchmark,
                         content: Self.content(catalog: catalog, facts: facts),
                         progress: progress,
                         shouldStop: shouldStop
-                    )
+                    ).keepingContentOnly { !bought[Int($0)] }
                 }
             } : nil
         let blend = try timed("blend") {

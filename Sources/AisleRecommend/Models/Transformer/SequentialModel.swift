@@ -145,6 +145,19 @@ public struct SequentialModel: Recommender {
         (itemMean, itemSecondMoment) = Self.moments(weights: weights, layout: layout)
     }
 
+    /// The same model with only the content-only items `keep` accepts listed (the weights are
+    /// unchanged). The feed trains on a validation sample, maybe of a share of the shoppers: items
+    /// it missed there but bought elsewhere reach the feed's candidates through the other models,
+    /// and only the never-bought ones need adding (each adds a score to every request).
+    func keepingContentOnly(where keep: (Int32) -> Bool) -> SequentialModel {
+        SequentialModel(
+            catalog: catalog,
+            parameters: parameters,
+            weights: weights,
+            contentOnlyItems: contentOnlyItems.filter(keep)
+        )
+    }
+
     /// Mean and second moment of the items' (vector, bias) rows.
     private static func moments(weights: [Float], layout: TransformerLayout) -> (mean: [Float], second: [Float]) {
         let d = layout.dimension
