@@ -53,12 +53,17 @@ url="http://127.0.0.1:$port"
 # After start the search index embeds the items' titles in the background (100k items: a few
 # minutes on 2 cores); latency is measured once the server is idle (under 10 % of a core over 2 s).
 echo "waiting for the server's background work (item embeddings) to finish"
-busy_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+busy_ticks() {
+    [ -r "/proc/$server/stat" ] || { echo "the server exited; see $out/serve.log" >&2; exit 1; }
+    awk '{print $14 + $15}' "/proc/$server/stat"
+}
+quiet_limit=$(($(getconf CLK_TCK) / 5))   # 10 % of a core over 2 s, in clock ticks
 waited=0
-while :; do
+quiet=0
+while [ $quiet -lt 2 ]; do                # two quiet windows in a row
     before=$(busy_ticks); sleep 2; after=$(busy_ticks)
-    [ $((after - before)) -lt 20 ] && break
     waited=$((waited + 2))
+    if [ $((after - before)) -lt $quiet_limit ]; then quiet=$((quiet + 1)); else quiet=0; fi
     if [ $waited -ge 900 ]; then echo "still busy after 900 s; measuring anyway"; break; fi
 done
 echo "server idle after $waited s"

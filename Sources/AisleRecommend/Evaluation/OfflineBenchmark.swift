@@ -75,8 +75,13 @@ public struct OfflineBenchmark: Sendable {
     /// Top-`length` catalog indices for the users at `users`, history excluded, best first.
     func rankings(_ model: any Recommender, log: InteractionLog, users: [Int], length: Int) -> [[Int]] {
         // Shoppers in chunks: models with item vectors score a chunk in one product.
-        stride(from: 0, to: users.count, by: Self.scoringChunk).flatMap { first -> [[Int]] in
-            let chunk = Array(users[first..<min(users.count, first + Self.scoringChunk)])
+        // A hybrid holds its components' batches and their sum.
+        let size = Self.scoringChunk(
+            items: model.catalog.count,
+            models: (model as? HybridModel).map { $0.components.count + 1 } ?? 1
+        )
+        return stride(from: 0, to: users.count, by: size).flatMap { first -> [[Int]] in
+            let chunk = Array(users[first..<min(users.count, first + size)])
             let histories = chunk.map { log.histories[$0] }
             let n = model.catalog.count
             let scores = model.scores(forBatch: histories, parallelism: parallelism)
@@ -87,25 +92,27 @@ public struct OfflineBenchmark: Sendable {
                     return Self.best(
                         length,
                         of: UnsafeBufferPointer(start: rows + position * n, count: n),
-                        skipping: histories[position]
+                        skipping: Set(histories[position].items)
                     )
                 }
             }
         }
     }
 
-    /// The best `count` item indices of one shopper's `scores`, best first, never an item of
-    /// `history` (as if masked: the best `count` + history's entries, history dropped).
-    static func best(_ count: Int, of scores: UnsafeBufferPointer<Float>, skipping history: History) -> [Int] {
-        let seen = Set(history.items)
-        return Array(
+    /// The best `count` item indices of one shopper's `scores`, best first, never an item in
+    /// `seen` (as if masked: the best `count` + `seen.count` entries, those dropped).
+    static func best(_ count: Int, of scores: UnsafeBufferPointer<Float>, skipping seen: Set<Int32>) -> [Int] {
+        Array(
             TopK.select(count + seen.count, from: scores).lazy.map(\.index).filter { !seen.contains(Int32($0)) }
                 .prefix(count)
         )
     }
 
-    /// Shoppers scored per batch offline: 256 rows of a 100k catalog are 100 MB.
-    static let scoringChunk = 256
+    /// Shoppers scored per batch offline: up to 256, fewer when `models` batches of the catalog's
+    /// rows would pass 128 MB (256 rows of a 100k catalog are 100 MB per model).
+    static func scoringChunk(items: Int, models: Int = 1) -> Int {
+        max(8, min(256, (1 << 25) / max(1, items * models)))
+    }
 
     /// Fits `spec` on `fit` and scores it on the matching target.
     public func score(_ spec: ModelSpec, fit: Fit) throws -> (model: any Recommender, metrics: RankingMetrics) {
@@ -268,19 +275,20 @@ public struct OfflineBenchmark: Sendable {
         // with every model's standardised score: an item no model ranks that high does not
         // reach a blend's top 10, and the memory stays users × candidates, not users × catalog.
         let depth = Self.candidateDepth
-        let candidates = stride(from: 0, to: users.count, by: Self.scoringChunk).flatMap { first in
-            let histories = users[first..<min(users.count, first + Self.scoringChunk)].map { log.histories[$0] }
+        let size = Self.scoringChunk(items: catalog.count, models: models.count)
+        let candidates = stride(from: 0, to: users.count, by: size).flatMap { first in
+            let histories = users[first..<min(users.count, first + size)].map { log.histories[$0] }
             let batches = models.map { $0.scores(forBatch: histories, parallelism: parallelism) }
             let kinds = models.map(\.kind)
             let n = catalog.count
             return parallelism.map(histories.count, chunk: 8) { position -> BlendCandidates in
-                let history = histories[position]
+                let seen = Set(histories[position].items)
                 let rows = (position * n)..<((position + 1) * n)
                 var union = Set<Int>()
                 for batch in batches {
                     batch.withUnsafeBufferPointer { batch in
                         union.formUnion(
-                            Self.best(depth, of: UnsafeBufferPointer(rebasing: batch[rows]), skipping: history)
+                            Self.best(depth, of: UnsafeBufferPointer(rebasing: batch[rows]), skipping: seen)
                         )
                     }
                 }

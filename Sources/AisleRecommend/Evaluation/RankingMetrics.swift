@@ -47,6 +47,13 @@ public struct RankingScorer: Sendable {
     /// Prepares `split` for scoring against `target`: history is train for valid, train + valid
     /// for test; targets are the target items of users with train history, minus their history.
     public init(split: Split, target: EvaluationTarget) {
+        (history, targets) = Self.prepare(split: split, target: target)
+    }
+
+    /// Each user's history and target items for `target` (shared with `IndexedNDCG`).
+    static func prepare(split: Split, target: EvaluationTarget) -> (
+        history: [String: Set<String>], targets: [String: Set<String>]
+    ) {
         var history: [String: Set<String>] = [:]
         let historyRows = target == .valid ? split.train : split.train + split.valid
         for row in historyRows { history[row.user, default: []].insert(row.item) }
@@ -56,8 +63,7 @@ public struct RankingScorer: Sendable {
             if history[row.user]?.contains(row.item) == true { continue }
             targets[row.user, default: []].insert(row.item)
         }
-        self.history = history
-        self.targets = targets
+        return (history, targets)
     }
 
     /// The metrics of `lists` (user → item ids, best first).
@@ -107,16 +113,7 @@ struct IndexedNDCG: Sendable {
             uniqueKeysWithValues: log.catalog.ids.enumerated().map { ($0.element.rawValue, Int32($0.offset)) }
         )
         // The same targets as `RankingScorer`, then read as indices.
-        var history: [String: Set<String>] = [:]
-        for row in target == .valid ? split.train : split.train + split.valid {
-            history[row.user, default: []].insert(row.item)
-        }
-        let trainUsers = Set(split.train.map(\.user))
-        var targets: [String: Set<String>] = [:]
-        for row in target == .valid ? split.valid : split.test where trainUsers.contains(row.user) {
-            if history[row.user]?.contains(row.item) == true { continue }
-            targets[row.user, default: []].insert(row.item)
-        }
+        let (history, targets) = RankingScorer.prepare(split: split, target: target)
         var users: [Int] = []
         var wanted: [[Int32]] = []
         var seen: [Set<Int32>] = []
@@ -136,9 +133,10 @@ struct IndexedNDCG: Sendable {
     /// Mean NDCG@10 over the target users; `rankings[i]` ranks (catalog indices, best first) for
     /// `users[i]`.
     func score(_ rankings: [[Int]]) -> Double {
+        precondition(rankings.count == users.count, "one ranking per scored user")
         guard !users.isEmpty else { return 0 }
         var sum = 0.0
-        for (entry, ranking) in rankings.enumerated() where entry < users.count {
+        for (entry, ranking) in rankings.enumerated() {
             let wanted = self.wanted[entry]
             var rank = 0
             var dcg = 0.0

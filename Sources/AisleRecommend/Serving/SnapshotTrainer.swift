@@ -269,7 +269,8 @@ public struct SnapshotTrainer: Sendable {
 
     /// Tunes the feed blend on a validation sample: each sampled shopper's last interaction is held
     /// out, the models are fitted on the rest, and the weights that rank the held-out items best
-    /// (NDCG@10) win. Falls back to the default blend on little or very large data.
+    /// (NDCG@10) win (above `tuneBlendUpTo`, on the shopper sample). Falls back to the default
+    /// blend when fewer than 50 shoppers can be held out.
     private func chooseBlend(
         validation split: Split,
         benchmark: OfflineBenchmark,

@@ -139,10 +139,13 @@ public struct SequentialTrainer: Sendable {
         for sequence in sequences { for item in sequence { unseen[Int(item)] = false } }
         // What a model keeps: the weights with content folded into the item vectors.
         let contentOnly = unseen.indices.filter { unseen[$0] }.map { Int32($0) }
+        // The model keeps the softmax it was trained with, resolved from the catalog's size.
+        var trained = parameters
+        trained.sampledNegatives = parameters.negatives(forItems: layout.items)
         func model(_ weights: [Float]) -> SequentialModel {
             SequentialModel(
                 catalog: log.catalog,
-                parameters: parameters,
+                parameters: trained,
                 weights: content.map {
                     network.folded(weights, content: $0, unseen: unseen, parallelism: parallelism)
                 } ?? weights,

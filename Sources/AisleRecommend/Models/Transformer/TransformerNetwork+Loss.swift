@@ -11,8 +11,8 @@ extension TransformerNetwork {
         /// catalogs). With `shares` (each item's share of all training targets), each column's
         /// logit is lowered by the log of the chance that the sample holds its item (the logQ
         /// correction of Bengio and Senécal 2008; Yi et al. 2019): popular items, nearly always in
-        /// the batch, are then not under-penalised against rare ones, as the full softmax would
-        /// not.
+        /// the batch as someone's target, would otherwise be pushed down far more often than rare
+        /// ones, which the full softmax pushes down at every step.
         case sampled([Int32], shares: [Float]? = nil)
     }
 
