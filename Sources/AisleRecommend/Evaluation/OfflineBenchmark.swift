@@ -164,7 +164,7 @@ public struct OfflineBenchmark: Sendable {
             let ndcg: Double
             var tried = spec
             if case .transformer(let parameters) = spec {
-                let tuned = try tuneEpochs(parameters, report: onEpoch)
+                let tuned = try tuneEpochs(parameters, log: log, scorer: scorer, report: onEpoch)
                 (tried, ndcg, model) = (tuned.spec, tuned.validNDCG, tuned.model)
             } else {
                 model = try spec.train(on: log, parallelism: parallelism, content: content)
@@ -212,7 +212,21 @@ public struct OfflineBenchmark: Sendable {
         report: (SequentialTrainer.EpochReport) -> Void = { _ in }
     ) throws -> (spec: ModelSpec, validNDCG: Double, model: SequentialModel) {
         let log = log(.train)
-        let scorer = IndexedNDCG(split: split, target: .valid, log: log)
+        return try tuneEpochs(
+            parameters,
+            log: log,
+            scorer: IndexedNDCG(split: split, target: .valid, log: log),
+            report: report
+        )
+    }
+
+    /// `tuneEpochs` on a training log and validation scorer already built (a search's).
+    func tuneEpochs(
+        _ parameters: SequentialModel.Parameters,
+        log: InteractionLog,
+        scorer: IndexedNDCG,
+        report: (SequentialTrainer.EpochReport) -> Void
+    ) throws -> (spec: ModelSpec, validNDCG: Double, model: SequentialModel) {
         var bestScore = 0.0
         let trainer = SequentialTrainer(parameters: parameters, parallelism: parallelism)
         let (model, bestEpoch) = try trainer.train(

@@ -69,12 +69,10 @@ struct EvalCommand: ParsableCommand {
             catalog: catalog,
             content: try itemContent.content(for: catalog)
         )
-        benchmark.transformerRefitEpochs = try TransformerSettings.refitEpochs(transformerRefit)
-        if benchmark.transformerRefitEpochs != nil, itemContent.items != nil {
-            throw ValidationError(
-                "--transformer-refit continues a model without item content; with --items the refit trains afresh (leave --transformer-refit out)"
-            )
-        }
+        benchmark.transformerRefitEpochs = try TransformerSettings.refitEpochs(
+            transformerRefit,
+            withItems: itemContent.items != nil
+        )
         Console.error(
             "eval: \(input), protocol \(split.rawValue): \(benchmark.split.train.count) / \(benchmark.split.valid.count) / \(benchmark.split.test.count) train / valid / test rows, \(benchmark.catalog.count) items, \(engine.parallelism.threads) threads"
         )

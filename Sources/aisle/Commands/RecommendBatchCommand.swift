@@ -56,11 +56,7 @@ struct RecommendBatchCommand: ParsableCommand {
     func validate() throws {
         _ = try ModelList.parse(model)
         if let transformerSettings { _ = try TransformerSettings.parse(transformerSettings) }
-        if try TransformerSettings.refitEpochs(transformerRefit) != nil, itemContent.items != nil {
-            throw ValidationError(
-                "--transformer-refit continues a model without item content; with --items the refit trains afresh (leave --transformer-refit out)"
-            )
-        }
+        _ = try TransformerSettings.refitEpochs(transformerRefit, withItems: itemContent.items != nil)
         if let blend { _ = try ModelList.parse(blend) }
         guard length >= 20 else { throw ValidationError("--length must be at least 20 (evaluate.py reads the top 20)") }
         guard OfflineBenchmark.Fit(rawValue: fit) != nil else {

@@ -11,9 +11,15 @@ enum TransformerSettings {
     static let refitHelp =
         "How the transformer is refitted on train+valid: scratch (trained afresh for the best epoch count) or a number of epochs that continue the model tuned on train (without --items)."
 
-    /// `--transformer-refit`: nil for scratch, else the epochs to continue for.
-    static func refitEpochs(_ text: String) throws -> Int? {
+    /// `--transformer-refit`: nil for scratch, else the epochs to continue for. A continued refit
+    /// has no item content to continue with, so it is refused `withItems`.
+    static func refitEpochs(_ text: String, withItems: Bool = false) throws -> Int? {
         if text == "scratch" { return nil }
+        if withItems {
+            throw ValidationError(
+                "--transformer-refit continues a model without item content; with --items the refit trains afresh (leave --transformer-refit out)"
+            )
+        }
         guard let epochs = Int(text), epochs > 0 else {
             throw ValidationError("--transformer-refit is scratch or a positive number of epochs, got \"\(text)\"")
         }

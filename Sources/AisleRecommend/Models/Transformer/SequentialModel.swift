@@ -131,7 +131,7 @@ public struct SequentialModel: Recommender {
     let itemSecondMoment: [Float]
     /// Items no training sequence held, whose vectors are their content alone: the feed adds
     /// them to the candidates it scores (nothing else points to a never-bought item).
-    public let contentOnlyItems: [Int32]
+    public private(set) var contentOnlyItems: [Int32]
 
     /// A model from trained weights.
     init(catalog: Catalog, parameters: Parameters, weights: [Float], contentOnlyItems: [Int32] = []) {
@@ -150,12 +150,9 @@ public struct SequentialModel: Recommender {
     /// it missed there but bought elsewhere reach the feed's candidates through the other models,
     /// and only the never-bought ones need adding (each adds a score to every request).
     func keepingContentOnly(where keep: (Int32) -> Bool) -> SequentialModel {
-        SequentialModel(
-            catalog: catalog,
-            parameters: parameters,
-            weights: weights,
-            contentOnlyItems: contentOnlyItems.filter(keep)
-        )
+        var model = self
+        model.contentOnlyItems = contentOnlyItems.filter(keep)
+        return model
     }
 
     /// Mean and second moment of the items' (vector, bias) rows.

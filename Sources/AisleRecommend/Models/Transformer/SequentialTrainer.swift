@@ -140,8 +140,9 @@ public struct SequentialTrainer: Sendable {
         // What a model keeps: the weights with content folded into the item vectors.
         let contentOnly = unseen.indices.filter { unseen[$0] }.map { Int32($0) }
         // The model keeps the softmax it was trained with, resolved from the catalog's size.
+        let negatives = parameters.negatives(forItems: layout.items)
         var trained = parameters
-        trained.sampledNegatives = parameters.negatives(forItems: layout.items)
+        trained.sampledNegatives = negatives
         func model(_ weights: [Float]) -> SequentialModel {
             SequentialModel(
                 catalog: log.catalog,
@@ -213,7 +214,6 @@ public struct SequentialTrainer: Sendable {
         // Each item's share of the targets: a sampled softmax corrects for how often its sample
         // holds each item.
         var targetShares: [Float]?
-        let negatives = parameters.negatives(forItems: layout.items)
         if negatives > 0 {
             var counts = [Int](repeating: 0, count: layout.items)
             for sequence in sequences { for item in sequence.dropFirst() { counts[Int(item)] += 1 } }
