@@ -14,7 +14,8 @@ struct AisleBench: AsyncParsableCommand {
         commandName: "aisle-bench",
         abstract: "Aisle's benchmark tools: HTTP load (the default) and model training timings.",
         subcommands: [
-            LoadGenerator.self, ALSTiming.self, ReviewTiming.self, ReviewPolarity.self, AssistantFAQ.self,
+            LoadGenerator.self, ALSTiming.self, ReviewTiming.self, ReviewPolarity.self, EmbedFile.self,
+            AssistantFAQ.self,
             EncoderTiming.self,
             SearchQuality.self,
             SearchChinese.self, SearchJudged.self, SearchCrossLanguage.self, ClientTiming.self, AspectSimilarity.self,

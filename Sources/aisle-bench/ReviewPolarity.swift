@@ -23,7 +23,8 @@ struct ReviewPolarity: ParsableCommand {
             """
     )
 
-    enum Part: String, ExpressibleByArgument { case test, validation }
+    /// `all`: every row of the shopping reviews (for out-of-domain studies over `--dump-readings`).
+    enum Part: String, ExpressibleByArgument { case test, validation, all }
 
     @Option(help: "Sentiment model from aisle train-sentiment (default: the shipped one).") var model: String?
     @Flag(help: "The lexicon alone.") var lexiconOnly = false
@@ -35,7 +36,12 @@ struct ReviewPolarity: ParsableCommand {
     @Option(help: "Lexicon weights to try (default: the shipped calibration's).") var lexiconWeight: [Float] = []
     @Option(help: "Lexicon weights for fully covered reviews to try (default: the shipped calibration's).")
     var coveredLexiconWeight: [Float] = []
-    @Option(help: "Undecided bands to try (default: the shipped calibration's).") var undecided: [Float] = []
+    @Option(
+        help: "Undecided (mixed) bands to try, for reviews with opposed clauses (default: the shipped calibration's)."
+    )
+    var undecided: [Float] = []
+    @Option(help: "Neutral bands to try, for reviews without opposed clauses (default: the shipped calibration's).")
+    var neutral: [Float] = []
     @Option(help: "Worker threads.") var threads: Int = 2
     @Option(
         name: .customLong("exclude-category"),
@@ -49,6 +55,11 @@ struct ReviewPolarity: ParsableCommand {
     @Option(help: "Embedding weights to try (default: the shipped calibration's).") var embeddingWeight: [Float] = []
     @Flag(help: "Embed the reviews as queries (the e5 model card's advice for classification), not passages.")
     var asQueries = false
+    @Option(
+        help:
+            "Write each row's reading (category, label, hash part, the scores before calibration) as TSV to FILE.<set>.tsv."
+    )
+    var dumpReadings: String?
 
     func run() throws {
         let encoder = try embeddingModel.map { try TextEncoder.load($0) }
@@ -69,7 +80,12 @@ struct ReviewPolarity: ParsableCommand {
                 as: asQueries ? .query : .passage
             )
         }
-        let inPart: (LabeledText) -> Bool = part == .test ? { $0.isTest } : { $0.isValidation }
+        let inPart: (LabeledText) -> Bool =
+            switch part {
+            case .test: { $0.isTest }
+            case .validation: { $0.isValidation }
+            case .all: { _ in true }
+            }
         func select(_ rows: [LabeledText], _ vectors: [[Float]]?, _ keep: (LabeledText) -> Bool) -> (
             [LabeledText], [[Float]]?
         ) {
@@ -99,15 +115,18 @@ struct ReviewPolarity: ParsableCommand {
         for weight in lexiconWeight.isEmpty ? [shipped.lexiconWeight] : lexiconWeight {
             for covered in coveredLexiconWeight.isEmpty ? [shipped.coveredLexiconWeight] : coveredLexiconWeight {
                 for band in undecided.isEmpty ? [shipped.undecided] : undecided {
-                    for share in embeddingWeight.isEmpty ? [shipped.embeddingWeight] : embeddingWeight {
-                        calibrations.append(
-                            .init(
-                                lexiconWeight: weight,
-                                coveredLexiconWeight: covered,
-                                undecided: band,
-                                embeddingWeight: share
+                    for neutralBand in neutral.isEmpty ? [shipped.neutral] : neutral {
+                        for share in embeddingWeight.isEmpty ? [shipped.embeddingWeight] : embeddingWeight {
+                            calibrations.append(
+                                .init(
+                                    lexiconWeight: weight,
+                                    coveredLexiconWeight: covered,
+                                    undecided: band,
+                                    neutral: neutralBand,
+                                    embeddingWeight: share
+                                )
                             )
-                        )
+                        }
                     }
                 }
             }
@@ -119,6 +138,11 @@ struct ReviewPolarity: ParsableCommand {
                 analyzer.read(texts[$0], embedding: set.vectors?[$0])
             }
             let labels = set.rows.map(\.label)
+            if let dumpReadings {
+                // "zh shopping test" → FILE.zh-shopping.tsv, "zh hotel (…)" → FILE.zh-hotel.tsv
+                let slug = set.name.split(separator: " ").prefix(2).joined(separator: "-")
+                try dump(readings, of: set.rows, to: "\(dumpReadings).\(slug).tsv")
+            }
             for calibration in calibrations {
                 let decider = ReviewAnalyzer(model: nil, calibration: calibration)
                 let embedding =
@@ -127,12 +151,13 @@ struct ReviewPolarity: ParsableCommand {
                 print(
                     String(
                         format:
-                            "%@ (%d): lexicon weight %.2f (covered %.2f), undecided %.2f%@: accuracy %.4f (mixed %.1f %%, neutral %.1f %%, unknown %.1f %%); sign accuracy %.4f, macro-F1 %.4f",
+                            "%@ (%d): lexicon weight %.2f (covered %.2f), undecided %.2f (neutral %.2f)%@: accuracy %.4f (mixed %.1f %%, neutral %.1f %%, unknown %.1f %%); sign accuracy %.4f, macro-F1 %.4f",
                         set.name,
                         scores.count,
                         calibration.lexiconWeight,
                         calibration.coveredLexiconWeight,
                         calibration.undecided,
+                        calibration.neutral,
                         embedding,
                         scores.accuracy,
                         100 * scores.mixed,
@@ -144,5 +169,24 @@ struct ReviewPolarity: ParsableCommand {
                 )
             }
         }
+    }
+
+    /// One line per row: category, label, hash part (FNV-1a mod 5), then the reading's lexicon,
+    /// classifier and embedding scores (nan when absent), coverage, clause flags and mean clause size.
+    private func dump(_ readings: [ReviewAnalyzer.Reading], of rows: [LabeledText], to path: String) throws {
+        func number(_ value: Float?) -> String { value.map { String($0) } ?? "nan" }
+        var text =
+            "source\tlabel\tpart\tlexicon\tclassifier\tembedding\tcoverage\tpositive_clause\tnegative_clause\tclause_magnitude\n"
+        for (row, reading) in zip(rows, readings) {
+            let fields = [
+                row.source, String(row.label), String(LabeledText.fnv1a64(row.text) % 5),
+                number(reading.lexiconScore), number(reading.classifierScore), number(reading.embeddingScore),
+                String(reading.coverage), reading.hasPositiveClause ? "1" : "0", reading.hasNegativeClause ? "1" : "0",
+                String(reading.meanClauseMagnitude),
+            ]
+            text += fields.joined(separator: "\t") + "\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        print("wrote \(rows.count) readings to \(path)")
     }
 }

@@ -122,4 +122,42 @@ import Testing
         #expect(analysis.aspects.isEmpty)
         #expect(ReviewAnalyzer(model: nil).analyze("").polarity == .neutral)
     }
+
+    @Test(
+        "opposed clauses are mixed within the undecided band; any other review is neutral only within the neutral band"
+    )
+    func bands() throws {
+        let lexicon = ReviewAnalyzer(model: nil)
+        let opposed = lexicon.read("Great quality, bad service.")
+        let leaning = lexicon.read("It is nice.")
+        #expect(opposed.hasPositiveClause && opposed.hasNegativeClause)
+        #expect(!leaning.hasNegativeClause)
+        let opposedScore = try #require(opposed.lexiconScore)
+        let leaningScore = try #require(leaning.lexiconScore)
+        #expect(opposedScore != 0 && leaningScore > 0)
+        func calibration(undecided: Float, neutral: Float?) -> ReviewAnalyzer {
+            ReviewAnalyzer(
+                model: nil,
+                calibration: .init(
+                    lexiconWeight: 0.1,
+                    coveredLexiconWeight: 0.8,
+                    undecided: undecided,
+                    neutral: neutral
+                )
+            )
+        }
+        // A band wider than either score: the opposed review is mixed, the leaning one neutral.
+        let wide = calibration(undecided: 2, neutral: nil)
+        #expect(wide.calibration.neutral == 2)
+        #expect(wide.decide(opposed).polarity == .mixed)
+        #expect(wide.decide(leaning).polarity == .neutral)
+        // Only the neutral band narrow: the leaning review is read by its lean, the opposed one stays mixed.
+        let narrowNeutral = calibration(undecided: 2, neutral: 0.01)
+        #expect(narrowNeutral.decide(opposed).polarity == .mixed)
+        #expect(narrowNeutral.decide(leaning).polarity == .positive)
+        // Only the mixed band narrow: the opposed review takes its sign, the leaning one stays neutral.
+        let narrowMixed = calibration(undecided: 0.01, neutral: 2)
+        #expect(narrowMixed.decide(opposed).polarity == (opposedScore > 0 ? .positive : .negative))
+        #expect(narrowMixed.decide(leaning).polarity == .neutral)
+    }
 }

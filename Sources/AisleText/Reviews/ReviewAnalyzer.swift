@@ -54,13 +54,13 @@ public struct ReviewAnalyzer: Sendable {
         /// 2·P(positive) − 1 of the embedding head; nil without the head or the vector.
         public let embeddingScore: Float?
         /// Whether some clause scores ≥ 0.3, and some ≤ −0.3.
-        let hasPositiveClause: Bool
-        let hasNegativeClause: Bool
+        public let hasPositiveClause: Bool
+        public let hasNegativeClause: Bool
         /// Mean size of the scores of clauses with a sentiment word.
-        let meanClauseMagnitude: Float
+        public let meanClauseMagnitude: Float
         /// Share of the review's words (English, function words aside) or letters (Chinese)
         /// that the lexicon knows: 1 for "Not bad." and 没毛病, low for a long hotel review.
-        let coverage: Float
+        public let coverage: Float
         let aspects: [ReviewAnalysis.AspectSentiment]
     }
 
@@ -167,15 +167,15 @@ public struct ReviewAnalyzer: Sendable {
         // Mixed and neutral only when the overall score is too close to call: a long review with
         // one complaint among its praise is still positive (most hotel reviews have clauses of
         // both kinds; calling all of those mixed cost most of the hotel accuracy, 0.61 before).
+        let opposed = reading.hasPositiveClause && reading.hasNegativeClause
+        let band = opposed ? calibration.undecided : calibration.neutral
         let polarity: ReviewAnalysis.Polarity =
-            if score >= calibration.undecided {
+            if score >= band && score > 0 {
                 .positive
-            } else if score <= -calibration.undecided {
+            } else if score <= -band && score < 0 {
                 .negative
-            } else if reading.hasPositiveClause && reading.hasNegativeClause {
-                .mixed
             } else {
-                .neutral
+                opposed ? .mixed : .neutral
             }
         // A mixed review is at least of medium strength when its clauses are strong, even if
         // they cancel out overall.
