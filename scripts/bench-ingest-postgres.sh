@@ -10,7 +10,7 @@
 #     history reads at BENCH_RATE per second on a node of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-aisle=.build/release/aisle
+aisle=${BENCH_AISLE:-.build/release/aisle} # BENCH_AISLE: another build, for a before/after run
 bench=.build/release/aisle-bench
 [ -x "$aisle" ] || swift build -c release --product aisle
 [ -x "$bench" ] || swift build -c release --product aisle-bench

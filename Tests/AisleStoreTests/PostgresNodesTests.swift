@@ -46,6 +46,48 @@ import Testing
         #expect(try await a.latestSequence() == 200)
     }
 
+    @Test("an append's optimistic insert stores nothing once another node wrote to the log since its read")
+    func optimisticInsertAfterAnotherWrite() async throws {
+        let (a, b) = try await twoNodes()
+        let logger = a.logger
+        _ = try await a.appendEvents([Event.fixture(user: "u1", id: "first", at: .t0)], receivedAt: .t0)
+        func counter() async throws -> (xmin: String, last: Int64) {
+            let read = try await a.withConnection { connection in
+                try await AppendContext.read(for: [], connection, logger: logger).counter
+            }
+            return try #require(read)
+        }
+        let before = try await counter()
+        // A write to the log that stores no event (a device link) still changes the counter's version.
+        _ = try await b.identify(device: DeviceID("tablet"), as: UserID("u2"), at: .t0, relinking: .refuse)
+        func rows(after last: Int64) -> EventRows {
+            var rows = EventRows()
+            let event = Event.fixture(user: "u1", id: "second", at: .t0(plusMinutes: 1))
+            rows.append(event, sequence: last + 1, owner: "u:u1", receivedAt: .t0)
+            return rows
+        }
+        let stale = rows(after: before.last)
+        let storedStale = try await a.withConnection { connection in
+            try await stale.insert(connection, logger: logger, lastSequence: before.last + 1, ifCounterIs: before.xmin)
+        }
+        #expect(!storedStale)
+        #expect(try await a.counts().events == 1)
+        let after = try await counter()
+        #expect(after.last == before.last)
+        #expect(after.xmin != before.xmin)
+        let fresh = rows(after: after.last)
+        let stored = try await a.withConnection { connection in
+            try await fresh.insert(connection, logger: logger, lastSequence: after.last + 1, ifCounterIs: after.xmin)
+        }
+        #expect(stored)
+        #expect(try await b.counts().events == 2)
+        #expect(try await b.latestSequence() == after.last + 1)
+        // The next append reads the new version and stores in two round trips again.
+        let outcome = try await b.appendEvents([Event.fixture(user: "u1", id: "third", at: .t0)], receivedAt: .t0)
+        #expect(outcome.accepted == 1)
+        #expect(try await a.counts().events == 3)
+    }
+
     @Test("appends on two nodes take sequence numbers in commit order: a scan misses nothing")
     func sequenceScanAcrossNodes() async throws {
         let (a, b) = try await twoNodes()

@@ -3,12 +3,18 @@ import Foundation
 import PostgresNIO
 import Synchronization
 
-/// Appending events on PostgreSQL (`EventStore`). An append locks the one row of
-/// `event_counter` first and holds it to its commit, so appends from every node take their turn:
-/// sequence numbers follow commit order (a training scan never passes a late commit), a shopper's
-/// session is continued from their last stored event, and an `event_id` sent to two nodes at once
-/// is stored once. Each node sends its concurrent calls as one transaction (group commit), so the
-/// turns are few and large.
+/// Appending events on PostgreSQL (`EventStore`). Every write to the event log (an append, a
+/// device link, an erasure) updates the one row of `event_counter` and holds its lock to its
+/// commit, so writes from every node take their turn: sequence numbers follow commit order (a
+/// training scan never passes a late commit), a shopper's session is continued from their last
+/// stored event, and an `event_id` sent to two nodes at once is stored once. Each node sends its
+/// concurrent calls as one transaction (group commit), so the turns are few and large.
+///
+/// An append first tries two round trips: it reads what it needs and the counter row's version
+/// (`xmin`) without a lock, then inserts in one statement that moves the counter only if that
+/// version is still the row's, so nothing was written in between. When another write came first,
+/// it takes the lock and reads again (five round trips), as it does for a while after such a miss
+/// and whenever the events link a device.
 extension PostgresStore: EventStore {
     /// "u:" + the user's id: the owner of a user's events (and of a linked device's).
     static func owner(user: UserID) -> String { "u:" + user.rawValue }
@@ -25,10 +31,12 @@ extension PostgresStore: EventStore {
     }
 
     /// Takes the event log's lock until the transaction ends; returns the last sequence number.
+    /// An update, not `SELECT … FOR UPDATE`: the row's new version (`xmin`) tells an optimistic
+    /// append that the log changed since it read it.
     @discardableResult
     static func lockEventLog(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         for try await last in try await connection.query(
-            "SELECT last FROM event_counter FOR UPDATE",
+            "UPDATE event_counter SET last = last RETURNING last",
             logger: logger
         ).decode(Int64.self) {
             return last
@@ -48,6 +56,50 @@ extension PostgresStore: EventStore {
 
     private func appendInTransaction(_ requests: [AppendRequest]) async throws -> [AppendOutcome] {
         if bulk.withLock({ $0 != nil }) { return try await appendBulk(requests) }
+        let now = ContinuousClock.now
+        if optimisticMiss.withLock({ $0.map { now - $0 > Self.lockedAfterMiss } ?? true }) {
+            if let outcomes = try await appendOptimistically(requests) { return outcomes }
+            optimisticMiss.withLock { $0 = ContinuousClock.now }
+        }
+        return try await appendLocked(requests)
+    }
+
+    /// How long appends take the lock first after an optimistic append found the log changed
+    /// (another node is appending too: a second try would likely miss again).
+    static let lockedAfterMiss = Duration.seconds(1)
+
+    /// The append in two round trips, or nil when the log changed since the read (or a device
+    /// must be linked): then nothing was written.
+    private func appendOptimistically(_ requests: [AppendRequest]) async throws -> [AppendOutcome]? {
+        let logger = self.logger
+        let sessions = self.sessions
+        return try await withConnection { connection in
+            let all = requests.flatMap(\.events)
+            var known = try await AppendContext.read(for: all, connection, logger: logger)
+            guard let version = known.counter else { return nil }
+            let owners = known.deviceOwners
+            if Self.linksDevice(requests, owners: owners) { return nil }
+            var placement = EventPlacement(next: version.last + 1, lastSessions: known.lastSessions, sessions: sessions)
+            let outcomes = placement.place(
+                requests,
+                owner: { Self.storedOwner(of: $0, deviceOwners: owners) },
+                isNew: { known.eventIDs.insert(CacheKey($0)).inserted },
+                isKnownItem: { known.items.contains(CacheKey($0)) }
+            )
+            // Every event stored already: nothing to write.
+            if placement.rows.count == 0 { return outcomes }
+            let stored = try await placement.rows.insert(
+                connection,
+                logger: logger,
+                lastSequence: placement.next - 1,
+                ifCounterIs: version.xmin
+            )
+            return stored ? outcomes : nil
+        }
+    }
+
+    /// The append under the event log's lock.
+    private func appendLocked(_ requests: [AppendRequest]) async throws -> [AppendOutcome] {
         let logger = self.logger
         let sessions = self.sessions
         return try await transaction { connection in
@@ -118,17 +170,8 @@ extension PostgresStore: EventStore {
         var linked: [UserID] = []
         for request in requests where request.linking != .none {
             for event in request.events {
-                guard let user = event.userID, let device = event.deviceID else { continue }
-                let owner = owners[CacheKey(device.rawValue)] ?? nil
-                if let owner, sameUTF8(owner, user.rawValue) { continue }
-                switch request.linking {
-                case .none:
+                guard let (device, user) = linkToMake(by: event, linking: request.linking, owners: owners) else {
                     continue
-                case .unclaimed(let only):
-                    if owner != nil { continue }
-                    if let only, !sameUTF8(only.rawValue, user.rawValue) { continue }
-                case .moving:
-                    break
                 }
                 _ = try await link(device, to: user, at: request.receivedAt, connection: connection, logger: logger)
                 owners[CacheKey(device.rawValue)] = .some(user.rawValue)
@@ -136,6 +179,33 @@ extension PostgresStore: EventStore {
             }
         }
         return linked
+    }
+
+    /// The device `event` links to its user under `linking`, given each device's current user;
+    /// nil when it links nothing.
+    private static func linkToMake(by event: Event, linking: DeviceLinking, owners: [CacheKey: String?]) -> (
+        DeviceID, UserID
+    )? {
+        guard let user = event.userID, let device = event.deviceID else { return nil }
+        let owner = owners[CacheKey(device.rawValue)] ?? nil
+        if let owner, sameUTF8(owner, user.rawValue) { return nil }
+        switch linking {
+        case .none:
+            return nil
+        case .unclaimed(let only):
+            if owner != nil { return nil }
+            if let only, !sameUTF8(only.rawValue, user.rawValue) { return nil }
+        case .moving:
+            break
+        }
+        return (device, user)
+    }
+
+    /// Whether some event of `requests` links a device (which needs the event log's lock).
+    private static func linksDevice(_ requests: [AppendRequest], owners: [CacheKey: String?]) -> Bool {
+        requests.contains { request in
+            request.events.contains { linkToMake(by: $0, linking: request.linking, owners: owners) != nil }
+        }
     }
 
     /// Links `device` to `user` inside the running transaction (which holds the event log's
@@ -235,175 +305,8 @@ struct EventPlacement {
     }
 }
 
-/// The columns of the events an append stores, as arrays for one `unnest` insert. Arrays of
-/// parameters hold no NULL, so a per-row mask says which optional text is absent.
-struct EventRows {
-    private var sequences: [Int64] = []
-    private var owners: [String] = []
-    private var eventIDs: [String] = []
-    private var types: [String] = []
-    private var devices: [String] = []
-    private var items: [String] = []
-    private var values: [Double] = []
-    private var queries: [String] = []
-    private var sessions: [String] = []
-    private var platforms: [String] = []
-    private var models: [String] = []
-    private var appVersions: [String] = []
-    private var timestamps: [Int64] = []
-    private var contexts: [String] = []
-    private var receivedAts: [Int64] = []
-    private var absent: [Int32] = []
-
-    var count: Int { sequences.count }
-
-    /// Bits of `absent`, one per optional column.
-    private enum Absent {
-        static let eventID: Int32 = 1
-        static let device: Int32 = 2
-        static let item: Int32 = 4
-        static let value: Int32 = 8
-        static let query: Int32 = 16
-        static let session: Int32 = 32
-        static let platform: Int32 = 64
-        static let model: Int32 = 128
-        static let appVersion: Int32 = 256
-        static let context: Int32 = 512
-    }
-
-    mutating func append(_ event: Event, sequence: Int64, owner: String, receivedAt: Timestamp) {
-        var mask: Int32 = 0
-        func text(_ value: String?, _ bit: Int32) -> String {
-            if value == nil { mask |= bit }
-            return value ?? ""
-        }
-        sequences.append(sequence)
-        owners.append(owner)
-        eventIDs.append(text(event.eventID?.rawValue, Absent.eventID))
-        types.append(event.type.rawValue)
-        devices.append(text(event.deviceID?.rawValue, Absent.device))
-        items.append(text(event.itemID?.rawValue, Absent.item))
-        if event.value == nil { mask |= Absent.value }
-        values.append(event.value ?? 0)
-        queries.append(text(event.query, Absent.query))
-        sessions.append(text(event.sessionID?.rawValue, Absent.session))
-        platforms.append(text(event.device.platform?.rawValue, Absent.platform))
-        models.append(text(event.device.model, Absent.model))
-        appVersions.append(text(event.device.appVersion, Absent.appVersion))
-        timestamps.append(event.timestamp.millisecondsSinceEpoch)
-        contexts.append(text(event.context.map { JSONValue.object($0).jsonText }, Absent.context))
-        receivedAts.append(receivedAt.millisecondsSinceEpoch)
-        absent.append(mask)
-    }
-
-    /// Calls `body` with each row's sequence number and event id, for rows that have one.
-    func forEachEventID(_ body: (Int64, String) -> Void) {
-        for row in sequences.indices where absent[row] & Absent.eventID == 0 {
-            body(sequences[row], eventIDs[row])
-        }
-    }
-
-    /// The column names, in the order of `insert` and `copy`.
-    static let columns = [
-        "seq", "owner", "event_id", "type", "device_id", "item_id", "value", "query", "session_id", "platform",
-        "device_model", "app_version", "ts", "context", "received_at",
-    ]
-
-    /// Streams the rows with `COPY … FROM STDIN` (text format: tab-separated, `\N` for NULL,
-    /// backslash escapes), the fastest way into a table (an import's path).
-    func copy(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.copyFrom(table: "events", columns: Self.columns, logger: logger) { writer in
-            var text = CopyText()
-            for row in sequences.indices {
-                let absent = self.absent[row]
-                text.integer(sequences[row])
-                text.field(owners[row])
-                text.field(eventIDs[row], absent: absent & Absent.eventID != 0)
-                text.field(types[row])
-                text.field(devices[row], absent: absent & Absent.device != 0)
-                text.field(items[row], absent: absent & Absent.item != 0)
-                // Swift's shortest form that reads back as the same double.
-                let noValue = absent & Absent.value != 0
-                text.field(noValue ? "" : values[row].description, absent: noValue)
-                text.field(queries[row], absent: absent & Absent.query != 0)
-                text.field(sessions[row], absent: absent & Absent.session != 0)
-                text.field(platforms[row], absent: absent & Absent.platform != 0)
-                text.field(models[row], absent: absent & Absent.model != 0)
-                text.field(appVersions[row], absent: absent & Absent.appVersion != 0)
-                text.separator()
-                text.integer(timestamps[row])
-                text.field(contexts[row], absent: absent & Absent.context != 0)
-                text.separator()
-                text.integer(receivedAts[row])
-                text.endRow()
-                if text.bytes.count >= 1 << 20 {
-                    try await writer.write(ByteBuffer(bytes: text.bytes))
-                    text.bytes.removeAll(keepingCapacity: true)
-                }
-            }
-            if !text.bytes.isEmpty { try await writer.write(ByteBuffer(bytes: text.bytes)) }
-        }
-    }
-
-    /// Inserts the rows and moves the event counter to `lastSequence`, in one statement.
-    func insert(_ connection: PostgresConnection, logger: Logger, lastSequence: Int64) async throws {
-        _ = try await connection.execute(Insert(rows: self, lastSequence: lastSequence), logger: logger)
-    }
-
-    /// The rows' insert and the counter's move, prepared once per connection (every append
-    /// runs it).
-    struct Insert: PostgresPreparedStatement {
-        static let sql = """
-            WITH inserted AS (INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query,
-                session_id, platform, device_model, app_version, ts, context, received_at)
-            SELECT seq, owner, \(present("event_id", Absent.eventID)), type, \(present("device_id", Absent.device)),
-                \(present("item_id", Absent.item)), \(present("value", Absent.value)),
-                \(present("query", Absent.query)), \(present("session_id", Absent.session)),
-                \(present("platform", Absent.platform)), \(present("device_model", Absent.model)),
-                \(present("app_version", Absent.appVersion)), ts, \(present("context", Absent.context)), received_at
-            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
-                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
-                $15::bigint[], $16::integer[])
-                AS e(seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
-                    device_model, app_version, ts, context, received_at, absent))
-            UPDATE event_counter SET last = $17
-            """
-        typealias Row = ()
-
-        let rows: EventRows
-        let lastSequence: Int64
-
-        static func present(_ column: String, _ bit: Int32) -> String {
-            "CASE WHEN absent & \(bit) = 0 THEN \(column) END"
-        }
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings()
-            bindings.append(rows.sequences)
-            bindings.append(rows.owners)
-            bindings.append(rows.eventIDs)
-            bindings.append(rows.types)
-            bindings.append(rows.devices)
-            bindings.append(rows.items)
-            bindings.append(rows.values)
-            bindings.append(rows.queries)
-            bindings.append(rows.sessions)
-            bindings.append(rows.platforms)
-            bindings.append(rows.models)
-            bindings.append(rows.appVersions)
-            bindings.append(rows.timestamps)
-            bindings.append(rows.contexts)
-            bindings.append(rows.receivedAts)
-            bindings.append(rows.absent)
-            bindings.append(lastSequence)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws {}
-    }
-}
-
-/// What an append reads under the event log's lock, in one round trip.
+/// What an append reads in one round trip: under the event log's lock, or without it and then
+/// with the counter row's version, for the write to check.
 struct AppendContext {
     /// Each device of the events: the user it is linked to, or nil.
     var deviceOwners: [CacheKey: String?] = [:]
@@ -414,6 +317,8 @@ struct AppendContext {
     /// The last session of each owner the events may be stored under: their users, their
     /// devices, and the users their devices are linked to.
     var lastSessions: [CacheKey: SessionPolicy.State] = [:]
+    /// The event counter as read: its row's version and the last sequence number.
+    var counter: (xmin: String, last: Int64)?
 
     static func read(for events: [Event], _ connection: PostgresConnection, logger: Logger) async throws
         -> AppendContext
@@ -439,6 +344,7 @@ struct AppendContext {
             case 0: context.deviceOwners[CacheKey(key)] = .some(value)
             case 1: context.items.insert(CacheKey(key))
             case 2: context.eventIDs.insert(CacheKey(key))
+            case 4: context.counter = (key, time)
             default:
                 guard let value else { continue }
                 context.lastSessions[CacheKey(key)] = SessionPolicy.State(
@@ -451,7 +357,8 @@ struct AppendContext {
     }
 
     /// The read, prepared once per connection. Rows: kind 0, a device's link (key, user); 1, a
-    /// known item; 2, a stored event id; 3, an owner's last session (key, session, time).
+    /// known item; 2, a stored event id; 3, an owner's last session (key, session, time); 4, the
+    /// event counter (its row's version, the last sequence number), all of one snapshot.
     struct ReadStatement: PostgresPreparedStatement {
         static let sql = """
             WITH links AS (SELECT device_id, user_id FROM device_links WHERE device_id = ANY($1::text[])),
@@ -462,6 +369,7 @@ struct AppendContext {
             UNION ALL SELECT 3, o.owner, e.session_id, e.ts FROM owners o
                 CROSS JOIN LATERAL (SELECT session_id, ts FROM events WHERE events.owner = o.owner
                     ORDER BY ts DESC, seq DESC LIMIT 1) e
+            UNION ALL SELECT 4, xmin::text, NULL, last FROM event_counter
             """
         typealias Row = (Int32, String, String?, Int64)
 
@@ -480,65 +388,5 @@ struct AppendContext {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-    }
-}
-
-/// Rows in `COPY`'s text format: fields separated by tabs, `\N` for NULL, and backslash, tab,
-/// newline and carriage return escaped with a backslash.
-struct CopyText {
-    var bytes: [UInt8] = []
-
-    init() { bytes.reserveCapacity((1 << 20) + 4096) }
-
-    mutating func separator() { bytes.append(UInt8(ascii: "\t")) }
-
-    mutating func endRow() { bytes.append(UInt8(ascii: "\n")) }
-
-    /// A tab, then the text (or NULL).
-    mutating func field(_ text: String, absent: Bool = false) {
-        separator()
-        if absent {
-            bytes.append(UInt8(ascii: "\\"))
-            bytes.append(UInt8(ascii: "N"))
-            return
-        }
-        var text = text
-        text.withUTF8 { utf8 in
-            // Most text needs no escape: copied whole.
-            guard utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case 92: bytes.append(92); bytes.append(92)
-                case 9: bytes.append(92); bytes.append(UInt8(ascii: "t"))
-                case 10: bytes.append(92); bytes.append(UInt8(ascii: "n"))
-                case 13: bytes.append(92); bytes.append(UInt8(ascii: "r"))
-                default: bytes.append(byte)
-                }
-            }
-        }
-    }
-
-    /// A number in decimal, without a separator before it.
-    mutating func integer(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { digits in
-            repeat {
-                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[index]) }
-        }
     }
 }

@@ -21,6 +21,8 @@ public final class PostgresStore: Sendable {
     let appends = GroupCommit<AppendRequest, AppendOutcome>()
     /// An import's memory while it loads an empty event log (`bulkLoad`); nil otherwise.
     let bulk = Mutex<BulkAppendState?>(nil)
+    /// When an optimistic append last found the event log changed under it (`+Events`).
+    let optimisticMiss = Mutex<ContinuousClock.Instant?>(nil)
     /// How long a statement or transaction may take, waiting for a connection included, before
     /// the call answers `unavailable` (the database is down or overloaded) instead of hanging.
     let requestTimeout: Duration
