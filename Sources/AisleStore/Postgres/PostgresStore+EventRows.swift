@@ -139,21 +139,7 @@ struct EventRows {
     struct InsertIfUnchanged: PostgresPreparedStatement {
         static let sql = """
             WITH counter AS (UPDATE event_counter SET last = $17 WHERE xmin::text = $18 RETURNING last),
-            inserted AS (INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query,
-                session_id, platform, device_model, app_version, ts, context, received_at)
-            SELECT seq, owner, \(Insert.present("event_id", Absent.eventID)), type,
-                \(Insert.present("device_id", Absent.device)),
-                \(Insert.present("item_id", Absent.item)), \(Insert.present("value", Absent.value)),
-                \(Insert.present("query", Absent.query)), \(Insert.present("session_id", Absent.session)),
-                \(Insert.present("platform", Absent.platform)), \(Insert.present("device_model", Absent.model)),
-                \(Insert.present("app_version", Absent.appVersion)), ts, \(Insert.present("context", Absent.context)),
-                received_at
-            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
-                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
-                $15::bigint[], $16::integer[])
-                AS e(seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
-                    device_model, app_version, ts, context, received_at, absent)
-            WHERE EXISTS (SELECT 1 FROM counter))
+            inserted AS (\(insertRows) WHERE EXISTS (SELECT 1 FROM counter))
             SELECT count(*) FROM counter
             """
         typealias Row = Int64
@@ -171,32 +157,38 @@ struct EventRows {
         func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
     }
 
+    /// The insert of the rows bound as $1…$16 (a column's absent bit makes it NULL); the
+    /// statements add how the counter moves.
+    static let insertRows = """
+        INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query,
+            session_id, platform, device_model, app_version, ts, context, received_at)
+        SELECT seq, owner, \(present("event_id", Absent.eventID)), type, \(present("device_id", Absent.device)),
+            \(present("item_id", Absent.item)), \(present("value", Absent.value)),
+            \(present("query", Absent.query)), \(present("session_id", Absent.session)),
+            \(present("platform", Absent.platform)), \(present("device_model", Absent.model)),
+            \(present("app_version", Absent.appVersion)), ts, \(present("context", Absent.context)), received_at
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
+            $15::bigint[], $16::integer[])
+            AS e(seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
+                device_model, app_version, ts, context, received_at, absent)
+        """
+
+    private static func present(_ column: String, _ bit: Int32) -> String {
+        "CASE WHEN absent & \(bit) = 0 THEN \(column) END"
+    }
+
     /// The rows' insert and the counter's move, prepared once per connection (every append
     /// runs it).
     struct Insert: PostgresPreparedStatement {
         static let sql = """
-            WITH inserted AS (INSERT INTO events (seq, owner, event_id, type, device_id, item_id, value, query,
-                session_id, platform, device_model, app_version, ts, context, received_at)
-            SELECT seq, owner, \(present("event_id", Absent.eventID)), type, \(present("device_id", Absent.device)),
-                \(present("item_id", Absent.item)), \(present("value", Absent.value)),
-                \(present("query", Absent.query)), \(present("session_id", Absent.session)),
-                \(present("platform", Absent.platform)), \(present("device_model", Absent.model)),
-                \(present("app_version", Absent.appVersion)), ts, \(present("context", Absent.context)), received_at
-            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
-                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[],
-                $15::bigint[], $16::integer[])
-                AS e(seq, owner, event_id, type, device_id, item_id, value, query, session_id, platform,
-                    device_model, app_version, ts, context, received_at, absent))
+            WITH inserted AS (\(insertRows))
             UPDATE event_counter SET last = $17
             """
         typealias Row = ()
 
         let rows: EventRows
         let lastSequence: Int64
-
-        static func present(_ column: String, _ bit: Int32) -> String {
-            "CASE WHEN absent & \(bit) = 0 THEN \(column) END"
-        }
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
