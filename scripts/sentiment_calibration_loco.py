@@ -48,10 +48,14 @@ def readings(name):
 
 
 def score(values, head, lexicon_weight, covered_weight, embedding_weight):
+    """ReviewAnalyzer.decide's overall score; a missing part (nan) leaves the others, as there."""
     lexicon, ngrams, coverage = values[:, 0], values[:, 1], values[:, 3]
     weight = lexicon_weight + (covered_weight - lexicon_weight) * coverage
-    classifier = np.where(np.isnan(head), ngrams, (1 - embedding_weight) * ngrams + embedding_weight * head)
-    return np.where(np.isnan(lexicon), classifier, weight * lexicon + (1 - weight) * classifier)
+    blended = (1 - embedding_weight) * ngrams + embedding_weight * head
+    classifier = np.where(np.isnan(head), ngrams, np.where(np.isnan(ngrams), head, blended))
+    overall = np.where(np.isnan(classifier), lexicon, weight * lexicon + (1 - weight) * classifier)
+    overall = np.where(np.isnan(lexicon), classifier, overall)
+    return np.nan_to_num(overall)
 
 
 def decide(overall, values, undecided, neutral):
@@ -92,7 +96,8 @@ def main():
         head_ = head_ if with_head else np.full(len(head_), np.nan)
         return (decide(score(values_, head_, *settings[:3]), values_, *settings[3:]) == label_).mean()
 
-    grid = itertools.product([0.1, 0.2, 0.3], [0.3, 0.5, 0.8], [0.5, 0.6, 0.7], [0.05, 0.1], [0.0, 0.02, 0.05, 0.1])
+    grid = itertools.product([0.0, 0.05, 0.1, 0.2, 0.3], [0.3, 0.5, 0.8], [0.5, 0.6, 0.7], [0.05, 0.1],
+                             [0.0, 0.02, 0.05, 0.1])
     results = []
     for settings in grid:
         out = np.mean([accuracy(held_out[c], settings) for c in CATEGORIES])

@@ -13,11 +13,14 @@ struct ReviewPolarity: ParsableCommand {
         commandName: "review-polarity",
         abstract: "Polarity accuracy of review analysis (mixed/neutral/unknown count as wrong).",
         discussion: """
-            Calibrate on the validation part with a model trained without it, then score the test
-            part and the hotel reviews once with the shipped model:
+            The shipped calibration is chosen on shopping categories held out one at a time
+            (python3 scripts/sentiment_calibration_loco.py, which runs this command with
+            --part all --dump-readings); a grid on the validation part, with a model trained
+            without it, is:
               aisle train-sentiment --validation --out /tmp/validation.aisle
               aisle-bench review-polarity --part validation --model /tmp/validation.aisle \\
-                --lexicon-weight 0.3 --lexicon-weight 0.5 --undecided 0.05 --undecided 0.1
+                --lexicon-weight 0.1 --lexicon-weight 0.3 --neutral 0.02 --neutral 0.1
+            Then score the test part and the hotel reviews once with the shipped model:
               aisle-bench review-polarity
             The hotel reviews are scored with --part test only: nothing is tuned on them.
             """

@@ -88,6 +88,52 @@ import Testing
         #expect(try await a.counts().events == 3)
     }
 
+    @Test(
+        "an optimistic insert waiting on another node's open write stores nothing if it commits, and stores if it rolls back",
+        arguments: [true, false]
+    )
+    func optimisticInsertWaitsForAnOpenWrite(commits: Bool) async throws {
+        let (a, b) = try await twoNodes()
+        let logger = a.logger
+        _ = try await a.appendEvents([Event.fixture(user: "u1", id: "first", at: .t0)], receivedAt: .t0)
+        let read = try await a.withConnection { connection in
+            try await AppendContext.read(for: [], connection, logger: logger).counter
+        }
+        let version = try #require(read)
+        var rows = EventRows()
+        rows.append(
+            Event.fixture(user: "u1", id: "second", at: .t0(plusMinutes: 1)),
+            sequence: version.last + 1,
+            owner: "u:u1",
+            receivedAt: .t0
+        )
+        let pending = rows
+        struct RolledBack: Error {}
+        // Node b takes the log's lock and holds it while node a's insert starts (and waits).
+        let (locked, lockTaken) = AsyncStream<Void>.makeStream()
+        let writer = Task {
+            try? await b.transaction { connection in
+                try await PostgresStore.lockEventLog(connection, logger: logger)
+                lockTaken.yield()
+                try await Task.sleep(for: .milliseconds(400))
+                if !commits { throw RolledBack() }
+            }
+            lockTaken.finish()
+        }
+        for await _ in locked { break }
+        let stored = try await a.withConnection { connection in
+            try await pending.insert(
+                connection,
+                logger: logger,
+                lastSequence: version.last + 1,
+                ifCounterIs: version.xmin
+            )
+        }
+        await writer.value
+        #expect(stored == !commits)
+        #expect(try await a.counts().events == (commits ? 1 : 2))
+    }
+
     @Test("appends on two nodes take sequence numbers in commit order: a scan misses nothing")
     func sequenceScanAcrossNodes() async throws {
         let (a, b) = try await twoNodes()

@@ -4,8 +4,9 @@ import PostgresNIO
 import Synchronization
 
 /// Appending events on PostgreSQL (`EventStore`). Every write to the event log (an append, a
-/// device link, an erasure) updates the one row of `event_counter` and holds its lock to its
-/// commit, so writes from every node take their turn: sequence numbers follow commit order (a
+/// device link, an erasure, an import) updates the one row of `event_counter` and holds its lock
+/// to its commit (`aisle migrate`, which fills an empty database before any node serves it,
+/// sets the counter at its end), so writes from every node take their turn: sequence numbers follow commit order (a
 /// training scan never passes a late commit), a shopper's session is continued from their last
 /// stored event, and an `event_id` sent to two nodes at once is stored once. Each node sends its
 /// concurrent calls as one transaction (group commit), so the turns are few and large.
@@ -13,8 +14,8 @@ import Synchronization
 /// An append first tries two round trips: it reads what it needs and the counter row's version
 /// (`xmin`) without a lock, then inserts in one statement that moves the counter only if that
 /// version is still the row's, so nothing was written in between. When another write came first,
-/// it takes the lock and reads again (five round trips), as it does for a while after such a miss
-/// and whenever the events link a device.
+/// it takes the lock and reads again (five more round trips), as it does for a while after such a
+/// miss and whenever the events link a device.
 extension PostgresStore: EventStore {
     /// "u:" + the user's id: the owner of a user's events (and of a linked device's).
     static func owner(user: UserID) -> String { "u:" + user.rawValue }
@@ -58,27 +59,39 @@ extension PostgresStore: EventStore {
         if bulk.withLock({ $0 != nil }) { return try await appendBulk(requests) }
         let now = ContinuousClock.now
         if optimisticMiss.withLock({ $0.map { now - $0 > Self.lockedAfterMiss } ?? true }) {
-            if let outcomes = try await appendOptimistically(requests) { return outcomes }
-            optimisticMiss.withLock { $0 = ContinuousClock.now }
+            switch try await appendOptimistically(requests) {
+            case .stored(let outcomes): return outcomes
+            case .changed: optimisticMiss.withLock { $0 = ContinuousClock.now }
+            case .needsLock: break
+            }
         }
         return try await appendLocked(requests)
+    }
+
+    /// How an append without the lock ended; nothing is written unless `stored`.
+    private enum OptimisticAppend: Sendable {
+        case stored([AppendOutcome])
+        /// Another write to the log came between the read and the write.
+        case changed
+        /// The events link a device (or the counter row is missing): only the locked path does that.
+        case needsLock
     }
 
     /// How long appends take the lock first after an optimistic append found the log changed
     /// (another node is appending too: a second try would likely miss again).
     static let lockedAfterMiss = Duration.seconds(1)
 
-    /// The append in two round trips, or nil when the log changed since the read (or a device
-    /// must be linked): then nothing was written.
-    private func appendOptimistically(_ requests: [AppendRequest]) async throws -> [AppendOutcome]? {
+    /// The append in two round trips, unless the log changed since the read or a device must be
+    /// linked: then nothing was written.
+    private func appendOptimistically(_ requests: [AppendRequest]) async throws -> OptimisticAppend {
         let logger = self.logger
         let sessions = self.sessions
         return try await withConnection { connection in
             let all = requests.flatMap(\.events)
             var known = try await AppendContext.read(for: all, connection, logger: logger)
-            guard let version = known.counter else { return nil }
+            guard let version = known.counter else { return .needsLock }
             let owners = known.deviceOwners
-            if Self.linksDevice(requests, owners: owners) { return nil }
+            if Self.linksDevice(requests, owners: owners) { return .needsLock }
             var placement = EventPlacement(next: version.last + 1, lastSessions: known.lastSessions, sessions: sessions)
             let outcomes = placement.place(
                 requests,
@@ -87,14 +100,14 @@ extension PostgresStore: EventStore {
                 isKnownItem: { known.items.contains(CacheKey($0)) }
             )
             // Every event stored already: nothing to write.
-            if placement.rows.count == 0 { return outcomes }
+            if placement.rows.count == 0 { return .stored(outcomes) }
             let stored = try await placement.rows.insert(
                 connection,
                 logger: logger,
                 lastSequence: placement.next - 1,
                 ifCounterIs: version.xmin
             )
-            return stored ? outcomes : nil
+            return stored ? .stored(outcomes) : .changed
         }
     }
 

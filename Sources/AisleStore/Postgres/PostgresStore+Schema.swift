@@ -193,7 +193,7 @@ extension PostgresStore {
             """,
         ],
         // 8: users and their consent, device links, the event log, reviews, item embeddings and
-        // images. Events are rows numbered by `event_counter`, whose one row every append locks:
+        // images. Events are rows numbered by `event_counter`, whose one row every append updates:
         // appends from all nodes commit in sequence order, so a scan "after sequence n" never
         // passes an event that commits later with a smaller number.
         [

@@ -11,8 +11,9 @@ import Synchronization
 ///
 /// One connection pool per store (`PostgresClient`, run by the store's own task until `close`).
 /// The schema is migrated once at connect, under an advisory lock, so nodes starting together
-/// migrate it once. Event appends lock one counter row until they commit (`+Events`), so the
-/// log's sequence numbers follow commit order across nodes.
+/// migrate it once. Writes to the event log update one counter row, holding its lock until they
+/// commit; an append checks that row's version instead when nothing came between its read and
+/// its write (`+Events`). Either way the log's sequence numbers follow commit order across nodes.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger

@@ -26,7 +26,7 @@ extension ReviewAnalyzer {
             coveredLexiconWeight: Float,
             undecided: Float,
             neutral: Float? = nil,
-            embeddingWeight: Float = 0.5
+            embeddingWeight: Float = Calibration.shipped.embeddingWeight
         ) {
             self.lexiconWeight = lexiconWeight
             self.coveredLexiconWeight = coveredLexiconWeight
