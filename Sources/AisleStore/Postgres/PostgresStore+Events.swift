@@ -5,11 +5,12 @@ import Synchronization
 
 /// Appending events on PostgreSQL (`EventStore`). Every write to the event log (an append, a
 /// device link, an erasure, an import) updates the one row of `event_counter` and holds its lock
-/// to its commit (`aisle migrate`, which fills an empty database before any node serves it,
-/// sets the counter at its end), so writes from every node take their turn: sequence numbers follow commit order (a
-/// training scan never passes a late commit), a shopper's session is continued from their last
-/// stored event, and an `event_id` sent to two nodes at once is stored once. Each node sends its
-/// concurrent calls as one transaction (group commit), so the turns are few and large.
+/// to its commit (`aisle migrate`, which fills an empty database before any node serves it, sets
+/// the counter at its end), so writes from every node take their turn: sequence numbers follow
+/// commit order (a training scan never passes a late commit), a shopper's session is continued
+/// from their last stored event, and an `event_id` sent to two nodes at once is stored once. Each
+/// node sends its concurrent calls as one transaction (group commit), so the turns are few and
+/// large.
 ///
 /// An append first tries two round trips: it reads what it needs and the counter row's version
 /// (`xmin`) without a lock, then inserts in one statement that moves the counter only if that
@@ -90,14 +91,13 @@ extension PostgresStore: EventStore {
             let all = requests.flatMap(\.events)
             var known = try await AppendContext.read(for: all, connection, logger: logger)
             guard let version = known.counter else { return .needsLock }
-            let owners = known.deviceOwners
-            if Self.linksDevice(requests, owners: owners) { return .needsLock }
-            var placement = EventPlacement(next: version.last + 1, lastSessions: known.lastSessions, sessions: sessions)
-            let outcomes = placement.place(
+            if Self.linksDevice(requests, owners: known.deviceOwners) { return .needsLock }
+            let (outcomes, placement) = known.place(
                 requests,
-                owner: { Self.storedOwner(of: $0, deviceOwners: owners) },
-                isNew: { known.eventIDs.insert(CacheKey($0)).inserted },
-                isKnownItem: { known.items.contains(CacheKey($0)) }
+                from: version.last + 1,
+                deviceOwners: known.deviceOwners,
+                lastSessions: known.lastSessions,
+                sessions: sessions
             )
             // Every event stored already: nothing to write.
             if placement.rows.count == 0 { return .stored(outcomes) }
@@ -116,7 +116,7 @@ extension PostgresStore: EventStore {
         let logger = self.logger
         let sessions = self.sessions
         return try await transaction { connection in
-            var next = try await Self.lockEventLog(connection, logger: logger) + 1
+            let last = try await Self.lockEventLog(connection, logger: logger)
             let all = requests.flatMap(\.events)
             // What the append needs to know, read in one statement after the lock (so it sees
             // every append committed before this one): device links, known items, event ids
@@ -129,8 +129,6 @@ extension PostgresStore: EventStore {
                 connection: connection,
                 logger: logger
             )
-            let owners = deviceOwners
-            func owner(_ event: Event) -> CacheKey { Self.storedOwner(of: event, deviceOwners: owners) }
             var lastSessions = known.lastSessions
             if !linked.isEmpty {
                 // A link moved a device's events to its user: the user's last session may be one of them.
@@ -139,17 +137,15 @@ extension PostgresStore: EventStore {
                     lastSessions[owner] = state
                 }
             }
-            var placement = EventPlacement(next: next, lastSessions: lastSessions, sessions: sessions)
-            let outcomes = placement.place(
+            let (outcomes, placement) = known.place(
                 requests,
-                owner: owner,
-                isNew: { known.eventIDs.insert(CacheKey($0)).inserted },
-                isKnownItem: { known.items.contains(CacheKey($0)) }
+                from: last + 1,
+                deviceOwners: deviceOwners,
+                lastSessions: lastSessions,
+                sessions: sessions
             )
-            let rows = placement.rows
-            next = placement.next
-            if rows.count > 0 {
-                try await rows.insert(connection, logger: logger, lastSequence: next - 1)
+            if placement.rows.count > 0 {
+                try await placement.rows.insert(connection, logger: logger, lastSequence: placement.next - 1)
             }
             return outcomes
         }
@@ -332,6 +328,26 @@ struct AppendContext {
     var lastSessions: [CacheKey: SessionPolicy.State] = [:]
     /// The event counter as read: its row's version and the last sequence number.
     var counter: (xmin: String, last: Int64)?
+
+    /// Places the requests' events from sequence number `first` on, owned as `deviceOwners` say
+    /// and continuing `lastSessions`; an event id is new once (and is remembered here). Both
+    /// append paths, with and without the lock, decide what is stored so.
+    mutating func place(
+        _ requests: [AppendRequest],
+        from first: Int64,
+        deviceOwners: [CacheKey: String?],
+        lastSessions: [CacheKey: SessionPolicy.State],
+        sessions: SessionPolicy
+    ) -> (outcomes: [AppendOutcome], placement: EventPlacement) {
+        var placement = EventPlacement(next: first, lastSessions: lastSessions, sessions: sessions)
+        let outcomes = placement.place(
+            requests,
+            owner: { PostgresStore.storedOwner(of: $0, deviceOwners: deviceOwners) },
+            isNew: { eventIDs.insert(CacheKey($0)).inserted },
+            isKnownItem: { items.contains(CacheKey($0)) }
+        )
+        return (outcomes, placement)
+    }
 
     static func read(for events: [Event], _ connection: PostgresConnection, logger: Logger) async throws
         -> AppendContext
