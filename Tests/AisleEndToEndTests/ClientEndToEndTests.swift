@@ -109,7 +109,13 @@ import Testing
         upload.standardError = FileHandle.nullDevice
         try upload.run()
         var seen = 0
-        while seen == 0 && upload.isRunning { seen = await ingested(on: server) }
+        // Bounded, and not a busy loop: a server that never counts an event fails the test
+        // that follows instead of spinning here (one run of the suite hung in this wait).
+        let deadline = ContinuousClock.now + .seconds(120)
+        while seen == 0 && upload.isRunning && ContinuousClock.now < deadline {
+            seen = await ingested(on: server)
+            if seen == 0 { try? await Task.sleep(for: .milliseconds(10)) }
+        }
         return (server, upload, storage, seen)
     }
 
