@@ -165,7 +165,9 @@ public enum EngineSetup {
             guard let encoder = try? await models.encoder(named: name) else { return nil }
             // The encoder's batch runs on its own workers; keep it off Swift's cooperative pool.
             return await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: encoder.embed(texts)) }
+                DispatchQueue.global().async {
+                    continuation.resume(returning: head.vectors(of: texts, encoder: encoder))
+                }
             }
         }
         return ReviewAnalyzer(model: analyzer.model, calibration: analyzer.calibration, embeddings: reader)

@@ -76,11 +76,19 @@ struct ReviewPolarity: ParsableCommand {
         // Each corpus embedded whole (the search-zh benchmark's cache for the Chinese one).
         func vectors(_ rows: [LabeledText], cache: String) throws -> [[Float]]? {
             guard let encoder else { return nil }
+            // A head with a tower reads its own vectors: cached under a fingerprint of the head.
+            let towerHead = head?.tower == nil ? nil : head
+            let fingerprint = towerHead.map { head in
+                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                for value in [head.bias] + head.weights { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+                return ".tower-" + String(hash, radix: 16)
+            }
             return try EmbeddingCache.vectors(
                 of: rows.map(\.text),
                 encoder: encoder,
-                cache: cache + ".\(encoder.name)\(asQueries ? ".query" : "").f32",
-                as: asQueries ? .query : .passage
+                cache: cache + ".\(encoder.name)\(asQueries ? ".query" : "")\(fingerprint ?? "").f32",
+                as: asQueries ? .query : .passage,
+                tower: towerHead
             )
         }
         let inPart: (LabeledText) -> Bool =
@@ -98,9 +106,16 @@ struct ReviewPolarity: ParsableCommand {
         let chinese = try SentimentCorpus.chinese(zh)
         let english = try SentimentCorpus.english(en)
         var sets: [(name: String, rows: [LabeledText], vectors: [[Float]]?)] = []
-        let (zhRows, zhVectors) = select(chinese, try vectors(chinese, cache: "bench-out/search-zh/documents")) {
-            inPart($0) && !excludedCategories.contains($0.source)
-        }
+        let keepChinese = { (row: LabeledText) in inPart(row) && !excludedCategories.contains(row.source) }
+        // The plain head reads the search benchmark's cache of the whole corpus; a tower's
+        // vectors are its own, so only the rows scored are embedded.
+        let (zhRows, zhVectors) =
+            head?.tower == nil
+            ? select(chinese, try vectors(chinese, cache: "bench-out/search-zh/documents"), keepChinese)
+            : select(
+                chinese.filter(keepChinese),
+                try vectors(chinese.filter(keepChinese), cache: "bench-out/review-polarity/zh")
+            ) { _ in true }
         sets.append(("zh shopping \(part.rawValue)", zhRows, zhVectors))
         let (enRows, enVectors) = select(english, try vectors(english, cache: "bench-out/review-polarity/en"), inPart)
         sets.append(("en \(part.rawValue)", enRows, enVectors))

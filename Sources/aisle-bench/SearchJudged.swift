@@ -219,11 +219,22 @@ enum EmbeddingCache {
         of texts: [String],
         encoder: TextEncoder,
         cache: String,
-        as type: TextEncoder.InputType = .passage
+        as type: TextEncoder.InputType = .passage,
+        layers: [Int]? = nil,
+        tower: EmbeddingPolarity? = nil
     ) throws -> [[Float]] {
         let clock = ContinuousClock()
         let start = clock.now
-        return try EmbeddingFileCache.vectors(of: texts, encoder: encoder, cache: cache, as: type) { done, total in
+        return try EmbeddingFileCache.vectors(
+            of: texts,
+            encoder: encoder,
+            cache: cache,
+            as: type,
+            layers: layers,
+            tower: tower
+        ) {
+            done,
+            total in
             let seconds = (clock.now - start).seconds
             print("embedding: \(done)/\(total) texts, \(Int(Double(done) / max(seconds, 0.001))) texts/s")
         }

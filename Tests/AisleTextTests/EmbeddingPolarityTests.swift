@@ -90,7 +90,10 @@ import Testing
         #expect(head.weights.count == encoder.dimension)
         let model = try #require(ReviewPolarityTests.shippedModel)
         let plain = ReviewAnalyzer(model: model)
-        let reading = ReviewAnalyzer(model: model, embeddings: .init(polarity: head) { encoder.embed($0) })
+        let reading = ReviewAnalyzer(
+            model: model,
+            embeddings: .init(polarity: head) { head.vectors(of: $0, encoder: encoder) }
+        )
         let submissions = rows.enumerated().map { index, row in
             ReviewSubmission(id: ReviewID("h\(index)"), itemID: ItemID("hotel"), text: row.text)
         }

@@ -6,19 +6,23 @@ import Foundation
 /// carries a hash of the texts, so a changed list never reads stale vectors.
 public enum EmbeddingFileCache {
     /// The vectors of `texts` (as `type`, passages by default) by `encoder`: read from `cache` + "." + the texts'
-    /// hash when that file has the right size, else embedded (`progress` gets done and total
+    /// hash when that file has the right size (with `layers`, each vector is those layers' mean
+    /// pools side by side: `TextEncoder.embed(windowed:layers:)`; with `tower`, the vectors that
+    /// head reads, `EmbeddingPolarity.vectors(of:encoder:)`), else embedded (`progress` gets done and total
     /// counts every few batches) and written there (nil `cache`: embedded, kept nowhere).
     public static func vectors(
         of texts: [String],
         encoder: TextEncoder,
         cache: String?,
         as type: TextEncoder.InputType = .passage,
+        layers: [Int]? = nil,
+        tower: EmbeddingPolarity? = nil,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> [[Float]] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in texts.joined(separator: "\u{1}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let path = cache.map { $0 + "." + String(hash, radix: 16) }
-        let dimension = encoder.dimension
+        let dimension = encoder.dimension * (layers?.count ?? 1)
         if let path, let data = FileManager.default.contents(atPath: path), data.count == texts.count * dimension * 4 {
             let floats = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             return (0..<texts.count).map { Array(floats[($0 * dimension)..<(($0 + 1) * dimension)]) }
@@ -30,7 +34,14 @@ public enum EmbeddingFileCache {
         vectors.reserveCapacity(texts.count)
         let batch = 256
         for first in stride(from: 0, to: texts.count, by: batch) {
-            vectors += encoder.embed(Array(texts[first..<min(first + batch, texts.count)]), as: type)
+            let part = texts[first..<min(first + batch, texts.count)]
+            if let tower, let read = tower.vectors(of: Array(part), encoder: encoder) {
+                vectors += read
+            } else if let layers {
+                vectors += encoder.embed(windowed: part.map { encoder.windows(of: $0, as: type) }, layers: layers)
+            } else {
+                vectors += encoder.embed(Array(part), as: type)
+            }
             if (first / batch) % 20 == 0 || vectors.count == texts.count { progress(vectors.count, texts.count) }
         }
         guard let path else { return vectors }

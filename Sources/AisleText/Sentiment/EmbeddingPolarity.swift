@@ -12,18 +12,33 @@ public import Foundation
 /// classifier knows the words of the domains it was trained on; the embedding carries the
 /// meaning of words it never saw (a hotel's 隔音差 reads like a product's 质量差), so it holds
 /// better in other domains (docs/REVIEWS.md, "Embeddings"). `ReviewAnalyzer` blends the two.
+/// The shipped head reads the review through a `PolarityTower` (the model's last four blocks
+/// fine-tuned for polarity); one `aisle train-sentiment` trains reads the plain vector.
 public struct EmbeddingPolarity: Sendable, Equatable {
     /// The text model whose vectors this reads (`TextEncoder.name`).
     public let modelName: String
     /// One weight per vector component, and the intercept.
     public let weights: [Float]
     public let bias: Float
+    /// The fine-tuned top blocks the review is read through (nil: the model's own sentence
+    /// vector, what `aisle train-sentiment` trains a head for).
+    public let tower: PolarityTower?
 
     /// A head from trained weights.
-    public init(modelName: String, weights: [Float], bias: Float) {
+    public init(modelName: String, weights: [Float], bias: Float, tower: PolarityTower? = nil) {
         self.modelName = modelName
         self.weights = weights
         self.bias = bias
+        self.tower = tower
+    }
+
+    /// The vectors this head reads for `texts` (reviews, as passages): through the tower when
+    /// there is one, else the encoder's sentence embeddings. Nil when `encoder` is not this
+    /// head's model or not of its shape.
+    public func vectors(of texts: [String], encoder: TextEncoder) -> [[Float]]? {
+        guard encoder.name == modelName, encoder.dimension == weights.count else { return nil }
+        guard let tower else { return encoder.embed(texts) }
+        return tower.vectors(of: texts, encoder: encoder)
     }
 
     /// The L2 penalty `aisle train-sentiment` trains the shipped head with (docs/REVIEWS.md).
@@ -102,17 +117,27 @@ public struct EmbeddingPolarity: Sendable, Equatable {
     // MARK: - File
 
     static let magic = Array("AISLEEP1".utf8)
+    /// A head with a tower.
+    static let towerMagic = Array("AISLEEP2".utf8)
 
-    /// Writes the head, atomically: the model name (length, UTF-8), the dimension, the bias and
-    /// the weights as 32-bit floats, little-endian. 1.6 KB for e5-small.
+    /// Writes the head, atomically: the model name (length, UTF-8); with a tower (`AISLEEP2`),
+    /// the layer it reads after, its block count, width and feed-forward width, and each
+    /// block's sixteen tensors as float16 (`PolarityTower.tensorSizes`, PyTorch's layout); then
+    /// the dimension, the bias and the weights as 32-bit floats. Little-endian. 1.6 KB for
+    /// e5-small's plain head, 14.2 MB with a tower of four blocks.
     public func save(to path: String) throws {
-        var data = Data(Self.magic)
+        var data = Data(tower == nil ? Self.magic : Self.towerMagic)
         func append<T: FixedWidthInteger>(_ value: T) {
             withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
         }
         let name = Array(modelName.utf8)
         append(UInt32(name.count))
         data.append(contentsOf: name)
+        if let tower {
+            let tensors = tower.tensors
+            for value in [tower.afterLayer, tensors.count, tower.hidden, tower.intermediate] { append(UInt32(value)) }
+            for value in tensors.joined().joined() { append(Float16(value).bitPattern) }
+        }
         append(UInt32(weights.count))
         append(bias.bitPattern)
         for weight in weights { append(weight.bitPattern) }
@@ -130,7 +155,7 @@ public struct EmbeddingPolarity: Sendable, Equatable {
     /// Reads a head from the bytes `save` writes; `name` is for errors.
     public static func load(_ data: Data, name: String) throws -> EmbeddingPolarity {
         let bytes = [UInt8](data)
-        guard bytes.count >= 16, Array(bytes.prefix(8)) == magic else {
+        guard bytes.count >= 16, Array(bytes.prefix(8)) == magic || Array(bytes.prefix(8)) == towerMagic else {
             throw TextDataError("\(name): not an Aisle embedding polarity model")
         }
         var reader = ModelFileReader(bytes, name: name, offset: 8)
@@ -140,14 +165,41 @@ public struct EmbeddingPolarity: Sendable, Equatable {
         }
         let modelName = String(decoding: bytes[reader.offset..<reader.offset + nameLength], as: UTF8.self)
         reader.offset += nameLength
+        let tower = Array(bytes.prefix(8)) == towerMagic ? try readTower(&reader) : nil
         let dimension = Int(try reader.uint32())
-        guard dimension > 0, dimension <= 4096 else { throw TextDataError("\(name): bad dimension") }
+        guard dimension > 0, dimension <= 4096, tower.map({ $0.hidden == dimension }) ?? true else {
+            throw TextDataError("\(name): bad dimension")
+        }
         let bias = Float(bitPattern: try reader.uint32())
         var weights: [Float] = []
         weights.reserveCapacity(dimension)
         for _ in 0..<dimension { weights.append(Float(bitPattern: try reader.uint32())) }
         guard reader.atEnd else { throw TextDataError("\(name): unexpected bytes at the end") }
-        return EmbeddingPolarity(modelName: modelName, weights: weights, bias: bias)
+        return EmbeddingPolarity(modelName: modelName, weights: weights, bias: bias, tower: tower)
+    }
+
+    /// The tower part of an `AISLEEP2` file.
+    static func readTower(_ reader: inout ModelFileReader) throws -> PolarityTower {
+        let name = reader.name
+        let (afterLayer, count) = (Int(try reader.uint32()), Int(try reader.uint32()))
+        let (hidden, intermediate) = (Int(try reader.uint32()), Int(try reader.uint32()))
+        guard afterLayer <= 256, (1...16).contains(count), (1...4096).contains(hidden),
+            (1...16384).contains(intermediate)
+        else { throw TextDataError("\(name): bad tower shape") }
+        let sizes = PolarityTower.tensorSizes(hidden: hidden, intermediate: intermediate)
+        guard reader.offset + count * sizes.reduce(0, +) * 2 <= reader.bytes.count else {
+            throw TextDataError("\(name): cut short")
+        }
+        let tensors = (0..<count).map { _ in
+            sizes.map { size in
+                defer { reader.offset += size * 2 }
+                return (0..<size).map { index in
+                    let at = reader.offset + index * 2
+                    return Float(Float16(bitPattern: UInt16(reader.bytes[at]) | UInt16(reader.bytes[at + 1]) << 8))
+                }
+            }
+        }
+        return PolarityTower(afterLayer: afterLayer, hidden: hidden, intermediate: intermediate, tensors: tensors)
     }
 
     /// The head shipped with Aisle (`Sources/AisleText/Resources/sentiment-e5.aisle`, written by

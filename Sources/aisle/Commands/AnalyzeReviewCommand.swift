@@ -50,7 +50,7 @@ struct AnalyzeReviewCommand: ParsableCommand {
         let analyzer = ReviewAnalyzer(
             model: lexiconOnly ? nil : try model.map(SentimentModel.load(from:)) ?? SentimentModel.shipped(),
             embeddings: textEncoder.flatMap { encoder in
-                head.map { .init(polarity: $0, embed: { encoder.embed($0) }) }
+                head.map { head in .init(polarity: head, embed: { head.vectors(of: $0, encoder: encoder) }) }
             }
         )
         let vectors = textEncoder?.embed(texts)
