@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from sentiment_head_loco import fnv, rows as chinese_rows  # the split hash, the Chinese rows
+from sentiment_head_loco import fit as logistic, fnv, rows as chinese_rows  # Newton L2 fit, split hash, rows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.path.join(ROOT, "models", "multilingual-e5-small", "e5-small-q4.bin")
@@ -183,22 +183,6 @@ def run(model, states, indices, pooled=False):
         for i, value in zip(chunk, values):
             out[where[i]] = value
     return out
-
-
-def logistic(x, y, l2, steps=30):
-    """Newton's method with an L2 penalty on the weights (EmbeddingPolarity.train's)."""
-    n, d = x.shape
-    a = np.hstack([x.astype(np.float64), np.ones((n, 1))])
-    w = np.zeros(d + 1)
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-a @ w))
-        gradient = a.T @ (p - y) + l2 * np.r_[w[:-1], 0]
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + l2 * np.diag(np.r_[np.ones(d), 0])
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
 
 
 def states_for(rows):
