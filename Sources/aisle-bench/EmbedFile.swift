@@ -11,6 +11,8 @@ struct EmbedFile: ParsableCommand {
         abstract: "Embed a file of texts, one per line, into FILE.<hash> as float32 rows (cached).",
         discussion: """
             aisle-bench embed-file --model models/multilingual-e5-small --input clauses.txt --cache bench-out/clauses.f32
+            aisle-bench embed-file --input reviews.txt --cache bench-out/reviews --layers 8 10 12
+            aisle-bench embed-file --input reviews.txt --cache bench-out/reviews --states-after-layer 8
             """
     )
 
@@ -58,6 +60,8 @@ struct EmbedFile: ParsableCommand {
     /// Streams the token states batch by batch (they are gigabytes for a corpus).
     func writeStates(_ lines: [String], encoder: TextEncoder, layer: Int) throws {
         BLAS.setThreads(.serial)
+        // The starts are written last: a run cut short leaves none, so nothing reads half a file.
+        try? FileManager.default.removeItem(atPath: cache + ".starts")
         FileManager.default.createFile(atPath: cache + ".states", contents: nil)
         guard let states = FileHandle(forWritingAtPath: cache + ".states") else {
             throw ValidationError("cannot write \(cache).states")
