@@ -88,7 +88,7 @@ struct ReviewPolarity: ParsableCommand {
                 encoder: encoder,
                 cache: cache + ".\(encoder.name)\(asQueries ? ".query" : "")\(fingerprint ?? "").f32",
                 as: asQueries ? .query : .passage,
-                tower: towerHead
+                through: towerHead
             )
         }
         let inPart: (LabeledText) -> Bool =

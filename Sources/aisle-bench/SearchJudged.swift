@@ -221,7 +221,7 @@ enum EmbeddingCache {
         cache: String,
         as type: TextEncoder.InputType = .passage,
         layers: [Int]? = nil,
-        tower: EmbeddingPolarity? = nil
+        through head: EmbeddingPolarity? = nil
     ) throws -> [[Float]] {
         let clock = ContinuousClock()
         let start = clock.now
@@ -231,7 +231,7 @@ enum EmbeddingCache {
             cache: cache,
             as: type,
             layers: layers,
-            tower: tower
+            through: head
         ) {
             done,
             total in

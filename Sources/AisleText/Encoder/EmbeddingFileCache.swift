@@ -7,7 +7,7 @@ import Foundation
 public enum EmbeddingFileCache {
     /// The vectors of `texts` (as `type`, passages by default) by `encoder`: read from `cache` + "." + the texts'
     /// hash when that file has the right size (with `layers`, each vector is those layers' mean
-    /// pools side by side: `TextEncoder.embed(windowed:layers:)`; with `tower`, the vectors that
+    /// pools side by side: `TextEncoder.embed(windowed:layers:)`; `through` a head, the vectors that
     /// head reads, `EmbeddingPolarity.vectors(of:encoder:)`), else embedded (`progress` gets done and total
     /// counts every few batches) and written there (nil `cache`: embedded, kept nowhere).
     public static func vectors(
@@ -16,7 +16,7 @@ public enum EmbeddingFileCache {
         cache: String?,
         as type: TextEncoder.InputType = .passage,
         layers: [Int]? = nil,
-        tower: EmbeddingPolarity? = nil,
+        through head: EmbeddingPolarity? = nil,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> [[Float]] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -35,7 +35,7 @@ public enum EmbeddingFileCache {
         let batch = 256
         for first in stride(from: 0, to: texts.count, by: batch) {
             let part = texts[first..<min(first + batch, texts.count)]
-            if let tower, let read = tower.vectors(of: Array(part), encoder: encoder) {
+            if let head, let read = head.vectors(of: Array(part), encoder: encoder) {
                 vectors += read
             } else if let layers {
                 vectors += encoder.embed(windowed: part.map { encoder.windows(of: $0, as: type) }, layers: layers)

@@ -65,7 +65,6 @@ extension TextEncoder {
         embeddingNorm = (try file.floats("emb.ln.w", count: h), try file.floats("emb.ln.b", count: h))
         let withHalves = self.halfPrecision
         let withLevels = self.integerProducts
-        let c = configuration
         layers = try (0..<shape.layers).map { index in
             func weight(_ part: String, _ count: Int) throws -> [Float] {
                 try file.dequantized("l\(index).\(part).w", count: count)
@@ -96,7 +95,8 @@ extension TextEncoder {
                 output: try weight("fo", h * ff),
                 outputBias: try bias("fo", h),
                 outputNorm: try norm("oln"),
-                configuration: c,
+                hidden: h,
+                intermediate: ff,
                 halves: withHalves
             )
             if withLevels {

@@ -188,7 +188,8 @@ public struct TextEncoder: Sendable {
                 output: try weights.floats(p + "output.dense.weight", shape: [h, ff]),
                 outputBias: try vector(p + "output.dense.bias", h),
                 outputNorm: try norm(p + "output.LayerNorm"),
-                configuration: c,
+                hidden: c.hiddenSize,
+                intermediate: c.intermediateSize,
                 halves: withHalves
             )
         }
@@ -208,10 +209,10 @@ public struct TextEncoder: Sendable {
         output: [Float],
         outputBias: [Float],
         outputNorm: (weight: [Float], bias: [Float]),
-        configuration c: Configuration,
+        hidden h: Int,
+        intermediate ff: Int,
         halves: Bool
     ) -> Layer {
-        let (h, ff) = (c.hiddenSize, c.intermediateSize)
         var layer = Layer(
             queryKeyValue: DenseMatrix(rows: 3 * h, columns: h, values: queryKeyValue).transposed(),
             queryKeyValueBias: queryKeyValueBias,

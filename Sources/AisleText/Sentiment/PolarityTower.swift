@@ -30,16 +30,6 @@ public struct PolarityTower: Sendable {
         self.afterLayer = afterLayer
         hidden = h
         intermediate = ff
-        let shape = TextEncoder.Configuration(
-            hiddenSize: h,
-            layers: tensors.count,
-            heads: 1,
-            intermediateSize: ff,
-            vocabularySize: 0,
-            maxPositions: 0,
-            typeVocabularySize: 0,
-            layerNormEpsilon: 0
-        )
         blocks = tensors.map { t in
             TextEncoder.layer(
                 queryKeyValue: t[0] + t[2] + t[4],
@@ -52,7 +42,8 @@ public struct PolarityTower: Sendable {
                 output: t[12],
                 outputBias: t[13],
                 outputNorm: (t[14], t[15]),
-                configuration: shape,
+                hidden: h,
+                intermediate: ff,
                 halves: false
             )
         }
