@@ -81,7 +81,8 @@ struct ReviewPolarity: ParsableCommand {
             let fingerprint = towerHead.map { head in
                 var hash: UInt64 = 0xcbf2_9ce4_8422_2325
                 for value in [head.bias] + head.weights { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
-                return ".tower-" + String(hash, radix: 16)
+                // 8-bit products read slightly other vectors than float32 ones.
+                return ".tower-" + String(hash, radix: 16) + (head.tower?.integerProducts == true ? ".int8" : "")
             }
             return try EmbeddingCache.vectors(
                 of: rows.map(\.text),

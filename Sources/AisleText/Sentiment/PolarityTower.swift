@@ -12,7 +12,8 @@ public struct PolarityTower: Sendable {
     /// The model's layer (1-based) whose token states the tower reads: the model runs up to it,
     /// then the tower's blocks replace the rest.
     public let afterLayer: Int
-    /// The blocks, in the encoder's layout (float32, linear weights transposed).
+    /// The blocks, in the encoder's layout (float32, linear weights transposed; with 8-bit
+    /// levels too where the CPU has integer products).
     let blocks: [TextEncoder.Layer]
     let hidden: Int
     let intermediate: Int
@@ -27,26 +28,77 @@ public struct PolarityTower: Sendable {
     /// A tower from its blocks' tensors, each block's sixteen in `tensorSizes` order, as
     /// PyTorch stores them ([out × in]).
     init(afterLayer: Int, hidden h: Int, intermediate ff: Int, tensors: [[[Float]]]) {
+        self.init(
+            afterLayer: afterLayer,
+            hidden: h,
+            intermediate: ff,
+            blocks: tensors.map { Self.block($0, hidden: h, intermediate: ff) }
+        )
+    }
+
+    /// A tower from blocks `block(_:hidden:intermediate:)` built (the file reader builds them
+    /// one at a time, so that only one block's tensors are ever held twice).
+    init(afterLayer: Int, hidden: Int, intermediate: Int, blocks: [TextEncoder.Layer]) {
         self.afterLayer = afterLayer
-        hidden = h
-        intermediate = ff
-        blocks = tensors.map { t in
-            TextEncoder.layer(
-                queryKeyValue: t[0] + t[2] + t[4],
-                queryKeyValueBias: t[1] + t[3] + t[5],
-                attentionOutput: t[6],
-                attentionOutputBias: t[7],
-                attentionNorm: (t[8], t[9]),
-                intermediate: t[10],
-                intermediateBias: t[11],
-                output: t[12],
-                outputBias: t[13],
-                outputNorm: (t[14], t[15]),
-                hidden: h,
-                intermediate: ff,
-                halves: false
+        self.hidden = hidden
+        self.intermediate = intermediate
+        self.blocks = blocks
+    }
+
+    /// Whether the blocks multiply in 8 bits (on a CPU with integer products), as the 4-bit
+    /// model's own layers do: their weights rounded to 8-bit levels with a scale per block of
+    /// 32 inputs. Otherwise in float32.
+    public var integerProducts: Bool { blocks.allSatisfy { $0.int8 != nil } }
+
+    /// One block from its sixteen tensors (`tensorSizes` order, [out × in]). On a CPU with
+    /// integer products the four linear weights are also kept as 8-bit levels: the tower then
+    /// runs at the model's own speed (in float32 it read reviews at 0.63–0.69× the plain
+    /// head's rate), and 8 bits keep its vectors within the fixture's bounds
+    /// (PolarityTowerTests).
+    static func block(_ t: [[Float]], hidden h: Int, intermediate ff: Int) -> TextEncoder.Layer {
+        var layer = TextEncoder.layer(
+            queryKeyValue: t[0] + t[2] + t[4],
+            queryKeyValueBias: t[1] + t[3] + t[5],
+            attentionOutput: t[6],
+            attentionOutputBias: t[7],
+            attentionNorm: (t[8], t[9]),
+            intermediate: t[10],
+            intermediateBias: t[11],
+            output: t[12],
+            outputBias: t[13],
+            outputNorm: (t[14], t[15]),
+            hidden: h,
+            intermediate: ff,
+            halves: false
+        )
+        let shapes = [(h, 3 * h), (h, h), (h, ff), (ff, h)]
+        if TextEncoder.integerProductsAvailable,
+            shapes.allSatisfy({ TextEncoder.Int8Weights.fits(inputs: $0.0, outputs: $0.1) })
+        {
+            layer.int8 = (
+                eightBit(t[0] + t[2] + t[4], outputs: 3 * h, inputs: h), eightBit(t[6], outputs: h, inputs: h),
+                eightBit(t[10], outputs: ff, inputs: h), eightBit(t[12], outputs: h, inputs: ff)
             )
         }
+        return layer
+    }
+
+    /// Weights ([out × in]) rounded to levels −127…127, one scale per block of 32 inputs of a
+    /// row (its largest magnitude / 127).
+    static func eightBit(_ weights: [Float], outputs: Int, inputs: Int) -> TextEncoder.Int8Weights {
+        let size = TextEncoder.Int8Weights.blockSize
+        var levels = [Int8](repeating: 0, count: weights.count)
+        var scales = [Float](repeating: 0, count: weights.count / size)
+        for block in scales.indices {
+            let values = weights[(block * size)..<((block + 1) * size)]
+            let scale = (values.map(abs).max() ?? 0) / 127
+            scales[block] = scale
+            guard scale > 0 else { continue }
+            for (index, value) in values.enumerated() {
+                levels[block * size + index] = Int8(max(-127, min(127, (value / scale).rounded())))
+            }
+        }
+        return TextEncoder.Int8Weights(levels: levels, scales: scales, outputs: outputs, inputs: inputs)
     }
 
     /// The blocks' tensors back in file order (for saving and comparing).
