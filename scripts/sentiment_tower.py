@@ -20,7 +20,10 @@ the test part). About 10 minutes on 2 cores the first time (the states), 8 after
     bench-out/venv-torch/bin/python scripts/sentiment_tower.py --hold 书籍,热水器,蒙牛   # a study
 
 `--hold` leaves categories out of training and reports the head's accuracy on them (the
-out-of-domain check the settings were chosen by); `--out` writes the head elsewhere.
+out-of-domain check the settings were chosen by); `--out` writes the head elsewhere. Studies
+that were not kept (docs/REVIEWS.md, "The polarity tower"): `--after 0` tunes all twelve blocks
+(its states, after the embeddings, take a minute to write), `--soup 3` averages the weights of
+three runs that differ in batch order.
 """
 import argparse
 import base64
@@ -47,7 +50,7 @@ HEAD = os.path.join(ROOT, "Sources", "AisleText", "Resources", "sentiment-e5.ais
 FIXTURE = os.path.join(ROOT, "Tests", "AisleTextTests", "Fixtures", "polarity-tower-reference.json")
 E5_FIXTURE = os.path.join(ROOT, "Tests", "AisleTextTests", "Fixtures", "e5-reference.json")
 H, FF, HEADS = 384, 1536, 12
-AFTER = 8  # the tower reads the states after this layer and replaces layers 9 to 12
+AFTER = 8  # the tower reads the states after this layer and replaces the layers above (--after)
 
 
 def corpus():
@@ -254,45 +257,9 @@ def write_fixture(get, model, texts, path):
     print(f"sentiment-tower: wrote the reference of {len(rows)} texts to {path}")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hold", default="", help="categories left out of training and scored (a study)")
-    parser.add_argument("--out", help=f"the head file (default: {HEAD}; none with --hold)")
-    parser.add_argument("--lr", type=float, default=5e-5, help="AdamW learning rate of the blocks (the head's is 20x)")
-    parser.add_argument("--epochs", type=float, default=0.5, help="passes over the training rows")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--l2", type=float, default=1.0, help="L2 of the head's starting logistic regression")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the test fixture")
-    args = parser.parse_args()
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(2)
-    rng = np.random.default_rng(args.seed)
-
-    rows = [row for row in corpus() if row[0] != "酒店"]
-    sources = np.array([source for source, _, _ in rows])
-    labels = np.array([label for _, label, _ in rows])
-    parts = np.array([fnv(text) % 5 for _, _, text in rows])
-    held = set(filter(None, args.hold.split(",")))
-    train = np.where((parts != 0) & ~np.isin(sources, list(held)))[0]
-    states = states_for(rows)
-    get = packed_tensors(MODEL)
-    model = Tower(get)
-    # The head starts as the logistic regression over the untuned blocks' vectors.
-    w = logistic(run(model, states, train, pooled=True), labels[train], args.l2)
-    model.head.weight.data = torch.tensor(w[:-1], dtype=torch.float32)[None]
-    model.head.bias.data = torch.tensor([w[-1]], dtype=torch.float32)
-
-    def report(tag):
-        scores = [f"{tag}:"]
-        for category in sorted(held):
-            rows_of = np.where(sources == category)[0]
-            scores.append(f"{category} {((run(model, states, rows_of) > 0) == labels[rows_of]).mean():.4f}")
-        test = np.where((parts == 0) & ~np.isin(sources, list(held)))[0]
-        scores.append(f"test part {((run(model, states, test) > 0) == labels[test]).mean():.4f}")
-        print(" ".join(scores), flush=True)
-
-    report("before tuning")
+def tune(model, states, train, labels, args, rng):
+    """AdamW over the blocks (the head 20x faster), linear warm-up over 6 % of the steps and
+    linear decay, batches of rows of similar length in random order."""
     optimizer = torch.optim.AdamW(
         [{"params": model.blocks.parameters(), "lr": args.lr}, {"params": model.head.parameters(), "lr": args.lr * 20}],
         weight_decay=0.01,
@@ -314,6 +281,65 @@ def main():
         schedule.step()
         if step % 100 == 0:
             print(f"sentiment-tower: step {step}/{steps}, loss {loss.item():.3f}, {time.time() - start:.0f} s", flush=True)
+
+
+def main():
+    global AFTER
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hold", default="", help="categories left out of training and scored (a study)")
+    parser.add_argument("--out", help=f"the head file (default: {HEAD}; none with --hold)")
+    parser.add_argument("--lr", type=float, default=5e-5, help="AdamW learning rate of the blocks (the head's is 20x)")
+    parser.add_argument("--epochs", type=float, default=0.5, help="passes over the training rows")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--l2", type=float, default=1.0, help="L2 of the head's starting logistic regression")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--after", type=int, default=8, help="the layer whose states the tower reads (0: the embeddings, all 12 blocks tuned)")
+    parser.add_argument("--soup", type=int, default=1, help="runs (seeds seed, seed+1, …) whose weights are averaged")
+    parser.add_argument("--no-fixture", action="store_true", help="do not rewrite the test fixture")
+    args = parser.parse_args()
+    AFTER = args.after
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+
+    rows = [row for row in corpus() if row[0] != "酒店"]
+    sources = np.array([source for source, _, _ in rows])
+    labels = np.array([label for _, label, _ in rows])
+    parts = np.array([fnv(text) % 5 for _, _, text in rows])
+    held = set(filter(None, args.hold.split(",")))
+    train = np.where((parts != 0) & ~np.isin(sources, list(held)))[0]
+    states = states_for(rows)
+    get = packed_tensors(MODEL)
+    model = Tower(get)
+    # The head starts as the logistic regression over the untuned blocks' vectors.
+    w = logistic(run(model, states, train, pooled=True), labels[train], args.l2)
+    model.head.weight.data = torch.tensor(w[:-1], dtype=torch.float32)[None]
+    model.head.bias.data = torch.tensor([w[-1]], dtype=torch.float32)
+
+    def report(tag, with_test=True):
+        scores = [f"{tag}:"]
+        for category in sorted(held):
+            rows_of = np.where(sources == category)[0]
+            scores.append(f"{category} {((run(model, states, rows_of) > 0) == labels[rows_of]).mean():.4f}")
+        if with_test:
+            test = np.where((parts == 0) & ~np.isin(sources, list(held)))[0]
+            scores.append(f"test part {((run(model, states, test) > 0) == labels[test]).mean():.4f}")
+        print(" ".join(scores), flush=True)
+
+    report("before tuning")
+    start_state = {name: value.clone() for name, value in model.state_dict().items()}
+    soup = None
+    for ingredient in range(args.soup):
+        # Each run starts from the same blocks and head and differs in the order of the batches;
+        # the soup is their weights averaged (one model, so it costs nothing to run).
+        model.load_state_dict(start_state)
+        tune(model, states, train, labels, args, np.random.default_rng(args.seed + ingredient))
+        if args.soup > 1:
+            if held:
+                report(f"run {ingredient + 1} of {args.soup}", with_test=False)
+            state = model.state_dict()
+            soup = {name: value.clone() for name, value in state.items()} if soup is None else {name: soup[name] + state[name] for name in soup}
+    if soup is not None:
+        model.load_state_dict({name: value / args.soup for name, value in soup.items()})
     half_rounded(model)
     report("tuned")
     out = args.out or (None if held else HEAD)
