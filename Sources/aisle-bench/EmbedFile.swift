@@ -37,6 +37,9 @@ struct EmbedFile: ParsableCommand {
         for layer in layers where !(1...layerCount).contains(layer) {
             throw ValidationError("--layers \(layer): \(encoder.name) has layers 1 to \(layerCount)")
         }
+        if statesAfterLayer != nil && !layers.isEmpty {
+            throw ValidationError("--layers and --states-after-layer write different files: give one")
+        }
         if let statesAfterLayer, !(0...layerCount).contains(statesAfterLayer) {
             throw ValidationError("--states-after-layer \(statesAfterLayer): 0 (the embeddings) to \(layerCount)")
         }

@@ -76,20 +76,13 @@ struct ReviewPolarity: ParsableCommand {
         // Each corpus embedded whole (the search-zh benchmark's cache for the Chinese one).
         func vectors(_ rows: [LabeledText], cache: String) throws -> [[Float]]? {
             guard let encoder else { return nil }
-            // A head with a tower reads its own vectors: cached under a fingerprint of the head.
-            let towerHead = head?.tower == nil ? nil : head
-            let fingerprint = towerHead.map { head in
-                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                for value in [head.bias] + head.weights { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
-                // 8-bit products read slightly other vectors than float32 ones.
-                return ".tower-" + String(hash, radix: 16) + (head.tower?.integerProducts == true ? ".int8" : "")
-            }
+            // A head with a tower reads its own vectors (the cache's name tells them apart).
             return try EmbeddingCache.vectors(
                 of: rows.map(\.text),
                 encoder: encoder,
-                cache: cache + ".\(encoder.name)\(asQueries ? ".query" : "")\(fingerprint ?? "").f32",
+                cache: cache + ".\(encoder.name)\(asQueries ? ".query" : "").f32",
                 as: asQueries ? .query : .passage,
-                through: towerHead
+                through: head?.tower == nil ? nil : head
             )
         }
         let inPart: (LabeledText) -> Bool =

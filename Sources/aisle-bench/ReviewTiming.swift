@@ -82,7 +82,9 @@ struct ReviewTiming: ParsableCommand {
             var analysed = 0
             for first in stride(from: 0, to: texts.count, by: 256) {
                 let batch = Array(texts[first..<min(first + 256, texts.count)])
-                let vectors = head.vectors(of: batch, encoder: encoder) ?? encoder.embed(batch)
+                guard let vectors = head.vectors(of: batch, encoder: encoder) else {
+                    throw ValidationError("--embedding-head \(name) reads \(head.modelName), not \(encoder.name)")
+                }
                 analysed +=
                     parallelism.map(batch.count, chunk: 16) {
                         reading.decide(reading.read(batch[$0], embedding: vectors[$0]))

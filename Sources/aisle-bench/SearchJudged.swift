@@ -231,12 +231,11 @@ enum EmbeddingCache {
             cache: cache,
             as: type,
             layers: layers,
-            through: head
-        ) {
-            done,
-            total in
-            let seconds = (clock.now - start).seconds
-            print("embedding: \(done)/\(total) texts, \(Int(Double(done) / max(seconds, 0.001))) texts/s")
-        }
+            through: head,
+            progress: { done, total in
+                let seconds = (clock.now - start).seconds
+                print("embedding: \(done)/\(total) texts, \(Int(Double(done) / max(seconds, 0.001))) texts/s")
+            }
+        )
     }
 }

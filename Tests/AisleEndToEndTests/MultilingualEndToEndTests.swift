@@ -175,6 +175,33 @@ import Testing
                 #expect(try reply.decode(ReviewBody.self).analysis?.polarity == "negative")
                 // The lazy model loaded for the review, and only when reviews read it.
                 #expect(try await Self.textModels(http).map(\.loaded) == [true, reads])
+                guard reads else { return }
+                // `aisle analyze-review` reads the same vectors as the server (through the
+                // head's tower), so it gives the same scores.
+                let texts = [
+                    "地理位置很好，但是房间有点小，早餐一般", "质量还行吧，价格有点贵",
+                    "The jacket is warm but the zipper broke after a week.", "服务态度不错，下次还来",
+                ]
+                var served: [Double] = []
+                for text in texts {
+                    let posted = try await http.post(
+                        "/v1/items/room/reviews",
+                        key: ServerProcess.ingestKey,
+                        encoding: ReviewBody(userID: "u2", text: text)
+                    )
+                    served.append(try #require(try posted.decode(ReviewBody.self).analysis).score)
+                }
+                let run = try SentimentModelEndToEndTests.run(
+                    ["analyze-review", "--embedding-model", Self.e5Folder] + texts
+                )
+                #expect(run.status == 0, "\(run.output)")
+                let printed = try run.output.split(separator: "\n").map {
+                    try JSONDecoder().decode(ReviewAnalysisBody.self, from: Data($0.utf8)).score
+                }
+                #expect(printed.count == texts.count)
+                for (text, (cli, server)) in zip(texts, zip(printed, served)) {
+                    #expect(abs(cli - server) < 1e-3, "\(text): analyze-review \(cli), server \(server)")
+                }
             }
         }
     }

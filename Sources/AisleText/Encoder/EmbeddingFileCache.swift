@@ -5,11 +5,13 @@ import Foundation
 /// and again (training, benchmarks): the file holds the vectors as 32-bit floats, and its name
 /// carries a hash of the texts, so a changed list never reads stale vectors.
 public enum EmbeddingFileCache {
-    /// The vectors of `texts` (as `type`, passages by default) by `encoder`: read from `cache` + "." + the texts'
-    /// hash when that file has the right size (with `layers`, each vector is those layers' mean
-    /// pools side by side: `TextEncoder.embed(windowed:layers:)`; `through` a head, the vectors that
-    /// head reads, `EmbeddingPolarity.vectors(of:encoder:)`), else embedded (`progress` gets done and total
-    /// counts every few batches) and written there (nil `cache`: embedded, kept nowhere).
+    /// The vectors of `texts` (as `type`, passages by default) by `encoder`: read from `cache` +
+    /// "." + a hash of the texts (and of `layers` and a tower head, when given) when that file
+    /// has the right size, else embedded (`progress` gets done and total counts every few
+    /// batches) and written there (nil `cache`: embedded, kept nowhere). With `layers`, each
+    /// vector is those layers' mean pools side by side (`TextEncoder.embed(windowed:layers:)`);
+    /// `through` a head, the vectors that head reads (`EmbeddingPolarity.vectors(of:encoder:)`;
+    /// an error when it reads another model).
     public static func vectors(
         of texts: [String],
         encoder: TextEncoder,
@@ -20,7 +22,14 @@ public enum EmbeddingFileCache {
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> [[Float]] {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in texts.joined(separator: "\u{1}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        func mix(_ bytes: String.UTF8View) { for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 } }
+        mix(texts.joined(separator: "\u{1}").utf8)
+        // Whatever else decides the vectors is in the name too, so that one prefix serves them all.
+        if let layers { mix("\u{2}layers \(layers)".utf8) }
+        if let head, let tower = head.tower {
+            let weights = ([head.bias] + head.weights).map(\.bitPattern)
+            mix("\u{2}tower \(tower.afterLayer) \(tower.integerProducts) \(weights)".utf8)
+        }
         let path = cache.map { $0 + "." + String(hash, radix: 16) }
         let dimension = encoder.dimension * (layers?.count ?? 1)
         if let path, let data = FileManager.default.contents(atPath: path), data.count == texts.count * dimension * 4 {
@@ -35,7 +44,12 @@ public enum EmbeddingFileCache {
         let batch = 256
         for first in stride(from: 0, to: texts.count, by: batch) {
             let part = texts[first..<min(first + batch, texts.count)]
-            if let head, let read = head.vectors(of: Array(part), encoder: encoder) {
+            if let head {
+                guard let read = head.vectors(of: Array(part), encoder: encoder) else {
+                    throw TextDataError(
+                        "the embedding head reads \(head.modelName) (\(head.weights.count) dimensions), not \(encoder.name)"
+                    )
+                }
                 vectors += read
             } else if let layers {
                 vectors += encoder.embed(windowed: part.map { encoder.windows(of: $0, as: type) }, layers: layers)

