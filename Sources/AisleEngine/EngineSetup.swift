@@ -156,11 +156,14 @@ public enum EngineSetup {
             report("reviews: \(name) is not installed, so polarity does not read embeddings (make models)")
             return analyzer
         }
+        let started = ContinuousClock.now
         guard let head = try EmbeddingPolarity.shipped() else {
             report("reviews: no embedding head beside the binary (aisle_AisleText.resources)")
             return analyzer
         }
-        report("reviews: polarity also reads \(name) embeddings")
+        // The tower's blocks are read and rounded at start: say what that costs.
+        let loaded = head.tower == nil ? "" : " through its tuned blocks (loaded in \(milliseconds(since: started)) ms)"
+        report("reviews: polarity also reads \(name) embeddings\(loaded)")
         let reader = ReviewAnalyzer.EmbeddingReader(polarity: head) { texts in
             guard let encoder = try? await models.encoder(named: name) else { return nil }
             // The encoder's batch runs on its own workers; keep it off Swift's cooperative pool.
@@ -171,6 +174,12 @@ public enum EngineSetup {
             }
         }
         return ReviewAnalyzer(model: analyzer.model, calibration: analyzer.calibration, embeddings: reader)
+    }
+
+    /// Whole milliseconds since `start`, for the start-up report.
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// The review analyser's classifier, from `--sentiment-model`: auto (a model trained into
@@ -261,19 +270,15 @@ public enum EngineSetup {
                 report("text encoder \(model.name) loads on its first request")
                 continue
             }
-            let clock = ContinuousClock()
-            let start = clock.now
+            let start = ContinuousClock.now
             let encoder: TextEncoder
             do {
                 encoder = try TextEncoder.load(model.path, parallelism: parallelism)
             } catch {
                 throw Failure(option: model.option, message: "\(error)")
             }
-            let elapsed = clock.now - start
-            let milliseconds =
-                elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             let use = model.name == searchName ? "; search uses it, items are embedded in the background" : ""
-            report("text encoder \(encoder.name) loaded in \(milliseconds) ms\(use)")
+            report("text encoder \(encoder.name) loaded in \(milliseconds(since: start)) ms\(use)")
             loaded.append(encoder)
         }
         if !available.isEmpty {

@@ -4,6 +4,31 @@
 // stays baseline x86-64.
 #include "half_kernels.h"
 
+#include <string.h>
+
+// IEEE half to float in plain C (subnormals, infinities and NaN included): the path without F16C.
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
+    if (exponent == 0 && mantissa == 0) {
+        bits = sign;
+    } else if (exponent == 0) {
+        // Subnormal: normalise, one exponent step per shift.
+        exponent = 113;
+        while (!(mantissa & 0x400)) {
+            mantissa <<= 1;
+            exponent--;
+        }
+        bits = sign | exponent << 23 | (mantissa & 0x3ff) << 13;
+    } else if (exponent == 31) {
+        bits = sign | 0x7f800000 | mantissa << 13;
+    } else {
+        bits = sign | (exponent + 112) << 23 | mantissa << 13;
+    }
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
@@ -127,6 +152,20 @@ __attribute__((target("f16c"))) static void floats_to_halves_f16c(const float *s
     }
 }
 
+__attribute__((target("f16c"))) static void halves_to_floats_f16c(const uint16_t *source, float *target, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(source + i))));
+    for (; i < count; i++) target[i] = half_to_float(source[i]);
+}
+
+void aisle_halves_to_floats(const uint16_t *source, float *target, long count) {
+    if (__builtin_cpu_supports("f16c")) {
+        halves_to_floats_f16c(source, target, count);
+        return;
+    }
+    for (long i = 0; i < count; i++) target[i] = half_to_float(source[i]);
+}
+
 void aisle_floats_to_halves(const float *source, uint16_t *target, long count) {
     if (__builtin_cpu_supports("f16c")) {
         floats_to_halves_f16c(source, target, count);
@@ -145,5 +184,8 @@ void aisle_half_linear(const float *x, int rows, int inputs, const uint16_t *w, 
 void aisle_floats_to_halves(const float *source, uint16_t *target, long count) {
     (void)source;
     for (long i = 0; i < count; i++) target[i] = 0;
+}
+void aisle_halves_to_floats(const uint16_t *source, float *target, long count) {
+    for (long i = 0; i < count; i++) target[i] = half_to_float(source[i]);
 }
 #endif

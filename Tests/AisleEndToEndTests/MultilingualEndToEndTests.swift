@@ -163,6 +163,7 @@ import Testing
                 ? "reviews: polarity also reads multilingual-e5-small embeddings"
                 : "reviews: embeddings not read (--review-embeddings none)"
             #expect(server.printed.contains(said), "\(server.printed)")
+            #expect(server.printed.contains("through its tuned blocks (loaded in") == reads, "\(server.printed)")
             try await withHTTP(server) { http in
                 let items = ItemBatch(items: [ItemBody(id: "room", title: "豪华大床房")])
                 #expect(try await http.post("/v1/items:batch", encoding: items).status == 200)

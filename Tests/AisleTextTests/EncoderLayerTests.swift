@@ -167,6 +167,58 @@ import Testing
         }
     }
 
+    @Test("float16 fields read back exactly: every bit pattern, in bulk (F16C) and one by one (plain C)")
+    func float16Fields() throws {
+        let patterns = (0...UInt16.max).map { $0 }
+        var bytes: [UInt8] = []
+        for pattern in patterns { bytes += [UInt8(pattern & 0xff), UInt8(pattern >> 8)] }
+        var bulk = ModelFileReader(bytes, name: "halves", offset: 0)
+        let all = try bulk.float16s(patterns.count)
+        var single = ModelFileReader(bytes, name: "halves", offset: 0)
+        var mismatches = 0
+        for (pattern, value) in zip(patterns, all) {
+            let one = try single.float16s(1)[0]
+            let expected = Float(Float16(bitPattern: pattern))
+            for read in [value, one] where !(read.bitPattern == expected.bitPattern || (read.isNaN && expected.isNaN)) {
+                mismatches += 1
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(bulk.atEnd && single.atEnd)
+        var short = ModelFileReader([1, 2, 3], name: "short.aisle", offset: 0)
+        #expect(throws: TextDataError.self) { try short.float16s(2) }
+    }
+
+    @Test(
+        "a tower's weights rounded to 8 bits multiply as the float weights do, within the rounding",
+        .enabled(if: TextEncoder.integerProductsAvailable)
+    )
+    func eightBitWeights() throws {
+        let encoder = try MultilingualEncoderTests.encoder()
+        var random = SplitMix64(seed: 11)
+        let (inputs, outputs, rows) = (96, 48, 5)
+        let weights = (0..<(outputs * inputs)).map { _ in Float.random(in: -0.1...0.1, using: &random) }
+        let bias = (0..<outputs).map { _ in Float.random(in: -1...1, using: &random) }
+        let x = DenseMatrix(
+            rows: rows,
+            columns: inputs,
+            values: (0..<(rows * inputs)).map { _ in Float.random(in: -1...1, using: &random) }
+        )
+        let product = encoder.int8Linear(x, PolarityTower.eightBit(weights, outputs: outputs, inputs: inputs), bias)
+        var worst: Double = 0
+        for row in 0..<rows {
+            for output in 0..<outputs {
+                var sum = Double(bias[output])
+                for input in 0..<inputs {
+                    sum += Double(x.values[row * inputs + input]) * Double(weights[output * inputs + input])
+                }
+                worst = max(worst, abs(sum - Double(product.values[row * outputs + output])))
+            }
+        }
+        // Outputs are about 0.3 in size; 8-bit weights and inputs leave a few thousandths.
+        #expect(worst < 0.02, "worst difference \(worst)")
+    }
+
     @Test(
         "e5's single queries on integer products are within a cosine of 0.9999 of float32 weights",
         .enabled(if: TextEncoder.integerProductsAvailable)

@@ -190,14 +190,8 @@ public struct EmbeddingPolarity: Sendable, Equatable {
         guard reader.offset + count * sizes.reduce(0, +) * 2 <= reader.bytes.count else {
             throw TextDataError("\(name): cut short")
         }
-        let blocks = (0..<count).map { _ in
-            let tensors = sizes.map { size in
-                defer { reader.offset += size * 2 }
-                return (0..<size).map { index in
-                    let at = reader.offset + index * 2
-                    return Float(Float16(bitPattern: UInt16(reader.bytes[at]) | UInt16(reader.bytes[at + 1]) << 8))
-                }
-            }
+        let blocks = try (0..<count).map { _ in
+            let tensors = try sizes.map { try reader.float16s($0) }
             return PolarityTower.block(tensors, hidden: hidden, intermediate: intermediate)
         }
         return PolarityTower(afterLayer: afterLayer, hidden: hidden, intermediate: intermediate, blocks: blocks)

@@ -1,4 +1,5 @@
 import AisleMath
+import CHalfKernels
 import Foundation
 
 /// The top blocks of a text model, fine-tuned for review polarity: the embedding head reads the
@@ -85,20 +86,21 @@ public struct PolarityTower: Sendable {
     }
 
     /// Weights ([out × in]) rounded to levels −127…127, one scale per block of 32 inputs of a
-    /// row (its largest magnitude / 127).
+    /// row (its largest magnitude / 127): the rounding the encoder gives its activations
+    /// (`aisle_int8_quantize_rows`, which stores level + 128), so only call with integer products.
     static func eightBit(_ weights: [Float], outputs: Int, inputs: Int) -> TextEncoder.Int8Weights {
-        let size = TextEncoder.Int8Weights.blockSize
-        var levels = [Int8](repeating: 0, count: weights.count)
-        var scales = [Float](repeating: 0, count: weights.count / size)
-        for block in scales.indices {
-            let values = weights[(block * size)..<((block + 1) * size)]
-            let scale = values.reduce(Float(0)) { max($0, abs($1)) } / 127
-            scales[block] = scale
-            guard scale > 0 else { continue }
-            for (index, value) in values.enumerated() {
-                levels[block * size + index] = Int8(max(-127, min(127, (value / scale).rounded())))
+        var shifted = [UInt8](repeating: 0, count: weights.count)
+        var scales = [Float](repeating: 0, count: weights.count / TextEncoder.Int8Weights.blockSize)
+        weights.withUnsafeBufferPointer { source in
+            shifted.withUnsafeMutableBufferPointer { levels in
+                scales.withUnsafeMutableBufferPointer { blockScales in
+                    guard let x = source.baseAddress, let q = levels.baseAddress, let s = blockScales.baseAddress
+                    else { return }
+                    aisle_int8_quantize_rows(x, Int32(outputs), Int32(inputs), q, s)
+                }
             }
         }
+        let levels = shifted.map { Int8(bitPattern: $0 ^ 0x80) }
         return TextEncoder.Int8Weights(levels: levels, scales: scales, outputs: outputs, inputs: inputs)
     }
 

@@ -17,6 +17,9 @@ void aisle_half_linear(const float *x, int rows, int inputs, const uint16_t *w, 
 /// Converts count floats to IEEE half floats (round to nearest even), with F16C when present.
 void aisle_floats_to_halves(const float *source, uint16_t *target, long count);
 
+/// Converts count IEEE half floats to floats (exactly), with F16C when present.
+void aisle_halves_to_floats(const uint16_t *source, float *target, long count);
+
 /// A hint to the CPU that the caller is spinning on a flag (x86 PAUSE): less power, and the
 /// flag's cache line is not hammered.
 static inline void aisle_cpu_relax(void) {
